@@ -1,0 +1,1 @@
+//! lab (to be written).

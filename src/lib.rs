@@ -1,0 +1,15 @@
+//! camsweep: find the cameras and face-recognition devices on a shop's network, identify them,
+//! catch the ones that ship pictures to a cloud, and write a report that holds up in front of a regulator.
+//!
+//! Data flows one way: discover hosts → probe them for evidence → fingerprint (pure) → report.
+//! I/O lives in `discover`, `probe`, `lab` and `cli`; `model`, `fingerprint` and `report` are pure.
+
+pub mod app;
+pub mod cli;
+pub mod discover;
+pub mod fingerprint;
+pub mod lab;
+pub mod model;
+pub mod probe;
+pub mod report;
+pub mod targets;

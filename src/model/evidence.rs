@@ -1,0 +1,108 @@
+//! Evidence atoms: one observed fact, where it came from and on which port.
+
+use serde::{Deserialize, Serialize};
+
+/// Longest evidence value kept, in bytes; longer values are cut at a char boundary and marked.
+pub const MAX_EVIDENCE_VALUE: usize = 2048;
+
+/// One observed fact. `source` is a dotted name such as `http.server` or `rtsp.realm`
+/// (see [`EvidenceSource`] for the ones the probes emit); `value` is what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    pub source: String,
+    pub port: Option<u16>,
+    pub value: String,
+    /// True when `value` was cut to [`MAX_EVIDENCE_VALUE`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl Evidence {
+    /// Builds an atom, cutting an over-long value (never mid-character) and marking it.
+    pub fn new(source: impl Into<String>, port: Option<u16>, value: impl Into<String>) -> Self {
+        let mut value = value.into();
+        let mut truncated = false;
+        if value.len() > MAX_EVIDENCE_VALUE {
+            let mut cut = MAX_EVIDENCE_VALUE;
+            while !value.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            value.truncate(cut);
+            truncated = true;
+        }
+        Self {
+            source: source.into(),
+            port,
+            value,
+            truncated,
+        }
+    }
+
+    /// `source=value`, the short form findings and tables quote.
+    pub fn short(&self) -> String {
+        format!("{}={}", self.source, self.value)
+    }
+}
+
+/// The evidence sources the probes of this crate emit. Signatures name sources by these strings;
+/// later discovery protocols add their own (`sadp.*`, `ssdp.*`, `wsd.*`, `mdns.*`, `dhcp.*`).
+pub struct EvidenceSource;
+
+impl EvidenceSource {
+    pub const MAC_VENDOR: &'static str = "mac.vendor";
+    pub const MAC_LOCAL: &'static str = "mac.locally_administered";
+    pub const TCP_BANNER: &'static str = "tcp.banner";
+    pub const HTTP_STATUS: &'static str = "http.status";
+    pub const HTTP_SERVER: &'static str = "http.server";
+    pub const HTTP_WWW_AUTHENTICATE: &'static str = "http.www_authenticate";
+    pub const HTTP_REALM: &'static str = "http.realm";
+    pub const HTTP_TITLE: &'static str = "http.title";
+    pub const HTTP_GENERATOR: &'static str = "http.meta_generator";
+    pub const HTTP_SCRIPT: &'static str = "http.script";
+    pub const HTTP_IMAGE: &'static str = "http.image";
+    pub const HTTP_REDIRECT: &'static str = "http.redirect";
+    pub const HTTP_BODY: &'static str = "http.body";
+    pub const HTTP_PATH: &'static str = "http.path";
+    pub const HTTP_HEADER: &'static str = "http.header";
+    pub const HTTP_FAVICON_MD5: &'static str = "http.favicon_md5";
+    pub const HTTP_FAVICON_MMH3: &'static str = "http.favicon_mmh3";
+    pub const TLS_SUBJECT: &'static str = "tls.subject";
+    pub const TLS_ISSUER: &'static str = "tls.issuer";
+    pub const TLS_ERROR: &'static str = "tls.error";
+    pub const RTSP_STATUS: &'static str = "rtsp.status";
+    pub const RTSP_SERVER: &'static str = "rtsp.server";
+    pub const RTSP_PUBLIC: &'static str = "rtsp.public";
+    pub const RTSP_AUTH: &'static str = "rtsp.auth";
+    pub const RTSP_REALM: &'static str = "rtsp.realm";
+    pub const RTSP_HTTP_SERVER: &'static str = "rtsp.http_server";
+    pub const ONVIF_DATETIME: &'static str = "onvif.datetime";
+    pub const ONVIF_SERVICE: &'static str = "onvif.service";
+    pub const ONVIF_MANUFACTURER: &'static str = "onvif.manufacturer";
+    pub const ONVIF_MODEL: &'static str = "onvif.model";
+    pub const ONVIF_FIRMWARE: &'static str = "onvif.firmware";
+    pub const ONVIF_SERIAL: &'static str = "onvif.serial";
+    pub const ONVIF_HARDWARE_ID: &'static str = "onvif.hardware_id";
+    pub const ONVIF_FAULT: &'static str = "onvif.fault";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hostile device's endless header is cut, on a char boundary, and marked as cut.
+    #[test]
+    fn long_values_are_cut_and_marked() {
+        let long = "é".repeat(MAX_EVIDENCE_VALUE);
+        let ev = Evidence::new("http.title", Some(80), long);
+        assert!(ev.truncated);
+        assert!(ev.value.len() <= MAX_EVIDENCE_VALUE);
+        assert!(ev.value.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn short_values_are_kept_whole() {
+        let ev = Evidence::new("http.server", Some(80), "App-webs/");
+        assert!(!ev.truncated);
+        assert_eq!(ev.short(), "http.server=App-webs/");
+    }
+}

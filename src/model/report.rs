@@ -1,0 +1,288 @@
+//! The report: `report.json`, the contract other tools read (`../shared/docs/report-contract.md`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Evidence, OpenPort};
+
+/// Version of the report format; bumped only on an incompatible change.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: String,
+    pub tool: ToolInfo,
+    pub signatures: SignatureSetInfo,
+    pub scan: ScanInfo,
+    /// The site declaration used, or null.
+    pub site: Option<serde_json::Value>,
+    pub devices: Vec<Device>,
+    pub findings: Vec<Finding>,
+    pub evidence_files: Vec<EvidenceFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// Which signature set decided the identities, so a result can be reproduced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureSetInfo {
+    pub version: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanMode {
+    Audit,
+    Scan,
+    Analyze,
+    Demo,
+}
+
+/// When, what and how the scan ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanInfo {
+    pub mode: ScanMode,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339.
+    pub finished_at: String,
+    /// False when interrupted or cut short.
+    pub complete: bool,
+    pub targets: Vec<String>,
+    pub interface: Option<String>,
+    pub captures: Vec<String>,
+    /// Addresses swept (after expanding the targets).
+    #[serde(default)]
+    pub addresses_scanned: u64,
+    /// TCP ports swept on each address.
+    #[serde(default)]
+    pub ports: Vec<u16>,
+    /// How hosts were discovered (`tcp_connect`, `neighbour`, later `arp`, …), and what was not available.
+    #[serde(default)]
+    pub discovery: Vec<String>,
+    /// Why the scan is incomplete, or what was cut short (limits reached, probes timed out).
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Who authorised the scan, where given.
+    #[serde(default)]
+    pub authorised_by: Option<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// One host on the network and what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub ip: String,
+    pub mac: Option<String>,
+    pub mac_vendor: Option<String>,
+    pub hostname: Option<String>,
+    pub open_ports: Vec<OpenPort>,
+    pub identity: Identity,
+    pub evidence: Vec<Evidence>,
+    pub cloud_contacts: Vec<CloudContact>,
+}
+
+impl Device {
+    /// The stable id of a device at an address: `d-<ip>`.
+    pub fn id_for(ip: &str) -> String {
+        format!("d-{ip}")
+    }
+
+    /// A surveillance device: camera, recorder, face terminal, counter, access control or doorbell.
+    pub fn is_surveillance(&self) -> bool {
+        self.identity.device_type.is_surveillance()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceType {
+    Camera,
+    Nvr,
+    FaceTerminal,
+    PeopleCounter,
+    AccessControl,
+    Doorbell,
+    Other,
+    #[default]
+    Unknown,
+}
+
+impl DeviceType {
+    pub const ALL: [DeviceType; 8] = [
+        DeviceType::Camera,
+        DeviceType::Nvr,
+        DeviceType::FaceTerminal,
+        DeviceType::PeopleCounter,
+        DeviceType::AccessControl,
+        DeviceType::Doorbell,
+        DeviceType::Other,
+        DeviceType::Unknown,
+    ];
+
+    /// The name used in report.json.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceType::Camera => "camera",
+            DeviceType::Nvr => "nvr",
+            DeviceType::FaceTerminal => "face_terminal",
+            DeviceType::PeopleCounter => "people_counter",
+            DeviceType::AccessControl => "access_control",
+            DeviceType::Doorbell => "doorbell",
+            DeviceType::Other => "other",
+            DeviceType::Unknown => "unknown",
+        }
+    }
+
+    /// Human labels for reports.
+    pub fn label(self, lang: &str) -> &'static str {
+        match (self, lang) {
+            (DeviceType::Camera, "zh") => "摄像机",
+            (DeviceType::Nvr, "zh") => "录像机",
+            (DeviceType::FaceTerminal, "zh") => "人脸识别终端",
+            (DeviceType::PeopleCounter, "zh") => "客流统计设备",
+            (DeviceType::AccessControl, "zh") => "门禁设备",
+            (DeviceType::Doorbell, "zh") => "可视门铃",
+            (DeviceType::Other, "zh") => "其他设备",
+            (DeviceType::Unknown, "zh") => "未知",
+            (DeviceType::Camera, _) => "camera",
+            (DeviceType::Nvr, _) => "recorder (NVR/DVR)",
+            (DeviceType::FaceTerminal, _) => "face terminal",
+            (DeviceType::PeopleCounter, _) => "people counter",
+            (DeviceType::AccessControl, _) => "access control",
+            (DeviceType::Doorbell, _) => "video doorbell",
+            (DeviceType::Other, _) => "other",
+            (DeviceType::Unknown, _) => "unknown",
+        }
+    }
+
+    pub fn is_surveillance(self) -> bool {
+        !matches!(self, DeviceType::Other | DeviceType::Unknown)
+    }
+}
+
+impl std::str::FromStr for DeviceType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeviceType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("unknown device type `{s}`"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceRecognition {
+    Yes,
+    No,
+    #[default]
+    Unknown,
+}
+
+impl FaceRecognition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaceRecognition::Yes => "yes",
+            FaceRecognition::No => "no",
+            FaceRecognition::Unknown => "unknown",
+        }
+    }
+}
+
+/// What the signature engine concluded a device is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Identity {
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub device_type: DeviceType,
+    pub face_recognition: FaceRecognition,
+    /// 0.0 ..= 1.0; grows with independent agreeing evidence.
+    pub confidence: f64,
+    /// Ids of the signatures that matched.
+    pub signatures: Vec<String>,
+}
+
+/// A destination a device talked to, from traffic analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudContact {
+    pub destination: String,
+    pub port: u16,
+    pub protocol: String,
+    pub name: Option<String>,
+    pub name_source: Option<String>,
+    pub provider: Option<String>,
+    pub service: Option<String>,
+    pub category: String,
+    pub country: Option<String>,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    pub packets_up: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub upload: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// Text in both report languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Localized {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Localized {
+    pub fn get(&self, lang: &str) -> &str {
+        if lang == "zh" { &self.zh } else { &self.en }
+    }
+}
+
+/// A rule a device (or the site) appears to break, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub rule: String,
+    pub severity: Severity,
+    pub device: Option<String>,
+    pub title: Localized,
+    pub detail: Localized,
+    pub legal_basis: Vec<String>,
+    pub remedy: Localized,
+    pub evidence: Vec<String>,
+}
+
+/// A file the report rests on, with its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    pub path: String,
+    pub sha256: String,
+}

@@ -1,0 +1,1 @@
+//! targets (to be written).

@@ -1,1 +1,7 @@
-//! app (to be written).
+//! Orchestration: a scan plan in, a report out. Runs discovery and probes (which do the I/O), then the
+//! pure fingerprint core, and assembles the report. Presentation (progress bars, files) is the CLI's job.
+
+mod pipeline;
+pub mod ports;
+
+pub use pipeline::{build_device, run, ScanPlan};

@@ -1,0 +1,114 @@
+//! The audit pipeline: sweep → probe → fingerprint → report.
+
+use futures::stream::{self, StreamExt};
+use std::net::IpAddr;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::discover::{self, ProgressSink, SweepConfig};
+use crate::fingerprint::{self, SignatureDb};
+use crate::model::{
+    Device, Evidence, EvidenceSource, HostObservation, Report, ScanInfo, ScanMode, ToolInfo,
+    SCHEMA_VERSION,
+};
+use crate::probe::{self, ProbeConfig};
+
+/// Hosts probed at once; each host's own probes are further bounded by its deadline.
+const HOSTS_IN_FLIGHT: usize = 32;
+
+/// Everything a scan needs, already validated.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    pub mode: ScanMode,
+    /// The specifications as the user gave them (for the report).
+    pub target_specs: Vec<String>,
+    pub addresses: Vec<IpAddr>,
+    pub interface: Option<String>,
+    pub sweep: SweepConfig,
+    pub probe: ProbeConfig,
+    pub authorised_by: Option<String>,
+    pub lang: String,
+}
+
+/// Runs the scan and returns the report (findings are left to the policy layer).
+pub async fn run(plan: &ScanPlan, db: &SignatureDb, progress: &dyn ProgressSink) -> Report {
+    let started_at = now_rfc3339();
+    let swept = discover::sweep(&plan.addresses, &plan.sweep, progress).await;
+    let mut notes = swept.notes;
+
+    progress.set_total("probe", swept.hosts.len() as u64);
+    let probed: Vec<HostObservation> = stream::iter(swept.hosts)
+        .map(|mut host| async move {
+            probe::probe_host(&mut host, &plan.probe).await;
+            progress.advance(1);
+            host
+        })
+        .buffer_unordered(HOSTS_IN_FLIGHT)
+        .collect()
+        .await;
+    progress.finish();
+
+    let mut devices: Vec<Device> = probed.iter().map(|h| build_device(db, h)).collect();
+    devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
+    for host in &probed {
+        notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
+    }
+
+    Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: ToolInfo {
+            name: "camsweep".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        signatures: db.info(),
+        scan: ScanInfo {
+            mode: plan.mode,
+            started_at,
+            finished_at: now_rfc3339(),
+            complete: true,
+            targets: plan.target_specs.clone(),
+            interface: plan.interface.clone(),
+            captures: Vec::new(),
+            addresses_scanned: plan.addresses.len() as u64,
+            ports: plan.sweep.ports.clone(),
+            discovery: vec!["tcp_connect".into(), "neighbour_table".into()],
+            notes,
+            authorised_by: plan.authorised_by.clone(),
+            lang: Some(plan.lang.clone()),
+        },
+        site: None,
+        devices,
+        findings: Vec::new(),
+        evidence_files: Vec::new(),
+    }
+}
+
+/// Turns one host's observations into a report device (pure).
+pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
+    let analysis = fingerprint::identify(db, host);
+    let mut evidence = host.evidence.clone();
+    if let Some(vendor) = &analysis.mac_vendor {
+        evidence.insert(0, Evidence::new(EvidenceSource::MAC_VENDOR, None, vendor.clone()));
+    }
+    let ip = host.ip.to_string();
+    Device {
+        id: Device::id_for(&ip),
+        ip,
+        mac: host.mac.clone(),
+        mac_vendor: analysis.mac_vendor,
+        hostname: host.hostname.clone(),
+        open_ports: host.open_ports.clone(),
+        identity: analysis.identity,
+        evidence,
+        cloud_contacts: Vec::new(),
+    }
+}
+
+/// The current time as RFC 3339 (UTC). The one clock read of a scan, at the edge.
+pub fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| OffsetDateTime::now_utc())
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}

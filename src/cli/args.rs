@@ -1,0 +1,162 @@
+//! Command-line arguments (clap derive). Parsing only: turning them into a plan is `cli::plan`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// camsweep finds the cameras and face-recognition devices on a shop's network, identifies them,
+/// and writes a report (JSON, HTML, Markdown, CSV) with the evidence for each.
+///
+/// Scan only networks whose owner authorised it. Probes are read-only: no credentials are tried,
+/// no video is fetched, no setting is changed.
+#[derive(Debug, Parser)]
+#[command(name = "camsweep", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output (-v info, -vv debug, -vvv trace); logs go to stderr.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// No progress bars and no summary table.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Discover, probe and fingerprint the targets, then write the report files.
+    Audit(AuditArgs),
+    /// Like audit, but writes no files: prints the device table (or the report JSON with --json).
+    Scan(ScanArgs),
+    /// Re-render an existing report.json into HTML, Markdown and CSV.
+    Report(ReportArgs),
+    /// Build the simulated store (no root, no real network), audit it and write the report.
+    Demo(DemoArgs),
+    /// List or check the signature database.
+    #[command(subcommand)]
+    Signatures(SignaturesCommand),
+}
+
+/// What to scan and how hard.
+#[derive(Debug, Args, Clone)]
+pub struct ScanOptions {
+    /// Targets: CIDR (198.18.0.0/24), range (198.18.0.10-40) or address; repeatable or comma-separated.
+    #[arg(short, long = "targets", value_name = "CIDR|RANGE|LIST")]
+    pub targets: Vec<String>,
+    /// Network interface to scan from; without --targets, its IPv4 subnets are the targets.
+    #[arg(short, long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// Signature directory to use instead of the built-in set (devices/*.toml, oui/, ports.toml).
+    #[arg(long, value_name = "DIR")]
+    pub signatures: Option<PathBuf>,
+    /// TCP ports to sweep instead of the camera-aware default set (comma-separated).
+    #[arg(short, long, value_delimiter = ',', value_name = "PORTS")]
+    pub ports: Vec<u16>,
+    /// New TCP connections per second, all hosts together (default: unlimited within the concurrency bounds).
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate: Option<u32>,
+    /// Concurrent TCP connections, all hosts together.
+    #[arg(long, default_value_t = 768, value_name = "N")]
+    pub concurrency: usize,
+    /// Concurrent TCP connections to one host (cheap cameras have fragile TCP stacks).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub per_host: usize,
+    /// Connect and per-request timeout in milliseconds.
+    #[arg(long, default_value_t = 1500, value_name = "MS")]
+    pub timeout_ms: u64,
+    /// Longest time spent on one host, in seconds.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    pub host_deadline: u64,
+    /// Allow targets outside private, link-local and CGNAT ranges (only with the owner's authorisation).
+    #[arg(long)]
+    pub allow_public: bool,
+    /// Allow more than a /16 worth of addresses.
+    #[arg(long)]
+    pub allow_large: bool,
+}
+
+/// How to present the result.
+#[derive(Debug, Args, Clone)]
+pub struct OutputOptions {
+    /// Report language.
+    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    pub lang: LangArg,
+    /// Print report.json to stdout (and nothing else there).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub scan: ScanOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+    /// Output folder (default: reports/<timestamp>/).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Who authorised this scan ("name, role"); recorded in the report.
+    #[arg(long, value_name = "NAME, ROLE")]
+    pub authorised_by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub scan: ScanOptions,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The report.json to render.
+    pub report: PathBuf,
+    /// Output folder (default: the folder of the report).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Formats to write.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Format::Html, Format::Md, Format::Csv])]
+    pub format: Vec<Format>,
+    #[command(flatten)]
+    pub output: OutputOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output folder (default: reports/<timestamp>-demo/).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputOptions,
+    /// Signature directory to use instead of the built-in set.
+    #[arg(long, value_name = "DIR")]
+    pub signatures: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SignaturesCommand {
+    /// List the signatures (id, vendor, type, face recognition, source).
+    List {
+        /// Signature directory (default: the built-in set).
+        #[arg(long, value_name = "DIR")]
+        signatures: Option<PathBuf>,
+    },
+    /// Validate a signature directory: syntax, regexes, and every signature's examples.
+    Check {
+        /// The directory to check (default: the built-in set).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Html,
+    Md,
+    Csv,
+}

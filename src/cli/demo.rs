@@ -1,0 +1,92 @@
+//! `camsweep demo`: build the simulated store, audit it from inside, write the report, and say whether
+//! every persona was identified as the real device it imitates would be.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::time::Duration;
+
+use super::args::{DemoArgs, ScanOptions};
+use super::commands::{finish_report, lang, load_signatures};
+use super::progress::BarProgress;
+use super::{output, plan};
+use crate::app;
+use crate::lab::{Lab, LabSpec};
+use crate::model::{Report, ScanMode};
+
+pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
+    let db = load_signatures(args.signatures.as_deref())?;
+    let spec = LabSpec::bundled().context("loading the lab personas")?;
+    let lab = Lab::start(&spec).await.context("starting the simulated store")?;
+    let opts = ScanOptions {
+        targets: vec![lab.subnet().to_string()],
+        interface: Some(lab.scanner_interface().to_string()),
+        signatures: args.signatures.clone(),
+        ports: Vec::new(),
+        rate: None,
+        concurrency: 768,
+        per_host: 4,
+        timeout_ms: 1500,
+        host_deadline: 20,
+        allow_public: false,
+        allow_large: false,
+    };
+    let mut scan_plan = plan::build(&opts, ScanMode::Demo, args.output.lang, Some("camsweep demo (simulated store)".into()))?;
+    scan_plan.sweep.connect_timeout = Duration::from_millis(1500);
+    let progress = BarProgress::new(quiet || args.output.json);
+    let report = app::run(&scan_plan, &db, &progress).await;
+    let check = lab_check(&lab, &report);
+    lab.shutdown().await;
+
+    let out = args.out.clone().unwrap_or_else(|| output::default_out_dir("-demo"));
+    let code = finish_report(&report, &out, args.output.json, quiet, lang(args.output.lang))?;
+    let mut stderr = std::io::stderr().lock();
+    if !quiet {
+        for line in &check.misses {
+            writeln!(stderr, "lab check: {line}")?;
+        }
+        writeln!(stderr, "lab check: {}/{} personas identified as expected", check.matched, check.total)?;
+    }
+    Ok(code)
+}
+
+/// How the report compares with what each persona imitates.
+pub struct LabCheck {
+    pub total: usize,
+    pub matched: usize,
+    pub misses: Vec<String>,
+}
+
+fn lab_check(lab: &Lab, report: &Report) -> LabCheck {
+    let mut misses = Vec::new();
+    let personas = lab.personas();
+    for persona in personas {
+        let ip = persona.ip.to_string();
+        let Some(device) = report.devices.iter().find(|d| d.ip == ip) else {
+            misses.push(format!("{} ({ip}) was not found", persona.name));
+            continue;
+        };
+        let id = &device.identity;
+        let want = &persona.expect;
+        let got_vendor = id.vendor.as_deref();
+        if got_vendor != want.vendor.as_deref()
+            || id.device_type != want.device_type
+            || id.face_recognition != want.face_recognition
+        {
+            misses.push(format!(
+                "{} ({ip}): expected {:?}/{}/face {}, got {:?}/{}/face {}",
+                persona.name,
+                want.vendor,
+                want.device_type.as_str(),
+                want.face_recognition.as_str(),
+                got_vendor,
+                id.device_type.as_str(),
+                id.face_recognition.as_str()
+            ));
+        }
+    }
+    LabCheck {
+        total: personas.len(),
+        matched: personas.len() - misses.len(),
+        misses,
+    }
+}

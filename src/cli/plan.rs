@@ -1,0 +1,104 @@
+//! Turns command-line options into a validated scan plan.
+
+use anyhow::{bail, Context, Result};
+use ipnet::Ipv4Net;
+use std::time::Duration;
+
+use crate::app::ports::PortSet;
+use crate::app::ScanPlan;
+use crate::cli::args::{LangArg, ScanOptions};
+use crate::discover::SweepConfig;
+use crate::model::ScanMode;
+use crate::probe::ProbeConfig;
+use crate::targets::{self, TargetPolicy};
+
+/// Sockets kept free for the process itself when bounding concurrency by the open-file limit.
+const FD_RESERVE: u64 = 64;
+
+/// Builds the plan; targets come from --targets or, failing that, from the interface's IPv4 subnets.
+pub fn build(opts: &ScanOptions, mode: ScanMode, lang: LangArg, authorised_by: Option<String>) -> Result<ScanPlan> {
+    let mut specs = opts.targets.clone();
+    if specs.is_empty() {
+        let Some(iface) = &opts.interface else {
+            bail!("no targets: give --targets (e.g. 198.18.0.0/24) or --interface to scan that interface's subnet");
+        };
+        specs = interface_subnets(iface)?.iter().map(ToString::to_string).collect();
+        if specs.is_empty() {
+            bail!("interface {iface} has no IPv4 address to take a subnet from; give --targets");
+        }
+    }
+    let policy = TargetPolicy {
+        allow_public: opts.allow_public,
+        allow_large: opts.allow_large,
+    };
+    let addresses = targets::expand(&specs, policy)?;
+    let ports = PortSet::from_dir_or_bundled(opts.signatures.as_deref())?.with_ports(&opts.ports);
+    let timeout = Duration::from_millis(opts.timeout_ms.max(50));
+    let host_deadline = Duration::from_secs(opts.host_deadline.max(1));
+    if opts.per_host == 0 || opts.concurrency == 0 {
+        bail!("--concurrency and --per-host must be at least 1");
+    }
+    let sweep = SweepConfig {
+        ports: ports.ports.clone(),
+        services: ports.services.clone(),
+        global_concurrency: opts.concurrency.min(fd_budget()),
+        per_host_concurrency: opts.per_host,
+        connect_timeout: timeout,
+        host_deadline,
+        rate: opts.rate,
+        interface: opts.interface.clone(),
+    };
+    let probe = ProbeConfig {
+        timeout,
+        host_deadline,
+        ..ProbeConfig::default()
+    };
+    Ok(ScanPlan {
+        mode,
+        target_specs: specs,
+        addresses,
+        interface: opts.interface.clone(),
+        sweep,
+        probe,
+        authorised_by,
+        lang: lang_code(lang).into(),
+    })
+}
+
+pub fn lang_code(lang: LangArg) -> &'static str {
+    match lang {
+        LangArg::Zh => "zh",
+        LangArg::En => "en",
+    }
+}
+
+/// Raises the open-file soft limit to the hard limit and returns how many sockets a sweep may hold.
+fn fd_budget() -> usize {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return 256;
+    };
+    let limit = if setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() { hard } else { soft };
+    usize::try_from(limit.saturating_sub(FD_RESERVE).max(16)).unwrap_or(usize::MAX)
+}
+
+/// The IPv4 subnets configured on an interface.
+pub fn interface_subnets(iface: &str) -> Result<Vec<Ipv4Net>> {
+    let addrs = nix::ifaddrs::getifaddrs().context("listing network interfaces")?;
+    let mut nets = Vec::new();
+    let mut seen = false;
+    for a in addrs.filter(|a| a.interface_name == iface) {
+        seen = true;
+        let (Some(addr), Some(mask)) = (a.address, a.netmask) else { continue };
+        let (Some(addr), Some(mask)) = (addr.as_sockaddr_in(), mask.as_sockaddr_in()) else { continue };
+        let prefix = u32::from(mask.ip()).count_ones();
+        let prefix = u8::try_from(prefix).unwrap_or(32);
+        if let Ok(net) = Ipv4Net::new(addr.ip(), prefix) {
+            nets.push(net.trunc());
+        }
+    }
+    if !seen {
+        bail!("no network interface named {iface}");
+    }
+    Ok(nets)
+}

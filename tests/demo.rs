@@ -1,0 +1,72 @@
+//! The demo end to end: the simulated store is built in namespaces, audited, and every persona must
+//! come out as the real device it imitates would. Needs unprivileged user namespaces; if they cannot
+//! be created the test fails with the demo's reason (it never skips).
+
+use camsweep::lab::LabSpec;
+use camsweep::model::{Device, Report};
+use std::process::Command;
+
+fn run_demo(lang: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let result = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(["demo", "--quiet", "--json", "--lang", lang, "--out"])
+        .arg(out.path().join("demo"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        matches!(result.status.code(), Some(0 | 1)),
+        "demo failed ({:?}): {stderr}",
+        result.status
+    );
+    let json: serde_json::Value = serde_json::from_slice(&result.stdout).expect("demo --json prints the report");
+    let report: Report = serde_json::from_value(json.clone()).unwrap();
+    (report, json, out)
+}
+
+fn device<'a>(report: &'a Report, ip: &str) -> Option<&'a Device> {
+    report.devices.iter().find(|d| d.ip == ip)
+}
+
+/// Every persona is found with the right vendor, device type and face capability; no decoy is
+/// called a camera; the report validates against the schema; the files are all there.
+#[test]
+fn demo_identifies_every_persona() {
+    let (report, json, out) = run_demo("en");
+    let schema: serde_json::Value = serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "report does not match the schema: {errors:#?}");
+
+    let spec = LabSpec::bundled().unwrap();
+    let mut wrong = Vec::new();
+    for persona in &spec.personas {
+        let ip = persona.ip.to_string();
+        let Some(dev) = device(&report, &ip) else {
+            wrong.push(format!("{} ({ip}) not found", persona.name));
+            continue;
+        };
+        let want = &persona.expect;
+        let id = &dev.identity;
+        if id.vendor != want.vendor || id.device_type != want.device_type || id.face_recognition != want.face_recognition {
+            wrong.push(format!(
+                "{} ({ip}): want {:?}/{:?}/{:?}, got {:?}/{:?}/{:?} from {:?}",
+                persona.name, want.vendor, want.device_type, want.face_recognition, id.vendor, id.device_type, id.face_recognition, id.signatures
+            ));
+        }
+        if !want.device_type.is_surveillance() {
+            assert!(!dev.is_surveillance(), "decoy {} called {:?}", persona.name, id.device_type);
+        }
+        assert_eq!(dev.mac.as_deref(), Some(persona.mac.to_lowercase().as_str()), "{} MAC", persona.name);
+        assert!(!dev.evidence.is_empty(), "{} has no evidence", persona.name);
+    }
+    assert!(wrong.is_empty(), "personas misidentified:\n{}", wrong.join("\n"));
+    // Nothing but the personas answers in the lab.
+    assert_eq!(report.devices.len(), spec.personas.len(), "unexpected hosts: {:?}", report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>());
+    assert_eq!(report.scan.addresses_scanned, 254);
+    assert!(report.scan.complete);
+
+    for file in ["report.json", "report.html", "report.md", "inventory.csv", "SHA256SUMS"] {
+        assert!(out.path().join("demo").join(file).is_file(), "{file} missing");
+    }
+}

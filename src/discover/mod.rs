@@ -19,7 +19,9 @@ use std::net::IpAddr;
 
 use futures::future::BoxFuture;
 
-pub use neighbour::{NeighbourEntry, NeighbourSource, ProcNetArp, StaticNeighbours, parse_proc_net_arp};
+pub use neighbour::{
+    NeighbourEntry, NeighbourSource, ProcNetArp, StaticNeighbours, parse_proc_net_arp,
+};
 pub use progress::{NoProgress, ProgressSink};
 pub use tcp::{SweepConfig, SweepResult, sweep, sweep_with};
 
@@ -51,7 +53,11 @@ pub fn merge_observations(hosts: &mut Vec<HostObservation>, found: Vec<HostObser
                     old.mark_seen(how);
                 }
                 for port in new.open_ports {
-                    if !old.open_ports.iter().any(|p| p.port == port.port && p.protocol == port.protocol) {
+                    if !old
+                        .open_ports
+                        .iter()
+                        .any(|p| p.port == port.port && p.protocol == port.protocol)
+                    {
                         old.open_ports.push(port);
                     }
                 }
@@ -78,13 +84,21 @@ mod tests {
         let ip2: IpAddr = "192.168.1.10".parse().unwrap();
         let mut swept = HostObservation::new(ip1);
         swept.mark_seen(SeenBy::TcpConnect);
-        swept.open_ports.push(OpenPort { port: 80, protocol: "tcp".into(), service: "http".into() });
+        swept.open_ports.push(OpenPort {
+            port: 80,
+            protocol: "tcp".into(),
+            service: "http".into(),
+        });
         let mut hosts = vec![swept];
 
         let mut seen = HostObservation::new(ip1);
         seen.mac = Some("44:19:b6:01:02:03".into());
         seen.mark_seen(SeenBy::Discovery);
-        seen.push_evidence(Evidence::new("wsd.types", None, "dn:NetworkVideoTransmitter"));
+        seen.push_evidence(Evidence::new(
+            "wsd.types",
+            None,
+            "dn:NetworkVideoTransmitter",
+        ));
         let other = HostObservation::new(ip2);
         merge_observations(&mut hosts, vec![seen, other]);
 

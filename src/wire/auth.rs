@@ -11,7 +11,9 @@ pub struct Challenge {
 /// Parses a challenge header value. Returns `None` for an empty value.
 pub fn parse_challenge(value: &str) -> Option<Challenge> {
     let value = value.trim();
-    let scheme_end = value.find(|c: char| c.is_whitespace()).unwrap_or(value.len());
+    let scheme_end = value
+        .find(|c: char| c.is_whitespace())
+        .unwrap_or(value.len());
     let scheme = &value[..scheme_end];
     if scheme.is_empty() {
         return None;
@@ -82,17 +84,37 @@ mod tests {
     /// Realm need not come first, and commas inside quotes do not split parameters.
     #[test]
     fn realm_after_other_params() {
-        let c = parse_challenge(r#"Digest qop="auth", nonce="a,b", realm="Login to 4K05A8BPAJ9A5C1""#).unwrap();
+        let c =
+            parse_challenge(r#"Digest qop="auth", nonce="a,b", realm="Login to 4K05A8BPAJ9A5C1""#)
+                .unwrap();
         assert_eq!(c.realm.as_deref(), Some("Login to 4K05A8BPAJ9A5C1"));
     }
 
     /// Basic, unquoted, escaped and missing realms; garbage yields no realm rather than a panic.
     #[test]
     fn odd_forms() {
-        assert_eq!(parse_challenge("Basic realm=Camera").unwrap().realm.as_deref(), Some("Camera"));
-        assert_eq!(parse_challenge(r#"Basic realm="a\"b""#).unwrap().realm.as_deref(), Some("a\"b"));
+        assert_eq!(
+            parse_challenge("Basic realm=Camera")
+                .unwrap()
+                .realm
+                .as_deref(),
+            Some("Camera")
+        );
+        assert_eq!(
+            parse_challenge(r#"Basic realm="a\"b""#)
+                .unwrap()
+                .realm
+                .as_deref(),
+            Some("a\"b")
+        );
         assert_eq!(parse_challenge("Negotiate").unwrap().realm, None);
-        assert_eq!(parse_challenge(r#"Digest realm="unterminated"#).unwrap().realm.as_deref(), Some("unterminated"));
+        assert_eq!(
+            parse_challenge(r#"Digest realm="unterminated"#)
+                .unwrap()
+                .realm
+                .as_deref(),
+            Some("unterminated")
+        );
         assert!(parse_challenge("   ").is_none());
         assert_eq!(parse_challenge("Digest ===,,\"").unwrap().realm, None);
     }

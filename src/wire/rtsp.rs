@@ -63,7 +63,10 @@ pub fn build_request(method: &str, url: &str, cseq: u32, extra_headers: &[(&str,
 
 /// Where the header block ends (index just past the blank line), if it has arrived.
 pub fn header_end(bytes: &[u8]) -> Option<usize> {
-    let crlf = bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4);
+    let crlf = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| i + 4);
     let lf = bytes.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
     match (crlf, lf) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -85,14 +88,19 @@ pub fn content_length(headers: &[(String, String)]) -> Option<usize> {
 /// # Errors
 /// [`ParseError`] when the bytes do not start with an `RTSP/` or `HTTP/` status line.
 pub fn parse_response(bytes: &[u8]) -> Result<Response, ParseError> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).ok_or(ParseError::Empty)?;
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .ok_or(ParseError::Empty)?;
     let bytes = &bytes[start..];
     let head_len = header_end(bytes).unwrap_or(bytes.len());
     let head = String::from_utf8_lossy(&bytes[..head_len]);
     let mut lines = head.lines();
     let status_line = lines.next().unwrap_or_default().trim_end();
     if !(status_line.starts_with("RTSP/") || status_line.starts_with("HTTP/")) {
-        return Err(ParseError::NotAResponse(status_line.chars().take(32).collect()));
+        return Err(ParseError::NotAResponse(
+            status_line.chars().take(32).collect(),
+        ));
     }
     let mut parts = status_line.splitn(3, ' ');
     let protocol = parts.next().unwrap_or_default().to_string();
@@ -105,7 +113,8 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, ParseError> {
         .filter_map(|line| {
             let (name, value) = line.split_once(':')?;
             let name = name.trim();
-            (!name.is_empty() && !name.contains(' ')).then(|| (name.to_string(), value.trim().to_string()))
+            (!name.is_empty() && !name.contains(' '))
+                .then(|| (name.to_string(), value.trim().to_string()))
         })
         .collect();
     Ok(Response {
@@ -159,7 +168,10 @@ mod tests {
         assert_eq!(auth.len(), 2);
         assert!(auth[0].starts_with("Digest realm=\"IP Camera(C1214)\""));
         let r = parse_response(IPOLIS_DESCRIBE).unwrap();
-        assert_eq!(r.header("www-authenticate"), Some("Digest realm=\"iPOLiS\", nonce=\"BA2BBD4E602A4CD5E08ACC0896D1234E\""));
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some("Digest realm=\"iPOLiS\", nonce=\"BA2BBD4E602A4CD5E08ACC0896D1234E\"")
+        );
     }
 
     /// An SDP body (mpromonet/webrtc-streamer issue #138) follows the headers; its session name is read.
@@ -168,7 +180,10 @@ mod tests {
         let reply = b"RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Type: application/sdp\r\nContent-Length: 36\r\n\r\nv=0\r\ns=Media Presentation\r\ne=NONE\r\n";
         let r = parse_response(reply).unwrap();
         assert_eq!(content_length(&r.headers), Some(36));
-        assert_eq!(sdp_session_name(&r.body).as_deref(), Some("Media Presentation"));
+        assert_eq!(
+            sdp_session_name(&r.body).as_deref(),
+            Some("Media Presentation")
+        );
     }
 
     /// HTTP replies on an RTSP port are recognised as HTTP; LF-only line ends are fine.
@@ -183,17 +198,34 @@ mod tests {
     #[test]
     fn rejects_garbage() {
         assert_eq!(parse_response(b""), Err(ParseError::Empty));
-        assert!(matches!(parse_response(b"\x00\xff\xfe junk"), Err(ParseError::NotAResponse(_))));
-        assert!(matches!(parse_response(b"RTSP/1.0 abc OK\r\n\r\n"), Err(ParseError::BadStatusLine(_))));
-        assert!(parse_response(b"RTSP/1.0 200").is_ok(), "a truncated reply still yields its status");
+        assert!(matches!(
+            parse_response(b"\x00\xff\xfe junk"),
+            Err(ParseError::NotAResponse(_))
+        ));
+        assert!(matches!(
+            parse_response(b"RTSP/1.0 abc OK\r\n\r\n"),
+            Err(ParseError::BadStatusLine(_))
+        ));
+        assert!(
+            parse_response(b"RTSP/1.0 200").is_ok(),
+            "a truncated reply still yields its status"
+        );
     }
 
     /// Requests carry CSeq and User-Agent and end with a blank line.
     #[test]
     fn builds_options() {
         let req = build_request("OPTIONS", "rtsp://192.0.2.10:554/", 1, &[]);
-        assert_eq!(req, "OPTIONS rtsp://192.0.2.10:554/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: camsweep\r\n\r\n");
-        let req = build_request("DESCRIBE", "rtsp://192.0.2.10:554/", 2, &[("Accept", "application/sdp")]);
+        assert_eq!(
+            req,
+            "OPTIONS rtsp://192.0.2.10:554/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: camsweep\r\n\r\n"
+        );
+        let req = build_request(
+            "DESCRIBE",
+            "rtsp://192.0.2.10:554/",
+            2,
+            &[("Accept", "application/sdp")],
+        );
         assert!(req.contains("\r\nAccept: application/sdp\r\n\r\n"));
     }
 }

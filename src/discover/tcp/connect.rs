@@ -110,6 +110,9 @@ mod tests {
         let netunreach = std::io::Error::from_raw_os_error(101); // ENETUNREACH on Linux
         assert_eq!(classify_error(&netunreach), ConnectOutcome::Unreachable);
         let emfile = std::io::Error::from_raw_os_error(24); // EMFILE
-        assert!(matches!(classify_error(&emfile), ConnectOutcome::LocalError(_)));
+        assert!(matches!(
+            classify_error(&emfile),
+            ConnectOutcome::LocalError(_)
+        ));
     }
 }

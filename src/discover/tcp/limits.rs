@@ -17,7 +17,9 @@ pub fn raise_nofile_limit() -> (usize, Option<String>) {
     match getrlimit(Resource::RLIMIT_NOFILE) {
         Err(err) => (
             256,
-            Some(format!("could not read the open-file limit ({err}); sweeping with at most 256 connections")),
+            Some(format!(
+                "could not read the open-file limit ({err}); sweeping with at most 256 connections"
+            )),
         ),
         Ok((soft, hard)) => {
             let wanted = hard.min(WANTED_NOFILE);
@@ -27,7 +29,9 @@ pub fn raise_nofile_limit() -> (usize, Option<String>) {
                 match setrlimit(Resource::RLIMIT_NOFILE, wanted, hard) {
                     Ok(()) => effective = wanted,
                     Err(err) => {
-                        note = Some(format!("could not raise the open-file limit from {soft} ({err})"));
+                        note = Some(format!(
+                            "could not raise the open-file limit from {soft} ({err})"
+                        ));
                     }
                 }
             }
@@ -82,7 +86,10 @@ mod tests {
             gate.wait().await;
         }
         let took = start.elapsed();
-        assert!(took >= Duration::from_millis(999) && took < Duration::from_millis(1100), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(999) && took < Duration::from_millis(1100),
+            "{took:?}"
+        );
     }
 
     /// No rate means no waiting.

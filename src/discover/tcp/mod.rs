@@ -75,7 +75,11 @@ pub struct SweepResult {
 }
 
 /// Sweeps `targets`, using the kernel's neighbour table (`/proc/net/arp`) for liveness.
-pub async fn sweep(targets: &[IpAddr], cfg: &SweepConfig, progress: &dyn ProgressSink) -> SweepResult {
+pub async fn sweep(
+    targets: &[IpAddr],
+    cfg: &SweepConfig,
+    progress: &dyn ProgressSink,
+) -> SweepResult {
     sweep_with(targets, cfg, progress, &ProcNetArp).await
 }
 
@@ -171,7 +175,11 @@ impl Sweep<'_> {
             };
         }
 
-        let speed = if liveness == Liveness::Filtered { FILTERED_SPEEDUP } else { 1 };
+        let speed = if liveness == Liveness::Filtered {
+            FILTERED_SPEEDUP
+        } else {
+            1
+        };
         let rest = self.wave(ip, &self.rest, per_host * speed, deadline).await;
         let host = self.observation(ip, liveness, entry.as_ref(), wave.into_iter().chain(rest));
         match neighbour_error {
@@ -193,7 +201,9 @@ impl Sweep<'_> {
         let attempts = ports.iter().map(|&port| {
             let per_host = &per_host;
             async move {
-                let outcome = self.attempt(SocketAddr::new(ip, port), per_host, deadline).await;
+                let outcome = self
+                    .attempt(SocketAddr::new(ip, port), per_host, deadline)
+                    .await;
                 self.progress.advance(1);
                 (port, outcome)
             }
@@ -201,7 +211,12 @@ impl Sweep<'_> {
         join_all(attempts).await
     }
 
-    async fn attempt(&self, addr: SocketAddr, per_host: &Semaphore, deadline: Instant) -> Option<ConnectOutcome> {
+    async fn attempt(
+        &self,
+        addr: SocketAddr,
+        per_host: &Semaphore,
+        deadline: Instant,
+    ) -> Option<ConnectOutcome> {
         let permits = async {
             let host_permit = per_host.acquire().await.ok()?;
             let global_permit = self.global.acquire().await.ok()?;
@@ -237,7 +252,9 @@ impl Sweep<'_> {
             match outcome {
                 None => skipped += 1,
                 Some(ConnectOutcome::Open) => host.open_ports.push(self.open_port(port)),
-                Some(ConnectOutcome::LocalError(err)) => local_errors.push(format!("{port}: {err}")),
+                Some(ConnectOutcome::LocalError(err)) => {
+                    local_errors.push(format!("{port}: {err}"))
+                }
                 Some(_) => {}
             }
         }
@@ -249,7 +266,10 @@ impl Sweep<'_> {
             ));
         }
         if !local_errors.is_empty() {
-            host.notes.push(format!("tcp sweep: local connect errors on ports {}", local_errors.join(", ")));
+            host.notes.push(format!(
+                "tcp sweep: local connect errors on ports {}",
+                local_errors.join(", ")
+            ));
         }
         host
     }
@@ -258,14 +278,23 @@ impl Sweep<'_> {
         OpenPort {
             port,
             protocol: "tcp".to_string(),
-            service: self.cfg.services.get(&port).cloned().unwrap_or_else(|| "unknown".to_string()),
+            service: self
+                .cfg
+                .services
+                .get(&port)
+                .cloned()
+                .unwrap_or_else(|| "unknown".to_string()),
         }
     }
 }
 
 /// Splits the port list into the first wave (likeliest ports first) and the rest, without duplicates.
 fn order_ports(ports: &[u16], first_wave_len: usize) -> (Vec<u16>, Vec<u16>) {
-    let mut ordered: Vec<u16> = LIKELY_PORTS.iter().copied().filter(|p| ports.contains(p)).collect();
+    let mut ordered: Vec<u16> = LIKELY_PORTS
+        .iter()
+        .copied()
+        .filter(|p| ports.contains(p))
+        .collect();
     for &p in ports {
         if !ordered.contains(&p) {
             ordered.push(p);

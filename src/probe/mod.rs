@@ -148,11 +148,10 @@ impl Prober {
                     findings,
                 )
                 .await;
-                if let Some(base) = base {
-                    if !findings.onvif_found() {
+                if let Some(base) = base
+                    && !findings.onvif_found() {
                         onvif::probe_onvif(&self.client, &base, findings).await;
                     }
-                }
             }
             PortKind::Onvif => {
                 let base = format!("http://{addr}/").parse::<reqwest::Url>();

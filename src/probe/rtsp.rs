@@ -85,11 +85,9 @@ pub fn rtsp_evidence(resp: &Response, port: u16) -> Vec<Evidence> {
         && resp
             .header("Content-Type")
             .is_some_and(|t| t.contains("sdp"))
-    {
-        if let Some(name) = sdp_session_name(&resp.body) {
+        && let Some(name) = sdp_session_name(&resp.body) {
             out.push(Evidence::new(Src::RTSP_SDP_SESSION, p, name));
         }
-    }
     out
 }
 
@@ -102,17 +100,15 @@ async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findi
     let Ok(reply) = exchange(&mut stream, addr, request.as_bytes(), timeout).await else {
         return;
     };
-    if let Ok(resp) = parse_response(&reply) {
-        if !resp.is_rtsp() {
-            if let Some(server) = resp.header("Server") {
+    if let Ok(resp) = parse_response(&reply)
+        && !resp.is_rtsp()
+            && let Some(server) = resp.header("Server") {
                 findings.push(Evidence::new(
                     Src::RTSP_HTTP_SERVER,
                     Some(addr.port()),
                     server,
                 ));
             }
-        }
-    }
 }
 
 /// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.

@@ -138,11 +138,10 @@ async fn favicons(client: &HttpClient, page: &Fetched, findings: &Findings) {
         .filter(|u| same_host(u, &page.url))
         .take(1)
         .collect();
-    if let Ok(default) = page.url.join("/favicon.ico") {
-        if !candidates.contains(&default) {
+    if let Ok(default) = page.url.join("/favicon.ico")
+        && !candidates.contains(&default) {
             candidates.push(default);
         }
-    }
     for url in candidates {
         let Ok(icon) = client.get(url).await else {
             continue;

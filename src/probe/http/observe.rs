@@ -88,15 +88,13 @@ pub fn body_evidence(body: &[u8], port: Option<u16>) -> Vec<Evidence> {
         if el
             .attr("name")
             .is_some_and(|n| n.eq_ignore_ascii_case("generator"))
-        {
-            if let Some(content) = el
+            && let Some(content) = el
                 .attr("content")
                 .map(collapse_ws)
                 .filter(|c| !c.is_empty())
             {
                 out.push(Evidence::new(Src::HTTP_GENERATOR, port, content));
             }
-        }
     }
     if let Some(target) = meta_refresh_in(&doc) {
         out.push(Evidence::new(Src::HTTP_REDIRECT, port, target));

@@ -149,9 +149,10 @@ impl Prober {
                 )
                 .await;
                 if let Some(base) = base
-                    && !findings.onvif_found() {
-                        onvif::probe_onvif(&self.client, &base, findings).await;
-                    }
+                    && !findings.onvif_found()
+                {
+                    onvif::probe_onvif(&self.client, &base, findings).await;
+                }
             }
             PortKind::Onvif => {
                 let base = format!("http://{addr}/").parse::<reqwest::Url>();

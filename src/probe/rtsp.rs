@@ -85,9 +85,10 @@ pub fn rtsp_evidence(resp: &Response, port: u16) -> Vec<Evidence> {
         && resp
             .header("Content-Type")
             .is_some_and(|t| t.contains("sdp"))
-        && let Some(name) = sdp_session_name(&resp.body) {
-            out.push(Evidence::new(Src::RTSP_SDP_SESSION, p, name));
-        }
+        && let Some(name) = sdp_session_name(&resp.body)
+    {
+        out.push(Evidence::new(Src::RTSP_SDP_SESSION, p, name));
+    }
     out
 }
 
@@ -102,13 +103,14 @@ async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findi
     };
     if let Ok(resp) = parse_response(&reply)
         && !resp.is_rtsp()
-            && let Some(server) = resp.header("Server") {
-                findings.push(Evidence::new(
-                    Src::RTSP_HTTP_SERVER,
-                    Some(addr.port()),
-                    server,
-                ));
-            }
+        && let Some(server) = resp.header("Server")
+    {
+        findings.push(Evidence::new(
+            Src::RTSP_HTTP_SERVER,
+            Some(addr.port()),
+            server,
+        ));
+    }
 }
 
 /// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.

@@ -139,9 +139,10 @@ async fn favicons(client: &HttpClient, page: &Fetched, findings: &Findings) {
         .take(1)
         .collect();
     if let Ok(default) = page.url.join("/favicon.ico")
-        && !candidates.contains(&default) {
-            candidates.push(default);
-        }
+        && !candidates.contains(&default)
+    {
+        candidates.push(default);
+    }
     for url in candidates {
         let Ok(icon) = client.get(url).await else {
             continue;
@@ -200,5 +201,39 @@ async fn vendor_path_hits(client: &HttpClient, base: &Url, paths: &[String], fin
                 .contains(&e.source.as_str())
             });
         findings.extend(atoms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Redirects are followed only to the address being probed, never to another host.
+    #[test]
+    fn only_same_host_redirects_are_followed() {
+        let here = Url::parse("http://192.0.2.64:8080/").unwrap();
+        assert!(same_host(&here.join("/doc/page/login.asp").unwrap(), &here));
+        assert!(same_host(
+            &Url::parse("https://192.0.2.64/").unwrap(),
+            &here
+        ));
+        assert!(!same_host(
+            &Url::parse("http://198.51.100.7/").unwrap(),
+            &here
+        ));
+        assert!(!same_host(
+            &Url::parse("http://cloud.example/login").unwrap(),
+            &here
+        ));
+    }
+
+    /// IPv6 hosts are bracketed in URLs.
+    #[test]
+    fn ipv6_host_port() {
+        assert_eq!(host_port("fe80::1".parse().unwrap(), 80), "[fe80::1]:80");
+        assert_eq!(
+            host_port("192.0.2.1".parse().unwrap(), 443),
+            "192.0.2.1:443"
+        );
     }
 }

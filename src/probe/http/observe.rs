@@ -92,9 +92,9 @@ pub fn body_evidence(body: &[u8], port: Option<u16>) -> Vec<Evidence> {
                 .attr("content")
                 .map(collapse_ws)
                 .filter(|c| !c.is_empty())
-            {
-                out.push(Evidence::new(Src::HTTP_GENERATOR, port, content));
-            }
+        {
+            out.push(Evidence::new(Src::HTTP_GENERATOR, port, content));
+        }
     }
     if let Some(target) = meta_refresh_in(&doc) {
         out.push(Evidence::new(Src::HTTP_REDIRECT, port, target));

@@ -157,11 +157,14 @@ pub fn utc_datetime(leaves: &Leaves) -> Option<String> {
 pub fn capability_categories(leaves: &Leaves) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (path, _) in &leaves.0 {
-        if path.last().is_some_and(|l| l == "XAddr") && path.iter().any(|p| p == "Capabilities")
+        if path.last().is_some_and(|l| l == "XAddr")
+            && path.iter().any(|p| p == "Capabilities")
             && let Some(category) = path.len().checked_sub(2).and_then(|i| path.get(i))
-                && category != "Capabilities" && !out.contains(category) {
-                    out.push(category.clone());
-                }
+            && category != "Capabilities"
+            && !out.contains(category)
+        {
+            out.push(category.clone());
+        }
     }
     out
 }

@@ -228,4 +228,34 @@ mod tests {
         );
         assert!(req.contains("\r\nAccept: application/sdp\r\n\r\n"));
     }
+
+    /// Deterministic pseudo-random byte strings, a cheap stand-in for fuzzing.
+    fn noise(count: usize) -> Vec<Vec<u8>> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..count)
+            .map(|i| {
+                (0..i % 300)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x.to_le_bytes()[0]
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Arbitrary bytes, bare or behind a valid status line, never panic the parser.
+    #[test]
+    fn never_panics_on_noise() {
+        for bytes in noise(2000) {
+            let _ = parse_response(&bytes);
+            let mut prefixed = b"RTSP/1.0 200 OK\r\nContent-Length: 99999999999\r\n".to_vec();
+            prefixed.extend_from_slice(&bytes);
+            let _ = parse_response(&prefixed);
+            let _ = sdp_session_name(&bytes);
+            let _ = crate::wire::auth::parse_challenge(&String::from_utf8_lossy(&bytes));
+        }
+    }
 }

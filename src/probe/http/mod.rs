@@ -75,8 +75,13 @@ async fn landing_page(
     findings: &Findings,
 ) -> Result<Fetched, FetchError> {
     let mut hops = 0;
+    let mut previous: Option<Fetched> = None;
     loop {
-        let page = client.get(url.clone()).await?;
+        let page = match client.get(url.clone()).await {
+            Ok(page) => page,
+            // A redirect target that fails leaves the page that pointed to it as the answer.
+            Err(err) => return previous.ok_or(err),
+        };
         record_response(&page, findings);
         let location = if (300..400).contains(&page.status) {
             let location = page.header("Location").map(str::to_string);
@@ -98,6 +103,7 @@ async fn landing_page(
             Some(next) if hops < MAX_REDIRECTS && next != page.url => {
                 hops += 1;
                 url = next;
+                previous = Some(page);
             }
             _ => return Ok(page),
         }

@@ -312,4 +312,38 @@ mod tests {
             assert!(Selector::parse(css).is_ok(), "{css}");
         }
     }
+
+    /// Deterministic pseudo-random byte strings, a cheap stand-in for fuzzing.
+    fn noise(count: usize) -> Vec<Vec<u8>> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..count)
+            .map(|i| {
+                (0..i % 300)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x.to_le_bytes()[0]
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Arbitrary bytes never panic the page observer.
+    #[test]
+    fn never_panics_on_noise() {
+        for bytes in noise(300) {
+            let _ = observe(
+                200,
+                &[(
+                    "WWW-Authenticate".into(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                )],
+                &bytes,
+                None,
+            );
+            let _ = icon_hrefs(&bytes);
+        }
+    }
 }

@@ -317,4 +317,31 @@ mod tests {
             assert!(parse_leaves(&req).is_ok());
         }
     }
+
+    /// Deterministic pseudo-random byte strings, a cheap stand-in for fuzzing.
+    fn noise(count: usize) -> Vec<Vec<u8>> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..count)
+            .map(|i| {
+                (0..i % 300)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x.to_le_bytes()[0]
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Arbitrary bytes, bare or inside an envelope, never panic the SOAP reader.
+    #[test]
+    fn never_panics_on_noise() {
+        for bytes in noise(1000) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse_leaves(&text);
+            let _ = parse_leaves(&format!("<s:Envelope><s:Body>{text}</s:Body></s:Envelope>"));
+        }
+    }
 }

@@ -495,3 +495,50 @@ async fn sweep_finds_listeners_on_loopback() {
     );
     drop((a, b));
 }
+
+/// A device claiming a 10 GB body and streaming forever: the body is cut at the cap and noted,
+/// and the title from its first bytes is still recorded.
+#[tokio::test]
+async fn endless_body_is_capped() {
+    let listener = TcpListener::bind(("127.0.0.18", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if read_request(&mut s).await.is_none() {
+                    return;
+                }
+                let head = "HTTP/1.1 200 OK\r\nContent-Length: 10737418240\r\nServer: Boa/0.94.14rc21\r\n\r\n<html><title>Endless</title>";
+                if s.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let filler = vec![b'x'; 64 * 1024];
+                for _ in 0..10_000 {
+                    if s.write_all(&filler).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let mut host = host_with(addr, &[(addr.port(), "http")]);
+    let cfg = ProbeConfig {
+        max_body: 32 * 1024,
+        vendor_paths: Vec::new(),
+        ..quick_cfg()
+    };
+    let started = Instant::now();
+    probe_host(&mut host, &cfg).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(vals(&host, Src::HTTP_TITLE), vec!["Endless"]);
+    assert_eq!(vals(&host, Src::HTTP_SERVER), vec!["Boa/0.94.14rc21"]);
+    assert!(
+        host.notes.iter().any(|n| n.contains("cut at 32768 bytes")),
+        "{:?}",
+        host.notes
+    );
+}

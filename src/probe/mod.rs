@@ -61,7 +61,7 @@ impl Default for ProbeConfig {
                 "/login.rsp",
                 "/Login.htm",
                 "/cgi-bin/main-cgi",
-                "/axis-cgi/basicdeviceinfo.cgi",
+                "/axis-cgi/param.cgi",
             ]
             .map(String::from)
             .to_vec(),

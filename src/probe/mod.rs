@@ -3,6 +3,23 @@
 //! Does network I/O; decides nothing about what a device is. Every probe is bounded (request
 //! timeout, body cap, host deadline), sends no credentials, and never fetches video. What could
 //! not finish is recorded in `HostObservation::notes`.
+//!
+//! # Evidence values
+//! Every atom carries the port it was seen on. Value shapes, for signature writers:
+//! - `http.status`, `rtsp.status`: the numeric code only (`200`, `401`); every response of a
+//!   redirect chain and both `OPTIONS` and `DESCRIBE` add theirs.
+//! - `http.server`, `http.www_authenticate`, `rtsp.server`, `rtsp.public`, `rtsp.http_server`:
+//!   the header value, trimmed. `http.realm`, `rtsp.realm`: the parsed realm; `rtsp.auth`: the scheme.
+//! - `http.title`: whitespace-collapsed; `http.script`, `http.image`: file names without path or
+//!   query (first 10); `http.body`: the first 2 KiB (marked truncated when longer).
+//! - `http.header`: `Name: value` for a few telling headers, `Set-Cookie: name` (never the value).
+//! - `http.redirect`: a `Location` or meta-refresh target as sent; `http.path`: a vendor path that
+//!   answered 2xx or 401 (its server, challenge, realm and title are recorded too).
+//! - `http.favicon_md5`: hex; `http.favicon_mmh3`: Shodan's signed decimal.
+//! - `tls.subject`, `tls.issuer`: RFC 4514-like (`CN=IPC, O=Hikvision`); `tls.error`: the handshake error.
+//! - `onvif.datetime`: `YYYY-MM-DDTHH:MM:SSZ`; `onvif.service`: a capability category (`Media`,
+//!   `PTZ`, `Analytics`, `Recording`…); `onvif.fault`: `subcode: reason` or `HTTP 401`.
+//! - `tcp.banner`: what the service sent unasked, control bytes as `\xNN`.
 
 pub mod banner;
 pub mod findings;

@@ -11,7 +11,7 @@ const WANTED_NOFILE: u64 = 65_536;
 /// Descriptors kept free for everything that is not a sweep connection (stdio, logs, probes).
 const RESERVED_FDS: u64 = 128;
 
-/// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most [`WANTED_NOFILE`]) and returns
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most 65 536) and returns
 /// how many sweep connections may be open at once. The note says what happened, for the report.
 pub fn raise_nofile_limit() -> (usize, Option<String>) {
     match getrlimit(Resource::RLIMIT_NOFILE) {

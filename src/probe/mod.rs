@@ -132,10 +132,16 @@ impl Prober {
     #[instrument(skip_all, fields(host = %host.ip))]
     pub async fn probe_host(&self, host: &mut HostObservation) {
         let findings = Findings::default();
-        let ports = host.open_ports.clone();
         let ip = host.ip;
-        let work = futures::stream::iter(ports.iter())
-            .map(|port| self.probe_port(SocketAddr::new(ip, port.port), port_kind(port), &findings))
+        // Owned items: a closure over borrowed ports would make the future non-`Send`.
+        let jobs: Vec<(SocketAddr, PortKind)> = host
+            .open_ports
+            .iter()
+            .map(|p| (SocketAddr::new(ip, p.port), port_kind(p)))
+            .collect();
+        let findings_ref = &findings;
+        let work = futures::stream::iter(jobs)
+            .map(|(addr, kind)| self.probe_port(addr, kind, findings_ref))
             .buffer_unordered(self.cfg.port_concurrency.max(1))
             .collect::<Vec<()>>();
         if tokio::time::timeout(self.cfg.host_deadline, work)
@@ -232,5 +238,19 @@ mod tests {
         assert_eq!(port_kind(&open(9999, "http")), PortKind::Http);
         assert_eq!(port_kind(&open(8000, "hikvision-sdk")), PortKind::Other);
         assert_eq!(port_kind(&open(23, "telnet")), PortKind::Other);
+    }
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// Probing a host can run on a multi-threaded runtime (`tokio::spawn`).
+    #[test]
+    fn probe_future_is_send() {
+        let prober = Prober::new(ProbeConfig::default()).unwrap();
+        let mut host = HostObservation::new("192.0.2.1".parse().unwrap());
+        let fut = prober.probe_host(&mut host);
+        assert_send(&fut);
+        let cfg = crate::discover::SweepConfig::default();
+        let sweep = crate::discover::sweep(&[], &cfg, &crate::discover::NoProgress);
+        assert_send(&sweep);
     }
 }

@@ -13,3 +13,4 @@ pub mod model;
 pub mod probe;
 pub mod report;
 pub mod targets;
+pub mod wire;

@@ -75,6 +75,8 @@ impl EvidenceSource {
     pub const RTSP_AUTH: &'static str = "rtsp.auth";
     pub const RTSP_REALM: &'static str = "rtsp.realm";
     pub const RTSP_HTTP_SERVER: &'static str = "rtsp.http_server";
+    /// The `s=` session name of the SDP a `DESCRIBE` returned without authentication.
+    pub const RTSP_SDP_SESSION: &'static str = "rtsp.sdp_session";
     pub const ONVIF_DATETIME: &'static str = "onvif.datetime";
     pub const ONVIF_SERVICE: &'static str = "onvif.service";
     pub const ONVIF_MANUFACTURER: &'static str = "onvif.manufacturer";

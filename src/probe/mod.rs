@@ -1,1 +1,256 @@
-//! probe (to be written).
+//! Read-only probes of live hosts: HTTP(S), RTSP, ONVIF and raw banners, chosen by open port.
+//!
+//! Does network I/O; decides nothing about what a device is. Every probe is bounded (request
+//! timeout, body cap, host deadline), sends no credentials, and never fetches video. What could
+//! not finish is recorded in `HostObservation::notes`.
+//!
+//! # Evidence values
+//! Every atom carries the port it was seen on. Value shapes, for signature writers:
+//! - `http.status`, `rtsp.status`: the numeric code only (`200`, `401`); every response of a
+//!   redirect chain and both `OPTIONS` and `DESCRIBE` add theirs.
+//! - `http.server`, `http.www_authenticate`, `rtsp.server`, `rtsp.public`, `rtsp.http_server`:
+//!   the header value, trimmed. `http.realm`, `rtsp.realm`: the parsed realm; `rtsp.auth`: the scheme.
+//! - `http.title`: whitespace-collapsed; `http.script`, `http.image`: file names without path or
+//!   query (first 10); `http.body`: the first 2 KiB (marked truncated when longer).
+//! - `http.header`: `Name: value` for a few telling headers, `Set-Cookie: name` (never the value).
+//! - `http.redirect`: a `Location` or meta-refresh target as sent; `http.path`: a vendor path that
+//!   answered 2xx or 401 (its server, challenge, realm and title are recorded too).
+//! - `http.favicon_md5`: hex; `http.favicon_mmh3`: Shodan's signed decimal.
+//! - `tls.subject`, `tls.issuer`: RFC 4514-like (`CN=IPC, O=Hikvision`); `tls.error`: the handshake error.
+//! - `onvif.datetime`: `YYYY-MM-DDTHH:MM:SSZ`; `onvif.service`: a capability category (`Media`,
+//!   `PTZ`, `Analytics`, `Recording`…); `onvif.fault`: `subcode: reason` or `HTTP 401`.
+//! - `tcp.banner`: what the service sent unasked, control bytes as `\xNN`.
+
+pub mod banner;
+pub mod findings;
+pub mod http;
+pub mod onvif;
+pub mod rtsp;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tracing::{debug, instrument};
+
+use self::findings::Findings;
+use self::http::client::{ClientError, HttpClient};
+use crate::model::{HostObservation, OpenPort};
+
+/// Ports that usually carry TLS: tried with HTTPS first.
+const HTTPS_PORTS: &[u16] = &[443, 4443, 7443, 8443, 9443];
+/// Ports that usually carry plain HTTP.
+const HTTP_PORTS: &[u16] = &[
+    80, 81, 82, 88, 5000, 7001, 8008, 8080, 8081, 8088, 8888, 9080,
+];
+/// RTSP ports.
+const RTSP_PORTS: &[u16] = &[554, 8554, 10554];
+/// The port many Chinese OEM cameras serve ONVIF on.
+const ONVIF_PORTS: &[u16] = &[8899];
+
+/// How the probes run.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    /// Longest wait for one request (connect plus reply).
+    pub timeout: Duration,
+    /// Time budget for all probes of one host; what is unfinished then is noted.
+    pub host_deadline: Duration,
+    /// Most bytes read from one HTTP body.
+    pub max_body: usize,
+    /// Public vendor paths fetched with GET on every HTTP port (no credentials).
+    pub vendor_paths: Vec<String>,
+    /// Ports of one host probed at once (embedded devices are fragile).
+    pub port_concurrency: usize,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(2),
+            host_deadline: Duration::from_secs(6),
+            max_body: 256 * 1024,
+            // Login pages and pre-auth endpoints named in public fingerprint sets
+            // (rapid7/recog, nmap http-fingerprints): Hikvision, Dahua, Xiongmai, Uniview, TVT, Axis.
+            vendor_paths: [
+                "/doc/page/login.asp",
+                "/ISAPI/Security/userCheck",
+                "/RPC2_Login",
+                "/login.rsp",
+                "/Login.htm",
+                "/cgi-bin/main-cgi",
+                "/axis-cgi/param.cgi",
+            ]
+            .map(String::from)
+            .to_vec(),
+            port_concurrency: 3,
+        }
+    }
+}
+
+/// What kind of probe a port gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PortKind {
+    Https,
+    Http,
+    Rtsp,
+    Onvif,
+    Other,
+}
+
+fn port_kind(port: &OpenPort) -> PortKind {
+    let p = port.port;
+    match port.service.as_str() {
+        _ if RTSP_PORTS.contains(&p) => PortKind::Rtsp,
+        _ if ONVIF_PORTS.contains(&p) => PortKind::Onvif,
+        _ if HTTPS_PORTS.contains(&p) => PortKind::Https,
+        _ if HTTP_PORTS.contains(&p) => PortKind::Http,
+        "https" => PortKind::Https,
+        "http" => PortKind::Http,
+        "rtsp" => PortKind::Rtsp,
+        "onvif" => PortKind::Onvif,
+        _ => PortKind::Other,
+    }
+}
+
+/// Probes hosts with one HTTP client (so connections to a device are reused).
+#[derive(Debug, Clone)]
+pub struct Prober {
+    cfg: ProbeConfig,
+    client: HttpClient,
+}
+
+impl Prober {
+    /// # Errors
+    /// [`ClientError`] if the HTTP client cannot be built.
+    pub fn new(cfg: ProbeConfig) -> Result<Self, ClientError> {
+        let client = HttpClient::new(cfg.timeout, cfg.max_body)?;
+        Ok(Self { cfg, client })
+    }
+
+    /// Runs every applicable probe on the host's open ports, within the host deadline, and adds
+    /// the evidence, the services found and notes to `host`.
+    #[instrument(skip_all, fields(host = %host.ip))]
+    pub async fn probe_host(&self, host: &mut HostObservation) {
+        let findings = Findings::default();
+        let ip = host.ip;
+        // Owned items: a closure over borrowed ports would make the future non-`Send`.
+        let jobs: Vec<(SocketAddr, PortKind)> = host
+            .open_ports
+            .iter()
+            .map(|p| (SocketAddr::new(ip, p.port), port_kind(p)))
+            .collect();
+        let findings_ref = &findings;
+        let work = futures::stream::iter(jobs)
+            .map(|(addr, kind)| self.probe_port(addr, kind, findings_ref))
+            .buffer_unordered(self.cfg.port_concurrency.max(1))
+            .collect::<Vec<()>>();
+        if tokio::time::timeout(self.cfg.host_deadline, work)
+            .await
+            .is_err()
+        {
+            findings.note(format!(
+                "probe: host deadline ({:?}) reached; evidence is partial",
+                self.cfg.host_deadline
+            ));
+        }
+        findings.apply(host);
+    }
+
+    async fn probe_port(&self, addr: SocketAddr, kind: PortKind, findings: &Findings) {
+        debug!(port = addr.port(), ?kind, "probing");
+        let (ip, port) = (addr.ip(), addr.port());
+        let paths = &self.cfg.vendor_paths;
+        match kind {
+            PortKind::Https | PortKind::Http => {
+                let base = http::probe_http(
+                    &self.client,
+                    ip,
+                    port,
+                    kind == PortKind::Https,
+                    paths,
+                    findings,
+                )
+                .await;
+                if let Some(base) = base
+                    && !findings.onvif_found()
+                {
+                    onvif::probe_onvif(&self.client, &base, findings).await;
+                }
+            }
+            PortKind::Onvif => {
+                let base = format!("http://{addr}/").parse::<reqwest::Url>();
+                let spoke = match base {
+                    Ok(base) => onvif::probe_onvif(&self.client, &base, findings).await,
+                    Err(_) => false,
+                };
+                if spoke {
+                    findings.service(port, "onvif");
+                } else {
+                    http::probe_http(&self.client, ip, port, false, paths, findings).await;
+                }
+            }
+            PortKind::Rtsp => {
+                rtsp::probe_rtsp(addr, self.cfg.timeout, findings).await;
+            }
+            PortKind::Other => {
+                let banner = banner::probe_banner(addr, self.cfg.timeout, findings).await;
+                match banner::service_from_banner(&banner) {
+                    Some("rtsp") => {
+                        rtsp::probe_rtsp(addr, self.cfg.timeout, findings).await;
+                    }
+                    Some("http") => {
+                        http::probe_http(&self.client, ip, port, false, paths, findings).await;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Probes one host with a fresh [`Prober`]; a client that cannot be built becomes a note.
+pub async fn probe_host(host: &mut HostObservation, cfg: &ProbeConfig) {
+    match Prober::new(cfg.clone()) {
+        Ok(prober) => prober.probe_host(host).await,
+        Err(err) => host.notes.push(format!("probe: {err}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(port: u16, service: &str) -> OpenPort {
+        OpenPort {
+            port,
+            protocol: "tcp".into(),
+            service: service.into(),
+        }
+    }
+
+    /// Well-known ports pick their probe whatever the sweep's guess; others follow the guess.
+    #[test]
+    fn ports_pick_their_probe() {
+        assert_eq!(port_kind(&open(554, "unknown")), PortKind::Rtsp);
+        assert_eq!(port_kind(&open(443, "https")), PortKind::Https);
+        assert_eq!(port_kind(&open(80, "http")), PortKind::Http);
+        assert_eq!(port_kind(&open(8899, "onvif")), PortKind::Onvif);
+        assert_eq!(port_kind(&open(9999, "http")), PortKind::Http);
+        assert_eq!(port_kind(&open(8000, "hikvision-sdk")), PortKind::Other);
+        assert_eq!(port_kind(&open(23, "telnet")), PortKind::Other);
+    }
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// Probing a host can run on a multi-threaded runtime (`tokio::spawn`).
+    #[test]
+    fn probe_future_is_send() {
+        let prober = Prober::new(ProbeConfig::default()).unwrap();
+        let mut host = HostObservation::new("192.0.2.1".parse().unwrap());
+        let fut = prober.probe_host(&mut host);
+        assert_send(&fut);
+        let cfg = crate::discover::SweepConfig::default();
+        let sweep = crate::discover::sweep(&[], &cfg, &crate::discover::NoProgress);
+        assert_send(&sweep);
+    }
+}

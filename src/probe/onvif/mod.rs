@@ -1,0 +1,109 @@
+//! ONVIF device-service probe: three pre-auth-or-failing SOAP calls, never WS-Security.
+
+pub mod soap;
+
+use reqwest::Url;
+
+use super::findings::Findings;
+use super::http::client::{FetchError, HttpClient};
+use crate::model::{Evidence, EvidenceSource as Src};
+
+/// The device service every ONVIF device exposes.
+pub const DEVICE_SERVICE: &str = "/onvif/device_service";
+
+/// Probes the ONVIF device service under `base` (`http://ip:port`); returns whether it spoke SOAP.
+pub async fn probe_onvif(client: &HttpClient, base: &Url, findings: &Findings) -> bool {
+    let Ok(url) = base.join(DEVICE_SERVICE) else {
+        return false;
+    };
+    let port = url.port_or_known_default();
+    let p = port.unwrap_or_default();
+    let Some(leaves) = call(client, &url, soap::get_system_date_and_time(), findings, p).await
+    else {
+        return false;
+    };
+    findings.mark_onvif();
+    record_fault(&leaves, port, findings);
+    if let Some(dt) = soap::utc_datetime(&leaves) {
+        findings.push(Evidence::new(Src::ONVIF_DATETIME, port, dt));
+    }
+    if let Some(leaves) = call(client, &url, soap::get_capabilities(), findings, p).await {
+        record_fault(&leaves, port, findings);
+        for category in soap::capability_categories(&leaves) {
+            findings.push(Evidence::new(Src::ONVIF_SERVICE, port, category));
+        }
+    }
+    match client
+        .post_soap(url.clone(), soap::get_device_information())
+        .await
+    {
+        Ok(resp) if resp.status == 401 || resp.status == 403 => {
+            findings.push(Evidence::new(
+                Src::ONVIF_FAULT,
+                port,
+                format!("HTTP {}", resp.status),
+            ));
+        }
+        Ok(resp) => match soap::parse_leaves(&String::from_utf8_lossy(&resp.body)) {
+            Ok(leaves) => {
+                record_fault(&leaves, port, findings);
+                if let Some(info) = soap::device_information(&leaves) {
+                    record_device_information(&info, port, findings);
+                }
+            }
+            Err(err) => findings.note(format!(
+                "onvif {p}: GetDeviceInformation reply unreadable: {err}"
+            )),
+        },
+        Err(err) => findings.note(format!("onvif {p}: GetDeviceInformation: {err}")),
+    }
+    true
+}
+
+/// POSTs one request; returns the reply's leaves when it is SOAP.
+async fn call(
+    client: &HttpClient,
+    url: &Url,
+    body: String,
+    findings: &Findings,
+    port: u16,
+) -> Option<soap::Leaves> {
+    match client.post_soap(url.clone(), body).await {
+        Ok(resp) => {
+            if resp.body_capped {
+                findings.note(format!("onvif {port}: reply cut at the size cap"));
+            }
+            soap::parse_leaves(&String::from_utf8_lossy(&resp.body)).ok()
+        }
+        Err(FetchError::Timeout(t)) => {
+            findings.note(format!("onvif {port}: no reply within {t:?}"));
+            None
+        }
+        Err(FetchError::Failed(_)) => None,
+    }
+}
+
+fn record_fault(leaves: &soap::Leaves, port: Option<u16>, findings: &Findings) {
+    if let Some(fault) = soap::fault(leaves) {
+        findings.push(Evidence::new(Src::ONVIF_FAULT, port, fault));
+    }
+}
+
+fn record_device_information(
+    info: &soap::DeviceInformation,
+    port: Option<u16>,
+    findings: &Findings,
+) {
+    let fields = [
+        (Src::ONVIF_MANUFACTURER, &info.manufacturer),
+        (Src::ONVIF_MODEL, &info.model),
+        (Src::ONVIF_FIRMWARE, &info.firmware),
+        (Src::ONVIF_SERIAL, &info.serial),
+        (Src::ONVIF_HARDWARE_ID, &info.hardware_id),
+    ];
+    for (source, value) in fields {
+        if let Some(v) = value {
+            findings.push(Evidence::new(source, port, v.as_str()));
+        }
+    }
+}

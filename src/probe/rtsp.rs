@@ -1,0 +1,192 @@
+//! RTSP probe: `OPTIONS` and `DESCRIBE` only, never credentials, never `SETUP`/`PLAY` (no video).
+//! Also asks the port for HTTP `GET /`, since some cameras answer both protocols on 554.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::findings::Findings;
+use crate::model::{Evidence, EvidenceSource as Src};
+use crate::wire::auth::parse_challenge;
+use crate::wire::rtsp::{
+    Response, build_request, content_length, header_end, parse_response, sdp_session_name,
+};
+
+/// Most bytes read for one reply (headers plus SDP).
+const REPLY_CAP: usize = 16 * 1024;
+
+/// Probes `addr` with `OPTIONS`, `DESCRIBE` and an HTTP `GET /`; returns whether RTSP answered.
+pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings) -> bool {
+    let port = addr.port();
+    let url = format!("rtsp://{}/", addr);
+    let requests = [
+        build_request("OPTIONS", &url, 1, &[]),
+        build_request("DESCRIBE", &url, 2, &[("Accept", "application/sdp")]),
+    ];
+    let mut answered = false;
+    let mut stream: Option<TcpStream> = None;
+    for request in &requests {
+        // Reuse the connection; a device that closed it after OPTIONS gets a fresh one.
+        let reply = match exchange(&mut stream, addr, request.as_bytes(), timeout).await {
+            Ok(reply) => reply,
+            Err(err) => {
+                stream = None;
+                match exchange(&mut stream, addr, request.as_bytes(), timeout).await {
+                    Ok(reply) => reply,
+                    Err(again) => {
+                        findings.note(format!("rtsp {port}: {err}; retry: {again}"));
+                        break;
+                    }
+                }
+            }
+        };
+        match parse_response(&reply) {
+            Ok(resp) if resp.is_rtsp() => {
+                answered = true;
+                findings.extend(rtsp_evidence(&resp, port));
+            }
+            Ok(_) => break, // an HTTP server: the GET below records it
+            Err(err) => {
+                findings.note(format!("rtsp {port}: unreadable reply: {err}"));
+                break;
+            }
+        }
+    }
+    drop(stream);
+    if answered {
+        findings.service(port, "rtsp");
+    }
+    http_on_rtsp_port(addr, timeout, findings).await;
+    answered
+}
+
+/// Evidence from one RTSP reply.
+pub fn rtsp_evidence(resp: &Response, port: u16) -> Vec<Evidence> {
+    let p = Some(port);
+    let mut out = vec![Evidence::new(Src::RTSP_STATUS, p, resp.status.to_string())];
+    if let Some(server) = resp.header("Server") {
+        out.push(Evidence::new(Src::RTSP_SERVER, p, server));
+    }
+    if let Some(public) = resp.header("Public") {
+        out.push(Evidence::new(Src::RTSP_PUBLIC, p, public));
+    }
+    for challenge in resp
+        .headers_all("WWW-Authenticate")
+        .filter_map(parse_challenge)
+    {
+        out.push(Evidence::new(Src::RTSP_AUTH, p, challenge.scheme));
+        if let Some(realm) = challenge.realm {
+            out.push(Evidence::new(Src::RTSP_REALM, p, realm));
+        }
+    }
+    if resp.status == 200
+        && resp
+            .header("Content-Type")
+            .is_some_and(|t| t.contains("sdp"))
+        && let Some(name) = sdp_session_name(&resp.body)
+    {
+        out.push(Evidence::new(Src::RTSP_SDP_SESSION, p, name));
+    }
+    out
+}
+
+async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findings) {
+    let request = format!(
+        "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: camsweep\r\n\r\n",
+        addr.ip()
+    );
+    let mut stream = None;
+    let Ok(reply) = exchange(&mut stream, addr, request.as_bytes(), timeout).await else {
+        return;
+    };
+    if let Ok(resp) = parse_response(&reply)
+        && !resp.is_rtsp()
+        && let Some(server) = resp.header("Server")
+    {
+        findings.push(Evidence::new(
+            Src::RTSP_HTTP_SERVER,
+            Some(addr.port()),
+            server,
+        ));
+    }
+}
+
+/// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.
+async fn exchange(
+    stream: &mut Option<TcpStream>,
+    addr: SocketAddr,
+    request: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    let work = async {
+        if stream.is_none() {
+            *stream = Some(
+                TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| format!("connect: {e}"))?,
+            );
+        }
+        let Some(s) = stream.as_mut() else {
+            return Err("no connection".to_string());
+        };
+        s.write_all(request)
+            .await
+            .map_err(|e| format!("send: {e}"))?;
+        read_reply(s).await
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| format!("no reply within {timeout:?}"))?
+}
+
+async fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 2048];
+    loop {
+        if let Some(end) = header_end(&buf) {
+            let wanted = parse_response(&buf[..end])
+                .ok()
+                .and_then(|r| content_length(&r.headers))
+                .unwrap_or(0);
+            if buf.len() >= (end + wanted).min(REPLY_CAP) {
+                buf.truncate(REPLY_CAP);
+                return Ok(buf);
+            }
+        }
+        if buf.len() >= REPLY_CAP {
+            buf.truncate(REPLY_CAP);
+            return Ok(buf);
+        }
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            return if buf.is_empty() {
+                Err("closed without reply".to_string())
+            } else {
+                Ok(buf)
+            };
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Hikvision DESCRIBE 401 (google/ExoPlayer issue #9800) gives both schemes and the realm.
+    #[test]
+    fn evidence_from_describe_401() {
+        let reply = b"RTSP/1.0 401 Unauthorized\r\nCSeq: 1\r\nWWW-Authenticate: Digest realm=\"IP Camera(C1214)\", nonce=\"0191a41d87c28cd52b3e9c8adc99291c\", stale=\"FALSE\"\r\nWWW-Authenticate: Basic realm=\"IP Camera(C1214)\"\r\n\r\n";
+        let ev = rtsp_evidence(&parse_response(reply).unwrap(), 554);
+        let short: Vec<String> = ev.iter().map(Evidence::short).collect();
+        assert!(short.contains(&"rtsp.status=401".to_string()));
+        assert!(short.contains(&"rtsp.auth=Digest".to_string()));
+        assert!(short.contains(&"rtsp.auth=Basic".to_string()));
+        assert!(short.contains(&"rtsp.realm=IP Camera(C1214)".to_string()));
+    }
+}

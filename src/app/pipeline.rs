@@ -11,7 +11,8 @@ use crate::model::{
     Device, Evidence, EvidenceSource, HostObservation, Report, ScanInfo, ScanMode, ToolInfo,
     SCHEMA_VERSION,
 };
-use crate::probe::{self, ProbeConfig};
+use crate::probe::http::client::ClientError;
+use crate::probe::{ProbeConfig, Prober};
 
 /// Hosts probed at once; each host's own probes are further bounded by its deadline.
 const HOSTS_IN_FLIGHT: usize = 32;
@@ -31,17 +32,24 @@ pub struct ScanPlan {
 }
 
 /// Runs the scan and returns the report (findings are left to the policy layer).
-pub async fn run(plan: &ScanPlan, db: &SignatureDb, progress: &dyn ProgressSink) -> Report {
+///
+/// # Errors
+/// Only when the HTTP client cannot be built; per-host failures become notes in the report.
+pub async fn run(plan: &ScanPlan, db: &SignatureDb, progress: &dyn ProgressSink) -> Result<Report, ClientError> {
     let started_at = now_rfc3339();
+    let prober = Prober::new(plan.probe.clone())?;
     let swept = discover::sweep(&plan.addresses, &plan.sweep, progress).await;
     let mut notes = swept.notes;
 
     progress.set_total("probe", swept.hosts.len() as u64);
     let probed: Vec<HostObservation> = stream::iter(swept.hosts)
-        .map(|mut host| async move {
-            probe::probe_host(&mut host, &plan.probe).await;
+        .map(|mut host| {
+            let prober = &prober;
+            async move {
+            prober.probe_host(&mut host).await;
             progress.advance(1);
             host
+            }
         })
         .buffer_unordered(HOSTS_IN_FLIGHT)
         .collect()
@@ -54,7 +62,7 @@ pub async fn run(plan: &ScanPlan, db: &SignatureDb, progress: &dyn ProgressSink)
         notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
     }
 
-    Report {
+    Ok(Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: ToolInfo {
             name: "camsweep".into(),
@@ -80,7 +88,7 @@ pub async fn run(plan: &ScanPlan, db: &SignatureDb, progress: &dyn ProgressSink)
         devices,
         findings: Vec::new(),
         evidence_files: Vec::new(),
-    }
+    })
 }
 
 /// Turns one host's observations into a report device (pure).

@@ -42,7 +42,7 @@ async fn audit(args: AuditArgs, quiet: bool) -> Result<u8> {
     let db = load_signatures(args.scan.signatures.as_deref())?;
     let plan = plan::build(&args.scan, ScanMode::Audit, args.output.lang, args.authorised_by.clone())?;
     let progress = BarProgress::new(quiet || args.output.json);
-    let report = app::run(&plan, &db, &progress).await;
+    let report = app::run(&plan, &db, &progress).await?;
     let out = args.out.clone().unwrap_or_else(|| output::default_out_dir(""));
     finish_report(&report, &out, args.output.json, quiet, lang(args.output.lang))
 }
@@ -65,7 +65,7 @@ async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
     let db = load_signatures(args.scan.signatures.as_deref())?;
     let plan = plan::build(&args.scan, ScanMode::Scan, args.output.lang, None)?;
     let progress = BarProgress::new(quiet || args.output.json);
-    let report = app::run(&plan, &db, &progress).await;
+    let report = app::run(&plan, &db, &progress).await?;
     let mut stdout = std::io::stdout().lock();
     if args.output.json {
         writeln!(stdout, "{}", report::to_json(&report)?)?;

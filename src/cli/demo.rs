@@ -33,7 +33,7 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
     let mut scan_plan = plan::build(&opts, ScanMode::Demo, args.output.lang, Some("camsweep demo (simulated store)".into()))?;
     scan_plan.sweep.connect_timeout = Duration::from_millis(1500);
     let progress = BarProgress::new(quiet || args.output.json);
-    let report = app::run(&scan_plan, &db, &progress).await;
+    let report = app::run(&scan_plan, &db, &progress).await?;
     let check = lab_check(&lab, &report);
     lab.shutdown().await;
 

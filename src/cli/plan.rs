@@ -46,7 +46,6 @@ pub fn build(opts: &ScanOptions, mode: ScanMode, lang: LangArg, authorised_by: O
         connect_timeout: timeout,
         host_deadline,
         rate: opts.rate,
-        interface: opts.interface.clone(),
     };
     let probe = ProbeConfig {
         timeout,

@@ -54,7 +54,12 @@ pub fn render_csv(report: &Report) -> String {
             .join(" ");
         let confidence = format!("{:.2}", id.confidence);
         let contacts = device.cloud_contacts.len().to_string();
-        let uploads = device.cloud_contacts.iter().filter(|c| c.upload).count().to_string();
+        let uploads = device
+            .cloud_contacts
+            .iter()
+            .filter(|c| c.upload)
+            .count()
+            .to_string();
         let signatures = id.signatures.join(";");
         push_row(
             &mut out,
@@ -97,15 +102,24 @@ mod tests {
             lines.next().unwrap(),
             "d-198.18.0.11,198.18.0.11,44:47:cc:12:34:56,\"Hangzhou Hikvision Digital Technology Co.,Ltd.\",Hikvision,DS-2CD2143G0-I,V5.5.82,camera,no,0.93,80 554 8000,0,0,hikvision-http-appwebs;hikvision-rtsp-realm"
         );
-        let face = body.lines().find(|l| l.starts_with("d-198.18.0.12,")).unwrap();
-        assert!(face.contains(",face_terminal,yes,0.88,80 443 8000,1,1,"), "{face}");
+        let face = body
+            .lines()
+            .find(|l| l.starts_with("d-198.18.0.12,"))
+            .unwrap();
+        assert!(
+            face.contains(",face_terminal,yes,0.88,80 443 8000,1,1,"),
+            "{face}"
+        );
         assert_eq!(body.matches("\r\n").count(), 1 + 5);
     }
 
     #[test]
     fn hostile_values_are_quoted_and_cannot_run_as_formulas() {
         let csv = render_csv(&sample_report());
-        let row = csv.lines().find(|l| l.starts_with("d-198.18.0.66,")).unwrap();
+        let row = csv
+            .lines()
+            .find(|l| l.starts_with("d-198.18.0.66,"))
+            .unwrap();
         assert!(
             row.contains(",Acme\\x1b[31m<i>,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",\"'+1, \"\"two\"\"\",unknown,"),
             "{row}"

@@ -15,7 +15,11 @@ static TEMPLATE: &str = include_str!("templates/report.html");
 
 /// Writes every value HTML-escaped, with control and bidi characters made visible first, so no
 /// value from a device reaches the page raw whatever the template does with it.
-fn visible_escaped(out: &mut Output, state: &mut State, value: &Value) -> Result<(), minijinja::Error> {
+fn visible_escaped(
+    out: &mut Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
     match value.as_str() {
         Some(text) if !value.is_safe() && *state.auto_escape() != AutoEscape::None => {
             let shown = Value::from(visible(text).into_owned());
@@ -39,7 +43,9 @@ fn environment() -> Result<Environment<'static>, ReportError> {
 /// The report as a single HTML page in `lang`.
 pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
     let env = environment()?;
-    let template = env.get_template(TEMPLATE_NAME).map_err(ReportError::Template)?;
+    let template = env
+        .get_template(TEMPLATE_NAME)
+        .map_err(ReportError::Template)?;
     let view = view::build(report, lang);
     let context = minijinja::context! {
         t => Value::from(Serde(lang.labels())),
@@ -82,13 +88,18 @@ mod tests {
     fn page_is_self_contained() {
         let page = html(Lang::En);
         let lower = page.to_ascii_lowercase();
-        for needle in ["<link", "<script", "<img", "<iframe", "@import", "url(", "src="] {
+        for needle in [
+            "<link", "<script", "<img", "<iframe", "@import", "url(", "src=",
+        ] {
             assert!(!lower.contains(needle), "external asset hook {needle}");
         }
         // The only http(s) text is the hostile banner, escaped as text.
         for (i, _) in lower.match_indices("http") {
             let before = &lower[i.saturating_sub(12)..i];
-            assert!(!before.contains("href=") && !before.contains("src="), "{before}");
+            assert!(
+                !before.contains("href=") && !before.contains("src="),
+                "{before}"
+            );
         }
         assert!(page.contains("@media print"));
     }
@@ -168,6 +179,9 @@ mod tests {
             .find("<tr class=\"face\">")
             .expect("a highlighted device row");
         let first_device = page.find("href=\"#dev-d-198-18-0-12\"").unwrap();
-        assert!(row < first_device, "the face terminal row is the highlighted one");
+        assert!(
+            row < first_device,
+            "the face terminal row is the highlighted one"
+        );
     }
 }

@@ -33,7 +33,10 @@ fn row(out: &mut String, cells: &[String]) {
 }
 
 fn header_row(out: &mut String, labels: &[&str]) {
-    row(out, &labels.iter().map(|l| l.to_string()).collect::<Vec<_>>());
+    row(
+        out,
+        &labels.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
+    );
     row(out, &vec!["---".to_string(); labels.len()]);
 }
 
@@ -45,7 +48,13 @@ fn write_header(out: &mut String, v: &View, t: &Labels) {
     }
     let status = if h.complete { t.complete } else { t.incomplete };
     let mut meta: Vec<(&str, String)> = vec![
-        (t.site, h.site_name.as_deref().map(md).unwrap_or_else(|| t.not_given.to_string())),
+        (
+            t.site,
+            h.site_name
+                .as_deref()
+                .map(md)
+                .unwrap_or_else(|| t.not_given.to_string()),
+        ),
         (t.targets, dash_if_empty(&h.targets)),
     ];
     if let Some(interface) = &h.interface {
@@ -58,7 +67,10 @@ fn write_header(out: &mut String, v: &View, t: &Labels) {
         (t.status, status.to_string()),
         (
             t.authorised_by,
-            h.authorised_by.as_deref().map(md).unwrap_or_else(|| t.not_given.to_string()),
+            h.authorised_by
+                .as_deref()
+                .map(md)
+                .unwrap_or_else(|| t.not_given.to_string()),
         ),
         (t.tool, md(&h.tool)),
         (t.signatures, md(&h.signatures_version)),
@@ -184,7 +196,11 @@ fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
         out,
         "### {} — {} ({}){face}\n",
         md(&d.ip),
-        if name.is_empty() { "?".to_string() } else { name },
+        if name.is_empty() {
+            "?".to_string()
+        } else {
+            name
+        },
         d.type_label
     );
     let _ = writeln!(out, "- ID: {}", md(&d.id));
@@ -229,7 +245,7 @@ fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
                 t.received,
                 t.first_seen,
                 t.last_seen,
-                t.upload,
+                t.upload_col,
             ],
         );
         for c in &d.cloud {
@@ -238,7 +254,7 @@ fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
                 (name, _) => or_dash(name),
             };
             let upload = if c.upload {
-                format!("**{}** ⚠", t.yes)
+                format!("**{}** ⚠", t.upload)
             } else {
                 t.heartbeat.to_string()
             };
@@ -269,13 +285,16 @@ fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
     }
     for f in &v.findings {
         let _ = writeln!(out, "### [{}] {}\n", f.severity_label, md(&f.title));
-        let device = f.device.as_deref().map(md).unwrap_or_else(|| t.site_wide.to_string());
+        let device = f
+            .device
+            .as_deref()
+            .map(md)
+            .unwrap_or_else(|| t.site_wide.to_string());
         let _ = writeln!(
             out,
-            "- {}: {} · {}: {}\n- {}: {}",
+            "- {}: {} · ID: {}\n- {}: {}",
             t.rule,
             md(&f.rule),
-            "ID",
             md(&f.id),
             t.device,
             device

@@ -99,7 +99,10 @@ mod tests {
 
     #[test]
     fn ordinary_text_is_untouched() {
-        assert!(matches!(visible("海康威视 DS-2CD2143G0-I"), Cow::Borrowed(_)));
+        assert!(matches!(
+            visible("海康威视 DS-2CD2143G0-I"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -149,17 +149,35 @@ mod tests {
     fn chinese_columns_line_up() {
         let table = render_table(&sample_report(), Lang::Zh, false);
         let lines: Vec<&str> = table.lines().collect();
-        let header = starts(lines[0], &["IP 地址", "品牌", "型号", "设备类型", "人脸识别能力"]);
-        let face_row = starts(lines[1], &["198.18.0.12", "Hikvision", "DS-K1T671M", "人脸识别终端", "具备"]);
+        let header = starts(
+            lines[0],
+            &["IP 地址", "品牌", "型号", "设备类型", "人脸识别能力"],
+        );
+        let face_row = starts(
+            lines[1],
+            &[
+                "198.18.0.12",
+                "Hikvision",
+                "DS-K1T671M",
+                "人脸识别终端",
+                "具备",
+            ],
+        );
         assert_eq!(header, face_row, "\n{table}");
         let printer = lines.iter().find(|l| l.contains("198.18.0.50")).unwrap();
         assert_eq!(
             header,
-            starts(printer, &["198.18.0.50", "HP", "LaserJet", "其他设备", "不具备"]),
+            starts(
+                printer,
+                &["198.18.0.50", "HP", "LaserJet", "其他设备", "不具备"]
+            ),
             "\n{table}"
         );
         // Right-aligned confidence ends in the same column on every row.
-        let ends: Vec<usize> = lines[..lines.len() - 1].iter().map(|l| display_width(l)).collect();
+        let ends: Vec<usize> = lines[..lines.len() - 1]
+            .iter()
+            .map(|l| display_width(l))
+            .collect();
         assert!(ends.iter().all(|&e| e == ends[0]), "{ends:?}\n{table}");
         assert_eq!(
             lines.last().unwrap(),
@@ -187,7 +205,9 @@ mod tests {
         for (i, _) in colored.match_indices('\x1b') {
             let rest = &colored[i..];
             assert!(
-                [RED_BOLD, DIM, BOLD, RESET].iter().any(|c| rest.starts_with(c)),
+                [RED_BOLD, DIM, BOLD, RESET]
+                    .iter()
+                    .any(|c| rest.starts_with(c)),
                 "{rest:?}"
             );
         }

@@ -12,8 +12,10 @@ use crate::model::{
 };
 
 /// What the hostile device announces; renderers must never emit it raw.
-pub const HOSTILE_TITLE: &str = "<script>alert(1)</script> \"quoted\" & 'single' \x1b[31mRED\x1b[0m";
-pub const HOSTILE_BANNER: &str = "220 FTP | `rm -rf` [click](http://evil.example)\r\n\x1b]0;pwned\x07";
+pub const HOSTILE_TITLE: &str =
+    "<script>alert(1)</script> \"quoted\" & 'single' \x1b[31mRED\x1b[0m";
+pub const HOSTILE_BANNER: &str =
+    "220 FTP | `rm -rf` [click](http://evil.example)\r\n\x1b]0;pwned\x07";
 pub const HOSTILE_MODEL: &str = "=HYPERLINK(\"http://evil.example\",\"x\")";
 
 fn port(port: u16, service: &str) -> OpenPort {

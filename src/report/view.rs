@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::model::{CloudContact, Device, DeviceType, FaceRecognition, Finding, Report};
 
-use super::i18n::{Lang, Labels};
+use super::i18n::{Labels, Lang};
 use super::sanitize::visible;
 
 #[derive(Debug, Serialize)]
@@ -151,7 +151,12 @@ pub(crate) fn when(stamp: &str) -> String {
         "UTC".to_string()
     } else {
         let (h, m, _) = offset.as_hms();
-        format!("UTC{}{:02}:{:02}", if h < 0 || m < 0 { '-' } else { '+' }, h.abs(), m.abs())
+        format!(
+            "UTC{}{:02}:{:02}",
+            if h < 0 || m < 0 { '-' } else { '+' },
+            h.abs(),
+            m.abs()
+        )
     };
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {zone}",
@@ -270,7 +275,13 @@ fn anchor(id: &str) -> String {
     // Ids are `d-<ip>`; keep only characters that are safe in a fragment.
     let safe: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     format!("dev-{safe}")
 }
@@ -321,7 +332,12 @@ fn device_view(device: &Device, report: &Report, lang: Lang, t: &Labels) -> Devi
         face_capable: id.face_recognition == FaceRecognition::Yes,
         confidence: percent(id.confidence),
         ports: ports(device),
-        signatures: id.signatures.iter().map(|s| text(s)).collect::<Vec<_>>().join(", "),
+        signatures: id
+            .signatures
+            .iter()
+            .map(|s| text(s))
+            .collect::<Vec<_>>()
+            .join(", "),
         evidence: device
             .evidence
             .iter()
@@ -347,24 +363,25 @@ fn device_view(device: &Device, report: &Report, lang: Lang, t: &Labels) -> Devi
 }
 
 fn finding_view(finding: &Finding, report: &Report, lang: Lang, t: &Labels) -> FindingView {
-    let device = finding
-        .device
-        .as_deref()
-        .map(|id| match report.devices.iter().find(|d| d.id == id) {
-            Some(d) => {
-                let name = [d.identity.vendor.as_deref(), d.identity.model.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if name.is_empty() {
-                    text(&d.ip)
-                } else {
-                    format!("{} ({})", text(&d.ip), text(&name))
+    let device =
+        finding
+            .device
+            .as_deref()
+            .map(|id| match report.devices.iter().find(|d| d.id == id) {
+                Some(d) => {
+                    let name = [d.identity.vendor.as_deref(), d.identity.model.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if name.is_empty() {
+                        text(&d.ip)
+                    } else {
+                        format!("{} ({})", text(&d.ip), text(&name))
+                    }
                 }
-            }
-            None => text(id),
-        });
+                None => text(id),
+            });
     FindingView {
         id: text(&finding.id),
         rule: text(&finding.rule),
@@ -414,13 +431,18 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
     let scan = &report.scan;
     let (site_name, site_fields) = site_fields(report.site.as_ref());
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|f| f.severity);
     View {
         lang: lang.code(),
         html_lang: lang.html_lang(),
         header: Header {
             site_name,
-            targets: scan.targets.iter().map(|s| text(s)).collect::<Vec<_>>().join(", "),
+            targets: scan
+                .targets
+                .iter()
+                .map(|s| text(s))
+                .collect::<Vec<_>>()
+                .join(", "),
             interface: opt(&scan.interface),
             started: when(&scan.started_at),
             finished: when(&scan.finished_at),
@@ -431,9 +453,24 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
             authorised_by: opt(&scan.authorised_by),
             complete: scan.complete,
             addresses_scanned: scan.addresses_scanned,
-            ports: scan.ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", "),
-            discovery: scan.discovery.iter().map(|s| text(s)).collect::<Vec<_>>().join(", "),
-            captures: scan.captures.iter().map(|s| text(s)).collect::<Vec<_>>().join(", "),
+            ports: scan
+                .ports
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            discovery: scan
+                .discovery
+                .iter()
+                .map(|s| text(s))
+                .collect::<Vec<_>>()
+                .join(", "),
+            captures: scan
+                .captures
+                .iter()
+                .map(|s| text(s))
+                .collect::<Vec<_>>()
+                .join(", "),
         },
         site_fields,
         summary: summary(report),
@@ -465,10 +502,19 @@ mod tests {
     #[test]
     fn face_capable_devices_come_first_and_printers_last() {
         let report = sample_report();
-        let order: Vec<&str> = reading_order(&report).iter().map(|d| d.ip.as_str()).collect();
+        let order: Vec<&str> = reading_order(&report)
+            .iter()
+            .map(|d| d.ip.as_str())
+            .collect();
         assert_eq!(
             order,
-            ["198.18.0.12", "198.18.0.11", "198.18.0.10", "198.18.0.66", "198.18.0.50"]
+            [
+                "198.18.0.12",
+                "198.18.0.11",
+                "198.18.0.10",
+                "198.18.0.66",
+                "198.18.0.50"
+            ]
         );
     }
 
@@ -476,14 +522,20 @@ mod tests {
     fn summary_counts_what_an_inspector_asks_for() {
         let s = summary(&sample_report());
         assert_eq!((s.hosts, s.surveillance, s.face_capable), (5, 3, 1));
-        assert_eq!((s.cameras, s.recorders, s.face_terminals, s.other_hosts), (1, 1, 1, 2));
+        assert_eq!(
+            (s.cameras, s.recorders, s.face_terminals, s.other_hosts),
+            (1, 1, 1, 2)
+        );
         assert_eq!(s.uploading, 1);
     }
 
     #[test]
     fn display_helpers() {
         assert_eq!(when("2026-11-23T09:00:00Z"), "2026-11-23 09:00:00 UTC");
-        assert_eq!(when("2026-11-23T17:00:00+08:00"), "2026-11-23 17:00:00 UTC+08:00");
+        assert_eq!(
+            when("2026-11-23T17:00:00+08:00"),
+            "2026-11-23 17:00:00 UTC+08:00"
+        );
         assert_eq!(when("yesterday\x1b"), "yesterday\\x1b");
         assert_eq!(bytes(4096), "4.0 KiB");
         assert_eq!(bytes(1_048_576), "1.0 MiB");

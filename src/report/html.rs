@@ -77,6 +77,7 @@ mod tests {
             assert!(!page.contains("<b>"), "raw tag from a hostname");
             assert!(!page.contains('\x1b'), "raw ESC byte");
             assert!(!page.contains('\x07'), "raw BEL byte");
+            assert!(!page.contains('\r'), "raw CR from a banner");
             assert!(page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
             assert!(page.contains("\\x1b[31mRED"), "ESC shown escaped");
             assert!(page.contains("&quot;quoted&quot; &amp; &#x27;single&#x27;"));

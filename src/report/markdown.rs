@@ -194,7 +194,7 @@ fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
     let face = if d.face_capable { " ⚠" } else { "" };
     let _ = writeln!(
         out,
-        "### {} — {} ({}){face}\n",
+        "### {} — {} · {}{face}\n",
         md(&d.ip),
         if name.is_empty() {
             "?".to_string()
@@ -362,7 +362,7 @@ pub fn render_markdown(report: &Report, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testdata::sample_report;
+    use crate::report::testdata::{golden, sample_report};
 
     /// Cells of a Markdown table row, splitting on unescaped `|` as a renderer would.
     fn cells(line: &str) -> usize {
@@ -426,6 +426,14 @@ mod tests {
             "## 证据文件",
         ] {
             assert!(text.contains(label), "missing {label}");
+        }
+    }
+
+    #[test]
+    fn markdown_matches_the_reviewed_golden_files() {
+        for lang in [Lang::Zh, Lang::En] {
+            let text = render_markdown(&sample_report(), lang);
+            golden(&format!("sample-report.{lang}.md"), &text);
         }
     }
 

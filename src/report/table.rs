@@ -135,7 +135,7 @@ pub fn render_table(report: &Report, lang: Lang, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::testdata::sample_report;
+    use crate::report::testdata::{golden, sample_report};
 
     /// Column where each cell starts, in display columns, found from the header's labels.
     fn starts(line: &str, cells: &[&str]) -> Vec<usize> {
@@ -183,6 +183,14 @@ mod tests {
             lines.last().unwrap(),
             &"共 5 台主机，其中监控设备 3 台（具备人脸识别能力 1 台）"
         );
+    }
+
+    #[test]
+    fn table_matches_the_reviewed_golden_files() {
+        for lang in [Lang::Zh, Lang::En] {
+            let text = render_table(&sample_report(), lang, false);
+            golden(&format!("sample-table.{lang}.txt"), &text);
+        }
     }
 
     #[test]

@@ -255,23 +255,31 @@ pub fn sample_report() -> Report {
     }
 }
 
+/// Compares `actual` with the reviewed file `tests/fixtures/report/<name>`. After a deliberate
+/// change, rewrite the files with `CAMSWEEP_BLESS=1 cargo test --lib report::` and review the diff.
+pub fn golden(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/report")
+        .join(name);
+    if std::env::var_os("CAMSWEEP_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; bless it first", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from the golden file; bless and review the diff"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The integration tests read the fixture; it must stay the JSON of this report.
-    /// Regenerate with `CAMSWEEP_BLESS=1 cargo test --lib report::testdata`.
+    /// The integration tests read this fixture; it must stay the JSON of the sample report.
     #[test]
     fn fixture_matches_the_sample_report() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/report/sample-report.json"
-        );
         let json = crate::report::to_json(&sample_report()).unwrap();
-        if std::env::var_os("CAMSWEEP_BLESS").is_some() {
-            std::fs::write(path, &json).unwrap();
-        }
-        let fixture = std::fs::read_to_string(path).unwrap();
-        assert_eq!(fixture, json, "fixture out of date; see the doc comment");
+        golden("sample-report.json", &json);
     }
 }

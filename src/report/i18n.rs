@@ -168,7 +168,8 @@ pub struct Labels {
     pub mode_demo: &'static str,
     /// Summary line of the terminal table; `{hosts}`, `{surveillance}` and `{face}` are filled in.
     pub table_summary: &'static str,
-    pub table_face_mark: &'static str,
+    /// Between a label and its value: `：` in Chinese, `: ` in English.
+    pub colon: &'static str,
 }
 
 impl Labels {
@@ -308,16 +309,16 @@ pub static ZH: Labels = Labels {
     face_no: "不具备",
     face_unknown: "未知",
     sev_critical: "严重",
-    sev_high: "高",
-    sev_medium: "中",
-    sev_low: "低",
+    sev_high: "高风险",
+    sev_medium: "中风险",
+    sev_low: "低风险",
     sev_info: "提示",
     mode_audit: "合规检查",
     mode_scan: "网络扫描",
     mode_analyze: "流量分析",
     mode_demo: "演示",
     table_summary: "共 {hosts} 台主机，其中监控设备 {surveillance} 台（具备人脸识别能力 {face} 台）",
-    table_face_mark: "人脸",
+    colon: "：",
 };
 
 pub static EN: Labels = Labels {
@@ -422,7 +423,7 @@ pub static EN: Labels = Labels {
     mode_analyze: "traffic analysis",
     mode_demo: "demo",
     table_summary: "{hosts} hosts, {surveillance} surveillance devices ({face} face-capable)",
-    table_face_mark: "FACE",
+    colon: ": ",
 };
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ fn write_header(out: &mut String, v: &View, t: &Labels) {
     if !v.site_fields.is_empty() {
         let _ = writeln!(out, "### {}\n", t.site_declaration);
         for field in &v.site_fields {
-            let _ = writeln!(out, "- {}: {}", md(&field.key), md(&field.value));
+            let _ = writeln!(out, "- {}{}{}", md(&field.key), t.colon, md(&field.value));
         }
         out.push('\n');
     }
@@ -128,9 +128,9 @@ fn write_summary(out: &mut String, v: &View, t: &Labels) {
     ]);
     for (label, count) in lines {
         if label == t.face_capable && count > 0 {
-            let _ = writeln!(out, "- **{label}: {count}** ⚠");
+            let _ = writeln!(out, "- **{label}{}{count}** ⚠", t.colon);
         } else {
-            let _ = writeln!(out, "- {label}: {count}");
+            let _ = writeln!(out, "- {label}{}{count}", t.colon);
         }
     }
     out.push('\n');
@@ -203,18 +203,24 @@ fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
         },
         d.type_label
     );
-    let _ = writeln!(out, "- ID: {}", md(&d.id));
+    let _ = writeln!(out, "- ID{}{}", t.colon, md(&d.id));
     if let Some(hostname) = &d.hostname {
-        let _ = writeln!(out, "- {}: {}", t.hostname, md(hostname));
+        let _ = writeln!(out, "- {}{}{}", t.hostname, t.colon, md(hostname));
     }
-    let _ = writeln!(out, "- {}: {}", t.face_recognition, d.face_label);
-    let _ = writeln!(out, "- {}: {}", t.confidence, d.confidence);
+    let _ = writeln!(out, "- {}{}{}", t.face_recognition, t.colon, d.face_label);
+    let _ = writeln!(out, "- {}{}{}", t.confidence, t.colon, d.confidence);
     if !d.signatures.is_empty() {
-        let _ = writeln!(out, "- {}: {}", t.matched_signatures, md(&d.signatures));
+        let _ = writeln!(
+            out,
+            "- {}{}{}",
+            t.matched_signatures,
+            t.colon,
+            md(&d.signatures)
+        );
     }
     if !d.findings.is_empty() {
         let ids: Vec<String> = d.findings.iter().map(|f| md(f)).collect();
-        let _ = writeln!(out, "- {}: {}", t.findings, ids.join(", "));
+        let _ = writeln!(out, "- {}{}{}", t.findings, t.colon, ids.join(", "));
     }
     let _ = writeln!(out, "\n**{}**\n", t.evidence);
     if d.evidence.is_empty() {
@@ -292,17 +298,18 @@ fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
             .unwrap_or_else(|| t.site_wide.to_string());
         let _ = writeln!(
             out,
-            "- {}: {} · ID: {}\n- {}: {}",
+            "- {}{c}{} · ID{c}{}\n- {}{c}{}",
             t.rule,
             md(&f.rule),
             md(&f.id),
             t.device,
-            device
+            device,
+            c = t.colon
         );
         if !f.legal_basis.is_empty() {
             let sep = if lang == Lang::Zh { "；" } else { "; " };
             let basis: Vec<String> = f.legal_basis.iter().map(|b| md(b)).collect();
-            let _ = writeln!(out, "- {}: {}", t.legal_basis, basis.join(sep));
+            let _ = writeln!(out, "- {}{}{}", t.legal_basis, t.colon, basis.join(sep));
         }
         let _ = writeln!(out, "\n{}\n", md(&f.detail));
         if !f.evidence.is_empty() {
@@ -312,7 +319,7 @@ fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "**{}**: {}\n", t.remedy, md(&f.remedy));
+        let _ = writeln!(out, "**{}**{}{}\n", t.remedy, t.colon, md(&f.remedy));
     }
 }
 
@@ -421,7 +428,7 @@ mod tests {
             "**云端连接**",
             "## 发现问题",
             "**整改建议**",
-            "法律依据: 《个人信息保护法》第二十六条；《个人信息保护法》第二十九条",
+            "法律依据：《个人信息保护法》第二十六条；《个人信息保护法》第二十九条",
             "## 检测说明",
             "## 证据文件",
         ] {

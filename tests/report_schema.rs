@@ -158,3 +158,25 @@ fn renderings_can_be_dumped_for_review() {
     }
     std::fs::write(dir.join("inventory.csv"), render_csv(&report)).unwrap();
 }
+
+#[test]
+fn an_empty_network_still_gives_a_complete_report() {
+    let mut report = sample();
+    report["devices"] = json!([]);
+    report["findings"] = json!([]);
+    report["evidence_files"] = json!([]);
+    report["scan"]["complete"] = json!(true);
+    report["scan"]["notes"] = json!([]);
+    assert!(errors(&report).is_empty());
+    let parsed = from_json(&report.to_string()).unwrap();
+    let html = render_html(&parsed, Lang::En).unwrap();
+    assert!(html.contains("No devices found.") && html.contains("No findings."));
+    assert!(html.contains("Complete") && !html.contains("did not finish"));
+    let md = render_markdown(&parsed, Lang::Zh);
+    assert!(md.contains("未发现设备。") && md.contains("未发现问题。"));
+    assert_eq!(
+        render_table(&parsed, Lang::En, false).lines().last(),
+        Some("0 hosts, 0 surveillance devices (0 face-capable)")
+    );
+    assert_eq!(render_csv(&parsed).lines().count(), 1);
+}

@@ -85,6 +85,20 @@ mod tests {
         assert!(err.to_string().contains("\"2\""), "{err}");
     }
 
+    /// A cut-off or corrupted file is an error, never a panic.
+    #[test]
+    fn truncated_reports_are_errors() {
+        let text = to_json(&sample_report()).unwrap();
+        for cut in (0..text.len())
+            .step_by(97)
+            .filter(|&i| text.is_char_boundary(i))
+        {
+            assert!(from_json(&text[..cut]).is_err(), "accepted {cut} bytes");
+        }
+        assert!(from_json("[]").is_err());
+        assert!(from_json("null").is_err());
+    }
+
     #[test]
     fn a_wrong_field_is_named_by_its_path() {
         let mut value: serde_json::Value =

@@ -1,1 +1,51 @@
-//! report (to be written).
+//! Rendering a [`Report`](crate::model::Report): report.json (the contract) and its JSON Schema,
+//! a self-contained HTML page, Markdown, the inventory CSV, the terminal table, and SHA-256 sums.
+//!
+//! Pure: every renderer returns a `String`; where the files go is the CLI's job. Device-supplied
+//! text is treated as hostile in every format (see [`sanitize`]).
+
+mod csv;
+mod html;
+mod i18n;
+mod json;
+mod markdown;
+pub mod sanitize;
+mod sums;
+mod table;
+mod view;
+
+#[cfg(test)]
+pub(crate) mod testdata;
+
+pub use csv::{CSV_BOM, CSV_COLUMNS, render_csv};
+pub use html::render_html;
+pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
+pub use json::{from_json, schema, to_json};
+pub use markdown::render_markdown;
+pub use sums::{sha256_hex, sums_file};
+pub use table::{display_width, render_table};
+
+/// Why a report could not be read or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The text is not JSON.
+    #[error("report.json is not valid JSON at line {line}, column {column}: {message}")]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// Valid JSON, but a field is missing or has the wrong type or value.
+    #[error("report.json field `{path}` is wrong: {message}")]
+    Shape { path: String, message: String },
+    /// Written by an incompatible version of the report format.
+    #[error("report.json has schema_version {found}, this camsweep reads \"{expected}\"")]
+    SchemaVersion {
+        found: String,
+        expected: &'static str,
+    },
+    #[error("could not serialize the report: {0}")]
+    Serialize(#[source] serde_json::Error),
+    #[error("could not render the HTML report: {0:#}")]
+    Template(#[source] minijinja::Error),
+}

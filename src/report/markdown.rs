@@ -1,0 +1,457 @@
+//! report.md: the same content as the HTML page, as Markdown for tickets, wikis and e-mail.
+//! Every value from the report goes through [`sanitize::markdown`](super::sanitize::markdown), so
+//! a hostile banner cannot break a table, forge a link or inject HTML where the Markdown is rendered.
+
+use std::fmt::Write as _;
+
+use crate::model::Report;
+
+use super::i18n::{Labels, Lang};
+use super::sanitize::markdown as md;
+use super::view::{self, DeviceView, View};
+
+fn or_dash(value: &Option<String>) -> String {
+    value.as_deref().map(md).unwrap_or_else(|| "—".to_string())
+}
+
+fn dash_if_empty(value: &str) -> String {
+    if value.is_empty() {
+        "—".to_string()
+    } else {
+        md(value)
+    }
+}
+
+fn row(out: &mut String, cells: &[String]) {
+    out.push('|');
+    for cell in cells {
+        out.push(' ');
+        out.push_str(cell);
+        out.push_str(" |");
+    }
+    out.push('\n');
+}
+
+fn header_row(out: &mut String, labels: &[&str]) {
+    row(
+        out,
+        &labels.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
+    );
+    row(out, &vec!["---".to_string(); labels.len()]);
+}
+
+fn write_header(out: &mut String, v: &View, t: &Labels) {
+    let h = &v.header;
+    let _ = writeln!(out, "# {}\n", t.doc_title);
+    if let Some(site) = &h.site_name {
+        let _ = writeln!(out, "**{}**\n", md(site));
+    }
+    let status = if h.complete { t.complete } else { t.incomplete };
+    let mut meta: Vec<(&str, String)> = vec![
+        (
+            t.site,
+            h.site_name
+                .as_deref()
+                .map(md)
+                .unwrap_or_else(|| t.not_given.to_string()),
+        ),
+        (t.targets, dash_if_empty(&h.targets)),
+    ];
+    if let Some(interface) = &h.interface {
+        meta.push((t.interface, md(interface)));
+    }
+    meta.extend([
+        (t.started, md(&h.started)),
+        (t.finished, md(&h.finished)),
+        (t.mode, h.mode.to_string()),
+        (t.status, status.to_string()),
+        (
+            t.authorised_by,
+            h.authorised_by
+                .as_deref()
+                .map(md)
+                .unwrap_or_else(|| t.not_given.to_string()),
+        ),
+        (t.tool, md(&h.tool)),
+        (t.signatures, md(&h.signatures_version)),
+        (t.signatures_sha256, md(&h.signatures_sha256)),
+    ]);
+    if h.addresses_scanned > 0 {
+        meta.push((t.addresses_scanned, h.addresses_scanned.to_string()));
+    }
+    for (label, value) in [
+        (t.ports_scanned, &h.ports),
+        (t.discovery, &h.discovery),
+        (t.captures, &h.captures),
+    ] {
+        if !value.is_empty() {
+            meta.push((label, md(value)));
+        }
+    }
+    header_row(out, &[" ", " "]);
+    for (label, value) in meta {
+        row(out, &[format!("**{label}**"), value]);
+    }
+    out.push('\n');
+    if !h.complete {
+        let _ = writeln!(out, "> **{}** {}\n", t.incomplete, t.incomplete_warning);
+    }
+    if !v.site_fields.is_empty() {
+        let _ = writeln!(out, "### {}\n", t.site_declaration);
+        for field in &v.site_fields {
+            let _ = writeln!(out, "- {}{}{}", md(&field.key), t.colon, md(&field.value));
+        }
+        out.push('\n');
+    }
+}
+
+fn write_summary(out: &mut String, v: &View, t: &Labels) {
+    let s = &v.summary;
+    let _ = writeln!(out, "## {}\n", t.summary);
+    if s.face_capable > 0 {
+        let _ = writeln!(out, "> ⚠ **{}**\n", t.face_alert);
+    }
+    let mut lines = vec![
+        (t.hosts, s.hosts),
+        (t.face_capable, s.face_capable),
+        (t.cameras, s.cameras),
+        (t.recorders, s.recorders),
+        (t.face_terminals, s.face_terminals),
+    ];
+    if s.other_surveillance > 0 {
+        lines.push((t.other_surveillance, s.other_surveillance));
+    }
+    lines.extend([
+        (t.other_hosts, s.other_hosts),
+        (t.cloud_uploads, s.uploading),
+        (t.findings_count, s.findings),
+    ]);
+    for (label, count) in lines {
+        if label == t.face_capable && count > 0 {
+            let _ = writeln!(out, "- **{label}{}{count}** ⚠", t.colon);
+        } else {
+            let _ = writeln!(out, "- {label}{}{count}", t.colon);
+        }
+    }
+    out.push('\n');
+}
+
+fn write_device_table(out: &mut String, v: &View, t: &Labels) {
+    let _ = writeln!(out, "## {}\n", t.devices);
+    if v.devices.is_empty() {
+        let _ = writeln!(out, "{}\n", t.no_devices);
+        return;
+    }
+    header_row(
+        out,
+        &[
+            t.ip,
+            &format!("{} / {}", t.mac, t.mac_vendor),
+            t.vendor,
+            t.model,
+            t.firmware,
+            t.device_type,
+            t.face_recognition,
+            t.confidence,
+            t.open_ports,
+        ],
+    );
+    for d in &v.devices {
+        let mac = match (&d.mac, &d.mac_vendor) {
+            (Some(mac), Some(vendor)) => format!("{} ({})", md(mac), md(vendor)),
+            (mac, _) => or_dash(mac),
+        };
+        let face = if d.face_capable {
+            format!("**{}** ⚠", d.face_label)
+        } else {
+            d.face_label.to_string()
+        };
+        row(
+            out,
+            &[
+                md(&d.ip),
+                mac,
+                or_dash(&d.vendor),
+                or_dash(&d.model),
+                or_dash(&d.firmware),
+                d.type_label.to_string(),
+                face,
+                d.confidence.clone(),
+                dash_if_empty(&d.ports),
+            ],
+        );
+    }
+    out.push('\n');
+}
+
+fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
+    let name = [&d.vendor, &d.model]
+        .into_iter()
+        .flatten()
+        .map(|s| md(s))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let face = if d.face_capable { " ⚠" } else { "" };
+    let _ = writeln!(
+        out,
+        "### {} — {} · {}{face}\n",
+        md(&d.ip),
+        if name.is_empty() {
+            "?".to_string()
+        } else {
+            name
+        },
+        d.type_label
+    );
+    let _ = writeln!(out, "- ID{}{}", t.colon, md(&d.id));
+    if let Some(hostname) = &d.hostname {
+        let _ = writeln!(out, "- {}{}{}", t.hostname, t.colon, md(hostname));
+    }
+    let _ = writeln!(out, "- {}{}{}", t.face_recognition, t.colon, d.face_label);
+    let _ = writeln!(out, "- {}{}{}", t.confidence, t.colon, d.confidence);
+    if !d.signatures.is_empty() {
+        let _ = writeln!(
+            out,
+            "- {}{}{}",
+            t.matched_signatures,
+            t.colon,
+            md(&d.signatures)
+        );
+    }
+    if !d.findings.is_empty() {
+        let ids: Vec<String> = d.findings.iter().map(|f| md(f)).collect();
+        let _ = writeln!(out, "- {}{}{}", t.findings, t.colon, ids.join(", "));
+    }
+    let _ = writeln!(out, "\n**{}**\n", t.evidence);
+    if d.evidence.is_empty() {
+        let _ = writeln!(out, "{}\n", t.no_evidence);
+    } else {
+        header_row(out, &[t.source, t.port, t.value]);
+        for e in &d.evidence {
+            let mut value = md(&e.value);
+            if e.truncated {
+                value.push(' ');
+                value.push_str(t.truncated);
+            }
+            row(out, &[md(&e.source), dash_if_empty(&e.port), value]);
+        }
+        out.push('\n');
+    }
+    if !d.cloud.is_empty() {
+        let _ = writeln!(out, "**{}**\n", t.cloud_contacts);
+        header_row(
+            out,
+            &[
+                t.destination,
+                t.name,
+                t.provider,
+                t.category,
+                t.country,
+                t.sent,
+                t.received,
+                t.first_seen,
+                t.last_seen,
+                t.upload_col,
+            ],
+        );
+        for c in &d.cloud {
+            let name = match (&c.name, &c.name_source) {
+                (Some(name), Some(source)) => format!("{} ({})", md(name), md(source)),
+                (name, _) => or_dash(name),
+            };
+            let upload = if c.upload {
+                format!("**{}** ⚠", t.upload)
+            } else {
+                t.heartbeat.to_string()
+            };
+            row(
+                out,
+                &[
+                    md(&c.destination),
+                    name,
+                    or_dash(&c.provider),
+                    md(&c.category),
+                    or_dash(&c.country),
+                    md(&c.sent),
+                    md(&c.received),
+                    md(&c.first_seen),
+                    md(&c.last_seen),
+                    upload,
+                ],
+            );
+        }
+        out.push('\n');
+    }
+}
+
+fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
+    let _ = writeln!(out, "## {}\n", t.findings);
+    if v.findings.is_empty() {
+        let _ = writeln!(out, "{}\n", t.no_findings);
+    }
+    for f in &v.findings {
+        let _ = writeln!(out, "### [{}] {}\n", f.severity_label, md(&f.title));
+        let device = f
+            .device
+            .as_deref()
+            .map(md)
+            .unwrap_or_else(|| t.site_wide.to_string());
+        let _ = writeln!(
+            out,
+            "- {}{c}{} · ID{c}{}\n- {}{c}{}",
+            t.rule,
+            md(&f.rule),
+            md(&f.id),
+            t.device,
+            device,
+            c = t.colon
+        );
+        if !f.legal_basis.is_empty() {
+            let sep = if lang == Lang::Zh { "；" } else { "; " };
+            let basis: Vec<String> = f.legal_basis.iter().map(|b| md(b)).collect();
+            let _ = writeln!(out, "- {}{}{}", t.legal_basis, t.colon, basis.join(sep));
+        }
+        let _ = writeln!(out, "\n{}\n", md(&f.detail));
+        if !f.evidence.is_empty() {
+            let _ = writeln!(out, "**{}**\n", t.evidence);
+            for e in &f.evidence {
+                let _ = writeln!(out, "- {}", md(e));
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "**{}**{}{}\n", t.remedy, t.colon, md(&f.remedy));
+    }
+}
+
+fn write_tail(out: &mut String, v: &View, t: &Labels) {
+    let _ = writeln!(out, "## {}\n", t.scan_notes);
+    if v.notes.is_empty() {
+        let _ = writeln!(out, "{}\n", t.no_notes);
+    } else {
+        for note in &v.notes {
+            let _ = writeln!(out, "- {}", md(note));
+        }
+        out.push('\n');
+    }
+    if !v.evidence_files.is_empty() {
+        let _ = writeln!(out, "## {}\n", t.evidence_files);
+        header_row(out, &[t.file, t.sha256]);
+        for f in &v.evidence_files {
+            row(out, &[md(&f.key), md(&f.value)]);
+        }
+        let _ = writeln!(out, "\n{}\n", t.integrity_hint);
+    }
+    let _ = writeln!(out, "---\n\n## {}\n", t.about_title);
+    for paragraph in [t.about_does, t.about_does_not, t.about_evidence] {
+        let _ = writeln!(out, "{paragraph}\n");
+    }
+}
+
+/// The report as Markdown in `lang`.
+pub fn render_markdown(report: &Report, lang: Lang) -> String {
+    let t = lang.labels();
+    let v = view::build(report, lang);
+    let mut out = String::with_capacity(8 * 1024);
+    write_header(&mut out, &v, t);
+    write_summary(&mut out, &v, t);
+    write_device_table(&mut out, &v, t);
+    if !v.devices.is_empty() {
+        let _ = writeln!(out, "## {}\n", t.device_details);
+        for d in &v.devices {
+            write_device_details(&mut out, d, t);
+        }
+    }
+    write_findings(&mut out, &v, t, lang);
+    write_tail(&mut out, &v, t);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata::{golden, sample_report};
+
+    /// Cells of a Markdown table row, splitting on unescaped `|` as a renderer would.
+    fn cells(line: &str) -> usize {
+        let mut count: usize = 0;
+        let mut escaped = false;
+        for c in line.chars() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '|' if !escaped => {
+                    count += 1;
+                    escaped = false;
+                }
+                _ => escaped = false,
+            }
+        }
+        count.saturating_sub(1)
+    }
+
+    #[test]
+    fn hostile_banners_cannot_break_tables_or_inject_html() {
+        let text = render_markdown(&sample_report(), Lang::En);
+        assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\r'));
+        assert!(!text.contains("<script") && !text.contains("<b>") && !text.contains("<i>"));
+        assert!(!text.contains("[click](http"), "a forged link survived");
+        assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(text.contains("220 FTP \\| \\`rm -rf\\`"));
+        // Every table row has as many cells as its header.
+        let mut width = None;
+        for line in text.lines() {
+            if line.starts_with('|') {
+                let n = cells(line);
+                match width {
+                    None => width = Some(n),
+                    Some(w) => assert_eq!(w, n, "row breaks its table: {line}"),
+                }
+            } else {
+                width = None;
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_markdown_uses_chinese_labels() {
+        let text = render_markdown(&sample_report(), Lang::Zh);
+        for label in [
+            "# 监控与人脸识别设备检测报告",
+            "## 设备清单",
+            "人脸识别终端",
+            "摄像机",
+            "录像机",
+            "人脸识别能力",
+            "置信度",
+            "固件",
+            "开放端口",
+            "**证据**",
+            "**云端连接**",
+            "## 发现问题",
+            "**整改建议**",
+            "法律依据：《个人信息保护法》第二十六条；《个人信息保护法》第二十九条",
+            "## 检测说明",
+            "## 证据文件",
+        ] {
+            assert!(text.contains(label), "missing {label}");
+        }
+    }
+
+    #[test]
+    fn markdown_matches_the_reviewed_golden_files() {
+        for lang in [Lang::Zh, Lang::En] {
+            let text = render_markdown(&sample_report(), lang);
+            golden(&format!("sample-report.{lang}.md"), &text);
+        }
+    }
+
+    #[test]
+    fn english_markdown_lists_face_terminal_first() {
+        let text = render_markdown(&sample_report(), Lang::En);
+        let face = text.find("| 198.18.0.12 |").unwrap();
+        let camera = text.find("| 198.18.0.11 |").unwrap();
+        let printer = text.find("| 198.18.0.50 |").unwrap();
+        assert!(face < camera && camera < printer);
+        assert!(text.contains("### [high] Face-recognition device uploads data to a cloud abroad"));
+        assert!(text.contains("- **Face-capable devices: 1** ⚠"));
+    }
+}

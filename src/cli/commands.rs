@@ -78,6 +78,7 @@ async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
 
 fn rerender(args: &ReportArgs) -> Result<u8> {
     let text = std::fs::read_to_string(&args.report).with_context(|| format!("reading {}", args.report.display()))?;
+    report::validate(&text).with_context(|| format!("{} is not a valid camsweep report", args.report.display()))?;
     let report = report::from_json(&text).with_context(|| format!("{} is not a camsweep report", args.report.display()))?;
     let out: PathBuf = match &args.out {
         Some(dir) => dir.clone(),

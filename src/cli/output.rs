@@ -52,7 +52,7 @@ pub fn write_report_files(dir: &Path, report: &Report, json: Option<&str>, forma
     let mut sums = Vec::new();
     for (name, bytes) in &written {
         paths.push(write_atomic(dir, name, bytes)?);
-        sums.push((report::sha256_hex(bytes), name.clone()));
+        sums.push((name.clone(), report::sha256_hex(bytes)));
     }
     paths.push(write_atomic(dir, "SHA256SUMS", report::sums_file(&sums).as_bytes())?);
     Ok(paths)

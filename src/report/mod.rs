@@ -20,7 +20,7 @@ pub(crate) mod testdata;
 pub use csv::{CSV_BOM, CSV_COLUMNS, render_csv};
 pub use html::render_html;
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
-pub use json::{from_json, schema, to_json};
+pub use json::{from_json, schema, to_json, validate};
 pub use markdown::render_markdown;
 pub use sums::{sha256_hex, sums_file};
 pub use table::{display_width, render_table};
@@ -44,6 +44,9 @@ pub enum ReportError {
         found: String,
         expected: &'static str,
     },
+    /// Valid JSON that does not match the report schema.
+    #[error("report.json does not match the report schema: {}", errors.join("; "))]
+    Schema { errors: Vec<String> },
     #[error("could not serialize the report: {0}")]
     Serialize(#[source] serde_json::Error),
     #[error("could not render the HTML report: {0:#}")]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::confidence::{Vote, combine, penalise};
-use super::db::{Signature, SignatureDb};
+use super::db::SignatureDb;
 use super::matcher::{Hit, match_signature};
 use super::oui::{is_locally_administered, parse_mac};
 use crate::model::{DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity};
@@ -94,8 +94,13 @@ fn atoms_for(host: &HostObservation) -> Vec<Evidence> {
     atoms
 }
 
-fn vote(sig: &Signature) -> Vote {
-    Vote { key: sig.source_key(), weight: sig.weight }
+/// A hit's vote, keyed by the sources of the atoms it actually matched: two signatures reading
+/// the same atom source are one piece of evidence, not two.
+fn vote(hit: &Hit<'_>) -> Vote {
+    let mut sources: Vec<&str> = hit.atoms.iter().map(|a| a.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    Vote { key: sources.join("+"), weight: hit.signature.weight }
 }
 
 #[derive(Clone, Copy)]
@@ -139,7 +144,7 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     let class_votes = |class: Class| -> Vec<Vote> {
         hits.iter()
             .filter(|h| h.signature.device_type.and_then(class_of) == Some(class))
-            .map(|h| vote(h.signature))
+            .map(|h| vote(h))
             .collect()
     };
     let surveillance = combine(&class_votes(Class::Surveillance));
@@ -161,7 +166,7 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     for h in &hits {
         if let Some(v) = &h.signature.vendor {
             let key = vendor_votes.keys().find(|k| same_vendor(k, v)).cloned().unwrap_or_else(|| v.clone());
-            vendor_votes.entry(key).or_default().push(vote(h.signature));
+            vendor_votes.entry(key).or_default().push(vote(h));
         }
     }
     if let Some(v) = &mac_vendor {
@@ -180,7 +185,7 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
 
     // 3. Support: everything agreeing with the chosen vendor and class.
     let agreeing: Vec<&Hit<'_>> = hits.iter().filter(fits_vendor).filter(fits_class).collect();
-    let mut support: Vec<Vote> = agreeing.iter().map(|h| vote(h.signature)).collect();
+    let mut support: Vec<Vote> = agreeing.iter().map(|h| vote(h)).collect();
     if let (Some(m), Some(v)) = (&mac_vendor, &vendor)
         && same_vendor(m, v)
     {

@@ -27,7 +27,10 @@ pub(crate) fn combine<'a>(votes: impl IntoIterator<Item = &'a Vote>) -> f64 {
 
 /// Lowers a score by what speaks against it: each conflicting score `c` keeps `1 - c/2` of it.
 pub(crate) fn penalise(score: f64, conflicts: &[f64]) -> f64 {
-    let kept: f64 = conflicts.iter().map(|c| 1.0 - c.clamp(0.0, 1.0) / 2.0).product();
+    let kept: f64 = conflicts
+        .iter()
+        .map(|c| 1.0 - c.clamp(0.0, 1.0) / 2.0)
+        .product();
     ((score * kept).clamp(0.0, 1.0) * 1000.0).round() / 1000.0
 }
 
@@ -36,7 +39,10 @@ mod tests {
     use super::*;
 
     fn vote(key: &str, weight: f64) -> Vote {
-        Vote { key: key.into(), weight }
+        Vote {
+            key: key.into(),
+            weight,
+        }
     }
 
     /// Independent sources add up; the same source twice counts once, at its strongest.

@@ -198,7 +198,11 @@ fn is_oui_file(rel: &str) -> bool {
     rel.starts_with("oui/") && rel.ends_with(".tsv")
 }
 
-fn read_folder(dir: &Path, sub: &'static str, ext: &str) -> Result<Vec<SignatureFile>, SignatureError> {
+fn read_folder(
+    dir: &Path,
+    sub: &'static str,
+    ext: &str,
+) -> Result<Vec<SignatureFile>, SignatureError> {
     let folder = dir.join(sub);
     if !folder.is_dir() {
         return Err(SignatureError::Missing {
@@ -290,16 +294,32 @@ fn compile_signature(
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
     {
-        return Err(bad(raw.id.span(), "id must be lower-case letters, digits, `-` or `.`".into()));
+        return Err(bad(
+            raw.id.span(),
+            "id must be lower-case letters, digits, `-` or `.`".into(),
+        ));
     }
     let source = match &raw.source {
         Some(s) if !s.get_ref().trim().is_empty() => s.get_ref().clone(),
-        Some(s) => return Err(bad(s.span(), "empty `source`: name the public source of this fact".into())),
-        None => return Err(bad(span, "missing `source`: every signature names its public source".into())),
+        Some(s) => {
+            return Err(bad(
+                s.span(),
+                "empty `source`: name the public source of this fact".into(),
+            ));
+        }
+        None => {
+            return Err(bad(
+                span,
+                "missing `source`: every signature names its public source".into(),
+            ));
+        }
     };
     let weight = *raw.weight.get_ref();
     if !(weight > 0.0 && weight <= 1.0) {
-        return Err(bad(raw.weight.span(), format!("weight {weight} is outside (0, 1]")));
+        return Err(bad(
+            raw.weight.span(),
+            format!("weight {weight} is outside (0, 1]"),
+        ));
     }
     let device_type = raw
         .device_type
@@ -312,7 +332,10 @@ fn compile_signature(
         .map(|f| match f.get_ref().as_str() {
             "yes" => Ok(FaceRecognition::Yes),
             "no" => Ok(FaceRecognition::No),
-            other => Err(bad(f.span(), format!("face_recognition `{other}`, expected `yes` or `no`"))),
+            other => Err(bad(
+                f.span(),
+                format!("face_recognition `{other}`, expected `yes` or `no`"),
+            )),
         })
         .transpose()?;
     if raw.clauses.is_empty() {
@@ -325,17 +348,29 @@ fn compile_signature(
         .collect::<Result<Vec<_>, _>>()?;
     let (model, firmware) = match &raw.extract {
         Some(ex) => (
-            ex.model.as_ref().map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m))).transpose()?,
-            ex.firmware.as_ref().map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m))).transpose()?,
+            ex.model
+                .as_ref()
+                .map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m)))
+                .transpose()?,
+            ex.firmware
+                .as_ref()
+                .map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m)))
+                .transpose()?,
         ),
         None => (None, None),
     };
     if raw.example.is_empty() {
-        return Err(bad(span, "missing `example`: give at least one real evidence set that matches".into()));
+        return Err(bad(
+            span,
+            "missing `example`: give at least one real evidence set that matches".into(),
+        ));
     }
     let to_examples = |list: &[Spanned<std::collections::BTreeMap<String, String>>]| {
         list.iter()
-            .map(|e| compile_example(e.get_ref(), line_col(ctx.text, e.span().start).0).map_err(|m| bad(e.span(), m)))
+            .map(|e| {
+                compile_example(e.get_ref(), line_col(ctx.text, e.span().start).0)
+                    .map_err(|m| bad(e.span(), m))
+            })
             .collect::<Result<Vec<_>, _>>()
     };
     let examples = to_examples(&raw.example)?;
@@ -371,7 +406,10 @@ fn parse_device_type(s: &str) -> Result<DeviceType, String> {
                 .filter(|t| **t != DeviceType::Unknown)
                 .map(|t| t.as_str())
                 .collect();
-            Err(format!("unknown device_type `{s}`, expected one of {}", allowed.join(", ")))
+            Err(format!(
+                "unknown device_type `{s}`, expected one of {}",
+                allowed.join(", ")
+            ))
         }
         Ok(t) => Ok(t),
     }
@@ -388,7 +426,10 @@ pub(crate) fn valid_source_name(s: &str) -> bool {
     parts.clone().count() >= 2 && parts.all(ok_part)
 }
 
-fn source_list(source: Option<&String>, sources: Option<&Vec<String>>) -> Result<Vec<String>, String> {
+fn source_list(
+    source: Option<&String>,
+    sources: Option<&Vec<String>>,
+) -> Result<Vec<String>, String> {
     let list = match (source, sources) {
         (Some(s), None) => vec![s.clone()],
         (None, Some(list)) if !list.is_empty() => list.clone(),
@@ -397,7 +438,9 @@ fn source_list(source: Option<&String>, sources: Option<&Vec<String>>) -> Result
         (None, None) => return Err("missing `source` (the evidence source to read)".into()),
     };
     if let Some(bad) = list.iter().find(|s| !valid_source_name(s)) {
-        return Err(format!("`{bad}` is not an evidence source name (like `http.server`)"));
+        return Err(format!(
+            "`{bad}` is not an evidence source name (like `http.server`)"
+        ));
     }
     Ok(list)
 }
@@ -407,7 +450,19 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<regex::Regex, St
         .case_insensitive(!case_sensitive)
         .size_limit(1 << 20)
         .build()
-        .map_err(|e| format!("invalid regex `{pattern}`: {e}"))
+        .map_err(|e| {
+            // The regex crate's message spans several lines (pattern, caret, reason): keep the reason.
+            let text = e.to_string();
+            let reason = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            format!(
+                "invalid regex `{pattern}`: {}",
+                reason.trim().trim_start_matches("error: ")
+            )
+        })
 }
 
 fn compile_clause(raw: &RawClause) -> Result<Clause, String> {
@@ -431,12 +486,21 @@ fn compile_extractor(raw: &RawExtractor) -> Result<Extractor, String> {
     let groups = regex.as_ref().map_or(0, |r| r.captures_len() - 1);
     let group = raw.group.unwrap_or(usize::from(groups > 0));
     if group > groups {
-        return Err(format!("group {group} does not exist, the regex has {groups}"));
+        return Err(format!(
+            "group {group} does not exist, the regex has {groups}"
+        ));
     }
-    Ok(Extractor { sources, regex, group })
+    Ok(Extractor {
+        sources,
+        regex,
+        group,
+    })
 }
 
-fn compile_example(map: &std::collections::BTreeMap<String, String>, line: usize) -> Result<Example, String> {
+fn compile_example(
+    map: &std::collections::BTreeMap<String, String>,
+    line: usize,
+) -> Result<Example, String> {
     let mut evidence = Vec::new();
     let (mut model, mut firmware) = (None, None);
     for (key, value) in map {
@@ -444,11 +508,20 @@ fn compile_example(map: &std::collections::BTreeMap<String, String>, line: usize
             EXPECT_MODEL => model = Some(value.clone()),
             EXPECT_FIRMWARE => firmware = Some(value.clone()),
             k if valid_source_name(k) => evidence.push((k.to_string(), value.clone())),
-            k => return Err(format!("example key `{k}` is neither an evidence source nor `expect.model`/`expect.firmware`")),
+            k => {
+                return Err(format!(
+                    "example key `{k}` is neither an evidence source nor `expect.model`/`expect.firmware`"
+                ));
+            }
         }
     }
     if evidence.is_empty() {
         return Err("an example needs at least one evidence value".into());
     }
-    Ok(Example { evidence, model, firmware, line })
+    Ok(Example {
+        evidence,
+        model,
+        firmware,
+        line,
+    })
 }

@@ -73,7 +73,12 @@ impl FileCtx<'_> {
         }
     }
 
-    pub fn invalid(&self, span: Range<usize>, id: &str, message: impl Into<String>) -> SignatureError {
+    pub fn invalid(
+        &self,
+        span: Range<usize>,
+        id: &str,
+        message: impl Into<String>,
+    ) -> SignatureError {
         let (line, column) = line_col(self.text, span.start);
         SignatureError::Invalid {
             file: self.name.to_string(),

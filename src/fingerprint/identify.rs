@@ -8,7 +8,9 @@ use super::confidence::{Vote, combine, penalise};
 use super::db::SignatureDb;
 use super::matcher::{Hit, match_signature};
 use super::oui::{is_locally_administered, parse_mac};
-use crate::model::{DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity};
+use crate::model::{
+    DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity,
+};
 
 /// Weight of a MAC prefix as vendor evidence. Low on purpose: it says who made the network
 /// card, never what the device is, so alone it sets a vendor and never a device type.
@@ -75,7 +77,11 @@ fn model_rank(source: &str) -> u8 {
 }
 
 fn firmware_rank(source: &str) -> u8 {
-    if source == "onvif.firmware" { 0 } else { model_rank(source).saturating_add(1) }
+    if source == "onvif.firmware" {
+        0
+    } else {
+        model_rank(source).saturating_add(1)
+    }
 }
 
 fn same_vendor(a: &str, b: &str) -> bool {
@@ -100,7 +106,10 @@ fn vote(hit: &Hit<'_>) -> Vote {
     let mut sources: Vec<&str> = hit.atoms.iter().map(|a| a.source.as_str()).collect();
     sources.sort_unstable();
     sources.dedup();
-    Vote { key: sources.join("+"), weight: hit.signature.weight }
+    Vote {
+        key: sources.join("+"),
+        weight: hit.signature.weight,
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -138,7 +147,11 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
 
     let mac = host.mac.as_deref().and_then(parse_mac);
     let local = mac.is_some_and(is_locally_administered);
-    let mac_vendor = if local { None } else { mac.and_then(|m| db.oui.lookup(m)).map(|e| e.vendor.clone()) };
+    let mac_vendor = if local {
+        None
+    } else {
+        mac.and_then(|m| db.oui.lookup(m)).map(|e| e.vendor.clone())
+    };
 
     // 1. Class: surveillance or other, by independent weight.
     let class_votes = |class: Class| -> Vec<Vote> {
@@ -165,15 +178,29 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     let mut vendor_votes: BTreeMap<String, Vec<Vote>> = BTreeMap::new();
     for h in &hits {
         if let Some(v) = &h.signature.vendor {
-            let key = vendor_votes.keys().find(|k| same_vendor(k, v)).cloned().unwrap_or_else(|| v.clone());
+            let key = vendor_votes
+                .keys()
+                .find(|k| same_vendor(k, v))
+                .cloned()
+                .unwrap_or_else(|| v.clone());
             vendor_votes.entry(key).or_default().push(vote(h));
         }
     }
     if let Some(v) = &mac_vendor {
-        let key = vendor_votes.keys().find(|k| same_vendor(k, v)).cloned().unwrap_or_else(|| v.clone());
-        vendor_votes.entry(key).or_default().push(Vote { key: "mac.oui".into(), weight: OUI_WEIGHT });
+        let key = vendor_votes
+            .keys()
+            .find(|k| same_vendor(k, v))
+            .cloned()
+            .unwrap_or_else(|| v.clone());
+        vendor_votes.entry(key).or_default().push(Vote {
+            key: "mac.oui".into(),
+            weight: OUI_WEIGHT,
+        });
     }
-    let mut ranked: Vec<(String, f64)> = vendor_votes.iter().map(|(v, votes)| (v.clone(), combine(votes))).collect();
+    let mut ranked: Vec<(String, f64)> = vendor_votes
+        .iter()
+        .map(|(v, votes)| (v.clone(), combine(votes)))
+        .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let vendor = ranked.first().map(|(v, _)| v.clone());
     let vendor_conflict = ranked.get(1).map_or(0.0, |(_, s)| *s);
@@ -189,7 +216,10 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     if let (Some(m), Some(v)) = (&mac_vendor, &vendor)
         && same_vendor(m, v)
     {
-        support.push(Vote { key: "mac.oui".into(), weight: OUI_WEIGHT });
+        support.push(Vote {
+            key: "mac.oui".into(),
+            weight: OUI_WEIGHT,
+        });
     }
     let confidence = penalise(combine(&support), &[vendor_conflict, class_conflict]);
 
@@ -205,7 +235,11 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     };
 
     let face_recognition = {
-        let says = |f: FaceRecognition| hits.iter().filter(fits_class).any(|h| h.signature.face_recognition == Some(f));
+        let says = |f: FaceRecognition| {
+            hits.iter()
+                .filter(fits_class)
+                .any(|h| h.signature.face_recognition == Some(f))
+        };
         if says(FaceRecognition::Yes) {
             FaceRecognition::Yes
         } else if says(FaceRecognition::No) {
@@ -225,7 +259,11 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
         }
     }
     if let (Some(v), Some(m)) = (&mac_vendor, &host.mac) {
-        matched.push(Evidence::new(EvidenceSource::MAC_VENDOR, None, format!("{v} ({m})")));
+        matched.push(Evidence::new(
+            EvidenceSource::MAC_VENDOR,
+            None,
+            format!("{v} ({m})"),
+        ));
     }
     if local && let Some(m) = &host.mac {
         matched.push(Evidence::new(EvidenceSource::MAC_LOCAL, None, m.clone()));

@@ -18,24 +18,48 @@ pub(crate) enum ValueTest {
 
 impl ValueTest {
     pub fn equals(value: &str, case_sensitive: bool) -> Self {
-        let value = if case_sensitive { value.to_string() } else { value.to_lowercase() };
-        ValueTest::Equals { value, case_sensitive }
+        let value = if case_sensitive {
+            value.to_string()
+        } else {
+            value.to_lowercase()
+        };
+        ValueTest::Equals {
+            value,
+            case_sensitive,
+        }
     }
 
     pub fn contains(value: &str, case_sensitive: bool) -> Self {
-        let value = if case_sensitive { value.to_string() } else { value.to_lowercase() };
-        ValueTest::Contains { value, case_sensitive }
+        let value = if case_sensitive {
+            value.to_string()
+        } else {
+            value.to_lowercase()
+        };
+        ValueTest::Contains {
+            value,
+            case_sensitive,
+        }
     }
 
     pub fn is_match(&self, candidate: &str) -> bool {
         match self {
             ValueTest::Regex(re) => re.is_match(candidate),
-            ValueTest::Equals { value, case_sensitive: true } => candidate.trim() == value,
-            ValueTest::Equals { value, case_sensitive: false } => candidate.trim().to_lowercase() == *value,
-            ValueTest::Contains { value, case_sensitive: true } => candidate.contains(value.as_str()),
-            ValueTest::Contains { value, case_sensitive: false } => {
-                candidate.to_lowercase().contains(value.as_str())
-            }
+            ValueTest::Equals {
+                value,
+                case_sensitive: true,
+            } => candidate.trim() == value,
+            ValueTest::Equals {
+                value,
+                case_sensitive: false,
+            } => candidate.trim().to_lowercase() == *value,
+            ValueTest::Contains {
+                value,
+                case_sensitive: true,
+            } => candidate.contains(value.as_str()),
+            ValueTest::Contains {
+                value,
+                case_sensitive: false,
+            } => candidate.to_lowercase().contains(value.as_str()),
         }
     }
 }
@@ -51,7 +75,7 @@ impl Clause {
     fn find<'a>(&self, atoms: &'a [Evidence]) -> Option<&'a Evidence> {
         atoms
             .iter()
-            .find(|a| self.sources.iter().any(|s| *s == a.source) && self.test.is_match(&a.value))
+            .find(|a| self.sources.contains(&a.source) && self.test.is_match(&a.value))
     }
 }
 
@@ -68,11 +92,16 @@ impl Extractor {
     fn extract(&self, atoms: &[Evidence]) -> Option<(String, String)> {
         atoms
             .iter()
-            .filter(|a| self.sources.iter().any(|s| *s == a.source))
+            .filter(|a| self.sources.contains(&a.source))
             .find_map(|a| {
                 let value = match &self.regex {
                     None => a.value.trim().to_string(),
-                    Some(re) => re.captures(&a.value)?.get(self.group)?.as_str().trim().to_string(),
+                    Some(re) => re
+                        .captures(&a.value)?
+                        .get(self.group)?
+                        .as_str()
+                        .trim()
+                        .to_string(),
                 };
                 (!value.is_empty()).then(|| (value, a.source.clone()))
             })
@@ -99,7 +128,10 @@ pub(crate) struct Hit<'a> {
 }
 
 /// The signature's match against the atoms, if every clause holds.
-pub(crate) fn match_signature<'a>(signature: &'a Signature, atoms: &'a [Evidence]) -> Option<Hit<'a>> {
+pub(crate) fn match_signature<'a>(
+    signature: &'a Signature,
+    atoms: &'a [Evidence],
+) -> Option<Hit<'a>> {
     let matched = signature
         .clauses
         .iter()
@@ -125,7 +157,11 @@ pub struct ExampleFailure {
 
 impl fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: signature `{}`: {}", self.file, self.line, self.id, self.problem)
+        write!(
+            f,
+            "{}:{}: signature `{}`: {}",
+            self.file, self.line, self.id, self.problem
+        )
     }
 }
 
@@ -151,21 +187,33 @@ pub fn check_examples(db: &SignatureDb) -> Vec<ExampleFailure> {
         for ex in &sig.examples {
             let atoms = atoms_of(ex);
             let Some(hit) = match_signature(sig, &atoms) else {
-                failures.push(fail(ex.line, format!("example {:?} does not match", ex.evidence)));
+                failures.push(fail(
+                    ex.line,
+                    format!("example {:?} does not match", ex.evidence),
+                ));
                 continue;
             };
             let got_model = hit.model.as_ref().map(|(v, _)| v.as_str());
             if ex.model.is_some() && ex.model.as_deref() != got_model {
-                failures.push(fail(ex.line, format!("expected model {:?}, extracted {got_model:?}", ex.model)));
+                failures.push(fail(
+                    ex.line,
+                    format!("expected model {:?}, extracted {got_model:?}", ex.model),
+                ));
             }
             let got_fw = hit.firmware.as_ref().map(|(v, _)| v.as_str());
             if ex.firmware.is_some() && ex.firmware.as_deref() != got_fw {
-                failures.push(fail(ex.line, format!("expected firmware {:?}, extracted {got_fw:?}", ex.firmware)));
+                failures.push(fail(
+                    ex.line,
+                    format!("expected firmware {:?}, extracted {got_fw:?}", ex.firmware),
+                ));
             }
         }
         for ex in &sig.counterexamples {
             if match_signature(sig, &atoms_of(ex)).is_some() {
-                failures.push(fail(ex.line, format!("counterexample {:?} matches", ex.evidence)));
+                failures.push(fail(
+                    ex.line,
+                    format!("counterexample {:?} matches", ex.evidence),
+                ));
             }
         }
     }

@@ -35,7 +35,10 @@ impl OuiEntry {
         for (i, line) in text.lines().enumerate() {
             let line_no = i + 1;
             let trimmed = line.trim_end_matches('\r');
-            if trimmed.trim().is_empty() || trimmed.starts_with('#') || trimmed.starts_with("prefix") {
+            if trimmed.trim().is_empty()
+                || trimmed.starts_with('#')
+                || trimmed.starts_with("prefix")
+            {
                 continue;
             }
             let err = |message: String| SignatureError::Oui {
@@ -50,12 +53,19 @@ impl OuiEntry {
                     cols.len()
                 )));
             };
-            let hex: String = prefix.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
+            let hex: String = prefix
+                .chars()
+                .filter(|c| !matches!(c, ':' | '-' | '.'))
+                .collect();
             let bits = match hex.len() {
                 6 => 24,
                 7 => 28,
                 9 => 36,
-                n => return Err(err(format!("prefix `{prefix}` has {n} hex digits, expected 6, 7 or 9"))),
+                n => {
+                    return Err(err(format!(
+                        "prefix `{prefix}` has {n} hex digits, expected 6, 7 or 9"
+                    )));
+                }
             };
             let value = u64::from_str_radix(&hex, 16)
                 .map_err(|_| err(format!("prefix `{prefix}` is not hexadecimal")))?;
@@ -145,7 +155,12 @@ mod tests {
     #[test]
     fn mac_spellings_are_equivalent() {
         let t = table();
-        for mac in ["bc:ad:28:01:02:03", "BC-AD-28-01-02-03", "bcad.2801.0203", "BCAD28010203"] {
+        for mac in [
+            "bc:ad:28:01:02:03",
+            "BC-AD-28-01-02-03",
+            "bcad.2801.0203",
+            "BCAD28010203",
+        ] {
             let bytes = parse_mac(mac).unwrap();
             assert_eq!(t.lookup(bytes).unwrap().vendor, "Hikvision", "{mac}");
         }
@@ -157,21 +172,40 @@ mod tests {
     #[test]
     fn longest_prefix_wins() {
         let t = table();
-        assert_eq!(t.lookup(parse_mac("70:b3:d5:12:a0:01").unwrap()).unwrap().vendor, "Example");
-        assert_eq!(t.lookup(parse_mac("70:b3:d5:13:00:01").unwrap()).unwrap().vendor, "IEEE");
+        assert_eq!(
+            t.lookup(parse_mac("70:b3:d5:12:a0:01").unwrap())
+                .unwrap()
+                .vendor,
+            "Example"
+        );
+        assert_eq!(
+            t.lookup(parse_mac("70:b3:d5:13:00:01").unwrap())
+                .unwrap()
+                .vendor,
+            "IEEE"
+        );
     }
 
     #[test]
     fn locally_administered_bit() {
-        assert!(is_locally_administered(parse_mac("02:00:00:00:00:01").unwrap()));
-        assert!(is_locally_administered(parse_mac("da:a1:19:00:00:01").unwrap()));
-        assert!(!is_locally_administered(parse_mac("bc:ad:28:00:00:01").unwrap()));
+        assert!(is_locally_administered(
+            parse_mac("02:00:00:00:00:01").unwrap()
+        ));
+        assert!(is_locally_administered(
+            parse_mac("da:a1:19:00:00:01").unwrap()
+        ));
+        assert!(!is_locally_administered(
+            parse_mac("bc:ad:28:00:00:01").unwrap()
+        ));
     }
 
     /// A malformed row names its file and line.
     #[test]
     fn bad_rows_name_file_and_line() {
         let err = OuiEntry::parse_tsv("oui/x.tsv", "# c\nBCAD2\tX\tY\tZ\n").unwrap_err();
-        assert_eq!(err.to_string(), "oui/x.tsv:2: prefix `BCAD2` has 5 hex digits, expected 6, 7 or 9");
+        assert_eq!(
+            err.to_string(),
+            "oui/x.tsv:2: prefix `BCAD2` has 5 hex digits, expected 6, 7 or 9"
+        );
     }
 }

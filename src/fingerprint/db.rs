@@ -23,6 +23,8 @@ pub struct Signature {
     pub id: String,
     /// `None` for generic and decoy signatures that say what a device is but not who made it.
     pub vendor: Option<String>,
+    /// The maker whose firmware the vendor's devices run (OEM brands), else the vendor itself.
+    pub vendor_family: Option<String>,
     pub description: String,
     /// Public source of the fact.
     pub source: String,
@@ -184,6 +186,19 @@ impl SignatureDb {
         self.oui.lookup(bytes)
     }
 
+    /// The family a vendor belongs to (`Imou` → `Dahua`), or the vendor itself.
+    pub fn vendor_family<'a>(&'a self, vendor: &'a str) -> &'a str {
+        self.signatures
+            .iter()
+            .find(|s| {
+                s.vendor
+                    .as_deref()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(vendor))
+            })
+            .and_then(|s| s.vendor_family.as_deref())
+            .unwrap_or(vendor)
+    }
+
     /// Number of MAC prefixes known.
     pub fn oui_len(&self) -> usize {
         self.oui.len()
@@ -272,9 +287,18 @@ fn parse_device_file(ctx: &FileCtx<'_>, relative: &str) -> Result<Vec<Signature>
         });
     }
     let file_vendor = file.vendor.filter(|v| !v.trim().is_empty());
+    let family = file.vendor_family.filter(|v| !v.trim().is_empty());
     file.signatures
         .into_iter()
-        .map(|raw| compile_signature(ctx, relative, file_vendor.as_deref(), raw))
+        .map(|raw| {
+            let mut sig = compile_signature(ctx, relative, file_vendor.as_deref(), raw)?;
+            // The family applies to the file's own brand, not to signatures naming another vendor.
+            sig.vendor_family = match (&sig.vendor, &file_vendor) {
+                (Some(v), Some(fv)) if v == fv => family.clone().or_else(|| sig.vendor.clone()),
+                _ => sig.vendor.clone(),
+            };
+            Ok(sig)
+        })
         .collect()
 }
 
@@ -382,6 +406,7 @@ fn compile_signature(
     };
     Ok(Signature {
         id,
+        vendor_family: vendor.clone(),
         vendor,
         description: raw.description,
         source,

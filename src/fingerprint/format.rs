@@ -21,6 +21,10 @@ pub struct DeviceFile {
     /// generic and decoy files, whose signatures name no vendor.
     #[serde(default)]
     pub vendor: Option<String>,
+    /// The maker whose firmware this brand runs (`Dahua` for Imou and Amcrest, `Hikvision` for
+    /// EZVIZ): evidence for the two agrees instead of conflicting.
+    #[serde(default)]
+    pub vendor_family: Option<String>,
     /// Public source for the file as a whole.
     pub source: Spanned<String>,
     #[serde(default, rename = "signature")]

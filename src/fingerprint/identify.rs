@@ -84,10 +84,6 @@ fn firmware_rank(source: &str) -> u8 {
     }
 }
 
-fn same_vendor(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
-}
-
 /// The host's evidence plus derived atoms (open ports, host name).
 fn atoms_for(host: &HostObservation) -> Vec<Evidence> {
     let mut atoms = host.evidence.clone();
@@ -136,6 +132,196 @@ fn best_extracted(hits: &[&Hit<'_>], which: Extracted) -> Option<String> {
         .map(|(_, _, v)| v.clone())
 }
 
+/// The class decision: surveillance or other, and how much spoke for the losing class.
+struct ClassDecision {
+    class: Option<Class>,
+    conflict: f64,
+}
+
+impl ClassDecision {
+    /// Independent weight for each class; the heavier one wins, a tie goes to surveillance
+    /// (missing a camera is worse than double-checking a printer).
+    fn of(hits: &[Hit<'_>]) -> Self {
+        let score = |class: Class| {
+            let votes: Vec<Vote> = hits
+                .iter()
+                .filter(|h| h.signature.device_type.and_then(class_of) == Some(class))
+                .map(vote)
+                .collect();
+            combine(&votes)
+        };
+        let (surveillance, other) = (score(Class::Surveillance), score(Class::Other));
+        if surveillance <= 0.0 && other <= 0.0 {
+            Self {
+                class: None,
+                conflict: 0.0,
+            }
+        } else if surveillance >= other {
+            Self {
+                class: Some(Class::Surveillance),
+                conflict: other,
+            }
+        } else {
+            Self {
+                class: Some(Class::Other),
+                conflict: surveillance,
+            }
+        }
+    }
+
+    /// Untyped signatures fit any class; typed ones only their own.
+    fn fits(&self, hit: &Hit<'_>) -> bool {
+        hit.signature
+            .device_type
+            .and_then(class_of)
+            .is_none_or(|c| Some(c) == self.class)
+    }
+
+    /// The most specific type among fitting signatures (a face terminal beats a camera).
+    fn device_type(&self, hits: &[Hit<'_>]) -> DeviceType {
+        match self.class {
+            None => DeviceType::Unknown,
+            Some(Class::Other) => DeviceType::Other,
+            Some(Class::Surveillance) => hits
+                .iter()
+                .filter(|h| self.fits(h))
+                .filter_map(|h| h.signature.device_type)
+                .max_by_key(|t| specificity(*t))
+                .unwrap_or(DeviceType::Camera),
+        }
+    }
+
+    /// Yes if a fitting signature says yes; no if one says no and none yes; else unknown.
+    fn face_recognition(&self, hits: &[Hit<'_>]) -> FaceRecognition {
+        let says = |f| {
+            hits.iter()
+                .filter(|h| self.fits(h))
+                .any(|h| h.signature.face_recognition == Some(f))
+        };
+        if says(FaceRecognition::Yes) {
+            FaceRecognition::Yes
+        } else if says(FaceRecognition::No) {
+            FaceRecognition::No
+        } else {
+            FaceRecognition::Unknown
+        }
+    }
+}
+
+/// Votes for one brand.
+struct BrandVotes {
+    name: String,
+    family: String,
+    votes: Vec<Vote>,
+}
+
+/// The vendor decision: a family of brands (Dahua with Imou and Amcrest) wins as a whole, then
+/// the most specific brand in it is named; the runner-up family is a conflict.
+struct VendorDecision {
+    brand: Option<String>,
+    family: Option<String>,
+    conflict: f64,
+}
+
+impl VendorDecision {
+    fn of(db: &SignatureDb, hits: &[Hit<'_>], oui_vendor: Option<&str>) -> Self {
+        let mut brands: BTreeMap<String, BrandVotes> = BTreeMap::new();
+        let mut add = |name: &str, v: Vote| {
+            brands
+                .entry(name.to_lowercase())
+                .or_insert_with(|| BrandVotes {
+                    name: name.to_string(),
+                    family: db.vendor_family(name).to_lowercase(),
+                    votes: Vec::new(),
+                })
+                .votes
+                .push(v);
+        };
+        for h in hits {
+            if let Some(name) = &h.signature.vendor {
+                add(name, vote(h));
+            }
+        }
+        if let Some(name) = oui_vendor {
+            add(name, oui_vote());
+        }
+        let mut families: BTreeMap<&str, Vec<Vote>> = BTreeMap::new();
+        for b in brands.values() {
+            families
+                .entry(&b.family)
+                .or_default()
+                .extend(b.votes.iter().cloned());
+        }
+        let mut ranked: Vec<(&str, f64)> = families.iter().map(|(f, v)| (*f, combine(v))).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let Some(&(family, _)) = ranked.first() else {
+            return Self {
+                brand: None,
+                family: None,
+                conflict: 0.0,
+            };
+        };
+        // Within the family, a brand of its own (Imou) is more specific than the family (Dahua).
+        let brand = brands
+            .iter()
+            .filter(|(_, b)| b.family == family)
+            .max_by(|(ka, a), (kb, b)| {
+                let own = |k: &str| k != family;
+                own(ka)
+                    .cmp(&own(kb))
+                    .then(combine(&a.votes).total_cmp(&combine(&b.votes)))
+            })
+            .map(|(_, b)| b.name.clone());
+        Self {
+            brand,
+            family: Some(family.to_string()),
+            conflict: ranked.get(1).map_or(0.0, |(_, s)| *s),
+        }
+    }
+
+    /// Vendorless signatures fit any vendor; others must be of the chosen family.
+    fn fits(&self, db: &SignatureDb, vendor: Option<&str>) -> bool {
+        match (vendor, &self.family) {
+            (None, _) => true,
+            (Some(v), Some(f)) => db.vendor_family(v).eq_ignore_ascii_case(f),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+fn oui_vote() -> Vote {
+    Vote {
+        key: "mac.oui".into(),
+        weight: OUI_WEIGHT,
+    }
+}
+
+/// The atoms that matched, once each, plus the MAC facts.
+fn matched_atoms(
+    hits: &[Hit<'_>],
+    host: &HostObservation,
+    mac_vendor: Option<&str>,
+    local: bool,
+) -> Vec<Evidence> {
+    let mut matched: Vec<Evidence> = Vec::new();
+    for atom in hits.iter().flat_map(|h| h.atoms.iter()) {
+        if !matched.contains(atom) {
+            matched.push((*atom).clone());
+        }
+    }
+    if let (Some(v), Some(m)) = (mac_vendor, &host.mac) {
+        matched.push(Evidence::new(
+            EvidenceSource::MAC_VENDOR,
+            None,
+            format!("{v} ({m})"),
+        ));
+    }
+    if local && let Some(m) = &host.mac {
+        matched.push(Evidence::new(EvidenceSource::MAC_LOCAL, None, m.clone()));
+    }
+    matched
+}
+
 /// Identifies one host. Never fails: no evidence gives an unknown device with confidence 0.
 pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     let atoms = atoms_for(host);
@@ -147,140 +333,34 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
 
     let mac = host.mac.as_deref().and_then(parse_mac);
     let local = mac.is_some_and(is_locally_administered);
-    let mac_vendor = if local {
-        None
-    } else {
-        mac.and_then(|m| db.oui.lookup(m)).map(|e| e.vendor.clone())
-    };
+    let mac_vendor = (!local)
+        .then(|| mac.and_then(|m| db.oui.lookup(m)))
+        .flatten()
+        .map(|e| e.vendor.clone());
 
-    // 1. Class: surveillance or other, by independent weight.
-    let class_votes = |class: Class| -> Vec<Vote> {
-        hits.iter()
-            .filter(|h| h.signature.device_type.and_then(class_of) == Some(class))
-            .map(|h| vote(h))
-            .collect()
-    };
-    let surveillance = combine(&class_votes(Class::Surveillance));
-    let other = combine(&class_votes(Class::Other));
-    let (class, class_conflict) = if surveillance <= 0.0 && other <= 0.0 {
-        (None, 0.0)
-    } else if surveillance >= other {
-        (Some(Class::Surveillance), other)
-    } else {
-        (Some(Class::Other), surveillance)
-    };
-    let fits_class = |h: &&Hit<'_>| match h.signature.device_type.and_then(class_of) {
-        None => true,
-        Some(c) => Some(c) == class,
-    };
-
-    // 2. Vendor: the best-supported one; the runner-up is a conflict.
-    let mut vendor_votes: BTreeMap<String, Vec<Vote>> = BTreeMap::new();
-    for h in &hits {
-        if let Some(v) = &h.signature.vendor {
-            let key = vendor_votes
-                .keys()
-                .find(|k| same_vendor(k, v))
-                .cloned()
-                .unwrap_or_else(|| v.clone());
-            vendor_votes.entry(key).or_default().push(vote(h));
-        }
-    }
-    if let Some(v) = &mac_vendor {
-        let key = vendor_votes
-            .keys()
-            .find(|k| same_vendor(k, v))
-            .cloned()
-            .unwrap_or_else(|| v.clone());
-        vendor_votes.entry(key).or_default().push(Vote {
-            key: "mac.oui".into(),
-            weight: OUI_WEIGHT,
-        });
-    }
-    let mut ranked: Vec<(String, f64)> = vendor_votes
+    let class = ClassDecision::of(&hits);
+    let vendor = VendorDecision::of(db, &hits, mac_vendor.as_deref());
+    let agreeing: Vec<&Hit<'_>> = hits
         .iter()
-        .map(|(v, votes)| (v.clone(), combine(votes)))
+        .filter(|h| class.fits(h) && vendor.fits(db, h.signature.vendor.as_deref()))
         .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let vendor = ranked.first().map(|(v, _)| v.clone());
-    let vendor_conflict = ranked.get(1).map_or(0.0, |(_, s)| *s);
-    let fits_vendor = |h: &&Hit<'_>| match (&h.signature.vendor, &vendor) {
-        (None, _) => true,
-        (Some(a), Some(b)) => same_vendor(a, b),
-        (Some(_), None) => false,
-    };
-
-    // 3. Support: everything agreeing with the chosen vendor and class.
-    let agreeing: Vec<&Hit<'_>> = hits.iter().filter(fits_vendor).filter(fits_class).collect();
     let mut support: Vec<Vote> = agreeing.iter().map(|h| vote(h)).collect();
-    if let (Some(m), Some(v)) = (&mac_vendor, &vendor)
-        && same_vendor(m, v)
-    {
-        support.push(Vote {
-            key: "mac.oui".into(),
-            weight: OUI_WEIGHT,
-        });
-    }
-    let confidence = penalise(combine(&support), &[vendor_conflict, class_conflict]);
-
-    let device_type = match class {
-        None => DeviceType::Unknown,
-        Some(Class::Other) => DeviceType::Other,
-        Some(Class::Surveillance) => agreeing
-            .iter()
-            .chain(hits.iter().filter(fits_class).collect::<Vec<_>>().iter())
-            .filter_map(|h| h.signature.device_type)
-            .max_by_key(|t| specificity(*t))
-            .unwrap_or(DeviceType::Camera),
-    };
-
-    let face_recognition = {
-        let says = |f: FaceRecognition| {
-            hits.iter()
-                .filter(fits_class)
-                .any(|h| h.signature.face_recognition == Some(f))
-        };
-        if says(FaceRecognition::Yes) {
-            FaceRecognition::Yes
-        } else if says(FaceRecognition::No) {
-            FaceRecognition::No
-        } else {
-            FaceRecognition::Unknown
-        }
-    };
-
-    let model = best_extracted(&agreeing, Extracted::Model);
-    let firmware = best_extracted(&agreeing, Extracted::Firmware);
-
-    let mut matched: Vec<Evidence> = Vec::new();
-    for atom in hits.iter().flat_map(|h| h.atoms.iter()) {
-        if !matched.contains(atom) {
-            matched.push((*atom).clone());
-        }
-    }
-    if let (Some(v), Some(m)) = (&mac_vendor, &host.mac) {
-        matched.push(Evidence::new(
-            EvidenceSource::MAC_VENDOR,
-            None,
-            format!("{v} ({m})"),
-        ));
-    }
-    if local && let Some(m) = &host.mac {
-        matched.push(Evidence::new(EvidenceSource::MAC_LOCAL, None, m.clone()));
+    if mac_vendor.is_some() && vendor.family.is_some() && vendor.fits(db, mac_vendor.as_deref()) {
+        support.push(oui_vote());
     }
 
     Analysis {
         identity: Identity {
-            vendor,
-            model,
-            firmware,
-            device_type,
-            face_recognition,
-            confidence,
+            vendor: vendor.brand.clone(),
+            model: best_extracted(&agreeing, Extracted::Model),
+            firmware: best_extracted(&agreeing, Extracted::Firmware),
+            device_type: class.device_type(&hits),
+            face_recognition: class.face_recognition(&hits),
+            confidence: penalise(combine(&support), &[vendor.conflict, class.conflict]),
             signatures: hits.iter().map(|h| h.signature.id.clone()).collect(),
         },
+        matched: matched_atoms(&hits, host, mac_vendor.as_deref(), local),
         mac_vendor,
         mac_locally_administered: local,
-        matched,
     }
 }

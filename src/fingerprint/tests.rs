@@ -527,3 +527,27 @@ fn valid_directory_loads() {
     let id = identify(&db, &host(None, &[("http.title", "NETSurveillance WEB")])).identity;
     assert_eq!(id.vendor.as_deref(), Some("Xiongmai"));
 }
+
+/// An Imou camera runs Dahua firmware: Dahua evidence supports it instead of conflicting, and
+/// the brand of its own is named.
+#[test]
+fn oem_brand_agrees_with_its_family() {
+    let imou = host(
+        None,
+        &[
+            ("onvif.manufacturer", "IMOU"),
+            ("onvif.model", "IPC-TA22C"),
+            ("rtsp.server", "Dahua Rtsp Server"),
+        ],
+    );
+    let id = identify(db(), &imou).identity;
+    assert_eq!(id.vendor.as_deref(), Some("Imou"));
+    assert_eq!(id.model.as_deref(), Some("IPC-TA22C"));
+    assert!(id.confidence > 0.9, "{}", id.confidence);
+    let plain_dahua = host(None, &[("rtsp.server", "Dahua Rtsp Server")]);
+    assert_eq!(
+        identify(db(), &plain_dahua).identity.vendor.as_deref(),
+        Some("Dahua")
+    );
+    assert_eq!(db().vendor_family("EZVIZ"), "Hikvision");
+}

@@ -5,6 +5,7 @@
 //! Knowledge lives in `signatures/devices/*.toml` and `signatures/oui/*.tsv`, never in code.
 
 mod bundled;
+mod compile;
 mod confidence;
 mod db;
 mod error;

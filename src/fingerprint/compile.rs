@@ -2,6 +2,7 @@
 //! signatures or an error naming file, line and column out.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use toml::Spanned;
 
@@ -57,6 +58,9 @@ pub(crate) fn parse_device_file(
         .collect()
 }
 
+/// Builds an error at a span of the current signature.
+type Bad<'a> = dyn Fn(Range<usize>, String) -> SignatureError + 'a;
+
 fn compile_signature(
     ctx: &FileCtx<'_>,
     relative: &str,
@@ -66,8 +70,50 @@ fn compile_signature(
     let span = raw.span();
     let raw = raw.into_inner();
     let id = raw.id.get_ref().clone();
-    let bad = |span: std::ops::Range<usize>, msg: String| ctx.invalid(span, &id, msg);
+    let bad = |at: Range<usize>, msg: String| ctx.invalid(at, &id, msg);
 
+    let (source, weight) = check_provenance(&raw, span.clone(), &bad)?;
+    let (device_type, face_recognition) = parse_kind(&raw, &bad)?;
+    let (clauses, model, firmware) = compile_matching(&raw, span.clone(), &bad)?;
+    if raw.example.is_empty() {
+        return Err(bad(
+            span,
+            "missing `example`: give at least one real evidence set that matches".into(),
+        ));
+    }
+    let examples = compile_examples(ctx, &raw.example, &bad)?;
+    let counterexamples = compile_examples(ctx, &raw.counterexample, &bad)?;
+    let vendor = match raw.vendor {
+        Some(v) if v.trim().is_empty() => None,
+        Some(v) => Some(v),
+        None => file_vendor.map(str::to_string),
+    };
+    Ok(Signature {
+        id,
+        vendor_family: vendor.clone(),
+        vendor,
+        description: raw.description,
+        source,
+        weight,
+        device_type,
+        face_recognition,
+        file: relative.to_string(),
+        line: line_col(ctx.text, span.start).0,
+        clauses,
+        model,
+        firmware,
+        examples,
+        counterexamples,
+    })
+}
+
+/// The id's spelling, the public source and the weight.
+fn check_provenance(
+    raw: &RawSignature,
+    span: Range<usize>,
+    bad: &Bad<'_>,
+) -> Result<(String, f64), SignatureError> {
+    let id = raw.id.get_ref();
     if id.is_empty()
         || !id
             .chars()
@@ -100,6 +146,14 @@ fn compile_signature(
             format!("weight {weight} is outside (0, 1]"),
         ));
     }
+    Ok((source, weight))
+}
+
+/// Device type and face capability, if the signature states them.
+fn parse_kind(
+    raw: &RawSignature,
+    bad: &Bad<'_>,
+) -> Result<(Option<DeviceType>, Option<FaceRecognition>), SignatureError> {
     let device_type = raw
         .device_type
         .as_ref()
@@ -117,6 +171,17 @@ fn compile_signature(
             )),
         })
         .transpose()?;
+    Ok((device_type, face_recognition))
+}
+
+type Matching = (Vec<Clause>, Option<Extractor>, Option<Extractor>);
+
+/// Clauses and extractors, each regex compiled once.
+fn compile_matching(
+    raw: &RawSignature,
+    span: Range<usize>,
+    bad: &Bad<'_>,
+) -> Result<Matching, SignatureError> {
     if raw.clauses.is_empty() {
         return Err(bad(span, "`match` needs at least one clause".into()));
     }
@@ -125,57 +190,29 @@ fn compile_signature(
         .iter()
         .map(|c| compile_clause(c.get_ref()).map_err(|m| bad(c.span(), m)))
         .collect::<Result<Vec<_>, _>>()?;
+    let extractor = |e: &Option<Spanned<RawExtractor>>| {
+        e.as_ref()
+            .map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m)))
+            .transpose()
+    };
     let (model, firmware) = match &raw.extract {
-        Some(ex) => (
-            ex.model
-                .as_ref()
-                .map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m)))
-                .transpose()?,
-            ex.firmware
-                .as_ref()
-                .map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m)))
-                .transpose()?,
-        ),
+        Some(ex) => (extractor(&ex.model)?, extractor(&ex.firmware)?),
         None => (None, None),
     };
-    if raw.example.is_empty() {
-        return Err(bad(
-            span,
-            "missing `example`: give at least one real evidence set that matches".into(),
-        ));
-    }
-    let to_examples = |list: &[Spanned<BTreeMap<String, String>>]| {
-        list.iter()
-            .map(|e| {
-                compile_example(e.get_ref(), line_col(ctx.text, e.span().start).0)
-                    .map_err(|m| bad(e.span(), m))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let examples = to_examples(&raw.example)?;
-    let counterexamples = to_examples(&raw.counterexample)?;
-    let vendor = match raw.vendor {
-        Some(v) if v.trim().is_empty() => None,
-        Some(v) => Some(v),
-        None => file_vendor.map(str::to_string),
-    };
-    Ok(Signature {
-        id,
-        vendor_family: vendor.clone(),
-        vendor,
-        description: raw.description,
-        source,
-        weight,
-        device_type,
-        face_recognition,
-        file: relative.to_string(),
-        line: line_col(ctx.text, span.start).0,
-        clauses,
-        model,
-        firmware,
-        examples,
-        counterexamples,
-    })
+    Ok((clauses, model, firmware))
+}
+
+fn compile_examples(
+    ctx: &FileCtx<'_>,
+    list: &[Spanned<BTreeMap<String, String>>],
+    bad: &Bad<'_>,
+) -> Result<Vec<Example>, SignatureError> {
+    list.iter()
+        .map(|e| {
+            compile_example(e.get_ref(), line_col(ctx.text, e.span().start).0)
+                .map_err(|m| bad(e.span(), m))
+        })
+        .collect()
 }
 
 fn parse_device_type(s: &str) -> Result<DeviceType, String> {

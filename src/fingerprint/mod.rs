@@ -1,1 +1,30 @@
-//! fingerprint (to be written).
+//! fingerprint: the signature format, loader, matcher, MAC prefix lookup and confidence.
+//!
+//! Pure: no sockets, no clock. The only file system access is [`SignatureDb::load_dir`]
+//! (`--signatures DIR`); the default set is embedded at build time ([`SignatureDb::bundled`]).
+//! Knowledge lives in `signatures/devices/*.toml` and `signatures/oui/*.tsv`, never in code.
+
+mod bundled;
+mod compile;
+mod confidence;
+mod db;
+mod error;
+mod format;
+mod identify;
+mod matcher;
+mod oui;
+
+pub use db::{Signature, SignatureDb, SignatureFile};
+pub use error::SignatureError;
+pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};
+pub use matcher::{ExampleFailure, check_examples};
+pub use oui::{OuiEntry, is_locally_administered, parse_mac};
+
+/// Every file embedded from `signatures/` at build time, as (relative path, contents), sorted.
+/// Other modules (cloud, rules) can read their own folders from it.
+pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
+    bundled::BUNDLED_FILES
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,259 @@
+//! Loading, validating and compiling the signature database. Pure except for
+//! [`SignatureDb::load_dir`], the one place that reads files (`--signatures DIR`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::compile::parse_device_file;
+use super::error::{FileCtx, SignatureError};
+use super::matcher::{Clause, Example, Extractor};
+use super::oui::{OuiEntry, OuiTable};
+use crate::model::{DeviceType, FaceRecognition, SignatureSetInfo};
+
+/// One compiled, validated signature.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    pub id: String,
+    /// `None` for generic and decoy signatures that say what a device is but not who made it.
+    pub vendor: Option<String>,
+    /// The maker whose firmware the vendor's devices run (OEM brands), else the vendor itself.
+    pub vendor_family: Option<String>,
+    pub description: String,
+    /// Public source of the fact.
+    pub source: String,
+    pub weight: f64,
+    pub device_type: Option<DeviceType>,
+    pub face_recognition: Option<FaceRecognition>,
+    /// File (relative to the signature root, e.g. `devices/hikvision.toml`) and line it came from.
+    pub file: String,
+    pub line: usize,
+    pub(crate) clauses: Vec<Clause>,
+    pub(crate) model: Option<Extractor>,
+    pub(crate) firmware: Option<Extractor>,
+    pub(crate) examples: Vec<Example>,
+    pub(crate) counterexamples: Vec<Example>,
+}
+
+impl Signature {
+    /// The evidence sources this signature reads, sorted: signatures over the same sources are
+    /// not independent evidence, so confidence counts each source set once.
+    pub fn source_key(&self) -> String {
+        let set: BTreeSet<&str> = self
+            .clauses
+            .iter()
+            .flat_map(|c| c.sources.iter().map(String::as_str))
+            .collect();
+        set.into_iter().collect::<Vec<_>>().join("+")
+    }
+}
+
+/// One file of a signature set, as read from the bundle or a directory.
+#[derive(Debug, Clone)]
+pub struct SignatureFile {
+    /// Path relative to the signature root (`devices/hikvision.toml`); hashed, so a directory
+    /// copy of the bundle has the bundle's hash.
+    pub relative: String,
+    /// Name used in error messages.
+    pub display: String,
+    pub text: String,
+}
+
+/// The device signatures and the MAC prefix table, compiled once.
+#[derive(Debug, Clone)]
+pub struct SignatureDb {
+    signatures: Vec<Signature>,
+    pub(crate) oui: OuiTable,
+    sha256: String,
+}
+
+impl SignatureDb {
+    /// The set embedded in the binary at build time.
+    ///
+    /// # Errors
+    /// A bundled file that does not validate (caught by the crate's own tests).
+    pub fn bundled() -> Result<SignatureDb, SignatureError> {
+        let files = super::bundled::BUNDLED_FILES
+            .iter()
+            .map(|(rel, text)| SignatureFile {
+                relative: (*rel).to_string(),
+                display: format!("signatures/{rel}"),
+                text: (*text).to_string(),
+            })
+            .collect();
+        Self::from_files(files)
+    }
+
+    /// Reads `DIR/devices/*.toml` and `DIR/oui/*.tsv`; both folders must exist.
+    ///
+    /// # Errors
+    /// A missing folder, an unreadable file, or any file that does not validate.
+    pub fn load_dir(dir: &Path) -> Result<SignatureDb, SignatureError> {
+        let mut files = read_folder(dir, "devices", "toml")?;
+        files.extend(read_folder(dir, "oui", "tsv")?);
+        Self::from_files(files)
+    }
+
+    /// Builds a database from file contents. Files under `devices/` ending in `.toml` are
+    /// signatures, files under `oui/` ending in `.tsv` are MAC prefixes; others are ignored.
+    ///
+    /// # Errors
+    /// The first file or signature that does not validate.
+    pub fn from_files(mut files: Vec<SignatureFile>) -> Result<SignatureDb, SignatureError> {
+        files.retain(|f| is_device_file(&f.relative) || is_oui_file(&f.relative));
+        files.sort_by(|a, b| a.relative.cmp(&b.relative));
+        let mut signatures = Vec::new();
+        let mut seen: HashMap<String, (String, usize)> = HashMap::new();
+        let mut oui_entries = Vec::new();
+        for file in &files {
+            let ctx = FileCtx {
+                name: &file.display,
+                text: &file.text,
+            };
+            if is_device_file(&file.relative) {
+                for sig in parse_device_file(&ctx, &file.relative)? {
+                    if let Some((first_file, first_line)) = seen.get(&sig.id) {
+                        return Err(SignatureError::Invalid {
+                            file: file.display.clone(),
+                            line: sig.line,
+                            column: 1,
+                            id: sig.id.clone(),
+                            message: format!(
+                                "duplicate id, first defined at {first_file}:{first_line}"
+                            ),
+                        });
+                    }
+                    seen.insert(sig.id.clone(), (file.display.clone(), sig.line));
+                    signatures.push(sig);
+                }
+            } else {
+                oui_entries.extend(OuiEntry::parse_tsv(&file.display, &file.text)?);
+            }
+        }
+        Ok(SignatureDb {
+            signatures,
+            oui: OuiTable::new(oui_entries),
+            sha256: hash_files(&files),
+        })
+    }
+
+    /// Version and hash of this set, for the report.
+    pub fn info(&self) -> SignatureSetInfo {
+        SignatureSetInfo {
+            version: format!(
+                "devices:{} oui:{} camsweep:{}",
+                self.signatures.len(),
+                self.oui.len(),
+                env!("CARGO_PKG_VERSION")
+            ),
+            sha256: self.sha256.clone(),
+        }
+    }
+
+    /// All signatures, in file order.
+    pub fn signatures(&self) -> &[Signature] {
+        &self.signatures
+    }
+
+    /// The vendors named by signatures, sorted and unique.
+    pub fn vendors(&self) -> Vec<&str> {
+        let set: BTreeSet<&str> = self
+            .signatures
+            .iter()
+            .filter_map(|s| s.vendor.as_deref())
+            .collect();
+        set.into_iter().collect()
+    }
+
+    /// The vendor owning a MAC's prefix (`aa:bb:cc:dd:ee:ff`, `AA-BB-…`, `aabb.ccdd.eeff`),
+    /// longest registered prefix first. `None` for unknown and for locally administered MACs.
+    pub fn oui_vendor(&self, mac: &str) -> Option<&str> {
+        self.oui_entry(mac).map(|e| e.vendor.as_str())
+    }
+
+    /// The full prefix-table row for a MAC (vendor, registered organisation, source).
+    pub fn oui_entry(&self, mac: &str) -> Option<&OuiEntry> {
+        let bytes = super::oui::parse_mac(mac)?;
+        if super::oui::is_locally_administered(bytes) {
+            return None;
+        }
+        self.oui.lookup(bytes)
+    }
+
+    /// The family a vendor belongs to (`Imou` → `Dahua`), or the vendor itself.
+    pub fn vendor_family<'a>(&'a self, vendor: &'a str) -> &'a str {
+        self.signatures
+            .iter()
+            .find(|s| {
+                s.vendor
+                    .as_deref()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(vendor))
+            })
+            .and_then(|s| s.vendor_family.as_deref())
+            .unwrap_or(vendor)
+    }
+
+    /// Number of MAC prefixes known.
+    pub fn oui_len(&self) -> usize {
+        self.oui.len()
+    }
+}
+
+fn is_device_file(rel: &str) -> bool {
+    rel.starts_with("devices/") && rel.ends_with(".toml")
+}
+
+fn is_oui_file(rel: &str) -> bool {
+    rel.starts_with("oui/") && rel.ends_with(".tsv")
+}
+
+fn read_folder(
+    dir: &Path,
+    sub: &'static str,
+    ext: &str,
+) -> Result<Vec<SignatureFile>, SignatureError> {
+    let folder = dir.join(sub);
+    if !folder.is_dir() {
+        return Err(SignatureError::Missing {
+            path: folder,
+            what: if sub == "devices" {
+                "the devices/ folder of signatures"
+            } else {
+                "the oui/ folder of MAC prefixes"
+            },
+        });
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SignatureError::Io { path, source }
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
+        let path = entry.map_err(io(&folder))?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !path.is_file() || path.extension().and_then(|e| e.to_str()) != Some(ext) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        files.push(SignatureFile {
+            relative: format!("{sub}/{name}"),
+            display: path.display().to_string(),
+            text,
+        });
+    }
+    Ok(files)
+}
+
+fn hash_files(files: &[SignatureFile]) -> String {
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.relative.as_bytes());
+        hasher.update([0]);
+        hasher.update(f.text.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(hasher.finalize())
+}

@@ -1,0 +1,366 @@
+//! From one host's evidence to an identity: which signatures match, which vendor and device
+//! class the matches support, what model and firmware they extracted, and how sure that is.
+//! Pure: reads only the [`HostObservation`] and the [`SignatureDb`].
+
+use std::collections::BTreeMap;
+
+use super::confidence::{Vote, combine, penalise};
+use super::db::SignatureDb;
+use super::matcher::{Hit, match_signature};
+use super::oui::{is_locally_administered, parse_mac};
+use crate::model::{
+    DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity,
+};
+
+/// Weight of a MAC prefix as vendor evidence. Low on purpose: it says who made the network
+/// card, never what the device is, so alone it sets a vendor and never a device type.
+pub const OUI_WEIGHT: f64 = 0.25;
+
+/// Derived atom: one per open port (value = port number), so signatures can use ports.
+pub const TCP_OPEN: &str = "tcp.open";
+/// Derived atom: the host name (DHCP, DNS or NetBIOS), where known.
+pub const HOST_NAME: &str = "host.name";
+
+/// What the engine concluded about one host, and the evidence it rests on.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Analysis {
+    pub identity: Identity,
+    /// Vendor of the MAC prefix; `None` when unknown or locally administered.
+    pub mac_vendor: Option<String>,
+    /// The MAC is locally administered (randomised or virtual), so its prefix was ignored.
+    pub mac_locally_administered: bool,
+    /// The atoms that matched signatures (plus `mac.vendor` / `mac.locally_administered`).
+    pub matched: Vec<Evidence>,
+}
+
+/// Broad class a signature or host falls in: the decision between them comes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Surveillance,
+    Other,
+}
+
+fn class_of(t: DeviceType) -> Option<Class> {
+    match t {
+        DeviceType::Other => Some(Class::Other),
+        DeviceType::Unknown => None,
+        _ => Some(Class::Surveillance),
+    }
+}
+
+/// More specific types beat `camera` when a model family says so.
+fn specificity(t: DeviceType) -> u8 {
+    match t {
+        DeviceType::FaceTerminal => 6,
+        DeviceType::PeopleCounter => 5,
+        DeviceType::AccessControl => 4,
+        DeviceType::Doorbell => 3,
+        DeviceType::Nvr => 2,
+        DeviceType::Camera => 1,
+        DeviceType::Other | DeviceType::Unknown => 0,
+    }
+}
+
+/// Which extraction source to believe first for a model (lower is better).
+fn model_rank(source: &str) -> u8 {
+    match source.split('.').next().unwrap_or("") {
+        _ if source == "onvif.model" => 0,
+        "sadp" | "dhdiscover" | "xmeye" => 1,
+        "dhcp" => 2,
+        "ssdp" | "wsd" | "mdns" | "upnp" => 3,
+        _ if source == "http.realm" => 4,
+        _ if source == "rtsp.realm" => 5,
+        "tls" => 6,
+        _ if source == "http.title" => 7,
+        _ => 8,
+    }
+}
+
+fn firmware_rank(source: &str) -> u8 {
+    if source == "onvif.firmware" {
+        0
+    } else {
+        model_rank(source).saturating_add(1)
+    }
+}
+
+/// The host's evidence plus derived atoms (open ports, host name).
+fn atoms_for(host: &HostObservation) -> Vec<Evidence> {
+    let mut atoms = host.evidence.clone();
+    for p in &host.open_ports {
+        atoms.push(Evidence::new(TCP_OPEN, Some(p.port), p.port.to_string()));
+    }
+    if let Some(name) = host.hostname.as_deref().filter(|n| !n.is_empty()) {
+        atoms.push(Evidence::new(HOST_NAME, None, name));
+    }
+    atoms
+}
+
+/// A hit's vote, keyed by the sources of the atoms it actually matched: two signatures reading
+/// the same atom source are one piece of evidence, not two.
+fn vote(hit: &Hit<'_>) -> Vote {
+    let mut sources: Vec<&str> = hit.atoms.iter().map(|a| a.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    Vote {
+        key: sources.join("+"),
+        weight: hit.signature.weight,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Extracted {
+    Model,
+    Firmware,
+}
+
+/// The extracted value from the most trusted source; ties go to the heavier signature.
+fn best_extracted(hits: &[&Hit<'_>], which: Extracted) -> Option<String> {
+    hits.iter()
+        .filter_map(|h| {
+            let (value, source) = match which {
+                Extracted::Model => h.model.as_ref()?,
+                Extracted::Firmware => h.firmware.as_ref()?,
+            };
+            let rank = match which {
+                Extracted::Model => model_rank(source),
+                Extracted::Firmware => firmware_rank(source),
+            };
+            Some((rank, -h.signature.weight, value))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map(|(_, _, v)| v.clone())
+}
+
+/// The class decision: surveillance or other, and how much spoke for the losing class.
+struct ClassDecision {
+    class: Option<Class>,
+    conflict: f64,
+}
+
+impl ClassDecision {
+    /// Independent weight for each class; the heavier one wins, a tie goes to surveillance
+    /// (missing a camera is worse than double-checking a printer).
+    fn of(hits: &[Hit<'_>]) -> Self {
+        let score = |class: Class| {
+            let votes: Vec<Vote> = hits
+                .iter()
+                .filter(|h| h.signature.device_type.and_then(class_of) == Some(class))
+                .map(vote)
+                .collect();
+            combine(&votes)
+        };
+        let (surveillance, other) = (score(Class::Surveillance), score(Class::Other));
+        if surveillance <= 0.0 && other <= 0.0 {
+            Self {
+                class: None,
+                conflict: 0.0,
+            }
+        } else if surveillance >= other {
+            Self {
+                class: Some(Class::Surveillance),
+                conflict: other,
+            }
+        } else {
+            Self {
+                class: Some(Class::Other),
+                conflict: surveillance,
+            }
+        }
+    }
+
+    /// Untyped signatures fit any class; typed ones only their own.
+    fn fits(&self, hit: &Hit<'_>) -> bool {
+        hit.signature
+            .device_type
+            .and_then(class_of)
+            .is_none_or(|c| Some(c) == self.class)
+    }
+
+    /// The most specific type among fitting signatures (a face terminal beats a camera).
+    fn device_type(&self, hits: &[Hit<'_>]) -> DeviceType {
+        match self.class {
+            None => DeviceType::Unknown,
+            Some(Class::Other) => DeviceType::Other,
+            Some(Class::Surveillance) => hits
+                .iter()
+                .filter(|h| self.fits(h))
+                .filter_map(|h| h.signature.device_type)
+                .max_by_key(|t| specificity(*t))
+                .unwrap_or(DeviceType::Camera),
+        }
+    }
+
+    /// Yes if a fitting signature says yes; no if one says no and none yes; else unknown.
+    fn face_recognition(&self, hits: &[Hit<'_>]) -> FaceRecognition {
+        let says = |f| {
+            hits.iter()
+                .filter(|h| self.fits(h))
+                .any(|h| h.signature.face_recognition == Some(f))
+        };
+        if says(FaceRecognition::Yes) {
+            FaceRecognition::Yes
+        } else if says(FaceRecognition::No) {
+            FaceRecognition::No
+        } else {
+            FaceRecognition::Unknown
+        }
+    }
+}
+
+/// Votes for one brand.
+struct BrandVotes {
+    name: String,
+    family: String,
+    votes: Vec<Vote>,
+}
+
+/// The vendor decision: a family of brands (Dahua with Imou and Amcrest) wins as a whole, then
+/// the most specific brand in it is named; the runner-up family is a conflict.
+struct VendorDecision {
+    brand: Option<String>,
+    family: Option<String>,
+    conflict: f64,
+}
+
+impl VendorDecision {
+    fn of(db: &SignatureDb, hits: &[Hit<'_>], oui_vendor: Option<&str>) -> Self {
+        let mut brands: BTreeMap<String, BrandVotes> = BTreeMap::new();
+        let mut add = |name: &str, v: Vote| {
+            brands
+                .entry(name.to_lowercase())
+                .or_insert_with(|| BrandVotes {
+                    name: name.to_string(),
+                    family: db.vendor_family(name).to_lowercase(),
+                    votes: Vec::new(),
+                })
+                .votes
+                .push(v);
+        };
+        for h in hits {
+            if let Some(name) = &h.signature.vendor {
+                add(name, vote(h));
+            }
+        }
+        if let Some(name) = oui_vendor {
+            add(name, oui_vote());
+        }
+        let mut families: BTreeMap<&str, Vec<Vote>> = BTreeMap::new();
+        for b in brands.values() {
+            families
+                .entry(&b.family)
+                .or_default()
+                .extend(b.votes.iter().cloned());
+        }
+        let mut ranked: Vec<(&str, f64)> = families.iter().map(|(f, v)| (*f, combine(v))).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let Some(&(family, _)) = ranked.first() else {
+            return Self {
+                brand: None,
+                family: None,
+                conflict: 0.0,
+            };
+        };
+        // Within the family, a brand of its own (Imou) is more specific than the family (Dahua).
+        let brand = brands
+            .iter()
+            .filter(|(_, b)| b.family == family)
+            .max_by(|(ka, a), (kb, b)| {
+                let own = |k: &str| k != family;
+                own(ka)
+                    .cmp(&own(kb))
+                    .then(combine(&a.votes).total_cmp(&combine(&b.votes)))
+            })
+            .map(|(_, b)| b.name.clone());
+        Self {
+            brand,
+            family: Some(family.to_string()),
+            conflict: ranked.get(1).map_or(0.0, |(_, s)| *s),
+        }
+    }
+
+    /// Vendorless signatures fit any vendor; others must be of the chosen family.
+    fn fits(&self, db: &SignatureDb, vendor: Option<&str>) -> bool {
+        match (vendor, &self.family) {
+            (None, _) => true,
+            (Some(v), Some(f)) => db.vendor_family(v).eq_ignore_ascii_case(f),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+fn oui_vote() -> Vote {
+    Vote {
+        key: "mac.oui".into(),
+        weight: OUI_WEIGHT,
+    }
+}
+
+/// The atoms that matched, once each, plus the MAC facts.
+fn matched_atoms(
+    hits: &[Hit<'_>],
+    host: &HostObservation,
+    mac_vendor: Option<&str>,
+    local: bool,
+) -> Vec<Evidence> {
+    let mut matched: Vec<Evidence> = Vec::new();
+    for atom in hits.iter().flat_map(|h| h.atoms.iter()) {
+        if !matched.contains(atom) {
+            matched.push((*atom).clone());
+        }
+    }
+    if let (Some(v), Some(m)) = (mac_vendor, &host.mac) {
+        matched.push(Evidence::new(
+            EvidenceSource::MAC_VENDOR,
+            None,
+            format!("{v} ({m})"),
+        ));
+    }
+    if local && let Some(m) = &host.mac {
+        matched.push(Evidence::new(EvidenceSource::MAC_LOCAL, None, m.clone()));
+    }
+    matched
+}
+
+/// Identifies one host. Never fails: no evidence gives an unknown device with confidence 0.
+pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
+    let atoms = atoms_for(host);
+    let hits: Vec<Hit<'_>> = db
+        .signatures()
+        .iter()
+        .filter_map(|s| match_signature(s, &atoms))
+        .collect();
+
+    let mac = host.mac.as_deref().and_then(parse_mac);
+    let local = mac.is_some_and(is_locally_administered);
+    let mac_vendor = (!local)
+        .then(|| mac.and_then(|m| db.oui.lookup(m)))
+        .flatten()
+        .map(|e| e.vendor.clone());
+
+    let class = ClassDecision::of(&hits);
+    let vendor = VendorDecision::of(db, &hits, mac_vendor.as_deref());
+    let agreeing: Vec<&Hit<'_>> = hits
+        .iter()
+        .filter(|h| class.fits(h) && vendor.fits(db, h.signature.vendor.as_deref()))
+        .collect();
+    let mut support: Vec<Vote> = agreeing.iter().map(|h| vote(h)).collect();
+    if mac_vendor.is_some() && vendor.family.is_some() && vendor.fits(db, mac_vendor.as_deref()) {
+        support.push(oui_vote());
+    }
+
+    Analysis {
+        identity: Identity {
+            vendor: vendor.brand.clone(),
+            model: best_extracted(&agreeing, Extracted::Model),
+            firmware: best_extracted(&agreeing, Extracted::Firmware),
+            device_type: class.device_type(&hits),
+            face_recognition: class.face_recognition(&hits),
+            confidence: penalise(combine(&support), &[vendor.conflict, class.conflict]),
+            signatures: hits.iter().map(|h| h.signature.id.clone()).collect(),
+        },
+        matched: matched_atoms(&hits, host, mac_vendor.as_deref(), local),
+        mac_vendor,
+        mac_locally_administered: local,
+    }
+}

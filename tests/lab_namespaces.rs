@@ -15,12 +15,29 @@ use camsweep::lab::{self, Lab, LabSpec, Service};
 type Check = fn(&Lab) -> Result<(), String>;
 
 const CHECKS: &[(&str, Check)] = &[
-    ("every_http_persona_answers_from_lan0_with_its_server_header", http_answers),
-    ("neighbour_table_shows_each_persona_vendor_mac", arp_shows_vendor_macs),
-    ("rtsp_personas_answer_options_and_challenge_describe", rtsp_answers),
-    ("onvif_personas_answer_device_information_or_refuse_it", onvif_answers),
+    (
+        "every_http_persona_answers_from_lan0_with_its_server_header",
+        http_answers,
+    ),
+    (
+        "neighbour_table_shows_each_persona_vendor_mac",
+        arp_shows_vendor_macs,
+    ),
+    (
+        "rtsp_personas_answer_options_and_challenge_describe",
+        rtsp_answers,
+    ),
+    (
+        "onvif_personas_answer_device_information_or_refuse_it",
+        onvif_answers,
+    ),
     ("banner_ports_greet_on_connect", banners_greet),
+    (
+        "https_personas_present_their_certificate_subject",
+        https_certificates,
+    ),
     ("lab_root_has_no_route_beyond_the_lab", no_route_out),
+    ("loopback_is_up_in_the_lab_root", loopback_up),
 ];
 
 fn main() {
@@ -34,7 +51,12 @@ fn main() {
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     let selected: Vec<&(&str, Check)> = CHECKS
         .iter()
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()) || "lab_namespaces".contains(f.as_str())))
+        .filter(|(name, _)| {
+            filters.is_empty()
+                || filters
+                    .iter()
+                    .any(|f| name.contains(f.as_str()) || "lab_namespaces".contains(f.as_str()))
+        })
         .collect();
     println!("\nrunning {} tests", selected.len());
     if selected.is_empty() {
@@ -43,24 +65,32 @@ fn main() {
     }
     if let Err(e) = lab::enter_lab_namespaces() {
         println!("test lab_namespaces::enter_lab_namespaces ... FAILED\n  {e}");
-        println!("\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n");
+        println!(
+            "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
+        );
         std::process::exit(101);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let spec = LabSpec::bundled().expect("bundled personas parse");
     let lab = match runtime.block_on(Lab::start(&spec)) {
         Ok(lab) => lab,
         Err(e) => {
             println!("test lab_namespaces::lab_starts ... FAILED\n  {e}");
-            println!("\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n");
+            println!(
+                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
+            );
             std::process::exit(101);
         }
     };
+    let uid_map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
     println!(
-        "lab up: {} personas in {:?} (uid {}, in a user namespace)",
+        "lab up: {} personas in {:?} (uid_map: {})",
         lab.personas().len(),
         lab.startup_time(),
-        nix::unistd::getuid()
+        uid_map.split_whitespace().collect::<Vec<_>>().join(" ")
     );
     let (mut passed, mut failed) = (0, 0);
     for (name, check) in &selected {
@@ -77,19 +107,25 @@ fn main() {
     }
     runtime.block_on(lab.shutdown());
     let verdict = if failed == 0 { "ok" } else { "FAILED" };
-    println!("\ntest result: {verdict}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out\n");
+    println!(
+        "\ntest result: {verdict}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out\n"
+    );
     if failed > 0 {
         std::process::exit(101);
     }
 }
 
 /// Sends `request` to the persona from the scanner's address and returns what came back.
-fn exchange(_lab: &Lab, ip: Ipv4Addr, port: u16, request: &[u8]) -> Result<String, String> {
+fn exchange(ip: Ipv4Addr, port: u16, request: &[u8]) -> Result<String, String> {
     let target = SocketAddr::from((ip, port));
     let socket = connect(target)?;
     let mut stream = socket;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
-    stream.write_all(request).map_err(|e| format!("{target}: write: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(request)
+        .map_err(|e| format!("{target}: write: {e}"))?;
     let mut answer = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
@@ -97,7 +133,7 @@ fn exchange(_lab: &Lab, ip: Ipv4Addr, port: u16, request: &[u8]) -> Result<Strin
             Ok(0) => break,
             Ok(n) => {
                 answer.extend_from_slice(&buf[..n]);
-                if answer.windows(4).any(|w| w == b"\r\n\r\n") && request.starts_with(b"OPTIONS") {
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") && is_rtsp(request) {
                     break;
                 }
             }
@@ -110,24 +146,38 @@ fn exchange(_lab: &Lab, ip: Ipv4Addr, port: u16, request: &[u8]) -> Result<Strin
 
 /// Connects from the lab root namespace; the kernel picks lan0's address, the only one it has.
 fn connect(target: SocketAddr) -> Result<TcpStream, String> {
-    TcpStream::connect_timeout(&target, Duration::from_secs(3)).map_err(|e| format!("{target}: connect: {e}"))
+    TcpStream::connect_timeout(&target, Duration::from_secs(3))
+        .map_err(|e| format!("{target}: connect: {e}"))
 }
 
 fn http_answers(lab: &Lab) -> Result<(), String> {
     let mut checked = 0;
     for persona in lab.personas() {
         for service in &persona.services {
-            let Service::Http(web) = service else { continue };
-            let request = format!("GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", persona.ip);
-            let answer = exchange(lab, persona.ip, web.port, request.as_bytes())?;
+            let Service::Http(web) = service else {
+                continue;
+            };
+            let request = format!(
+                "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                persona.ip
+            );
+            let answer = exchange(persona.ip, web.port, request.as_bytes())?;
             let status = format!("HTTP/1.1 {} ", web.status);
             if !answer.starts_with(&status) {
-                return Err(format!("{}:{} answered {:?}", persona.name, web.port, first_line(&answer)));
+                return Err(format!(
+                    "{}:{} answered {:?}",
+                    persona.name,
+                    web.port,
+                    first_line(&answer)
+                ));
             }
             if let Some(server) = &web.server
                 && !answer.contains(&format!("Server: {server}\r\n"))
             {
-                return Err(format!("{}:{} lacks Server: {server}", persona.name, web.port));
+                return Err(format!(
+                    "{}:{} lacks Server: {server}",
+                    persona.name, web.port
+                ));
             }
             if let Some(title) = &web.title
                 && !answer.contains(&format!("<title>{title}</title>"))
@@ -147,7 +197,10 @@ fn arp_shows_vendor_macs(lab: &Lab) -> Result<(), String> {
     // Every persona has been contacted by now or is contacted here, so ARP has resolved it.
     for persona in lab.personas() {
         if let Some(service) = persona.services.first() {
-            let _ = TcpStream::connect_timeout(&SocketAddr::from((persona.ip, service.port())), Duration::from_secs(3));
+            let _ = TcpStream::connect_timeout(
+                &SocketAddr::from((persona.ip, service.port())),
+                Duration::from_secs(3),
+            );
         }
     }
     let table = std::fs::read_to_string("/proc/net/arp").map_err(|e| e.to_string())?;
@@ -155,10 +208,20 @@ fn arp_shows_vendor_macs(lab: &Lab) -> Result<(), String> {
         let row = table
             .lines()
             .find(|l| l.split_whitespace().next() == Some(&persona.ip.to_string()))
-            .ok_or_else(|| format!("{} ({}) not in /proc/net/arp:\n{table}", persona.name, persona.ip))?;
+            .ok_or_else(|| {
+                format!(
+                    "{} ({}) not in /proc/net/arp:\n{table}",
+                    persona.name, persona.ip
+                )
+            })?;
         let fields: Vec<&str> = row.split_whitespace().collect();
-        if fields.get(3).copied() != Some(persona.mac.to_lowercase().as_str()) || fields.get(5).copied() != Some("lan0") {
-            return Err(format!("{}: arp row {row:?}, want mac {} on lan0", persona.name, persona.mac));
+        if fields.get(3).copied() != Some(persona.mac.to_lowercase().as_str())
+            || fields.get(5).copied() != Some("lan0")
+        {
+            return Err(format!(
+                "{}: arp row {row:?}, want mac {} on lan0",
+                persona.name, persona.mac
+            ));
         }
     }
     Ok(())
@@ -167,21 +230,40 @@ fn arp_shows_vendor_macs(lab: &Lab) -> Result<(), String> {
 fn rtsp_answers(lab: &Lab) -> Result<(), String> {
     for persona in lab.personas() {
         for service in &persona.services {
-            let Service::Rtsp(rtsp) = service else { continue };
+            let Service::Rtsp(rtsp) = service else {
+                continue;
+            };
             let url = format!("rtsp://{}:{}/", persona.ip, rtsp.port);
-            let answer = exchange(lab, persona.ip, rtsp.port, format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 2\r\n\r\n").as_bytes())?;
-            let wanted = if rtsp.options_requires_auth { "RTSP/1.0 401" } else { "RTSP/1.0 200 OK\r\nCSeq: 2\r\n" };
+            let answer = exchange(
+                persona.ip,
+                rtsp.port,
+                format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 2\r\n\r\n").as_bytes(),
+            )?;
+            let wanted = if rtsp.options_requires_auth {
+                "RTSP/1.0 401"
+            } else {
+                "RTSP/1.0 200 OK\r\nCSeq: 2\r\n"
+            };
             if !answer.starts_with(wanted) {
                 return Err(format!("{} OPTIONS: {answer:?}", persona.name));
             }
             if let Some(server) = &rtsp.server
                 && !answer.contains(&format!("Server: {server}\r\n"))
             {
-                return Err(format!("{} OPTIONS lacks Server: {server}: {answer:?}", persona.name));
+                return Err(format!(
+                    "{} OPTIONS lacks Server: {server}: {answer:?}",
+                    persona.name
+                ));
             }
-            let answer = exchange(lab, persona.ip, rtsp.port, format!("DESCRIBE {url} RTSP/1.0\r\nCSeq: 3\r\nAccept: application/sdp\r\n\r\n").as_bytes())?;
+            let answer = exchange(
+                persona.ip,
+                rtsp.port,
+                format!("DESCRIBE {url} RTSP/1.0\r\nCSeq: 3\r\nAccept: application/sdp\r\n\r\n")
+                    .as_bytes(),
+            )?;
             if let Some(realm) = &rtsp.realm
-                && !(answer.starts_with("RTSP/1.0 401") && answer.contains(&format!("realm=\"{realm}\"")))
+                && !(answer.starts_with("RTSP/1.0 401")
+                    && answer.contains(&format!("realm=\"{realm}\"")))
             {
                 return Err(format!("{} DESCRIBE: {answer:?}", persona.name));
             }
@@ -195,20 +277,29 @@ fn onvif_answers(lab: &Lab) -> Result<(), String> {
     let mut checked = 0;
     for persona in lab.personas() {
         for service in &persona.services {
-            let Service::Onvif(onvif) = service else { continue };
+            let Service::Onvif(onvif) = service else {
+                continue;
+            };
             let request = format!(
                 "POST /onvif/device_service HTTP/1.1\r\nHost: {}\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 persona.ip,
                 body.len()
             );
-            let answer = exchange(lab, persona.ip, onvif.port, request.as_bytes())?;
+            let answer = exchange(persona.ip, onvif.port, request.as_bytes())?;
             let ok = if onvif.device_info_requires_auth {
                 answer.contains("NotAuthorized")
             } else {
-                answer.starts_with("HTTP/1.1 200") && answer.contains(&format!("<tds:Manufacturer>{}</tds:Manufacturer>", onvif.manufacturer))
+                answer.starts_with("HTTP/1.1 200")
+                    && answer.contains(&format!(
+                        "<tds:Manufacturer>{}</tds:Manufacturer>",
+                        onvif.manufacturer
+                    ))
             };
             if !ok {
-                return Err(format!("{}: GetDeviceInformation answered {answer:?}", persona.name));
+                return Err(format!(
+                    "{}: GetDeviceInformation answered {answer:?}",
+                    persona.name
+                ));
             }
             checked += 1;
         }
@@ -222,26 +313,111 @@ fn onvif_answers(lab: &Lab) -> Result<(), String> {
 fn banners_greet(lab: &Lab) -> Result<(), String> {
     for persona in lab.personas() {
         for service in &persona.services {
-            let Service::Banner(banner) = service else { continue };
+            let Service::Banner(banner) = service else {
+                continue;
+            };
             let target = SocketAddr::from((persona.ip, banner.port));
             let mut stream = connect(target)?;
-            stream.set_read_timeout(Some(Duration::from_secs(3))).map_err(|e| e.to_string())?;
+            stream
+                .set_read_timeout(Some(Duration::from_secs(3)))
+                .map_err(|e| e.to_string())?;
             let mut got = vec![0u8; banner.banner.len()];
-            stream.read_exact(&mut got).map_err(|e| format!("{}:{}: {e}", persona.name, banner.port))?;
+            stream
+                .read_exact(&mut got)
+                .map_err(|e| format!("{}:{}: {e}", persona.name, banner.port))?;
             if got != banner.banner.as_bytes() {
-                return Err(format!("{}:{} greeted {:?}", persona.name, banner.port, String::from_utf8_lossy(&got)));
+                return Err(format!(
+                    "{}:{} greeted {:?}",
+                    persona.name,
+                    banner.port,
+                    String::from_utf8_lossy(&got)
+                ));
             }
         }
     }
     Ok(())
 }
 
+fn https_certificates(lab: &Lab) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut checked = 0;
+    for persona in lab.personas() {
+        for service in &persona.services {
+            let Service::Https(web) = service else {
+                continue;
+            };
+            let Some(subject) = &web.certificate else {
+                continue;
+            };
+            let url = format!("https://{}:{}/", persona.ip, web.port);
+            let response = runtime
+                .block_on(async { client.get(&url).send().await })
+                .map_err(|e| format!("{url}: {e}"))?;
+            let der = response
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .and_then(|info| info.peer_certificate().map(<[u8]>::to_vec))
+                .ok_or_else(|| format!("{url}: no peer certificate"))?;
+            let (_, cert) = x509_parser::parse_x509_certificate(&der).map_err(|e| e.to_string())?;
+            let seen = cert.subject().to_string();
+            if !seen.starts_with(&format!("CN={}", subject.cn))
+                || response.status().as_u16() != web.status
+            {
+                return Err(format!(
+                    "{url}: subject {seen}, status {}",
+                    response.status()
+                ));
+            }
+            checked += 1;
+        }
+    }
+    if checked < 5 {
+        return Err(format!("only {checked} HTTPS services checked"));
+    }
+    Ok(())
+}
+
 fn no_route_out(_lab: &Lab) -> Result<(), String> {
     let routes = std::fs::read_to_string("/proc/net/route").map_err(|e| e.to_string())?;
-    let interfaces: Vec<&str> = routes.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
-    let default = routes.lines().skip(1).any(|l| l.split_whitespace().nth(1) == Some("00000000"));
+    let interfaces: Vec<&str> = routes
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let default = routes
+        .lines()
+        .skip(1)
+        .any(|l| l.split_whitespace().nth(1) == Some("00000000"));
     if default || interfaces.iter().any(|i| *i != "lan0") {
-        return Err(format!("unexpected routes in the lab root namespace:\n{routes}"));
+        return Err(format!(
+            "unexpected routes in the lab root namespace:\n{routes}"
+        ));
+    }
+    Ok(())
+}
+
+/// RTSP answers carry no body here and the connection stays open, so the head is the answer.
+fn is_rtsp(request: &[u8]) -> bool {
+    request.windows(8).any(|w| w == b"RTSP/1.0")
+}
+
+fn loopback_up(_lab: &Lab) -> Result<(), String> {
+    let flags = std::fs::read_to_string("/sys/class/net/lo/flags").map_err(|e| e.to_string())?;
+    let flags = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16)
+        .map_err(|e| e.to_string())?;
+    if flags & 1 == 0 {
+        return Err(format!("lo is down (flags {flags:#x})"));
     }
     Ok(())
 }

@@ -13,6 +13,11 @@ Enable them with one of: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian,
     )]
     UserNamespacesDisabled { errno: Errno },
 
+    #[error(
+        "enter_lab_namespaces() must run before any thread is started (the process has {threads}): call it first thing in main"
+    )]
+    NotSingleThreaded { threads: usize },
+
     #[error("namespace step `{step}` failed: {source}")]
     Namespace {
         step: &'static str,
@@ -43,8 +48,15 @@ Enable them with one of: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian,
     },
 
     #[error("persona {persona}: certificate for port {port}: {reason}")]
-    Certificate { persona: String, port: u16, reason: String },
+    Certificate {
+        persona: String,
+        port: u16,
+        reason: String,
+    },
 
     #[error("persona data{}: {reason}", .persona.as_ref().map(|p| format!(" (persona {p})")).unwrap_or_default())]
-    Spec { persona: Option<String>, reason: String },
+    Spec {
+        persona: Option<String>,
+        reason: String,
+    },
 }

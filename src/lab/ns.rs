@@ -26,6 +26,10 @@ use super::LabError;
 /// [`LabError::UserNamespacesDisabled`] when the kernel forbids unprivileged user namespaces (the
 /// message says which setting to change), [`LabError::Namespace`] for any other failure.
 pub fn enter_lab_namespaces() -> Result<(), LabError> {
+    let threads = std::fs::read_dir("/proc/self/task").map_or(1, Iterator::count);
+    if threads > 1 {
+        return Err(LabError::NotSingleThreaded { threads });
+    }
     let uid = geteuid();
     let gid = getegid();
     match unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET) {
@@ -129,7 +133,10 @@ pub fn in_netns<T: Send>(
     })?
 }
 
-fn on_fresh_thread<T: Send>(step: &'static str, f: impl FnOnce() -> T + Send) -> Result<T, LabError> {
+fn on_fresh_thread<T: Send>(
+    step: &'static str,
+    f: impl FnOnce() -> T + Send,
+) -> Result<T, LabError> {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("lab-netns".into())

@@ -31,24 +31,37 @@ const MAX_DISCARD: usize = 64 * 1024;
 #[derive(Clone)]
 pub enum Responder {
     Http {
-        service: HttpService,
+        service: Box<HttpService>,
         onvif: Option<OnvifService>,
         tls: Option<Arc<rustls::ServerConfig>>,
     },
     /// ONVIF on a port without a web interface of its own.
-    Onvif { service: OnvifService },
-    Rtsp { service: RtspService },
-    Banner { service: BannerService },
+    Onvif {
+        service: OnvifService,
+    },
+    Rtsp {
+        service: RtspService,
+    },
+    Banner {
+        service: BannerService,
+    },
     Silent,
 }
 
 /// Serves `listener` until the task is aborted; aborting also ends its open connections.
-pub async fn accept_loop(persona: Arc<Persona>, port: u16, listener: TcpListener, responder: Responder) {
+pub async fn accept_loop(
+    persona: Arc<Persona>,
+    port: u16,
+    listener: TcpListener,
+    responder: Responder,
+) {
     let responder = Arc::new(responder);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
+            // Out of descriptors or similar: back off instead of spinning.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         while connections.try_join_next().is_some() {}
@@ -66,20 +79,38 @@ pub async fn accept_loop(persona: Arc<Persona>, port: u16, listener: TcpListener
     }
 }
 
-async fn serve_connection(persona: &Persona, port: u16, mut stream: tokio::net::TcpStream, responder: &Responder) {
+async fn serve_connection(
+    persona: &Persona,
+    port: u16,
+    mut stream: tokio::net::TcpStream,
+    responder: &Responder,
+) {
     let _ = stream.set_nodelay(true);
     match responder {
-        Responder::Http { service, onvif, tls: Some(config) } => {
+        Responder::Http {
+            service,
+            onvif,
+            tls: Some(config),
+        } => {
             let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(config));
             if let Ok(Ok(tls)) = timeout(IDLE, acceptor.accept(stream)).await {
                 serve_http(persona.ip, port, tls, service, onvif.as_ref()).await;
             }
         }
-        Responder::Http { service, onvif, tls: None } => {
+        Responder::Http {
+            service,
+            onvif,
+            tls: None,
+        } => {
             serve_http(persona.ip, port, stream, service, onvif.as_ref()).await;
         }
         Responder::Onvif { service } => {
-            let web = HttpService { port, server: service.server.clone(), status: 404, ..HttpService::default() };
+            let web = HttpService {
+                port,
+                server: service.server.clone(),
+                status: 404,
+                ..HttpService::default()
+            };
             serve_http(persona.ip, port, stream, &web, Some(service)).await;
         }
         Responder::Rtsp { service } => serve_rtsp(persona.ip, port, stream, service).await,
@@ -172,7 +203,12 @@ async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(
         let ctx = HttpContext {
             service,
             onvif,
-            ctx: Context { ip, port, now: time::OffsetDateTime::now_utc(), nonce: &nonce },
+            ctx: Context {
+                ip,
+                port,
+                now: time::OffsetDateTime::now_utc(),
+                nonce: &nonce,
+            },
         };
         let response = http::respond(&ctx, &request, &body);
         let bytes = response.to_bytes(request.method == "HEAD");
@@ -183,7 +219,12 @@ async fn serve_http<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-async fn serve_rtsp(ip: Ipv4Addr, port: u16, mut stream: tokio::net::TcpStream, service: &RtspService) {
+async fn serve_rtsp(
+    ip: Ipv4Addr,
+    port: u16,
+    mut stream: tokio::net::TcpStream,
+    service: &RtspService,
+) {
     let mut buf = Vec::new();
     for _ in 0..MAX_REQUESTS {
         let request = match read_request(&mut stream, &mut buf).await {
@@ -195,7 +236,12 @@ async fn serve_rtsp(ip: Ipv4Addr, port: u16, mut stream: tokio::net::TcpStream, 
             }
         };
         let nonce = nonce();
-        let ctx = Context { ip, port, now: time::OffsetDateTime::now_utc(), nonce: &nonce };
+        let ctx = Context {
+            ip,
+            port,
+            now: time::OffsetDateTime::now_utc(),
+            nonce: &nonce,
+        };
         let answer = rtsp::respond(service, &ctx, &request);
         let is_http = request.version.starts_with("HTTP/");
         if stream.write_all(&answer).await.is_err() || is_http {
@@ -209,6 +255,10 @@ fn nonce() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = Md5::new();
     hasher.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    hasher.update(time::OffsetDateTime::now_utc().unix_timestamp_nanos().to_le_bytes());
+    hasher.update(
+        time::OffsetDateTime::now_utc()
+            .unix_timestamp_nanos()
+            .to_le_bytes(),
+    );
     hex::encode(hasher.finalize())
 }

@@ -9,9 +9,7 @@ use futures::future::try_join_all;
 
 use super::persona::{GATEWAY_IP, LAB_SUBNET, SCANNER_IP, Service};
 use super::serve::{self, Responder};
-use super::topology::{
-    Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair,
-};
+use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
 use super::{Lab, LabError, LabSpec, Persona, ns, tls};
 
 /// MAC of the scanner's `lan0`: locally administered, so it names no vendor.
@@ -30,18 +28,29 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     #[allow(clippy::disallowed_methods)]
     let began = std::time::Instant::now();
     let root = Netlink::open("lab root")?;
-    let foreign: Vec<String> =
-        root.interface_names().await?.into_iter().filter(|n| n != "lo").collect();
+    let foreign: Vec<String> = root
+        .interface_names()
+        .await?
+        .into_iter()
+        .filter(|n| n != "lo")
+        .collect();
     if !foreign.is_empty() {
-        return Err(LabError::NotIsolated { interfaces: foreign.join(", ") });
+        return Err(LabError::NotIsolated {
+            interfaces: foreign.join(", "),
+        });
     }
     let root_ns = ns::current_netns().map_err(|source| LabError::Namespace {
         step: "open the lab root namespace",
         source,
     })?;
 
-    let switch = tokio::task::spawn_blocking(|| ns::new_netns("create the switch namespace", || ()));
-    let personas = try_join_all(spec.personas.iter().map(|p| make_persona_ns(Arc::new(p.clone()))));
+    let switch =
+        tokio::task::spawn_blocking(|| ns::new_netns("create the switch namespace", || ()));
+    let personas = try_join_all(
+        spec.personas
+            .iter()
+            .map(|p| make_persona_ns(Arc::new(p.clone()))),
+    );
     let (switch, personas) = tokio::join!(switch, personas);
     let (switch_ns, ()) = switch.map_err(joined("create the switch namespace"))??;
     let personas = personas?;
@@ -62,14 +71,17 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         .map(|(n, p)| persona_pair(&switch_ns, n, p))
         .collect::<Result<Vec<_>, _>>()?;
     try_join_all(
-        std::iter::once(&scanner_pair).chain(&persona_pairs).map(|pair| root.add_veth(pair)),
+        std::iter::once(&scanner_pair)
+            .chain(&persona_pairs)
+            .map(|pair| root.add_veth(pair)),
     )
     .await?;
 
     let lan0 = root.index_of(SCANNER_INTERFACE).await?;
     let scanner = async {
         root.link_up(lan0).await?;
-        root.add_ipv4(lan0, SCANNER_IP, LAB_SUBNET.prefix_len()).await
+        root.add_ipv4(lan0, SCANNER_IP, LAB_SUBNET.prefix_len())
+            .await
     };
     let hosts = try_join_all(personas.iter().map(configure_persona));
     tokio::try_join!(scanner, hosts)?;
@@ -94,7 +106,10 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
 }
 
 fn joined(step: &'static str) -> impl FnOnce(tokio::task::JoinError) -> LabError {
-    move |e| LabError::Namespace { step, source: std::io::Error::other(e.to_string()) }
+    move |e| LabError::Namespace {
+        step,
+        source: std::io::Error::other(e.to_string()),
+    }
 }
 
 /// Makes the persona's namespace on a blocking thread and, inside it, opens netlink and binds
@@ -114,7 +129,12 @@ async fn make_persona_ns(persona: Arc<Persona>) -> Result<PersonaNs, LabError> {
     .map_err(joined("create a persona namespace"))?;
     let (handle, inside) = made?;
     let (netlink, listeners) = inside?;
-    Ok(PersonaNs { persona, handle, netlink, listeners })
+    Ok(PersonaNs {
+        persona,
+        handle,
+        netlink,
+        listeners,
+    })
 }
 
 fn bind_listeners(persona: &Persona) -> Result<Vec<(u16, StdListener)>, LabError> {
@@ -143,10 +163,13 @@ fn persona_pair<'a>(
     persona_ns: &'a PersonaNs,
 ) -> Result<VethPair<'a>, LabError> {
     let persona = &persona_ns.persona;
-    let host_mac = persona
-        .mac_bytes()
-        .map_err(|reason| LabError::Spec { persona: Some(persona.name.clone()), reason })?;
-    let port_index = u32::try_from(n).ok().and_then(|n| n.checked_add(SWITCH_PORT_BASE));
+    let host_mac = persona.mac_bytes().map_err(|reason| LabError::Spec {
+        persona: Some(persona.name.clone()),
+        reason,
+    })?;
+    let port_index = u32::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_add(SWITCH_PORT_BASE));
     let port_index = port_index.ok_or_else(|| LabError::Spec {
         persona: Some(persona.name.clone()),
         reason: "too many personas".into(),
@@ -184,31 +207,59 @@ fn serve_persona(
     let mut servers = Vec::new();
     for (port, listener) in listeners {
         let responder = responder_for(persona, port)?;
-        let listener = tokio::net::TcpListener::from_std(listener).map_err(|source| {
-            LabError::Listen { persona: persona.name.clone(), kind: "tcp", port, source }
-        })?;
-        servers.push(tokio::spawn(serve::accept_loop(Arc::clone(persona), port, listener, responder)));
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|source| LabError::Listen {
+                persona: persona.name.clone(),
+                kind: "tcp",
+                port,
+                source,
+            })?;
+        servers.push(tokio::spawn(serve::accept_loop(
+            Arc::clone(persona),
+            port,
+            listener,
+            responder,
+        )));
     }
     Ok(servers)
 }
 
 fn responder_for(persona: &Persona, port: u16) -> Result<Responder, LabError> {
     let service = persona.services.iter().find(|s| {
-        s.port() == port && !(matches!(s, Service::Onvif(_)) && persona.http_on_port(port).is_some())
+        s.port() == port
+            && !(matches!(s, Service::Onvif(_)) && persona.http_on_port(port).is_some())
     });
     let onvif = persona.onvif_on_port(port).cloned();
     Ok(match service {
-        Some(Service::Http(web)) => Responder::Http { service: web.clone(), onvif, tls: None },
+        Some(Service::Http(web)) => Responder::Http {
+            service: Box::new(web.clone()),
+            onvif,
+            tls: None,
+        },
         Some(Service::Https(web)) => {
             let subject = web.certificate.clone().unwrap_or_default();
             let config = tls::server_config(&subject, persona.ip).map_err(|reason| {
-                LabError::Certificate { persona: persona.name.clone(), port, reason }
+                LabError::Certificate {
+                    persona: persona.name.clone(),
+                    port,
+                    reason,
+                }
             })?;
-            Responder::Http { service: web.clone(), onvif, tls: Some(config) }
+            Responder::Http {
+                service: Box::new(web.clone()),
+                onvif,
+                tls: Some(config),
+            }
         }
-        Some(Service::Onvif(device)) => Responder::Onvif { service: device.clone() },
-        Some(Service::Rtsp(rtsp)) => Responder::Rtsp { service: rtsp.clone() },
-        Some(Service::Banner(banner)) => Responder::Banner { service: banner.clone() },
+        Some(Service::Onvif(device)) => Responder::Onvif {
+            service: device.clone(),
+        },
+        Some(Service::Rtsp(rtsp)) => Responder::Rtsp {
+            service: rtsp.clone(),
+        },
+        Some(Service::Banner(banner)) => Responder::Banner {
+            service: banner.clone(),
+        },
         Some(Service::Silent(_)) | None => Responder::Silent,
     })
 }

@@ -17,6 +17,26 @@ pub fn server_config(
     subject: &CertificateSubject,
     ip: Ipv4Addr,
 ) -> Result<Arc<rustls::ServerConfig>, String> {
+    let (cert, key) = self_signed(subject, ip)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(vec![CertificateDer::from(cert)], key)
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(config))
+}
+
+/// A self-signed certificate (DER) for `subject` with `ip` as its subject alternative name, and
+/// its private key.
+///
+/// # Errors
+/// A message when key generation or signing fails.
+pub fn self_signed(
+    subject: &CertificateSubject,
+    ip: Ipv4Addr,
+) -> Result<(Vec<u8>, PrivateKeyDer<'static>), String> {
     let mut params = CertificateParams::default();
     params.subject_alt_names = vec![SanType::IpAddress(ip.into())];
     let name = &mut params.distinguished_name;
@@ -36,12 +56,5 @@ pub fn server_config(
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
     let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
     let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(vec![CertificateDer::from(cert.der().to_vec())], key_der)
-        .map_err(|e| e.to_string())?;
-    Ok(Arc::new(config))
+    Ok((cert.der().to_vec(), key_der))
 }

@@ -63,11 +63,19 @@ impl Netlink {
                 source,
             })?;
         let task = tokio::spawn(connection);
-        Ok(Netlink { handle, who: who.to_owned(), task })
+        Ok(Netlink {
+            handle,
+            who: who.to_owned(),
+            task,
+        })
     }
 
     fn fail(&self, step: &'static str) -> impl FnOnce(rtnetlink::Error) -> LabError + '_ {
-        move |source| LabError::Netlink { who: self.who.clone(), step, source }
+        move |source| LabError::Netlink {
+            who: self.who.clone(),
+            step,
+            source,
+        }
     }
 
     /// Sets `lo` (index 1 in every namespace) up.
@@ -106,8 +114,17 @@ impl Netlink {
     /// # Errors
     /// [`LabError::Netlink`] when it does not exist.
     pub async fn index_of(&self, name: &str) -> Result<u32, LabError> {
-        let mut links = self.handle.link().get().match_name(name.to_owned()).execute();
-        match links.try_next().await.map_err(self.fail("look up interface"))? {
+        let mut links = self
+            .handle
+            .link()
+            .get()
+            .match_name(name.to_owned())
+            .execute();
+        match links
+            .try_next()
+            .await
+            .map_err(self.fail("look up interface"))?
+        {
             Some(link) => Ok(link.header.index),
             None => Err(LabError::Netlink {
                 who: self.who.clone(),
@@ -131,7 +148,12 @@ impl Netlink {
             .mcast_snooping(false)
             .up()
             .build();
-        self.handle.link().add(message).execute().await.map_err(self.fail("create bridge br0"))
+        self.handle
+            .link()
+            .add(message)
+            .execute()
+            .await
+            .map_err(self.fail("create bridge br0"))
     }
 
     /// Creates a veth pair with both ends already placed; the switch end is enslaved and up, the
@@ -156,7 +178,12 @@ impl Netlink {
             .up()
             .set_info_data(InfoData::Veth(InfoVeth::Peer(host.build())))
             .build();
-        self.handle.link().add(message).execute().await.map_err(self.fail("create veth pair"))
+        self.handle
+            .link()
+            .add(message)
+            .execute()
+            .await
+            .map_err(self.fail("create veth pair"))
     }
 
     /// Sets interface `index` up.
@@ -165,7 +192,12 @@ impl Netlink {
     /// [`LabError::Netlink`] when the kernel refuses.
     pub async fn link_up(&self, index: u32) -> Result<(), LabError> {
         let message = LinkUnspec::new_with_index(index).up().build();
-        self.handle.link().set(message).execute().await.map_err(self.fail("set interface up"))
+        self.handle
+            .link()
+            .set(message)
+            .execute()
+            .await
+            .map_err(self.fail("set interface up"))
     }
 
     /// Adds `ip/prefix` to interface `index`.
@@ -186,7 +218,14 @@ impl Netlink {
     /// # Errors
     /// [`LabError::Netlink`] when the kernel refuses.
     pub async fn default_route(&self, gateway: Ipv4Addr) -> Result<(), LabError> {
-        let route = RouteMessageBuilder::<Ipv4Addr>::new().gateway(gateway).build();
-        self.handle.route().add(route).execute().await.map_err(self.fail("add default route"))
+        let route = RouteMessageBuilder::<Ipv4Addr>::new()
+            .gateway(gateway)
+            .build();
+        self.handle
+            .route()
+            .add(route)
+            .execute()
+            .await
+            .map_err(self.fail("add default route"))
     }
 }

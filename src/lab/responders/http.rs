@@ -162,19 +162,34 @@ pub fn respond(ctx: &HttpContext<'_>, req: &Request, body: &[u8]) -> Response {
     } else if let Some(page) = service.paths.get(&req.path) {
         Response {
             status: page.status,
-            headers: page.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            headers: page
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             body: page.body.clone().into_bytes(),
         }
     } else if req.path == "/" {
         Response {
             status: service.status,
-            headers: service.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            headers: service
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             body: root_body(service).into_bytes(),
         }
     } else if req.path == "/favicon.ico"
-        && let Some(bytes) = service.favicon_hex.as_deref().and_then(|h| hex::decode(h).ok())
+        && let Some(bytes) = service
+            .favicon_hex
+            .as_deref()
+            .and_then(|h| hex::decode(h).ok())
     {
-        let mut r = Response { status: 200, headers: Vec::new(), body: bytes };
+        let mut r = Response {
+            status: 200,
+            headers: Vec::new(),
+            body: bytes,
+        };
         r.header("Content-Type", "image/x-icon");
         r
     } else {
@@ -191,9 +206,14 @@ pub fn respond(ctx: &HttpContext<'_>, req: &Request, body: &[u8]) -> Response {
 /// Adds the `Server` header and a content type the way embedded servers do.
 pub fn finish(mut response: Response, server: Option<&str>) -> Response {
     if let Some(server) = server {
-        response.headers.insert(0, ("Server".to_owned(), server.to_owned()));
+        response
+            .headers
+            .insert(0, ("Server".to_owned(), server.to_owned()));
     }
-    let has_type = response.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+    let has_type = response
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
     if !has_type && !response.body.is_empty() {
         response.header("Content-Type", "text/html");
     }

@@ -20,3 +20,6 @@ pub struct Context<'a> {
     /// Nonce for Digest challenges.
     pub nonce: &'a str,
 }
+
+#[cfg(test)]
+mod tests;

@@ -33,7 +33,10 @@ fn find_element(text: &str, local: &str) -> Option<usize> {
         let start = from + i + 1;
         let end = start + text[start..].find('>')?;
         let tag = &text[start..end];
-        let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+        let name = tag
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
         if name.rsplit(':').next() == Some(local) && !name.starts_with('/') {
             return Some(end + 1);
         }
@@ -45,14 +48,23 @@ fn find_element(text: &str, local: &str) -> Option<usize> {
 /// Answers one POST to the device service.
 pub fn respond(device: &OnvifService, ctx: &Context<'_>, method: &str, body: &[u8]) -> Response {
     if method != "POST" {
-        return Response { status: 405, headers: vec![("Allow".into(), "POST".into())], body: Vec::new() };
+        return Response {
+            status: 405,
+            headers: vec![("Allow".into(), "POST".into())],
+            body: Vec::new(),
+        };
     }
     match operation(body) {
         Some("GetSystemDateAndTime") => ok(&system_date_and_time(ctx)),
         Some("GetCapabilities") => ok(&capabilities(ctx)),
         Some("GetDeviceInformation") if device.device_info_requires_auth => not_authorized(),
         Some("GetDeviceInformation") => ok(&device_information(device)),
-        Some(_) => fault(400, "env:Receiver", "ter:ActionNotSupported", "Optional Action Not Implemented"),
+        Some(_) => fault(
+            400,
+            "env:Receiver",
+            "ter:ActionNotSupported",
+            "Optional Action Not Implemented",
+        ),
         None => fault(400, "env:Sender", "ter:WellFormed", "Well-formed Error"),
     }
 }
@@ -60,14 +72,22 @@ pub fn respond(device: &OnvifService, ctx: &Context<'_>, method: &str, body: &[u
 fn ok(inner: &str) -> Response {
     Response {
         status: 200,
-        headers: vec![("Content-Type".into(), "application/soap+xml; charset=utf-8".into())],
+        headers: vec![(
+            "Content-Type".into(),
+            "application/soap+xml; charset=utf-8".into(),
+        )],
         body: format!("{ENVELOPE_OPEN}{inner}{ENVELOPE_CLOSE}").into_bytes(),
     }
 }
 
 /// What cameras answer to a protected call without WS-Security credentials.
 pub fn not_authorized() -> Response {
-    fault(400, "env:Sender", "ter:NotAuthorized", "Sender not Authorized")
+    fault(
+        400,
+        "env:Sender",
+        "ter:NotAuthorized",
+        "Sender not Authorized",
+    )
 }
 
 fn fault(status: u16, code: &str, subcode: &str, reason: &str) -> Response {
@@ -122,5 +142,7 @@ fn device_information(device: &OnvifService) -> String {
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -16,7 +16,11 @@ pub fn respond(service: &RtspService, ctx: &Context<'_>, req: &Request) -> Vec<u
     let cseq = req.header("cseq").unwrap_or("0");
     let challenge = |out: &mut String| {
         if let (Some(scheme), Some(realm)) = (service.auth, service.realm.as_deref()) {
-            let _ = write!(out, "WWW-Authenticate: {}\r\n", http::challenge(scheme, realm, ctx.nonce));
+            let _ = write!(
+                out,
+                "WWW-Authenticate: {}\r\n",
+                http::challenge(scheme, realm, ctx.nonce)
+            );
         }
     };
     let mut out = String::new();

@@ -412,13 +412,14 @@ fn is_rtsp(request: &[u8]) -> bool {
     request.windows(8).any(|w| w == b"RTSP/1.0")
 }
 
+/// In a fresh namespace `lo` is down and has no address; once up, a loopback round trip works.
+/// (`/sys/class/net` would show the host's interfaces: sysfs was mounted outside the namespace.)
 fn loopback_up(_lab: &Lab) -> Result<(), String> {
-    let flags = std::fs::read_to_string("/sys/class/net/lo/flags").map_err(|e| e.to_string())?;
-    let flags = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16)
-        .map_err(|e| e.to_string())?;
-    if flags & 1 == 0 {
-        return Err(format!("lo is down (flags {flags:#x})"));
-    }
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind 127.0.0.1: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|e| format!("connect {addr}: {e}"))?;
     Ok(())
 }
 

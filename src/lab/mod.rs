@@ -1,1 +1,96 @@
-//! lab (to be written).
+//! The simulated store: a LAN on 198.18.0.0/24 inside network namespaces this process creates,
+//! with personas that reproduce real devices' observable behaviour from public facts.
+//!
+//! Needs neither root nor a real network: [`enter_lab_namespaces`] moves the process into its own
+//! user + network namespace first, so nothing the lab or the scanner sends can leave it.
+//!
+//! ```text
+//!  lab root ns (the scanner)      switch ns                persona ns (one each)
+//!  lan0 198.18.0.2 ───veth─── sw-scan ┐
+//!                                     br0 (floods)  ── sw<n> ───veth─── eth0 198.18.0.x (vendor MAC)
+//! ```
+
+mod error;
+mod ns;
+pub mod persona;
+pub mod responders;
+mod serve;
+mod start;
+mod tls;
+mod topology;
+
+use std::fs::File;
+use std::net::Ipv4Addr;
+
+pub use error::LabError;
+pub use ns::{enter_lab_namespaces, in_netns};
+pub use persona::{
+    AuthScheme, BannerService, CertificateSubject, Expectation, HttpService, LabSpec, OnvifService,
+    PathResponse, Persona, RtspService, Service, SilentService,
+};
+
+/// A running lab. Dropping it stops the personas and closes the namespace handles (a namespace
+/// vanishes with its last handle; the lab root namespace vanishes with the process).
+pub struct Lab {
+    personas: Vec<Persona>,
+    servers: Vec<tokio::task::JoinHandle<()>>,
+    /// Handles of the switch namespace and every persona namespace, kept open while the lab runs.
+    namespaces: Vec<File>,
+    /// Netlink connections stay open so their background tasks end with the lab.
+    _netlink: Vec<topology::Netlink>,
+    startup: std::time::Duration,
+}
+
+impl Lab {
+    /// Brings the lab up: switch, scanner interface, one namespace per persona, and every service
+    /// listening. Call [`enter_lab_namespaces`] first.
+    ///
+    /// # Errors
+    /// [`LabError`] naming the step and persona that failed; [`LabError::NotIsolated`] if the
+    /// current namespace is not a fresh one.
+    pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
+        start::start(spec).await
+    }
+
+    /// The lab LAN (198.18.0.0/24).
+    pub fn subnet(&self) -> ipnet::Ipv4Net {
+        persona::LAB_SUBNET
+    }
+
+    /// The scanner's interface in the current namespace (`lan0`).
+    pub fn scanner_interface(&self) -> &str {
+        topology::SCANNER_INTERFACE
+    }
+
+    /// The scanner's address on the lab LAN (198.18.0.2).
+    pub fn scanner_ip(&self) -> Ipv4Addr {
+        persona::SCANNER_IP
+    }
+
+    /// The personas running.
+    pub fn personas(&self) -> &[Persona] {
+        &self.personas
+    }
+
+    /// How long [`Lab::start`] took.
+    pub fn startup_time(&self) -> std::time::Duration {
+        self.startup
+    }
+
+    /// Stops every persona and releases the namespaces.
+    pub async fn shutdown(mut self) {
+        for server in self.servers.drain(..) {
+            server.abort();
+            let _ = server.await;
+        }
+        self.namespaces.clear();
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for server in &self.servers {
+            server.abort();
+        }
+    }
+}

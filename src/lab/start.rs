@@ -1,0 +1,265 @@
+//! Bringing the lab up, concurrently where it pays: namespaces are made on parallel threads,
+//! netlink requests for different hosts are in flight together.
+
+use std::fs::File;
+use std::net::TcpListener as StdListener;
+use std::sync::Arc;
+
+use futures::future::try_join_all;
+
+use super::persona::{GATEWAY_IP, LAB_SUBNET, SCANNER_IP, Service};
+use super::serve::{self, Responder};
+use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
+use super::{Lab, LabError, LabSpec, Persona, ns, tls};
+
+/// MAC of the scanner's `lan0`: locally administered, so it names no vendor.
+const SCANNER_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x18, 0x00, 0x02];
+
+/// A persona's namespace once made: its handle, a netlink connection and bound listeners.
+struct PersonaNs {
+    persona: Arc<Persona>,
+    handle: File,
+    netlink: Netlink,
+    listeners: Vec<(u16, StdListener)>,
+}
+
+pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
+    // The lab's own start-up time is reported to the user; reading the clock here is the point.
+    #[allow(clippy::disallowed_methods)]
+    let began = std::time::Instant::now();
+    let root = Netlink::open("lab root")?;
+    let foreign: Vec<String> = root
+        .interface_names()
+        .await?
+        .into_iter()
+        .filter(|n| n != "lo")
+        .collect();
+    if !foreign.is_empty() {
+        return Err(LabError::NotIsolated {
+            interfaces: foreign.join(", "),
+        });
+    }
+    let root_ns = ns::current_netns().map_err(|source| LabError::Namespace {
+        step: "open the lab root namespace",
+        source,
+    })?;
+
+    let switch =
+        tokio::task::spawn_blocking(|| ns::new_netns("create the switch namespace", || ()));
+    let personas = try_join_all(
+        spec.personas
+            .iter()
+            .map(|p| make_persona_ns(Arc::new(p.clone()))),
+    );
+    let (switch, personas) = tokio::join!(switch, personas);
+    let (switch_ns, ()) = switch.map_err(joined("create the switch namespace"))??;
+    let personas = personas?;
+
+    root.add_bridge(&switch_ns).await?;
+    let scanner_pair = VethPair {
+        switch_ns: &switch_ns,
+        port_name: "sw-scan".to_owned(),
+        port_index: SWITCH_PORT_BASE - 1,
+        host_ns: &root_ns,
+        host_name: SCANNER_INTERFACE,
+        host_index: None,
+        host_mac: SCANNER_MAC,
+    };
+    let persona_pairs = personas
+        .iter()
+        .enumerate()
+        .map(|(n, p)| persona_pair(&switch_ns, n, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    try_join_all(
+        std::iter::once(&scanner_pair)
+            .chain(&persona_pairs)
+            .map(|pair| root.add_veth(pair)),
+    )
+    .await?;
+
+    let lan0 = root.index_of(SCANNER_INTERFACE).await?;
+    let scanner = async {
+        root.link_up(lan0).await?;
+        root.add_ipv4(lan0, SCANNER_IP, LAB_SUBNET.prefix_len())
+            .await
+    };
+    let hosts = try_join_all(personas.iter().map(configure_persona));
+    tokio::try_join!(scanner, hosts)?;
+
+    let mut servers = Vec::new();
+    let mut namespaces = vec![switch_ns];
+    let mut netlink = vec![root];
+    for persona_ns in personas {
+        servers.extend(serve_persona(&persona_ns.persona, persona_ns.listeners)?);
+        namespaces.push(persona_ns.handle);
+        netlink.push(persona_ns.netlink);
+    }
+    let startup = began.elapsed();
+    tracing::info!(personas = spec.personas.len(), ?startup, "lab up");
+    Ok(Lab {
+        personas: spec.personas.clone(),
+        servers,
+        namespaces,
+        _netlink: netlink,
+        startup,
+    })
+}
+
+fn joined(step: &'static str) -> impl FnOnce(tokio::task::JoinError) -> LabError {
+    move |e| LabError::Namespace {
+        step,
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// Makes the persona's namespace on a blocking thread and, inside it, opens netlink and binds
+/// every listening port (before any address exists, so on 0.0.0.0: the namespace has no other).
+async fn make_persona_ns(persona: Arc<Persona>) -> Result<PersonaNs, LabError> {
+    let runtime = tokio::runtime::Handle::current();
+    let inside = Arc::clone(&persona);
+    let made = tokio::task::spawn_blocking(move || {
+        ns::new_netns("create a persona namespace", move || {
+            let _runtime = runtime.enter();
+            let netlink = Netlink::open(&inside.name)?;
+            let listeners = bind_listeners(&inside)?;
+            Ok::<_, LabError>((netlink, listeners))
+        })
+    })
+    .await
+    .map_err(joined("create a persona namespace"))?;
+    let (handle, inside) = made?;
+    let (netlink, listeners) = inside?;
+    Ok(PersonaNs {
+        persona,
+        handle,
+        netlink,
+        listeners,
+    })
+}
+
+fn bind_listeners(persona: &Persona) -> Result<Vec<(u16, StdListener)>, LabError> {
+    let mut listeners = Vec::new();
+    for service in &persona.services {
+        let port = service.port();
+        if matches!(service, Service::Onvif(_)) && persona.http_on_port(port).is_some() {
+            continue;
+        }
+        let fail = |source| LabError::Listen {
+            persona: persona.name.clone(),
+            kind: service.kind(),
+            port,
+            source,
+        };
+        let listener = StdListener::bind(("0.0.0.0", port)).map_err(fail)?;
+        listener.set_nonblocking(true).map_err(fail)?;
+        listeners.push((port, listener));
+    }
+    Ok(listeners)
+}
+
+fn persona_pair<'a>(
+    switch_ns: &'a File,
+    n: usize,
+    persona_ns: &'a PersonaNs,
+) -> Result<VethPair<'a>, LabError> {
+    let persona = &persona_ns.persona;
+    let host_mac = persona.mac_bytes().map_err(|reason| LabError::Spec {
+        persona: Some(persona.name.clone()),
+        reason,
+    })?;
+    let port_index = u32::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_add(SWITCH_PORT_BASE));
+    let port_index = port_index.ok_or_else(|| LabError::Spec {
+        persona: Some(persona.name.clone()),
+        reason: "too many personas".into(),
+    })?;
+    Ok(VethPair {
+        switch_ns,
+        port_name: format!("sw{n}"),
+        port_index,
+        host_ns: &persona_ns.handle,
+        host_name: "eth0",
+        host_index: Some(PERSONA_ETH_INDEX),
+        host_mac,
+    })
+}
+
+/// `lo` up, the persona's address on `eth0`, and a default route via the lab router.
+async fn configure_persona(persona_ns: &PersonaNs) -> Result<(), LabError> {
+    let netlink = &persona_ns.netlink;
+    let ip = persona_ns.persona.ip;
+    let lo = netlink.loopback_up();
+    let eth0 = netlink.link_up(PERSONA_ETH_INDEX);
+    let address = netlink.add_ipv4(PERSONA_ETH_INDEX, ip, LAB_SUBNET.prefix_len());
+    tokio::try_join!(lo, eth0, address)?;
+    if ip != GATEWAY_IP {
+        netlink.default_route(GATEWAY_IP).await?;
+    }
+    Ok(())
+}
+
+/// Starts one accept loop per listener of the persona.
+fn serve_persona(
+    persona: &Arc<Persona>,
+    listeners: Vec<(u16, StdListener)>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, LabError> {
+    let mut servers = Vec::new();
+    for (port, listener) in listeners {
+        let responder = responder_for(persona, port)?;
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|source| LabError::Listen {
+                persona: persona.name.clone(),
+                kind: "tcp",
+                port,
+                source,
+            })?;
+        servers.push(tokio::spawn(serve::accept_loop(
+            Arc::clone(persona),
+            port,
+            listener,
+            responder,
+        )));
+    }
+    Ok(servers)
+}
+
+fn responder_for(persona: &Persona, port: u16) -> Result<Responder, LabError> {
+    let service = persona.services.iter().find(|s| {
+        s.port() == port
+            && !(matches!(s, Service::Onvif(_)) && persona.http_on_port(port).is_some())
+    });
+    let onvif = persona.onvif_on_port(port).cloned();
+    Ok(match service {
+        Some(Service::Http(web)) => Responder::Http {
+            service: Box::new(web.clone()),
+            onvif,
+            tls: None,
+        },
+        Some(Service::Https(web)) => {
+            let subject = web.certificate.clone().unwrap_or_default();
+            let config = tls::server_config(&subject, persona.ip).map_err(|reason| {
+                LabError::Certificate {
+                    persona: persona.name.clone(),
+                    port,
+                    reason,
+                }
+            })?;
+            Responder::Http {
+                service: Box::new(web.clone()),
+                onvif,
+                tls: Some(config),
+            }
+        }
+        Some(Service::Onvif(device)) => Responder::Onvif {
+            service: device.clone(),
+        },
+        Some(Service::Rtsp(rtsp)) => Responder::Rtsp {
+            service: rtsp.clone(),
+        },
+        Some(Service::Banner(banner)) => Responder::Banner {
+            service: banner.clone(),
+        },
+        Some(Service::Silent(_)) | None => Responder::Silent,
+    })
+}

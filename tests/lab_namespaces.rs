@@ -1,0 +1,428 @@
+//! The lab end to end, as an ordinary user: enter the lab namespaces, start every bundled persona,
+//! and talk to them from the scanner's `lan0` like camsweep does.
+//!
+//! Runs without libtest's harness (`harness = false` in Cargo.toml): the kernel only grants a new
+//! user namespace to a single-threaded process, and libtest starts threads before any test runs.
+//! This `main` calls `enter_lab_namespaces()` first, exactly like `camsweep demo` does. When
+//! namespaces cannot be created the test fails with the kernel's reason; it never skips.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use camsweep::lab::{self, Lab, LabSpec, Service};
+
+type Check = fn(&Lab) -> Result<(), String>;
+
+const CHECKS: &[(&str, Check)] = &[
+    (
+        "every_http_persona_answers_from_lan0_with_its_server_header",
+        http_answers,
+    ),
+    (
+        "neighbour_table_shows_each_persona_vendor_mac",
+        arp_shows_vendor_macs,
+    ),
+    (
+        "rtsp_personas_answer_options_and_challenge_describe",
+        rtsp_answers,
+    ),
+    (
+        "onvif_personas_answer_device_information_or_refuse_it",
+        onvif_answers,
+    ),
+    ("banner_ports_greet_on_connect", banners_greet),
+    (
+        "https_personas_present_their_certificate_subject",
+        https_certificates,
+    ),
+    ("lab_root_has_no_route_beyond_the_lab", no_route_out),
+    ("loopback_is_up_in_the_lab_root", loopback_up),
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        for (name, _) in CHECKS {
+            println!("lab_namespaces::{name}: test");
+        }
+        return;
+    }
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let selected: Vec<&(&str, Check)> = CHECKS
+        .iter()
+        .filter(|(name, _)| {
+            filters.is_empty()
+                || filters
+                    .iter()
+                    .any(|f| name.contains(f.as_str()) || "lab_namespaces".contains(f.as_str()))
+        })
+        .collect();
+    println!("\nrunning {} tests", selected.len());
+    if selected.is_empty() {
+        println!("\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n");
+        return;
+    }
+    if let Err(e) = lab::enter_lab_namespaces() {
+        println!("test lab_namespaces::enter_lab_namespaces ... FAILED\n  {e}");
+        println!(
+            "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
+        );
+        std::process::exit(101);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let spec = LabSpec::bundled().expect("bundled personas parse");
+    let lab = match runtime.block_on(Lab::start(&spec)) {
+        Ok(lab) => lab,
+        Err(e) => {
+            println!("test lab_namespaces::lab_starts ... FAILED\n  {e}");
+            println!(
+                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
+            );
+            std::process::exit(101);
+        }
+    };
+    let uid_map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    println!(
+        "lab up: {} personas in {:?} (uid_map: {})",
+        lab.personas().len(),
+        lab.startup_time(),
+        uid_map.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    let (mut passed, mut failed) = (0, 0);
+    for (name, check) in &selected {
+        match check(&lab) {
+            Ok(()) => {
+                passed += 1;
+                println!("test lab_namespaces::{name} ... ok");
+            }
+            Err(why) => {
+                failed += 1;
+                println!("test lab_namespaces::{name} ... FAILED\n  {why}");
+            }
+        }
+    }
+    runtime.block_on(lab.shutdown());
+    let verdict = if failed == 0 { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {verdict}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out\n"
+    );
+    if failed > 0 {
+        std::process::exit(101);
+    }
+}
+
+/// Sends `request` to the persona from the scanner's address and returns what came back.
+fn exchange(ip: Ipv4Addr, port: u16, request: &[u8]) -> Result<String, String> {
+    let target = SocketAddr::from((ip, port));
+    let socket = connect(target)?;
+    let mut stream = socket;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(request)
+        .map_err(|e| format!("{target}: write: {e}"))?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&buf[..n]);
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") && is_rtsp(request) {
+                    break;
+                }
+            }
+            Err(_) if !answer.is_empty() => break,
+            Err(e) => return Err(format!("{target}: read: {e}")),
+        }
+    }
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// Connects from the lab root namespace; the kernel picks lan0's address, the only one it has.
+fn connect(target: SocketAddr) -> Result<TcpStream, String> {
+    TcpStream::connect_timeout(&target, Duration::from_secs(3))
+        .map_err(|e| format!("{target}: connect: {e}"))
+}
+
+fn http_answers(lab: &Lab) -> Result<(), String> {
+    let mut checked = 0;
+    for persona in lab.personas() {
+        for service in &persona.services {
+            let Service::Http(web) = service else {
+                continue;
+            };
+            let request = format!(
+                "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                persona.ip
+            );
+            let answer = exchange(persona.ip, web.port, request.as_bytes())?;
+            let status = format!("HTTP/1.1 {} ", web.status);
+            if !answer.starts_with(&status) {
+                return Err(format!(
+                    "{}:{} answered {:?}",
+                    persona.name,
+                    web.port,
+                    first_line(&answer)
+                ));
+            }
+            if let Some(server) = &web.server
+                && !answer.contains(&format!("Server: {server}\r\n"))
+            {
+                return Err(format!(
+                    "{}:{} lacks Server: {server}",
+                    persona.name, web.port
+                ));
+            }
+            if let Some(title) = &web.title
+                && !answer.contains(&format!("<title>{title}</title>"))
+            {
+                return Err(format!("{}:{} lacks title {title}", persona.name, web.port));
+            }
+            checked += 1;
+        }
+    }
+    if checked < 15 {
+        return Err(format!("only {checked} HTTP services checked"));
+    }
+    Ok(())
+}
+
+fn arp_shows_vendor_macs(lab: &Lab) -> Result<(), String> {
+    // Every persona has been contacted by now or is contacted here, so ARP has resolved it.
+    for persona in lab.personas() {
+        if let Some(service) = persona.services.first() {
+            let _ = TcpStream::connect_timeout(
+                &SocketAddr::from((persona.ip, service.port())),
+                Duration::from_secs(3),
+            );
+        }
+    }
+    let table = std::fs::read_to_string("/proc/net/arp").map_err(|e| e.to_string())?;
+    for persona in lab.personas() {
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&persona.ip.to_string()))
+            .ok_or_else(|| {
+                format!(
+                    "{} ({}) not in /proc/net/arp:\n{table}",
+                    persona.name, persona.ip
+                )
+            })?;
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        if fields.get(3).copied() != Some(persona.mac.to_lowercase().as_str())
+            || fields.get(5).copied() != Some("lan0")
+        {
+            return Err(format!(
+                "{}: arp row {row:?}, want mac {} on lan0",
+                persona.name, persona.mac
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn rtsp_answers(lab: &Lab) -> Result<(), String> {
+    for persona in lab.personas() {
+        for service in &persona.services {
+            let Service::Rtsp(rtsp) = service else {
+                continue;
+            };
+            let url = format!("rtsp://{}:{}/", persona.ip, rtsp.port);
+            let answer = exchange(
+                persona.ip,
+                rtsp.port,
+                format!("OPTIONS {url} RTSP/1.0\r\nCSeq: 2\r\n\r\n").as_bytes(),
+            )?;
+            let wanted = if rtsp.options_requires_auth {
+                "RTSP/1.0 401"
+            } else {
+                "RTSP/1.0 200 OK\r\nCSeq: 2\r\n"
+            };
+            if !answer.starts_with(wanted) {
+                return Err(format!("{} OPTIONS: {answer:?}", persona.name));
+            }
+            if let Some(server) = &rtsp.server
+                && !answer.contains(&format!("Server: {server}\r\n"))
+            {
+                return Err(format!(
+                    "{} OPTIONS lacks Server: {server}: {answer:?}",
+                    persona.name
+                ));
+            }
+            let answer = exchange(
+                persona.ip,
+                rtsp.port,
+                format!("DESCRIBE {url} RTSP/1.0\r\nCSeq: 3\r\nAccept: application/sdp\r\n\r\n")
+                    .as_bytes(),
+            )?;
+            if let Some(realm) = &rtsp.realm
+                && !(answer.starts_with("RTSP/1.0 401")
+                    && answer.contains(&format!("realm=\"{realm}\"")))
+            {
+                return Err(format!("{} DESCRIBE: {answer:?}", persona.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn onvif_answers(lab: &Lab) -> Result<(), String> {
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body><GetDeviceInformation xmlns=\"http://www.onvif.org/ver10/device/wsdl\"/></s:Body></s:Envelope>";
+    let mut checked = 0;
+    for persona in lab.personas() {
+        for service in &persona.services {
+            let Service::Onvif(onvif) = service else {
+                continue;
+            };
+            let request = format!(
+                "POST /onvif/device_service HTTP/1.1\r\nHost: {}\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                persona.ip,
+                body.len()
+            );
+            let answer = exchange(persona.ip, onvif.port, request.as_bytes())?;
+            let ok = if onvif.device_info_requires_auth {
+                answer.contains("NotAuthorized")
+            } else {
+                answer.starts_with("HTTP/1.1 200")
+                    && answer.contains(&format!(
+                        "<tds:Manufacturer>{}</tds:Manufacturer>",
+                        onvif.manufacturer
+                    ))
+            };
+            if !ok {
+                return Err(format!(
+                    "{}: GetDeviceInformation answered {answer:?}",
+                    persona.name
+                ));
+            }
+            checked += 1;
+        }
+    }
+    if checked == 0 {
+        return Err("no ONVIF persona".into());
+    }
+    Ok(())
+}
+
+fn banners_greet(lab: &Lab) -> Result<(), String> {
+    for persona in lab.personas() {
+        for service in &persona.services {
+            let Service::Banner(banner) = service else {
+                continue;
+            };
+            let target = SocketAddr::from((persona.ip, banner.port));
+            let mut stream = connect(target)?;
+            stream
+                .set_read_timeout(Some(Duration::from_secs(3)))
+                .map_err(|e| e.to_string())?;
+            let mut got = vec![0u8; banner.banner.len()];
+            stream
+                .read_exact(&mut got)
+                .map_err(|e| format!("{}:{}: {e}", persona.name, banner.port))?;
+            if got != banner.banner.as_bytes() {
+                return Err(format!(
+                    "{}:{} greeted {:?}",
+                    persona.name,
+                    banner.port,
+                    String::from_utf8_lossy(&got)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn https_certificates(lab: &Lab) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut checked = 0;
+    for persona in lab.personas() {
+        for service in &persona.services {
+            let Service::Https(web) = service else {
+                continue;
+            };
+            let Some(subject) = &web.certificate else {
+                continue;
+            };
+            let url = format!("https://{}:{}/", persona.ip, web.port);
+            let response = runtime
+                .block_on(async { client.get(&url).send().await })
+                .map_err(|e| format!("{url}: {e}"))?;
+            let der = response
+                .extensions()
+                .get::<reqwest::tls::TlsInfo>()
+                .and_then(|info| info.peer_certificate().map(<[u8]>::to_vec))
+                .ok_or_else(|| format!("{url}: no peer certificate"))?;
+            let (_, cert) = x509_parser::parse_x509_certificate(&der).map_err(|e| e.to_string())?;
+            let seen = cert.subject().to_string();
+            if !seen.starts_with(&format!("CN={}", subject.cn))
+                || response.status().as_u16() != web.status
+            {
+                return Err(format!(
+                    "{url}: subject {seen}, status {}",
+                    response.status()
+                ));
+            }
+            checked += 1;
+        }
+    }
+    if checked < 5 {
+        return Err(format!("only {checked} HTTPS services checked"));
+    }
+    Ok(())
+}
+
+fn no_route_out(_lab: &Lab) -> Result<(), String> {
+    let routes = std::fs::read_to_string("/proc/net/route").map_err(|e| e.to_string())?;
+    let interfaces: Vec<&str> = routes
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let default = routes
+        .lines()
+        .skip(1)
+        .any(|l| l.split_whitespace().nth(1) == Some("00000000"));
+    if default || interfaces.iter().any(|i| *i != "lan0") {
+        return Err(format!(
+            "unexpected routes in the lab root namespace:\n{routes}"
+        ));
+    }
+    Ok(())
+}
+
+/// RTSP answers carry no body here and the connection stays open, so the head is the answer.
+fn is_rtsp(request: &[u8]) -> bool {
+    request.windows(8).any(|w| w == b"RTSP/1.0")
+}
+
+/// In a fresh namespace `lo` is down and has no address; once up, a loopback round trip works.
+/// (`/sys/class/net` would show the host's interfaces: sysfs was mounted outside the namespace.)
+fn loopback_up(_lab: &Lab) -> Result<(), String> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind 127.0.0.1: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    Ok(())
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}

@@ -33,7 +33,9 @@ pub enum TargetError {
     Huge { count: usize },
     #[error("no targets: give --targets (e.g. 198.18.0.0/24) or --interface")]
     Empty,
-    #[error("IPv6 range `{0}` is too large to sweep; give single IPv6 addresses or a /112 or smaller")]
+    #[error(
+        "IPv6 range `{0}` is too large to sweep; give single IPv6 addresses or a /112 or smaller"
+    )]
     Ipv6TooWide(String),
 }
 
@@ -66,10 +68,10 @@ pub fn expand(specs: &[String], policy: TargetPolicy) -> Result<Vec<IpAddr>, Tar
     if out.len() > LARGE_SCAN && !policy.allow_large {
         return Err(TargetError::TooLarge { count: out.len() });
     }
-    if !policy.allow_public {
-        if let Some(public) = out.iter().find(|ip| !is_local_scope(**ip)) {
-            return Err(TargetError::Public(public.to_string()));
-        }
+    if !policy.allow_public
+        && let Some(public) = out.iter().find(|ip| !is_local_scope(**ip))
+    {
+        return Err(TargetError::Public(public.to_string()));
     }
     Ok(out.into_iter().collect())
 }
@@ -185,7 +187,13 @@ mod tests {
         let shown: Vec<String> = ips.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
-            ["192.168.1.10", "192.168.1.11", "192.168.1.12", "192.168.1.20", "192.168.1.21"]
+            [
+                "192.168.1.10",
+                "192.168.1.11",
+                "192.168.1.12",
+                "192.168.1.20",
+                "192.168.1.21"
+            ]
         );
     }
 
@@ -195,7 +203,10 @@ mod tests {
         assert!(err.to_string().contains("not an address, a CIDR"));
         let err = expand(&specs(&["10.0.0.9-3"]), TargetPolicy::default()).unwrap_err();
         assert_eq!(err, TargetError::BackwardsRange("10.0.0.9-3".into()));
-        assert_eq!(expand(&specs(&[" , "]), TargetPolicy::default()), Err(TargetError::Empty));
+        assert_eq!(
+            expand(&specs(&[" , "]), TargetPolicy::default()),
+            Err(TargetError::Empty)
+        );
     }
 
     /// Scanning someone else's network by typo must not happen silently.
@@ -211,7 +222,16 @@ mod tests {
             },
         );
         assert!(ok.is_ok());
-        for local in ["10.1.2.3", "172.16.0.1", "192.168.0.1", "100.64.0.1", "169.254.1.1", "198.19.255.1", "fd00::1", "fe80::1"] {
+        for local in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.0.1",
+            "100.64.0.1",
+            "169.254.1.1",
+            "198.19.255.1",
+            "fd00::1",
+            "fe80::1",
+        ] {
             assert!(is_local_scope(local.parse().unwrap()), "{local}");
         }
     }
@@ -220,11 +240,7 @@ mod tests {
     fn more_than_a_slash_16_needs_allow_large() {
         let err = expand(&specs(&["10.0.0.0/15"]), TargetPolicy::default()).unwrap_err();
         assert!(matches!(err, TargetError::TooLarge { .. }));
-        let ok = expand(
-            &specs(&["10.0.0.0/16"]),
-            TargetPolicy::default(),
-        )
-        .unwrap();
+        let ok = expand(&specs(&["10.0.0.0/16"]), TargetPolicy::default()).unwrap();
         assert_eq!(ok.len(), 65_534);
     }
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn camsweep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_camsweep")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -31,7 +34,10 @@ fn signatures_check_names_file_and_line_of_a_broken_file() {
     let out = camsweep(&["signatures", "check", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains(".toml:") && err.contains("unknown field"), "{err}");
+    assert!(
+        err.contains(".toml:") && err.contains("unknown field"),
+        "{err}"
+    );
 }
 
 /// A public address is refused before anything is sent, and the user is told why.
@@ -39,7 +45,11 @@ fn signatures_check_names_file_and_line_of_a_broken_file() {
 fn public_targets_are_refused() {
     let out = camsweep(&["scan", "--targets", "8.8.8.8"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--allow-public"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--allow-public"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = camsweep(&["scan", "--targets", "198.18.0.300"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not an address"));
@@ -76,11 +86,31 @@ fn audit_of_a_loopback_camera_writes_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("audit");
     let out = camsweep(&[
-        "audit", "--quiet", "--targets", "127.0.0.1", "--ports", &port, "--lang", "en",
-        "--authorised-by", "Test Owner, IT", "--out", out_dir.to_str().unwrap(),
+        "audit",
+        "--quiet",
+        "--targets",
+        "127.0.0.1",
+        "--ports",
+        &port,
+        "--lang",
+        "en",
+        "--authorised-by",
+        "Test Owner, IT",
+        "--out",
+        out_dir.to_str().unwrap(),
     ]);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
-    for file in ["report.json", "report.html", "report.md", "inventory.csv", "SHA256SUMS"] {
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    for file in [
+        "report.json",
+        "report.html",
+        "report.md",
+        "inventory.csv",
+        "SHA256SUMS",
+    ] {
         assert!(out_dir.join(file).is_file(), "{file} missing");
     }
     let json = std::fs::read_to_string(out_dir.join("report.json")).unwrap();
@@ -91,15 +121,33 @@ fn audit_of_a_loopback_camera_writes_a_report() {
     assert_eq!(cam.ip, "127.0.0.1");
     assert_eq!(cam.identity.vendor.as_deref(), Some("Hikvision"));
     assert_eq!(cam.identity.model.as_deref(), Some("DS-2CD2143G0-I"));
-    assert_eq!(cam.identity.device_type, camsweep::model::DeviceType::Camera);
-    assert!(cam.evidence.iter().any(|e| e.source == "http.server" && e.value == "App-webs/"));
+    assert_eq!(
+        cam.identity.device_type,
+        camsweep::model::DeviceType::Camera
+    );
+    assert!(
+        cam.evidence
+            .iter()
+            .any(|e| e.source == "http.server" && e.value == "App-webs/")
+    );
 
     let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
     assert!(html.contains("DS-2CD2143G0-I"));
 
     let rerendered = dir.path().join("zh");
-    let out = camsweep(&["report", out_dir.join("report.json").to_str().unwrap(), "--lang", "zh", "--out", rerendered.to_str().unwrap()]);
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+    let out = camsweep(&[
+        "report",
+        out_dir.join("report.json").to_str().unwrap(),
+        "--lang",
+        "zh",
+        "--out",
+        rerendered.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
     let html = std::fs::read_to_string(rerendered.join("report.html")).unwrap();
     assert!(html.contains("摄像机"));
 }
@@ -108,10 +156,22 @@ fn audit_of_a_loopback_camera_writes_a_report() {
 #[test]
 fn scan_prints_a_table_and_flags_cameras() {
     let port = fake_hikvision().to_string();
-    let out = camsweep(&["scan", "--quiet", "--targets", "127.0.0.1", "--ports", &port, "--lang", "en"]);
+    let out = camsweep(&[
+        "scan",
+        "--quiet",
+        "--targets",
+        "127.0.0.1",
+        "--ports",
+        &port,
+        "--lang",
+        "en",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let table = text(&out.stdout);
-    assert!(table.contains("Hikvision") && table.contains("127.0.0.1"), "{table}");
+    assert!(
+        table.contains("Hikvision") && table.contains("127.0.0.1"),
+        "{table}"
+    );
 }
 
 /// A file that is not a report is refused with a reason.
@@ -122,5 +182,9 @@ fn report_refuses_a_file_that_is_not_a_report() {
     std::fs::write(&path, r#"{"schema_version": "1", "devices": "many"}"#).unwrap();
     let out = camsweep(&["report", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("not a valid camsweep report"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not a valid camsweep report"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -19,7 +19,8 @@ fn run_demo(lang: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
         "demo failed ({:?}): {stderr}",
         result.status
     );
-    let json: serde_json::Value = serde_json::from_slice(&result.stdout).expect("demo --json prints the report");
+    let json: serde_json::Value =
+        serde_json::from_slice(&result.stdout).expect("demo --json prints the report");
     let report: Report = serde_json::from_value(json.clone()).unwrap();
     (report, json, out)
 }
@@ -33,10 +34,17 @@ fn device<'a>(report: &'a Report, ip: &str) -> Option<&'a Device> {
 #[test]
 fn demo_identifies_every_persona() {
     let (report, json, out) = run_demo("en");
-    let schema: serde_json::Value = serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "report does not match the schema: {errors:#?}");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not match the schema: {errors:#?}"
+    );
 
     let spec = LabSpec::bundled().unwrap();
     let mut wrong = Vec::new();
@@ -48,25 +56,63 @@ fn demo_identifies_every_persona() {
         };
         let want = &persona.expect;
         let id = &dev.identity;
-        if id.vendor != want.vendor || id.device_type != want.device_type || id.face_recognition != want.face_recognition {
+        if id.vendor != want.vendor
+            || id.device_type != want.device_type
+            || id.face_recognition != want.face_recognition
+        {
             wrong.push(format!(
                 "{} ({ip}): want {:?}/{:?}/{:?}, got {:?}/{:?}/{:?} from {:?}",
-                persona.name, want.vendor, want.device_type, want.face_recognition, id.vendor, id.device_type, id.face_recognition, id.signatures
+                persona.name,
+                want.vendor,
+                want.device_type,
+                want.face_recognition,
+                id.vendor,
+                id.device_type,
+                id.face_recognition,
+                id.signatures
             ));
         }
         if !want.device_type.is_surveillance() {
-            assert!(!dev.is_surveillance(), "decoy {} called {:?}", persona.name, id.device_type);
+            assert!(
+                !dev.is_surveillance(),
+                "decoy {} called {:?}",
+                persona.name,
+                id.device_type
+            );
         }
-        assert_eq!(dev.mac.as_deref(), Some(persona.mac.to_lowercase().as_str()), "{} MAC", persona.name);
+        assert_eq!(
+            dev.mac.as_deref(),
+            Some(persona.mac.to_lowercase().as_str()),
+            "{} MAC",
+            persona.name
+        );
         assert!(!dev.evidence.is_empty(), "{} has no evidence", persona.name);
     }
-    assert!(wrong.is_empty(), "personas misidentified:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "personas misidentified:\n{}",
+        wrong.join("\n")
+    );
     // Nothing but the personas answers in the lab.
-    assert_eq!(report.devices.len(), spec.personas.len(), "unexpected hosts: {:?}", report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>());
+    assert_eq!(
+        report.devices.len(),
+        spec.personas.len(),
+        "unexpected hosts: {:?}",
+        report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
+    );
     assert_eq!(report.scan.addresses_scanned, 254);
     assert!(report.scan.complete);
 
-    for file in ["report.json", "report.html", "report.md", "inventory.csv", "SHA256SUMS"] {
-        assert!(out.path().join("demo").join(file).is_file(), "{file} missing");
+    for file in [
+        "report.json",
+        "report.html",
+        "report.md",
+        "inventory.csv",
+        "SHA256SUMS",
+    ] {
+        assert!(
+            out.path().join("demo").join(file).is_file(),
+            "{file} missing"
+        );
     }
 }

@@ -4,4 +4,4 @@
 mod pipeline;
 pub mod ports;
 
-pub use pipeline::{build_device, run, ScanPlan};
+pub use pipeline::{ScanPlan, build_device, run};

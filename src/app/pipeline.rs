@@ -2,14 +2,14 @@
 
 use futures::stream::{self, StreamExt};
 use std::net::IpAddr;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::discover::{self, ProgressSink, SweepConfig};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
-    Device, Evidence, EvidenceSource, HostObservation, Report, ScanInfo, ScanMode, ToolInfo,
-    SCHEMA_VERSION,
+    Device, Evidence, EvidenceSource, HostObservation, Report, SCHEMA_VERSION, ScanInfo, ScanMode,
+    ToolInfo,
 };
 use crate::probe::http::client::ClientError;
 use crate::probe::{ProbeConfig, Prober};
@@ -29,26 +29,38 @@ pub struct ScanPlan {
     pub probe: ProbeConfig,
     pub authorised_by: Option<String>,
     pub lang: String,
+    /// Addresses of the targets that belong to this machine and were therefore not scanned.
+    pub skipped_own: usize,
 }
 
 /// Runs the scan and returns the report (findings are left to the policy layer).
 ///
 /// # Errors
 /// Only when the HTTP client cannot be built; per-host failures become notes in the report.
-pub async fn run(plan: &ScanPlan, db: &SignatureDb, progress: &dyn ProgressSink) -> Result<Report, ClientError> {
+pub async fn run(
+    plan: &ScanPlan,
+    db: &SignatureDb,
+    progress: &dyn ProgressSink,
+) -> Result<Report, ClientError> {
     let started_at = now_rfc3339();
     let prober = Prober::new(plan.probe.clone())?;
     let swept = discover::sweep(&plan.addresses, &plan.sweep, progress).await;
     let mut notes = swept.notes;
+    if plan.skipped_own > 0 {
+        notes.push(format!(
+            "{} address(es) of this machine skipped",
+            plan.skipped_own
+        ));
+    }
 
     progress.set_total("probe", swept.hosts.len() as u64);
     let probed: Vec<HostObservation> = stream::iter(swept.hosts)
         .map(|mut host| {
             let prober = &prober;
             async move {
-            prober.probe_host(&mut host).await;
-            progress.advance(1);
-            host
+                prober.probe_host(&mut host).await;
+                progress.advance(1);
+                host
             }
         })
         .buffer_unordered(HOSTS_IN_FLIGHT)
@@ -77,7 +89,7 @@ pub async fn run(plan: &ScanPlan, db: &SignatureDb, progress: &dyn ProgressSink)
             targets: plan.target_specs.clone(),
             interface: plan.interface.clone(),
             captures: Vec::new(),
-            addresses_scanned: plan.addresses.len() as u64,
+            addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
             ports: plan.sweep.ports.clone(),
             discovery: vec!["tcp_connect".into(), "neighbour_table".into()],
             notes,
@@ -96,7 +108,10 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
     let analysis = fingerprint::identify(db, host);
     let mut evidence = host.evidence.clone();
     if let Some(vendor) = &analysis.mac_vendor {
-        evidence.insert(0, Evidence::new(EvidenceSource::MAC_VENDOR, None, vendor.clone()));
+        evidence.insert(
+            0,
+            Evidence::new(EvidenceSource::MAC_VENDOR, None, vendor.clone()),
+        );
     }
     let ip = host.ip.to_string();
     Device {

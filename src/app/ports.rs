@@ -76,7 +76,10 @@ impl PortSet {
         if parsed.schema_version != 1 {
             return Err(PortSetError::Parse {
                 file: file.to_string(),
-                message: format!("schema_version {} is not supported (expected 1)", parsed.schema_version),
+                message: format!(
+                    "schema_version {} is not supported (expected 1)",
+                    parsed.schema_version
+                ),
             });
         }
         let mut ports = Vec::new();
@@ -122,7 +125,10 @@ mod tests {
     #[test]
     fn bundled_set_covers_the_camera_ports() {
         let set = PortSet::bundled().unwrap();
-        for p in [80, 443, 554, 8000, 8080, 8443, 8554, 8899, 10554, 37777, 34567, 5000, 1935, 88, 23, 4370, 49152, 9000, 7001] {
+        for p in [
+            80, 443, 554, 8000, 8080, 8443, 8554, 8899, 10554, 37777, 34567, 5000, 1935, 88, 23,
+            4370, 49152, 9000, 7001,
+        ] {
             assert!(set.ports.contains(&p), "{p} missing");
         }
         assert_eq!(set.services[&554], "rtsp");
@@ -130,7 +136,11 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let err = PortSet::parse("x/ports.toml", "schema_version = 1\n[[port]]\nport = 80\nservise = \"http\"\n").unwrap_err();
+        let err = PortSet::parse(
+            "x/ports.toml",
+            "schema_version = 1\n[[port]]\nport = 80\nservise = \"http\"\n",
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.starts_with("x/ports.toml:4:"), "{text}");
     }

@@ -4,9 +4,11 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::args::{AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand};
+use super::args::{
+    AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand,
+};
 use super::progress::BarProgress;
-use super::{demo, output, plan, EXIT_CLEAN, EXIT_FLAGGED};
+use super::{EXIT_CLEAN, EXIT_FLAGGED, demo, output, plan};
 use crate::app;
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{Report, ScanMode};
@@ -26,7 +28,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
 /// The built-in signature set, or a directory's.
 pub fn load_signatures(dir: Option<&Path>) -> Result<SignatureDb> {
     match dir {
-        Some(dir) => SignatureDb::load_dir(dir).with_context(|| format!("loading signatures from {}", dir.display())),
+        Some(dir) => SignatureDb::load_dir(dir)
+            .with_context(|| format!("loading signatures from {}", dir.display())),
         None => SignatureDb::bundled().context("loading the built-in signatures"),
     }
 }
@@ -40,25 +43,68 @@ pub fn lang(arg: LangArg) -> Lang {
 
 async fn audit(args: AuditArgs, quiet: bool) -> Result<u8> {
     let db = load_signatures(args.scan.signatures.as_deref())?;
-    let plan = plan::build(&args.scan, ScanMode::Audit, args.output.lang, args.authorised_by.clone())?;
+    let plan = plan::build(
+        &args.scan,
+        ScanMode::Audit,
+        args.output.lang,
+        args.authorised_by.clone(),
+    )?;
     let progress = BarProgress::new(quiet || args.output.json);
     let report = app::run(&plan, &db, &progress).await?;
-    let out = args.out.clone().unwrap_or_else(|| output::default_out_dir(""));
-    finish_report(&report, &out, args.output.json, quiet, lang(args.output.lang))
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_out_dir(""));
+    finish_report(
+        &report,
+        &out,
+        args.output.json,
+        quiet,
+        lang(args.output.lang),
+    )
 }
 
 /// Writes the files, prints the table (or the JSON), and picks the exit code.
-pub fn finish_report(report: &Report, out: &Path, json_to_stdout: bool, quiet: bool, lang: Lang) -> Result<u8> {
+pub fn finish_report(
+    report: &Report,
+    out: &Path,
+    json_to_stdout: bool,
+    quiet: bool,
+    lang: Lang,
+) -> Result<u8> {
     let json = report::to_json(report)?;
-    output::write_report_files(out, report, Some(&json), &[Format::Html, Format::Md, Format::Csv], lang)?;
+    output::write_report_files(
+        out,
+        report,
+        Some(&json),
+        &[Format::Html, Format::Md, Format::Csv],
+        lang,
+    )?;
     let mut stdout = std::io::stdout().lock();
     if json_to_stdout {
         writeln!(stdout, "{json}")?;
     } else if !quiet {
-        write!(stdout, "{}", report::render_table(report, lang, use_color()))?;
-        writeln!(stdout, "{}: {}", if matches!(lang, Lang::Zh) { "报告" } else { "report" }, out.join("report.html").display())?;
+        write!(
+            stdout,
+            "{}",
+            report::render_table(report, lang, use_color())
+        )?;
+        writeln!(
+            stdout,
+            "{}: {}",
+            if matches!(lang, Lang::Zh) {
+                "报告"
+            } else {
+                "report"
+            },
+            out.join("report.html").display()
+        )?;
     }
-    Ok(if report.findings.is_empty() { EXIT_CLEAN } else { EXIT_FLAGGED })
+    Ok(if report.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FLAGGED
+    })
 }
 
 async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
@@ -70,27 +116,54 @@ async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
     if args.output.json {
         writeln!(stdout, "{}", report::to_json(&report)?)?;
     } else {
-        write!(stdout, "{}", report::render_table(&report, lang(args.output.lang), use_color()))?;
+        write!(
+            stdout,
+            "{}",
+            report::render_table(&report, lang(args.output.lang), use_color())
+        )?;
     }
-    let flagged = report.devices.iter().any(|d| d.is_surveillance() || d.identity.face_recognition == crate::model::FaceRecognition::Yes);
+    let flagged = report.devices.iter().any(|d| {
+        d.is_surveillance() || d.identity.face_recognition == crate::model::FaceRecognition::Yes
+    });
     Ok(if flagged { EXIT_FLAGGED } else { EXIT_CLEAN })
 }
 
 fn rerender(args: &ReportArgs) -> Result<u8> {
-    let text = std::fs::read_to_string(&args.report).with_context(|| format!("reading {}", args.report.display()))?;
-    report::validate(&text).with_context(|| format!("{} is not a valid camsweep report", args.report.display()))?;
-    let report = report::from_json(&text).with_context(|| format!("{} is not a camsweep report", args.report.display()))?;
+    let text = std::fs::read_to_string(&args.report)
+        .with_context(|| format!("reading {}", args.report.display()))?;
+    report::validate(&text)
+        .with_context(|| format!("{} is not a valid camsweep report", args.report.display()))?;
+    let report = report::from_json(&text)
+        .with_context(|| format!("{} is not a camsweep report", args.report.display()))?;
     let out: PathBuf = match &args.out {
         Some(dir) => dir.clone(),
-        None => args.report.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => args
+            .report
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
     };
-    let json_copy = if args.out.is_some() { Some(text.as_str()) } else { None };
-    let written = output::write_report_files(&out, &report, json_copy, &args.format, lang(args.output.lang))?;
+    let json_copy = if args.out.is_some() {
+        Some(text.as_str())
+    } else {
+        None
+    };
+    let written = output::write_report_files(
+        &out,
+        &report,
+        json_copy,
+        &args.format,
+        lang(args.output.lang),
+    )?;
     let mut stdout = std::io::stdout().lock();
     for path in written {
         writeln!(stdout, "{}", path.display())?;
     }
-    Ok(if report.findings.is_empty() { EXIT_CLEAN } else { EXIT_FLAGGED })
+    Ok(if report.findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FLAGGED
+    })
 }
 
 fn signatures(cmd: SignaturesCommand) -> Result<u8> {
@@ -110,7 +183,13 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
                 )?;
             }
             let info = db.info();
-            writeln!(stdout, "{} signatures; set {} sha256 {}", db.signatures().len(), info.version, info.sha256)?;
+            writeln!(
+                stdout,
+                "{} signatures; set {} sha256 {}",
+                db.signatures().len(),
+                info.version,
+                info.sha256
+            )?;
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Check { dir } => {
@@ -120,7 +199,11 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
                 writeln!(stdout, "{failure}")?;
             }
             if failures.is_empty() {
-                writeln!(stdout, "ok: {} signatures, every example matches", db.signatures().len())?;
+                writeln!(
+                    stdout,
+                    "ok: {} signatures, every example matches",
+                    db.signatures().len()
+                )?;
                 Ok(EXIT_CLEAN)
             } else {
                 anyhow::bail!("{} example(s) failed", failures.len())

@@ -16,7 +16,9 @@ use crate::model::{Report, ScanMode};
 pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
     let db = load_signatures(args.signatures.as_deref())?;
     let spec = LabSpec::bundled().context("loading the lab personas")?;
-    let lab = Lab::start(&spec).await.context("starting the simulated store")?;
+    let lab = Lab::start(&spec)
+        .await
+        .context("starting the simulated store")?;
     let opts = ScanOptions {
         targets: vec![lab.subnet().to_string()],
         interface: Some(lab.scanner_interface().to_string()),
@@ -30,21 +32,39 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
         allow_public: false,
         allow_large: false,
     };
-    let mut scan_plan = plan::build(&opts, ScanMode::Demo, args.output.lang, Some("camsweep demo (simulated store)".into()))?;
+    let mut scan_plan = plan::build(
+        &opts,
+        ScanMode::Demo,
+        args.output.lang,
+        Some("camsweep demo (simulated store)".into()),
+    )?;
     scan_plan.sweep.connect_timeout = Duration::from_millis(1500);
     let progress = BarProgress::new(quiet || args.output.json);
     let report = app::run(&scan_plan, &db, &progress).await?;
     let check = lab_check(&lab, &report);
     lab.shutdown().await;
 
-    let out = args.out.clone().unwrap_or_else(|| output::default_out_dir("-demo"));
-    let code = finish_report(&report, &out, args.output.json, quiet, lang(args.output.lang))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_out_dir("-demo"));
+    let code = finish_report(
+        &report,
+        &out,
+        args.output.json,
+        quiet,
+        lang(args.output.lang),
+    )?;
     let mut stderr = std::io::stderr().lock();
     if !quiet {
         for line in &check.misses {
             writeln!(stderr, "lab check: {line}")?;
         }
-        writeln!(stderr, "lab check: {}/{} personas identified as expected", check.matched, check.total)?;
+        writeln!(
+            stderr,
+            "lab check: {}/{} personas identified as expected",
+            check.matched, check.total
+        )?;
     }
     Ok(code)
 }

@@ -26,13 +26,16 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose);
     // The demo enters its own user and network namespaces; that must happen while the process is
     // still single-threaded, so before the async runtime starts.
-    if let args::Command::Demo(_) = &cli.command {
-        if let Err(err) = crate::lab::enter_lab_namespaces() {
-            eprintln!("error: cannot build the simulated store: {err}");
-            return ExitCode::from(EXIT_ERROR);
-        }
+    if let args::Command::Demo(_) = &cli.command
+        && let Err(err) = crate::lab::enter_lab_namespaces()
+    {
+        eprintln!("error: cannot build the simulated store: {err}");
+        return ExitCode::from(EXIT_ERROR);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: starting the async runtime: {err}");

@@ -1,11 +1,12 @@
 //! Turns command-line options into a validated scan plan.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use ipnet::Ipv4Net;
+use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::app::ports::PortSet;
 use crate::app::ScanPlan;
+use crate::app::ports::PortSet;
 use crate::cli::args::{LangArg, ScanOptions};
 use crate::discover::SweepConfig;
 use crate::model::ScanMode;
@@ -16,13 +17,23 @@ use crate::targets::{self, TargetPolicy};
 const FD_RESERVE: u64 = 64;
 
 /// Builds the plan; targets come from --targets or, failing that, from the interface's IPv4 subnets.
-pub fn build(opts: &ScanOptions, mode: ScanMode, lang: LangArg, authorised_by: Option<String>) -> Result<ScanPlan> {
+pub fn build(
+    opts: &ScanOptions,
+    mode: ScanMode,
+    lang: LangArg,
+    authorised_by: Option<String>,
+) -> Result<ScanPlan> {
     let mut specs = opts.targets.clone();
     if specs.is_empty() {
         let Some(iface) = &opts.interface else {
-            bail!("no targets: give --targets (e.g. 198.18.0.0/24) or --interface to scan that interface's subnet");
+            bail!(
+                "no targets: give --targets (e.g. 198.18.0.0/24) or --interface to scan that interface's subnet"
+            );
         };
-        specs = interface_subnets(iface)?.iter().map(ToString::to_string).collect();
+        specs = interface_subnets(iface)?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         if specs.is_empty() {
             bail!("interface {iface} has no IPv4 address to take a subnet from; give --targets");
         }
@@ -31,7 +42,12 @@ pub fn build(opts: &ScanOptions, mode: ScanMode, lang: LangArg, authorised_by: O
         allow_public: opts.allow_public,
         allow_large: opts.allow_large,
     };
-    let addresses = targets::expand(&specs, policy)?;
+    let mut addresses = targets::expand(&specs, policy)?;
+    // This machine's own LAN addresses are not devices of the site; loopback stays scannable for tests.
+    let own = own_addresses();
+    let before = addresses.len();
+    addresses.retain(|ip| ip.is_loopback() || !own.contains(ip));
+    let skipped_own = before - addresses.len();
     let ports = PortSet::from_dir_or_bundled(opts.signatures.as_deref())?.with_ports(&opts.ports);
     let timeout = Duration::from_millis(opts.timeout_ms.max(50));
     let host_deadline = Duration::from_secs(opts.host_deadline.max(1));
@@ -61,6 +77,7 @@ pub fn build(opts: &ScanOptions, mode: ScanMode, lang: LangArg, authorised_by: O
         probe,
         authorised_by,
         lang: lang_code(lang).into(),
+        skipped_own,
     })
 }
 
@@ -73,12 +90,31 @@ pub fn lang_code(lang: LangArg) -> &'static str {
 
 /// Raises the open-file soft limit to the hard limit and returns how many sockets a sweep may hold.
 fn fd_budget() -> usize {
-    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
     let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
         return 256;
     };
-    let limit = if setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() { hard } else { soft };
+    let limit = if setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        hard
+    } else {
+        soft
+    };
     usize::try_from(limit.saturating_sub(FD_RESERVE).max(16)).unwrap_or(usize::MAX)
+}
+
+/// Every address configured on this machine's interfaces.
+fn own_addresses() -> Vec<IpAddr> {
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    addrs
+        .filter_map(|a| a.address)
+        .filter_map(|a| {
+            a.as_sockaddr_in()
+                .map(|v4| IpAddr::V4(v4.ip()))
+                .or_else(|| a.as_sockaddr_in6().map(|v6| IpAddr::V6(v6.ip())))
+        })
+        .collect()
 }
 
 /// The IPv4 subnets configured on an interface.
@@ -88,8 +124,12 @@ pub fn interface_subnets(iface: &str) -> Result<Vec<Ipv4Net>> {
     let mut seen = false;
     for a in addrs.filter(|a| a.interface_name == iface) {
         seen = true;
-        let (Some(addr), Some(mask)) = (a.address, a.netmask) else { continue };
-        let (Some(addr), Some(mask)) = (addr.as_sockaddr_in(), mask.as_sockaddr_in()) else { continue };
+        let (Some(addr), Some(mask)) = (a.address, a.netmask) else {
+            continue;
+        };
+        let (Some(addr), Some(mask)) = (addr.as_sockaddr_in(), mask.as_sockaddr_in()) else {
+            continue;
+        };
         let prefix = u32::from(mask.ip()).count_ones();
         let prefix = u8::try_from(prefix).unwrap_or(32);
         if let Ok(net) = Ipv4Net::new(addr.ip(), prefix) {

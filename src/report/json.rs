@@ -51,6 +51,33 @@ pub fn from_json(text: &str) -> Result<Report, ReportError> {
     })
 }
 
+/// Checks report JSON against the embedded JSON Schema (`reports/report.schema.json`).
+///
+/// # Errors
+/// [`ReportError::Syntax`] when the text is not JSON, [`ReportError::Schema`] listing every
+/// violation (with its JSON path) when it does not match the schema.
+pub fn validate(text: &str) -> Result<(), ReportError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ReportError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let schema: serde_json::Value =
+        serde_json::from_str(schema()).map_err(ReportError::Serialize)?;
+    let validator = jsonschema::validator_for(&schema).map_err(|e| ReportError::Schema {
+        errors: vec![format!("the embedded schema is invalid: {e}")],
+    })?;
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ReportError::Schema { errors })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,31 +135,5 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("devices[1].identity.device_type"), "{text}");
         assert!(text.contains("toaster"), "{text}");
-    }
-}
-
-/// Checks report JSON against the embedded JSON Schema (`reports/report.schema.json`).
-///
-/// # Errors
-/// [`ReportError::Syntax`] when the text is not JSON, [`ReportError::Schema`] listing every
-/// violation (with its JSON path) when it does not match the schema.
-pub fn validate(text: &str) -> Result<(), ReportError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ReportError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    let schema: serde_json::Value = serde_json::from_str(schema()).map_err(ReportError::Serialize)?;
-    let validator = jsonschema::validator_for(&schema).map_err(|e| ReportError::Schema {
-        errors: vec![format!("the embedded schema is invalid: {e}")],
-    })?;
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ReportError::Schema { errors })
     }
 }

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod fingerprint;
 pub mod lab;
 pub mod model;
+pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod targets;

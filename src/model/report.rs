@@ -282,6 +282,13 @@ pub struct Finding {
     pub legal_basis: Vec<String>,
     pub remedy: Localized,
     pub evidence: Vec<String>,
+    /// True when the finding holds only if facts the operator may have declared are as assumed
+    /// (no site declaration was given, or it is silent on them); `conditions` says which.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conditional: bool,
+    /// What must be true of the site for a conditional finding to hold ("no posted notice names …").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Localized>,
 }
 
 /// A file the report rests on, with its hash.

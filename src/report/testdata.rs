@@ -211,6 +211,8 @@ fn finding() -> Finding {
             "onvif.model=DS-K1T671M".to_string(),
             "cloud: 1.0 MiB to apiieu.ezvizlife.com".to_string(),
         ],
+        conditional: false,
+        conditions: Vec::new(),
     }
 }
 

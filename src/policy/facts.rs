@@ -1,0 +1,127 @@
+//! Reading one fact for a condition: from the scanned device and its cloud contacts, or from the
+//! site declaration. Declared facts are unknown when there is no declaration or it is silent.
+
+use super::site::{DeclaredDevice, SiteDeclaration};
+use crate::model::{CloudContact, Device};
+
+/// A fact's value, or that it is not known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    Unknown,
+    Bool(bool),
+    Number(f64),
+    Word(String),
+    Set(Vec<String>),
+}
+
+impl Fact {
+    /// How an evidence line shows it.
+    pub fn display(&self) -> String {
+        match self {
+            Fact::Unknown => "unknown".into(),
+            Fact::Bool(b) => b.to_string(),
+            Fact::Number(n) => format!("{n}"),
+            Fact::Word(w) => w.clone(),
+            Fact::Set(items) => format!("[{}]", items.join(", ")),
+        }
+    }
+}
+
+/// What a condition is evaluated against at one point: the site, and maybe a device and a contact.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub site: Option<&'a SiteDeclaration>,
+    pub devices: &'a [Device],
+    pub device: Option<&'a Device>,
+    pub declared: Option<&'a DeclaredDevice>,
+    pub contact: Option<&'a CloudContact>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context for one device, with its declaration entry if any.
+    pub fn for_device(self, device: &'a Device) -> Self {
+        let declared = self.site.and_then(|s| {
+            s.device_for(&device.ip, device.mac.as_deref(), device.identity.model.as_deref())
+        });
+        Self {
+            device: Some(device),
+            declared,
+            contact: None,
+            ..self
+        }
+    }
+
+    /// The value of a field here.
+    pub fn fact(&self, name: &str) -> Fact {
+        let word = |s: Option<&str>| s.map_or(Fact::Unknown, |s| Fact::Word(s.to_string()));
+        let flag = |b: Option<bool>| b.map_or(Fact::Unknown, Fact::Bool);
+        let site = self.site;
+        match name {
+            "device.type" => word(self.device.map(|d| d.identity.device_type.as_str())),
+            "device.face" => word(self.device.map(|d| d.identity.face_recognition.as_str())),
+            "device.surveillance" => flag(self.device.map(Device::is_surveillance)),
+            "device.vendor" => word(self.device.and_then(|d| d.identity.vendor.as_deref())),
+            "device.model" => word(self.device.and_then(|d| d.identity.model.as_deref())),
+            "device.declared" => flag(site.map(|_| self.declared.is_some())),
+            "device.private_space" => match (site, self.declared) {
+                (_, Some(d)) => Fact::Bool(d.private_space.unwrap_or(false)),
+                // A site that says it has no private spaces has no camera in one.
+                (Some(s), None) if s.private_spaces.as_ref().is_some_and(Vec::is_empty) => Fact::Bool(false),
+                _ => Fact::Unknown,
+            },
+            "device.purpose" => word(self.declared.and_then(|d| d.purpose.as_deref())),
+            "cloud.upload" => flag(self.contact.map(|c| c.upload)),
+            "cloud.category" => word(self.contact.map(|c| c.category.as_str())),
+            "cloud.country" => word(self.contact.and_then(|c| c.country.as_deref())),
+            "cloud.port" => self.contact.map_or(Fact::Unknown, |c| Fact::Number(f64::from(c.port))),
+            "cloud.provider" => word(self.contact.and_then(|c| c.provider.as_deref())),
+            "cloud.named" => match (site, self.contact) {
+                (Some(s), Some(c)) => Fact::Bool(recipient_named(s, self.declared, c)),
+                _ => Fact::Unknown,
+            },
+            "site.kind" => word(site.and_then(|s| s.kind.as_deref())),
+            "site.minors_present" => flag(site.and_then(|s| s.minors_present)),
+            "site.private_spaces" => site
+                .and_then(|s| s.private_spaces.clone())
+                .map_or(Fact::Unknown, Fact::Set),
+            "site.consent" => word(site.and_then(|s| s.consent.as_deref())),
+            "site.non_face_alternative" => flag(site.and_then(|s| s.non_face_alternative)),
+            #[allow(clippy::cast_precision_loss)] // head counts far below 2^52
+            "site.stored_faces" => site
+                .and_then(|s| s.stored_faces)
+                .map_or(Fact::Unknown, |n| Fact::Number(n as f64)),
+            "site.pia_on_file" => flag(site.and_then(|s| s.pia_on_file)),
+            "site.cac_filing" => flag(site.and_then(|s| s.cac_filing)),
+            "site.police_filing" => flag(site.and_then(|s| s.police_filing)),
+            "site.xborder_mechanism" => flag(site.and_then(|s| s.xborder_mechanism)),
+            "notice.posted" => flag(site.and_then(|s| s.notices.as_ref()).map(|n| !n.is_empty())),
+            "notice.discloses" => site.and_then(|s| s.notices.as_ref()).map_or(Fact::Unknown, |notices| {
+                let mut all: Vec<String> = notices.iter().flat_map(|n| n.discloses.iter().cloned()).collect();
+                all.sort();
+                all.dedup();
+                Fact::Set(all)
+            }),
+            _ => Fact::Unknown,
+        }
+    }
+}
+
+/// Whether a notice or the device's declaration names this destination (case-insensitive, either
+/// way round: "Alibaba Cloud" names a contact whose provider is "Alibaba Cloud (Aliyun)").
+fn recipient_named(site: &SiteDeclaration, declared: Option<&DeclaredDevice>, c: &CloudContact) -> bool {
+    let names: Vec<String> = [Some(&c.destination), c.name.as_ref(), c.provider.as_ref(), c.service.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|s| s.to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let declared_recipients = declared.map(|d| d.recipients.as_slice()).unwrap_or_default();
+    site.notices
+        .iter()
+        .flatten()
+        .flat_map(|n| n.recipients.iter())
+        .chain(declared_recipients)
+        .map(|r| r.trim().to_lowercase())
+        .filter(|r| !r.is_empty())
+        .any(|r| names.iter().any(|n| n.contains(&r) || r.contains(n.as_str())))
+}

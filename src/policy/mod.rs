@@ -1,0 +1,36 @@
+//! policy: from evidence to a case file. The site declaration (`site.toml`), legal rules as data
+//! (`signatures/rules/*.toml`, a small condition language over facts) and the evaluator that turns
+//! devices, cloud contacts and declared facts into findings with legal basis and evidence.
+//!
+//! Pure: no I/O. Callers read `site.toml` and rule directories and pass the text in; bundled rules
+//! come from the build-time manifest. Without a declaration, findings that depend on what the
+//! operator may have declared are reported as conditional, with the assumptions spelled out.
+
+mod condition;
+mod error;
+mod eval;
+mod facts;
+mod findings;
+mod rules;
+mod site;
+mod template;
+mod vocab;
+
+pub use condition::{Expr, ParseError, Scope, parse as parse_condition};
+pub use error::PolicyError;
+pub use findings::{PolicyInput, apply, evaluate};
+pub use rules::{JURISDICTIONS, Rule, RuleSet};
+pub use site::{DeclaredDevice, Notice, SITE_SCHEMA_VERSION, SiteDeclaration};
+pub use template::site_template;
+pub use vocab::{FIELDS, Field};
+
+/// The bundled example declaration of the demo's simulated store.
+pub fn demo_site_text() -> Option<&'static str> {
+    crate::fingerprint::bundled_files()
+        .iter()
+        .find(|(p, _)| *p == "sites/demo-store.toml")
+        .map(|(_, t)| *t)
+}
+
+#[cfg(test)]
+mod tests;

@@ -94,7 +94,11 @@ enum PortKind {
     Http,
     Rtsp,
     Onvif,
+    /// A port with a known non-HTTP service (vendor SDK, telnet, SSH…): read its banner.
     Other,
+    /// A port nothing is known about: read a banner, and if it stays silent ask it for HTTP,
+    /// as nmap's GetRequest probe does (web UIs on odd ports are common on cameras).
+    Unknown,
 }
 
 fn port_kind(port: &OpenPort) -> PortKind {
@@ -108,6 +112,7 @@ fn port_kind(port: &OpenPort) -> PortKind {
         "http" => PortKind::Http,
         "rtsp" => PortKind::Rtsp,
         "onvif" => PortKind::Onvif,
+        "unknown" | "" => PortKind::Unknown,
         _ => PortKind::Other,
     }
 }
@@ -192,8 +197,12 @@ impl Prober {
             PortKind::Rtsp => {
                 rtsp::probe_rtsp(addr, self.cfg.timeout, findings).await;
             }
-            PortKind::Other => {
+            PortKind::Other | PortKind::Unknown => {
                 let banner = banner::probe_banner(addr, self.cfg.timeout, findings).await;
+                if banner.is_empty() && kind == PortKind::Unknown {
+                    http::probe_http(&self.client, ip, port, false, paths, findings).await;
+                    return;
+                }
                 match banner::service_from_banner(&banner) {
                     Some("rtsp") => {
                         rtsp::probe_rtsp(addr, self.cfg.timeout, findings).await;
@@ -238,6 +247,7 @@ mod tests {
         assert_eq!(port_kind(&open(9999, "http")), PortKind::Http);
         assert_eq!(port_kind(&open(8000, "hikvision-sdk")), PortKind::Other);
         assert_eq!(port_kind(&open(23, "telnet")), PortKind::Other);
+        assert_eq!(port_kind(&open(40123, "unknown")), PortKind::Unknown);
     }
 
     fn assert_send<T: Send>(_: &T) {}

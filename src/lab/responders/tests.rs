@@ -57,7 +57,7 @@ fn isapi_challenges_with_digest() {
         text.starts_with("HTTP/1.1 401 Unauthorized\r\nServer: DNVRS-Webs\r\n"),
         "{text}"
     );
-    assert!(text.contains("WWW-Authenticate: Digest qop=\"auth\", realm=\"fe12f37bd0a84c1db7ccbbd35f1e2a40\", nonce=\"0123456789abcdef0123456789abcdef\""));
+    assert!(text.contains("WWW-Authenticate: Digest qop=\"auth\", realm=\"DS-7608NI-K2\", nonce=\"0123456789abcdef0123456789abcdef\""));
     assert!(text.contains("<statusString>Unauthorized</statusString>"));
 }
 

@@ -75,6 +75,7 @@ pub enum Service {
     Onvif(OnvifService),
     Banner(BannerService),
     Silent(SilentService),
+    Zk(ZkService),
 }
 
 impl Service {
@@ -85,6 +86,7 @@ impl Service {
             Service::Onvif(s) => s.port,
             Service::Banner(s) => s.port,
             Service::Silent(s) => s.port,
+            Service::Zk(s) => s.port,
         }
     }
 
@@ -96,6 +98,7 @@ impl Service {
             Service::Onvif(_) => "onvif",
             Service::Banner(_) => "banner",
             Service::Silent(_) => "silent",
+            Service::Zk(_) => "zk",
         }
     }
 }
@@ -226,6 +229,18 @@ pub struct OnvifService {
 pub struct BannerService {
     pub port: u16,
     pub banner: String,
+}
+
+/// ZKTeco's terminal protocol (TCP 4370): answers a client's connect and option reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZkService {
+    pub port: u16,
+    /// `~DeviceName`, the model name the terminal reports.
+    pub device_name: String,
+    /// `~SerialNumber`, if the persona tells it.
+    #[serde(default)]
+    pub serial: Option<String>,
 }
 
 /// A port that accepts connections and never says anything (many vendor SDK ports).

@@ -276,7 +276,8 @@ fn printer_is_other() {
     assert_eq!(id.device_type, DeviceType::Other);
     assert_eq!(id.vendor.as_deref(), Some("HP"));
     assert_eq!(id.model.as_deref(), Some("Officejet Pro 8620"));
-    assert_eq!(id.face_recognition, FaceRecognition::Unknown);
+    // A printer cannot recognise faces: its class says so.
+    assert_eq!(id.face_recognition, FaceRecognition::No);
 }
 
 /// Synology NAS and a MikroTik router are `other` too.
@@ -550,4 +551,89 @@ fn oem_brand_agrees_with_its_family() {
         Some("Dahua")
     );
     assert_eq!(db().vendor_family("EZVIZ"), "Hikvision");
+}
+
+/// A MinMoe terminal names its model in the ISAPI Digest realm: face terminal, face yes.
+#[test]
+fn hikvision_terminal_realm_makes_a_face_terminal() {
+    let h = host(
+        Some("58:03:fb:00:00:01"),
+        &[
+            ("http.server", "App-webs/"),
+            ("http.path", "/ISAPI/Security/userCheck"),
+            ("http.realm", "DS-K1T341AM"),
+        ],
+    );
+    let id = identify(db(), &h).identity;
+    assert_eq!(id.vendor.as_deref(), Some("Hikvision"));
+    assert_eq!(id.device_type, DeviceType::FaceTerminal);
+    assert_eq!(id.face_recognition, FaceRecognition::Yes);
+    assert_eq!(id.model.as_deref(), Some("DS-K1T341AM"));
+}
+
+/// A Hikvision camera whose model stays hidden is a camera of unknown face capability.
+#[test]
+fn hidden_model_leaves_face_unknown() {
+    let h = host(
+        Some("44:47:cc:00:00:01"),
+        &[
+            ("http.server", "App-webs/"),
+            ("http.realm", "fe12f37bd0a84c1db7ccbbd35f1e2a40"),
+        ],
+    );
+    let id = identify(db(), &h).identity;
+    assert_eq!(id.device_type, DeviceType::Camera);
+    assert_eq!(id.face_recognition, FaceRecognition::Unknown);
+}
+
+/// Dahua access controllers put the model in the login realm (`Login to ASI1201E`).
+#[test]
+fn dahua_asi_realm_makes_a_face_terminal() {
+    let h = host(
+        None,
+        &[
+            ("rtsp.server", "Dahua Rtsp Server"),
+            ("rtsp.realm", "Login to ASI1201E"),
+        ],
+    );
+    let id = identify(db(), &h).identity;
+    assert_eq!(id.vendor.as_deref(), Some("Dahua"));
+    assert_eq!(id.device_type, DeviceType::FaceTerminal);
+    assert_eq!(id.model.as_deref(), Some("ASI1201E"));
+}
+
+/// OpenWrt and Windows are software, not makers: the MAC vendor names the box.
+#[test]
+fn firmware_and_os_do_not_name_the_maker() {
+    let router = host(
+        Some("60:3a:7c:00:00:01"),
+        &[("http.title", "OpenWrt - LuCI")],
+    );
+    let id = identify(db(), &router).identity;
+    assert_eq!(id.vendor.as_deref(), Some("TP-Link"));
+    assert_eq!(id.device_type, DeviceType::Other);
+    assert_eq!(id.face_recognition, FaceRecognition::No);
+    let pc = host(
+        Some("a4:bb:6d:00:00:01"),
+        &[("http.server", "Microsoft-HTTPAPI/2.0")],
+    );
+    let id = identify(db(), &pc).identity;
+    assert_eq!(id.vendor.as_deref(), Some("Dell"));
+    assert_eq!(id.device_type, DeviceType::Other);
+    assert_eq!(id.face_recognition, FaceRecognition::Unknown);
+}
+
+/// A Tapo camera: its RTSP realm types it, its certificate names the maker.
+#[test]
+fn tapo_camera_from_realm_and_certificate() {
+    let h = host(
+        None,
+        &[
+            ("rtsp.realm", "TP-LINK IP-Camera"),
+            ("tls.subject", "CN=TPRI-DEVICE, O=TPRI, C=US"),
+        ],
+    );
+    let id = identify(db(), &h).identity;
+    assert_eq!(id.vendor.as_deref(), Some("TP-Link"));
+    assert_eq!(id.device_type, DeviceType::Camera);
 }

@@ -75,6 +75,7 @@ pub enum Service {
     Onvif(OnvifService),
     Banner(BannerService),
     Silent(SilentService),
+    Zk(ZkService),
 }
 
 impl Service {
@@ -85,6 +86,7 @@ impl Service {
             Service::Onvif(s) => s.port,
             Service::Banner(s) => s.port,
             Service::Silent(s) => s.port,
+            Service::Zk(s) => s.port,
         }
     }
 
@@ -96,6 +98,7 @@ impl Service {
             Service::Onvif(_) => "onvif",
             Service::Banner(_) => "banner",
             Service::Silent(_) => "silent",
+            Service::Zk(_) => "zk",
         }
     }
 }
@@ -226,6 +229,18 @@ pub struct OnvifService {
 pub struct BannerService {
     pub port: u16,
     pub banner: String,
+}
+
+/// ZKTeco's terminal protocol (TCP 4370): answers a client's connect and option reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZkService {
+    pub port: u16,
+    /// `~DeviceName`, the model name the terminal reports.
+    pub device_name: String,
+    /// `~SerialNumber`, if the persona tells it.
+    #[serde(default)]
+    pub serial: Option<String>,
 }
 
 /// A port that accepts connections and never says anything (many vendor SDK ports).
@@ -426,6 +441,7 @@ mod tests {
         ("00:02:d1", "Vivotek"),
         ("3c:da:6d", "Tiandy Technologies"),
         ("e4:30:22", "Hanwha Techwin Security Vietnam"),
+        ("00:09:18", "SAMSUNG TECHWIN CO.,LTD"),
         ("10:a4:be", "SHENZHEN BILIAN ELECTRONIC"),
         ("0c:8c:24", "SHENZHEN BILIAN ELECTRONIC"),
         ("3c:d9:2b", "Hewlett Packard"),
@@ -449,7 +465,12 @@ mod tests {
             "Milesight" => "Milesight",
             "Vivotek" => "Vivotek",
             "Tiandy" => "Tiandy",
-            "Hanwha" => "Hanwha",
+            // Hanwha Vision was Samsung Techwin: older blocks carry the old name.
+            "Hanwha Vision" => {
+                return ["hanwha", "samsung techwin"]
+                    .iter()
+                    .any(|w| registrant.to_lowercase().contains(w));
+            }
             "Xiongmai" | "unknown" => "BILIAN",
             "HP" => "Hewlett Packard",
             "Synology" => "Synology",
@@ -529,10 +550,19 @@ mod tests {
             .filter(|p| p.expect.device_type == DeviceType::Other);
         assert!(surveillance.count() >= 15);
         assert!(decoys.clone().count() >= 4);
+        // A decoy never recognises faces for sure; devices that cannot (printers, NAS, routers)
+        // say so, and at least those are `no`.
         assert!(
             decoys
                 .clone()
-                .all(|p| p.expect.face_recognition == FaceRecognition::No)
+                .all(|p| p.expect.face_recognition != FaceRecognition::Yes)
+        );
+        assert!(
+            decoys
+                .clone()
+                .filter(|p| p.expect.face_recognition == FaceRecognition::No)
+                .count()
+                >= 3
         );
         let face: Vec<_> = spec
             .personas

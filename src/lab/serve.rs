@@ -14,9 +14,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use super::persona::{BannerService, HttpService, OnvifService, Persona, RtspService};
+use super::persona::{BannerService, HttpService, OnvifService, Persona, RtspService, ZkService};
 use super::responders::http::{self, HttpContext, MAX_BODY, MAX_HEAD, Request};
-use super::responders::{Context, banner, rtsp};
+use super::responders::{Context, banner, rtsp, zk};
 
 /// How long a client may stay silent before the persona hangs up.
 const IDLE: Duration = Duration::from_secs(20);
@@ -44,6 +44,9 @@ pub enum Responder {
     },
     Banner {
         service: BannerService,
+    },
+    Zk {
+        service: ZkService,
     },
     Silent,
 }
@@ -119,7 +122,32 @@ async fn serve_connection(
                 discard(&mut stream).await;
             }
         }
+        Responder::Zk { service } => serve_zk(&mut stream, service).await,
         Responder::Silent => discard(&mut stream).await,
+    }
+}
+
+/// ZK protocol: framed requests in, framed replies out, until the client exits or misbehaves.
+async fn serve_zk(stream: &mut tokio::net::TcpStream, service: &ZkService) {
+    let mut buf = Vec::new();
+    for _ in 0..MAX_REQUESTS {
+        let total = loop {
+            match zk::request_len(&buf) {
+                Ok(Some(total)) if buf.len() >= total => break total,
+                Ok(_) => {
+                    if fill(stream, &mut buf).await.is_err() {
+                        return;
+                    }
+                }
+                // Not ZK framing: a real terminal just drops the connection.
+                Err(zk::NotZkRequest) => return,
+            }
+        };
+        let (reply, done) = zk::answer(service, &buf[..total]);
+        buf.drain(..total);
+        if stream.write_all(&reply).await.is_err() || done {
+            return;
+        }
     }
 }
 

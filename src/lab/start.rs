@@ -260,6 +260,9 @@ fn responder_for(persona: &Persona, port: u16) -> Result<Responder, LabError> {
         Some(Service::Banner(banner)) => Responder::Banner {
             service: banner.clone(),
         },
+        Some(Service::Zk(zk)) => Responder::Zk {
+            service: zk.clone(),
+        },
         Some(Service::Silent(_)) | None => Responder::Silent,
     })
 }

@@ -1,4 +1,5 @@
-//! Read-only probes of live hosts: HTTP(S), RTSP, ONVIF and raw banners, chosen by open port.
+//! Read-only probes of live hosts: HTTP(S), RTSP, ONVIF, the ZKTeco terminal protocol and raw
+//! banners, chosen by open port.
 //!
 //! Does network I/O; decides nothing about what a device is. Every probe is bounded (request
 //! timeout, body cap, host deadline), sends no credentials, and never fetches video. What could
@@ -20,12 +21,14 @@
 //! - `onvif.datetime`: `YYYY-MM-DDTHH:MM:SSZ`; `onvif.service`: a capability category (`Media`,
 //!   `PTZ`, `Analytics`, `Recording`…); `onvif.fault`: `subcode: reason` or `HTTP 401`.
 //! - `tcp.banner`: what the service sent unasked, control bytes as `\xNN`.
+//! - `zkteco.device_name`: the name a ZKTeco terminal reports over its protocol on 4370.
 
 pub mod banner;
 pub mod findings;
 pub mod http;
 pub mod onvif;
 pub mod rtsp;
+pub mod zk;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -47,6 +50,8 @@ const HTTP_PORTS: &[u16] = &[
 const RTSP_PORTS: &[u16] = &[554, 8554, 10554];
 /// The port many Chinese OEM cameras serve ONVIF on.
 const ONVIF_PORTS: &[u16] = &[8899];
+/// The ZKTeco terminal protocol port.
+const ZK_PORTS: &[u16] = &[4370];
 
 /// How the probes run.
 #[derive(Debug, Clone)]
@@ -94,7 +99,13 @@ enum PortKind {
     Http,
     Rtsp,
     Onvif,
+    /// ZKTeco terminal protocol: ask the device name.
+    Zk,
+    /// A port with a known non-HTTP service (vendor SDK, telnet, SSH…): read its banner.
     Other,
+    /// A port nothing is known about: read a banner, and if it stays silent ask it for HTTP,
+    /// as nmap's GetRequest probe does (web UIs on odd ports are common on cameras).
+    Unknown,
 }
 
 fn port_kind(port: &OpenPort) -> PortKind {
@@ -102,12 +113,14 @@ fn port_kind(port: &OpenPort) -> PortKind {
     match port.service.as_str() {
         _ if RTSP_PORTS.contains(&p) => PortKind::Rtsp,
         _ if ONVIF_PORTS.contains(&p) => PortKind::Onvif,
+        _ if ZK_PORTS.contains(&p) => PortKind::Zk,
         _ if HTTPS_PORTS.contains(&p) => PortKind::Https,
         _ if HTTP_PORTS.contains(&p) => PortKind::Http,
         "https" => PortKind::Https,
         "http" => PortKind::Http,
         "rtsp" => PortKind::Rtsp,
         "onvif" => PortKind::Onvif,
+        "unknown" | "" => PortKind::Unknown,
         _ => PortKind::Other,
     }
 }
@@ -192,8 +205,13 @@ impl Prober {
             PortKind::Rtsp => {
                 rtsp::probe_rtsp(addr, self.cfg.timeout, findings).await;
             }
-            PortKind::Other => {
+            PortKind::Zk => zk::probe_zk(addr, self.cfg.timeout, findings).await,
+            PortKind::Other | PortKind::Unknown => {
                 let banner = banner::probe_banner(addr, self.cfg.timeout, findings).await;
+                if banner.is_empty() && kind == PortKind::Unknown {
+                    http::probe_http(&self.client, ip, port, false, paths, findings).await;
+                    return;
+                }
                 match banner::service_from_banner(&banner) {
                     Some("rtsp") => {
                         rtsp::probe_rtsp(addr, self.cfg.timeout, findings).await;
@@ -238,6 +256,8 @@ mod tests {
         assert_eq!(port_kind(&open(9999, "http")), PortKind::Http);
         assert_eq!(port_kind(&open(8000, "hikvision-sdk")), PortKind::Other);
         assert_eq!(port_kind(&open(23, "telnet")), PortKind::Other);
+        assert_eq!(port_kind(&open(4370, "zkteco-sdk")), PortKind::Zk);
+        assert_eq!(port_kind(&open(40123, "unknown")), PortKind::Unknown);
     }
 
     fn assert_send<T: Send>(_: &T) {}

@@ -5,6 +5,7 @@ pub mod banner;
 pub mod http;
 pub mod onvif;
 pub mod rtsp;
+pub mod zk;
 
 use std::net::Ipv4Addr;
 

@@ -57,7 +57,7 @@ fn isapi_challenges_with_digest() {
         text.starts_with("HTTP/1.1 401 Unauthorized\r\nServer: DNVRS-Webs\r\n"),
         "{text}"
     );
-    assert!(text.contains("WWW-Authenticate: Digest qop=\"auth\", realm=\"fe12f37bd0a84c1db7ccbbd35f1e2a40\", nonce=\"0123456789abcdef0123456789abcdef\""));
+    assert!(text.contains("WWW-Authenticate: Digest qop=\"auth\", realm=\"DS-7608NI-K2\", nonce=\"0123456789abcdef0123456789abcdef\""));
     assert!(text.contains("<statusString>Unauthorized</statusString>"));
 }
 
@@ -231,4 +231,33 @@ fn certificate_subject_comes_from_persona_data() {
     let (der, _) = crate::lab::tls::self_signed(&subject, Ipv4Addr::new(198, 18, 0, 24)).unwrap();
     let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
     assert_eq!(cert.subject().to_string(), "CN=TPRI-DEVICE, O=TPRI, C=US");
+}
+
+/// The SpeedFace answers pyzk's connect packet and tells its name, framed the way pyzk decodes.
+#[test]
+fn zk_terminal_tells_its_device_name() {
+    let terminal = persona("zkteco-speedface");
+    let Some(Service::Zk(service)) = terminal.services.iter().find(|s| s.port() == 4370) else {
+        panic!("zk service on 4370");
+    };
+    // pyzk's first packet: CMD_CONNECT, checksum 0xfc17, session 0, reply id 0.
+    let connect = [
+        0x50, 0x50, 0x82, 0x7d, 8, 0, 0, 0, 0xe8, 0x03, 0x17, 0xfc, 0, 0, 0, 0,
+    ];
+    assert_eq!(super::zk::request_len(&connect), Ok(Some(16)));
+    let (reply, done) = super::zk::answer(service, &connect);
+    assert!(!done);
+    assert_eq!(&reply[..4], &[0x50, 0x50, 0x82, 0x7d]);
+    assert_eq!(u16::from_le_bytes([reply[8], reply[9]]), 2000, "CMD_ACK_OK");
+    let session = [reply[12], reply[13]];
+    // CMD_OPTIONS_RRQ for ~DeviceName in that session.
+    let mut ask = vec![0x50, 0x50, 0x82, 0x7d, 20, 0, 0, 0, 11, 0, 0, 0];
+    ask.extend_from_slice(&session);
+    ask.extend_from_slice(&[1, 0]);
+    ask.extend_from_slice(b"~DeviceName\0");
+    let (reply, _) = super::zk::answer(service, &ask);
+    assert_eq!(u16::from_le_bytes([reply[8], reply[9]]), 2000);
+    assert_eq!(&reply[16..], b"~DeviceName=SpeedFace-V5L\0");
+    // Anything that is not ZK framing is refused.
+    assert!(super::zk::request_len(b"GET / HTTP/1.1\r\n").is_err());
 }

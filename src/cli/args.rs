@@ -34,6 +34,78 @@ pub enum Command {
     /// List or check the signature database.
     #[command(subcommand)]
     Signatures(SignaturesCommand),
+    /// Site declarations (site.toml): write a template from a report.
+    #[command(subcommand)]
+    Site(SiteCommand),
+    /// List or check the legal rule packs (signatures/rules/*.toml).
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// Which legal rules to apply, and what the site declared.
+#[derive(Debug, Args, Clone)]
+pub struct PolicyOptions {
+    /// Site declaration (site.toml: notices, consent, declared devices …). Without one, findings that
+    /// depend on what the operator may have declared are reported as conditional.
+    #[arg(long, value_name = "FILE")]
+    pub site: Option<PathBuf>,
+    /// Rule packs to apply; repeatable.
+    #[arg(long = "jurisdiction", value_enum, default_values_t = [JurisdictionArg::Cn])]
+    pub jurisdictions: Vec<JurisdictionArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JurisdictionArg {
+    /// PRC: PIPL, Face Recognition Measures, CRPL, public-security video regulation.
+    Cn,
+    /// EU: GDPR, EDPB guidelines, AI Act.
+    Eu,
+    /// Illinois: Biometric Information Privacy Act.
+    UsIl,
+}
+
+impl JurisdictionArg {
+    pub fn code(self) -> &'static str {
+        match self {
+            JurisdictionArg::Cn => "cn",
+            JurisdictionArg::Eu => "eu",
+            JurisdictionArg::UsIl => "us-il",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Write a commented site.toml (zh and en) listing the devices a report found, to be completed.
+    Init {
+        /// The report.json whose devices to list.
+        #[arg(long, value_name = "REPORT")]
+        from: PathBuf,
+        /// Language of the first comment line of each pair.
+        #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+        lang: LangArg,
+        /// Where to write it (refuses to overwrite).
+        #[arg(short, long, value_name = "FILE", default_value = "site.toml")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (id, jurisdiction, severity, citation).
+    List {
+        /// Only these jurisdictions (default: all).
+        #[arg(long = "jurisdiction", value_enum)]
+        jurisdictions: Vec<JurisdictionArg>,
+        /// Signature directory whose rules/ to list (default: the built-in rules).
+        #[arg(long, value_name = "DIR")]
+        signatures: Option<PathBuf>,
+    },
+    /// Validate rule files: syntax, fields, values and triggers, each problem with file:line:column.
+    Check {
+        /// A rule file, a rules/ folder, or a signature directory containing rules/ (default: built-in).
+        path: Option<PathBuf>,
+    },
 }
 
 /// What to scan and how hard.
@@ -97,6 +169,8 @@ pub struct AuditArgs {
     /// Who authorised this scan ("name, role"); recorded in the report.
     #[arg(long, value_name = "NAME, ROLE")]
     pub authorised_by: Option<String>,
+    #[command(flatten)]
+    pub policy: PolicyOptions,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +205,10 @@ pub struct DemoArgs {
     /// Signature directory to use instead of the built-in set.
     #[arg(long, value_name = "DIR")]
     pub signatures: Option<PathBuf>,
+    /// Site declaration and rule packs; without --site the demo uses the simulated store's own
+    /// declaration (signatures/sites/demo-store.toml).
+    #[command(flatten)]
+    pub policy: PolicyOptions,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use super::args::{
     AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand,
 };
 use super::progress::BarProgress;
-use super::{EXIT_CLEAN, EXIT_FLAGGED, demo, output, plan};
+use super::{EXIT_CLEAN, EXIT_FLAGGED, demo, output, plan, policy};
 use crate::app;
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{Report, ScanMode};
@@ -22,6 +22,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Report(args) => rerender(&args),
         Command::Demo(args) => demo::run(args, quiet).await,
         Command::Signatures(cmd) => signatures(cmd),
+        Command::Site(cmd) => policy::site(cmd),
+        Command::Rules(cmd) => policy::rules(cmd),
     }
 }
 
@@ -50,7 +52,13 @@ async fn audit(args: AuditArgs, quiet: bool) -> Result<u8> {
         args.authorised_by.clone(),
     )?;
     let progress = BarProgress::new(quiet || args.output.json);
-    let report = app::run(&plan, &db, &progress).await?;
+    let mut report = app::run(&plan, &db, &progress).await?;
+    policy::apply(
+        &mut report,
+        &args.policy,
+        args.scan.signatures.as_deref(),
+        policy::DefaultSite::None,
+    )?;
     let out = args
         .out
         .clone()

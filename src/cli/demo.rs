@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::args::{DemoArgs, ScanOptions};
 use super::commands::{finish_report, lang, load_signatures};
 use super::progress::BarProgress;
-use super::{output, plan};
+use super::{output, plan, policy};
 use crate::app;
 use crate::lab::{Lab, LabSpec};
 use crate::model::{Report, ScanMode};
@@ -40,7 +40,13 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
     )?;
     scan_plan.sweep.connect_timeout = Duration::from_millis(1500);
     let progress = BarProgress::new(quiet || args.output.json);
-    let report = app::run(&scan_plan, &db, &progress).await?;
+    let mut report = app::run(&scan_plan, &db, &progress).await?;
+    policy::apply(
+        &mut report,
+        &args.policy,
+        args.signatures.as_deref(),
+        policy::DefaultSite::DemoStore,
+    )?;
     let check = lab_check(&lab, &report);
     lab.shutdown().await;
 

@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 pub mod output;
 pub mod plan;
+mod policy;
 mod progress;
 
 use clap::Parser;

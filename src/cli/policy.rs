@@ -1,0 +1,157 @@
+//! The policy edge: reads site.toml and rule folders, applies the rules to a report, and runs
+//! `site init` and `rules list|check`. Deciding is `crate::policy`'s job; this module does the files.
+
+use anyhow::{Context, Result, bail};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::args::{JurisdictionArg, LangArg, PolicyOptions, RulesCommand, SiteCommand};
+use super::{EXIT_CLEAN, output};
+use crate::model::Report;
+use crate::policy::{self, PolicyInput, RuleSet, SiteDeclaration};
+
+/// Which declaration to use when `--site` is not given.
+pub enum DefaultSite {
+    None,
+    /// The bundled declaration of the demo's simulated store.
+    DemoStore,
+}
+
+/// Applies the chosen rule packs and the site declaration to the report.
+pub fn apply(
+    report: &mut Report,
+    opts: &PolicyOptions,
+    signatures: Option<&Path>,
+    default_site: DefaultSite,
+) -> Result<()> {
+    let rules = load_rules(signatures)?;
+    let site = match (&opts.site, default_site) {
+        (Some(path), _) => Some(read_site(path)?),
+        (None, DefaultSite::DemoStore) => {
+            let text = policy::demo_site_text().context("the demo site declaration is not bundled")?;
+            Some(SiteDeclaration::parse("signatures/sites/demo-store.toml", text)?)
+        }
+        (None, DefaultSite::None) => None,
+    };
+    let jurisdictions = codes(&opts.jurisdictions);
+    policy::apply(
+        report,
+        PolicyInput {
+            rules: &rules,
+            jurisdictions: &jurisdictions,
+            site: site.as_ref(),
+        },
+    );
+    Ok(())
+}
+
+fn codes(j: &[JurisdictionArg]) -> Vec<String> {
+    j.iter().map(|j| j.code().to_string()).collect()
+}
+
+/// Reads and checks a site.toml; errors carry file:line:column.
+pub fn read_site(path: &Path) -> Result<SiteDeclaration> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(SiteDeclaration::parse(&path.display().to_string(), &text)?)
+}
+
+/// `DIR/rules/*.toml` when `--signatures DIR` has a rules folder, else the built-in rules.
+pub fn load_rules(signatures: Option<&Path>) -> Result<RuleSet> {
+    if let Some(dir) = signatures.map(|d| d.join("rules")).filter(|d| d.is_dir()) {
+        let files = read_rule_files(&dir)?;
+        return Ok(RuleSet::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))?);
+    }
+    RuleSet::bundled().context("loading the built-in rules")
+}
+
+/// The `.toml` files of a folder (or the one file given), sorted, as (name, text).
+fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>> {
+    let mut paths: Vec<PathBuf> = if path.is_dir() {
+        std::fs::read_dir(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            Ok((p.display().to_string(), text))
+        })
+        .collect()
+}
+
+pub fn site(cmd: SiteCommand) -> Result<u8> {
+    match cmd {
+        SiteCommand::Init { from, lang, out } => {
+            let text = std::fs::read_to_string(&from).with_context(|| format!("reading {}", from.display()))?;
+            crate::report::validate(&text)
+                .with_context(|| format!("{} is not a valid camsweep report", from.display()))?;
+            let report = crate::report::from_json(&text)
+                .with_context(|| format!("{} is not a camsweep report", from.display()))?;
+            if out.exists() {
+                bail!("{} exists; not overwriting it (choose another --out)", out.display());
+            }
+            let code = if lang == LangArg::Zh { "zh" } else { "en" };
+            let template = policy::site_template(&report, code);
+            let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let name = out.file_name().and_then(|n| n.to_str()).context("--out needs a file name")?;
+            let written = output::write_atomic(dir, name, template.as_bytes())?;
+            writeln!(std::io::stdout().lock(), "{}", written.display())?;
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+pub fn rules(cmd: RulesCommand) -> Result<u8> {
+    let mut stdout = std::io::stdout().lock();
+    match cmd {
+        RulesCommand::List { jurisdictions, signatures } => {
+            let set = load_rules(signatures.as_deref())?;
+            let chosen = codes(&jurisdictions);
+            for rule in set.rules.iter().filter(|r| chosen.is_empty() || chosen.contains(&r.jurisdiction)) {
+                writeln!(
+                    stdout,
+                    "{:<24} {:<6} {:<8} {:<6} {}",
+                    rule.id,
+                    rule.jurisdiction,
+                    rule.severity.as_str(),
+                    if rule.per_device { "device" } else { "site" },
+                    rule.legal_basis()
+                )?;
+            }
+            Ok(EXIT_CLEAN)
+        }
+        RulesCommand::Check { path } => {
+            let (set, errors) = match path {
+                None => {
+                    let files: Vec<(String, &str)> = crate::fingerprint::bundled_files()
+                        .iter()
+                        .filter(|(p, _)| p.starts_with("rules/") && p.ends_with(".toml"))
+                        .map(|(p, t)| (format!("signatures/{p}"), *t))
+                        .collect();
+                    RuleSet::check_files(files.iter().map(|(n, t)| (n.as_str(), *t)))
+                }
+                Some(path) => {
+                    let target = if path.join("rules").is_dir() { path.join("rules") } else { path };
+                    let files = read_rule_files(&target)?;
+                    RuleSet::check_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+                }
+            };
+            for err in &errors {
+                writeln!(stdout, "{err}")?;
+            }
+            if errors.is_empty() {
+                writeln!(stdout, "ok: {} rules", set.rules.len())?;
+                Ok(EXIT_CLEAN)
+            } else {
+                bail!("{} problem(s) in the rule files", errors.len())
+            }
+        }
+    }
+}
+

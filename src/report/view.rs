@@ -21,6 +21,8 @@ pub(crate) struct View {
     pub summary: Summary,
     pub devices: Vec<DeviceView>,
     pub findings: Vec<FindingView>,
+    /// One line per rule broken, most severe first: what a store manager has to change.
+    pub fixes: Vec<FixView>,
     pub notes: Vec<String>,
     pub evidence_files: Vec<KeyValue>,
 }
@@ -126,6 +128,18 @@ pub(crate) struct FindingView {
     pub remedy: String,
     pub legal_basis: Vec<String>,
     pub evidence: Vec<String>,
+    pub conditional: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct FixView {
+    pub severity_code: &'static str,
+    pub severity_label: &'static str,
+    pub title: String,
+    pub remedy: String,
+    pub devices: usize,
+    /// Every finding of the rule is conditional on undeclared facts.
+    pub conditional: bool,
 }
 
 fn text(value: &str) -> String {
@@ -394,7 +408,32 @@ fn finding_view(finding: &Finding, report: &Report, lang: Lang, t: &Labels) -> F
         remedy: text(finding.remedy.get(lang.code())),
         legal_basis: finding.legal_basis.iter().map(|s| text(s)).collect(),
         evidence: finding.evidence.iter().map(|s| text(s)).collect(),
+        conditional: finding.conditional,
     }
+}
+
+/// Findings grouped by rule, in the order of their most severe finding.
+fn fixes(findings: &[&Finding], lang: Lang, t: &Labels) -> Vec<FixView> {
+    let mut out: Vec<(String, FixView)> = Vec::new();
+    for f in findings {
+        if let Some((_, fix)) = out.iter_mut().find(|(rule, _)| *rule == f.rule) {
+            fix.devices += usize::from(f.device.is_some());
+            fix.conditional &= f.conditional;
+            continue;
+        }
+        out.push((
+            f.rule.clone(),
+            FixView {
+                severity_code: f.severity.as_str(),
+                severity_label: t.severity(f.severity),
+                title: text(f.title.get(lang.code())),
+                remedy: text(f.remedy.get(lang.code())),
+                devices: usize::from(f.device.is_some()),
+                conditional: f.conditional,
+            },
+        ));
+    }
+    out.into_iter().map(|(_, fix)| fix).collect()
 }
 
 /// The site declaration's top-level scalar fields, in key order; a `name` field becomes the title.
@@ -431,7 +470,8 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
     let scan = &report.scan;
     let (site_name, site_fields) = site_fields(report.site.as_ref());
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
-    findings.sort_by_key(|f| f.severity);
+    findings.sort_by_key(|f| (f.severity, f.conditional));
+    let fixes = fixes(&findings, lang, t);
     View {
         lang: lang.code(),
         html_lang: lang.html_lang(),
@@ -482,6 +522,7 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
             .into_iter()
             .map(|f| finding_view(f, report, lang, t))
             .collect(),
+        fixes,
         notes: scan.notes.iter().map(|s| text(s)).collect(),
         evidence_files: report
             .evidence_files

@@ -116,3 +116,60 @@ fn demo_identifies_every_persona() {
         );
     }
 }
+
+/// With the simulated store's own declaration (a CCTV sign naming no face recognition, consent by
+/// sign only, no alternative at the face terminals, no minors, one face camera left undeclared),
+/// each persona draws exactly the rules an inspector would expect, and the findings validate.
+#[test]
+fn demo_findings_follow_the_store_declaration() {
+    let (report, json, _out) = run_demo("zh");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&json), "report does not match the schema");
+    let site = report.site.as_ref().expect("the demo records its site declaration");
+    assert_eq!(site["consent"], "sign_only");
+
+    let rules_for = |ip: &str| -> Vec<(&str, bool)> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.device.as_deref() == Some(Device::id_for(ip).as_str()))
+            .map(|f| (f.rule.as_str(), f.conditional))
+            .collect()
+    };
+    let has = |ip: &str, rule: &str, conditional: bool| {
+        assert!(
+            rules_for(ip).contains(&(rule, conditional)),
+            "{ip} should draw {rule} (conditional {conditional}); got {:?}",
+            rules_for(ip)
+        );
+    };
+    // Face terminals with no alternative, a CCTV-only sign and consent by sign only.
+    for ip in ["198.18.0.13", "198.18.0.17", "198.18.0.25", "198.18.0.31"] {
+        for rule in [
+            "CN-FRM-10-ALTERNATIVE",
+            "CN-FRM-5-NOTICE",
+            "CN-PIPL-29-SEPCONSENT",
+            "CN-CRPL-29",
+            "CN-PIPL-55-PIA",
+        ] {
+            has(ip, rule, false);
+        }
+        assert!(!rules_for(ip).iter().any(|(r, _)| *r == "SITE-UNDECLARED-DEVICE"));
+    }
+    // The DeepinView face camera is not declared; its purpose is therefore unknown.
+    has("198.18.0.12", "SITE-UNDECLARED-DEVICE", false);
+    has("198.18.0.12", "CN-FRM-5-NOTICE", false);
+    has("198.18.0.12", "CN-PIPL-28-NECESSITY", true);
+    assert!(!rules_for("198.18.0.12").iter().any(|(r, _)| *r == "CN-FRM-10-ALTERNATIVE"));
+    // The people counter is declared for footfall: beyond public security, without consent.
+    assert_eq!(rules_for("198.18.0.15"), [("CN-PIPL-26-PURPOSE", false)]);
+    // A declared plain camera under the posted CCTV sign draws nothing.
+    assert!(rules_for("198.18.0.11").is_empty(), "{:?}", rules_for("198.18.0.11"));
+    // No minors, no camera in the fitting room.
+    assert!(!report.findings.iter().any(|f| f.rule.contains("MINORS") || f.rule == "CN-FRM-13-PRIVATE"));
+    // Most severe first; Chinese texts present.
+    assert!(report.findings.windows(2).all(|w| w[0].severity <= w[1].severity));
+    assert!(report.findings.iter().all(|f| !f.title.zh.is_empty() && !f.legal_basis.is_empty()));
+}

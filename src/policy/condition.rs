@@ -357,14 +357,24 @@ impl Parser<'_> {
         if op != Op::IsTrue {
             self.pos += 1;
         }
+        let first_value = self.pos;
         let values = match op {
             Op::IsTrue => Vec::new(),
             Op::In | Op::NotIn => self.list()?,
             _ => vec![self.value()?],
         };
-        check_test(field, op, &values).map_err(|message| ParseError {
-            offset: op_at,
-            message,
+        check_test(field, op, &values).map_err(|(bad, message)| {
+            // Point at the offending value where there is one, else at the operator.
+            let offset = bad
+                .and_then(|i| {
+                    self.toks[first_value..self.pos]
+                        .iter()
+                        .filter(|(_, t)| !matches!(t, Tok::Sym(_)))
+                        .nth(i)
+                        .map(|(o, _)| *o)
+                })
+                .unwrap_or(op_at);
+            ParseError { offset, message }
         })?;
         Ok(Expr::Test(Test { field, op, values }))
     }
@@ -402,8 +412,9 @@ fn field_list() -> String {
         .join(", ")
 }
 
-/// Does the operator suit the field, and are the values ones the field can take?
-fn check_test(field: &Field, op: Op, values: &[Value]) -> Result<(), String> {
+/// Does the operator suit the field, and are the values ones the field can take? On error, the
+/// index of the offending value (if a value is at fault) and the message.
+fn check_test(field: &Field, op: Op, values: &[Value]) -> Result<(), (Option<usize>, String)> {
     let name = field.name;
     let ops_ok = match field.kind {
         Kind::Bool => matches!(op, Op::IsTrue | Op::Eq | Op::Ne),
@@ -418,20 +429,23 @@ fn check_test(field: &Field, op: Op, values: &[Value]) -> Result<(), String> {
             Kind::Set(_) => "`has` or `lacks`",
             Kind::Number => "a comparison with a number (`>=`, `<` …)",
         };
-        return Err(format!("`{name}` takes {expected}"));
+        return Err((None, format!("`{name}` takes {expected}")));
     }
-    for v in values {
+    for (i, v) in values.iter().enumerate() {
         match (field.kind, v) {
             (Kind::Bool, Value::Bool(_)) | (Kind::Number, Value::Number(_)) | (Kind::Text, Value::Word(_)) => {}
             (Kind::Enum(allowed) | Kind::Set(allowed), Value::Word(w)) if allowed.contains(&w.as_str()) => {}
             (Kind::Enum(allowed) | Kind::Set(allowed), _) => {
-                return Err(format!(
-                    "`{}` is not a value of `{name}`; expected one of {}",
-                    v.display(),
-                    allowed.join(", ")
+                return Err((
+                    Some(i),
+                    format!(
+                        "`{}` is not a value of `{name}`; expected one of {}",
+                        v.display(),
+                        allowed.join(", ")
+                    ),
                 ));
             }
-            _ => return Err(format!("`{}` does not fit `{name}`", v.display())),
+            _ => return Err((Some(i), format!("`{}` does not fit `{name}`", v.display()))),
         }
     }
     Ok(())

@@ -1,0 +1,136 @@
+//! The policy commands as a user meets them: `rules check|list`, `site init`, and `audit --site`
+//! of a fake camera on loopback, where editing the declaration changes the findings.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn camsweep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The bundled rules check clean and list every jurisdiction's packs.
+#[test]
+fn bundled_rules_check_and_list() {
+    let out = camsweep(&["rules", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("ok: "), "{}", text(&out.stdout));
+    let out = camsweep(&["rules", "list", "--jurisdiction", "us-il"]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = text(&out.stdout);
+    assert!(list.contains("US-IL-BIPA-15B") && !list.contains("CN-PIPL-29"), "{list}");
+}
+
+/// A broken rule file: every mistake reported with file:line:column, exit code 2.
+#[test]
+fn rules_check_names_file_and_line_of_each_mistake() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/broken.toml");
+    let out = camsweep(&["rules", "check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("broken.toml:10:12: severity `severe` is not known"), "{shown}");
+    assert!(shown.contains("broken.toml:12:66: rule `CN-TEST-BROKEN`: `writen` is not a value of `site.consent`"), "{shown}");
+    assert!(shown.contains("`remedy` needs both zh and en text"), "{shown}");
+}
+
+/// A fake Hikvision camera on loopback (the same answers the real DS-2CD2143G0-I gives before login).
+fn fake_hikvision() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]);
+                let path = request.split_whitespace().nth(1).unwrap_or("/");
+                let reply = if path == "/doc/page/login.asp" || path == "/" {
+                    "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\nContent-Length: 33\r\nConnection: close\r\n\r\n<html><title>Login</title></html>".to_string()
+                } else {
+                    "HTTP/1.1 401 Unauthorized\r\nServer: App-webs/\r\nWWW-Authenticate: Digest realm=\"DS-2CD2143G0-I\", qop=\"auth\", nonce=\"4e6a4d3a\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
+                };
+                let _ = stream.write_all(reply.as_bytes());
+            });
+        }
+    });
+    port
+}
+
+fn report(dir: &Path) -> camsweep::model::Report {
+    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    camsweep::report::validate(&json).unwrap();
+    camsweep::report::from_json(&json).unwrap()
+}
+
+/// Audit without a declaration: sign findings are conditional ("if no notice …"), exit 1.
+/// `site init` writes a template of the found camera; declaring the posted CCTV sign clears them
+/// (exit 0); a typo in the declaration is refused with file:line.
+#[test]
+fn site_init_edit_and_rerun_changes_findings() {
+    let port = fake_hikvision().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let audit = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "audit", "--quiet", "--targets", "127.0.0.1", "--ports", &port, "--lang", "en",
+            "--out", out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        camsweep(&args)
+    };
+    let out = audit(&first, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let r = report(&first);
+    assert!(r.site.is_none());
+    let sign = r.findings.iter().find(|f| f.rule == "CN-PSVIS-13-SIGN").expect("sign finding");
+    assert!(sign.conditional);
+    assert_eq!(sign.conditions[0].en, "the posted notices' contents do not include video surveillance");
+    let html = std::fs::read_to_string(first.join("report.html")).unwrap();
+    assert!(html.contains("If the posted notices&#x27; contents do not include video surveillance, then:"), "conditional reads as a sentence");
+
+    let site = dir.path().join("site.toml");
+    let out = camsweep(&[
+        "site", "init", "--from", first.join("report.json").to_str().unwrap(), "--lang", "en", "--out",
+        site.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let template = std::fs::read_to_string(&site).unwrap();
+    assert!(template.contains("ip = \"127.0.0.1\""), "{template}");
+    assert!(template.contains("# 是否提供"), "Chinese comments too");
+    // Refuses to overwrite.
+    let again = camsweep(&["site", "init", "--from", first.join("report.json").to_str().unwrap(), "--out", site.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+
+    let edited = template.replace(
+        "# [[notice]]\n# location = \"entrance\"\n# text = \"\"\n# photos = []\n# discloses = [\"video_surveillance\"]",
+        "[[notice]]\nlocation = \"entrance\"\ntext = \"您已进入视频监控区域\"\nphotos = []\ndiscloses = [\"video_surveillance\", \"processor_contact\"]",
+    );
+    assert_ne!(edited, template);
+    // Top-level keys must precede the first table; the notice goes after them in the template.
+    std::fs::write(&site, &edited).unwrap();
+    let second = dir.path().join("second");
+    let out = audit(&second, &["--site", site.to_str().unwrap()]);
+    let r = report(&second);
+    assert!(r.site.is_some());
+    assert!(
+        !r.findings.iter().any(|f| f.rule.ends_with("-SIGN")),
+        "{:?}",
+        r.findings.iter().map(|f| &f.rule).collect::<Vec<_>>()
+    );
+    assert_eq!(out.status.code(), Some(if r.findings.is_empty() { 0 } else { 1 }));
+
+    std::fs::write(&site, "schema_version = 1\nname = \"Shop\"\nconsnet = \"separate\"\n").unwrap();
+    let out = audit(&dir.path().join("third"), &["--site", site.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("site.toml:3:1: unknown field `consnet`"), "{err}");
+}

@@ -126,8 +126,14 @@ fn demo_findings_follow_the_store_declaration() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    assert!(validator.is_valid(&json), "report does not match the schema");
-    let site = report.site.as_ref().expect("the demo records its site declaration");
+    assert!(
+        validator.is_valid(&json),
+        "report does not match the schema"
+    );
+    let site = report
+        .site
+        .as_ref()
+        .expect("the demo records its site declaration");
     assert_eq!(site["consent"], "sign_only");
 
     let rules_for = |ip: &str| -> Vec<(&str, bool)> {
@@ -156,20 +162,47 @@ fn demo_findings_follow_the_store_declaration() {
         ] {
             has(ip, rule, false);
         }
-        assert!(!rules_for(ip).iter().any(|(r, _)| *r == "SITE-UNDECLARED-DEVICE"));
+        assert!(
+            !rules_for(ip)
+                .iter()
+                .any(|(r, _)| *r == "SITE-UNDECLARED-DEVICE")
+        );
     }
     // The DeepinView face camera is not declared; its purpose is therefore unknown.
     has("198.18.0.12", "SITE-UNDECLARED-DEVICE", false);
     has("198.18.0.12", "CN-FRM-5-NOTICE", false);
     has("198.18.0.12", "CN-PIPL-28-NECESSITY", true);
-    assert!(!rules_for("198.18.0.12").iter().any(|(r, _)| *r == "CN-FRM-10-ALTERNATIVE"));
+    assert!(
+        !rules_for("198.18.0.12")
+            .iter()
+            .any(|(r, _)| *r == "CN-FRM-10-ALTERNATIVE")
+    );
     // The people counter is declared for footfall: beyond public security, without consent.
     assert_eq!(rules_for("198.18.0.15"), [("CN-PIPL-26-PURPOSE", false)]);
     // A declared plain camera under the posted CCTV sign draws nothing.
-    assert!(rules_for("198.18.0.11").is_empty(), "{:?}", rules_for("198.18.0.11"));
+    assert!(
+        rules_for("198.18.0.11").is_empty(),
+        "{:?}",
+        rules_for("198.18.0.11")
+    );
     // No minors, no camera in the fitting room.
-    assert!(!report.findings.iter().any(|f| f.rule.contains("MINORS") || f.rule == "CN-FRM-13-PRIVATE"));
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.rule.contains("MINORS") || f.rule == "CN-FRM-13-PRIVATE")
+    );
     // Most severe first; Chinese texts present.
-    assert!(report.findings.windows(2).all(|w| w[0].severity <= w[1].severity));
-    assert!(report.findings.iter().all(|f| !f.title.zh.is_empty() && !f.legal_basis.is_empty()));
+    assert!(
+        report
+            .findings
+            .windows(2)
+            .all(|w| w[0].severity <= w[1].severity)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.title.zh.is_empty() && !f.legal_basis.is_empty())
+    );
 }

@@ -21,12 +21,25 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn bundled_rules_check_and_list() {
     let out = camsweep(&["rules", "check"]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(text(&out.stdout).starts_with("ok: "), "{}", text(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).starts_with("ok: "),
+        "{}",
+        text(&out.stdout)
+    );
     let out = camsweep(&["rules", "list", "--jurisdiction", "us-il"]);
     assert_eq!(out.status.code(), Some(0));
     let list = text(&out.stdout);
-    assert!(list.contains("US-IL-BIPA-15B") && !list.contains("CN-PIPL-29"), "{list}");
+    assert!(
+        list.contains("US-IL-BIPA-15B") && !list.contains("CN-PIPL-29"),
+        "{list}"
+    );
 }
 
 /// A broken rule file: every mistake reported with file:line:column, exit code 2.
@@ -36,9 +49,20 @@ fn rules_check_names_file_and_line_of_each_mistake() {
     let out = camsweep(&["rules", "check", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let shown = text(&out.stdout);
-    assert!(shown.contains("broken.toml:10:12: severity `severe` is not known"), "{shown}");
-    assert!(shown.contains("broken.toml:12:66: rule `CN-TEST-BROKEN`: `writen` is not a value of `site.consent`"), "{shown}");
-    assert!(shown.contains("`remedy` needs both zh and en text"), "{shown}");
+    assert!(
+        shown.contains("broken.toml:10:12: severity `severe` is not known"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "broken.toml:12:66: rule `CN-TEST-BROKEN`: `writen` is not a value of `site.consent`"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("`remedy` needs both zh and en text"),
+        "{shown}"
+    );
 }
 
 /// A fake Hikvision camera on loopback (the same answers the real DS-2CD2143G0-I gives before login).
@@ -81,8 +105,16 @@ fn site_init_edit_and_rerun_changes_findings() {
     let first = dir.path().join("first");
     let audit = |out: &Path, extra: &[&str]| {
         let mut args = vec![
-            "audit", "--quiet", "--targets", "127.0.0.1", "--ports", &port, "--lang", "en",
-            "--out", out.to_str().unwrap(),
+            "audit",
+            "--quiet",
+            "--targets",
+            "127.0.0.1",
+            "--ports",
+            &port,
+            "--lang",
+            "en",
+            "--out",
+            out.to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
         camsweep(&args)
@@ -91,15 +123,33 @@ fn site_init_edit_and_rerun_changes_findings() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let r = report(&first);
     assert!(r.site.is_none());
-    let sign = r.findings.iter().find(|f| f.rule == "CN-PSVIS-13-SIGN").expect("sign finding");
+    let sign = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "CN-PSVIS-13-SIGN")
+        .expect("sign finding");
     assert!(sign.conditional);
-    assert_eq!(sign.conditions[0].en, "the posted notices' contents do not include video surveillance");
+    assert_eq!(
+        sign.conditions[0].en,
+        "the posted notices' contents do not include video surveillance"
+    );
     let html = std::fs::read_to_string(first.join("report.html")).unwrap();
-    assert!(html.contains("If the posted notices&#x27; contents do not include video surveillance, then:"), "conditional reads as a sentence");
+    assert!(
+        html.contains(
+            "If the posted notices&#x27; contents do not include video surveillance, then:"
+        ),
+        "conditional reads as a sentence"
+    );
 
     let site = dir.path().join("site.toml");
     let out = camsweep(&[
-        "site", "init", "--from", first.join("report.json").to_str().unwrap(), "--lang", "en", "--out",
+        "site",
+        "init",
+        "--from",
+        first.join("report.json").to_str().unwrap(),
+        "--lang",
+        "en",
+        "--out",
         site.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -107,7 +157,14 @@ fn site_init_edit_and_rerun_changes_findings() {
     assert!(template.contains("ip = \"127.0.0.1\""), "{template}");
     assert!(template.contains("# 是否提供"), "Chinese comments too");
     // Refuses to overwrite.
-    let again = camsweep(&["site", "init", "--from", first.join("report.json").to_str().unwrap(), "--out", site.to_str().unwrap()]);
+    let again = camsweep(&[
+        "site",
+        "init",
+        "--from",
+        first.join("report.json").to_str().unwrap(),
+        "--out",
+        site.to_str().unwrap(),
+    ]);
     assert_eq!(again.status.code(), Some(2));
 
     let edited = template.replace(
@@ -126,11 +183,24 @@ fn site_init_edit_and_rerun_changes_findings() {
         "{:?}",
         r.findings.iter().map(|f| &f.rule).collect::<Vec<_>>()
     );
-    assert_eq!(out.status.code(), Some(if r.findings.is_empty() { 0 } else { 1 }));
+    assert_eq!(
+        out.status.code(),
+        Some(if r.findings.is_empty() { 0 } else { 1 })
+    );
 
-    std::fs::write(&site, "schema_version = 1\nname = \"Shop\"\nconsnet = \"separate\"\n").unwrap();
-    let out = audit(&dir.path().join("third"), &["--site", site.to_str().unwrap()]);
+    std::fs::write(
+        &site,
+        "schema_version = 1\nname = \"Shop\"\nconsnet = \"separate\"\n",
+    )
+    .unwrap();
+    let out = audit(
+        &dir.path().join("third"),
+        &["--site", site.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("site.toml:3:1: unknown field `consnet`"), "{err}");
+    assert!(
+        err.contains("site.toml:3:1: unknown field `consnet`"),
+        "{err}"
+    );
 }

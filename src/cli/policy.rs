@@ -28,8 +28,12 @@ pub fn apply(
     let site = match (&opts.site, default_site) {
         (Some(path), _) => Some(read_site(path)?),
         (None, DefaultSite::DemoStore) => {
-            let text = policy::demo_site_text().context("the demo site declaration is not bundled")?;
-            Some(SiteDeclaration::parse("signatures/sites/demo-store.toml", text)?)
+            let text =
+                policy::demo_site_text().context("the demo site declaration is not bundled")?;
+            Some(SiteDeclaration::parse(
+                "signatures/sites/demo-store.toml",
+                text,
+            )?)
         }
         (None, DefaultSite::None) => None,
     };
@@ -51,7 +55,8 @@ fn codes(j: &[JurisdictionArg]) -> Vec<String> {
 
 /// Reads and checks a site.toml; errors carry file:line:column.
 pub fn read_site(path: &Path) -> Result<SiteDeclaration> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(SiteDeclaration::parse(&path.display().to_string(), &text)?)
 }
 
@@ -59,7 +64,9 @@ pub fn read_site(path: &Path) -> Result<SiteDeclaration> {
 pub fn load_rules(signatures: Option<&Path>) -> Result<RuleSet> {
     if let Some(dir) = signatures.map(|d| d.join("rules")).filter(|d| d.is_dir()) {
         let files = read_rule_files(&dir)?;
-        return Ok(RuleSet::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))?);
+        return Ok(RuleSet::from_files(
+            files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+        )?);
     }
     RuleSet::bundled().context("loading the built-in rules")
 }
@@ -79,7 +86,8 @@ fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>> {
     paths
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
             Ok((p.display().to_string(), text))
         })
         .collect()
@@ -88,18 +96,28 @@ fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>> {
 pub fn site(cmd: SiteCommand) -> Result<u8> {
     match cmd {
         SiteCommand::Init { from, lang, out } => {
-            let text = std::fs::read_to_string(&from).with_context(|| format!("reading {}", from.display()))?;
+            let text = std::fs::read_to_string(&from)
+                .with_context(|| format!("reading {}", from.display()))?;
             crate::report::validate(&text)
                 .with_context(|| format!("{} is not a valid camsweep report", from.display()))?;
             let report = crate::report::from_json(&text)
                 .with_context(|| format!("{} is not a camsweep report", from.display()))?;
             if out.exists() {
-                bail!("{} exists; not overwriting it (choose another --out)", out.display());
+                bail!(
+                    "{} exists; not overwriting it (choose another --out)",
+                    out.display()
+                );
             }
             let code = if lang == LangArg::Zh { "zh" } else { "en" };
             let template = policy::site_template(&report, code);
-            let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            let name = out.file_name().and_then(|n| n.to_str()).context("--out needs a file name")?;
+            let dir = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = out
+                .file_name()
+                .and_then(|n| n.to_str())
+                .context("--out needs a file name")?;
             let written = output::write_atomic(dir, name, template.as_bytes())?;
             writeln!(std::io::stdout().lock(), "{}", written.display())?;
             Ok(EXIT_CLEAN)
@@ -110,10 +128,17 @@ pub fn site(cmd: SiteCommand) -> Result<u8> {
 pub fn rules(cmd: RulesCommand) -> Result<u8> {
     let mut stdout = std::io::stdout().lock();
     match cmd {
-        RulesCommand::List { jurisdictions, signatures } => {
+        RulesCommand::List {
+            jurisdictions,
+            signatures,
+        } => {
             let set = load_rules(signatures.as_deref())?;
             let chosen = codes(&jurisdictions);
-            for rule in set.rules.iter().filter(|r| chosen.is_empty() || chosen.contains(&r.jurisdiction)) {
+            for rule in set
+                .rules
+                .iter()
+                .filter(|r| chosen.is_empty() || chosen.contains(&r.jurisdiction))
+            {
                 writeln!(
                     stdout,
                     "{:<24} {:<6} {:<8} {:<6} {}",
@@ -137,7 +162,11 @@ pub fn rules(cmd: RulesCommand) -> Result<u8> {
                     RuleSet::check_files(files.iter().map(|(n, t)| (n.as_str(), *t)))
                 }
                 Some(path) => {
-                    let target = if path.join("rules").is_dir() { path.join("rules") } else { path };
+                    let target = if path.join("rules").is_dir() {
+                        path.join("rules")
+                    } else {
+                        path
+                    };
                     let files = read_rule_files(&target)?;
                     RuleSet::check_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
                 }
@@ -154,4 +183,3 @@ pub fn rules(cmd: RulesCommand) -> Result<u8> {
         }
     }
 }
-

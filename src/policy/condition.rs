@@ -171,7 +171,11 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ParseError> {
             let sym = ["==", "!=", "<=", ">="]
                 .into_iter()
                 .find(|s| *s == two)
-                .or_else(|| ["(", ")", "[", "]", ",", "<", ">"].into_iter().find(|s| s.starts_with(c)));
+                .or_else(|| {
+                    ["(", ")", "[", "]", ",", "<", ">"]
+                        .into_iter()
+                        .find(|s| s.starts_with(c))
+                });
             let Some(sym) = sym else {
                 return Err(ParseError {
                     offset: at,
@@ -206,7 +210,9 @@ pub fn parse(src: &str, scope: Scope) -> Result<Expr, ParseError> {
         _src: src,
     };
     if p.toks.is_empty() {
-        return Err(p.error_here("an empty trigger; expected a condition such as `device.face == yes`"));
+        return Err(
+            p.error_here("an empty trigger; expected a condition such as `device.face == yes`")
+        );
     }
     let expr = p.or(scope)?;
     if p.pos < p.toks.len() {
@@ -286,8 +292,16 @@ impl Parser<'_> {
             return Ok(inner);
         }
         for (word, inner_scope, wrap) in [
-            ("any_cloud", Scope::Cloud, Expr::AnyCloud as fn(Box<Expr>) -> Expr),
-            ("any_device", Scope::Device, Expr::AnyDevice as fn(Box<Expr>) -> Expr),
+            (
+                "any_cloud",
+                Scope::Cloud,
+                Expr::AnyCloud as fn(Box<Expr>) -> Expr,
+            ),
+            (
+                "any_device",
+                Scope::Device,
+                Expr::AnyDevice as fn(Box<Expr>) -> Expr,
+            ),
         ] {
             if self.is_word(word) {
                 let allowed = match word {
@@ -312,7 +326,8 @@ impl Parser<'_> {
     fn test(&mut self, scope: Scope) -> Result<Expr, ParseError> {
         let at = self.offset();
         let Some(Tok::Word(name)) = self.peek().cloned() else {
-            return Err(self.error_here("expected a field such as `device.face`, `not`, `(` or `any_cloud(`"));
+            return Err(self
+                .error_here("expected a field such as `device.face`, `not`, `(` or `any_cloud(`"));
         };
         let field = field_named(&name).ok_or_else(|| ParseError {
             offset: at,
@@ -433,8 +448,11 @@ fn check_test(field: &Field, op: Op, values: &[Value]) -> Result<(), (Option<usi
     }
     for (i, v) in values.iter().enumerate() {
         match (field.kind, v) {
-            (Kind::Bool, Value::Bool(_)) | (Kind::Number, Value::Number(_)) | (Kind::Text, Value::Word(_)) => {}
-            (Kind::Enum(allowed) | Kind::Set(allowed), Value::Word(w)) if allowed.contains(&w.as_str()) => {}
+            (Kind::Bool, Value::Bool(_))
+            | (Kind::Number, Value::Number(_))
+            | (Kind::Text, Value::Word(_)) => {}
+            (Kind::Enum(allowed) | Kind::Set(allowed), Value::Word(w))
+                if allowed.contains(&w.as_str()) => {}
             (Kind::Enum(allowed) | Kind::Set(allowed), _) => {
                 return Err((
                     Some(i),
@@ -472,9 +490,18 @@ mod tests {
     fn typos_are_located() {
         let err = parse("device.face == yes and site.consnet == none", Scope::Device).unwrap_err();
         assert_eq!(err.offset, 23);
-        assert!(err.message.contains("unknown field `site.consnet`"), "{}", err.message);
+        assert!(
+            err.message.contains("unknown field `site.consnet`"),
+            "{}",
+            err.message
+        );
         let err = parse("site.consent in [separate, writen]", Scope::Site).unwrap_err();
-        assert!(err.message.contains("`writen` is not a value of `site.consent`"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("`writen` is not a value of `site.consent`"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains("guardian"), "{}", err.message);
         let err = parse("cloud.upload", Scope::Device).unwrap_err();
         assert!(err.message.contains("any_cloud"), "{}", err.message);

@@ -48,12 +48,28 @@ pub fn eval(expr: &Expr, ctx: &Ctx<'_>, negated: bool) -> Outcome {
             }
         }
         Expr::AnyCloud(inner) => {
-            let contacts = ctx.device.map(|d| d.cloud_contacts.as_slice()).unwrap_or_default();
+            let contacts = ctx
+                .device
+                .map(|d| d.cloud_contacts.as_slice())
+                .unwrap_or_default();
             let outcomes = contacts
                 .iter()
-                .map(|c| eval(inner, &Ctx { contact: Some(c), ..*ctx }, negated))
+                .map(|c| {
+                    eval(
+                        inner,
+                        &Ctx {
+                            contact: Some(c),
+                            ..*ctx
+                        },
+                        negated,
+                    )
+                })
                 .collect();
-            if negated { all(outcomes) } else { any(outcomes) }
+            if negated {
+                all(outcomes)
+            } else {
+                any(outcomes)
+            }
         }
         Expr::AnyDevice(inner) => {
             let outcomes = ctx
@@ -61,7 +77,11 @@ pub fn eval(expr: &Expr, ctx: &Ctx<'_>, negated: bool) -> Outcome {
                 .iter()
                 .map(|d| eval(inner, &ctx.for_device(d), negated))
                 .collect();
-            if negated { all(outcomes) } else { any(outcomes) }
+            if negated {
+                all(outcomes)
+            } else {
+                any(outcomes)
+            }
         }
         Expr::Test(test) => eval_test(test, ctx, negated),
     }
@@ -98,10 +118,16 @@ fn any(outcomes: Vec<Outcome>) -> Outcome {
         }
         return out;
     }
-    let unknowns: Vec<Outcome> = rest.into_iter().filter(|o| o.truth == Truth::Unknown).collect();
+    let unknowns: Vec<Outcome> = rest
+        .into_iter()
+        .filter(|o| o.truth == Truth::Unknown)
+        .collect();
     match unknowns.len() {
         0 => Outcome::of(Truth::False),
-        1 => unknowns.into_iter().next().unwrap_or_else(|| Outcome::of(Truth::False)),
+        1 => unknowns
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Outcome::of(Truth::False)),
         _ => {
             let mut out = Outcome::of(Truth::Unknown);
             let join = |zh: bool, o: &Outcome| {
@@ -112,8 +138,16 @@ fn any(outcomes: Vec<Outcome>) -> Outcome {
                     .join(if zh { "且" } else { " and " })
             };
             out.conditions.push(Localized {
-                zh: unknowns.iter().map(|o| join(true, o)).collect::<Vec<_>>().join("，或"),
-                en: unknowns.iter().map(|o| join(false, o)).collect::<Vec<_>>().join(", or "),
+                zh: unknowns
+                    .iter()
+                    .map(|o| join(true, o))
+                    .collect::<Vec<_>>()
+                    .join("，或"),
+                en: unknowns
+                    .iter()
+                    .map(|o| join(false, o))
+                    .collect::<Vec<_>>()
+                    .join(", or "),
             });
             for o in unknowns {
                 push_unique(&mut out.evidence, o.evidence);
@@ -164,7 +198,9 @@ fn compare(fact: &Fact, op: Op, values: &[Value]) -> Option<bool> {
         (Fact::Word(w), Op::Eq | Op::In) => values.iter().any(|v| word_eq(w, v)),
         (Fact::Word(w), Op::Ne | Op::NotIn) => !values.iter().any(|v| word_eq(w, v)),
         (Fact::Set(items), Op::Has) => values.iter().all(|v| items.iter().any(|i| word_eq(i, v))),
-        (Fact::Set(items), Op::Lacks) => !values.iter().all(|v| items.iter().any(|i| word_eq(i, v))),
+        (Fact::Set(items), Op::Lacks) => {
+            !values.iter().all(|v| items.iter().any(|i| word_eq(i, v)))
+        }
         (Fact::Number(n), op) => {
             let Some(Value::Number(v)) = values.first() else {
                 return None;
@@ -188,17 +224,31 @@ fn compare(fact: &Fact, op: Op, values: &[Value]) -> Option<bool> {
 fn evidence(test: &Test, fact: &Fact, ctx: &Ctx<'_>) -> Vec<String> {
     match (test.field.origin, test.field.subject) {
         (Origin::Scan, Subject::Device) => ctx.device.map(identity_evidence).unwrap_or_default(),
-        (Origin::Scan, Subject::Cloud) => ctx.contact.map(|c| vec![contact_line(c)]).unwrap_or_default(),
+        (Origin::Scan, Subject::Cloud) => ctx
+            .contact
+            .map(|c| vec![contact_line(c)])
+            .unwrap_or_default(),
         (Origin::Declared, Subject::Cloud) => {
             let who = ctx.contact.map(contact_name).unwrap_or_default();
-            vec![format!("site.toml: recipient {who} named = {}", fact.display())]
+            vec![format!(
+                "site.toml: recipient {who} named = {}",
+                fact.display()
+            )]
         }
         (Origin::Declared, Subject::Device) => {
             let ip = ctx.device.map(|d| d.ip.as_str()).unwrap_or("?");
-            vec![format!("site.toml: {ip} {} = {}", test.field.name, fact.display())]
+            vec![format!(
+                "site.toml: {ip} {} = {}",
+                test.field.name,
+                fact.display()
+            )]
         }
         (Origin::Declared, Subject::Site) | (Origin::Scan, Subject::Site) => {
-            vec![format!("site.toml: {} = {}", test.field.name, fact.display())]
+            vec![format!(
+                "site.toml: {} = {}",
+                test.field.name,
+                fact.display()
+            )]
         }
     }
 }
@@ -216,11 +266,19 @@ fn identity_evidence(d: &Device) -> Vec<String> {
     let mut lines = vec![format!(
         "{}: {} {}, face recognition {} (confidence {:.0}%; signatures {})",
         d.ip,
-        if name.is_empty() { "unnamed" } else { name.as_str() },
+        if name.is_empty() {
+            "unnamed"
+        } else {
+            name.as_str()
+        },
         id.device_type.as_str(),
         id.face_recognition.as_str(),
         id.confidence * 100.0,
-        if id.signatures.is_empty() { "-".to_string() } else { id.signatures.join(", ") }
+        if id.signatures.is_empty() {
+            "-".to_string()
+        } else {
+            id.signatures.join(", ")
+        }
     )];
     // The atoms that name the model or vendor are the ones an inspector checks first.
     let keys: Vec<String> = [id.model.as_deref(), id.vendor.as_deref()]
@@ -231,12 +289,20 @@ fn identity_evidence(d: &Device) -> Vec<String> {
     let mut picked: Vec<String> = d
         .evidence
         .iter()
-        .filter(|e| keys.iter().any(|k| e.value.to_lowercase().contains(k.as_str())))
+        .filter(|e| {
+            keys.iter()
+                .any(|k| e.value.to_lowercase().contains(k.as_str()))
+        })
         .map(|e| e.short())
         .take(MAX_IDENTITY_ATOMS)
         .collect();
     if picked.is_empty() {
-        picked = d.evidence.iter().take(MAX_IDENTITY_ATOMS).map(|e| e.short()).collect();
+        picked = d
+            .evidence
+            .iter()
+            .take(MAX_IDENTITY_ATOMS)
+            .map(|e| e.short())
+            .collect();
     }
     lines.extend(picked);
     lines
@@ -256,12 +322,23 @@ pub fn contact_line(c: &CloudContact) -> String {
     } else {
         format!("{} B", c.bytes_up)
     };
-    let mut parts = vec![format!("{}:{} {}", c.destination, c.port, c.protocol), c.category.clone()];
+    let mut parts = vec![
+        format!("{}:{} {}", c.destination, c.port, c.protocol),
+        c.category.clone(),
+    ];
     parts.extend(c.provider.clone());
-    parts.push(c.country.clone().unwrap_or_else(|| "country unknown".into()));
+    parts.push(
+        c.country
+            .clone()
+            .unwrap_or_else(|| "country unknown".into()),
+    );
     format!(
         "cloud: {size} {} {} ({})",
-        if c.upload { "uploaded to" } else { "exchanged with" },
+        if c.upload {
+            "uploaded to"
+        } else {
+            "exchanged with"
+        },
         contact_name(c),
         parts.join(", ")
     )
@@ -289,7 +366,12 @@ fn phrase(test: &Test, negated: bool, ctx: &Ctx<'_>) -> Localized {
                 (Op::Ne, Some(Value::Bool(b))) => !*b,
                 _ => true,
             };
-            if wanted != negated { field.yes[i] } else { field.no[i] }.to_string()
+            if wanted != negated {
+                field.yes[i]
+            } else {
+                field.no[i]
+            }
+            .to_string()
         } else {
             let op = if negated { test.op.negated() } else { test.op };
             sentence(field.noun[i], op, &test.values, zh)

@@ -41,7 +41,11 @@ impl<'a> Ctx<'a> {
     /// The context for one device, with its declaration entry if any.
     pub fn for_device(self, device: &'a Device) -> Self {
         let declared = self.site.and_then(|s| {
-            s.device_for(&device.ip, device.mac.as_deref(), device.identity.model.as_deref())
+            s.device_for(
+                &device.ip,
+                device.mac.as_deref(),
+                device.identity.model.as_deref(),
+            )
         });
         Self {
             device: Some(device),
@@ -66,14 +70,18 @@ impl<'a> Ctx<'a> {
             "device.private_space" => match (site, self.declared) {
                 (_, Some(d)) => Fact::Bool(d.private_space.unwrap_or(false)),
                 // A site that says it has no private spaces has no camera in one.
-                (Some(s), None) if s.private_spaces.as_ref().is_some_and(Vec::is_empty) => Fact::Bool(false),
+                (Some(s), None) if s.private_spaces.as_ref().is_some_and(Vec::is_empty) => {
+                    Fact::Bool(false)
+                }
                 _ => Fact::Unknown,
             },
             "device.purpose" => word(self.declared.and_then(|d| d.purpose.as_deref())),
             "cloud.upload" => flag(self.contact.map(|c| c.upload)),
             "cloud.category" => word(self.contact.map(|c| c.category.as_str())),
             "cloud.country" => word(self.contact.and_then(|c| c.country.as_deref())),
-            "cloud.port" => self.contact.map_or(Fact::Unknown, |c| Fact::Number(f64::from(c.port))),
+            "cloud.port" => self
+                .contact
+                .map_or(Fact::Unknown, |c| Fact::Number(f64::from(c.port))),
             "cloud.provider" => word(self.contact.and_then(|c| c.provider.as_deref())),
             "cloud.named" => match (site, self.contact) {
                 (Some(s), Some(c)) => Fact::Bool(recipient_named(s, self.declared, c)),
@@ -95,12 +103,18 @@ impl<'a> Ctx<'a> {
             "site.police_filing" => flag(site.and_then(|s| s.police_filing)),
             "site.xborder_mechanism" => flag(site.and_then(|s| s.xborder_mechanism)),
             "notice.posted" => flag(site.and_then(|s| s.notices.as_ref()).map(|n| !n.is_empty())),
-            "notice.discloses" => site.and_then(|s| s.notices.as_ref()).map_or(Fact::Unknown, |notices| {
-                let mut all: Vec<String> = notices.iter().flat_map(|n| n.discloses.iter().cloned()).collect();
-                all.sort();
-                all.dedup();
-                Fact::Set(all)
-            }),
+            "notice.discloses" => {
+                site.and_then(|s| s.notices.as_ref())
+                    .map_or(Fact::Unknown, |notices| {
+                        let mut all: Vec<String> = notices
+                            .iter()
+                            .flat_map(|n| n.discloses.iter().cloned())
+                            .collect();
+                        all.sort();
+                        all.dedup();
+                        Fact::Set(all)
+                    })
+            }
             _ => Fact::Unknown,
         }
     }
@@ -108,14 +122,25 @@ impl<'a> Ctx<'a> {
 
 /// Whether a notice or the device's declaration names this destination (case-insensitive, either
 /// way round: "Alibaba Cloud" names a contact whose provider is "Alibaba Cloud (Aliyun)").
-fn recipient_named(site: &SiteDeclaration, declared: Option<&DeclaredDevice>, c: &CloudContact) -> bool {
-    let names: Vec<String> = [Some(&c.destination), c.name.as_ref(), c.provider.as_ref(), c.service.as_ref()]
-        .into_iter()
-        .flatten()
-        .map(|s| s.to_lowercase())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let declared_recipients = declared.map(|d| d.recipients.as_slice()).unwrap_or_default();
+fn recipient_named(
+    site: &SiteDeclaration,
+    declared: Option<&DeclaredDevice>,
+    c: &CloudContact,
+) -> bool {
+    let names: Vec<String> = [
+        Some(&c.destination),
+        c.name.as_ref(),
+        c.provider.as_ref(),
+        c.service.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|s| s.to_lowercase())
+    .filter(|s| !s.is_empty())
+    .collect();
+    let declared_recipients = declared
+        .map(|d| d.recipients.as_slice())
+        .unwrap_or_default();
     site.notices
         .iter()
         .flatten()
@@ -123,5 +148,9 @@ fn recipient_named(site: &SiteDeclaration, declared: Option<&DeclaredDevice>, c:
         .chain(declared_recipients)
         .map(|r| r.trim().to_lowercase())
         .filter(|r| !r.is_empty())
-        .any(|r| names.iter().any(|n| n.contains(&r) || r.contains(n.as_str())))
+        .any(|r| {
+            names
+                .iter()
+                .any(|n| n.contains(&r) || r.contains(n.as_str()))
+        })
 }

@@ -42,7 +42,12 @@ pub fn evaluate(input: PolicyInput<'_>, devices: &[Device]) -> Vec<Finding> {
             .and_then(|d| d.ip.parse::<std::net::IpAddr>().ok())
     };
     findings.sort_by(|a, b| {
-        (a.severity, a.conditional, &a.rule, ip_of(a)).cmp(&(b.severity, b.conditional, &b.rule, ip_of(b)))
+        (a.severity, a.conditional, &a.rule, ip_of(a)).cmp(&(
+            b.severity,
+            b.conditional,
+            &b.rule,
+            ip_of(b),
+        ))
     });
     for (n, f) in findings.iter_mut().enumerate() {
         f.id = format!("F-{}", n + 1);
@@ -80,7 +85,11 @@ fn finding(rule: &Rule, ctx: &Ctx<'_>, device: Option<&Device>) -> Option<Findin
         remedy: rule.remedy.clone(),
         evidence: outcome.evidence,
         conditional,
-        conditions: if conditional { outcome.conditions } else { Vec::new() },
+        conditions: if conditional {
+            outcome.conditions
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -92,14 +101,23 @@ fn detail(rule: &Rule, conditional: bool, conditions: &[Localized]) -> Localized
     if conditional && !conditions.is_empty() {
         let c_zh: Vec<&str> = conditions.iter().map(|c| c.zh.as_str()).collect();
         let c_en: Vec<&str> = conditions.iter().map(|c| c.en.as_str()).collect();
-        zh.push_str(&format!("（有条件：未申报现场情况）如果{}，则：", c_zh.join("，且")));
-        en.push_str(&format!("(Conditional: the site declared nothing on this) If {}, then: ", c_en.join(", and ")));
+        zh.push_str(&format!(
+            "（有条件：未申报现场情况）如果{}，则：",
+            c_zh.join("，且")
+        ));
+        en.push_str(&format!(
+            "(Conditional: the site declared nothing on this) If {}, then: ",
+            c_en.join(", and ")
+        ));
     }
     zh.push_str(&rule.explanation.zh);
     en.push_str(&rule.explanation.en);
     if let Some(q) = &rule.quote {
         zh.push_str(&format!("\n条文：{}", q.zh));
-        en.push_str(&format!("\nThe provision ({}), in substance: {}", rule.citation.en, q.en));
+        en.push_str(&format!(
+            "\nThe provision ({}), in substance: {}",
+            rule.citation.en, q.en
+        ));
     }
     Localized { zh, en }
 }

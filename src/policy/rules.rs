@@ -121,7 +121,9 @@ impl RuleSet {
     ///
     /// # Errors
     /// The first broken file or rule, with file, line and column.
-    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, PolicyError> {
+    pub fn from_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, PolicyError> {
         let (set, errors) = Self::check_files(files);
         match errors.into_iter().next() {
             Some(err) => Err(err),
@@ -130,7 +132,9 @@ impl RuleSet {
     }
 
     /// Parses rule files and collects every problem instead of stopping at the first (`rules check`).
-    pub fn check_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> (Self, Vec<PolicyError>) {
+    pub fn check_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> (Self, Vec<PolicyError>) {
         let mut rules: Vec<Rule> = Vec::new();
         let mut errors = Vec::new();
         let mut ids = BTreeSet::new();
@@ -141,7 +145,8 @@ impl RuleSet {
                         errors.extend(errs);
                         if let Some(rule) = rule {
                             if !ids.insert(rule.id.clone()) {
-                                let (file, line) = rule.location.rsplit_once(':').unwrap_or((name, "1"));
+                                let (file, line) =
+                                    rule.location.rsplit_once(':').unwrap_or((name, "1"));
                                 errors.push(PolicyError {
                                     file: file.to_string(),
                                     line: line.parse().unwrap_or(1),
@@ -163,7 +168,7 @@ impl RuleSet {
     pub fn select(&self, jurisdictions: &[String]) -> Vec<&Rule> {
         self.rules
             .iter()
-            .filter(|r| r.jurisdiction == "any" || jurisdictions.iter().any(|j| *j == r.jurisdiction))
+            .filter(|r| r.jurisdiction == "any" || jurisdictions.contains(&r.jurisdiction))
             .collect()
     }
 }
@@ -176,18 +181,27 @@ fn parse_file(name: &str, text: &str) -> Result<Parsed, PolicyError> {
     if *file.schema_version.get_ref() != RULES_SCHEMA_VERSION {
         return Err(err(
             file.schema_version.span(),
-            format!("schema_version {} is not supported, expected {RULES_SCHEMA_VERSION}", file.schema_version.get_ref()),
+            format!(
+                "schema_version {} is not supported, expected {RULES_SCHEMA_VERSION}",
+                file.schema_version.get_ref()
+            ),
         ));
     }
     let jurisdiction = file.jurisdiction.get_ref().clone();
     if !JURISDICTIONS.contains(&jurisdiction.as_str()) {
         return Err(err(
             file.jurisdiction.span(),
-            format!("jurisdiction `{jurisdiction}` is not known; expected one of {}", JURISDICTIONS.join(", ")),
+            format!(
+                "jurisdiction `{jurisdiction}` is not known; expected one of {}",
+                JURISDICTIONS.join(", ")
+            ),
         ));
     }
     if file.source.get_ref().trim().is_empty() {
-        return Err(err(file.source.span(), "empty `source`: name the public source of this pack".into()));
+        return Err(err(
+            file.source.span(),
+            "empty `source`: name the public source of this pack".into(),
+        ));
     }
     Ok(file
         .rules
@@ -211,23 +225,44 @@ fn severity(s: &Spanned<String>, name: &str, text: &str) -> Result<Severity, Pol
             name,
             text,
             s.span().start,
-            format!("severity `{other}` is not known; expected critical, high, medium, low or info"),
+            format!(
+                "severity `{other}` is not known; expected critical, high, medium, low or info"
+            ),
         )),
     }
 }
 
 /// Parses a trigger; errors point into the TOML string (one past its opening quote).
-fn trigger(s: &Spanned<String>, scope: Scope, name: &str, text: &str, id: &str) -> Result<Expr, PolicyError> {
+fn trigger(
+    s: &Spanned<String>,
+    scope: Scope,
+    name: &str,
+    text: &str,
+    id: &str,
+) -> Result<Expr, PolicyError> {
     condition::parse(s.get_ref(), scope).map_err(|e| {
-        PolicyError::at(name, text, s.span().start + 1 + e.offset, format!("rule `{id}`: {}", e.message))
+        PolicyError::at(
+            name,
+            text,
+            s.span().start + 1 + e.offset,
+            format!("rule `{id}`: {}", e.message),
+        )
     })
 }
 
-fn compile(name: &str, text: &str, jurisdiction: &str, raw: Spanned<RawRule>, errors: &mut Vec<PolicyError>) -> Option<Rule> {
+fn compile(
+    name: &str,
+    text: &str,
+    jurisdiction: &str,
+    raw: Spanned<RawRule>,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Rule> {
     let span = raw.span();
     let raw = raw.into_inner();
     let id = raw.id.get_ref().clone();
-    let at = |span: Range<usize>, msg: String| PolicyError::at(name, text, span.start, format!("rule `{id}`: {msg}"));
+    let at = |span: Range<usize>, msg: String| {
+        PolicyError::at(name, text, span.start, format!("rule `{id}`: {msg}"))
+    };
     let mut ok = true;
     let mut fail = |e: PolicyError| {
         errors.push(e);
@@ -237,13 +272,22 @@ fn compile(name: &str, text: &str, jurisdiction: &str, raw: Spanned<RawRule>, er
         "device" => true,
         "site" => false,
         other => {
-            fail(at(raw.scope.span(), format!("scope `{other}` is not known; expected device or site")));
+            fail(at(
+                raw.scope.span(),
+                format!("scope `{other}` is not known; expected device or site"),
+            ));
             true
         }
     };
-    let scope = if per_device { Scope::Device } else { Scope::Site };
+    let scope = if per_device {
+        Scope::Device
+    } else {
+        Scope::Site
+    };
     let sev = severity(&raw.severity, name, text).map_err(&mut fail).ok();
-    let trig = trigger(&raw.trigger, scope, name, text, &id).map_err(&mut fail).ok();
+    let trig = trigger(&raw.trigger, scope, name, text, &id)
+        .map_err(&mut fail)
+        .ok();
     let mut escalate = Vec::new();
     for e in &raw.escalate {
         if let (Ok(expr), Ok(sev)) = (
@@ -260,8 +304,14 @@ fn compile(name: &str, text: &str, jurisdiction: &str, raw: Spanned<RawRule>, er
         None | Some("report") => true,
         Some("skip") => false,
         Some(other) => {
-            let w_span = raw.when_unknown.as_ref().map_or(span.clone(), Spanned::span);
-            fail(at(w_span, format!("when_unknown `{other}` is not known; expected report or skip")));
+            let w_span = raw
+                .when_unknown
+                .as_ref()
+                .map_or(span.clone(), Spanned::span);
+            fail(at(
+                w_span,
+                format!("when_unknown `{other}` is not known; expected report or skip"),
+            ));
             true
         }
     };
@@ -272,11 +322,17 @@ fn compile(name: &str, text: &str, jurisdiction: &str, raw: Spanned<RawRule>, er
         ("remedy", &raw.remedy),
     ] {
         if l.zh.trim().is_empty() || l.en.trim().is_empty() {
-            fail(at(span.clone(), format!("`{what}` needs both zh and en text")));
+            fail(at(
+                span.clone(),
+                format!("`{what}` needs both zh and en text"),
+            ));
         }
     }
     if raw.source.get_ref().trim().is_empty() {
-        fail(at(raw.source.span(), "empty `source`: name the public source".into()));
+        fail(at(
+            raw.source.span(),
+            "empty `source`: name the public source".into(),
+        ));
     }
     let (line, _) = super::error::line_col(text, span.start);
     if !ok {
@@ -311,9 +367,19 @@ mod tests {
     fn bundled_rules_load() {
         let set = RuleSet::bundled().unwrap();
         for j in ["cn", "eu", "us-il"] {
-            assert!(set.select(&[j.to_string()]).iter().any(|r| r.jurisdiction == j), "{j}");
+            assert!(
+                set.select(&[j.to_string()])
+                    .iter()
+                    .any(|r| r.jurisdiction == j),
+                "{j}"
+            );
         }
-        let cn: Vec<&str> = set.rules.iter().filter(|r| r.jurisdiction == "cn").map(|r| r.id.as_str()).collect();
+        let cn: Vec<&str> = set
+            .rules
+            .iter()
+            .filter(|r| r.jurisdiction == "cn")
+            .map(|r| r.id.as_str())
+            .collect();
         for id in [
             "CN-PIPL-17-NOTICE",
             "CN-PIPL-23-THIRDPARTY",
@@ -360,8 +426,23 @@ source = "test"
 "#;
         let (_, errors) = RuleSet::check_files([("rules/x.toml", text)]);
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert!(shown.iter().any(|e| e.starts_with("rules/x.toml:9:") && e.contains("severity `severe`")), "{shown:#?}");
-        assert!(shown.iter().any(|e| e.starts_with("rules/x.toml:11:35:") && e.contains("site.consnet")), "{shown:#?}");
-        assert!(shown.iter().any(|e| e.contains("`remedy` needs both zh and en")), "{shown:#?}");
+        assert!(
+            shown
+                .iter()
+                .any(|e| e.starts_with("rules/x.toml:9:") && e.contains("severity `severe`")),
+            "{shown:#?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|e| e.starts_with("rules/x.toml:11:35:") && e.contains("site.consnet")),
+            "{shown:#?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|e| e.contains("`remedy` needs both zh and en")),
+            "{shown:#?}"
+        );
     }
 }

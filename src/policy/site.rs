@@ -125,7 +125,10 @@ impl SiteDeclaration {
             return Err(at(
                 "schema_version",
                 &site.schema_version.to_string(),
-                format!("schema_version {} is not supported, expected {SITE_SCHEMA_VERSION}", site.schema_version),
+                format!(
+                    "schema_version {} is not supported, expected {SITE_SCHEMA_VERSION}",
+                    site.schema_version
+                ),
             ));
         }
         let check = |key: &str, value: &str, allowed: &[&str]| {
@@ -135,7 +138,10 @@ impl SiteDeclaration {
                 Err(at(
                     key,
                     value,
-                    format!("`{value}` is not a valid `{key}`; expected one of {}", allowed.join(", ")),
+                    format!(
+                        "`{value}` is not a valid `{key}`; expected one of {}",
+                        allowed.join(", ")
+                    ),
                 ))
             }
         };
@@ -174,20 +180,29 @@ impl SiteDeclaration {
     }
 
     /// The declared device matching a found one: by IP, else MAC, else exact model.
-    pub fn device_for(&self, ip: &str, mac: Option<&str>, model: Option<&str>) -> Option<&DeclaredDevice> {
+    pub fn device_for(
+        &self,
+        ip: &str,
+        mac: Option<&str>,
+        model: Option<&str>,
+    ) -> Option<&DeclaredDevice> {
         let eq = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
         self.devices
             .iter()
             .find(|d| d.ip.as_deref().is_some_and(|i| eq(i, ip)))
             .or_else(|| {
                 let mac = mac?;
-                self.devices.iter().find(|d| d.mac.as_deref().is_some_and(|m| eq(m, mac)))
+                self.devices
+                    .iter()
+                    .find(|d| d.mac.as_deref().is_some_and(|m| eq(m, mac)))
             })
             .or_else(|| {
                 let model = model?;
-                self.devices
-                    .iter()
-                    .find(|d| d.ip.is_none() && d.mac.is_none() && d.model.as_deref().is_some_and(|m| eq(m, model)))
+                self.devices.iter().find(|d| {
+                    d.ip.is_none()
+                        && d.mac.is_none()
+                        && d.model.as_deref().is_some_and(|m| eq(m, model))
+                })
             })
     }
 }
@@ -232,7 +247,10 @@ mod tests {
     fn unknown_keys_name_file_line_and_expected_fields() {
         let text = "schema_version = 1\nname = \"Shop\"\nconsnet = \"separate\"\n";
         let err = SiteDeclaration::parse("shop/site.toml", text).unwrap_err();
-        assert_eq!((err.file.as_str(), err.line, err.column), ("shop/site.toml", 3, 1));
+        assert_eq!(
+            (err.file.as_str(), err.line, err.column),
+            ("shop/site.toml", 3, 1)
+        );
         assert!(err.message.contains("unknown field `consnet`"), "{err}");
         assert!(err.message.contains("consent"), "{err}");
     }
@@ -240,10 +258,14 @@ mod tests {
     /// A word outside a field's list points at the value and lists the valid ones.
     #[test]
     fn bad_values_point_at_the_value() {
-        let text = "schema_version = 1\n\n[[notice]]\nlocation = \"entrance\"\ndiscloses = [\"cctv\"]\n";
+        let text =
+            "schema_version = 1\n\n[[notice]]\nlocation = \"entrance\"\ndiscloses = [\"cctv\"]\n";
         let err = SiteDeclaration::parse("site.toml", text).unwrap_err();
         assert_eq!((err.line, err.column), (5, 14), "{err}");
-        assert!(err.message.contains("`cctv` is not a valid `discloses`"), "{err}");
+        assert!(
+            err.message.contains("`cctv` is not a valid `discloses`"),
+            "{err}"
+        );
         assert!(err.message.contains("video_surveillance"), "{err}");
 
         let text = "schema_version = 1\nminors_present = \"maybe\"\n";
@@ -261,10 +283,17 @@ mod tests {
         let text = "schema_version = 1\n[[device]]\nip = \"198.18.0.13\"\npurpose = \"attendance\"\n[[device]]\nmac = \"44:47:CC:3A:10:11\"\n";
         let site = SiteDeclaration::parse("site.toml", text).unwrap();
         assert_eq!(
-            site.device_for("198.18.0.13", None, None).and_then(|d| d.purpose.as_deref()),
+            site.device_for("198.18.0.13", None, None)
+                .and_then(|d| d.purpose.as_deref()),
             Some("attendance")
         );
-        assert!(site.device_for("198.18.0.11", Some("44:47:cc:3a:10:11"), None).is_some());
-        assert!(site.device_for("198.18.0.99", None, Some("DS-K1T671M")).is_none());
+        assert!(
+            site.device_for("198.18.0.11", Some("44:47:cc:3a:10:11"), None)
+                .is_some()
+        );
+        assert!(
+            site.device_for("198.18.0.99", None, Some("DS-K1T671M"))
+                .is_none()
+        );
     }
 }

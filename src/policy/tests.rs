@@ -5,7 +5,14 @@ use crate::model::{
     CloudContact, Device, DeviceType, Evidence, FaceRecognition, Finding, Identity, Severity,
 };
 
-fn device(ip: &str, vendor: &str, model: &str, t: DeviceType, face: FaceRecognition, atoms: &[(&str, &str)]) -> Device {
+fn device(
+    ip: &str,
+    vendor: &str,
+    model: &str,
+    t: DeviceType,
+    face: FaceRecognition,
+    atoms: &[(&str, &str)],
+) -> Device {
     Device {
         id: Device::id_for(ip),
         ip: ip.into(),
@@ -22,7 +29,10 @@ fn device(ip: &str, vendor: &str, model: &str, t: DeviceType, face: FaceRecognit
             confidence: 0.93,
             signatures: vec!["hikvision-http-appwebs".into()],
         },
-        evidence: atoms.iter().map(|(s, v)| Evidence::new(*s, Some(80), *v)).collect(),
+        evidence: atoms
+            .iter()
+            .map(|(s, v)| Evidence::new(*s, Some(80), *v))
+            .collect(),
         cloud_contacts: vec![],
     }
 }
@@ -35,7 +45,13 @@ fn minmoe() -> Device {
         "DS-K1T671M",
         DeviceType::FaceTerminal,
         FaceRecognition::Yes,
-        &[("http.server", "App-webs/"), ("tls.subject", "CN=www.hikvision.com, OU=DS-K1T671M, O=HIKVISION")],
+        &[
+            ("http.server", "App-webs/"),
+            (
+                "tls.subject",
+                "CN=www.hikvision.com, OU=DS-K1T671M, O=HIKVISION",
+            ),
+        ],
     )
 }
 
@@ -47,7 +63,10 @@ fn deepinview_uploading() -> Device {
         "iDS-2CD7146G0-IZS",
         DeviceType::Camera,
         FaceRecognition::Yes,
-        &[("tls.subject", "CN=www.hikvision.com, OU=iDS-2CD7146G0-IZS, O=HIKVISION")],
+        &[(
+            "tls.subject",
+            "CN=www.hikvision.com, OU=iDS-2CD7146G0-IZS, O=HIKVISION",
+        )],
     );
     d.cloud_contacts.push(CloudContact {
         destination: "203.0.113.40".into(),
@@ -76,7 +95,10 @@ fn plain_camera() -> Device {
         "DS-2CD2143G0-I",
         DeviceType::Camera,
         FaceRecognition::No,
-        &[("http.server", "App-webs/"), ("rtsp.realm", "IP Camera(C1214)")],
+        &[
+            ("http.server", "App-webs/"),
+            ("rtsp.realm", "IP Camera(C1214)"),
+        ],
     )
 }
 
@@ -99,7 +121,10 @@ fn rules_of(findings: &[Finding]) -> Vec<&str> {
 }
 
 fn get<'a>(findings: &'a [Finding], rule: &str) -> &'a Finding {
-    findings.iter().find(|f| f.rule == rule).unwrap_or_else(|| panic!("{rule} not in {:?}", rules_of(findings)))
+    findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("{rule} not in {:?}", rules_of(findings)))
 }
 
 const SIGN_ONLY_SHOP: &str = r#"schema_version = 1
@@ -132,20 +157,53 @@ fn face_terminal_without_alternative() {
     assert_eq!(alt.severity, Severity::High);
     assert!(!alt.conditional);
     assert_eq!(alt.device.as_deref(), Some("d-198.18.0.13"));
-    assert!(alt.evidence.iter().any(|e| e.contains("Hikvision DS-K1T671M face_terminal")), "{:?}", alt.evidence);
-    assert!(alt.evidence.iter().any(|e| e.contains("OU=DS-K1T671M")), "{:?}", alt.evidence);
-    assert!(alt.evidence.contains(&"site.toml: site.non_face_alternative = false".to_string()), "{:?}", alt.evidence);
+    assert!(
+        alt.evidence
+            .iter()
+            .any(|e| e.contains("Hikvision DS-K1T671M face_terminal")),
+        "{:?}",
+        alt.evidence
+    );
+    assert!(
+        alt.evidence.iter().any(|e| e.contains("OU=DS-K1T671M")),
+        "{:?}",
+        alt.evidence
+    );
+    assert!(
+        alt.evidence
+            .contains(&"site.toml: site.non_face_alternative = false".to_string()),
+        "{:?}",
+        alt.evidence
+    );
     assert!(alt.legal_basis[0].contains("《人脸识别技术应用安全管理办法》第十条"));
     // A sign that says CCTV is not a face-recognition notice, and a sign is not consent.
-    for rule in ["CN-FRM-5-NOTICE", "CN-PIPL-29-SEPCONSENT", "CN-FRM-6-CONSENT", "CN-CRPL-29"] {
+    for rule in [
+        "CN-FRM-5-NOTICE",
+        "CN-PIPL-29-SEPCONSENT",
+        "CN-FRM-6-CONSENT",
+        "CN-CRPL-29",
+    ] {
         assert!(!get(&f, rule).conditional, "{rule}");
     }
     // Declared, not in a private space, no minors: those rules stay silent.
-    for rule in ["SITE-UNDECLARED-DEVICE", "CN-FRM-13-PRIVATE", "CN-PIPL-31-MINORS", "CN-FRM-7-MINORS", "CN-PIPL-55-PIA"] {
-        assert!(!rules_of(&f).contains(&rule), "{rule} fired: {:?}", rules_of(&f));
+    for rule in [
+        "SITE-UNDECLARED-DEVICE",
+        "CN-FRM-13-PRIVATE",
+        "CN-PIPL-31-MINORS",
+        "CN-FRM-7-MINORS",
+        "CN-PIPL-55-PIA",
+    ] {
+        assert!(
+            !rules_of(&f).contains(&rule),
+            "{rule} fired: {:?}",
+            rules_of(&f)
+        );
     }
     // Offering an alternative clears FRM Art. 10.
-    let fixed = SIGN_ONLY_SHOP.replace("non_face_alternative = false", "non_face_alternative = true");
+    let fixed = SIGN_ONLY_SHOP.replace(
+        "non_face_alternative = false",
+        "non_face_alternative = true",
+    );
     let f = run(&["cn"], Some(&fixed), &[minmoe()]);
     assert!(!rules_of(&f).contains(&"CN-FRM-10-ALTERNATIVE"));
 }
@@ -168,8 +226,18 @@ fn face_camera_uploading_abroad() {
     assert!(rules_of(&f).contains(&"CN-PIPL-23-THIRDPARTY"));
     assert_eq!(f[0].severity, Severity::Critical, "sorted by severity");
     // Under the EU and Illinois packs the same upload is a transfer and a disclosure.
-    let eu = run(&["eu", "us-il"], Some(SIGN_ONLY_SHOP), &[deepinview_uploading()]);
-    for rule in ["EU-GDPR-9", "EU-GDPR-44-XFER", "EU-AIA-5-1-E", "US-IL-BIPA-15B", "US-IL-BIPA-15D"] {
+    let eu = run(
+        &["eu", "us-il"],
+        Some(SIGN_ONLY_SHOP),
+        &[deepinview_uploading()],
+    );
+    for rule in [
+        "EU-GDPR-9",
+        "EU-GDPR-44-XFER",
+        "EU-AIA-5-1-E",
+        "US-IL-BIPA-15B",
+        "US-IL-BIPA-15D",
+    ] {
         assert!(rules_of(&eu).contains(&rule), "{rule}: {:?}", rules_of(&eu));
     }
     assert!(!rules_of(&eu).iter().any(|r| r.starts_with("CN-")));
@@ -181,10 +249,16 @@ fn plain_camera_with_cctv_sign_is_clean() {
     let f = run(&["cn"], Some(SIGN_ONLY_SHOP), &[plain_camera()]);
     assert!(f.is_empty(), "{:?}", rules_of(&f));
     // Without the sign it needs one (PIPL 26, PSVIS 13), medium for a camera without face recognition.
-    let no_sign = SIGN_ONLY_SHOP.replace("discloses = [\"video_surveillance\", \"processor_contact\"]", "discloses = []");
+    let no_sign = SIGN_ONLY_SHOP.replace(
+        "discloses = [\"video_surveillance\", \"processor_contact\"]",
+        "discloses = []",
+    );
     let f = run(&["cn"], Some(&no_sign), &[plain_camera()]);
     assert_eq!(rules_of(&f), ["CN-PIPL-26-SIGN", "CN-PSVIS-13-SIGN"]);
-    assert!(f.iter().all(|x| x.severity == Severity::Medium && !x.conditional));
+    assert!(
+        f.iter()
+            .all(|x| x.severity == Severity::Medium && !x.conditional)
+    );
 }
 
 /// Children under 14 with a face device: PIPL Art. 31 and FRM Art. 7, critical, unless guardians consented.
@@ -205,11 +279,22 @@ fn minors_present() {
 fn fitting_room_camera() {
     let site = SIGN_ONLY_SHOP.replace("private_spaces = []", "private_spaces = [\"fitting_room\"]")
         + "[[device]]\nip = \"198.18.0.30\"\nlocation = \"fitting room 2\"\nprivate_space = true\n";
-    let cam = device("198.18.0.30", "Xiongmai", "XM530", DeviceType::Camera, FaceRecognition::No, &[("http.server", "uc-httpd 1.0.0")]);
-    let f = run(&["cn"], Some(&site), &[cam.clone()]);
+    let cam = device(
+        "198.18.0.30",
+        "Xiongmai",
+        "XM530",
+        DeviceType::Camera,
+        FaceRecognition::No,
+        &[("http.server", "uc-httpd 1.0.0")],
+    );
+    let f = run(&["cn"], Some(&site), std::slice::from_ref(&cam));
     let p = get(&f, "CN-FRM-13-PRIVATE");
     assert_eq!(p.severity, Severity::Critical);
-    assert!(p.legal_basis[0].ends_with("[?]"), "uncertain citation marked: {}", p.legal_basis[0]);
+    assert!(
+        p.legal_basis[0].ends_with("[?]"),
+        "uncertain citation marked: {}",
+        p.legal_basis[0]
+    );
     // Without a declaration nobody knows where the camera hangs, and the rule stays silent.
     let f = run(&["cn"], None, &[cam]);
     assert!(!rules_of(&f).contains(&"CN-FRM-13-PRIVATE"));
@@ -220,20 +305,52 @@ fn fitting_room_camera() {
 fn without_a_declaration_findings_are_conditional() {
     let f = run(&["cn"], None, &[minmoe(), plain_camera()]);
     assert!(!f.is_empty());
-    assert!(f.iter().all(|x| x.conditional && !x.conditions.is_empty()), "{:?}", rules_of(&f));
-    let alt = f.iter().find(|x| x.rule == "CN-FRM-10-ALTERNATIVE").unwrap();
+    assert!(
+        f.iter().all(|x| x.conditional && !x.conditions.is_empty()),
+        "{:?}",
+        rules_of(&f)
+    );
+    let alt = f
+        .iter()
+        .find(|x| x.rule == "CN-FRM-10-ALTERNATIVE")
+        .unwrap();
     assert_eq!(alt.conditions[0].en, "no non-face alternative is offered");
     assert_eq!(alt.conditions[0].zh, "未提供非人脸识别的替代方式");
     assert!(alt.detail.en.starts_with("(Conditional: the site declared nothing on this) If no non-face alternative is offered, then: "), "{}", alt.detail.en);
-    assert!(alt.detail.zh.starts_with("（有条件：未申报现场情况）如果未提供非人脸识别的替代方式，则："), "{}", alt.detail.zh);
+    assert!(
+        alt.detail
+            .zh
+            .starts_with("（有条件：未申报现场情况）如果未提供非人脸识别的替代方式，则："),
+        "{}",
+        alt.detail.zh
+    );
     let sign = f.iter().find(|x| x.rule == "CN-PSVIS-13-SIGN").unwrap();
-    assert_eq!(sign.conditions[0].en, "the posted notices' contents do not include video surveillance");
-    let consent = f.iter().find(|x| x.rule == "CN-PIPL-29-SEPCONSENT").unwrap();
-    assert_eq!(consent.conditions[0].en, "the consent obtained is not separate, written or guardian");
-    assert_eq!(consent.conditions[0].zh, "取得同意的方式不是单独同意、书面同意或监护人同意");
+    assert_eq!(
+        sign.conditions[0].en,
+        "the posted notices' contents do not include video surveillance"
+    );
+    let consent = f
+        .iter()
+        .find(|x| x.rule == "CN-PIPL-29-SEPCONSENT")
+        .unwrap();
+    assert_eq!(
+        consent.conditions[0].en,
+        "the consent obtained is not separate, written or guardian"
+    );
+    assert_eq!(
+        consent.conditions[0].zh,
+        "取得同意的方式不是单独同意、书面同意或监护人同意"
+    );
     // A definite finding still comes before a conditional one of the same severity.
-    let mixed = run(&["cn"], Some("schema_version = 1\nconsent = \"none\"\n"), &[minmoe()]);
-    let high: Vec<&Finding> = mixed.iter().filter(|x| x.severity == Severity::High).collect();
+    let mixed = run(
+        &["cn"],
+        Some("schema_version = 1\nconsent = \"none\"\n"),
+        &[minmoe()],
+    );
+    let high: Vec<&Finding> = mixed
+        .iter()
+        .filter(|x| x.severity == Severity::High)
+        .collect();
     let first_conditional = high.iter().position(|x| x.conditional).unwrap();
     assert!(high[..first_conditional].iter().all(|x| !x.conditional));
     assert!(high[first_conditional..].iter().all(|x| x.conditional));
@@ -260,8 +377,14 @@ fn filing_threshold_is_site_wide() {
 fn site_template_round_trip() {
     let report = crate::model::Report {
         schema_version: "1".into(),
-        tool: crate::model::ToolInfo { name: "camsweep".into(), version: "0".into() },
-        signatures: crate::model::SignatureSetInfo { version: "x".into(), sha256: "y".into() },
+        tool: crate::model::ToolInfo {
+            name: "camsweep".into(),
+            version: "0".into(),
+        },
+        signatures: crate::model::SignatureSetInfo {
+            version: "x".into(),
+            sha256: "y".into(),
+        },
         scan: crate::model::ScanInfo {
             mode: crate::model::ScanMode::Audit,
             started_at: "2026-11-23T09:00:00Z".into(),
@@ -284,13 +407,19 @@ fn site_template_round_trip() {
     };
     for lang in ["zh", "en"] {
         let text = site_template(&report, lang);
-        assert!(text.contains("ip = \"198.18.0.13\"") && text.contains("model = \"DS-K1T671M\""), "{text}");
+        assert!(
+            text.contains("ip = \"198.18.0.13\"") && text.contains("model = \"DS-K1T671M\""),
+            "{text}"
+        );
         assert!(text.contains("替代方式") && text.contains("alternative"));
         let f = run(&["cn"], Some(&text), &report.devices);
         assert!(rules_of(&f).contains(&"CN-FRM-10-ALTERNATIVE"));
         assert!(get(&f, "CN-FRM-10-ALTERNATIVE").conditional);
         let edited = text
-            .replace("# non_face_alternative = false", "non_face_alternative = true")
+            .replace(
+                "# non_face_alternative = false",
+                "non_face_alternative = true",
+            )
             .replace("# consent = \"sign_only\"", "consent = \"separate\"");
         let f = run(&["cn"], Some(&edited), &report.devices);
         assert!(!rules_of(&f).contains(&"CN-FRM-10-ALTERNATIVE"));
@@ -304,5 +433,8 @@ fn demo_site_parses() {
     let site = SiteDeclaration::parse("sites/demo-store.toml", demo_site_text().unwrap()).unwrap();
     assert_eq!(site.consent.as_deref(), Some("sign_only"));
     assert!(site.device_for("198.18.0.13", None, None).is_some());
-    assert!(site.device_for("198.18.0.12", None, None).is_none(), "the DeepinView is left undeclared on purpose");
+    assert!(
+        site.device_for("198.18.0.12", None, None).is_none(),
+        "the DeepinView is left undeclared on purpose"
+    );
 }

@@ -96,7 +96,14 @@ pub const PRIVATE_SPACES: &[&str] = &[
     "hotel_room",
     "dormitory",
 ];
-pub const CONSENT: &[&str] = &["none", "sign_only", "general", "separate", "written", "guardian"];
+pub const CONSENT: &[&str] = &[
+    "none",
+    "sign_only",
+    "general",
+    "separate",
+    "written",
+    "guardian",
+];
 pub const DISCLOSURES: &[&str] = &[
     "video_surveillance",
     "face_recognition",
@@ -152,8 +159,20 @@ use Subject::{Cloud, Device, Site};
 
 /// Every field of the language.
 pub static FIELDS: &[Field] = &[
-    field("device.type", Kind::Enum(DEVICE_TYPES), Scan, Device, ["设备类型", "the device type"]),
-    field("device.face", Kind::Enum(FACE), Scan, Device, ["人脸识别能力", "face recognition"]),
+    field(
+        "device.type",
+        Kind::Enum(DEVICE_TYPES),
+        Scan,
+        Device,
+        ["设备类型", "the device type"],
+    ),
+    field(
+        "device.face",
+        Kind::Enum(FACE),
+        Scan,
+        Device,
+        ["人脸识别能力", "face recognition"],
+    ),
     flag(
         "device.surveillance",
         Scan,
@@ -161,8 +180,20 @@ pub static FIELDS: &[Field] = &[
         ["{it}是监控设备", "{it} is a surveillance device"],
         ["{it}不是监控设备", "{it} is not a surveillance device"],
     ),
-    field("device.vendor", Kind::Text, Scan, Device, ["厂商", "the vendor"]),
-    field("device.model", Kind::Text, Scan, Device, ["型号", "the model"]),
+    field(
+        "device.vendor",
+        Kind::Text,
+        Scan,
+        Device,
+        ["厂商", "the vendor"],
+    ),
+    field(
+        "device.model",
+        Kind::Text,
+        Scan,
+        Device,
+        ["型号", "the model"],
+    ),
     flag(
         "device.declared",
         Declared,
@@ -174,10 +205,19 @@ pub static FIELDS: &[Field] = &[
         "device.private_space",
         Declared,
         Device,
-        ["{it}安装在试衣间、卫生间等私密空间内", "{it} is installed inside a private space (fitting room, toilet …)"],
+        [
+            "{it}安装在试衣间、卫生间等私密空间内",
+            "{it} is installed inside a private space (fitting room, toilet …)",
+        ],
         ["{it}不在私密空间内", "{it} is not inside a private space"],
     ),
-    field("device.purpose", Kind::Enum(PURPOSES), Declared, Device, ["{it}的用途", "the purpose of {it}"]),
+    field(
+        "device.purpose",
+        Kind::Enum(PURPOSES),
+        Declared,
+        Device,
+        ["{it}的用途", "the purpose of {it}"],
+    ),
     flag(
         "cloud.upload",
         Scan,
@@ -185,62 +225,155 @@ pub static FIELDS: &[Field] = &[
         ["向{it}上传了内容", "content is uploaded to {it}"],
         ["未向{it}上传内容", "nothing is uploaded to {it}"],
     ),
-    field("cloud.category", Kind::Enum(CLOUD_CATEGORIES), Scan, Cloud, ["{it}的类别", "the category of {it}"]),
-    field("cloud.country", Kind::Text, Scan, Cloud, ["{it}所在国家", "the country of {it}"]),
-    field("cloud.port", Kind::Number, Scan, Cloud, ["{it}的端口", "the port of {it}"]),
-    field("cloud.provider", Kind::Text, Scan, Cloud, ["{it}的服务商", "the provider of {it}"]),
+    field(
+        "cloud.category",
+        Kind::Enum(CLOUD_CATEGORIES),
+        Scan,
+        Cloud,
+        ["{it}的类别", "the category of {it}"],
+    ),
+    field(
+        "cloud.country",
+        Kind::Text,
+        Scan,
+        Cloud,
+        ["{it}所在国家", "the country of {it}"],
+    ),
+    field(
+        "cloud.port",
+        Kind::Number,
+        Scan,
+        Cloud,
+        ["{it}的端口", "the port of {it}"],
+    ),
+    field(
+        "cloud.provider",
+        Kind::Text,
+        Scan,
+        Cloud,
+        ["{it}的服务商", "the provider of {it}"],
+    ),
     flag(
         "cloud.named",
         Declared,
         Cloud,
-        ["告知或设备申报中列明了接收方{it}", "a notice or the device declaration names {it} as a recipient"],
-        ["告知和设备申报均未列明接收方{it}", "no notice or device declaration names {it} as a recipient"],
+        [
+            "告知或设备申报中列明了接收方{it}",
+            "a notice or the device declaration names {it} as a recipient",
+        ],
+        [
+            "告知和设备申报均未列明接收方{it}",
+            "no notice or device declaration names {it} as a recipient",
+        ],
     ),
-    field("site.kind", Kind::Enum(SITE_KINDS), Declared, Site, ["场所类型", "the kind of site"]),
+    field(
+        "site.kind",
+        Kind::Enum(SITE_KINDS),
+        Declared,
+        Site,
+        ["场所类型", "the kind of site"],
+    ),
     flag(
         "site.minors_present",
         Declared,
         Site,
-        ["场所有不满十四周岁的未成年人出入", "children under 14 come to the site"],
-        ["场所没有不满十四周岁的未成年人出入", "no children under 14 come to the site"],
+        [
+            "场所有不满十四周岁的未成年人出入",
+            "children under 14 come to the site",
+        ],
+        [
+            "场所没有不满十四周岁的未成年人出入",
+            "no children under 14 come to the site",
+        ],
     ),
-    field("site.private_spaces", Kind::Set(PRIVATE_SPACES), Declared, Site, ["场所内的私密空间", "the site's private spaces"]),
-    field("site.consent", Kind::Enum(CONSENT), Declared, Site, ["取得同意的方式", "the consent obtained"]),
+    field(
+        "site.private_spaces",
+        Kind::Set(PRIVATE_SPACES),
+        Declared,
+        Site,
+        ["场所内的私密空间", "the site's private spaces"],
+    ),
+    field(
+        "site.consent",
+        Kind::Enum(CONSENT),
+        Declared,
+        Site,
+        ["取得同意的方式", "the consent obtained"],
+    ),
     flag(
         "site.non_face_alternative",
         Declared,
         Site,
-        ["提供了非人脸识别的替代方式", "a non-face alternative is offered"],
-        ["未提供非人脸识别的替代方式", "no non-face alternative is offered"],
+        [
+            "提供了非人脸识别的替代方式",
+            "a non-face alternative is offered",
+        ],
+        [
+            "未提供非人脸识别的替代方式",
+            "no non-face alternative is offered",
+        ],
     ),
-    field("site.stored_faces", Kind::Number, Declared, Site, ["存储人脸信息的人数", "the number of people whose faces are stored"]),
+    field(
+        "site.stored_faces",
+        Kind::Number,
+        Declared,
+        Site,
+        [
+            "存储人脸信息的人数",
+            "the number of people whose faces are stored",
+        ],
+    ),
     flag(
         "site.pia_on_file",
         Declared,
         Site,
-        ["已事前开展个人信息保护影响评估", "a prior impact assessment is on file"],
-        ["未事前开展个人信息保护影响评估", "no prior impact assessment is on file"],
+        [
+            "已事前开展个人信息保护影响评估",
+            "a prior impact assessment is on file",
+        ],
+        [
+            "未事前开展个人信息保护影响评估",
+            "no prior impact assessment is on file",
+        ],
     ),
     flag(
         "site.cac_filing",
         Declared,
         Site,
-        ["已向省级网信部门备案", "the face-recognition filing with the provincial CAC was made"],
-        ["未向省级网信部门备案", "no filing with the provincial CAC was made"],
+        [
+            "已向省级网信部门备案",
+            "the face-recognition filing with the provincial CAC was made",
+        ],
+        [
+            "未向省级网信部门备案",
+            "no filing with the provincial CAC was made",
+        ],
     ),
     flag(
         "site.police_filing",
         Declared,
         Site,
-        ["视频系统已向公安机关备案", "the video system was filed with the police"],
-        ["视频系统未向公安机关备案", "the video system was not filed with the police"],
+        [
+            "视频系统已向公安机关备案",
+            "the video system was filed with the police",
+        ],
+        [
+            "视频系统未向公安机关备案",
+            "the video system was not filed with the police",
+        ],
     ),
     flag(
         "site.xborder_mechanism",
         Declared,
         Site,
-        ["已具备出境安全评估、认证或标准合同", "a security assessment, certification or standard contract covers the export"],
-        ["没有出境安全评估、认证或标准合同", "no security assessment, certification or standard contract covers the export"],
+        [
+            "已具备出境安全评估、认证或标准合同",
+            "a security assessment, certification or standard contract covers the export",
+        ],
+        [
+            "没有出境安全评估、认证或标准合同",
+            "no security assessment, certification or standard contract covers the export",
+        ],
     ),
     flag(
         "notice.posted",
@@ -249,7 +382,13 @@ pub static FIELDS: &[Field] = &[
         ["现场张贴了告知", "a notice is posted"],
         ["现场未张贴任何告知", "no notice is posted"],
     ),
-    field("notice.discloses", Kind::Set(DISCLOSURES), Declared, Site, ["现场告知的内容", "the posted notices' contents"]),
+    field(
+        "notice.discloses",
+        Kind::Set(DISCLOSURES),
+        Declared,
+        Site,
+        ["现场告知的内容", "the posted notices' contents"],
+    ),
 ];
 
 /// The field of that name.

@@ -292,14 +292,34 @@ fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
     if !v.fixes.is_empty() {
         let _ = writeln!(out, "### {}\n", t.what_to_fix);
         for (n, x) in v.fixes.iter().enumerate() {
-            let count = if x.devices > 0 { format!(" ({} {})", x.devices, t.devices_affected) } else { String::new() };
-            let cond = if x.conditional { format!(" · *{}*", t.conditional) } else { String::new() };
-            let _ = writeln!(out, "{}. [{}] **{}**{count}{cond}{}{}", n + 1, x.severity_label, md(&x.title), t.colon, md(&x.remedy));
+            let count = if x.devices > 0 {
+                format!(" ({} {})", x.devices, t.devices_affected)
+            } else {
+                String::new()
+            };
+            let cond = if x.conditional {
+                format!(" · *{}*", t.conditional)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "{}. [{}] **{}**{count}{cond}{}{}",
+                n + 1,
+                x.severity_label,
+                md(&x.title),
+                t.colon,
+                md(&x.remedy)
+            );
         }
         out.push('\n');
     }
     for f in &v.findings {
-        let cond = if f.conditional { format!(" ({})", t.conditional) } else { String::new() };
+        let cond = if f.conditional {
+            format!(" ({})", t.conditional)
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "### [{}] {}{cond}\n", f.severity_label, md(&f.title));
         let device = f
             .device

@@ -255,6 +255,8 @@ fn evidence(test: &Test, fact: &Fact, ctx: &Ctx<'_>) -> Vec<String> {
 
 /// How many identity atoms a finding quotes at most.
 const MAX_IDENTITY_ATOMS: usize = 4;
+/// Longest atom value quoted as identity evidence, in bytes.
+const MAX_QUOTED_ATOM: usize = 200;
 
 fn identity_evidence(d: &Device) -> Vec<String> {
     let id = &d.identity;
@@ -300,6 +302,7 @@ fn identity_evidence(d: &Device) -> Vec<String> {
         picked = d
             .evidence
             .iter()
+            .filter(|e| e.value.len() <= MAX_QUOTED_ATOM)
             .take(MAX_IDENTITY_ATOMS)
             .map(|e| e.short())
             .collect();

@@ -113,9 +113,9 @@ fn detail(rule: &Rule, conditional: bool, conditions: &[Localized]) -> Localized
     zh.push_str(&rule.explanation.zh);
     en.push_str(&rule.explanation.en);
     if let Some(q) = &rule.quote {
-        zh.push_str(&format!("\n条文：{}", q.zh));
+        zh.push_str(&format!(" 条文：{}", q.zh));
         en.push_str(&format!(
-            "\nThe provision ({}), in substance: {}",
+            " The provision ({}), in substance: {}",
             rule.citation.en, q.en
         ));
     }

@@ -411,7 +411,7 @@ pub fn value_label(word: &str, zh: bool) -> String {
         "nvr" => "录像机",
         "face_terminal" => "人脸识别终端",
         "people_counter" => "客流统计设备",
-        "access_control" => "门禁设备",
+        "access_control" => "门禁",
         "doorbell" => "可视门铃",
         "other" => "其他",
         "unknown" => "未知",

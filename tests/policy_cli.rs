@@ -179,6 +179,12 @@ fn site_init_edit_and_rerun_changes_findings() {
     let r = report(&second);
     assert!(r.site.is_some());
     assert!(
+        r.evidence_files
+            .iter()
+            .any(|f| f.path.ends_with("site.toml") && f.sha256.len() == 64),
+        "the declaration is hashed into the evidence list"
+    );
+    assert!(
         !r.findings.iter().any(|f| f.rule.ends_with("-SIGN")),
         "{:?}",
         r.findings.iter().map(|f| &f.rule).collect::<Vec<_>>()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::args::{JurisdictionArg, LangArg, PolicyOptions, RulesCommand, SiteCommand};
 use super::{EXIT_CLEAN, output};
-use crate::model::Report;
+use crate::model::{EvidenceFile, Report};
 use crate::policy::{self, PolicyInput, RuleSet, SiteDeclaration};
 
 /// Which declaration to use when `--site` is not given.
@@ -26,7 +26,11 @@ pub fn apply(
 ) -> Result<()> {
     let rules = load_rules(signatures)?;
     let site = match (&opts.site, default_site) {
-        (Some(path), _) => Some(read_site(path)?),
+        (Some(path), _) => {
+            let site = read_site(path)?;
+            hash_site_files(report, path, &site);
+            Some(site)
+        }
         (None, DefaultSite::DemoStore) => {
             let text =
                 policy::demo_site_text().context("the demo site declaration is not bundled")?;
@@ -47,6 +51,30 @@ pub fn apply(
         },
     );
     Ok(())
+}
+
+/// Records the SHA-256 of the declaration and of the notice photos it names (paths relative to it),
+/// so the report shows which declaration and photos it rests on. A missing photo becomes a scan note.
+fn hash_site_files(report: &mut Report, path: &Path, site: &SiteDeclaration) {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let photos = site
+        .notices
+        .iter()
+        .flatten()
+        .flat_map(|n| n.photos.iter())
+        .map(|p| base.join(p));
+    for file in std::iter::once(path.to_path_buf()).chain(photos) {
+        match std::fs::read(&file) {
+            Ok(bytes) => report.evidence_files.push(EvidenceFile {
+                path: file.display().to_string(),
+                sha256: crate::report::sha256_hex(&bytes),
+            }),
+            Err(err) => report.scan.notes.push(format!(
+                "site declaration: cannot read {}: {err}",
+                file.display()
+            )),
+        }
+    }
 }
 
 fn codes(j: &[JurisdictionArg]) -> Vec<String> {

@@ -292,7 +292,9 @@ fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
     if !v.fixes.is_empty() {
         let _ = writeln!(out, "### {}\n", t.what_to_fix);
         for (n, x) in v.fixes.iter().enumerate() {
-            let count = if x.devices > 0 {
+            let count = if x.devices > 0 && lang == Lang::Zh {
+                format!("（{} {}）", x.devices, t.devices_affected)
+            } else if x.devices > 0 {
                 format!(" ({} {})", x.devices, t.devices_affected)
             } else {
                 String::new()

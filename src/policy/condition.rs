@@ -510,4 +510,35 @@ mod tests {
         let err = parse("notice.discloses == face_recognition", Scope::Site).unwrap_err();
         assert!(err.message.contains("`has` or `lacks`"), "{}", err.message);
     }
+
+    /// Hostile or truncated input never panics: every prefix of a real trigger, odd characters,
+    /// unterminated quotes and multi-byte text all come back as a result or an error.
+    #[test]
+    fn hostile_input_never_panics() {
+        let real = "device.face == yes and any_cloud(cloud.upload and cloud.country not in [CN, \"香港\"]) or site.stored_faces >= 100_000";
+        for (i, _) in real.char_indices() {
+            let _ = parse(&real[..i], Scope::Device);
+            let _ = parse(&real[i..], Scope::Site);
+        }
+        for s in [
+            "\"",
+            "((((",
+            "]]]",
+            "not not not",
+            "device.face == \u{202e}yes",
+            "1.2.3",
+            "a\u{0}b",
+            "é==é",
+            "<",
+            ">=>=",
+        ] {
+            let _ = parse(s, Scope::Device);
+        }
+        assert!(
+            parse("device.face == \"yes", Scope::Device)
+                .unwrap_err()
+                .message
+                .contains("unterminated")
+        );
+    }
 }

@@ -542,3 +542,78 @@ async fn endless_body_is_capped() {
         host.notes
     );
 }
+
+/// A fake ZKTeco terminal: answers connect with `first` (ACK_OK 2000 or ACK_UNAUTH 2005) and,
+/// in an open session, `~DeviceName` with its name. Counts the packets it received.
+async fn zk_terminal(ip: &str, first: u16) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind((ip, 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let packets = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&packets);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                loop {
+                    let mut top = [0u8; 8];
+                    if s.read_exact(&mut top).await.is_err() {
+                        return;
+                    }
+                    assert_eq!(&top[..4], &[0x50, 0x50, 0x82, 0x7d], "ZK TCP prefix");
+                    let len = u32::from_le_bytes([top[4], top[5], top[6], top[7]]) as usize;
+                    let mut packet = vec![0u8; len];
+                    if s.read_exact(&mut packet).await.is_err() {
+                        return;
+                    }
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    let command = u16::from_le_bytes([packet[0], packet[1]]);
+                    let reply_id = [packet[6], packet[7]];
+                    let (answer, data): (u16, &[u8]) = match command {
+                        1000 => (first, b""),
+                        11 if packet[8..].starts_with(b"~DeviceName\0") => {
+                            (2000, b"~DeviceName=SpeedFace-V5L\0")
+                        }
+                        _ => (2000, b""),
+                    };
+                    let mut out = vec![0x50, 0x50, 0x82, 0x7d];
+                    out.extend_from_slice(&u32::try_from(8 + data.len()).unwrap().to_le_bytes());
+                    out.extend_from_slice(&answer.to_le_bytes());
+                    out.extend_from_slice(&[0, 0, 0x2b, 0x3a]);
+                    out.extend_from_slice(&reply_id);
+                    out.extend_from_slice(data);
+                    if s.write_all(&out).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, packets)
+}
+
+/// A ZKTeco terminal tells its model over its own protocol; one protected by a communication
+/// key refuses, and the probe leaves it at that (no key is tried).
+#[tokio::test]
+async fn zkteco_terminal_device_name() {
+    use std::sync::atomic::Ordering;
+    let (addr, _) = zk_terminal("127.0.0.17", 2000).await;
+    let mut host = host_with(addr, &[(addr.port(), "zkteco-sdk")]);
+    probe_host(&mut host, &quick_cfg()).await;
+    assert_eq!(vals(&host, "zkteco.device_name"), vec!["SpeedFace-V5L"]);
+
+    let (addr, packets) = zk_terminal("127.0.0.18", 2005).await;
+    let mut host = host_with(addr, &[(addr.port(), "zkteco-sdk")]);
+    probe_host(&mut host, &quick_cfg()).await;
+    assert!(vals(&host, "zkteco.device_name").is_empty());
+    assert!(
+        host.notes.iter().any(|n| n.contains("communication key")),
+        "{:?}",
+        host.notes
+    );
+    assert_eq!(
+        packets.load(Ordering::SeqCst),
+        1,
+        "only the connect was sent"
+    );
+}

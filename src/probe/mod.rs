@@ -120,6 +120,7 @@ fn port_kind(port: &OpenPort) -> PortKind {
         "http" => PortKind::Http,
         "rtsp" => PortKind::Rtsp,
         "onvif" => PortKind::Onvif,
+        "zkteco-sdk" => PortKind::Zk,
         "unknown" | "" => PortKind::Unknown,
         _ => PortKind::Other,
     }
@@ -257,6 +258,7 @@ mod tests {
         assert_eq!(port_kind(&open(8000, "hikvision-sdk")), PortKind::Other);
         assert_eq!(port_kind(&open(23, "telnet")), PortKind::Other);
         assert_eq!(port_kind(&open(4370, "zkteco-sdk")), PortKind::Zk);
+        assert_eq!(port_kind(&open(14370, "zkteco-sdk")), PortKind::Zk);
         assert_eq!(port_kind(&open(40123, "unknown")), PortKind::Unknown);
     }
 

@@ -13,7 +13,9 @@
 
 pub mod neighbour;
 pub mod progress;
+pub mod protocols;
 pub mod tcp;
+pub mod udp;
 
 use std::net::IpAddr;
 
@@ -24,6 +26,7 @@ pub use neighbour::{
 };
 pub use progress::{NoProgress, ProgressSink};
 pub use tcp::{SweepConfig, SweepResult, sweep, sweep_with};
+pub use udp::DiscoveryContext;
 
 use crate::model::HostObservation;
 

@@ -121,8 +121,7 @@ async fn run_discovery(
 ) -> Vec<String> {
     let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
     let discoverers = discover::protocols::all(ctx);
-    let results =
-        futures::future::join_all(discoverers.iter().map(|d| d.discover(&live))).await;
+    let results = futures::future::join_all(discoverers.iter().map(|d| d.discover(&live))).await;
     let wanted: std::collections::HashSet<&IpAddr> = targets.iter().collect();
     for result in results {
         swept.notes.extend(result.notes);

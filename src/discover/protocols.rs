@@ -45,7 +45,8 @@ impl Hosts {
 
     fn add(&mut self, ip: IpAddr, source: &str, port: u16, value: Option<&str>) {
         if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-            self.host(ip).push_evidence(Evidence::new(source, Some(port), v));
+            self.host(ip)
+                .push_evidence(Evidence::new(source, Some(port), v));
         }
     }
 
@@ -122,7 +123,9 @@ impl HostDiscoverer for Ssdp {
                 port: ssdp::PORT,
                 group: Some(ssdp::MULTICAST),
                 broadcast: false,
-                payloads: vec![ssdp::m_search(&ssdp::MULTICAST.to_string(), "ssdp:all", 1).into_bytes()],
+                payloads: vec![
+                    ssdp::m_search(&ssdp::MULTICAST.to_string(), "ssdp:all", 1).into_bytes(),
+                ],
             };
             let mut got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
             let mut hosts = Hosts::default();
@@ -149,13 +152,20 @@ impl HostDiscoverer for Ssdp {
                         hosts.add(ip, "ssdp.manufacturer", port, d.manufacturer.as_deref());
                         hosts.add(ip, "ssdp.model", port, d.model_name.as_deref());
                         hosts.add(ip, "ssdp.model_number", port, d.model_number.as_deref());
-                        hosts.add(ip, "ssdp.model_description", port, d.model_description.as_deref());
+                        hosts.add(
+                            ip,
+                            "ssdp.model_description",
+                            port,
+                            d.model_description.as_deref(),
+                        );
                         hosts.add(ip, "ssdp.serial", port, d.serial_number.as_deref());
                         hosts.add(ip, "ssdp.friendly_name", port, d.friendly_name.as_deref());
                         hosts.add(ip, "ssdp.device_type", port, d.device_type.as_deref());
                     }
                     Ok(None) => {}
-                    Err(e) => got.notes.push(format!("ssdp: {ip}: description {loc}: {e}")),
+                    Err(e) => got
+                        .notes
+                        .push(format!("ssdp: {ip}: description {loc}: {e}")),
                 }
             }
             hosts.result(got.notes)
@@ -169,8 +179,7 @@ impl HostDiscoverer for Ssdp {
 fn location_is_on(location: &str, ip: IpAddr) -> bool {
     reqwest::Url::parse(location).is_ok_and(|u| {
         u.scheme() == "http"
-            && u
-                .host_str()
+            && u.host_str()
                 .and_then(|h| h.parse::<std::net::Ipv4Addr>().ok())
                 .is_some_and(|a| IpAddr::V4(a) == ip)
     })
@@ -187,7 +196,11 @@ async fn fetch_description(location: &str) -> Result<Option<ssdp::Description>, 
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
-    let mut resp = client.get(location).send().await.map_err(|e| e.to_string())?;
+    let mut resp = client
+        .get(location)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
         body.extend_from_slice(&chunk);
@@ -253,7 +266,11 @@ impl HostDiscoverer for Mdns {
 
 fn set_hostname(host: &mut HostObservation, name: &str) {
     if host.hostname.is_none() {
-        host.hostname = Some(name.trim_end_matches('.').trim_end_matches(".local").to_string());
+        host.hostname = Some(
+            name.trim_end_matches('.')
+                .trim_end_matches(".local")
+                .to_string(),
+        );
     }
 }
 
@@ -286,8 +303,18 @@ impl HostDiscoverer for Sadp {
                 hosts.add(ip, "sadp.firmware", port, m.software_version.as_deref());
                 hosts.add(ip, "sadp.dsp_version", port, m.dsp_version.as_deref());
                 hosts.add(ip, "sadp.activated", port, m.activated.as_deref());
-                hosts.add(ip, "sadp.support_hc_platform", port, m.support_hc_platform.as_deref());
-                hosts.add(ip, "sadp.hc_platform_enable", port, m.hc_platform_enable.as_deref());
+                hosts.add(
+                    ip,
+                    "sadp.support_hc_platform",
+                    port,
+                    m.support_hc_platform.as_deref(),
+                );
+                hosts.add(
+                    ip,
+                    "sadp.hc_platform_enable",
+                    port,
+                    m.hc_platform_enable.as_deref(),
+                );
                 hosts.add(ip, "sadp.manufacturer", port, Some("Hikvision"));
                 if let Some(mac) = m.mac_normalised() {
                     hosts.add(ip, "sadp.mac", port, Some(&mac));
@@ -326,11 +353,21 @@ impl HostDiscoverer for DhDiscover {
                 else {
                     continue;
                 };
-                hosts.add(ip, "dhdiscover.device_type", port, info.device_type.as_deref());
+                hosts.add(
+                    ip,
+                    "dhdiscover.device_type",
+                    port,
+                    info.device_type.as_deref(),
+                );
                 hosts.add(ip, "dhdiscover.serial", port, info.serial.as_deref());
                 hosts.add(ip, "dhdiscover.version", port, info.version.as_deref());
                 hosts.add(ip, "dhdiscover.vendor", port, info.vendor.as_deref());
-                hosts.add(ip, "dhdiscover.machine_name", port, info.machine_name.as_deref());
+                hosts.add(
+                    ip,
+                    "dhdiscover.machine_name",
+                    port,
+                    info.machine_name.as_deref(),
+                );
                 if let Some(mac) = info.mac.as_deref().and_then(sadp::normalise_mac) {
                     hosts.add(ip, "dhdiscover.mac", port, Some(&mac));
                     hosts.host(ip).mac.get_or_insert(mac);
@@ -388,7 +425,10 @@ mod tests {
     #[test]
     fn location_must_point_at_the_replier() {
         let ip: IpAddr = "198.18.0.10".parse().unwrap();
-        assert!(location_is_on("http://198.18.0.10:49152/upnpdevicedesc.xml", ip));
+        assert!(location_is_on(
+            "http://198.18.0.10:49152/upnpdevicedesc.xml",
+            ip
+        ));
         assert!(!location_is_on("http://198.18.0.11:49152/desc.xml", ip));
         assert!(!location_is_on("http://example.com/desc.xml", ip));
         assert!(!location_is_on("file:///etc/passwd", ip));

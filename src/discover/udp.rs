@@ -52,8 +52,16 @@ impl DiscoveryContext {
             return ctx;
         };
         for a in addrs.filter(|a| a.interface_name == interface) {
-            let ip = a.address.as_ref().and_then(|s| s.as_sockaddr_in()).map(|s| s.ip());
-            let mask = a.netmask.as_ref().and_then(|s| s.as_sockaddr_in()).map(|s| s.ip());
+            let ip = a
+                .address
+                .as_ref()
+                .and_then(|s| s.as_sockaddr_in())
+                .map(|s| s.ip());
+            let mask = a
+                .netmask
+                .as_ref()
+                .and_then(|s| s.as_sockaddr_in())
+                .map(|s| s.ip());
             if let (Some(ip), Some(mask)) = (ip, mask) {
                 ctx.local = Some(ip);
                 ctx.broadcast = Some(Ipv4Addr::from(u32::from(ip) | !u32::from(mask)));
@@ -98,7 +106,12 @@ fn socket(ctx: &DiscoveryContext) -> io::Result<UdpSocket> {
 }
 
 /// Sends the inquiry and collects replies until `ctx.window` after the last send.
-pub async fn collect(name: &str, inquiry: &Inquiry, targets: &[IpAddr], ctx: &DiscoveryContext) -> Collected {
+pub async fn collect(
+    name: &str,
+    inquiry: &Inquiry,
+    targets: &[IpAddr],
+    ctx: &DiscoveryContext,
+) -> Collected {
     let mut out = Collected::default();
     let sock = match socket(ctx) {
         Ok(s) => s,
@@ -136,7 +149,9 @@ pub async fn collect(name: &str, inquiry: &Inquiry, targets: &[IpAddr], ctx: &Di
         tokio::time::sleep(UNICAST_GAP).await;
     }
     if let Some(e) = last_error {
-        out.notes.push(format!("{name}: {failures} inquiry datagram(s) not sent (last: {e})"));
+        out.notes.push(format!(
+            "{name}: {failures} inquiry datagram(s) not sent (last: {e})"
+        ));
     }
     let deadline = Instant::now() + ctx.window;
     let mut buf = vec![0u8; MAX_DATAGRAM];

@@ -241,7 +241,14 @@ impl LabSpec {
     /// # Errors
     /// [`LabError::Spec`] if the embedded data does not parse or validate (a build defect).
     pub fn bundled() -> Result<LabSpec, LabError> {
-        LabSpec::from_toml(BUNDLED_PERSONAS)
+        let mut spec: LabSpec = toml::from_str(BUNDLED_PERSONAS).map_err(|e| LabError::Spec {
+            persona: None,
+            reason: e.to_string(),
+        })?;
+        // Personas that exist for discovery alone live beside their discovery data.
+        spec.personas.extend(super::discovery::extra_personas()?);
+        spec.validate()?;
+        Ok(spec)
     }
 
     /// Parses and validates persona data.

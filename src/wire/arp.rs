@@ -13,7 +13,9 @@ const OP_REPLY: [u8; 2] = [0x00, 0x02];
 
 /// A who-has `target` from (`sender_mac`, `sender_ip`), to the Ethernet broadcast.
 pub fn request(sender_mac: [u8; 6], sender_ip: Ipv4Addr, target: Ipv4Addr) -> [u8; FRAME_LEN] {
-    frame([0xff; 6], sender_mac, OP_REQUEST, sender_mac, sender_ip, [0; 6], target)
+    frame(
+        [0xff; 6], sender_mac, OP_REQUEST, sender_mac, sender_ip, [0; 6], target,
+    )
 }
 
 /// An is-at reply (for tests and the lab).
@@ -23,7 +25,9 @@ pub fn reply(
     target_mac: [u8; 6],
     target_ip: Ipv4Addr,
 ) -> [u8; FRAME_LEN] {
-    frame(target_mac, sender_mac, OP_REPLY, sender_mac, sender_ip, target_mac, target_ip)
+    frame(
+        target_mac, sender_mac, OP_REPLY, sender_mac, sender_ip, target_mac, target_ip,
+    )
 }
 
 fn frame(
@@ -99,10 +103,18 @@ mod tests {
     #[test]
     fn reads_a_real_reply() {
         let bytes = hex::decode(concat!(
-            "02005e180002", "4419b6010203", "0806",
-            "0001", "0800", "06", "04", "0002",
-            "4419b6010203", "c0a80140",
-            "02005e180002", "c0a80102"
+            "02005e180002",
+            "4419b6010203",
+            "0806",
+            "0001",
+            "0800",
+            "06",
+            "04",
+            "0002",
+            "4419b6010203",
+            "c0a80140",
+            "02005e180002",
+            "c0a80102"
         ))
         .unwrap();
         let r = parse_reply(&bytes).unwrap();
@@ -113,7 +125,11 @@ mod tests {
 
     #[test]
     fn a_request_is_broadcast_and_not_a_reply() {
-        let req = request([2, 0, 0x5e, 0x18, 0, 2], Ipv4Addr::new(198, 18, 0, 2), Ipv4Addr::new(198, 18, 0, 10));
+        let req = request(
+            [2, 0, 0x5e, 0x18, 0, 2],
+            Ipv4Addr::new(198, 18, 0, 2),
+            Ipv4Addr::new(198, 18, 0, 10),
+        );
         assert_eq!(&req[0..6], &[0xff; 6]);
         assert_eq!(&req[20..22], &[0, 1]);
         assert!(parse_reply(&req).is_none());

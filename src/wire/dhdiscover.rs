@@ -51,7 +51,9 @@ pub fn frame(body: &[u8]) -> Vec<u8> {
 
 /// The search inquiry, exactly as Dahua's ConfigTool family sends it.
 pub fn search() -> Vec<u8> {
-    frame(b"{ \"method\" : \"DHDiscover.search\", \"params\" : { \"mac\" : \"\", \"uni\" : 1 } }\r\n")
+    frame(
+        b"{ \"method\" : \"DHDiscover.search\", \"params\" : { \"mac\" : \"\", \"uni\" : 1 } }\r\n",
+    )
 }
 
 /// The JSON body of a DHIP datagram.
@@ -143,7 +145,10 @@ pub fn notify_dev_info(info: &DeviceInfo) -> Vec<u8> {
     put("MachineName", &info.machine_name);
     put("Mac", &info.mac);
     if let Some(ip) = &info.ipv4 {
-        dev.insert("IPv4Address".into(), json!({ "IPAddress": ip, "DhcpEnable": false }));
+        dev.insert(
+            "IPv4Address".into(),
+            json!({ "IPAddress": ip, "DhcpEnable": false }),
+        );
     }
     if let Some(port) = info.http_port {
         dev.insert("HttpPort".into(), json!(port));
@@ -158,14 +163,14 @@ mod tests {
     use proptest::prelude::*;
 
     /// The search UniversalScanner's `Dahua2.cs` sends: header size 0x20, "DHIP", the body
-    /// length twice (0x4e = 78 bytes).
+    /// length twice (0x4a = 74 bytes).
     #[test]
     fn search_has_the_dhip_header() {
         let bytes = search();
         assert_eq!(&bytes[..8], b"\x20\x00\x00\x00DHIP");
-        assert_eq!(&bytes[16..20], &[78, 0, 0, 0]);
-        assert_eq!(&bytes[24..28], &[78, 0, 0, 0]);
-        assert_eq!(bytes.len(), 32 + 78);
+        assert_eq!(&bytes[16..20], &[74, 0, 0, 0]);
+        assert_eq!(&bytes[24..28], &[74, 0, 0, 0]);
+        assert_eq!(bytes.len(), 32 + 74);
         let body = parse_frame(&bytes).unwrap();
         assert_eq!(method(&body), Some(METHOD_SEARCH));
         assert!(parse_device_info(&body).is_none(), "a search is no device");

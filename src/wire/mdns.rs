@@ -175,7 +175,11 @@ pub fn reply(id: u16, instance: &Instance, address: Ipv4Addr, enumerate: bool) -
             target: target.clone(),
         }),
     ));
-    let pairs: Vec<String> = instance.txt.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let pairs: Vec<String> = instance
+        .txt
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     let mut txt = TXT::new();
     for pair in &pairs {
         txt.add_string(pair).ok()?;
@@ -226,7 +230,10 @@ mod tests {
         let back = parse_reply(&bytes).unwrap();
         assert_eq!(back.service_types, vec!["_axis-video._tcp.local"]);
         assert_eq!(back.instances, vec![instance]);
-        assert_eq!(back.hosts, vec![("axis-accc8e012345.local".to_string(), ip)]);
+        assert_eq!(
+            back.hosts,
+            vec![("axis-accc8e012345.local".to_string(), ip)]
+        );
     }
 
     proptest! {

@@ -23,7 +23,11 @@ pub fn m_search(host: &str, st: &str, mx: u8) -> String {
 /// A search as a device reads it: what it asks for.
 pub fn parse_m_search(text: &str) -> Option<String> {
     let mut lines = text.lines();
-    if !lines.next()?.trim().eq_ignore_ascii_case("M-SEARCH * HTTP/1.1") {
+    if !lines
+        .next()?
+        .trim()
+        .eq_ignore_ascii_case("M-SEARCH * HTTP/1.1")
+    {
         return None;
     }
     headers(lines).find(|(k, _)| k == "st").map(|(_, v)| v)
@@ -44,7 +48,10 @@ pub fn parse_response(data: &[u8]) -> Option<Response> {
     let text = String::from_utf8_lossy(data);
     let mut lines = text.lines();
     let first = lines.next()?.trim().to_ascii_uppercase();
-    if !(first.starts_with("HTTP/1.1 200") || first.starts_with("HTTP/1.0 200") || first.starts_with("NOTIFY * ")) {
+    if !(first.starts_with("HTTP/1.1 200")
+        || first.starts_with("HTTP/1.0 200")
+        || first.starts_with("NOTIFY * "))
+    {
         return None;
     }
     let mut r = Response::default();

@@ -274,7 +274,9 @@ mod tests {
     #[test]
     fn splits_several_matches() {
         let one = "<d:ProbeMatch><a:EndpointReference><a:Address>urn:uuid:1</a:Address></a:EndpointReference><d:Types>dn:NetworkVideoTransmitter</d:Types><d:XAddrs>http://a/</d:XAddrs></d:ProbeMatch>";
-        let two = one.replace("urn:uuid:1", "urn:uuid:2").replace("http://a/", "http://b/");
+        let two = one
+            .replace("urn:uuid:1", "urn:uuid:2")
+            .replace("http://a/", "http://b/");
         let xml = format!("<d:ProbeMatches>{one}{two}</d:ProbeMatches>");
         let reply = parse_probe_matches(&xml).unwrap();
         assert_eq!(reply.matches.len(), 2);

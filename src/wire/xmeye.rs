@@ -114,7 +114,10 @@ pub fn parse_search_reply(data: &[u8]) -> Option<NetCommon> {
 
 /// `0x6400A8C0` → 192.168.0.100 (the device writes its address as a little-endian u32 in hex).
 pub fn decode_host_ip(text: &str) -> Option<std::net::Ipv4Addr> {
-    let hex = text.trim().strip_prefix("0x").or_else(|| text.trim().strip_prefix("0X"))?;
+    let hex = text
+        .trim()
+        .strip_prefix("0x")
+        .or_else(|| text.trim().strip_prefix("0X"))?;
     let n = u32::from_str_radix(hex, 16).ok()?;
     Some(std::net::Ipv4Addr::from(n.to_le_bytes()))
 }

@@ -51,7 +51,9 @@ impl Leaves {
             .iter()
             .find(|(path, _)| {
                 path.last().is_some_and(|l| l == name)
-                    && path[..path.len().saturating_sub(1)].iter().any(|p| p == under)
+                    && path[..path.len().saturating_sub(1)]
+                        .iter()
+                        .any(|p| p == under)
             })
             .map(|(_, text)| text.as_str())
     }
@@ -151,7 +153,8 @@ mod tests {
 
     #[test]
     fn reads_leaves_with_paths_and_predefined_entities() {
-        let doc = parse_leaves("<a:R xmlns:a='x'><a:B><C>x &amp; y</C></a:B><C>z</C></a:R>").unwrap();
+        let doc =
+            parse_leaves("<a:R xmlns:a='x'><a:B><C>x &amp; y</C></a:B><C>z</C></a:R>").unwrap();
         assert_eq!(doc.root.as_deref(), Some("R"));
         assert_eq!(doc.under("B", "C"), Some("x & y"));
         assert_eq!(doc.all("C").collect::<Vec<_>>(), vec!["x & y", "z"]);

@@ -1,0 +1,226 @@
+//! Discovery protocols against the lab's personas, from the scanner's `lan0`: each protocol finds
+//! the personas that speak it, with the model and firmware their replies carry.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use camsweep::discover::protocols::{DhDiscover, Mdns, Sadp, Ssdp, WsDiscovery, Xmeye};
+use camsweep::discover::{DiscoveryContext, HostDiscoverer, NoProgress, SweepResult};
+use camsweep::lab::Lab;
+use camsweep::model::{DeviceType, HostObservation, ScanMode};
+
+fn ctx(lab: &Lab) -> DiscoveryContext {
+    DiscoveryContext::for_interface(lab.scanner_interface(), Duration::from_millis(1200))
+}
+
+fn run(d: &dyn HostDiscoverer, targets: &[IpAddr]) -> Result<SweepResult, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(rt.block_on(d.discover(targets)))
+}
+
+fn host<'a>(found: &'a SweepResult, lab: &Lab, name: &str) -> Result<&'a HostObservation, String> {
+    let persona = lab
+        .personas()
+        .iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| format!("no persona {name}"))?;
+    found
+        .hosts
+        .iter()
+        .find(|h| h.ip == IpAddr::V4(persona.ip))
+        .ok_or_else(|| {
+            format!(
+                "{name} ({}) did not answer; found {:?}; notes {:?}",
+                persona.ip,
+                found.hosts.iter().map(|h| h.ip).collect::<Vec<_>>(),
+                found.notes
+            )
+        })
+}
+
+fn has(h: &HostObservation, source: &str, value: &str) -> Result<(), String> {
+    if h.values(source).any(|v| v == value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: no {source}={value}; evidence {:?}",
+            h.ip,
+            h.evidence.iter().map(|e| e.short()).collect::<Vec<_>>()
+        ))
+    }
+}
+
+fn ip_of(lab: &Lab, name: &str) -> IpAddr {
+    lab.personas()
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| IpAddr::V4(p.ip))
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+/// Multicast + broadcast only (no unicast targets): the firewalled terminal still answers.
+pub fn sadp_finds_firewalled(lab: &Lab) -> Result<(), String> {
+    let found = run(&Sadp(ctx(lab)), &[])?;
+    let h = host(&found, lab, "hik-face-firewalled")?;
+    has(h, "sadp.model", "DS-K1T341AMF")?;
+    has(h, "sadp.firmware", "V3.7.0build 220315")?;
+    has(h, "sadp.hc_platform_enable", "true")?;
+    if h.mac.as_deref() != Some("4c:bd:8f:3a:41:45") {
+        return Err(format!("mac {:?}", h.mac));
+    }
+    let bullet = host(&found, lab, "hik-bullet")?;
+    has(bullet, "sadp.model", "DS-2CD2143G0-I")?;
+    has(bullet, "sadp.firmware", "V5.5.800build 210628")
+}
+
+/// The multicast Probe finds group members but not the unicast-only persona; a unicast Probe does.
+pub fn wsd_unicast_only(lab: &Lab) -> Result<(), String> {
+    let multicast = run(&WsDiscovery(ctx(lab)), &[])?;
+    has(
+        host(&multicast, lab, "hik-bullet")?,
+        "wsd.hardware",
+        "DS-2CD2143G0-I",
+    )?;
+    if host(&multicast, lab, "hanwha-unicast-onvif").is_ok() {
+        return Err("the unicast-only persona answered a multicast Probe".into());
+    }
+    let unicast = run(
+        &WsDiscovery(DiscoveryContext::default()),
+        &[ip_of(lab, "hanwha-unicast-onvif")],
+    )?;
+    let h = host(&unicast, lab, "hanwha-unicast-onvif")?;
+    has(h, "wsd.hardware", "XNV-6080R")?;
+    has(h, "wsd.name", "Hanwha Vision XNV-6080R")?;
+    has(h, "wsd.types", "dn:NetworkVideoTransmitter tds:Device")
+}
+
+pub fn dhdiscover_names_dahua(lab: &Lab) -> Result<(), String> {
+    let found = run(&DhDiscover(ctx(lab)), &[])?;
+    let h = host(&found, lab, "dahua-bullet")?;
+    has(h, "dhdiscover.device_type", "IPC-HFW2431S-S-S2")?;
+    has(h, "dhdiscover.version", "2.800.0000000.16.R")?;
+    has(
+        host(&found, lab, "dahua-nvr")?,
+        "dhdiscover.device_type",
+        "DHI-NVR4108HS-4KS2",
+    )
+}
+
+pub fn xmeye_names(lab: &Lab) -> Result<(), String> {
+    let found = run(&Xmeye(ctx(lab)), &[])?;
+    let h = host(&found, lab, "xm-camera")?;
+    has(h, "xmeye.serial", "8f2c61b0a3d4e5f6")?;
+    has(
+        h,
+        "xmeye.version",
+        "V5.00.R02.000559A8.10010.346532.S.ONVIF 21.06",
+    )?;
+    has(h, "xmeye.mac", "10:a4:be:63:0f:19")
+}
+
+pub fn mdns_finds_axis(lab: &Lab) -> Result<(), String> {
+    let found = run(&Mdns(ctx(lab)), &[])?;
+    let h = host(&found, lab, "axis-dome")?;
+    has(h, "mdns.service", "_axis-video._tcp.local")?;
+    has(h, "mdns.txt", "macaddress=ACCC8E4A3221")?;
+    if h.hostname.as_deref() != Some("axis-accc8e4a3221") {
+        return Err(format!("hostname {:?}", h.hostname));
+    }
+    Ok(())
+}
+
+pub fn ssdp_reads_description(lab: &Lab) -> Result<(), String> {
+    let found = run(&Ssdp(ctx(lab)), &[])?;
+    let h = host(&found, lab, "hik-nvr")?;
+    has(h, "ssdp.manufacturer", "Hikvision")?;
+    has(h, "ssdp.model", "DS-7608NI-K2")?;
+    has(h, "ssdp.serial", "DS-7608NI-K20820230518CCRRE45678901")
+}
+
+/// The whole scan: the persona whose TCP ports all drop SYNs is in the report, named and typed
+/// from its SADP reply, with its firmware; the unicast-only ONVIF persona is named too.
+pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
+    let opts = camsweep::cli::args::ScanOptions {
+        targets: vec![lab.subnet().to_string()],
+        interface: Some(lab.scanner_interface().to_string()),
+        signatures: None,
+        ports: Vec::new(),
+        rate: None,
+        concurrency: 768,
+        per_host: 4,
+        timeout_ms: 1500,
+        host_deadline: 20,
+        allow_public: false,
+        allow_large: false,
+    };
+    let plan = camsweep::cli::plan::build(
+        &opts,
+        ScanMode::Demo,
+        camsweep::cli::args::LangArg::En,
+        Some("lab test".into()),
+    )
+    .map_err(|e| format!("{e:#}"))?;
+    let db = camsweep::fingerprint::SignatureDb::bundled().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let report = rt
+        .block_on(camsweep::app::run(&plan, &db, &NoProgress))
+        .map_err(|e| e.to_string())?;
+    for want in [
+        "sadp",
+        "ws_discovery",
+        "dhdiscover",
+        "xmeye",
+        "mdns",
+        "ssdp",
+    ] {
+        if !report.scan.discovery.iter().any(|d| d == want) {
+            return Err(format!(
+                "scan.discovery lacks {want}: {:?}",
+                report.scan.discovery
+            ));
+        }
+    }
+    let device = |ip: IpAddr| {
+        report
+            .devices
+            .iter()
+            .find(|d| d.ip == ip.to_string())
+            .ok_or_else(|| format!("{ip} not in the report"))
+    };
+    let hidden = device(ip_of(lab, "hik-face-firewalled"))?;
+    if !hidden.open_ports.is_empty() {
+        return Err(format!(
+            "filtered persona shows open ports {:?}",
+            hidden.open_ports
+        ));
+    }
+    let id = &hidden.identity;
+    if id.model.as_deref() != Some("DS-K1T341AMF")
+        || id.device_type != DeviceType::FaceTerminal
+        || id.vendor.as_deref() != Some("Hikvision")
+        || id.firmware.as_deref() != Some("V3.7.0build 220315")
+    {
+        return Err(format!("discovery-only persona identified as {id:?}"));
+    }
+    let hanwha = device(ip_of(lab, "hanwha-unicast-onvif"))?;
+    if hanwha.identity.model.as_deref() != Some("XNV-6080R") {
+        return Err(format!(
+            "unicast-only ONVIF persona identified as {:?}",
+            hanwha.identity
+        ));
+    }
+    let dahua = device(ip_of(lab, "dahua-bullet"))?;
+    if dahua.identity.firmware.as_deref() != Some("2.800.0000000.16.R") {
+        return Err(format!(
+            "dahua-bullet firmware {:?}",
+            dahua.identity.firmware
+        ));
+    }
+    Ok(())
+}

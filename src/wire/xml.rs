@@ -85,10 +85,8 @@ pub fn parse_leaves(xml: &str) -> Result<Leaves, XmlError> {
                 }
                 text.clear();
             }
-            Event::Empty(e) => {
-                if out.root.is_none() {
-                    out.root = Some(e.local_name().as_ref().to_string());
-                }
+            Event::Empty(e) if out.root.is_none() => {
+                out.root = Some(e.local_name().as_ref().to_string());
             }
             Event::Text(t) => text.push_str(&t.xml10_content()),
             Event::CData(t) => text.push_str(&t),

@@ -68,7 +68,7 @@ pub fn sadp_finds_firewalled(lab: &Lab) -> Result<(), String> {
     has(h, "sadp.model", "DS-K1T341AMF")?;
     has(h, "sadp.firmware", "V3.7.0build 220315")?;
     has(h, "sadp.hc_platform_enable", "true")?;
-    if h.mac.as_deref() != Some("4c:bd:8f:3a:41:45") {
+    if h.mac.as_deref() != Some("44:47:cc:3a:41:45") {
         return Err(format!("mac {:?}", h.mac));
     }
     let bullet = host(&found, lab, "hik-bullet")?;

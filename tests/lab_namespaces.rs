@@ -41,6 +41,10 @@ const CHECKS: &[(&str, Check)] = &[
     ),
     ("lab_root_has_no_route_beyond_the_lab", no_route_out),
     (
+        "arp_sweep_of_the_lab_24_finds_every_persona_in_budget",
+        discovery_checks::arp_sweep_finds_every_persona_fast,
+    ),
+    (
         "sadp_multicast_finds_the_firewalled_face_terminal",
         discovery_checks::sadp_finds_firewalled,
     ),

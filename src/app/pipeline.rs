@@ -47,8 +47,31 @@ pub async fn run(
 ) -> Result<Report, ClientError> {
     let started_at = now_rfc3339();
     let prober = Prober::new(plan.probe.clone())?;
-    let mut swept = discover::sweep(&plan.addresses, &plan.sweep, progress).await;
+    let arp = async {
+        match (&plan.interface, &plan.discovery) {
+            (Some(iface), Some(_)) => Some(
+                discover::arp::sweep(iface, &plan.addresses, discover::arp::DEFAULT_RATE).await,
+            ),
+            _ => None,
+        }
+    };
+    let (mut swept, arp) =
+        tokio::join!(discover::sweep(&plan.addresses, &plan.sweep, progress), arp);
     let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
+    match arp {
+        Some(Ok(found)) => {
+            discovery.push("arp".into());
+            swept.notes.extend(found.notes);
+            discover::merge_observations(&mut swept.hosts, found.hosts);
+        }
+        Some(Err(e)) => {
+            tracing::warn!("ARP sweep not run: {e}");
+            swept.notes.push(format!(
+                "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
+            ));
+        }
+        None => {}
+    }
     if let Some(ctx) = &plan.discovery {
         let ran = run_discovery(ctx, &plan.addresses, &mut swept).await;
         discovery.extend(ran);

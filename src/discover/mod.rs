@@ -11,6 +11,7 @@
 //!   SADP). Each returns observations with its evidence; [`merge_observations`] folds them into
 //!   the sweep's result by address.
 
+pub mod arp;
 pub mod neighbour;
 pub mod progress;
 pub mod protocols;

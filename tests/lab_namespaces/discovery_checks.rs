@@ -224,3 +224,46 @@ pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The raw ARP sweep of the lab /24 finds every persona with its own MAC, within 1.5 s.
+pub fn arp_sweep_finds_every_persona_fast(lab: &Lab) -> Result<(), String> {
+    let targets: Vec<IpAddr> = lab.subnet().hosts().map(IpAddr::V4).collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let began = std::time::Instant::now();
+    let found = rt
+        .block_on(camsweep::discover::arp::sweep(
+            lab.scanner_interface(),
+            &targets,
+            camsweep::discover::arp::DEFAULT_RATE,
+        ))
+        .map_err(|e| e.to_string())?;
+    let took = began.elapsed();
+    println!(
+        "  ARP sweep of {} addresses: {} answered in {took:?}",
+        targets.len(),
+        found.hosts.len()
+    );
+    for persona in lab.personas() {
+        let h = host(&found, lab, &persona.name)?;
+        if h.mac.as_deref() != Some(persona.mac.to_lowercase().as_str()) {
+            return Err(format!(
+                "{}: ARP gave {:?}, want {}",
+                persona.name, h.mac, persona.mac
+            ));
+        }
+    }
+    if found.hosts.len() != lab.personas().len() {
+        return Err(format!(
+            "{} hosts answered, {} personas",
+            found.hosts.len(),
+            lab.personas().len()
+        ));
+    }
+    if took > Duration::from_millis(1500) {
+        return Err(format!("ARP sweep took {took:?}, budget 1.5 s"));
+    }
+    Ok(())
+}

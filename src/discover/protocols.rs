@@ -15,6 +15,13 @@ use super::{HostDiscoverer, SweepResult};
 use crate::model::{Evidence, HostObservation, SeenBy};
 use crate::wire::{dhdiscover, mdns, sadp, ssdp, wsd, xmeye};
 
+/// Evidence that a device's vendor-cloud service is switched on, from its own discovery reply
+/// (not from traffic): the policy layer and the report read it by this source name.
+pub const CLOUD_INDICATION: &str = "cloud.indication";
+/// The value for a Hikvision device whose SADP reply says `HCPlatformEnable=true`.
+pub const HIK_CONNECT_ON: &str =
+    "Hik-Connect (Hikvision cloud) enabled: SADP HCPlatformEnable=true";
+
 /// Largest UPnP description fetched.
 const MAX_DESCRIPTION: usize = 64 * 1024;
 
@@ -316,6 +323,9 @@ impl HostDiscoverer for Sadp {
                     m.hc_platform_enable.as_deref(),
                 );
                 hosts.add(ip, "sadp.manufacturer", port, Some("Hikvision"));
+                if m.hc_platform_enable.as_deref().map(str::trim) == Some("true") {
+                    hosts.add(ip, CLOUD_INDICATION, port, Some(HIK_CONNECT_ON));
+                }
                 if let Some(mac) = m.mac_normalised() {
                     hosts.add(ip, "sadp.mac", port, Some(&mac));
                     hosts.host(ip).mac.get_or_insert(mac);

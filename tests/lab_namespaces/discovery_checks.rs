@@ -68,10 +68,18 @@ pub fn sadp_finds_firewalled(lab: &Lab) -> Result<(), String> {
     has(h, "sadp.model", "DS-K1T341AMF")?;
     has(h, "sadp.firmware", "V3.7.0build 220315")?;
     has(h, "sadp.hc_platform_enable", "true")?;
+    has(
+        h,
+        "cloud.indication",
+        camsweep::discover::protocols::HIK_CONNECT_ON,
+    )?;
     if h.mac.as_deref() != Some("44:47:cc:3a:41:45") {
         return Err(format!("mac {:?}", h.mac));
     }
     let bullet = host(&found, lab, "hik-bullet")?;
+    if bullet.values("cloud.indication").next().is_some() {
+        return Err("hik-bullet has Hik-Connect off but got a cloud indication".into());
+    }
     has(bullet, "sadp.model", "DS-2CD2143G0-I")?;
     has(bullet, "sadp.firmware", "V5.5.800build 210628")
 }
@@ -207,6 +215,13 @@ pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
         || id.firmware.as_deref() != Some("V3.7.0build 220315")
     {
         return Err(format!("discovery-only persona identified as {id:?}"));
+    }
+    if !hidden
+        .evidence
+        .iter()
+        .any(|e| e.source == "cloud.indication")
+    {
+        return Err("the Hik-Connect setting of the SADP reply is not in the report".into());
     }
     let hanwha = device(ip_of(lab, "hanwha-unicast-onvif"))?;
     if hanwha.identity.model.as_deref() != Some("XNV-6080R") {

@@ -45,6 +45,10 @@ const CHECKS: &[(&str, Check)] = &[
         discovery_checks::arp_sweep_finds_every_persona_fast,
     ),
     (
+        "passive_dhcp_hears_the_axis_vendor_class",
+        discovery_checks::passive_dhcp_hears_the_axis_vendor_class,
+    ),
+    (
         "sadp_multicast_finds_the_firewalled_face_terminal",
         discovery_checks::sadp_finds_firewalled,
     ),

@@ -47,6 +47,11 @@ pub async fn run(
 ) -> Result<Report, ClientError> {
     let started_at = now_rfc3339();
     let prober = Prober::new(plan.probe.clone())?;
+    // Passive DHCP/ARP listening runs while the sweep and discovery do; it sends nothing.
+    let passive = match (&plan.interface, &plan.discovery) {
+        (Some(iface), Some(_)) => Some(discover::passive::PassiveListener::start(iface)),
+        _ => None,
+    };
     let arp = async {
         match (&plan.interface, &plan.discovery) {
             (Some(iface), Some(_)) => Some(
@@ -75,6 +80,23 @@ pub async fn run(
     if let Some(ctx) = &plan.discovery {
         let ran = run_discovery(ctx, &plan.addresses, &mut swept).await;
         discovery.extend(ran);
+    }
+    if let Some(listener) = passive {
+        match listener.stop().await {
+            Ok(heard) => {
+                discovery.push("passive_dhcp_arp".into());
+                let wanted: std::collections::HashSet<&IpAddr> = plan.addresses.iter().collect();
+                let heard = heard
+                    .hosts
+                    .into_iter()
+                    .filter(|h| wanted.contains(&h.ip))
+                    .collect();
+                discover::merge_observations(&mut swept.hosts, heard);
+            }
+            Err(e) => swept
+                .notes
+                .push(format!("passive DHCP/ARP listening not run ({e})")),
+        }
     }
     let mut notes = swept.notes;
     if plan.skipped_own > 0 {

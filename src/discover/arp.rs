@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use pnet_datalink::{Channel, Config, NetworkInterface};
+use pnet_datalink::{Channel, Config, DataLinkReceiver, DataLinkSender, NetworkInterface};
 use thiserror::Error;
 use tokio::time::Instant;
 
@@ -63,10 +63,7 @@ pub async fn sweep(
 }
 
 fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResult, ArpError> {
-    let iface = pnet_datalink::interfaces()
-        .into_iter()
-        .find(|i| i.name == name)
-        .ok_or_else(|| ArpError::NoInterface(name.to_string()))?;
+    let iface = find_interface(name)?;
     let (mac, local, prefix) =
         addressing(&iface).ok_or_else(|| ArpError::NotEthernet(name.to_string()))?;
     let subnet = ipnet::Ipv4Net::new(local, prefix)
@@ -85,32 +82,7 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResu
     if wanted.is_empty() {
         return Ok(SweepResult::default());
     }
-    let config = Config {
-        read_timeout: Some(READ_TIMEOUT),
-        promiscuous: false,
-        ..Config::default()
-    };
-    let (mut tx, mut rx) = match pnet_datalink::channel(&iface, config) {
-        Ok(Channel::Ethernet(tx, rx)) => (tx, rx),
-        Ok(_) => {
-            return Err(ArpError::Channel {
-                interface: name.to_string(),
-                reason: "not an Ethernet channel".into(),
-            });
-        }
-        Err(source) if source.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(ArpError::NoRawSocket {
-                interface: name.to_string(),
-                source,
-            });
-        }
-        Err(e) => {
-            return Err(ArpError::Channel {
-                interface: name.to_string(),
-                reason: e.to_string(),
-            });
-        }
-    };
+    let (mut tx, mut rx) = open_channel(&iface)?;
     let want_set: HashSet<Ipv4Addr> = wanted.iter().copied().collect();
     let gap = Duration::from_secs(1) / rate.max(1);
     let done = std::sync::atomic::AtomicBool::new(false);
@@ -171,6 +143,44 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResu
         })
         .collect();
     Ok(SweepResult { hosts, notes })
+}
+
+type RawSender = Box<dyn DataLinkSender>;
+type RawReceiver = Box<dyn DataLinkReceiver>;
+
+/// Raw Ethernet channel on `iface` (not promiscuous: frames to us and broadcasts).
+pub(crate) fn open_channel(iface: &NetworkInterface) -> Result<(RawSender, RawReceiver), ArpError> {
+    let name = &iface.name;
+    let config = Config {
+        read_timeout: Some(READ_TIMEOUT),
+        promiscuous: false,
+        ..Config::default()
+    };
+    match pnet_datalink::channel(iface, config) {
+        Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx)),
+        Ok(_) => Err(ArpError::Channel {
+            interface: name.clone(),
+            reason: "not an Ethernet channel".into(),
+        }),
+        Err(source) if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(ArpError::NoRawSocket {
+                interface: name.clone(),
+                source,
+            })
+        }
+        Err(e) => Err(ArpError::Channel {
+            interface: name.clone(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// The interface named `name`.
+pub(crate) fn find_interface(name: &str) -> Result<NetworkInterface, ArpError> {
+    pnet_datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == name)
+        .ok_or_else(|| ArpError::NoInterface(name.to_string()))
 }
 
 fn addressing(iface: &NetworkInterface) -> Option<([u8; 6], Ipv4Addr, u8)> {

@@ -13,6 +13,7 @@
 
 pub mod arp;
 pub mod neighbour;
+pub mod passive;
 pub mod progress;
 pub mod protocols;
 pub mod tcp;

@@ -313,7 +313,10 @@ fn registry_only_oui_is_shown_but_casts_no_vendor_vote() {
         Some("SHENZHEN BILIAN ELECTRONIC CO.，LTD")
     );
     assert_eq!(a.identity.vendor, None);
-    assert_eq!(db().oui_vendor("00:00:00:00:00:01"), Some("XEROX CORPORATION"));
+    assert_eq!(
+        db().oui_vendor("00:00:00:00:00:01"),
+        Some("XEROX CORPORATION")
+    );
 }
 
 /// A randomised (locally administered) MAC says nothing about the maker and is flagged.

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::LabError;
 use super::persona::Persona;
-use crate::wire::{dhdiscover, mdns, sadp, ssdp, wsd, xmeye};
+use crate::wire::{dhcp, dhdiscover, mdns, sadp, ssdp, wsd, xmeye};
 
 const BUNDLED: &str = include_str!("discovery.toml");
 /// Largest inquiry read.
@@ -49,6 +49,16 @@ pub struct DeviceDiscovery {
     pub sadp: Option<SadpData>,
     pub dhdiscover: Option<DhData>,
     pub xmeye: Option<XmData>,
+    /// Broadcasts a DHCPREQUEST (INIT-REBOOT, RFC 2131 §4.3.2) every half second, as a device
+    /// confirming its lease does, with these options 12 and 60.
+    pub dhcp: Option<DhcpData>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DhcpData {
+    pub hostname: String,
+    pub vendor_class: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -155,6 +165,8 @@ pub struct Bound {
     description: Option<StdListener>,
     /// Listeners whose filter drops every SYN; kept open so the ports stay filtered.
     filtered: Vec<StdListener>,
+    /// The DHCP client socket (port 68), for personas that announce themselves by DHCP.
+    dhcp: Option<StdUdp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +247,13 @@ pub fn bind(
             .map_err(fail("upnp-description", port))?;
         bound.description = Some(l);
     }
+    if data.dhcp.is_some() {
+        let port = dhcp::CLIENT_PORT;
+        let sock = StdUdp::bind(("0.0.0.0", port)).map_err(fail("dhcp", port))?;
+        sock.set_broadcast(true).map_err(fail("dhcp", port))?;
+        sock.set_nonblocking(true).map_err(fail("dhcp", port))?;
+        bound.dhcp = Some(sock);
+    }
     if data.filtered_tcp {
         for &port in swept_ports {
             bound
@@ -304,6 +323,26 @@ pub fn serve(
             })?;
         tasks.push(tokio::spawn(description_loop(listener, s)));
     }
+    if let (Some(sock), Some(d)) = (bound.dhcp, data.dhcp.clone()) {
+        let sock = UdpSocket::from_std(sock).map_err(|source| LabError::Listen {
+            persona: persona.name.clone(),
+            kind: "dhcp",
+            port: dhcp::CLIENT_PORT,
+            source,
+        })?;
+        let mac = persona.mac_bytes().map_err(|reason| LabError::Spec {
+            persona: Some(persona.name.clone()),
+            reason,
+        })?;
+        let message = dhcp::ClientMessage {
+            message_type: Some(dhcp::DHCPREQUEST),
+            mac,
+            address: Some(persona.ip),
+            hostname: Some(d.hostname),
+            vendor_class: Some(d.vendor_class),
+        };
+        tasks.push(tokio::spawn(dhcp_loop(sock, message)));
+    }
     if !bound.filtered.is_empty() {
         let filtered = bound.filtered;
         // The listeners live as long as the lab: this task only holds them.
@@ -313,6 +352,21 @@ pub fn serve(
         }));
     }
     Ok(tasks)
+}
+
+async fn dhcp_loop(sock: UdpSocket, message: dhcp::ClientMessage) {
+    let to = SocketAddr::from((Ipv4Addr::BROADCAST, dhcp::SERVER_PORT));
+    let mut xid: u32 = u32::from_be_bytes([
+        message.mac[2],
+        message.mac[3],
+        message.mac[4],
+        message.mac[5],
+    ]);
+    loop {
+        let _ = sock.send_to(&dhcp::client_message(&message, xid), to).await;
+        xid = xid.wrapping_add(1);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 async fn answer_loop(

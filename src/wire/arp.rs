@@ -85,6 +85,17 @@ pub fn parse_reply(frame: &[u8]) -> Option<Reply> {
     })
 }
 
+/// The sender (MAC, IPv4) of any ARP packet, request or reply: what a passive listener learns.
+pub fn parse_sender(frame: &[u8]) -> Option<([u8; 6], Ipv4Addr)> {
+    let f = frame.get(..FRAME_LEN)?;
+    if f[12..14] != ETHERTYPE_ARP || f[14..16] != HTYPE_ETHERNET || f[16..18] != PTYPE_IPV4 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    mac.copy_from_slice(&f[22..28]);
+    Some((mac, Ipv4Addr::new(f[28], f[29], f[30], f[31])))
+}
+
 /// `aa:bb:cc:dd:ee:ff`, lower case.
 pub fn format_mac(mac: [u8; 6]) -> String {
     mac.iter()
@@ -133,6 +144,10 @@ mod tests {
         assert_eq!(&req[0..6], &[0xff; 6]);
         assert_eq!(&req[20..22], &[0, 1]);
         assert!(parse_reply(&req).is_none());
+        assert_eq!(
+            parse_sender(&req),
+            Some(([2, 0, 0x5e, 0x18, 0, 2], Ipv4Addr::new(198, 18, 0, 2)))
+        );
     }
 
     proptest! {

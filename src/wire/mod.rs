@@ -2,6 +2,7 @@
 
 pub mod arp;
 pub mod auth;
+pub mod dhcp;
 pub mod dhdiscover;
 pub mod mdns;
 pub mod rtsp;

@@ -230,6 +230,15 @@ pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
             hanwha.identity
         ));
     }
+    let axis = device(ip_of(lab, "axis-dome"))?;
+    if axis.identity.model.as_deref() != Some("P3225-LV Mk II")
+        || axis.identity.firmware.as_deref() != Some("9.80.3.8")
+    {
+        return Err(format!(
+            "axis-dome (DHCP vendor class) identified as {:?}",
+            axis.identity
+        ));
+    }
     let dahua = device(ip_of(lab, "dahua-bullet"))?;
     if dahua.identity.firmware.as_deref() != Some("2.800.0000000.16.R") {
         return Err(format!(
@@ -279,6 +288,34 @@ pub fn arp_sweep_finds_every_persona_fast(lab: &Lab) -> Result<(), String> {
     }
     if took > Duration::from_millis(1500) {
         return Err(format!("ARP sweep took {took:?}, budget 1.5 s"));
+    }
+    Ok(())
+}
+
+/// Listening passively for two seconds hears the Axis persona's DHCPREQUEST: its host name and
+/// the vendor class that names model and firmware.
+pub fn passive_dhcp_hears_the_axis_vendor_class(lab: &Lab) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let found = rt
+        .block_on(async {
+            let listener =
+                camsweep::discover::passive::PassiveListener::start(lab.scanner_interface());
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            listener.stop().await
+        })
+        .map_err(|e| e.to_string())?;
+    let h = host(&found, lab, "axis-dome")?;
+    has(
+        h,
+        "dhcp.vendor_class",
+        "AXIS,Network Camera,P3225-LV Mk II,9.80.3.8",
+    )?;
+    has(h, "dhcp.hostname", "axis-accc8e4a3221")?;
+    if h.mac.as_deref() != Some("ac:cc:8e:4a:32:21") {
+        return Err(format!("mac {:?}", h.mac));
     }
     Ok(())
 }

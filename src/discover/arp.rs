@@ -38,6 +38,8 @@ pub enum ArpError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no target lies in {0}'s IPv4 subnet (ARP does not cross routers)")]
+    NoTargetOnLink(String),
     #[error("raw socket on {interface}: {reason}")]
     Channel { interface: String, reason: String },
 }
@@ -80,7 +82,7 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResu
         })
         .collect();
     if wanted.is_empty() {
-        return Ok(SweepResult::default());
+        return Err(ArpError::NoTargetOnLink(name.to_string()));
     }
     let (mut tx, mut rx) = open_channel(&iface)?;
     let want_set: HashSet<Ipv4Addr> = wanted.iter().copied().collect();

@@ -239,12 +239,33 @@ pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
             axis.identity
         ));
     }
-    let dahua = device(ip_of(lab, "dahua-bullet"))?;
-    if dahua.identity.firmware.as_deref() != Some("2.800.0000000.16.R") {
-        return Err(format!(
-            "dahua-bullet firmware {:?}",
-            dahua.identity.firmware
-        ));
+    // Every model and firmware a persona's discovery reply carries is in the report.
+    let data = camsweep::lab::discovery::bundled().map_err(|e| e.to_string())?;
+    for d in &data.devices {
+        let got = &device(ip_of(lab, &d.persona))?.identity;
+        let mut want: Vec<(&str, &str)> = Vec::new();
+        if let Some(s) = &d.sadp {
+            want.push((s.description.as_str(), s.firmware.as_str()));
+        }
+        if let Some(x) = &d.dhdiscover {
+            want.push((x.device_type.as_str(), x.version.as_str()));
+        }
+        if let Some(x) = &d.xmeye {
+            want.push(("", x.version.as_str()));
+        }
+        for (model, firmware) in want {
+            let model_ok = model.is_empty()
+                || got
+                    .model
+                    .as_deref()
+                    .is_some_and(|m| model.ends_with(m) || m.ends_with(model));
+            if !model_ok || got.firmware.as_deref() != Some(firmware) {
+                return Err(format!(
+                    "{}: reply says {model:?} / {firmware:?}, report has {:?} / {:?}",
+                    d.persona, got.model, got.firmware
+                ));
+            }
+        }
     }
     Ok(())
 }

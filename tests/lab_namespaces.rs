@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use camsweep::lab::{self, Lab, LabSpec, Service};
 
+#[path = "lab_namespaces/discovery_checks.rs"]
+mod discovery_checks;
+
 type Check = fn(&Lab) -> Result<(), String>;
 
 const CHECKS: &[(&str, Check)] = &[
@@ -37,6 +40,42 @@ const CHECKS: &[(&str, Check)] = &[
         https_certificates,
     ),
     ("lab_root_has_no_route_beyond_the_lab", no_route_out),
+    (
+        "arp_sweep_of_the_lab_24_finds_every_persona",
+        discovery_checks::arp_sweep_finds_every_persona,
+    ),
+    (
+        "passive_dhcp_hears_the_axis_vendor_class",
+        discovery_checks::passive_dhcp_hears_the_axis_vendor_class,
+    ),
+    (
+        "sadp_multicast_finds_the_firewalled_face_terminal",
+        discovery_checks::sadp_finds_firewalled,
+    ),
+    (
+        "wsd_multicast_and_unicast_only_persona",
+        discovery_checks::wsd_unicast_only,
+    ),
+    (
+        "dhdiscover_names_dahua_models_and_firmware",
+        discovery_checks::dhdiscover_names_dahua,
+    ),
+    (
+        "xmeye_search_names_the_xiongmai_camera",
+        discovery_checks::xmeye_names,
+    ),
+    (
+        "mdns_finds_the_axis_service",
+        discovery_checks::mdns_finds_axis,
+    ),
+    (
+        "ssdp_reads_the_description_of_the_replier",
+        discovery_checks::ssdp_reads_description,
+    ),
+    (
+        "scan_finds_names_and_types_the_discovery_only_persona",
+        discovery_checks::scan_names_discovery_only,
+    ),
     ("loopback_is_up_in_the_lab_root", loopback_up),
 ];
 
@@ -201,6 +240,10 @@ fn arp_shows_vendor_macs(lab: &Lab) -> Result<(), String> {
                 &SocketAddr::from((persona.ip, service.port())),
                 Duration::from_secs(3),
             );
+        } else if let Ok(udp) = std::net::UdpSocket::bind("0.0.0.0:0") {
+            // A persona without TCP services (discovery only): any datagram makes the kernel ARP.
+            let _ = udp.send_to(b"", (persona.ip, 9));
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
     let table = std::fs::read_to_string("/proc/net/arp").map_err(|e| e.to_string())?;

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::discover::{self, ProgressSink, SweepConfig};
+use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
     Device, Evidence, EvidenceSource, HostObservation, Report, SCHEMA_VERSION, ScanInfo, ScanMode,
@@ -31,6 +31,9 @@ pub struct ScanPlan {
     pub lang: String,
     /// Addresses of the targets that belong to this machine and were therefore not scanned.
     pub skipped_own: usize,
+    /// The discovery protocols' context (WS-Discovery, SSDP, mDNS, SADP, DHDiscover, XMeye);
+    /// `None` runs the TCP sweep alone.
+    pub discovery: Option<DiscoveryContext>,
 }
 
 /// Runs the scan and returns the report (findings are left to the policy layer).
@@ -44,7 +47,57 @@ pub async fn run(
 ) -> Result<Report, ClientError> {
     let started_at = now_rfc3339();
     let prober = Prober::new(plan.probe.clone())?;
-    let swept = discover::sweep(&plan.addresses, &plan.sweep, progress).await;
+    // Passive DHCP/ARP listening runs while the sweep and discovery do; it sends nothing.
+    let passive = match (&plan.interface, &plan.discovery) {
+        (Some(iface), Some(_)) => Some(discover::passive::PassiveListener::start(iface)),
+        _ => None,
+    };
+    let arp = async {
+        match (&plan.interface, &plan.discovery) {
+            (Some(iface), Some(_)) => Some(
+                discover::arp::sweep(iface, &plan.addresses, discover::arp::DEFAULT_RATE).await,
+            ),
+            _ => None,
+        }
+    };
+    let (mut swept, arp) =
+        tokio::join!(discover::sweep(&plan.addresses, &plan.sweep, progress), arp);
+    let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
+    match arp {
+        Some(Ok(found)) => {
+            discovery.push("arp".into());
+            swept.notes.extend(found.notes);
+            discover::merge_observations(&mut swept.hosts, found.hosts);
+        }
+        Some(Err(e)) => {
+            tracing::warn!("ARP sweep not run: {e}");
+            swept.notes.push(format!(
+                "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
+            ));
+        }
+        None => {}
+    }
+    if let Some(ctx) = &plan.discovery {
+        let ran = run_discovery(ctx, &plan.addresses, &mut swept).await;
+        discovery.extend(ran);
+    }
+    if let Some(listener) = passive {
+        match listener.stop().await {
+            Ok(heard) => {
+                discovery.push("passive_dhcp_arp".into());
+                let wanted: std::collections::HashSet<&IpAddr> = plan.addresses.iter().collect();
+                let heard = heard
+                    .hosts
+                    .into_iter()
+                    .filter(|h| wanted.contains(&h.ip))
+                    .collect();
+                discover::merge_observations(&mut swept.hosts, heard);
+            }
+            Err(e) => swept
+                .notes
+                .push(format!("passive DHCP/ARP listening not run ({e})")),
+        }
+    }
     let mut notes = swept.notes;
     if plan.skipped_own > 0 {
         notes.push(format!(
@@ -91,7 +144,7 @@ pub async fn run(
             captures: Vec::new(),
             addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
             ports: plan.sweep.ports.clone(),
-            discovery: vec!["tcp_connect".into(), "neighbour_table".into()],
+            discovery,
             notes,
             authorised_by: plan.authorised_by.clone(),
             lang: Some(plan.lang.clone()),
@@ -101,6 +154,30 @@ pub async fn run(
         findings: Vec::new(),
         evidence_files: Vec::new(),
     })
+}
+
+/// Runs every discovery protocol at once: unicast to the hosts the sweep found, multicast and
+/// broadcast on the interface. Replies from addresses outside the targets are dropped; the rest
+/// are merged into the sweep's hosts (discovery-only hosts included). Returns the protocols run.
+async fn run_discovery(
+    ctx: &DiscoveryContext,
+    targets: &[IpAddr],
+    swept: &mut discover::SweepResult,
+) -> Vec<String> {
+    let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
+    let discoverers = discover::protocols::all(ctx);
+    let results = futures::future::join_all(discoverers.iter().map(|d| d.discover(&live))).await;
+    let wanted: std::collections::HashSet<&IpAddr> = targets.iter().collect();
+    for result in results {
+        swept.notes.extend(result.notes);
+        let found = result
+            .hosts
+            .into_iter()
+            .filter(|h| wanted.contains(&h.ip))
+            .collect();
+        discover::merge_observations(&mut swept.hosts, found);
+    }
+    discoverers.iter().map(|d| d.name().to_string()).collect()
 }
 
 /// Turns one host's observations into a report device (pure).

@@ -8,10 +8,13 @@ use std::time::Duration;
 use crate::app::ScanPlan;
 use crate::app::ports::PortSet;
 use crate::cli::args::{LangArg, ScanOptions};
-use crate::discover::SweepConfig;
+use crate::discover::{DiscoveryContext, SweepConfig};
 use crate::model::ScanMode;
 use crate::probe::ProbeConfig;
 use crate::targets::{self, TargetPolicy};
+
+/// How long the discovery protocols wait for replies after their inquiries.
+const DISCOVERY_WINDOW: Duration = Duration::from_millis(1500);
 
 /// Sockets kept free for the process itself when bounding concurrency by the open-file limit.
 const FD_RESERVE: u64 = 64;
@@ -78,6 +81,10 @@ pub fn build(
         authorised_by,
         lang: lang_code(lang).into(),
         skipped_own,
+        discovery: Some(match &opts.interface {
+            Some(iface) => DiscoveryContext::for_interface(iface, DISCOVERY_WINDOW),
+            None => DiscoveryContext::default(),
+        }),
     })
 }
 

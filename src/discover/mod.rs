@@ -11,9 +11,13 @@
 //!   SADP). Each returns observations with its evidence; [`merge_observations`] folds them into
 //!   the sweep's result by address.
 
+pub mod arp;
 pub mod neighbour;
+pub mod passive;
 pub mod progress;
+pub mod protocols;
 pub mod tcp;
+pub mod udp;
 
 use std::net::IpAddr;
 
@@ -24,6 +28,7 @@ pub use neighbour::{
 };
 pub use progress::{NoProgress, ProgressSink};
 pub use tcp::{SweepConfig, SweepResult, sweep, sweep_with};
+pub use udp::DiscoveryContext;
 
 use crate::model::HostObservation;
 

@@ -169,7 +169,7 @@ impl SignatureDb {
     /// The vendor owning a MAC's prefix (`aa:bb:cc:dd:ee:ff`, `AA-BB-…`, `aabb.ccdd.eeff`),
     /// longest registered prefix first. `None` for unknown and for locally administered MACs.
     pub fn oui_vendor(&self, mac: &str) -> Option<&str> {
-        self.oui_entry(mac).map(|e| e.vendor.as_str())
+        self.oui_entry(mac).map(|e| e.display_name())
     }
 
     /// The full prefix-table row for a MAC (vendor, registered organisation, source).

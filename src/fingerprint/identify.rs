@@ -333,19 +333,27 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
 
     let mac = host.mac.as_deref().and_then(parse_mac);
     let local = mac.is_some_and(is_locally_administered);
-    let mac_vendor = (!local)
+    let oui = (!local)
         .then(|| mac.and_then(|m| db.oui.lookup(m)))
-        .flatten()
+        .flatten();
+    let mac_vendor = oui.map(|e| e.display_name().to_string());
+    // Only rows with a short vendor name vote: a registry-only row (often a NIC-module maker)
+    // says who made the network chip, not the device.
+    let voting_vendor = oui
+        .filter(|e| !e.vendor.is_empty())
         .map(|e| e.vendor.clone());
 
     let class = ClassDecision::of(&hits);
-    let vendor = VendorDecision::of(db, &hits, mac_vendor.as_deref());
+    let vendor = VendorDecision::of(db, &hits, voting_vendor.as_deref());
     let agreeing: Vec<&Hit<'_>> = hits
         .iter()
         .filter(|h| class.fits(h) && vendor.fits(db, h.signature.vendor.as_deref()))
         .collect();
     let mut support: Vec<Vote> = agreeing.iter().map(|h| vote(h)).collect();
-    if mac_vendor.is_some() && vendor.family.is_some() && vendor.fits(db, mac_vendor.as_deref()) {
+    if voting_vendor.is_some()
+        && vendor.family.is_some()
+        && vendor.fits(db, voting_vendor.as_deref())
+    {
         support.push(oui_vote());
     }
 

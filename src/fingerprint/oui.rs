@@ -14,6 +14,8 @@ pub struct OuiEntry {
     /// The prefix, left-aligned in the low `bits` bits of the first 48 (i.e. `mac >> (48 - bits)`).
     pub prefix: u64,
     /// Short vendor name, as signatures spell it (`Hikvision`), so OUI and signatures can agree.
+    /// Empty for rows written `-`: the registered organisation only (the full IEEE registry,
+    /// NIC-module makers), shown in reports but casting no vendor vote.
     pub vendor: String,
     /// The organisation as registered (`Hangzhou Hikvision Digital Technology`).
     pub organization: String,
@@ -22,6 +24,19 @@ pub struct OuiEntry {
 }
 
 const LENGTHS: [u8; 3] = [36, 28, 24];
+/// The vendor column of a row that names only the registered organisation.
+pub const NO_VENDOR: &str = "-";
+
+impl OuiEntry {
+    /// The name reports show: the short vendor name, else the registered organisation.
+    pub fn display_name(&self) -> &str {
+        if self.vendor.is_empty() {
+            &self.organization
+        } else {
+            &self.vendor
+        }
+    }
+}
 
 impl OuiEntry {
     /// Parses `prefix<TAB>vendor<TAB>organization<TAB>source` rows. Blank lines, `#` comments and a
@@ -75,7 +90,11 @@ impl OuiEntry {
             out.push(OuiEntry {
                 bits,
                 prefix: value,
-                vendor: vendor.trim().to_string(),
+                vendor: if vendor.trim() == NO_VENDOR {
+                    String::new()
+                } else {
+                    vendor.trim().to_string()
+                },
                 organization: organization.trim().to_string(),
                 source: source.trim().to_string(),
             });

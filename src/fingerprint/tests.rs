@@ -304,6 +304,22 @@ fn bare_hikvision_oui_is_not_a_camera() {
     assert!(a.identity.signatures.is_empty());
 }
 
+/// A prefix known only from the full IEEE registry (here a NIC-module maker's, as no-name
+/// cameras ship) is shown but names no vendor: the module maker did not make the camera.
+#[test]
+fn registry_only_oui_is_shown_but_casts_no_vendor_vote() {
+    let a = identify(db(), &host(Some("10:a4:be:63:0f:19"), &[]));
+    assert_eq!(
+        a.mac_vendor.as_deref(),
+        Some("SHENZHEN BILIAN ELECTRONIC CO.，LTD")
+    );
+    assert_eq!(a.identity.vendor, None);
+    assert_eq!(
+        db().oui_vendor("00:00:00:00:00:01"),
+        Some("XEROX CORPORATION")
+    );
+}
+
 /// A randomised (locally administered) MAC says nothing about the maker and is flagged.
 #[test]
 fn locally_administered_mac_is_ignored_and_flagged() {

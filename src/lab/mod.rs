@@ -10,6 +10,7 @@
 //!                                     br0 (floods)  ── sw<n> ───veth─── eth0 198.18.0.x (vendor MAC)
 //! ```
 
+pub mod discovery;
 mod error;
 mod ns;
 pub mod persona;

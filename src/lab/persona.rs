@@ -256,7 +256,14 @@ impl LabSpec {
     /// # Errors
     /// [`LabError::Spec`] if the embedded data does not parse or validate (a build defect).
     pub fn bundled() -> Result<LabSpec, LabError> {
-        LabSpec::from_toml(BUNDLED_PERSONAS)
+        let mut spec: LabSpec = toml::from_str(BUNDLED_PERSONAS).map_err(|e| LabError::Spec {
+            persona: None,
+            reason: e.to_string(),
+        })?;
+        // Personas that exist for discovery alone live beside their discovery data.
+        spec.personas.extend(super::discovery::extra_personas()?);
+        spec.validate()?;
+        Ok(spec)
     }
 
     /// Parses and validates persona data.
@@ -579,12 +586,18 @@ mod tests {
         assert_eq!(unknown_vendor.expect.device_type, DeviceType::Camera);
     }
 
-    /// Every persona names its public sources and listens somewhere.
+    /// Every persona names its public sources and listens somewhere (a TCP service, or a
+    /// discovery protocol in `discovery.toml`).
     #[test]
     fn every_persona_cites_sources_and_has_services() {
         for persona in bundled().personas {
             assert!(persona.source.len() > 20, "{}", persona.name);
-            assert!(!persona.services.is_empty(), "{}", persona.name);
+            assert!(
+                !persona.services.is_empty()
+                    || crate::lab::discovery::for_persona(&persona.name).is_some(),
+                "{}",
+                persona.name
+            );
         }
     }
 

@@ -10,7 +10,7 @@ use futures::future::try_join_all;
 use super::persona::{GATEWAY_IP, LAB_SUBNET, SCANNER_IP, Service};
 use super::serve::{self, Responder};
 use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
-use super::{Lab, LabError, LabSpec, Persona, ns, tls};
+use super::{Lab, LabError, LabSpec, Persona, discovery, ns, tls};
 
 /// MAC of the scanner's `lan0`: locally administered, so it names no vendor.
 const SCANNER_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x18, 0x00, 0x02];
@@ -21,6 +21,8 @@ struct PersonaNs {
     handle: File,
     netlink: Netlink,
     listeners: Vec<(u16, StdListener)>,
+    /// Discovery data and sockets, for personas listed in `discovery.toml`.
+    discovery: Option<(discovery::DeviceDiscovery, discovery::Bound)>,
 }
 
 pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
@@ -91,6 +93,9 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     let mut netlink = vec![root];
     for persona_ns in personas {
         servers.extend(serve_persona(&persona_ns.persona, persona_ns.listeners)?);
+        if let Some((data, bound)) = persona_ns.discovery {
+            servers.extend(discovery::serve(&persona_ns.persona, data, bound)?);
+        }
         namespaces.push(persona_ns.handle);
         netlink.push(persona_ns.netlink);
     }
@@ -122,19 +127,35 @@ async fn make_persona_ns(persona: Arc<Persona>) -> Result<PersonaNs, LabError> {
             let _runtime = runtime.enter();
             let netlink = Netlink::open(&inside.name)?;
             let listeners = bind_listeners(&inside)?;
-            Ok::<_, LabError>((netlink, listeners))
+            let found = bind_discovery(&inside)?;
+            Ok::<_, LabError>((netlink, listeners, found))
         })
     })
     .await
     .map_err(joined("create a persona namespace"))?;
     let (handle, inside) = made?;
-    let (netlink, listeners) = inside?;
+    let (netlink, listeners, discovery) = inside?;
     Ok(PersonaNs {
         persona,
         handle,
         netlink,
         listeners,
+        discovery,
     })
+}
+
+/// The persona's discovery sockets (and filtered TCP ports), bound inside its namespace.
+fn bind_discovery(
+    persona: &Persona,
+) -> Result<Option<(discovery::DeviceDiscovery, discovery::Bound)>, LabError> {
+    let Some(data) = discovery::for_persona(&persona.name) else {
+        return Ok(None);
+    };
+    let swept = crate::app::ports::PortSet::bundled()
+        .map(|p| p.ports)
+        .unwrap_or_default();
+    let bound = discovery::bind(persona, &data, &swept)?;
+    Ok(Some((data, bound)))
 }
 
 fn bind_listeners(persona: &Persona) -> Result<Vec<(u16, StdListener)>, LabError> {

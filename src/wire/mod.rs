@@ -1,4 +1,13 @@
 //! Pure codecs: bytes in, typed values out. No I/O, no clock; parsers return errors, never panic.
 
+pub mod arp;
 pub mod auth;
+pub mod dhcp;
+pub mod dhdiscover;
+pub mod mdns;
 pub mod rtsp;
+pub mod sadp;
+pub mod ssdp;
+pub mod wsd;
+pub mod xmeye;
+pub mod xml;

@@ -1,0 +1,259 @@
+//! mDNS / DNS-SD (RFC 6762, RFC 6763): the PTR queries camsweep sends (the service-type
+//! enumeration `_services._dns-sd._udp.local` and the camera service types) and what replies
+//! say: service types, instances with their SRV port and TXT records, host names and addresses.
+//! Queries are sent from an ephemeral port, so devices answer by unicast ("legacy unicast",
+//! RFC 6762 §6.7). Pure: no I/O. DNS wire format via `simple-dns`.
+
+use std::net::Ipv4Addr;
+
+use simple_dns::rdata::{A, PTR, RData, SRV, TXT};
+use simple_dns::{CLASS, Name, Packet, PacketFlag, QCLASS, QTYPE, Question, ResourceRecord, TYPE};
+
+/// The UDP port of mDNS.
+pub const PORT: u16 = 5353;
+/// The IPv4 multicast group of mDNS.
+pub const MULTICAST: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 251);
+/// The DNS-SD service-type enumeration name.
+pub const SERVICES: &str = "_services._dns-sd._udp.local";
+/// Service types cameras and recorders announce (Axis, Arecont, ONVIF, generic RTSP/HTTP).
+pub const CAMERA_SERVICES: &[&str] = &[
+    "_axis-video._tcp.local",
+    "_axis-nvr._tcp.local",
+    "_rtsp._tcp.local",
+    "_onvif._tcp.local",
+    "_arec._tcp.local",
+    "_http._tcp.local",
+];
+
+/// A query asking PTR records for each name, with the unicast-response bit set.
+pub fn query(id: u16, names: &[&str]) -> Option<Vec<u8>> {
+    let mut packet = Packet::new_query(id);
+    for name in names {
+        packet.questions.push(Question::new(
+            Name::new(name).ok()?,
+            QTYPE::TYPE(TYPE::PTR),
+            QCLASS::CLASS(CLASS::IN),
+            true,
+        ));
+    }
+    packet.build_bytes_vec().ok()
+}
+
+/// The PTR names a query asks for (for the lab's responders); `None` for a reply or garbage.
+pub fn parse_query(data: &[u8]) -> Option<(u16, Vec<String>)> {
+    let packet = Packet::parse(data).ok()?;
+    if packet.has_flags(PacketFlag::RESPONSE) {
+        return None;
+    }
+    let names = packet
+        .questions
+        .iter()
+        .map(|q| q.qname.to_string())
+        .collect();
+    Some((packet.id(), names))
+}
+
+/// One DNS-SD service instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Instance {
+    /// `AXIS M3045-V - ACCC8E012345._axis-video._tcp.local`.
+    pub name: String,
+    /// `_axis-video._tcp.local`.
+    pub service: String,
+    pub port: Option<u16>,
+    /// SRV target: the device's host name.
+    pub target: Option<String>,
+    /// TXT `key=value` pairs (`macaddress=ACCC8E012345`), in record order.
+    pub txt: Vec<(String, String)>,
+}
+
+/// What one mDNS reply said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// Service types from the enumeration.
+    pub service_types: Vec<String>,
+    pub instances: Vec<Instance>,
+    /// (host name, address) from A records.
+    pub hosts: Vec<(String, Ipv4Addr)>,
+}
+
+/// Reads an mDNS reply; `None` for queries and malformed packets.
+pub fn parse_reply(data: &[u8]) -> Option<Reply> {
+    let packet = Packet::parse(data).ok()?;
+    if !packet.has_flags(PacketFlag::RESPONSE) {
+        return None;
+    }
+    let records: Vec<&ResourceRecord> = packet
+        .answers
+        .iter()
+        .chain(&packet.additional_records)
+        .collect();
+    let mut reply = Reply::default();
+    for rr in &records {
+        let owner = rr.name.to_string();
+        match &rr.rdata {
+            RData::PTR(PTR(target)) if owner.eq_ignore_ascii_case(SERVICES) => {
+                push_unique(&mut reply.service_types, target.to_string());
+            }
+            RData::PTR(PTR(target)) => {
+                let name = target.to_string();
+                if !reply.instances.iter().any(|i| i.name == name) {
+                    reply.instances.push(Instance {
+                        name,
+                        service: owner,
+                        ..Instance::default()
+                    });
+                }
+            }
+            RData::A(A { address }) => reply.hosts.push((owner, Ipv4Addr::from(*address))),
+            _ => {}
+        }
+    }
+    for rr in &records {
+        let owner = rr.name.to_string();
+        let Some(instance) = reply.instances.iter_mut().find(|i| i.name == owner) else {
+            continue;
+        };
+        match &rr.rdata {
+            RData::SRV(srv) => {
+                instance.port = Some(srv.port);
+                instance.target = Some(srv.target.to_string());
+            }
+            RData::TXT(txt) => {
+                for (key, value) in txt.iter_raw() {
+                    instance.txt.push((
+                        String::from_utf8_lossy(key).into_owned(),
+                        value
+                            .map(|v| String::from_utf8_lossy(v).into_owned())
+                            .unwrap_or_default(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(reply)
+}
+
+fn push_unique(list: &mut Vec<String>, value: String) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+/// A device's answer: the enumeration entry and, when asked, its instance with SRV, TXT and A
+/// records (for the lab's personas). `None` when a name is not a valid DNS name.
+pub fn reply(id: u16, instance: &Instance, address: Ipv4Addr, enumerate: bool) -> Option<Vec<u8>> {
+    const TTL: u32 = 120;
+    let mut packet = Packet::new_reply(id);
+    packet.set_flags(PacketFlag::AUTHORITATIVE_ANSWER);
+    let service = Name::new(&instance.service).ok()?;
+    let name = Name::new(&instance.name).ok()?;
+    let target = Name::new(instance.target.as_deref()?).ok()?;
+    if enumerate {
+        packet.answers.push(ResourceRecord::new(
+            Name::new(SERVICES).ok()?,
+            CLASS::IN,
+            TTL,
+            RData::PTR(PTR(service.clone())),
+        ));
+    }
+    packet.answers.push(ResourceRecord::new(
+        service,
+        CLASS::IN,
+        TTL,
+        RData::PTR(PTR(name.clone())),
+    ));
+    packet.additional_records.push(ResourceRecord::new(
+        name.clone(),
+        CLASS::IN,
+        TTL,
+        RData::SRV(SRV {
+            priority: 0,
+            weight: 0,
+            port: instance.port.unwrap_or(0),
+            target: target.clone(),
+        }),
+    ));
+    let pairs: Vec<String> = instance
+        .txt
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let mut txt = TXT::new();
+    for pair in &pairs {
+        txt.add_string(pair).ok()?;
+    }
+    packet
+        .additional_records
+        .push(ResourceRecord::new(name, CLASS::IN, TTL, RData::TXT(txt)));
+    packet.additional_records.push(ResourceRecord::new(
+        target,
+        CLASS::IN,
+        TTL,
+        RData::A(A {
+            address: u32::from(address),
+        }),
+    ));
+    packet.build_bytes_vec().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn query_asks_for_ptr_with_the_unicast_bit() {
+        let bytes = query(0, &[SERVICES]).unwrap();
+        // Header: id 0, flags 0, one question.
+        assert_eq!(&bytes[..6], &[0, 0, 0, 0, 0, 1]);
+        // QTYPE PTR (12), QCLASS IN with the top (unicast-response) bit.
+        assert_eq!(&bytes[bytes.len() - 4..], &[0, 12, 0x80, 1]);
+        assert_eq!(parse_query(&bytes), Some((0, vec![SERVICES.to_string()])));
+        assert!(parse_reply(&bytes).is_none());
+    }
+
+    /// An Axis camera's announcement of `_axis-video._tcp` with its `macaddress` TXT key, as
+    /// Axis documents it (VAPIX network guide: Bonjour service `_axis-video._tcp`).
+    #[test]
+    fn axis_reply_round_trips() {
+        let instance = Instance {
+            name: "AXIS M3045-V - ACCC8E012345._axis-video._tcp.local".into(),
+            service: "_axis-video._tcp.local".into(),
+            port: Some(80),
+            target: Some("axis-accc8e012345.local".into()),
+            txt: vec![("macaddress".into(), "ACCC8E012345".into())],
+        };
+        let ip = Ipv4Addr::new(198, 18, 0, 30);
+        let bytes = reply(0, &instance, ip, true).unwrap();
+        let back = parse_reply(&bytes).unwrap();
+        assert_eq!(back.service_types, vec!["_axis-video._tcp.local"]);
+        assert_eq!(back.instances, vec![instance]);
+        assert_eq!(
+            back.hosts,
+            vec![("axis-accc8e012345.local".to_string(), ip)]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn instances_round_trip(label in "[A-Za-z0-9][A-Za-z0-9 -]{0,30}", port in any::<u16>(), value in "[ -~]{0,40}") {
+            let instance = Instance {
+                name: format!("{label}._rtsp._tcp.local"),
+                service: "_rtsp._tcp.local".into(),
+                port: Some(port),
+                target: Some("cam.local".into()),
+                txt: vec![("model".into(), value)],
+            };
+            let bytes = reply(7, &instance, Ipv4Addr::new(10, 0, 0, 1), false).unwrap();
+            prop_assert_eq!(parse_reply(&bytes).unwrap().instances, vec![instance]);
+        }
+
+        #[test]
+        fn never_panics(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse_reply(&data);
+            let _ = parse_query(&data);
+        }
+    }
+}

@@ -13,4 +13,5 @@ pub mod model;
 pub mod probe;
 pub mod report;
 pub mod targets;
+pub mod traffic;
 pub mod wire;

@@ -8,7 +8,7 @@ use super::args::{
     AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand,
 };
 use super::progress::BarProgress;
-use super::{EXIT_CLEAN, EXIT_FLAGGED, demo, output, plan};
+use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, output, plan};
 use crate::app;
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{Report, ScanMode};
@@ -20,6 +20,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => audit(args, quiet).await,
         Command::Scan(args) => scan(args, quiet).await,
         Command::Report(args) => rerender(&args),
+        Command::Analyze(args) => analyze::run(&args, quiet),
         Command::Demo(args) => demo::run(args, quiet).await,
         Command::Signatures(cmd) => signatures(cmd),
     }

@@ -11,5 +11,6 @@ pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, OpenPort, SeenBy};
 pub use report::{
     CloudContact, Device, DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized,
-    Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo, ToolInfo, UpstreamMinute,
+    Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo, ToolInfo,
+    UpstreamMinute,
 };

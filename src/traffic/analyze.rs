@@ -78,7 +78,8 @@ impl ContactStats {
             if self.current_second_up >= burst {
                 self.totals.burst_seconds += 1;
             }
-            self.totals.max_up_per_second = self.totals.max_up_per_second.max(self.current_second_up);
+            self.totals.max_up_per_second =
+                self.totals.max_up_per_second.max(self.current_second_up);
         }
         self.current_second_up = 0;
     }
@@ -128,7 +129,11 @@ pub struct Analyzer {
 }
 
 impl Analyzer {
-    pub fn new(policy: UploadPolicy, limits: FlowLimits, inventory: Option<HashSet<IpAddr>>) -> Self {
+    pub fn new(
+        policy: UploadPolicy,
+        limits: FlowLimits,
+        inventory: Option<HashSet<IpAddr>>,
+    ) -> Self {
         Self {
             policy,
             flows: FlowTable::new(limits),
@@ -182,22 +187,52 @@ impl Analyzer {
         let port = obs.responder_port;
         let client_is_src = obs.initiator == (p.src, p.src_port);
         if src_dev {
-            let key = ContactKey { device: p.src, remote: p.dst, port, proto: p.proto };
-            self.account(key, true, wire, ts, client_is_src.then_some(&obs.learned).and_then(Option::as_ref));
+            let key = ContactKey {
+                device: p.src,
+                remote: p.dst,
+                port,
+                proto: p.proto,
+            };
+            self.account(
+                key,
+                true,
+                wire,
+                ts,
+                client_is_src
+                    .then_some(&obs.learned)
+                    .and_then(Option::as_ref),
+            );
             let minute = ts.div_euclid(60_000_000);
-            let slot = self.timelines.entry(p.src).or_default().entry(minute).or_default();
+            let slot = self
+                .timelines
+                .entry(p.src)
+                .or_default()
+                .entry(minute)
+                .or_default();
             slot.0 += wire;
             if !is_local(p.dst) {
                 slot.1 += wire;
             }
         }
         if dst_dev {
-            let key = ContactKey { device: p.dst, remote: p.src, port, proto: p.proto };
+            let key = ContactKey {
+                device: p.dst,
+                remote: p.src,
+                port,
+                proto: p.proto,
+            };
             self.account(key, false, wire, ts, None);
         }
     }
 
-    fn account(&mut self, key: ContactKey, up: bool, wire: u64, ts: i64, learned: Option<&(NameSource, String)>) {
+    fn account(
+        &mut self,
+        key: ContactKey,
+        up: bool,
+        wire: u64,
+        ts: i64,
+        learned: Option<&(NameSource, String)>,
+    ) {
         let full = self.contacts.len() >= MAX_CONTACTS;
         let stats = match self.contacts.get_mut(&key) {
             Some(s) => s,
@@ -206,7 +241,12 @@ impl Analyzer {
                 return;
             }
             None => self.contacts.entry(key).or_insert_with(|| ContactStats {
-                totals: Totals { first_us: ts, last_us: ts, port: key.port, ..Totals::default() },
+                totals: Totals {
+                    first_us: ts,
+                    last_us: ts,
+                    port: key.port,
+                    ..Totals::default()
+                },
                 current_second: ts.div_euclid(1_000_000),
                 ..ContactStats::default()
             }),
@@ -251,9 +291,18 @@ impl Analyzer {
     /// Folds finished flows into the per-device summaries: each counts as one connection.
     fn fold_evicted(&mut self) {
         for (key, flow) in self.evicted.drain(..) {
-            let (initiator, responder) = if flow.lo_initiated { (key.lo, key.hi) } else { (key.hi, key.lo) };
+            let (initiator, responder) = if flow.lo_initiated {
+                (key.lo, key.hi)
+            } else {
+                (key.hi, key.lo)
+            };
             for (device, remote) in [(initiator.0, responder.0), (responder.0, initiator.0)] {
-                let ck = ContactKey { device, remote, port: responder.1, proto: key.proto };
+                let ck = ContactKey {
+                    device,
+                    remote,
+                    port: responder.1,
+                    proto: key.proto,
+                };
                 if let Some(stats) = self.contacts.get_mut(&ck) {
                     stats.connections += 1;
                 }
@@ -269,25 +318,34 @@ impl Analyzer {
         let burst = self.policy.burst_bytes_per_second;
         let mut by_device: BTreeMap<IpAddr, DeviceTraffic> = BTreeMap::new();
         for (ip, host) in &self.hosts {
-            by_device.insert(*ip, DeviceTraffic {
-                ip: *ip,
-                mac: host.mac.map(format_mac),
-                contacts: Vec::new(),
-                timeline: self.timelines.get(ip).map(timeline).unwrap_or_default(),
-                face_evidence: Vec::new(),
-            });
+            by_device.insert(
+                *ip,
+                DeviceTraffic {
+                    ip: *ip,
+                    mac: host.mac.map(format_mac),
+                    contacts: Vec::new(),
+                    timeline: self.timelines.get(ip).map(timeline).unwrap_or_default(),
+                    face_evidence: Vec::new(),
+                },
+            );
         }
         let mut contacts: Vec<(ContactKey, ContactStats)> = self.contacts.into_iter().collect();
         contacts.sort_by_key(|(k, _)| *k);
         for (key, mut stats) in contacts {
             stats.close_second(burst);
-            let device = by_device.entry(key.device).or_insert_with(|| DeviceTraffic {
-                ip: key.device,
-                mac: None,
-                contacts: Vec::new(),
-                timeline: self.timelines.get(&key.device).map(timeline).unwrap_or_default(),
-                face_evidence: Vec::new(),
-            });
+            let device = by_device
+                .entry(key.device)
+                .or_insert_with(|| DeviceTraffic {
+                    ip: key.device,
+                    mac: None,
+                    contacts: Vec::new(),
+                    timeline: self
+                        .timelines
+                        .get(&key.device)
+                        .map(timeline)
+                        .unwrap_or_default(),
+                    face_evidence: Vec::new(),
+                });
             let contact = describe(&key, &stats, &self.names, cloud, &self.policy);
             let face = contact.category == "face_api"
                 || (contact.upload && face_analytics(&contact, cloud, &key, &self.names, &stats));
@@ -310,9 +368,9 @@ impl Analyzer {
         }
         for device in by_device.values_mut() {
             // Biggest uploads first: what an inspector reads first.
-            device.contacts.sort_by(|a, b| {
-                b.upload.cmp(&a.upload).then(b.bytes_up.cmp(&a.bytes_up))
-            });
+            device
+                .contacts
+                .sort_by(|a, b| b.upload.cmp(&a.upload).then(b.bytes_up.cmp(&a.bytes_up)));
         }
         (by_device.into_values().collect(), self.counters)
     }
@@ -363,7 +421,11 @@ fn describe(
     let lan = is_local(key.remote);
     let named = names_of(key, stats, names);
     let plain: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
-    let matched = if lan { None } else { cloud.classify(&plain, key.remote) };
+    let matched = if lan {
+        None
+    } else {
+        cloud.classify(&plain, key.remote)
+    };
     let (name, name_source) = match (named.first(), &matched) {
         (Some((n, src)), _) => (Some(n.to_string()), Some(src.as_str().to_string())),
         (None, Some((_, MatchedBy::Range))) => (None, Some("ip_range".to_string())),
@@ -416,5 +478,8 @@ pub fn rfc3339(micros: i64) -> String {
 }
 
 fn format_mac(mac: [u8; 6]) -> String {
-    mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }

@@ -113,7 +113,9 @@ impl CloudDb {
                     .iter()
                     .find(|d| d.is_empty() || d.chars().any(|c| c.is_ascii_uppercase() || c == ' '))
                 {
-                    return Err(invalid(format!("domain pattern `{bad}` must be lower-case, no spaces")));
+                    return Err(invalid(format!(
+                        "domain pattern `{bad}` must be lower-case, no spaces"
+                    )));
                 }
                 entry.file = path.to_string();
                 let idx = db.entries.len();
@@ -188,9 +190,18 @@ mod tests {
     #[test]
     fn glob_patterns() {
         assert!(glob_match("apii*.ezvizlife.com", "apiieu.ezvizlife.com"));
-        assert!(glob_match("*.s3.amazonaws.com", "ring-transcoded-videos.s3.amazonaws.com"));
-        assert!(!glob_match("*.s3.amazonaws.com", "s3.amazonaws.com.evil.example"));
-        assert!(glob_match("face.*.myhuaweicloud.com", "face.cn-north-4.myhuaweicloud.com"));
+        assert!(glob_match(
+            "*.s3.amazonaws.com",
+            "ring-transcoded-videos.s3.amazonaws.com"
+        ));
+        assert!(!glob_match(
+            "*.s3.amazonaws.com",
+            "s3.amazonaws.com.evil.example"
+        ));
+        assert!(glob_match(
+            "face.*.myhuaweicloud.com",
+            "face.cn-north-4.myhuaweicloud.com"
+        ));
         assert!(!glob_match("api.ring.com", "xapi.ring.com"));
         assert!(!glob_match("a*a", "a"));
     }
@@ -202,9 +213,7 @@ mod tests {
             .classify(&["aip.baidubce.com"], "192.0.2.1".parse().unwrap())
             .unwrap();
         assert_eq!((e.category.as_str(), by), ("face_api", MatchedBy::Name(0)));
-        let (e, by) = db
-            .classify(&[], "47.88.59.209".parse().unwrap())
-            .unwrap();
+        let (e, by) = db.classify(&[], "47.88.59.209".parse().unwrap()).unwrap();
         assert_eq!(by, MatchedBy::Range);
         assert_eq!(e.category, "vendor_p2p");
         assert!(e.provider.contains("Alibaba"), "{}", e.provider);
@@ -221,7 +230,10 @@ mod tests {
                 "192.0.2.1".parse().unwrap(),
             )
             .unwrap();
-        assert_eq!((e.category.as_str(), by), ("object_storage", MatchedBy::Name(1)));
+        assert_eq!(
+            (e.category.as_str(), by),
+            ("object_storage", MatchedBy::Name(1))
+        );
     }
 
     #[test]

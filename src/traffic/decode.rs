@@ -136,12 +136,13 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
             // A TCP/UDP header cut by the snap length or a later fragment: keep the protocol,
             // read the ports if they were captured.
             let n = ip_payload.ip_number.0;
-            if (n == 6 || n == 17) && !ip_payload.fragmented {
-                if let Some(ports) = ip_payload.payload.get(..4) {
-                    packet.proto = if n == 6 { Proto::Tcp } else { Proto::Udp };
-                    packet.src_port = u16::from_be_bytes([ports[0], ports[1]]);
-                    packet.dst_port = u16::from_be_bytes([ports[2], ports[3]]);
-                }
+            if (n == 6 || n == 17)
+                && !ip_payload.fragmented
+                && let Some(ports) = ip_payload.payload.get(..4)
+            {
+                packet.proto = if n == 6 { Proto::Tcp } else { Proto::Udp };
+                packet.src_port = u16::from_be_bytes([ports[0], ports[1]]);
+                packet.dst_port = u16::from_be_bytes([ports[2], ports[3]]);
             }
         }
     }
@@ -174,7 +175,7 @@ mod tests {
     fn vlan_tagged_ethernet_frame_yields_addresses_and_ports() {
         let mut frame = Vec::new();
         etherparse::PacketBuilder::ethernet2([0x78, 0x11, 0xdc, 1, 2, 3], [0xff; 6])
-            .single_vlan(10.into())
+            .single_vlan(etherparse::VlanId::try_new(10).unwrap())
             .ipv4([192, 168, 10, 204], [47, 88, 59, 209], 64)
             .udp(50_000, 32_100)
             .write(&mut frame, b"\xf1\x00\x00\x00")

@@ -32,10 +32,7 @@ pub fn bindings(message: &[u8]) -> Vec<DnsBinding> {
     let mut out = Vec::new();
     for question in &packet.questions {
         let mut chain = vec![lower(&question.qname.to_string())];
-        loop {
-            let Some(owner) = chain.last().cloned() else {
-                break;
-            };
+        while let Some(owner) = chain.last().cloned() {
             for (name, rdata) in &records {
                 if *name != owner {
                     continue;
@@ -110,8 +107,8 @@ mod tests {
     fn queries_and_junk_give_nothing() {
         assert!(bindings(b"").is_empty());
         assert!(bindings(&[0xff; 40]).is_empty());
-        let query = hex::decode("abcd01000001000000000000076578616d706c6503636f6d0000010001")
-            .unwrap();
+        let query =
+            hex::decode("abcd01000001000000000000076578616d706c6503636f6d0000010001").unwrap();
         assert!(bindings(&query).is_empty());
     }
 }

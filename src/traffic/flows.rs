@@ -43,9 +43,23 @@ impl FlowKey {
         let a = (p.src, p.src_port);
         let b = (p.dst, p.dst_port);
         if a <= b {
-            (FlowKey { proto: p.proto, lo: a, hi: b }, true)
+            (
+                FlowKey {
+                    proto: p.proto,
+                    lo: a,
+                    hi: b,
+                },
+                true,
+            )
         } else {
-            (FlowKey { proto: p.proto, lo: b, hi: a }, false)
+            (
+                FlowKey {
+                    proto: p.proto,
+                    lo: b,
+                    hi: a,
+                },
+                false,
+            )
         }
     }
 }
@@ -206,11 +220,11 @@ impl FlowTable {
         } else {
             (key.hi, key.lo)
         };
-        if flow.finished() {
-            if let Some(flow) = self.flows.remove(&key) {
-                self.evicted += 1;
-                done.push((key, flow));
-            }
+        if flow.finished()
+            && let Some(flow) = self.flows.remove(&key)
+        {
+            self.evicted += 1;
+            done.push((key, flow));
         }
         Observation {
             initiator,
@@ -291,7 +305,14 @@ mod tests {
     use super::*;
     use crate::traffic::decode::TcpFlags;
 
-    fn tcp<'a>(src: &str, sp: u16, dst: &str, dp: u16, flags: TcpFlags, payload: &'a [u8]) -> Packet<'a> {
+    fn tcp<'a>(
+        src: &str,
+        sp: u16,
+        dst: &str,
+        dp: u16,
+        flags: TcpFlags,
+        payload: &'a [u8],
+    ) -> Packet<'a> {
         Packet {
             src_mac: None,
             src: src.parse().unwrap(),
@@ -304,10 +325,30 @@ mod tests {
         }
     }
 
-    const SYN: TcpFlags = TcpFlags { syn: true, ack: false, fin: false, rst: false };
-    const SYNACK: TcpFlags = TcpFlags { syn: true, ack: true, fin: false, rst: false };
-    const ACK: TcpFlags = TcpFlags { syn: false, ack: true, fin: false, rst: false };
-    const FIN: TcpFlags = TcpFlags { syn: false, ack: true, fin: true, rst: false };
+    const SYN: TcpFlags = TcpFlags {
+        syn: true,
+        ack: false,
+        fin: false,
+        rst: false,
+    };
+    const SYNACK: TcpFlags = TcpFlags {
+        syn: true,
+        ack: true,
+        fin: false,
+        rst: false,
+    };
+    const ACK: TcpFlags = TcpFlags {
+        syn: false,
+        ack: true,
+        fin: false,
+        rst: false,
+    };
+    const FIN: TcpFlags = TcpFlags {
+        syn: false,
+        ack: true,
+        fin: true,
+        rst: false,
+    };
 
     #[test]
     fn connection_counts_each_direction_learns_sni_and_is_folded_when_closed() {
@@ -317,7 +358,12 @@ mod tests {
         let cam = "192.168.1.20";
         let cloud = "203.0.113.10";
         table.observe(&tcp(cam, 40000, cloud, 443, SYN, b""), 74, 1_000, &mut done);
-        table.observe(&tcp(cloud, 443, cam, 40000, SYNACK, b""), 74, 2_000, &mut done);
+        table.observe(
+            &tcp(cloud, 443, cam, 40000, SYNACK, b""),
+            74,
+            2_000,
+            &mut done,
+        );
         let (a, b) = hello.split_at(100);
         let o1 = table.observe(&tcp(cam, 40000, cloud, 443, ACK, a), 166, 3_000, &mut done);
         assert_eq!(o1.learned, None);
@@ -339,15 +385,28 @@ mod tests {
 
     #[test]
     fn idle_flows_are_evicted_and_the_table_stays_bounded() {
-        let limits = FlowLimits { idle_timeout_us: 1_000_000, max_flows: 10 };
+        let limits = FlowLimits {
+            idle_timeout_us: 1_000_000,
+            max_flows: 10,
+        };
         let mut table = FlowTable::new(limits);
         let mut done = Vec::new();
         for port in 0..50u16 {
-            table.observe(&tcp("10.0.0.2", 1000 + port, "10.0.0.3", 80, SYN, b""), 60, 0, &mut done);
+            table.observe(
+                &tcp("10.0.0.2", 1000 + port, "10.0.0.3", 80, SYN, b""),
+                60,
+                0,
+                &mut done,
+            );
         }
         assert_eq!(table.len(), 10);
         assert_eq!(table.untracked, 40);
-        table.observe(&tcp("10.0.0.2", 9, "10.0.0.3", 80, SYN, b""), 60, 5_000_000, &mut done);
+        table.observe(
+            &tcp("10.0.0.2", 9, "10.0.0.3", 80, SYN, b""),
+            60,
+            5_000_000,
+            &mut done,
+        );
         assert_eq!(done.len(), 10);
         assert_eq!(table.len(), 1);
     }

@@ -2,7 +2,13 @@
 
 /// Request methods that start an HTTP/1.x request.
 const METHODS: [&[u8]; 7] = [
-    b"GET ", b"POST ", b"PUT ", b"HEAD ", b"PATCH ", b"DELETE ", b"OPTIONS ",
+    b"GET ",
+    b"POST ",
+    b"PUT ",
+    b"HEAD ",
+    b"PATCH ",
+    b"DELETE ",
+    b"OPTIONS ",
 ];
 /// Only the start of a request is searched: headers come first and are short.
 const SEARCH: usize = 4096;
@@ -49,7 +55,10 @@ mod tests {
     #[test]
     fn non_requests_and_hostile_hosts_are_ignored() {
         assert_eq!(request_host(b"HTTP/1.1 200 OK\r\nHost: x\r\n\r\n"), None);
-        assert_eq!(request_host(b"GET / HTTP/1.1\r\nHost: <script>\r\n\r\n"), None);
+        assert_eq!(
+            request_host(b"GET / HTTP/1.1\r\nHost: <script>\r\n\r\n"),
+            None
+        );
         assert_eq!(request_host(b"GET / HTTP/1.1\r\n\r\n"), None);
     }
 }

@@ -84,7 +84,10 @@ impl Pattern {
 
     /// A transfer of content rather than signalling.
     pub fn is_content(self) -> bool {
-        matches!(self, Pattern::VideoStream | Pattern::Snapshots | Pattern::Bulk)
+        matches!(
+            self,
+            Pattern::VideoStream | Pattern::Snapshots | Pattern::Bulk
+        )
     }
 }
 
@@ -94,8 +97,7 @@ pub fn judge(t: &Totals, policy: &UploadPolicy) -> Pattern {
         return Pattern::NetworkService;
     }
     let ratio_ok = t.bytes_up as f64 >= policy.min_up_down_ratio * t.bytes_down as f64;
-    let content = ratio_ok
-        && (t.bytes_up >= policy.min_upload_bytes || t.burst_seconds > 0);
+    let content = ratio_ok && (t.bytes_up >= policy.min_upload_bytes || t.burst_seconds > 0);
     let seconds = ((t.last_us - t.first_us).max(0) as u64 / 1_000_000).max(1);
     if content {
         if t.active_up_seconds >= policy.video_min_seconds
@@ -136,9 +138,15 @@ mod tests {
     fn yi_rendezvous_is_a_heartbeat_and_its_lan_video_a_stream() {
         let p = UploadPolicy::default();
         // 47.88.59.209:32100 in yi_camera_sample.pcap: a handful of ~50-byte UDP messages.
-        assert_eq!(judge(&totals(1_100, 600, 12, 20, 32100), &p), Pattern::Heartbeat);
+        assert_eq!(
+            judge(&totals(1_100, 600, 12, 20, 32100), &p),
+            Pattern::Heartbeat
+        );
         // The ≈718 kB over 30 s to the phone.
-        assert_eq!(judge(&totals(718_000, 4_000, 600, 30, 20_000), &p), Pattern::VideoStream);
+        assert_eq!(
+            judge(&totals(718_000, 4_000, 600, 30, 20_000), &p),
+            Pattern::VideoStream
+        );
     }
 
     #[test]
@@ -148,8 +156,14 @@ mod tests {
         snap.burst_seconds = 1;
         snap.active_up_seconds = 1;
         assert_eq!(judge(&snap, &p), Pattern::Snapshots);
-        assert_eq!(judge(&totals(10_000_000, 0, 9_000, 60, 123), &p), Pattern::NetworkService);
+        assert_eq!(
+            judge(&totals(10_000_000, 0, 9_000, 60, 123), &p),
+            Pattern::NetworkService
+        );
         // Downloads (firmware) are not uploads even when large.
-        assert_eq!(judge(&totals(200_000, 5_000_000, 3_000, 60, 443), &p), Pattern::Heartbeat);
+        assert_eq!(
+            judge(&totals(200_000, 5_000_000, 3_000, 60, 443), &p),
+            Pattern::Heartbeat
+        );
     }
 }

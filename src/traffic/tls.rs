@@ -92,7 +92,8 @@ fn parse_handshake(handshake: &[u8]) -> Option<HelloState> {
     if header[0] != 0x01 {
         return Some(HelloState::NotTls);
     }
-    let len = (usize::from(header[1]) << 16) | (usize::from(header[2]) << 8) | usize::from(header[3]);
+    let len =
+        (usize::from(header[1]) << 16) | (usize::from(header[2]) << 8) | usize::from(header[3]);
     let message = handshake.get(..4 + len)?;
     let Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ClientHello(hello)))) =
         parse_tls_message_handshake(message)
@@ -167,7 +168,10 @@ mod tests {
     fn plaintext_and_garbage_are_not_tls() {
         let mut c = HelloCollector::default();
         assert_eq!(c.feed(b"GET / HTTP/1.1\r\n"), HelloState::NotTls);
-        assert_eq!(client_hello_sni(&[0x16, 0x03, 0x01, 0x00, 0x05, 0x02, 0, 0, 1, 0]), HelloState::NotTls);
+        assert_eq!(
+            client_hello_sni(&[0x16, 0x03, 0x01, 0x00, 0x05, 0x02, 0, 0, 1, 0]),
+            HelloState::NotTls
+        );
         let mut c = HelloCollector::default();
         let mut endless = vec![0x16, 0x03, 0x01, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff];
         endless.resize(MAX_HELLO + 10, 0);

@@ -178,3 +178,255 @@ fn inventory_devices_get_the_traffic_of_their_address() {
     assert_eq!(contacts(&devices[0], "47.74.255.9").len(), 1);
     assert_eq!(report["scan"]["mode"], "analyze");
 }
+
+/// A small capture built from real protocol messages: a DNS answer, TLS ClientHellos (the
+/// draft-thomson-tls-tls13-vectors ClientHello with its server name replaced) and uploads.
+mod synthetic {
+    use etherparse::PacketBuilder;
+
+    pub struct Pcap {
+        pub bytes: Vec<u8>,
+        pub ts_us: u64,
+    }
+
+    impl Pcap {
+        pub fn new() -> Self {
+            let mut bytes = Vec::new();
+            bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+            bytes.extend_from_slice(&2u16.to_le_bytes());
+            bytes.extend_from_slice(&4u16.to_le_bytes());
+            bytes.extend_from_slice(&[0; 8]);
+            bytes.extend_from_slice(&65_535u32.to_le_bytes());
+            bytes.extend_from_slice(&1u32.to_le_bytes());
+            Self {
+                bytes,
+                ts_us: 1_795_000_000_000_000,
+            }
+        }
+
+        fn frame(&mut self, frame: &[u8]) {
+            let (s, us) = (self.ts_us / 1_000_000, self.ts_us % 1_000_000);
+            self.bytes.extend_from_slice(&(s as u32).to_le_bytes());
+            self.bytes.extend_from_slice(&(us as u32).to_le_bytes());
+            self.bytes
+                .extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            self.bytes
+                .extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            self.bytes.extend_from_slice(frame);
+        }
+
+        pub fn udp(&mut self, src: ([u8; 4], u16), dst: ([u8; 4], u16), payload: &[u8]) {
+            let mut f = Vec::new();
+            PacketBuilder::ethernet2(mac(src.0), mac(dst.0))
+                .ipv4(src.0, dst.0, 64)
+                .udp(src.1, dst.1)
+                .write(&mut f, payload)
+                .unwrap();
+            self.frame(&f);
+        }
+
+        #[allow(clippy::too_many_arguments)]
+        pub fn tcp(
+            &mut self,
+            src: ([u8; 4], u16),
+            dst: ([u8; 4], u16),
+            syn: bool,
+            ack: bool,
+            fin: bool,
+            payload: &[u8],
+        ) {
+            let mut b = PacketBuilder::ethernet2(mac(src.0), mac(dst.0))
+                .ipv4(src.0, dst.0, 64)
+                .tcp(src.1, dst.1, 1, 65_535);
+            if syn {
+                b = b.syn();
+            }
+            if ack {
+                b = b.ack(1);
+            }
+            if fin {
+                b = b.fin();
+            }
+            let mut f = Vec::new();
+            b.write(&mut f, payload).unwrap();
+            self.frame(&f);
+        }
+
+        pub fn advance_ms(&mut self, ms: u64) {
+            self.ts_us += ms * 1000;
+        }
+
+        /// A TLS connection: handshake with `sni`, then `up` bytes sent in 1400-byte segments
+        /// over `seconds`, and a small answer.
+        pub fn tls_upload(
+            &mut self,
+            client: ([u8; 4], u16),
+            server: ([u8; 4], u16),
+            sni: &str,
+            up: usize,
+            seconds: u64,
+        ) {
+            self.tcp(client, server, true, false, false, b"");
+            self.tcp(server, client, true, true, false, b"");
+            let hello = client_hello(sni);
+            let (a, b) = hello.split_at(60);
+            self.tcp(client, server, false, true, false, a);
+            self.tcp(client, server, false, true, false, b);
+            self.tcp(server, client, false, true, false, &[0x16; 1200]);
+            let segments = up.div_ceil(1400).max(1);
+            let step_ms = (seconds * 1000 / segments as u64).max(1);
+            for _ in 0..segments {
+                self.tcp(client, server, false, true, false, &[0x17; 1400]);
+                self.advance_ms(step_ms);
+            }
+            self.tcp(server, client, false, true, false, &[0x17; 200]);
+            self.tcp(client, server, false, true, true, b"");
+            self.tcp(server, client, false, true, true, b"");
+        }
+    }
+
+    fn mac(ip: [u8; 4]) -> [u8; 6] {
+        [0x02, 0, ip[0], ip[1], ip[2], ip[3]]
+    }
+
+    /// The test-vector ClientHello with its SNI `server` replaced by `name`, lengths fixed.
+    pub fn client_hello(name: &str) -> Vec<u8> {
+        let hex_text = include_str!("../src/traffic/testdata/client_hello.hex");
+        let orig = hex::decode(hex_text.trim()).unwrap();
+        let old_ext = [&[0u8, 0, 0, 0x0b, 0, 0x09, 0, 0, 6][..], b"server"].concat();
+        let at = orig
+            .windows(old_ext.len())
+            .position(|w| w == old_ext)
+            .unwrap();
+        let n = name.len() as u16;
+        let mut new_ext = vec![0, 0];
+        new_ext.extend_from_slice(&(n + 5).to_be_bytes());
+        new_ext.extend_from_slice(&(n + 3).to_be_bytes());
+        new_ext.push(0);
+        new_ext.extend_from_slice(&n.to_be_bytes());
+        new_ext.extend_from_slice(name.as_bytes());
+        let delta = new_ext.len() as i64 - old_ext.len() as i64;
+        let mut out = [&orig[..at], &new_ext[..], &orig[at + old_ext.len()..]].concat();
+        let fix16 = |buf: &mut Vec<u8>, pos: usize| {
+            let v = u16::from_be_bytes([buf[pos], buf[pos + 1]]) as i64 + delta;
+            buf[pos..pos + 2].copy_from_slice(&(v as u16).to_be_bytes());
+        };
+        fix16(&mut out, 3); // record length
+        let hs = ((out[6] as i64) << 16 | (out[7] as i64) << 8 | out[8] as i64) + delta;
+        out[6..9].copy_from_slice(&(hs as u32).to_be_bytes()[1..]);
+        // extensions length: after version, random, session id, cipher suites, compression.
+        let mut p = 9 + 2 + 32;
+        p += 1 + out[p] as usize;
+        p += 2 + u16::from_be_bytes([out[p], out[p + 1]]) as usize;
+        p += 1 + out[p] as usize;
+        fix16(&mut out, p);
+        out
+    }
+
+    pub fn dns_answer(name: &str, addr: [u8; 4]) -> Vec<u8> {
+        use simple_dns::{
+            CLASS, Name, Packet, Question, ResourceRecord,
+            rdata::{A, RData},
+        };
+        let mut p = Packet::new_reply(0x1234);
+        p.questions.push(Question::new(
+            Name::new_unchecked(name),
+            simple_dns::TYPE::A.into(),
+            CLASS::IN.into(),
+            false,
+        ));
+        p.answers.push(ResourceRecord::new(
+            Name::new_unchecked(name),
+            CLASS::IN,
+            60,
+            RData::A(A {
+                address: u32::from_be_bytes(addr),
+            }),
+        ));
+        p.build_bytes_vec().unwrap()
+    }
+}
+
+#[test]
+fn face_api_and_face_analytics_uploads_are_found_by_name_and_heartbeats_are_not_uploads() {
+    let mut pcap = synthetic::Pcap::new();
+    let router = [192, 168, 1, 1];
+    let cam_a = [192, 168, 1, 50];
+    let cam_b = [192, 168, 1, 51];
+    let clock = [192, 168, 1, 52];
+    let baidu = [203, 0, 113, 7];
+    let ovopark = [203, 0, 113, 8];
+    // Camera A resolves Baidu's face API, then sends a 96 kB picture within half a second.
+    pcap.udp(
+        (cam_a, 40_000),
+        (router, 53),
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00",
+    );
+    pcap.udp(
+        (router, 53),
+        (cam_a, 40_000),
+        &synthetic::dns_answer("aip.baidubce.com", baidu),
+    );
+    pcap.tls_upload((cam_a, 41_000), (baidu, 443), "aip.baidubce.com", 96_000, 0);
+    // Camera B: no DNS seen, only the SNI; 30 s of steady upstream to Ovopark.
+    pcap.tls_upload(
+        (cam_b, 42_000),
+        (ovopark, 443),
+        "openapi.ovopark.com",
+        600_000,
+        30,
+    );
+    // A third device: NTP, and a keep-alive to the same Baidu address.
+    for _ in 0..5 {
+        pcap.udp((clock, 123), ([203, 0, 113, 9], 123), &[0x23; 48]);
+        pcap.tcp(
+            (clock, 43_000),
+            (baidu, 443),
+            false,
+            true,
+            false,
+            &[0x17; 40],
+        );
+        pcap.advance_ms(1000);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.pcap");
+    std::fs::write(&file, &pcap.bytes).unwrap();
+    let (_, report) = analyze(&[&file], &[]);
+
+    let a = device(&report, "192.168.1.50");
+    let c = contacts(a, "203.0.113.7")[0];
+    assert_eq!(c["name"], "aip.baidubce.com");
+    assert_eq!(c["name_source"], "dns");
+    assert_eq!(c["category"], "face_api");
+    assert_eq!(c["country"], "CN");
+    assert_eq!(c["upload"], true, "{c}");
+    assert_eq!(c["pattern"], "snapshots");
+    assert_eq!(a["identity"]["face_recognition"], "yes");
+    assert!(
+        a["evidence"].to_string().contains("traffic.face_cloud"),
+        "{}",
+        a["evidence"]
+    );
+
+    let b = device(&report, "192.168.1.51");
+    let c = contacts(b, "203.0.113.8")[0];
+    assert_eq!(c["name"], "openapi.ovopark.com");
+    assert_eq!(c["name_source"], "sni");
+    assert_eq!(c["category"], "vendor_cloud");
+    assert_eq!(c["upload"], true);
+    assert_eq!(c["pattern"], "video_stream");
+    assert_eq!(b["identity"]["face_recognition"], "yes");
+
+    let clock = device(&report, "192.168.1.52");
+    let ntp = contacts(clock, "203.0.113.9")[0];
+    assert_eq!(
+        (ntp["pattern"].as_str(), ntp["upload"].as_bool()),
+        (Some("network_service"), Some(false))
+    );
+    // Any contact with a face API is reported, even a keep-alive; it marks the device too.
+    let keepalive = contacts(clock, "203.0.113.7")[0];
+    assert_eq!(keepalive["category"], "face_api");
+    assert_eq!(keepalive["upload"], false);
+    assert_eq!(keepalive["pattern"], "heartbeat");
+}

@@ -21,7 +21,8 @@ fn analyze(files: &[&Path], extra: &[&str]) -> (Option<i32>, serde_json::Value) 
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    assert!(out_dir.path().join("report.json").is_file());
+    let written = std::fs::read_to_string(out_dir.path().join("report.json")).unwrap();
+    camsweep::report::validate(&written).unwrap();
     (out.status.code(), report)
 }
 

@@ -66,6 +66,8 @@ pub enum CaptureError {
     Damaged { offset: u64, reason: String },
     #[error("read error at byte {offset}")]
     Read { offset: u64 },
+    #[error("capture on {interface} failed: {reason}")]
+    Live { interface: String, reason: String },
 }
 
 impl CaptureError {
@@ -73,7 +75,7 @@ impl CaptureError {
     pub fn offset(&self) -> Option<u64> {
         match self {
             CaptureError::Damaged { offset, .. } | CaptureError::Read { offset } => Some(*offset),
-            CaptureError::NotACapture(_) => None,
+            CaptureError::NotACapture(_) | CaptureError::Live { .. } => None,
         }
     }
 }

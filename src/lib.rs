@@ -5,6 +5,7 @@
 //! I/O lives in `discover`, `probe`, `lab` and `cli`; `model`, `fingerprint` and `report` are pure.
 
 pub mod app;
+pub mod capture;
 pub mod cli;
 pub mod discover;
 pub mod fingerprint;

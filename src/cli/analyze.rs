@@ -13,6 +13,7 @@ use super::args::AnalyzeArgs;
 use super::commands::{finish_report, lang, load_signatures};
 use super::output;
 use crate::app::{self, now_rfc3339};
+use crate::capture::{LiveSource, parse_duration};
 use crate::model::{
     Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION, ScanInfo,
     ScanMode, ToolInfo,
@@ -40,6 +41,26 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
     let mut notes = Vec::new();
     let mut evidence_files = Vec::new();
     let mut complete = true;
+    let mut captures: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+    let mut interface = None;
+    if let (Some(iface), Some(listen)) = (&args.interface, &args.listen) {
+        let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
+        let frames = capture_live(iface, listen, args.write_pcap.as_deref(), &mut analyzer)?;
+        notes.push(format!(
+            "live capture on {iface} for {}s: {frames} frames",
+            listen.as_secs()
+        ));
+        interface = Some(iface.clone());
+        if let Some(path) = &args.write_pcap {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            evidence_files.push(EvidenceFile {
+                path: path.display().to_string(),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            });
+            captures.push(path.display().to_string());
+        }
+    }
     for path in &args.files {
         let (sha256, damage) = read_capture(path, &mut analyzer)?;
         if let Some(damage) = damage {
@@ -66,12 +87,14 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
             counters.flows_untracked, counters.contacts_dropped
         ));
     }
-    let captures: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
     let report = match inventory {
         Some(mut base) => {
             attach(&mut base.devices, traffic);
             base.scan.mode = ScanMode::Analyze;
             base.scan.captures = captures;
+            if interface.is_some() {
+                base.scan.interface = interface;
+            }
             base.scan.complete = base.scan.complete && complete;
             base.scan.notes.extend(notes);
             base.scan.discovery.push("pcap".into());
@@ -91,7 +114,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
                 finished_at: now_rfc3339(),
                 complete,
                 targets: Vec::new(),
-                interface: None,
+                interface,
                 captures,
                 addresses_scanned: 0,
                 ports: Vec::new(),
@@ -188,6 +211,22 @@ fn read_capture(path: &Path, analyzer: &mut Analyzer) -> Result<(String, Option<
         .clone()
         .finalize();
     Ok((hex::encode(digest), damage))
+}
+
+/// Feeds frames captured live on `interface` for `listen` to the analyser.
+fn capture_live(
+    interface: &str,
+    listen: std::time::Duration,
+    write_pcap: Option<&Path>,
+    analyzer: &mut Analyzer,
+) -> Result<u64> {
+    let mut source = LiveSource::open(interface, listen, write_pcap)?;
+    while let Some(frame) = source.next_frame()? {
+        analyzer.push(&frame);
+    }
+    let frames = source.frames;
+    source.finish()?;
+    Ok(frames)
 }
 
 /// Hashes every byte read through it.

@@ -126,8 +126,17 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Capture files (pcap or pcapng; Ethernet, VLAN, Linux SLL/SLL2 or raw IP).
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(value_name = "FILE", required_unless_present = "interface")]
     pub files: Vec<PathBuf>,
+    /// Capture live on this interface (promiscuous; a mirror port sees the whole switch).
+    #[arg(short, long, value_name = "IFACE", requires = "listen")]
+    pub interface: Option<String>,
+    /// How long to capture live: 20s, 10m, 1h.
+    #[arg(long, value_name = "DURATION", requires = "interface")]
+    pub listen: Option<String>,
+    /// Keep the live capture as a pcap (off by default: camsweep stores metadata, not content).
+    #[arg(long, value_name = "FILE", requires = "interface")]
+    pub write_pcap: Option<PathBuf>,
     /// report.json of an earlier audit: attribute traffic to its devices (default: every local
     /// host seen in the capture is a device).
     #[arg(long, value_name = "REPORT")]

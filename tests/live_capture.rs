@@ -91,7 +91,51 @@ fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let report: serde_json::Value = serde_json::from_slice(&again.stdout)
         .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&again.stderr)))?;
-    check(&report, false)
+    check(&report, false)?;
+    audit_listens_alongside_the_scan(dir.path())
+}
+
+/// `audit --listen`: the capture runs during the scan; its pcap is evidence in the audit report,
+/// and traffic of a host the scan did not find is counted in the notes.
+fn audit_listens_alongside_the_scan(dir: &std::path::Path) -> Result<(), String> {
+    let pcap = dir.join("audit.pcap");
+    let child = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(["audit", "--quiet", "--json", "--lang", "en"])
+        .args([
+            "--targets",
+            "10.99.0.1",
+            "--interface",
+            "lo",
+            "--listen",
+            "2s",
+        ])
+        .arg("--write-pcap")
+        .arg(&pcap)
+        .arg("--out")
+        .arg(dir.join("audit"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    std::thread::sleep(Duration::from_millis(800));
+    let sock = UdpSocket::bind("10.99.0.1:0").map_err(|e| e.to_string())?;
+    for _ in 0..10 {
+        sock.send_to(&[0x42; 200], "10.99.0.2:5000")
+            .map_err(|e| e.to_string())?;
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let notes = report["scan"]["notes"].to_string();
+    if !notes.contains("live capture on lo") || !notes.contains("local host(s) seen in the traffic")
+    {
+        return Err(format!("audit notes: {notes}"));
+    }
+    let files = report["evidence_files"].to_string();
+    if !files.contains("audit.pcap") {
+        return Err(format!("audit evidence_files: {files}"));
+    }
+    Ok(())
 }
 
 fn check(report: &serde_json::Value, live: bool) -> Result<(), String> {

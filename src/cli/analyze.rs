@@ -158,6 +158,68 @@ fn lang_code(args: &AnalyzeArgs) -> String {
     }
 }
 
+/// A live capture running alongside an audit.
+pub struct Listening {
+    interface: String,
+    write_pcap: Option<PathBuf>,
+    task: tokio::task::JoinHandle<Result<(Analyzer, u64)>>,
+}
+
+/// Opens the interface and captures on a blocking thread until the listening time is over.
+pub fn start_listening(
+    interface: &str,
+    listen: &str,
+    write_pcap: Option<&Path>,
+) -> Result<Listening> {
+    let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
+    let mut source = LiveSource::open(interface, listen, write_pcap)?;
+    let task = tokio::task::spawn_blocking(move || {
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        while let Some(frame) = source.next_frame()? {
+            analyzer.push(&frame);
+        }
+        let frames = source.frames;
+        source.finish()?;
+        Ok((analyzer, frames))
+    });
+    Ok(Listening {
+        interface: interface.to_string(),
+        write_pcap: write_pcap.map(Path::to_path_buf),
+        task,
+    })
+}
+
+/// Waits for the capture, then adds its traffic to the devices the scan found.
+pub async fn finish_listening(listening: Listening, report: &mut Report) -> Result<()> {
+    let (analyzer, frames) = listening
+        .task
+        .await
+        .context("the capture thread failed")??;
+    let cloud = CloudDb::bundled().context("loading the built-in cloud endpoints")?;
+    let (traffic, _) = analyzer.finish(&cloud);
+    let found: HashSet<IpAddr> = report
+        .devices
+        .iter()
+        .filter_map(|d| d.ip.parse().ok())
+        .collect();
+    let unscanned = traffic.iter().filter(|t| !found.contains(&t.ip)).count();
+    attach(&mut report.devices, traffic);
+    report.scan.notes.push(format!(
+        "live capture on {}: {frames} frames; {unscanned} local host(s) seen in the traffic but not found by the scan",
+        listening.interface
+    ));
+    report.scan.discovery.push("live_capture".into());
+    if let Some(path) = &listening.write_pcap {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        report.evidence_files.push(EvidenceFile {
+            path: path.display().to_string(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        });
+        report.scan.captures.push(path.display().to_string());
+    }
+    Ok(())
+}
+
 /// Puts each device's traffic on the inventory device with its address; traffic of hosts
 /// not in the inventory is not attributed (the analyser only tracks inventory addresses).
 fn attach(devices: &mut [Device], traffic: Vec<DeviceTraffic>) {

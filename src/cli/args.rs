@@ -99,6 +99,13 @@ pub struct AuditArgs {
     /// Who authorised this scan ("name, role"); recorded in the report.
     #[arg(long, value_name = "NAME, ROLE")]
     pub authorised_by: Option<String>,
+    /// Also capture on --interface for this long (20s, 10m), alongside the scan, and add each
+    /// device's cloud contacts (a mirror port sees every device's traffic).
+    #[arg(long, value_name = "DURATION", requires = "interface")]
+    pub listen: Option<String>,
+    /// Keep the --listen capture as a pcap (off by default: camsweep stores metadata, not content).
+    #[arg(long, value_name = "FILE", requires = "listen")]
+    pub write_pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -50,8 +50,20 @@ async fn audit(args: AuditArgs, quiet: bool) -> Result<u8> {
         args.output.lang,
         args.authorised_by.clone(),
     )?;
+    // The capture starts first so a missing capability fails before the scan, not after it.
+    let listening = match (&args.listen, &args.scan.interface) {
+        (Some(listen), Some(iface)) => Some(analyze::start_listening(
+            iface,
+            listen,
+            args.write_pcap.as_deref(),
+        )?),
+        _ => None,
+    };
     let progress = BarProgress::new(quiet || args.output.json);
-    let report = app::run(&plan, &db, &progress).await?;
+    let mut report = app::run(&plan, &db, &progress).await?;
+    if let Some(listening) = listening {
+        analyze::finish_listening(listening, &mut report).await?;
+    }
     let out = args
         .out
         .clone()

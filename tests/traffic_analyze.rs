@@ -431,3 +431,29 @@ fn face_api_and_face_analytics_uploads_are_found_by_name_and_heartbeats_are_not_
     assert_eq!(keepalive["upload"], false);
     assert_eq!(keepalive["pattern"], "heartbeat");
 }
+
+/// Hostile input: a real capture with bytes overwritten all over its first 64 KiB (record
+/// headers, lengths, link headers) is read to the end or to the damage, never panics or hangs.
+#[test]
+fn corrupted_captures_never_panic_or_hang() {
+    use camsweep::traffic::{Analyzer, CloudDb, FlowLimits, FrameSource, PcapSource, UploadPolicy};
+    let original = std::fs::read(fixture("yi_camera_sample.pcap")).unwrap();
+    let cloud = CloudDb::bundled().unwrap();
+    let start = std::time::Instant::now();
+    for (i, offset) in (24..65_536).step_by(613).enumerate() {
+        let mut bytes = original[..200_000].to_vec();
+        let junk: &[u8] = match i % 3 {
+            0 => &[0xff; 8],
+            1 => &[0; 8],
+            _ => &[0x7f, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00],
+        };
+        bytes[offset..offset + 8].copy_from_slice(junk);
+        let mut source = PcapSource::new(&bytes[..]).unwrap();
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        while let Ok(Some(frame)) = source.next_frame() {
+            analyzer.push(&frame);
+        }
+        let _ = analyzer.finish(&cloud);
+    }
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}

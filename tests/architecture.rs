@@ -53,18 +53,12 @@ fn pure_modules_do_no_io() {
         rust_files(&root.join(module), &mut files);
         assert!(!files.is_empty(), "{module} has no files");
         for file in files {
-            let rel = file
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = file.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
             let text = std::fs::read_to_string(&file).unwrap();
             for (n, line) in text.lines().enumerate() {
                 let code = line.split("//").next().unwrap_or("");
                 for needle in FORBIDDEN {
-                    let excused = EXCEPTIONS
-                        .iter()
-                        .any(|(f, what)| *f == rel && what == needle);
+                    let excused = EXCEPTIONS.iter().any(|(f, what)| *f == rel && what == needle);
                     if code.contains(needle) && !excused {
                         violations.push(format!("{rel}:{}: uses {needle}", n + 1));
                     }
@@ -72,9 +66,5 @@ fn pure_modules_do_no_io() {
             }
         }
     }
-    assert!(
-        violations.is_empty(),
-        "I/O in pure modules:\n{}",
-        violations.join("\n")
-    );
+    assert!(violations.is_empty(), "I/O in pure modules:\n{}", violations.join("\n"));
 }

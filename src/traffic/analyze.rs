@@ -168,8 +168,13 @@ impl Analyzer {
     }
 
     fn push_packet(&mut self, p: &Packet<'_>, wire: u64, ts: i64) {
-        if p.proto == Proto::Udp && p.src_port == 53 {
-            self.learn_dns(p.payload);
+        if p.src_port == 53 {
+            match p.proto {
+                Proto::Udp => self.learn_dns(p.payload),
+                // DNS over TCP: a 2-byte length, then the message (read when it is in one segment).
+                Proto::Tcp if p.payload.len() > 2 => self.learn_dns(&p.payload[2..]),
+                _ => {}
+            }
         }
         let obs = self.flows.observe(p, wire, ts, &mut self.evicted);
         self.fold_evicted();
@@ -482,4 +487,75 @@ fn format_mac(mac: [u8; 6]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traffic::source::LinkType;
+
+    fn frame(ts: i64, build: impl FnOnce(&mut Vec<u8>)) -> (i64, Vec<u8>) {
+        let mut bytes = Vec::new();
+        build(&mut bytes);
+        (ts, bytes)
+    }
+
+    fn push_all(analyzer: &mut Analyzer, frames: &[(i64, Vec<u8>)]) {
+        for (ts, bytes) in frames {
+            analyzer.push(&Frame {
+                ts_micros: *ts,
+                link: LinkType::Ethernet,
+                data: bytes,
+                orig_len: bytes.len() as u32,
+            });
+        }
+    }
+
+    #[test]
+    fn dns_over_tcp_answer_names_the_contact_and_ntp_is_a_network_service() {
+        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let mut tcp_dns = (answer.len() as u16).to_be_bytes().to_vec();
+        tcp_dns.extend_from_slice(&answer);
+        let eth = || etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1]);
+        let frames = [
+            frame(1_000_000, |b| {
+                eth()
+                    .ipv4([192, 168, 1, 1], [192, 168, 1, 5], 64)
+                    .tcp(53, 40_000, 1, 1000)
+                    .ack(1)
+                    .write(b, &tcp_dns)
+                    .unwrap()
+            }),
+            frame(2_000_000, |b| {
+                eth()
+                    .ipv4([192, 168, 1, 5], [132, 163, 97, 6], 64)
+                    .udp(123, 123)
+                    .write(b, &[0x23; 48])
+                    .unwrap()
+            }),
+        ];
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        push_all(&mut analyzer, &frames);
+        let (devices, counters) = analyzer.finish(&CloudDb::default());
+        assert_eq!(counters.dns_answers, 1);
+        let device = devices
+            .iter()
+            .find(|d| d.ip.to_string() == "192.168.1.5")
+            .unwrap();
+        let ntp = device
+            .contacts
+            .iter()
+            .find(|c| c.destination == "132.163.97.6")
+            .unwrap();
+        assert_eq!(ntp.name.as_deref(), Some("time.nist.gov"));
+        assert_eq!(ntp.name_source.as_deref(), Some("dns"));
+        assert_eq!(ntp.pattern.as_deref(), Some("network_service"));
+        assert!(!ntp.upload);
+        assert_eq!(ntp.first_seen, "1970-01-01T00:00:02Z");
+        assert_eq!(device.timeline.len(), 1);
+        assert_eq!(
+            device.timeline[0].bytes_up_internet,
+            frames[1].1.len() as u64
+        );
+    }
 }

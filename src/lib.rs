@@ -5,6 +5,7 @@
 //! I/O lives in `discover`, `probe`, `lab` and `cli`; `model`, `fingerprint` and `report` are pure.
 
 pub mod app;
+pub mod capture;
 pub mod cli;
 pub mod discover;
 pub mod fingerprint;
@@ -14,4 +15,5 @@ pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod targets;
+pub mod traffic;
 pub mod wire;

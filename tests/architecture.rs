@@ -10,6 +10,7 @@ const PURE: &[&str] = &[
     "src/policy",
     "src/report",
     "src/wire",
+    "src/traffic",
 ];
 /// What a pure module may not use.
 const FORBIDDEN: &[&str] = &[

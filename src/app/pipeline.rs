@@ -201,6 +201,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
         identity: analysis.identity,
         evidence,
         cloud_contacts: Vec::new(),
+        upstream_timeline: Vec::new(),
     }
 }
 

@@ -29,6 +29,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Re-render an existing report.json into HTML, Markdown and CSV.
     Report(ReportArgs),
+    /// Analyse pcap/pcapng captures: which device sends what to which cloud (no packet is sent).
+    Analyze(AnalyzeArgs),
     /// Build the simulated store (no root, no real network), audit it and write the report.
     Demo(DemoArgs),
     /// List or check the signature database.
@@ -171,6 +173,13 @@ pub struct AuditArgs {
     pub authorised_by: Option<String>,
     #[command(flatten)]
     pub policy: PolicyOptions,
+    /// Also capture on --interface for this long (20s, 10m), alongside the scan, and add each
+    /// device's cloud contacts (a mirror port sees every device's traffic).
+    #[arg(long, value_name = "DURATION", requires = "interface")]
+    pub listen: Option<String>,
+    /// Keep the --listen capture as a pcap (off by default: camsweep stores metadata, not content).
+    #[arg(long, value_name = "FILE", requires = "listen")]
+    pub write_pcap: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +202,43 @@ pub struct ReportArgs {
     pub format: Vec<Format>,
     #[command(flatten)]
     pub output: OutputOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Capture files (pcap or pcapng; Ethernet, VLAN, Linux SLL/SLL2 or raw IP).
+    #[arg(value_name = "FILE", required_unless_present = "interface")]
+    pub files: Vec<PathBuf>,
+    /// Capture live on this interface (promiscuous; a mirror port sees the whole switch).
+    #[arg(short, long, value_name = "IFACE", requires = "listen")]
+    pub interface: Option<String>,
+    /// How long to capture live: 20s, 10m, 1h.
+    #[arg(long, value_name = "DURATION", requires = "interface")]
+    pub listen: Option<String>,
+    /// Keep the live capture as a pcap (off by default: camsweep stores metadata, not content).
+    #[arg(long, value_name = "FILE", requires = "interface")]
+    pub write_pcap: Option<PathBuf>,
+    /// report.json of an earlier audit: attribute traffic to its devices (default: every local
+    /// host seen in the capture is a device).
+    #[arg(long, value_name = "REPORT")]
+    pub inventory: Option<PathBuf>,
+    /// Output folder (default: reports/<timestamp>-analyze/).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputOptions,
+    /// Signature directory to use instead of the built-in set (its cloud/*.toml name the endpoints).
+    #[arg(long, value_name = "DIR")]
+    pub signatures: Option<PathBuf>,
+    /// Bytes a device must send to one destination for it to count as content.
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub min_upload_bytes: u64,
+    /// Bytes sent within one second that make a snapshot-sized burst.
+    #[arg(long, default_value_t = 32_768, value_name = "BYTES")]
+    pub burst_bytes: u64,
+    /// How many times more a device must send than receive for an upload.
+    #[arg(long, default_value_t = 1.5, value_name = "RATIO")]
+    pub min_up_down_ratio: f64,
 }
 
 #[derive(Debug, Args)]

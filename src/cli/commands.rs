@@ -8,7 +8,7 @@ use super::args::{
     AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand,
 };
 use super::progress::BarProgress;
-use super::{EXIT_CLEAN, EXIT_FLAGGED, demo, output, plan, policy};
+use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, output, plan, policy};
 use crate::app;
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{Report, ScanMode};
@@ -20,6 +20,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => audit(args, quiet).await,
         Command::Scan(args) => scan(args, quiet).await,
         Command::Report(args) => rerender(&args),
+        Command::Analyze(args) => analyze::run(&args, quiet),
         Command::Demo(args) => demo::run(args, quiet).await,
         Command::Signatures(cmd) => signatures(cmd),
         Command::Site(cmd) => policy::site(cmd),
@@ -51,8 +52,20 @@ async fn audit(args: AuditArgs, quiet: bool) -> Result<u8> {
         args.output.lang,
         args.authorised_by.clone(),
     )?;
+    // The capture starts first so a missing capability fails before the scan, not after it.
+    let listening = match (&args.listen, &args.scan.interface) {
+        (Some(listen), Some(iface)) => Some(analyze::start_listening(
+            iface,
+            listen,
+            args.write_pcap.as_deref(),
+        )?),
+        _ => None,
+    };
     let progress = BarProgress::new(quiet || args.output.json);
     let mut report = app::run(&plan, &db, &progress).await?;
+    if let Some(listening) = listening {
+        analyze::finish_listening(listening, &mut report).await?;
+    }
     policy::apply(
         &mut report,
         &args.policy,

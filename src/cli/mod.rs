@@ -1,6 +1,7 @@
 //! The command-line edge: argument parsing, logging, progress, files, exit codes.
 //! Library code below never prints; this module decides what the user sees.
 
+mod analyze;
 pub mod args;
 mod commands;
 mod demo;

@@ -12,4 +12,5 @@ pub use host::{HostObservation, OpenPort, SeenBy};
 pub use report::{
     CloudContact, Device, DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized,
     Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo, ToolInfo,
+    UpstreamMinute,
 };

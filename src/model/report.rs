@@ -87,6 +87,20 @@ pub struct Device {
     pub identity: Identity,
     pub evidence: Vec<Evidence>,
     pub cloud_contacts: Vec<CloudContact>,
+    /// Bytes the device sent per minute of capture time, for plotting (traffic analysis only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstream_timeline: Vec<UpstreamMinute>,
+}
+
+/// One minute of a device's upstream traffic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamMinute {
+    /// Start of the minute, RFC 3339.
+    pub minute: String,
+    /// Everything the device sent.
+    pub bytes_up: u64,
+    /// What it sent to destinations outside the local network.
+    pub bytes_up_internet: u64,
 }
 
 impl Device {
@@ -233,6 +247,12 @@ pub struct CloudContact {
     pub first_seen: String,
     pub last_seen: String,
     pub upload: bool,
+    /// `lan` for a destination on the local network, `internet` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// What the traffic looks like: video_stream, snapshots, bulk, heartbeat, control, network_service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -34,6 +34,7 @@ fn device(
             .map(|(s, v)| Evidence::new(*s, Some(80), *v))
             .collect(),
         cloud_contacts: vec![],
+        upstream_timeline: vec![],
     }
 }
 
@@ -84,6 +85,8 @@ fn deepinview_uploading() -> Device {
         first_seen: "2026-11-23T09:00:00Z".into(),
         last_seen: "2026-11-23T09:12:00Z".into(),
         upload: true,
+        scope: Some("internet".into()),
+        pattern: Some("snapshots".into()),
     });
     d
 }

@@ -57,6 +57,7 @@ fn camera() -> Device {
             Evidence::new("onvif.model", Some(80), "DS-2CD2143G0-I"),
         ],
         cloud_contacts: vec![],
+        upstream_timeline: Vec::new(),
     }
 }
 
@@ -86,6 +87,7 @@ fn recorder() -> Device {
             ),
         ],
         cloud_contacts: vec![],
+        upstream_timeline: Vec::new(),
     }
 }
 
@@ -130,7 +132,10 @@ fn face_terminal() -> Device {
             first_seen: "2026-11-23T09:02:11Z".to_string(),
             last_seen: "2026-11-23T09:14:52Z".to_string(),
             upload: true,
+            scope: None,
+            pattern: None,
         }],
+        upstream_timeline: Vec::new(),
     }
 }
 
@@ -157,6 +162,7 @@ fn printer() -> Device {
             "HP LaserJet Pro M404dn",
         )],
         cloud_contacts: vec![],
+        upstream_timeline: Vec::new(),
     }
 }
 
@@ -182,6 +188,7 @@ fn hostile() -> Device {
             Evidence::new("tcp.banner", Some(21), HOSTILE_BANNER),
         ],
         cloud_contacts: vec![],
+        upstream_timeline: Vec::new(),
     }
 }
 

@@ -1,0 +1,9 @@
+//! Live capture (I/O): frames from a network interface through pnet's datalink channel, and
+//! the pcap writer that keeps them as evidence with `--write-pcap`. The analysis itself stays
+//! in the pure `traffic` module; this is only another [`crate::traffic::FrameSource`].
+
+mod live;
+mod pcap_writer;
+
+pub use live::{LiveSource, parse_duration};
+pub use pcap_writer::PcapWriter;

@@ -1,0 +1,342 @@
+//! `camsweep analyze FILE…`: reads captures, hashes them, runs the traffic analyser and writes
+//! the report. The file I/O of traffic analysis lives here; `traffic` itself is pure.
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::io::Read;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::args::AnalyzeArgs;
+use super::commands::{finish_report, lang, load_signatures};
+use super::output;
+use crate::app::{self, now_rfc3339};
+use crate::capture::{LiveSource, parse_duration};
+use crate::model::{
+    Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION, ScanInfo,
+    ScanMode, ToolInfo,
+};
+use crate::report;
+use crate::traffic::{
+    Analyzer, CloudDb, DeviceTraffic, FlowLimits, FrameSource, PcapSource, UploadPolicy,
+};
+
+pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
+    let db = load_signatures(args.signatures.as_deref())?;
+    let cloud = load_cloud(args.signatures.as_deref())?;
+    let inventory = args.inventory.as_deref().map(read_inventory).transpose()?;
+    let policy = UploadPolicy {
+        min_upload_bytes: args.min_upload_bytes,
+        burst_bytes_per_second: args.burst_bytes,
+        min_up_down_ratio: args.min_up_down_ratio,
+        ..UploadPolicy::default()
+    };
+    let inventory_ips: Option<HashSet<IpAddr>> = inventory
+        .as_ref()
+        .map(|r| r.devices.iter().filter_map(|d| d.ip.parse().ok()).collect());
+    let started_at = now_rfc3339();
+    let mut analyzer = Analyzer::new(policy, FlowLimits::default(), inventory_ips);
+    let mut notes = Vec::new();
+    let mut evidence_files = Vec::new();
+    let mut complete = true;
+    let mut captures: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+    let mut interface = None;
+    if let (Some(iface), Some(listen)) = (&args.interface, &args.listen) {
+        let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
+        let frames = capture_live(iface, listen, args.write_pcap.as_deref(), &mut analyzer)?;
+        notes.push(format!(
+            "live capture on {iface} for {}s: {frames} frames",
+            listen.as_secs()
+        ));
+        interface = Some(iface.clone());
+        if let Some(path) = &args.write_pcap {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            evidence_files.push(EvidenceFile {
+                path: path.display().to_string(),
+                sha256: hex::encode(Sha256::digest(&bytes)),
+            });
+            captures.push(path.display().to_string());
+        }
+    }
+    for path in &args.files {
+        let (sha256, damage) = read_capture(path, &mut analyzer)?;
+        if let Some(damage) = damage {
+            complete = false;
+            notes.push(format!(
+                "{}: {damage}; analysed up to there",
+                path.display()
+            ));
+        }
+        evidence_files.push(EvidenceFile {
+            path: path.display().to_string(),
+            sha256,
+        });
+    }
+    let (traffic, counters) = analyzer.finish(&cloud);
+    notes.push(format!(
+        "traffic: {} frames, {} bytes, {} IP packets, {} frames not IP or of an undecoded link type, {} DNS answers",
+        counters.frames, counters.bytes, counters.ip_packets, counters.undecoded_frames, counters.dns_answers
+    ));
+    if counters.flows_untracked > 0 || counters.contacts_dropped > 0 {
+        complete = false;
+        notes.push(format!(
+            "traffic: memory bounds reached: {} packets of untracked flows, {} of destinations not kept",
+            counters.flows_untracked, counters.contacts_dropped
+        ));
+    }
+    let report = match inventory {
+        Some(mut base) => {
+            attach(&mut base.devices, traffic);
+            base.scan.mode = ScanMode::Analyze;
+            base.scan.captures = captures;
+            if interface.is_some() {
+                base.scan.interface = interface;
+            }
+            base.scan.complete = base.scan.complete && complete;
+            base.scan.notes.extend(notes);
+            base.scan.discovery.push("pcap".into());
+            base.evidence_files.extend(evidence_files);
+            base
+        }
+        None => Report {
+            schema_version: SCHEMA_VERSION.to_string(),
+            tool: ToolInfo {
+                name: "camsweep".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            signatures: db.info(),
+            scan: ScanInfo {
+                mode: ScanMode::Analyze,
+                started_at,
+                finished_at: now_rfc3339(),
+                complete,
+                targets: Vec::new(),
+                interface,
+                captures,
+                addresses_scanned: 0,
+                ports: Vec::new(),
+                discovery: vec!["pcap".into()],
+                notes,
+                authorised_by: None,
+                lang: Some(lang_code(args)),
+            },
+            site: None,
+            devices: traffic
+                .into_iter()
+                .map(|t| {
+                    let mut host = HostObservation::new(t.ip);
+                    host.mac = t.mac.clone();
+                    let mut device = app::build_device(&db, &host);
+                    attach_one(&mut device, t);
+                    device
+                })
+                .collect(),
+            findings: Vec::new(),
+            evidence_files,
+        },
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_out_dir("-analyze"));
+    finish_report(
+        &report,
+        &out,
+        args.output.json,
+        quiet,
+        lang(args.output.lang),
+    )
+}
+
+fn lang_code(args: &AnalyzeArgs) -> String {
+    match args.output.lang {
+        super::args::LangArg::Zh => "zh".into(),
+        super::args::LangArg::En => "en".into(),
+    }
+}
+
+/// A live capture running alongside an audit.
+pub struct Listening {
+    interface: String,
+    write_pcap: Option<PathBuf>,
+    task: tokio::task::JoinHandle<Result<(Analyzer, u64)>>,
+}
+
+/// Opens the interface and captures on a blocking thread until the listening time is over.
+pub fn start_listening(
+    interface: &str,
+    listen: &str,
+    write_pcap: Option<&Path>,
+) -> Result<Listening> {
+    let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
+    let mut source = LiveSource::open(interface, listen, write_pcap)?;
+    let task = tokio::task::spawn_blocking(move || {
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        while let Some(frame) = source.next_frame()? {
+            analyzer.push(&frame);
+        }
+        let frames = source.frames;
+        source.finish()?;
+        Ok((analyzer, frames))
+    });
+    Ok(Listening {
+        interface: interface.to_string(),
+        write_pcap: write_pcap.map(Path::to_path_buf),
+        task,
+    })
+}
+
+/// Waits for the capture, then adds its traffic to the devices the scan found.
+pub async fn finish_listening(listening: Listening, report: &mut Report) -> Result<()> {
+    let (analyzer, frames) = listening
+        .task
+        .await
+        .context("the capture thread failed")??;
+    let cloud = CloudDb::bundled().context("loading the built-in cloud endpoints")?;
+    let (traffic, _) = analyzer.finish(&cloud);
+    let found: HashSet<IpAddr> = report
+        .devices
+        .iter()
+        .filter_map(|d| d.ip.parse().ok())
+        .collect();
+    let unscanned = traffic.iter().filter(|t| !found.contains(&t.ip)).count();
+    attach(&mut report.devices, traffic);
+    report.scan.notes.push(format!(
+        "live capture on {}: {frames} frames; {unscanned} local host(s) seen in the traffic but not found by the scan",
+        listening.interface
+    ));
+    report.scan.discovery.push("live_capture".into());
+    if let Some(path) = &listening.write_pcap {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        report.evidence_files.push(EvidenceFile {
+            path: path.display().to_string(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        });
+        report.scan.captures.push(path.display().to_string());
+    }
+    Ok(())
+}
+
+/// Puts each device's traffic on the inventory device with its address; traffic of hosts
+/// not in the inventory is not attributed (the analyser only tracks inventory addresses).
+fn attach(devices: &mut [Device], traffic: Vec<DeviceTraffic>) {
+    for t in traffic {
+        if let Some(device) = devices
+            .iter_mut()
+            .find(|d| d.ip.parse::<IpAddr>().ok() == Some(t.ip))
+        {
+            attach_one(device, t);
+        }
+    }
+}
+
+fn attach_one(device: &mut Device, t: DeviceTraffic) {
+    if !t.face_evidence.is_empty() {
+        device.identity.face_recognition = FaceRecognition::Yes;
+        device.evidence.extend(t.face_evidence);
+    }
+    if device.mac.is_none() {
+        device.mac = t.mac;
+    }
+    device.cloud_contacts = t.contacts;
+    device.upstream_timeline = t.timeline;
+}
+
+/// Feeds one capture to the analyser; returns its SHA-256 and, if it was damaged, where.
+fn read_capture(path: &Path, analyzer: &mut Analyzer) -> Result<(String, Option<String>)> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let hasher = Arc::new(Mutex::new(Sha256::new()));
+    let mut reader = HashingReader {
+        inner: file,
+        hasher: Arc::clone(&hasher),
+    };
+    let damage = {
+        let mut source =
+            PcapSource::new(&mut reader).with_context(|| format!("reading {}", path.display()))?;
+        loop {
+            match source.next_frame() {
+                Ok(Some(frame)) => analyzer.push(&frame),
+                Ok(None) => break None,
+                Err(err) => break Some(err.to_string()),
+            }
+        }
+    };
+    // The hash covers the whole file, also past damage and past what the parser buffered.
+    std::io::copy(&mut reader, &mut std::io::sink())
+        .with_context(|| format!("reading {}", path.display()))?;
+    let digest = hasher
+        .lock()
+        .map_err(|_| anyhow::anyhow!("hash state poisoned"))?
+        .clone()
+        .finalize();
+    Ok((hex::encode(digest), damage))
+}
+
+/// Feeds frames captured live on `interface` for `listen` to the analyser.
+fn capture_live(
+    interface: &str,
+    listen: std::time::Duration,
+    write_pcap: Option<&Path>,
+    analyzer: &mut Analyzer,
+) -> Result<u64> {
+    let mut source = LiveSource::open(interface, listen, write_pcap)?;
+    while let Some(frame) = source.next_frame()? {
+        analyzer.push(&frame);
+    }
+    let frames = source.frames;
+    source.finish()?;
+    Ok(frames)
+}
+
+/// Hashes every byte read through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Arc<Mutex<Sha256>>,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut h) = self.hasher.lock() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+fn load_cloud(dir: Option<&Path>) -> Result<CloudDb> {
+    let Some(dir) = dir else {
+        return CloudDb::bundled().context("loading the built-in cloud endpoints");
+    };
+    let cloud_dir = dir.join("cloud");
+    let mut files: Vec<(String, String)> = Vec::new();
+    if cloud_dir.is_dir() {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&cloud_dir)
+            .with_context(|| format!("reading {}", cloud_dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            files.push((format!("cloud/{name}"), text));
+        }
+    }
+    CloudDb::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
+        .with_context(|| format!("loading cloud endpoints from {}", cloud_dir.display()))
+}
+
+fn read_inventory(path: &Path) -> Result<Report> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    report::validate(&text)
+        .with_context(|| format!("{} is not a valid camsweep report", path.display()))?;
+    report::from_json(&text).with_context(|| format!("{} is not a camsweep report", path.display()))
+}

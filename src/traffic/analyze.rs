@@ -1,0 +1,561 @@
+//! The traffic analyser (pure): frames in, per-device destinations and timelines out.
+//!
+//! Memory is bounded: the flow table holds live flows only; per-device summaries grow with the
+//! number of distinct device × destination pairs (capped), names with the DNS answers (capped),
+//! timelines with the capture's minutes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::cloud::{CloudDb, MatchedBy};
+use super::decode::{self, Packet, Proto};
+use super::dns;
+use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
+use super::judge::{self, Pattern, Totals, UploadPolicy};
+use super::source::Frame;
+use crate::model::{CloudContact, Evidence, UpstreamMinute};
+
+/// Distinct device × destination pairs kept; more (a port scan) are counted, not kept.
+const MAX_CONTACTS: usize = 100_000;
+/// Addresses with DNS names kept.
+const MAX_NAMED_ADDRS: usize = 200_000;
+/// Names kept per address (CDN addresses serve many).
+const MAX_CHAINS_PER_ADDR: usize = 4;
+
+/// Whether an address belongs to the local network (private, link-local, CGNAT, the lab's
+/// benchmark range, IPv6 unique-local and link-local).
+pub fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private()
+                || v4.is_link_local()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments()[0];
+            (s & 0xfe00) == 0xfc00 || (s & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Unicast addresses that can be a host (not broadcast, multicast or unspecified).
+fn is_host(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_broadcast() || v4.is_multicast() || v4.is_unspecified())
+                && v4.octets()[3] != 255
+        }
+        IpAddr::V6(v6) => !(v6.is_multicast() || v6.is_unspecified()),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct ContactKey {
+    device: IpAddr,
+    remote: IpAddr,
+    port: u16,
+    proto: Proto,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ContactStats {
+    totals: Totals,
+    current_second: i64,
+    current_second_up: u64,
+    connections: u64,
+    sni: Option<String>,
+    http_host: Option<String>,
+}
+
+impl ContactStats {
+    fn close_second(&mut self, burst: u64) {
+        if self.current_second_up > 0 {
+            self.totals.active_up_seconds += 1;
+            if self.current_second_up >= burst {
+                self.totals.burst_seconds += 1;
+            }
+            self.totals.max_up_per_second =
+                self.totals.max_up_per_second.max(self.current_second_up);
+        }
+        self.current_second_up = 0;
+    }
+}
+
+/// A local host seen sending.
+#[derive(Debug, Clone, Default)]
+struct HostSeen {
+    mac: Option<[u8; 6]>,
+}
+
+/// Counters for the report's notes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub frames: u64,
+    pub bytes: u64,
+    pub ip_packets: u64,
+    pub undecoded_frames: u64,
+    pub dns_answers: u64,
+    pub flows_untracked: u64,
+    pub contacts_dropped: u64,
+}
+
+/// What the analysis found for one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceTraffic {
+    pub ip: IpAddr,
+    pub mac: Option<String>,
+    pub contacts: Vec<CloudContact>,
+    pub timeline: Vec<UpstreamMinute>,
+    /// Contacts that make it a face-recognition device, as evidence atoms.
+    pub face_evidence: Vec<Evidence>,
+}
+
+/// Streaming analyser.
+pub struct Analyzer {
+    policy: UploadPolicy,
+    flows: FlowTable,
+    evicted: Vec<(FlowKey, Flow)>,
+    names: HashMap<IpAddr, Vec<Vec<String>>>,
+    contacts: HashMap<ContactKey, ContactStats>,
+    hosts: HashMap<IpAddr, HostSeen>,
+    timelines: HashMap<IpAddr, BTreeMap<i64, (u64, u64)>>,
+    /// With an inventory, only these addresses are devices.
+    inventory: Option<HashSet<IpAddr>>,
+    pub counters: Counters,
+}
+
+impl Analyzer {
+    pub fn new(
+        policy: UploadPolicy,
+        limits: FlowLimits,
+        inventory: Option<HashSet<IpAddr>>,
+    ) -> Self {
+        Self {
+            policy,
+            flows: FlowTable::new(limits),
+            evicted: Vec::new(),
+            names: HashMap::new(),
+            contacts: HashMap::new(),
+            hosts: HashMap::new(),
+            timelines: HashMap::new(),
+            inventory,
+            counters: Counters::default(),
+        }
+    }
+
+    fn is_device(&self, ip: IpAddr) -> bool {
+        match &self.inventory {
+            Some(set) => set.contains(&ip),
+            None => is_local(ip) && is_host(ip),
+        }
+    }
+
+    /// Accounts one frame.
+    pub fn push(&mut self, frame: &Frame<'_>) {
+        self.counters.frames += 1;
+        let wire = u64::from(frame.orig_len).max(frame.data.len() as u64);
+        self.counters.bytes += wire;
+        let Some(packet) = decode::decode(frame) else {
+            self.counters.undecoded_frames += 1;
+            return;
+        };
+        self.counters.ip_packets += 1;
+        self.push_packet(&packet, wire, frame.ts_micros);
+    }
+
+    fn push_packet(&mut self, p: &Packet<'_>, wire: u64, ts: i64) {
+        if p.src_port == 53 {
+            match p.proto {
+                Proto::Udp => self.learn_dns(p.payload),
+                // DNS over TCP: a 2-byte length, then the message (read when it is in one segment).
+                Proto::Tcp if p.payload.len() > 2 => self.learn_dns(&p.payload[2..]),
+                _ => {}
+            }
+        }
+        let obs = self.flows.observe(p, wire, ts, &mut self.evicted);
+        self.fold_evicted();
+        let src_dev = self.is_device(p.src);
+        let dst_dev = self.is_device(p.dst);
+        if src_dev {
+            let host = self.hosts.entry(p.src).or_default();
+            if host.mac.is_none() {
+                host.mac = p.src_mac;
+            }
+        }
+        if !is_host(p.dst) || !is_host(p.src) {
+            return;
+        }
+        let port = obs.responder_port;
+        let client_is_src = obs.initiator == (p.src, p.src_port);
+        if src_dev {
+            let key = ContactKey {
+                device: p.src,
+                remote: p.dst,
+                port,
+                proto: p.proto,
+            };
+            self.account(
+                key,
+                true,
+                wire,
+                ts,
+                client_is_src
+                    .then_some(&obs.learned)
+                    .and_then(Option::as_ref),
+            );
+            let minute = ts.div_euclid(60_000_000);
+            let slot = self
+                .timelines
+                .entry(p.src)
+                .or_default()
+                .entry(minute)
+                .or_default();
+            slot.0 += wire;
+            if !is_local(p.dst) {
+                slot.1 += wire;
+            }
+        }
+        if dst_dev {
+            let key = ContactKey {
+                device: p.dst,
+                remote: p.src,
+                port,
+                proto: p.proto,
+            };
+            self.account(key, false, wire, ts, None);
+        }
+    }
+
+    fn account(
+        &mut self,
+        key: ContactKey,
+        up: bool,
+        wire: u64,
+        ts: i64,
+        learned: Option<&(NameSource, String)>,
+    ) {
+        let full = self.contacts.len() >= MAX_CONTACTS;
+        let stats = match self.contacts.get_mut(&key) {
+            Some(s) => s,
+            None if full => {
+                self.counters.contacts_dropped += 1;
+                return;
+            }
+            None => self.contacts.entry(key).or_insert_with(|| ContactStats {
+                totals: Totals {
+                    first_us: ts,
+                    last_us: ts,
+                    port: key.port,
+                    ..Totals::default()
+                },
+                current_second: ts.div_euclid(1_000_000),
+                ..ContactStats::default()
+            }),
+        };
+        let t = &mut stats.totals;
+        t.first_us = t.first_us.min(ts);
+        t.last_us = t.last_us.max(ts);
+        if up {
+            t.bytes_up += wire;
+            t.packets_up += 1;
+            let second = ts.div_euclid(1_000_000);
+            if second != stats.current_second {
+                stats.close_second(self.policy.burst_bytes_per_second);
+                stats.current_second = second;
+            }
+            stats.current_second_up += wire;
+        } else {
+            t.bytes_down += wire;
+        }
+        match learned {
+            Some((NameSource::Sni, name)) if stats.sni.is_none() => stats.sni = Some(name.clone()),
+            Some((NameSource::HttpHost, name)) if stats.http_host.is_none() => {
+                stats.http_host = Some(name.clone());
+            }
+            _ => {}
+        }
+    }
+
+    fn learn_dns(&mut self, message: &[u8]) {
+        for binding in dns::bindings(message) {
+            self.counters.dns_answers += 1;
+            if self.names.len() >= MAX_NAMED_ADDRS && !self.names.contains_key(&binding.addr) {
+                continue;
+            }
+            let chains = self.names.entry(binding.addr).or_default();
+            if chains.len() < MAX_CHAINS_PER_ADDR && !chains.contains(&binding.chain) {
+                chains.push(binding.chain);
+            }
+        }
+    }
+
+    /// Folds finished flows into the per-device summaries: each counts as one connection.
+    fn fold_evicted(&mut self) {
+        for (key, flow) in self.evicted.drain(..) {
+            let (initiator, responder) = if flow.lo_initiated {
+                (key.lo, key.hi)
+            } else {
+                (key.hi, key.lo)
+            };
+            for (device, remote) in [(initiator.0, responder.0), (responder.0, initiator.0)] {
+                let ck = ContactKey {
+                    device,
+                    remote,
+                    port: responder.1,
+                    proto: key.proto,
+                };
+                if let Some(stats) = self.contacts.get_mut(&ck) {
+                    stats.connections += 1;
+                }
+            }
+        }
+    }
+
+    /// Ends the analysis: judges every device × destination and names it.
+    pub fn finish(mut self, cloud: &CloudDb) -> (Vec<DeviceTraffic>, Counters) {
+        self.flows.drain(&mut self.evicted);
+        self.fold_evicted();
+        self.counters.flows_untracked = self.flows.untracked;
+        let burst = self.policy.burst_bytes_per_second;
+        let mut by_device: BTreeMap<IpAddr, DeviceTraffic> = BTreeMap::new();
+        for (ip, host) in &self.hosts {
+            by_device.insert(
+                *ip,
+                DeviceTraffic {
+                    ip: *ip,
+                    mac: host.mac.map(format_mac),
+                    contacts: Vec::new(),
+                    timeline: self.timelines.get(ip).map(timeline).unwrap_or_default(),
+                    face_evidence: Vec::new(),
+                },
+            );
+        }
+        let mut contacts: Vec<(ContactKey, ContactStats)> = self.contacts.into_iter().collect();
+        contacts.sort_by_key(|(k, _)| *k);
+        for (key, mut stats) in contacts {
+            stats.close_second(burst);
+            let device = by_device
+                .entry(key.device)
+                .or_insert_with(|| DeviceTraffic {
+                    ip: key.device,
+                    mac: None,
+                    contacts: Vec::new(),
+                    timeline: self
+                        .timelines
+                        .get(&key.device)
+                        .map(timeline)
+                        .unwrap_or_default(),
+                    face_evidence: Vec::new(),
+                });
+            let contact = describe(&key, &stats, &self.names, cloud, &self.policy);
+            let face = contact.category == "face_api"
+                || (contact.upload && face_analytics(&contact, cloud, &key, &self.names, &stats));
+            if face {
+                device.face_evidence.push(Evidence::new(
+                    "traffic.face_cloud",
+                    Some(contact.port),
+                    format!(
+                        "{} {}:{} ({}; {}) bytes_up={}",
+                        contact.protocol,
+                        contact.destination,
+                        contact.port,
+                        contact.name.as_deref().unwrap_or("no name"),
+                        contact.provider.as_deref().unwrap_or("unknown provider"),
+                        contact.bytes_up
+                    ),
+                ));
+            }
+            device.contacts.push(contact);
+        }
+        for device in by_device.values_mut() {
+            // Biggest uploads first: what an inspector reads first.
+            device
+                .contacts
+                .sort_by(|a, b| b.upload.cmp(&a.upload).then(b.bytes_up.cmp(&a.bytes_up)));
+        }
+        (by_device.into_values().collect(), self.counters)
+    }
+}
+
+/// The names of a contact in order of trust: DNS chain, SNI, HTTP Host.
+fn names_of<'a>(
+    key: &ContactKey,
+    stats: &'a ContactStats,
+    names: &'a HashMap<IpAddr, Vec<Vec<String>>>,
+) -> Vec<(&'a str, NameSource)> {
+    let mut out: Vec<(&str, NameSource)> = Vec::new();
+    if let Some(chains) = names.get(&key.remote) {
+        for chain in chains {
+            out.extend(chain.iter().map(|n| (n.as_str(), NameSource::Dns)));
+        }
+    }
+    if let Some(sni) = &stats.sni {
+        out.push((sni, NameSource::Sni));
+    }
+    if let Some(host) = &stats.http_host {
+        out.push((host, NameSource::HttpHost));
+    }
+    out
+}
+
+fn face_analytics(
+    _contact: &CloudContact,
+    cloud: &CloudDb,
+    key: &ContactKey,
+    names: &HashMap<IpAddr, Vec<Vec<String>>>,
+    stats: &ContactStats,
+) -> bool {
+    let named = names_of(key, stats, names);
+    let plain: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+    cloud
+        .classify(&plain, key.remote)
+        .is_some_and(|(e, _)| e.face_analytics)
+}
+
+fn describe(
+    key: &ContactKey,
+    stats: &ContactStats,
+    names: &HashMap<IpAddr, Vec<Vec<String>>>,
+    cloud: &CloudDb,
+    policy: &UploadPolicy,
+) -> CloudContact {
+    let lan = is_local(key.remote);
+    let named = names_of(key, stats, names);
+    let plain: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+    let matched = if lan {
+        None
+    } else {
+        cloud.classify(&plain, key.remote)
+    };
+    let (name, name_source) = match (named.first(), &matched) {
+        (Some((n, src)), _) => (Some(n.to_string()), Some(src.as_str().to_string())),
+        (None, Some((_, MatchedBy::Range))) => (None, Some("ip_range".to_string())),
+        _ => (None, None),
+    };
+    let pattern = judge::judge(&stats.totals, policy);
+    let t = &stats.totals;
+    CloudContact {
+        destination: key.remote.to_string(),
+        port: key.port,
+        protocol: key.proto.as_str().to_string(),
+        name,
+        name_source,
+        provider: matched.map(|(e, _)| e.provider.clone()),
+        service: matched.map(|(e, _)| e.service.clone()),
+        category: matched.map_or_else(|| "unknown".to_string(), |(e, _)| e.category.clone()),
+        country: matched.and_then(|(e, _)| e.country.clone()),
+        bytes_up: t.bytes_up,
+        bytes_down: t.bytes_down,
+        packets_up: t.packets_up,
+        first_seen: rfc3339(t.first_us),
+        last_seen: rfc3339(t.last_us),
+        upload: !lan && pattern.is_content(),
+        scope: Some(if lan { "lan" } else { "internet" }.to_string()),
+        pattern: Some(pattern_name(pattern)),
+    }
+}
+
+fn pattern_name(p: Pattern) -> String {
+    p.as_str().to_string()
+}
+
+fn timeline(minutes: &BTreeMap<i64, (u64, u64)>) -> Vec<UpstreamMinute> {
+    minutes
+        .iter()
+        .map(|(minute, (all, internet))| UpstreamMinute {
+            minute: rfc3339(minute * 60_000_000),
+            bytes_up: *all,
+            bytes_up_internet: *internet,
+        })
+        .collect()
+}
+
+/// Capture time as RFC 3339 (UTC, microseconds dropped).
+pub fn rfc3339(micros: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
+}
+
+fn format_mac(mac: [u8; 6]) -> String {
+    mac.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traffic::source::LinkType;
+
+    fn frame(ts: i64, build: impl FnOnce(&mut Vec<u8>)) -> (i64, Vec<u8>) {
+        let mut bytes = Vec::new();
+        build(&mut bytes);
+        (ts, bytes)
+    }
+
+    fn push_all(analyzer: &mut Analyzer, frames: &[(i64, Vec<u8>)]) {
+        for (ts, bytes) in frames {
+            analyzer.push(&Frame {
+                ts_micros: *ts,
+                link: LinkType::Ethernet,
+                data: bytes,
+                orig_len: bytes.len() as u32,
+            });
+        }
+    }
+
+    #[test]
+    fn dns_over_tcp_answer_names_the_contact_and_ntp_is_a_network_service() {
+        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let mut tcp_dns = (answer.len() as u16).to_be_bytes().to_vec();
+        tcp_dns.extend_from_slice(&answer);
+        let eth = || etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1]);
+        let frames = [
+            frame(1_000_000, |b| {
+                eth()
+                    .ipv4([192, 168, 1, 1], [192, 168, 1, 5], 64)
+                    .tcp(53, 40_000, 1, 1000)
+                    .ack(1)
+                    .write(b, &tcp_dns)
+                    .unwrap()
+            }),
+            frame(2_000_000, |b| {
+                eth()
+                    .ipv4([192, 168, 1, 5], [132, 163, 97, 6], 64)
+                    .udp(123, 123)
+                    .write(b, &[0x23; 48])
+                    .unwrap()
+            }),
+        ];
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        push_all(&mut analyzer, &frames);
+        let (devices, counters) = analyzer.finish(&CloudDb::default());
+        assert_eq!(counters.dns_answers, 1);
+        let device = devices
+            .iter()
+            .find(|d| d.ip.to_string() == "192.168.1.5")
+            .unwrap();
+        let ntp = device
+            .contacts
+            .iter()
+            .find(|c| c.destination == "132.163.97.6")
+            .unwrap();
+        assert_eq!(ntp.name.as_deref(), Some("time.nist.gov"));
+        assert_eq!(ntp.name_source.as_deref(), Some("dns"));
+        assert_eq!(ntp.pattern.as_deref(), Some("network_service"));
+        assert!(!ntp.upload);
+        assert_eq!(ntp.first_seen, "1970-01-01T00:00:02Z");
+        assert_eq!(device.timeline.len(), 1);
+        assert_eq!(
+            device.timeline[0].bytes_up_internet,
+            frames[1].1.len() as u64
+        );
+    }
+}

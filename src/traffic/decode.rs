@@ -1,0 +1,261 @@
+//! Link and network decoding of one frame into the few fields flow accounting needs (pure).
+//!
+//! etherparse's lax slicer is used on purpose: frames captured on a host with GRO/TSO are larger
+//! than the MTU (and IPv4 total length may be 0), and frames cut by a snap length still carry
+//! addresses and ports worth counting.
+
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, LinkSlice, TransportSlice};
+use std::net::IpAddr;
+
+use super::source::{Frame, LinkType};
+
+/// Transport protocol of a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Proto {
+    Tcp,
+    Udp,
+    /// Another IP protocol (ICMP, IGMP, …), by number.
+    Other(u8),
+}
+
+impl Proto {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+            Proto::Other(1) => "icmp",
+            Proto::Other(58) => "icmpv6",
+            Proto::Other(2) => "igmp",
+            Proto::Other(_) => "ip",
+        }
+    }
+}
+
+/// TCP flags that drive the connection state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpFlags {
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+}
+
+/// What flow accounting needs from one IP packet.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    pub src_mac: Option<[u8; 6]>,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub proto: Proto,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub tcp: TcpFlags,
+    /// Transport payload as captured (may be cut short by the snap length).
+    pub payload: &'a [u8],
+}
+
+/// Decodes a frame; `None` for non-IP frames (ARP, LLDP, …) and undecodable link types.
+pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
+    let data = frame.data;
+    let (sliced, src_mac) = match frame.link {
+        LinkType::Ethernet => {
+            let sliced = LaxSlicedPacket::from_ethernet(data).ok()?;
+            let mac = match &sliced.link {
+                Some(LinkSlice::Ethernet2(eth)) => Some(eth.source()),
+                _ => None,
+            };
+            (sliced, mac)
+        }
+        LinkType::LinuxSll => {
+            // 16-byte header: packet type, ARPHRD, address length, 8 address bytes, protocol.
+            let header = data.get(..16)?;
+            let proto = u16::from_be_bytes([header[14], header[15]]);
+            let mac = sll_mac(&header[4..6], &header[6..14]);
+            (
+                LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..]),
+                mac,
+            )
+        }
+        LinkType::LinuxSll2 => {
+            // 20-byte header: protocol first, then ifindex, ARPHRD, type, address length, address.
+            let header = data.get(..20)?;
+            let proto = u16::from_be_bytes([header[0], header[1]]);
+            let mac = sll_mac(&[0, header[11]], &header[12..20]);
+            (
+                LaxSlicedPacket::from_ether_type(EtherType(proto), &data[20..]),
+                mac,
+            )
+        }
+        LinkType::RawIp => (LaxSlicedPacket::from_ip(data).ok()?, None),
+        LinkType::Null => (LaxSlicedPacket::from_ip(data.get(4..)?).ok()?, None),
+        LinkType::Other(_) => return None,
+    };
+    let (src, dst, ip_payload) = match sliced.net.as_ref()? {
+        LaxNetSlice::Ipv4(v4) => (
+            IpAddr::V4(v4.header().source_addr()),
+            IpAddr::V4(v4.header().destination_addr()),
+            v4.payload(),
+        ),
+        LaxNetSlice::Ipv6(v6) => (
+            IpAddr::V6(v6.header().source_addr()),
+            IpAddr::V6(v6.header().destination_addr()),
+            v6.payload(),
+        ),
+        LaxNetSlice::Arp(_) => return None,
+    };
+    let mut packet = Packet {
+        src_mac,
+        src,
+        dst,
+        proto: Proto::Other(ip_payload.ip_number.0),
+        src_port: 0,
+        dst_port: 0,
+        tcp: TcpFlags::default(),
+        payload: &[],
+    };
+    match &sliced.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            packet.proto = Proto::Tcp;
+            packet.src_port = tcp.source_port();
+            packet.dst_port = tcp.destination_port();
+            packet.tcp = TcpFlags {
+                syn: tcp.syn(),
+                ack: tcp.ack(),
+                fin: tcp.fin(),
+                rst: tcp.rst(),
+            };
+            packet.payload = tcp.payload();
+        }
+        Some(TransportSlice::Udp(udp)) => {
+            packet.proto = Proto::Udp;
+            packet.src_port = udp.source_port();
+            packet.dst_port = udp.destination_port();
+            packet.payload = udp.payload();
+        }
+        _ => {
+            // A TCP/UDP header cut by the snap length or a later fragment: keep the protocol,
+            // read the ports if they were captured.
+            let n = ip_payload.ip_number.0;
+            if (n == 6 || n == 17)
+                && !ip_payload.fragmented
+                && let Some(ports) = ip_payload.payload.get(..4)
+            {
+                packet.proto = if n == 6 { Proto::Tcp } else { Proto::Udp };
+                packet.src_port = u16::from_be_bytes([ports[0], ports[1]]);
+                packet.dst_port = u16::from_be_bytes([ports[2], ports[3]]);
+            }
+        }
+    }
+    Some(packet)
+}
+
+/// The sender's MAC from a Linux cooked header, when it is a 6-byte Ethernet address.
+fn sll_mac(addr_len: &[u8], addr: &[u8]) -> Option<[u8; 6]> {
+    if addr_len.get(1) == Some(&6) {
+        addr.get(..6)?.try_into().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ipv4_udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        etherparse::PacketBuilder::ipv4(src, dst, 64)
+            .udp(sport, dport)
+            .write(&mut out, payload)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn vlan_tagged_ethernet_frame_yields_addresses_and_ports() {
+        let mut frame = Vec::new();
+        etherparse::PacketBuilder::ethernet2([0x78, 0x11, 0xdc, 1, 2, 3], [0xff; 6])
+            .single_vlan(etherparse::VlanId::try_new(10).unwrap())
+            .ipv4([192, 168, 10, 204], [47, 88, 59, 209], 64)
+            .udp(50_000, 32_100)
+            .write(&mut frame, b"\xf1\x00\x00\x00")
+            .unwrap();
+        let f = Frame {
+            ts_micros: 0,
+            link: LinkType::Ethernet,
+            data: &frame,
+            orig_len: frame.len() as u32,
+        };
+        let p = decode(&f).unwrap();
+        assert_eq!(p.src_mac, Some([0x78, 0x11, 0xdc, 1, 2, 3]));
+        assert_eq!(p.src.to_string(), "192.168.10.204");
+        assert_eq!(p.dst.to_string(), "47.88.59.209");
+        assert_eq!((p.proto, p.dst_port), (Proto::Udp, 32_100));
+        assert_eq!(p.payload, b"\xf1\x00\x00\x00");
+    }
+
+    #[test]
+    fn linux_sll2_and_raw_ip_frames_decode() {
+        let ip = ipv4_udp([10, 0, 0, 2], [8, 8, 8, 8], 40_000, 53, b"q");
+        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 4, 6];
+        sll2.extend_from_slice(&[2, 0, 0, 0, 0, 9, 0, 0]);
+        sll2.extend_from_slice(&ip);
+        let f = Frame {
+            ts_micros: 0,
+            link: LinkType::LinuxSll2,
+            data: &sll2,
+            orig_len: 0,
+        };
+        let p = decode(&f).unwrap();
+        assert_eq!(p.src_mac, Some([2, 0, 0, 0, 0, 9]));
+        assert_eq!(p.dst_port, 53);
+        let raw = Frame {
+            ts_micros: 0,
+            link: LinkType::RawIp,
+            data: &ip,
+            orig_len: 0,
+        };
+        assert_eq!(decode(&raw).unwrap().src.to_string(), "10.0.0.2");
+    }
+
+    #[test]
+    fn frame_larger_than_the_mtu_keeps_its_whole_payload() {
+        let payload = vec![0x42; 60_000];
+        let mut frame = Vec::new();
+        etherparse::PacketBuilder::ethernet2([2; 6], [4; 6])
+            .ipv4([192, 168, 1, 5], [203, 0, 113, 9], 64)
+            .tcp(40_000, 443, 1, 65_535)
+            .write(&mut frame, &payload)
+            .unwrap();
+        let f = Frame {
+            ts_micros: 0,
+            link: LinkType::Ethernet,
+            data: &frame,
+            orig_len: frame.len() as u32,
+        };
+        let p = decode(&f).unwrap();
+        assert_eq!(p.payload.len(), 60_000);
+        assert_eq!(p.proto, Proto::Tcp);
+    }
+
+    #[test]
+    fn garbage_frames_do_not_panic() {
+        for len in 0..64 {
+            let data = vec![0x45; len];
+            for link in [
+                LinkType::Ethernet,
+                LinkType::LinuxSll,
+                LinkType::LinuxSll2,
+                LinkType::RawIp,
+                LinkType::Null,
+            ] {
+                let _ = decode(&Frame {
+                    ts_micros: 0,
+                    link,
+                    data: &data,
+                    orig_len: 0,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! The streaming flow table (pure): one entry per live connection, keyed by its 5-tuple in a
+//! canonical order, with direction-aware counters, capture-time first/last seen, the TCP state
+//! and the per-connection name sources (TLS SNI, HTTP Host). Finished and idle flows are evicted
+//! and handed back so the caller can fold them into per-device summaries: memory stays bounded
+//! by the number of concurrently live flows, never by the capture size.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::decode::{Packet, Proto};
+use super::http;
+use super::tls::{HelloCollector, HelloState};
+
+/// Limits of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowLimits {
+    /// A flow silent this long (capture time) is finished.
+    pub idle_timeout_us: i64,
+    /// Live flows kept at most; beyond it new flows are counted but not tracked.
+    pub max_flows: usize,
+}
+
+impl Default for FlowLimits {
+    fn default() -> Self {
+        Self {
+            idle_timeout_us: 120 * 1_000_000,
+            max_flows: 200_000,
+        }
+    }
+}
+
+/// Canonical flow key: the lower endpoint first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    pub proto: Proto,
+    pub lo: (IpAddr, u16),
+    pub hi: (IpAddr, u16),
+}
+
+impl FlowKey {
+    /// The key of a packet and whether the packet goes lo → hi.
+    pub fn of(p: &Packet<'_>) -> (Self, bool) {
+        let a = (p.src, p.src_port);
+        let b = (p.dst, p.dst_port);
+        if a <= b {
+            (
+                FlowKey {
+                    proto: p.proto,
+                    lo: a,
+                    hi: b,
+                },
+                true,
+            )
+        } else {
+            (
+                FlowKey {
+                    proto: p.proto,
+                    lo: b,
+                    hi: a,
+                },
+                false,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpState {
+    /// Not TCP.
+    None,
+    SynSent,
+    Established,
+    /// First packet seen was not a SYN: the capture started mid-connection.
+    Midstream,
+    /// One side sent FIN.
+    Closing,
+    Closed,
+    Reset,
+}
+
+/// One live flow.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    /// True when the lo endpoint opened the flow (sent the SYN, or the first packet seen).
+    pub lo_initiated: bool,
+    /// Bytes (frame lengths on the wire) and packets, index 0 = lo → hi, 1 = hi → lo.
+    pub bytes: [u64; 2],
+    pub packets: [u64; 2],
+    pub first_us: i64,
+    pub last_us: i64,
+    pub tcp: TcpState,
+    fins: [bool; 2],
+    hello: Option<HelloCollector>,
+    http_checked: bool,
+}
+
+impl Flow {
+    pub fn finished(&self) -> bool {
+        matches!(self.tcp, TcpState::Closed | TcpState::Reset)
+    }
+}
+
+/// What one packet told the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    /// The endpoint that opened the flow, and the port of the one that answered.
+    pub initiator: (IpAddr, u16),
+    pub responder_port: u16,
+    /// A name the flow's client asked for, learned from this packet.
+    pub learned: Option<(NameSource, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameSource {
+    Dns,
+    Sni,
+    HttpHost,
+}
+
+impl NameSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameSource::Dns => "dns",
+            NameSource::Sni => "sni",
+            NameSource::HttpHost => "http_host",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct FlowTable {
+    limits: FlowLimits,
+    flows: HashMap<FlowKey, Flow>,
+    last_sweep_us: i64,
+    /// Flows seen while the table was full (counted, not tracked).
+    pub untracked: u64,
+    /// Flows evicted so far.
+    pub evicted: u64,
+}
+
+impl FlowTable {
+    pub fn new(limits: FlowLimits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    fn limits(&self) -> FlowLimits {
+        self.limits
+    }
+
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
+    /// Accounts one packet of `wire_len` bytes at `ts_us`; evicted flows go to `done`.
+    pub fn observe(
+        &mut self,
+        p: &Packet<'_>,
+        wire_len: u64,
+        ts_us: i64,
+        done: &mut Vec<(FlowKey, Flow)>,
+    ) -> Observation {
+        let limits = self.limits();
+        if ts_us.saturating_sub(self.last_sweep_us) >= limits.idle_timeout_us / 4 {
+            self.sweep(ts_us, done);
+        }
+        let (key, lo_to_hi) = FlowKey::of(p);
+        let full = self.flows.len() >= limits.max_flows;
+        let flow = match self.flows.get_mut(&key) {
+            Some(flow) => flow,
+            None if full => {
+                self.untracked += 1;
+                return Observation {
+                    initiator: (p.src, p.src_port),
+                    responder_port: p.dst_port,
+                    learned: None,
+                };
+            }
+            None => self.flows.entry(key).or_insert_with(|| Flow {
+                lo_initiated: if p.proto == Proto::Tcp && p.tcp.syn && p.tcp.ack {
+                    !lo_to_hi
+                } else {
+                    lo_to_hi
+                },
+                bytes: [0; 2],
+                packets: [0; 2],
+                first_us: ts_us,
+                last_us: ts_us,
+                tcp: match p.proto {
+                    Proto::Tcp if p.tcp.syn && !p.tcp.ack => TcpState::SynSent,
+                    Proto::Tcp => TcpState::Midstream,
+                    _ => TcpState::None,
+                },
+                fins: [false; 2],
+                hello: None,
+                http_checked: false,
+            }),
+        };
+        let dir = usize::from(!lo_to_hi);
+        flow.bytes[dir] += wire_len;
+        flow.packets[dir] += 1;
+        flow.last_us = flow.last_us.max(ts_us);
+        if p.proto == Proto::Tcp {
+            advance_tcp(flow, p, dir);
+        }
+        let from_client = lo_to_hi == flow.lo_initiated;
+        let learned = if from_client && !p.payload.is_empty() {
+            learn_name(flow, p)
+        } else {
+            None
+        };
+        let (initiator, responder) = if flow.lo_initiated {
+            (key.lo, key.hi)
+        } else {
+            (key.hi, key.lo)
+        };
+        if flow.finished()
+            && let Some(flow) = self.flows.remove(&key)
+        {
+            self.evicted += 1;
+            done.push((key, flow));
+        }
+        Observation {
+            initiator,
+            responder_port: responder.1,
+            learned,
+        }
+    }
+
+    /// Evicts flows idle for longer than the timeout.
+    pub fn sweep(&mut self, now_us: i64, done: &mut Vec<(FlowKey, Flow)>) {
+        let timeout = self.limits().idle_timeout_us;
+        self.last_sweep_us = now_us;
+        let before = done.len();
+        self.flows.retain(|key, flow| {
+            if now_us.saturating_sub(flow.last_us) > timeout {
+                done.push((*key, flow.clone()));
+                false
+            } else {
+                true
+            }
+        });
+        self.evicted += (done.len() - before) as u64;
+    }
+
+    /// Hands back every remaining flow (end of capture).
+    pub fn drain(&mut self, done: &mut Vec<(FlowKey, Flow)>) {
+        self.evicted += self.flows.len() as u64;
+        done.extend(self.flows.drain());
+    }
+}
+
+fn advance_tcp(flow: &mut Flow, p: &Packet<'_>, dir: usize) {
+    if p.tcp.rst {
+        flow.tcp = TcpState::Reset;
+        return;
+    }
+    if p.tcp.fin {
+        flow.fins[dir] = true;
+    }
+    flow.tcp = match flow.tcp {
+        _ if flow.fins[0] && flow.fins[1] => TcpState::Closed,
+        _ if flow.fins[0] || flow.fins[1] => TcpState::Closing,
+        TcpState::SynSent if p.tcp.syn && p.tcp.ack => TcpState::Established,
+        state => state,
+    };
+}
+
+/// SNI from the first client bytes, or the Host of a plaintext request.
+fn learn_name(flow: &mut Flow, p: &Packet<'_>) -> Option<(NameSource, String)> {
+    if p.proto != Proto::Tcp {
+        return None;
+    }
+    if !flow.http_checked {
+        flow.http_checked = true;
+        if let Some(host) = http::request_host(p.payload) {
+            return Some((NameSource::HttpHost, host));
+        }
+        if p.payload.first() == Some(&0x16) {
+            flow.hello = Some(HelloCollector::default());
+        }
+    }
+    let hello = flow.hello.as_mut()?;
+    match hello.feed(p.payload) {
+        HelloState::NeedMore => None,
+        HelloState::Done(sni) => {
+            flow.hello = None;
+            sni.map(|s| (NameSource::Sni, s))
+        }
+        HelloState::NotTls => {
+            flow.hello = None;
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traffic::decode::TcpFlags;
+
+    fn tcp<'a>(
+        src: &str,
+        sp: u16,
+        dst: &str,
+        dp: u16,
+        flags: TcpFlags,
+        payload: &'a [u8],
+    ) -> Packet<'a> {
+        Packet {
+            src_mac: None,
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            proto: Proto::Tcp,
+            src_port: sp,
+            dst_port: dp,
+            tcp: flags,
+            payload,
+        }
+    }
+
+    const SYN: TcpFlags = TcpFlags {
+        syn: true,
+        ack: false,
+        fin: false,
+        rst: false,
+    };
+    const SYNACK: TcpFlags = TcpFlags {
+        syn: true,
+        ack: true,
+        fin: false,
+        rst: false,
+    };
+    const ACK: TcpFlags = TcpFlags {
+        syn: false,
+        ack: true,
+        fin: false,
+        rst: false,
+    };
+    const FIN: TcpFlags = TcpFlags {
+        syn: false,
+        ack: true,
+        fin: true,
+        rst: false,
+    };
+
+    #[test]
+    fn connection_counts_each_direction_learns_sni_and_is_folded_when_closed() {
+        let hello = hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap();
+        let mut table = FlowTable::new(FlowLimits::default());
+        let mut done = Vec::new();
+        let cam = "192.168.1.20";
+        let cloud = "203.0.113.10";
+        table.observe(&tcp(cam, 40000, cloud, 443, SYN, b""), 74, 1_000, &mut done);
+        table.observe(
+            &tcp(cloud, 443, cam, 40000, SYNACK, b""),
+            74,
+            2_000,
+            &mut done,
+        );
+        let (a, b) = hello.split_at(100);
+        let o1 = table.observe(&tcp(cam, 40000, cloud, 443, ACK, a), 166, 3_000, &mut done);
+        assert_eq!(o1.learned, None);
+        let o2 = table.observe(&tcp(cam, 40000, cloud, 443, ACK, b), 500, 3_500, &mut done);
+        assert_eq!(o2.learned, Some((NameSource::Sni, "server".into())));
+        assert_eq!(o2.initiator, (cam.parse().unwrap(), 40000));
+        assert_eq!(o2.responder_port, 443);
+        table.observe(&tcp(cam, 40000, cloud, 443, FIN, b""), 66, 4_000, &mut done);
+        assert!(done.is_empty());
+        table.observe(&tcp(cloud, 443, cam, 40000, FIN, b""), 66, 5_000, &mut done);
+        assert_eq!(done.len(), 1);
+        let (_, flow) = &done[0];
+        assert_eq!(flow.tcp, TcpState::Closed);
+        assert_eq!(flow.packets.iter().sum::<u64>(), 6);
+        assert_eq!(flow.first_us, 1_000);
+        assert_eq!(flow.last_us, 5_000);
+        assert!(table.is_empty());
+    }
+
+    #[test]
+    fn idle_flows_are_evicted_and_the_table_stays_bounded() {
+        let limits = FlowLimits {
+            idle_timeout_us: 1_000_000,
+            max_flows: 10,
+        };
+        let mut table = FlowTable::new(limits);
+        let mut done = Vec::new();
+        for port in 0..50u16 {
+            table.observe(
+                &tcp("10.0.0.2", 1000 + port, "10.0.0.3", 80, SYN, b""),
+                60,
+                0,
+                &mut done,
+            );
+        }
+        assert_eq!(table.len(), 10);
+        assert_eq!(table.untracked, 40);
+        table.observe(
+            &tcp("10.0.0.2", 9, "10.0.0.3", 80, SYN, b""),
+            60,
+            5_000_000,
+            &mut done,
+        );
+        assert_eq!(done.len(), 10);
+        assert_eq!(table.len(), 1);
+    }
+}

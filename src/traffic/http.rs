@@ -1,0 +1,64 @@
+//! The Host header of a plaintext HTTP request (pure).
+
+/// Request methods that start an HTTP/1.x request.
+const METHODS: [&[u8]; 7] = [
+    b"GET ",
+    b"POST ",
+    b"PUT ",
+    b"HEAD ",
+    b"PATCH ",
+    b"DELETE ",
+    b"OPTIONS ",
+];
+/// Only the start of a request is searched: headers come first and are short.
+const SEARCH: usize = 4096;
+
+/// The lower-cased host (without port) of an HTTP request starting in `payload`.
+pub fn request_host(payload: &[u8]) -> Option<String> {
+    if !METHODS.iter().any(|m| payload.starts_with(m)) {
+        return None;
+    }
+    let head = &payload[..payload.len().min(SEARCH)];
+    let text = String::from_utf8_lossy(head);
+    let headers = text.split("\r\n\r\n").next()?;
+    headers.split("\r\n").skip(1).find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        if !name.trim().eq_ignore_ascii_case("host") {
+            return None;
+        }
+        let value = value.trim();
+        let host = if value.starts_with('[') {
+            value.split(']').next()?.trim_start_matches('[')
+        } else {
+            value.split(':').next()?
+        };
+        let host = host.to_ascii_lowercase();
+        let valid = !host.is_empty()
+            && host.len() <= 253
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:_".contains(&b));
+        valid.then_some(host)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_of_a_camera_upload_request() {
+        let req = b"POST /api/face/upload HTTP/1.1\r\nHost: OpenAPI.Ovopark.com:8080\r\nContent-Length: 5\r\n\r\nabcde";
+        assert_eq!(request_host(req).as_deref(), Some("openapi.ovopark.com"));
+    }
+
+    #[test]
+    fn non_requests_and_hostile_hosts_are_ignored() {
+        assert_eq!(request_host(b"HTTP/1.1 200 OK\r\nHost: x\r\n\r\n"), None);
+        assert_eq!(
+            request_host(b"GET / HTTP/1.1\r\nHost: <script>\r\n\r\n"),
+            None
+        );
+        assert_eq!(request_host(b"GET / HTTP/1.1\r\n\r\n"), None);
+    }
+}

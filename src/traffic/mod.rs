@@ -1,0 +1,23 @@
+//! Traffic analysis: what the devices send out, and to whom.
+//!
+//! frames ([`source`]) → packets ([`decode`]) → flows ([`flows`], with names from [`dns`],
+//! [`tls`] and [`http`]) → per-device × destination summaries judged by [`judge`] and
+//! classified by [`cloud`] (`signatures/cloud/*.toml`), all driven by [`analyze::Analyzer`].
+//!
+//! Pure: nothing here opens a file, a socket or reads the clock; the CLI hands in readers.
+
+pub mod analyze;
+pub mod cloud;
+pub mod decode;
+pub mod dns;
+pub mod flows;
+pub mod http;
+pub mod judge;
+pub mod source;
+pub mod tls;
+
+pub use analyze::{Analyzer, Counters, DeviceTraffic, is_local};
+pub use cloud::{CloudDb, CloudEntry};
+pub use flows::FlowLimits;
+pub use judge::UploadPolicy;
+pub use source::{CaptureError, Frame, FrameSource, LinkType, PcapSource};

@@ -1,0 +1,159 @@
+//! `camsweep analyze --interface lo --listen 3s --write-pcap`: live capture in a private network
+//! namespace (nothing reaches a real network). Runs without libtest's harness: a user namespace
+//! is granted only to a single-threaded process. When namespaces cannot be created the test
+//! fails with the kernel's reason; it never skips.
+
+use std::net::UdpSocket;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn main() {
+    if let Err(err) = camsweep::lab::enter_lab_namespaces() {
+        eprintln!("live_capture: FAILED: cannot create the test namespaces: {err}");
+        std::process::exit(1);
+    }
+    match run() {
+        Ok(()) => println!("live_capture: ok"),
+        Err(err) => {
+            eprintln!("live_capture: FAILED: {err}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    // A private address on the namespace's loopback, so the sender counts as a local device.
+    let ip = Command::new("ip")
+        .args(["addr", "add", "10.99.0.1/8", "dev", "lo"])
+        .status()
+        .map_err(|e| format!("running ip: {e}"))?;
+    if !ip.success() {
+        return Err("ip addr add 10.99.0.1/8 dev lo failed".into());
+    }
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let pcap = dir.path().join("live.pcap");
+    let child = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args([
+            "analyze",
+            "--interface",
+            "lo",
+            "--listen",
+            "3s",
+            "--json",
+            "--lang",
+            "en",
+        ])
+        .arg("--write-pcap")
+        .arg(&pcap)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    std::thread::sleep(Duration::from_millis(1000));
+    // 140 kB of "picture" from 10.99.0.1 to 10.99.0.2, within half a second (paced, so the
+    // socket buffer of an unoptimised test build does not overflow).
+    let sock = UdpSocket::bind("10.99.0.1:0").map_err(|e| e.to_string())?;
+    for _ in 0..100 {
+        sock.send_to(&[0x42; 1400], "10.99.0.2:5000")
+            .map_err(|e| e.to_string())?;
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!(
+            "camsweep exited {:?}: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).map_err(|e| format!("{e}: {stdout}"))?;
+    check(&report, true)?;
+    // The written pcap is the evidence: its hash is in the report and it analyses the same.
+    let bytes = std::fs::read(&pcap).map_err(|e| e.to_string())?;
+    use sha2::Digest;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    if report["evidence_files"][0]["sha256"] != sha.as_str() {
+        return Err(format!(
+            "evidence hash {} != {sha}",
+            report["evidence_files"]
+        ));
+    }
+    let again = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(["analyze", "--json", "--lang", "en"])
+        .arg(&pcap)
+        .arg("--out")
+        .arg(dir.path().join("again"))
+        .output()
+        .map_err(|e| e.to_string())?;
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout)
+        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&again.stderr)))?;
+    check(&report, false)?;
+    audit_listens_alongside_the_scan(dir.path())
+}
+
+/// `audit --listen`: the capture runs during the scan; its pcap is evidence in the audit report,
+/// and traffic of a host the scan did not find is counted in the notes.
+fn audit_listens_alongside_the_scan(dir: &std::path::Path) -> Result<(), String> {
+    let pcap = dir.join("audit.pcap");
+    let child = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(["audit", "--quiet", "--json", "--lang", "en"])
+        .args([
+            "--targets",
+            "10.99.0.1",
+            "--interface",
+            "lo",
+            "--listen",
+            "2s",
+        ])
+        .arg("--write-pcap")
+        .arg(&pcap)
+        .arg("--out")
+        .arg(dir.join("audit"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    std::thread::sleep(Duration::from_millis(800));
+    let sock = UdpSocket::bind("10.99.0.1:0").map_err(|e| e.to_string())?;
+    for _ in 0..10 {
+        sock.send_to(&[0x42; 200], "10.99.0.2:5000")
+            .map_err(|e| e.to_string())?;
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let notes = report["scan"]["notes"].to_string();
+    if !notes.contains("live capture on lo") || !notes.contains("local host(s) seen in the traffic")
+    {
+        return Err(format!("audit notes: {notes}"));
+    }
+    let files = report["evidence_files"].to_string();
+    if !files.contains("audit.pcap") {
+        return Err(format!("audit evidence_files: {files}"));
+    }
+    Ok(())
+}
+
+fn check(report: &serde_json::Value, live: bool) -> Result<(), String> {
+    if live && report["scan"]["interface"] != "lo" {
+        return Err(format!("scan.interface is {}", report["scan"]["interface"]));
+    }
+    let device = report["devices"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["ip"] == "10.99.0.1"))
+        .ok_or_else(|| format!("no device 10.99.0.1 in {}", report["devices"]))?;
+    let contact = device["cloud_contacts"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["destination"] == "10.99.0.2"))
+        .ok_or_else(|| format!("no contact to 10.99.0.2 in {}", device["cloud_contacts"]))?;
+    // Loopback shows each frame once or twice (outgoing and incoming); at least all were seen.
+    let up = contact["bytes_up"].as_u64().unwrap_or(0);
+    if up < 140_000 || contact["port"] != 5000 || contact["scope"] != "lan" {
+        return Err(format!("unexpected contact {contact}"));
+    }
+    Ok(())
+}

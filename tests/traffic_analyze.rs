@@ -1,0 +1,459 @@
+//! `camsweep analyze` on real captures: what an inspector reads in the report.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/pcaps")
+        .join(name)
+}
+
+fn analyze(files: &[&Path], extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_camsweep"));
+    cmd.arg("analyze")
+        .args(files)
+        .arg("--out")
+        .arg(out_dir.path());
+    cmd.args(["--json", "--lang", "en"]).args(extra);
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let written = std::fs::read_to_string(out_dir.path().join("report.json")).unwrap();
+    camsweep::report::validate(&written).unwrap();
+    (out.status.code(), report)
+}
+
+fn device<'a>(report: &'a serde_json::Value, ip: &str) -> &'a serde_json::Value {
+    report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ip"] == ip)
+        .unwrap_or_else(|| panic!("no device {ip}"))
+}
+
+fn contacts<'a>(device: &'a serde_json::Value, dest: &str) -> Vec<&'a serde_json::Value> {
+    device["cloud_contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["destination"] == dest)
+        .collect()
+}
+
+#[test]
+fn yi_camera_video_goes_to_the_lan_and_alibaba_sees_only_p2p_rendezvous() {
+    let pcap = fixture("yi_camera_sample.pcap");
+    let (code, report) = analyze(&[&pcap], &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["scan"]["mode"], "analyze");
+    assert_eq!(report["scan"]["complete"], true);
+    assert_eq!(report["scan"]["captures"][0], pcap.display().to_string());
+    // SHA-256 of the published file (sha256sum yi_camera_sample.pcap).
+    assert_eq!(
+        report["evidence_files"][0]["sha256"],
+        "dd8a08de927424279c28f4a7426212edf5a804c0d66b05eda45df73204ec39ae"
+    );
+
+    let camera = device(&report, "192.168.10.204");
+    assert_eq!(camera["mac"], "b0:d5:9d:b9:f0:b4");
+    // The ≈718 kB P2P video to the phone: content-sized, on the LAN, not a cloud upload.
+    let video = contacts(camera, "192.168.10.248");
+    let biggest = video
+        .iter()
+        .max_by_key(|c| c["bytes_up"].as_u64().unwrap())
+        .unwrap();
+    assert!(biggest["bytes_up"].as_u64().unwrap() > 700_000, "{biggest}");
+    assert_eq!(biggest["scope"], "lan");
+    assert_eq!(biggest["pattern"], "video_stream");
+    assert_eq!(biggest["upload"], false);
+
+    // The three Alibaba rendezvous servers: UDP 32100, known only by address range.
+    for ip in ["47.88.59.209", "47.90.240.160", "47.74.255.9"] {
+        let c = contacts(camera, ip);
+        assert_eq!(c.len(), 1, "{ip}");
+        let c = c[0];
+        assert_eq!(c["port"], 32100);
+        assert_eq!(c["protocol"], "udp");
+        assert_eq!(c["name"], serde_json::Value::Null);
+        assert_eq!(c["name_source"], "ip_range");
+        assert_eq!(c["category"], "vendor_p2p");
+        assert!(c["provider"].as_str().unwrap().contains("Alibaba"), "{c}");
+        assert_eq!(c["scope"], "internet");
+        assert_eq!(c["upload"], false);
+        assert!(c["bytes_up"].as_u64().unwrap() < 2_000, "{c}");
+    }
+    // Upstream timeline: the half minute of video is there, and none of it went to the internet
+    // beyond the rendezvous messages.
+    let timeline = camera["upstream_timeline"].as_array().unwrap();
+    let up: u64 = timeline
+        .iter()
+        .map(|m| m["bytes_up"].as_u64().unwrap())
+        .sum();
+    let internet: u64 = timeline
+        .iter()
+        .map(|m| m["bytes_up_internet"].as_u64().unwrap())
+        .sum();
+    assert!(up > 800_000, "{up}");
+    assert!(internet < 2_000, "{internet}");
+    assert_ne!(camera["identity"]["face_recognition"], "yes");
+}
+
+#[test]
+fn truncated_capture_is_analysed_up_to_the_damage() {
+    let bytes = std::fs::read(fixture("yi_camera_sample.pcap")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &bytes[..500_000]).unwrap();
+    let (code, report) = analyze(&[&cut], &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["scan"]["complete"], false);
+    let notes = report["scan"]["notes"].to_string();
+    assert!(notes.contains("damaged at byte 499056"), "{notes}");
+    // Frames before the damage count: the rendezvous happened early in the capture.
+    let camera = device(&report, "192.168.10.204");
+    assert_eq!(contacts(camera, "47.88.59.209").len(), 1);
+    // The hash is over the whole file as read.
+    use sha2::Digest;
+    let expect = hex::encode(sha2::Sha256::digest(&bytes[..500_000]));
+    assert_eq!(report["evidence_files"][0]["sha256"], expect);
+}
+
+#[test]
+fn pcapng_and_several_files_in_one_report() {
+    let a = fixture("test001-le.pcapng");
+    let b = fixture("yi_camera_sample.pcap");
+    let (code, report) = analyze(&[&a, &b], &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["evidence_files"].as_array().unwrap().len(), 2);
+    assert!(
+        report["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["ip"] == "192.168.0.1")
+    );
+    assert!(
+        report["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["ip"] == "192.168.10.204")
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_capture_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pcap");
+    std::fs::write(&junk, b"this is not a capture").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .arg("analyze")
+        .arg(&junk)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a pcap or pcapng file"));
+}
+
+#[test]
+fn inventory_devices_get_the_traffic_of_their_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = fixture("yi_camera_sample.pcap");
+    let (_, first) = analyze(&[&pcap], &[]);
+    // An "earlier audit" that knew only the camera.
+    let mut inventory = first.clone();
+    inventory["devices"] = serde_json::Value::Array(vec![device(&first, "192.168.10.204").clone()]);
+    inventory["devices"][0]["cloud_contacts"] = serde_json::json!([]);
+    inventory["scan"]["mode"] = "audit".into();
+    let inv = dir.path().join("report.json");
+    std::fs::write(&inv, serde_json::to_string(&inventory).unwrap()).unwrap();
+    let (_, report) = analyze(&[&pcap], &["--inventory", inv.to_str().unwrap()]);
+    let devices = report["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(contacts(&devices[0], "47.74.255.9").len(), 1);
+    assert_eq!(report["scan"]["mode"], "analyze");
+}
+
+/// A small capture built from real protocol messages: a DNS answer, TLS ClientHellos (the
+/// draft-thomson-tls-tls13-vectors ClientHello with its server name replaced) and uploads.
+mod synthetic {
+    use etherparse::PacketBuilder;
+
+    pub struct Pcap {
+        pub bytes: Vec<u8>,
+        pub ts_us: u64,
+    }
+
+    impl Pcap {
+        pub fn new() -> Self {
+            let mut bytes = Vec::new();
+            bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+            bytes.extend_from_slice(&2u16.to_le_bytes());
+            bytes.extend_from_slice(&4u16.to_le_bytes());
+            bytes.extend_from_slice(&[0; 8]);
+            bytes.extend_from_slice(&65_535u32.to_le_bytes());
+            bytes.extend_from_slice(&1u32.to_le_bytes());
+            Self {
+                bytes,
+                ts_us: 1_795_000_000_000_000,
+            }
+        }
+
+        fn frame(&mut self, frame: &[u8]) {
+            let (s, us) = (self.ts_us / 1_000_000, self.ts_us % 1_000_000);
+            self.bytes.extend_from_slice(&(s as u32).to_le_bytes());
+            self.bytes.extend_from_slice(&(us as u32).to_le_bytes());
+            self.bytes
+                .extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            self.bytes
+                .extend_from_slice(&(frame.len() as u32).to_le_bytes());
+            self.bytes.extend_from_slice(frame);
+        }
+
+        pub fn udp(&mut self, src: ([u8; 4], u16), dst: ([u8; 4], u16), payload: &[u8]) {
+            let mut f = Vec::new();
+            PacketBuilder::ethernet2(mac(src.0), mac(dst.0))
+                .ipv4(src.0, dst.0, 64)
+                .udp(src.1, dst.1)
+                .write(&mut f, payload)
+                .unwrap();
+            self.frame(&f);
+        }
+
+        #[allow(clippy::too_many_arguments)]
+        pub fn tcp(
+            &mut self,
+            src: ([u8; 4], u16),
+            dst: ([u8; 4], u16),
+            syn: bool,
+            ack: bool,
+            fin: bool,
+            payload: &[u8],
+        ) {
+            let mut b = PacketBuilder::ethernet2(mac(src.0), mac(dst.0))
+                .ipv4(src.0, dst.0, 64)
+                .tcp(src.1, dst.1, 1, 65_535);
+            if syn {
+                b = b.syn();
+            }
+            if ack {
+                b = b.ack(1);
+            }
+            if fin {
+                b = b.fin();
+            }
+            let mut f = Vec::new();
+            b.write(&mut f, payload).unwrap();
+            self.frame(&f);
+        }
+
+        pub fn advance_ms(&mut self, ms: u64) {
+            self.ts_us += ms * 1000;
+        }
+
+        /// A TLS connection: handshake with `sni`, then `up` bytes sent in 1400-byte segments
+        /// over `seconds`, and a small answer.
+        pub fn tls_upload(
+            &mut self,
+            client: ([u8; 4], u16),
+            server: ([u8; 4], u16),
+            sni: &str,
+            up: usize,
+            seconds: u64,
+        ) {
+            self.tcp(client, server, true, false, false, b"");
+            self.tcp(server, client, true, true, false, b"");
+            let hello = client_hello(sni);
+            let (a, b) = hello.split_at(60);
+            self.tcp(client, server, false, true, false, a);
+            self.tcp(client, server, false, true, false, b);
+            self.tcp(server, client, false, true, false, &[0x16; 1200]);
+            let segments = up.div_ceil(1400).max(1);
+            let step_ms = (seconds * 1000 / segments as u64).max(1);
+            for _ in 0..segments {
+                self.tcp(client, server, false, true, false, &[0x17; 1400]);
+                self.advance_ms(step_ms);
+            }
+            self.tcp(server, client, false, true, false, &[0x17; 200]);
+            self.tcp(client, server, false, true, true, b"");
+            self.tcp(server, client, false, true, true, b"");
+        }
+    }
+
+    fn mac(ip: [u8; 4]) -> [u8; 6] {
+        [0x02, 0, ip[0], ip[1], ip[2], ip[3]]
+    }
+
+    /// The test-vector ClientHello with its SNI `server` replaced by `name`, lengths fixed.
+    pub fn client_hello(name: &str) -> Vec<u8> {
+        let hex_text = include_str!("../src/traffic/testdata/client_hello.hex");
+        let orig = hex::decode(hex_text.trim()).unwrap();
+        let old_ext = [&[0u8, 0, 0, 0x0b, 0, 0x09, 0, 0, 6][..], b"server"].concat();
+        let at = orig
+            .windows(old_ext.len())
+            .position(|w| w == old_ext)
+            .unwrap();
+        let n = name.len() as u16;
+        let mut new_ext = vec![0, 0];
+        new_ext.extend_from_slice(&(n + 5).to_be_bytes());
+        new_ext.extend_from_slice(&(n + 3).to_be_bytes());
+        new_ext.push(0);
+        new_ext.extend_from_slice(&n.to_be_bytes());
+        new_ext.extend_from_slice(name.as_bytes());
+        let delta = new_ext.len() as i64 - old_ext.len() as i64;
+        let mut out = [&orig[..at], &new_ext[..], &orig[at + old_ext.len()..]].concat();
+        let fix16 = |buf: &mut Vec<u8>, pos: usize| {
+            let v = u16::from_be_bytes([buf[pos], buf[pos + 1]]) as i64 + delta;
+            buf[pos..pos + 2].copy_from_slice(&(v as u16).to_be_bytes());
+        };
+        fix16(&mut out, 3); // record length
+        let hs = ((out[6] as i64) << 16 | (out[7] as i64) << 8 | out[8] as i64) + delta;
+        out[6..9].copy_from_slice(&(hs as u32).to_be_bytes()[1..]);
+        // extensions length: after version, random, session id, cipher suites, compression.
+        let mut p = 9 + 2 + 32;
+        p += 1 + out[p] as usize;
+        p += 2 + u16::from_be_bytes([out[p], out[p + 1]]) as usize;
+        p += 1 + out[p] as usize;
+        fix16(&mut out, p);
+        out
+    }
+
+    pub fn dns_answer(name: &str, addr: [u8; 4]) -> Vec<u8> {
+        use simple_dns::{
+            CLASS, Name, Packet, Question, ResourceRecord,
+            rdata::{A, RData},
+        };
+        let mut p = Packet::new_reply(0x1234);
+        p.questions.push(Question::new(
+            Name::new_unchecked(name),
+            simple_dns::TYPE::A.into(),
+            CLASS::IN.into(),
+            false,
+        ));
+        p.answers.push(ResourceRecord::new(
+            Name::new_unchecked(name),
+            CLASS::IN,
+            60,
+            RData::A(A {
+                address: u32::from_be_bytes(addr),
+            }),
+        ));
+        p.build_bytes_vec().unwrap()
+    }
+}
+
+#[test]
+fn face_api_and_face_analytics_uploads_are_found_by_name_and_heartbeats_are_not_uploads() {
+    let mut pcap = synthetic::Pcap::new();
+    let router = [192, 168, 1, 1];
+    let cam_a = [192, 168, 1, 50];
+    let cam_b = [192, 168, 1, 51];
+    let clock = [192, 168, 1, 52];
+    let baidu = [203, 0, 113, 7];
+    let ovopark = [203, 0, 113, 8];
+    // Camera A resolves Baidu's face API, then sends a 96 kB picture within half a second.
+    pcap.udp(
+        (cam_a, 40_000),
+        (router, 53),
+        b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00",
+    );
+    pcap.udp(
+        (router, 53),
+        (cam_a, 40_000),
+        &synthetic::dns_answer("aip.baidubce.com", baidu),
+    );
+    pcap.tls_upload((cam_a, 41_000), (baidu, 443), "aip.baidubce.com", 96_000, 0);
+    // Camera B: no DNS seen, only the SNI; 30 s of steady upstream to Ovopark.
+    pcap.tls_upload(
+        (cam_b, 42_000),
+        (ovopark, 443),
+        "openapi.ovopark.com",
+        600_000,
+        30,
+    );
+    // A third device: NTP, and a keep-alive to the same Baidu address.
+    for _ in 0..5 {
+        pcap.udp((clock, 123), ([203, 0, 113, 9], 123), &[0x23; 48]);
+        pcap.tcp(
+            (clock, 43_000),
+            (baidu, 443),
+            false,
+            true,
+            false,
+            &[0x17; 40],
+        );
+        pcap.advance_ms(1000);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.pcap");
+    std::fs::write(&file, &pcap.bytes).unwrap();
+    let (_, report) = analyze(&[&file], &[]);
+
+    let a = device(&report, "192.168.1.50");
+    let c = contacts(a, "203.0.113.7")[0];
+    assert_eq!(c["name"], "aip.baidubce.com");
+    assert_eq!(c["name_source"], "dns");
+    assert_eq!(c["category"], "face_api");
+    assert_eq!(c["country"], "CN");
+    assert_eq!(c["upload"], true, "{c}");
+    assert_eq!(c["pattern"], "snapshots");
+    assert_eq!(a["identity"]["face_recognition"], "yes");
+    assert!(
+        a["evidence"].to_string().contains("traffic.face_cloud"),
+        "{}",
+        a["evidence"]
+    );
+
+    let b = device(&report, "192.168.1.51");
+    let c = contacts(b, "203.0.113.8")[0];
+    assert_eq!(c["name"], "openapi.ovopark.com");
+    assert_eq!(c["name_source"], "sni");
+    assert_eq!(c["category"], "vendor_cloud");
+    assert_eq!(c["upload"], true);
+    assert_eq!(c["pattern"], "video_stream");
+    assert_eq!(b["identity"]["face_recognition"], "yes");
+
+    let clock = device(&report, "192.168.1.52");
+    let ntp = contacts(clock, "203.0.113.9")[0];
+    assert_eq!(
+        (ntp["pattern"].as_str(), ntp["upload"].as_bool()),
+        (Some("network_service"), Some(false))
+    );
+    // Any contact with a face API is reported, even a keep-alive; it marks the device too.
+    let keepalive = contacts(clock, "203.0.113.7")[0];
+    assert_eq!(keepalive["category"], "face_api");
+    assert_eq!(keepalive["upload"], false);
+    assert_eq!(keepalive["pattern"], "heartbeat");
+}
+
+/// Hostile input: a real capture with bytes overwritten all over its first 64 KiB (record
+/// headers, lengths, link headers) is read to the end or to the damage, never panics or hangs.
+#[test]
+fn corrupted_captures_never_panic_or_hang() {
+    use camsweep::traffic::{Analyzer, CloudDb, FlowLimits, FrameSource, PcapSource, UploadPolicy};
+    let original = std::fs::read(fixture("yi_camera_sample.pcap")).unwrap();
+    let cloud = CloudDb::bundled().unwrap();
+    let start = std::time::Instant::now();
+    for (i, offset) in (24..65_536).step_by(613).enumerate() {
+        let mut bytes = original[..200_000].to_vec();
+        let junk: &[u8] = match i % 3 {
+            0 => &[0xff; 8],
+            1 => &[0; 8],
+            _ => &[0x7f, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00, 0x00],
+        };
+        bytes[offset..offset + 8].copy_from_slice(junk);
+        let mut source = PcapSource::new(&bytes[..]).unwrap();
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        while let Ok(Some(frame)) = source.next_frame() {
+            analyzer.push(&frame);
+        }
+        let _ = analyzer.finish(&cloud);
+    }
+    assert!(start.elapsed() < std::time::Duration::from_secs(60));
+}

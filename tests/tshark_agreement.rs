@@ -1,0 +1,180 @@
+//! camsweep's DNS names, TLS server names and per-direction byte counts agree with tshark's on
+//! the same captures. Needs tshark (and python3 for the synthetic capture), so it is ignored by
+//! default: `cargo test --test tshark_agreement -- --ignored`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use camsweep::traffic::decode::{self, Proto};
+use camsweep::traffic::flows::{FlowLimits, FlowTable, NameSource};
+use camsweep::traffic::{FrameSource, PcapSource, dns, is_local};
+
+fn tshark(file: &Path, args: &[&str]) -> Vec<String> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("tshark is not installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// DNS names asked (in responses with an address) and SNIs, the way the analyser sees them.
+fn our_names(file: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
+    let bytes = std::fs::read(file).unwrap();
+    let mut source = PcapSource::new(&bytes[..]).unwrap();
+    let mut table = FlowTable::new(FlowLimits::default());
+    let mut done = Vec::new();
+    let (mut names, mut snis) = (BTreeSet::new(), BTreeSet::new());
+    while let Some(frame) = source.next_frame().unwrap() {
+        let Some(p) = decode::decode(&frame) else {
+            continue;
+        };
+        if p.proto == Proto::Udp && p.src_port == 53 {
+            names.extend(
+                dns::bindings(p.payload)
+                    .into_iter()
+                    .map(|b| b.chain[0].clone()),
+            );
+        }
+        let obs = table.observe(&p, frame.orig_len.into(), frame.ts_micros, &mut done);
+        if let Some((NameSource::Sni, sni)) = obs.learned {
+            snis.insert(sni);
+        }
+    }
+    (names, snis)
+}
+
+/// Bytes per (device, destination) from `camsweep analyze`.
+fn our_bytes(file: &Path) -> BTreeMap<(String, String), u64> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(["analyze", "--json", "--lang", "en", "--out"])
+        .arg(dir.path())
+        .arg(file)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut sums = BTreeMap::new();
+    for d in report["devices"].as_array().unwrap() {
+        for c in d["cloud_contacts"].as_array().unwrap() {
+            *sums
+                .entry((
+                    d["ip"].as_str().unwrap().to_string(),
+                    c["destination"].as_str().unwrap().to_string(),
+                ))
+                .or_insert(0) += c["bytes_up"].as_u64().unwrap();
+        }
+    }
+    sums.retain(|_, v| *v > 0);
+    sums
+}
+
+fn tshark_bytes(file: &Path) -> BTreeMap<(String, String), u64> {
+    let mut sums = BTreeMap::new();
+    for line in tshark(
+        file,
+        &[
+            "-Y",
+            "ip",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=f",
+            "-e",
+            "ip.src",
+            "-e",
+            "ip.dst",
+            "-e",
+            "frame.len",
+        ],
+    ) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (src, dst): (std::net::IpAddr, std::net::IpAddr) =
+            (f[0].parse().unwrap(), f[1].parse().unwrap());
+        let broadcast = match dst {
+            std::net::IpAddr::V4(v4) => {
+                v4.is_broadcast() || v4.is_multicast() || v4.octets()[3] == 255
+            }
+            std::net::IpAddr::V6(v6) => v6.is_multicast(),
+        };
+        if is_local(src) && !broadcast {
+            *sums
+                .entry((f[0].to_string(), f[1].to_string()))
+                .or_insert(0) += f[2].parse::<u64>().unwrap();
+        }
+    }
+    sums
+}
+
+fn agree(file: &Path) {
+    let (names, snis) = our_names(file);
+    let t_names: BTreeSet<String> = tshark(
+        file,
+        &[
+            "-Y",
+            "dns.flags.response==1 && (dns.a || dns.aaaa)",
+            "-T",
+            "fields",
+            "-e",
+            "dns.qry.name",
+        ],
+    )
+    .into_iter()
+    .map(|n| n.to_ascii_lowercase())
+    .collect();
+    assert_eq!(names, t_names, "DNS names of {}", file.display());
+    let t_snis: BTreeSet<String> = tshark(
+        file,
+        &[
+            "-Y",
+            "tls.handshake.type==1",
+            "-T",
+            "fields",
+            "-e",
+            "tls.handshake.extensions_server_name",
+        ],
+    )
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect();
+    assert_eq!(snis, t_snis, "SNIs of {}", file.display());
+    assert_eq!(
+        our_bytes(file),
+        tshark_bytes(file),
+        "bytes of {}",
+        file.display()
+    );
+}
+
+#[test]
+#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+fn yi_capture_agrees_with_tshark() {
+    agree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/yi_camera_sample.pcap"),
+    );
+}
+
+#[test]
+#[ignore = "needs tshark and python3: cargo test --test tshark_agreement -- --ignored"]
+fn synthetic_camera_uploads_agree_with_tshark() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("syn.pcap");
+    let status = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-synthetic-capture.py"))
+        .arg("3")
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    agree(&file);
+}

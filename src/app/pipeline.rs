@@ -77,9 +77,41 @@ pub async fn run(
         }
         None => {}
     }
-    if let Some(ctx) = &plan.discovery {
-        let ran = run_discovery(ctx, &plan.addresses, &mut swept).await;
-        discovery.extend(ran);
+    let mut notes = swept.notes;
+    if plan.skipped_own > 0 {
+        notes.push(format!(
+            "{} address(es) of this machine skipped",
+            plan.skipped_own
+        ));
+    }
+
+    // The discovery protocols wait for replies while the probes work: neither needs the other,
+    // and discovery-only hosts have no open TCP port to probe.
+    let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
+    let discovered = async {
+        match &plan.discovery {
+            Some(ctx) => Some(run_discovery(ctx, &plan.addresses, &live).await),
+            None => None,
+        }
+    };
+    progress.set_total("probe", swept.hosts.len() as u64);
+    let probing = stream::iter(swept.hosts)
+        .map(|mut host| {
+            let prober = &prober;
+            async move {
+                prober.probe_host(&mut host).await;
+                progress.advance(1);
+                host
+            }
+        })
+        .buffer_unordered(HOSTS_IN_FLIGHT)
+        .collect::<Vec<HostObservation>>();
+    let (mut probed, discovered) = tokio::join!(probing, discovered);
+    progress.finish();
+    if let Some(found) = discovered {
+        notes.extend(found.notes);
+        discover::merge_observations(&mut probed, found.hosts);
+        discovery.extend(found.protocols);
     }
     if let Some(listener) = passive {
         match listener.stop().await {
@@ -91,35 +123,11 @@ pub async fn run(
                     .into_iter()
                     .filter(|h| wanted.contains(&h.ip))
                     .collect();
-                discover::merge_observations(&mut swept.hosts, heard);
+                discover::merge_observations(&mut probed, heard);
             }
-            Err(e) => swept
-                .notes
-                .push(format!("passive DHCP/ARP listening not run ({e})")),
+            Err(e) => notes.push(format!("passive DHCP/ARP listening not run ({e})")),
         }
     }
-    let mut notes = swept.notes;
-    if plan.skipped_own > 0 {
-        notes.push(format!(
-            "{} address(es) of this machine skipped",
-            plan.skipped_own
-        ));
-    }
-
-    progress.set_total("probe", swept.hosts.len() as u64);
-    let probed: Vec<HostObservation> = stream::iter(swept.hosts)
-        .map(|mut host| {
-            let prober = &prober;
-            async move {
-                prober.probe_host(&mut host).await;
-                progress.advance(1);
-                host
-            }
-        })
-        .buffer_unordered(HOSTS_IN_FLIGHT)
-        .collect()
-        .await;
-    progress.finish();
 
     let mut devices: Vec<Device> = probed.iter().map(|h| build_device(db, h)).collect();
     devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
@@ -156,28 +164,36 @@ pub async fn run(
     })
 }
 
+/// What the discovery protocols found.
+struct Discovered {
+    hosts: Vec<HostObservation>,
+    notes: Vec<String>,
+    /// The protocols that ran.
+    protocols: Vec<String>,
+}
+
 /// Runs every discovery protocol at once: unicast to the hosts the sweep found, multicast and
 /// broadcast on the interface. Replies from addresses outside the targets are dropped; the rest
-/// are merged into the sweep's hosts (discovery-only hosts included). Returns the protocols run.
-async fn run_discovery(
-    ctx: &DiscoveryContext,
-    targets: &[IpAddr],
-    swept: &mut discover::SweepResult,
-) -> Vec<String> {
-    let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
+/// (discovery-only hosts included) are returned merged by address.
+async fn run_discovery(ctx: &DiscoveryContext, targets: &[IpAddr], live: &[IpAddr]) -> Discovered {
     let discoverers = discover::protocols::all(ctx);
-    let results = futures::future::join_all(discoverers.iter().map(|d| d.discover(&live))).await;
+    let results = futures::future::join_all(discoverers.iter().map(|d| d.discover(live))).await;
     let wanted: std::collections::HashSet<&IpAddr> = targets.iter().collect();
+    let mut found = Discovered {
+        hosts: Vec::new(),
+        notes: Vec::new(),
+        protocols: discoverers.iter().map(|d| d.name().to_string()).collect(),
+    };
     for result in results {
-        swept.notes.extend(result.notes);
-        let found = result
+        found.notes.extend(result.notes);
+        let hosts = result
             .hosts
             .into_iter()
             .filter(|h| wanted.contains(&h.ip))
             .collect();
-        discover::merge_observations(&mut swept.hosts, found);
+        discover::merge_observations(&mut found.hosts, hosts);
     }
-    discoverers.iter().map(|d| d.name().to_string()).collect()
+    found
 }
 
 /// Turns one host's observations into a report device (pure).

@@ -87,7 +87,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
             counters.flows_untracked, counters.contacts_dropped
         ));
     }
-    let report = match inventory {
+    let mut report = match inventory {
         Some(mut base) => {
             attach(&mut base.devices, traffic);
             base.scan.mode = ScanMode::Analyze;
@@ -138,6 +138,13 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
             evidence_files,
         },
     };
+    // Cloud contacts are new evidence: the rules are evaluated again with them.
+    super::policy::apply(
+        &mut report,
+        &args.policy,
+        args.signatures.as_deref(),
+        super::policy::DefaultSite::FromReport,
+    )?;
     let out = args
         .out
         .clone()

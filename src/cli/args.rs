@@ -230,6 +230,9 @@ pub struct AnalyzeArgs {
     /// Signature directory to use instead of the built-in set (its cloud/*.toml name the endpoints).
     #[arg(long, value_name = "DIR")]
     pub signatures: Option<PathBuf>,
+    /// Site declaration and rule packs (default: the inventory report's declaration, if any).
+    #[command(flatten)]
+    pub policy: PolicyOptions,
     /// Bytes a device must send to one destination for it to count as content.
     #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
     pub min_upload_bytes: u64,

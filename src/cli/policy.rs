@@ -15,6 +15,8 @@ pub enum DefaultSite {
     None,
     /// The bundled declaration of the demo's simulated store.
     DemoStore,
+    /// The declaration the report already carries (an earlier audit's, re-evaluated with new evidence).
+    FromReport,
 }
 
 /// Applies the chosen rule packs and the site declaration to the report.
@@ -39,6 +41,13 @@ pub fn apply(
                 text,
             )?)
         }
+        (None, DefaultSite::FromReport) => match &report.site {
+            Some(value) => Some(
+                serde_json::from_value::<SiteDeclaration>(value.clone())
+                    .context("the inventory report's site declaration cannot be read back")?,
+            ),
+            None => None,
+        },
         (None, DefaultSite::None) => None,
     };
     let jurisdictions = codes(&opts.jurisdictions);

@@ -163,3 +163,29 @@ mod tests {
         }
     }
 }
+
+/// Real frames from Wireshark's sample capture (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_reply_names_the_answering_host_and_its_mac() {
+        let frame = include_bytes!("../../tests/fixtures/wire/arp-reply-frame30.bin");
+        let reply = parse_reply(frame).expect("a real ARP reply");
+        assert_eq!(format_mac(reply.sender_mac), "d4:ae:52:d3:77:26");
+        assert_eq!(reply.sender_ip, Ipv4Addr::new(192, 168, 152, 101));
+        assert_eq!(reply.target_ip, Ipv4Addr::new(192, 168, 152, 1));
+    }
+
+    #[test]
+    fn real_padded_request_is_no_reply_but_names_its_sender() {
+        // 60 bytes: the sender padded the 42-byte ARP frame to Ethernet's minimum.
+        let frame = include_bytes!("../../tests/fixtures/wire/arp-request-frame10.bin");
+        assert_eq!(frame.len(), 60);
+        assert_eq!(parse_reply(frame), None);
+        let (mac, ip) = parse_sender(frame).expect("a real ARP request");
+        assert_eq!(format_mac(mac), "b8:bb:af:0b:24:0b");
+        assert_eq!(ip, Ipv4Addr::new(192, 168, 152, 153));
+    }
+}

@@ -67,8 +67,9 @@ pub fn parse_client_message(payload: &[u8]) -> Option<ClientMessage> {
         }
         i += 2 + len;
     }
+    // A DISCOVER may carry option 50 = 0.0.0.0 (seen from a Grandstream phone): no address.
     msg.address = if ciaddr.is_unspecified() {
-        requested
+        requested.filter(|a: &Ipv4Addr| !a.is_unspecified())
     } else {
         Some(ciaddr)
     };
@@ -195,5 +196,35 @@ mod tests {
             let _ = parse_frame(&data);
             let _ = parse_client_message(&data);
         }
+    }
+}
+
+/// Real frames of a Grandstream device's DHCP exchange, from the pcapng test suite
+/// (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    const GRANDSTREAM_MAC: [u8; 6] = [0x00, 0x0b, 0x82, 0x01, 0xfc, 0x42];
+
+    #[test]
+    fn real_discover_names_the_mac_and_no_address() {
+        let frame = include_bytes!("../../tests/fixtures/wire/dhcp-discover-frame1.bin");
+        let msg = parse_frame(frame).expect("a real DHCPDISCOVER");
+        assert_eq!(msg.message_type, Some(DHCPDISCOVER));
+        assert_eq!(msg.mac, GRANDSTREAM_MAC);
+        // Option 50 is present but 0.0.0.0: the device has no address yet.
+        assert_eq!(msg.address, None);
+        assert_eq!(msg.hostname, None);
+        assert_eq!(msg.vendor_class, None);
+    }
+
+    #[test]
+    fn real_request_names_the_requested_address() {
+        let frame = include_bytes!("../../tests/fixtures/wire/dhcp-request-frame3.bin");
+        let msg = parse_frame(frame).expect("a real DHCPREQUEST");
+        assert_eq!(msg.message_type, Some(DHCPREQUEST));
+        assert_eq!(msg.mac, GRANDSTREAM_MAC);
+        assert_eq!(msg.address, Some(Ipv4Addr::new(192, 168, 0, 10)));
     }
 }

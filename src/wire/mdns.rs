@@ -257,3 +257,26 @@ mod tests {
         }
     }
 }
+
+/// A real mDNS query from Wireshark's sample capture (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_apple_query_with_qu_bits_and_edns_lists_its_names() {
+        let data = include_bytes!("../../tests/fixtures/wire/mdns-query-frame82.bin");
+        let (id, names) = parse_query(data).expect("a real query");
+        assert_eq!(id, 0);
+        assert_eq!(
+            names,
+            [
+                "_raop._tcp.local",
+                "_airplay._tcp.local",
+                "_homekit._tcp.local",
+                "_sleep-proxy._udp.local"
+            ]
+        );
+        assert_eq!(parse_reply(data), None);
+    }
+}

@@ -215,3 +215,51 @@ mod tests {
         }
     }
 }
+
+/// Real SSDP datagrams from Wireshark's sample capture (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_dvr_notify_gives_location_server_and_usn() {
+        let data = include_bytes!("../../tests/fixtures/wire/ssdp-notify-dvr-frame3129.txt");
+        let r = parse_response(data).expect("a real NOTIFY");
+        assert_eq!(
+            r.location.as_deref(),
+            Some("http://192.168.152.115:85/upnpdevicedesc.xml")
+        );
+        assert_eq!(
+            r.server.as_deref(),
+            Some("Linux/3.0.8, UPnP/1.0, Portable SDK for UPnP devices/1.6.18")
+        );
+        assert_eq!(r.st.as_deref(), Some("upnp:rootdevice"));
+        assert_eq!(r.usn.as_deref(), Some("uuid:DVR8-4500::upnp:rootdevice"));
+    }
+
+    #[test]
+    fn real_router_notify_with_extra_headers_parses() {
+        // OPT/01-NLS/X-User-Agent headers, one of them with a quoted value holding ':'.
+        let data = include_bytes!("../../tests/fixtures/wire/ssdp-notify-router-frame1417.txt");
+        let r = parse_response(data).expect("a real NOTIFY");
+        assert_eq!(
+            r.location.as_deref(),
+            Some("http://192.168.152.1:49152/IGDdevicedesc.xml")
+        );
+        assert_eq!(
+            r.usn.as_deref(),
+            Some("uuid:ebf5a0a0-1dd1-11b2-a90f-58ef68108f69::upnp:rootdevice")
+        );
+    }
+
+    #[test]
+    fn real_chrome_m_search_is_read_as_a_search_not_a_response() {
+        let data = include_bytes!("../../tests/fixtures/wire/ssdp-msearch-chrome-frame299.txt");
+        assert_eq!(parse_response(data), None);
+        let text = String::from_utf8_lossy(data);
+        assert_eq!(
+            parse_m_search(&text).as_deref(),
+            Some("urn:dial-multiscreen-org:service:dial:1")
+        );
+    }
+}

@@ -119,3 +119,29 @@ mod tests {
         assert_eq!(parse_challenge("Digest ===,,\"").unwrap().realm, None);
     }
 }
+
+/// Real challenges cameras sent (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_hikvision_rtsp_challenge_names_the_realm() {
+        let c = parse_challenge(
+            r#"Digest realm="IP Camera(C2875)", nonce="938032d91ffc30ca80b5da94c18887ac", stale="FALSE""#,
+        )
+        .expect("a challenge");
+        assert_eq!(c.scheme, "Digest");
+        assert_eq!(c.realm.as_deref(), Some("IP Camera(C2875)"));
+    }
+
+    #[test]
+    fn real_hikvision_isapi_challenge_with_qop_first_names_the_realm() {
+        // From a Hikvision camera's 401 on /ISAPI/Event/notification/alertStream (2018).
+        let c = parse_challenge(
+            r#"Digest qop="auth", realm="IP Camera(C2183)", nonce="4e5468694e7a42694e7a4d364f4449354d7a6b354d54513d", stale="FALSE""#,
+        )
+        .expect("a challenge");
+        assert_eq!(c.realm.as_deref(), Some("IP Camera(C2183)"));
+    }
+}

@@ -117,7 +117,15 @@ pub fn parse_device_info(body: &Value) -> Option<DeviceInfo> {
         version: text("Version"),
         vendor: text("Vendor"),
         machine_name: text("MachineName"),
-        mac: text("Mac"),
+        // Recorders put `Mac` in deviceInfo; cameras (IPC-HDW5421S, 2.400) only send a top-level
+        // `mac` beside `method`.
+        mac: text("Mac").or_else(|| {
+            body.get("mac")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        }),
         ipv4: info
             .get("IPv4Address")
             .and_then(|a| a.get("IPAddress"))
@@ -225,5 +233,26 @@ mod tests {
             framed.extend_from_slice(&data);
             let _ = parse_frame(&framed);
         }
+    }
+}
+
+/// A real camera's reply body, as published (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_ipc_hdw5421s_reply_gives_model_serial_firmware_and_mac() {
+        let body = include_bytes!("../../tests/fixtures/wire/dhdiscover-notify-ipc-hdw5421s.json");
+        let value = parse_frame(&frame(body)).expect("a real notifyDevInfo body");
+        let info = parse_device_info(&value).expect("a device info");
+        assert_eq!(info.device_type.as_deref(), Some("IPC-HDW5421S"));
+        assert_eq!(info.serial.as_deref(), Some("1F006E4PAX00075"));
+        assert_eq!(info.machine_name.as_deref(), Some("1F006E4PAX00075"));
+        assert_eq!(info.version.as_deref(), Some("2.400.0.8"));
+        assert_eq!(info.vendor.as_deref(), Some("Dahua"));
+        assert_eq!(info.mac.as_deref(), Some("4c:11:bf:c2:0b:9d"));
+        assert_eq!(info.ipv4.as_deref(), Some("218.5.136.140"));
+        assert_eq!(info.http_port, Some(80));
     }
 }

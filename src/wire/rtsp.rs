@@ -259,3 +259,35 @@ mod tests {
         }
     }
 }
+
+/// A real Hikvision camera's RTSP answers to ffplay, as published (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_hikvision_options_lists_methods() {
+        let bytes = include_bytes!("../../tests/fixtures/wire/rtsp-hikvision-options.txt");
+        let r = parse_response(bytes).expect("a real OPTIONS reply");
+        assert!(r.is_rtsp());
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("cseq"), Some("1"));
+        assert_eq!(
+            r.header("Public"),
+            Some("OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER")
+        );
+        assert_eq!(r.header("Date"), Some("Thu, May 14 2020 16:45:35 GMT"));
+    }
+
+    #[test]
+    fn real_hikvision_401_carries_the_digest_challenge() {
+        let bytes = include_bytes!("../../tests/fixtures/wire/rtsp-hikvision-401.txt");
+        let r = parse_response(bytes).expect("a real 401");
+        assert_eq!(r.status, 401);
+        assert_eq!(r.reason, "Unauthorized");
+        let challenge = crate::wire::auth::parse_challenge(r.header("WWW-Authenticate").unwrap())
+            .expect("a challenge");
+        assert_eq!(challenge.scheme, "Digest");
+        assert_eq!(challenge.realm.as_deref(), Some("IP Camera(C2875)"));
+    }
+}

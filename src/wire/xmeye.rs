@@ -227,3 +227,28 @@ mod tests {
         }
     }
 }
+
+/// A real factory-reset camera's 1531 body, as published (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_ipc_reply_with_tabs_and_lower_case_hex_gives_identity() {
+        let body = include_bytes!("../../tests/fixtures/wire/xmeye-1531-ipc.json");
+        let net = parse_search_reply(&frame(MSG_SEARCH_REPLY, body)).expect("a real 1531 body");
+        assert_eq!(net.hostname.as_deref(), Some("IPC_6a6b"));
+        assert_eq!(net.mac.as_deref(), Some("00:12:31:09:b7:9e"));
+        assert_eq!(net.serial.as_deref(), Some("a5b23b431b14712e"));
+        assert_eq!(
+            net.version.as_deref(),
+            Some("V4.02.R12.E7335520.12012.047502.00000")
+        );
+        assert_eq!(net.build_date.as_deref(), Some("2018-09-17 10:47:30"));
+        // "0x0a01a8c0": lower-case little-endian hex.
+        assert_eq!(net.ipv4, Some(std::net::Ipv4Addr::new(192, 168, 1, 10)));
+        assert_eq!(net.tcp_port, Some(34567));
+        assert_eq!(net.http_port, Some(80));
+        assert_eq!(net.device_type.as_deref(), Some("43"));
+    }
+}

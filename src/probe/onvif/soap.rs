@@ -2,14 +2,9 @@
 //! parts of the replies camsweep records. A `<!DOCTYPE>` is refused outright: entities are never
 //! expanded, so a hostile device cannot make the parser fetch or blow up anything.
 
-use quick_xml::Reader;
-use quick_xml::events::Event;
 use thiserror::Error;
 
-/// Deepest element nesting accepted.
-const MAX_DEPTH: usize = 64;
-/// Most XML events read from one reply.
-const MAX_EVENTS: usize = 20_000;
+use crate::wire::xml::{self, XmlError};
 
 /// Why a reply could not be read as SOAP.
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -18,9 +13,9 @@ pub enum SoapError {
     Xml(String),
     #[error("document type declarations are refused")]
     DocType,
-    #[error("XML nested deeper than {MAX_DEPTH}")]
+    #[error("XML nested too deep")]
     TooDeep,
-    #[error("XML longer than {MAX_EVENTS} events")]
+    #[error("XML too long")]
     TooLong,
     #[error("not a SOAP envelope")]
     NotSoap,
@@ -69,69 +64,22 @@ impl Leaves {
     }
 }
 
-/// Parses a SOAP reply into its text leaves.
+/// Parses a SOAP reply into its text leaves, with the shared defensive reader of `wire::xml`
+/// (DOCTYPE refused, depth and length bounded).
 ///
 /// # Errors
 /// [`SoapError`] for malformed XML, a DOCTYPE, excessive depth or length, or a non-SOAP document.
 pub fn parse_leaves(xml: &str) -> Result<Leaves, SoapError> {
-    let mut reader = Reader::from_str(xml);
-    let mut path: Vec<String> = Vec::new();
-    let mut leaves = Vec::new();
-    let mut text = String::new();
-    let mut saw_envelope = false;
-    for _ in 0..MAX_EVENTS {
-        match reader
-            .read_event()
-            .map_err(|e| SoapError::Xml(e.to_string()))?
-        {
-            Event::DocType(_) => return Err(SoapError::DocType),
-            Event::Start(e) => {
-                let name = e.local_name().as_ref().to_string();
-                saw_envelope |= name == "Envelope";
-                path.push(name);
-                if path.len() > MAX_DEPTH {
-                    return Err(SoapError::TooDeep);
-                }
-                text.clear();
-            }
-            Event::Text(t) => text.push_str(&t.xml10_content()),
-            Event::CData(t) => text.push_str(&t),
-            Event::GeneralRef(r) => text.push_str(&resolve_reference(&r)),
-            Event::End(_) => {
-                let trimmed = text.trim();
-                if !trimmed.is_empty() {
-                    leaves.push((path.clone(), trimmed.to_string()));
-                }
-                text.clear();
-                path.pop();
-            }
-            Event::Eof => {
-                return if saw_envelope {
-                    Ok(Leaves(leaves))
-                } else {
-                    Err(SoapError::NotSoap)
-                };
-            }
-            _ => {}
-        }
+    let doc = xml::parse_leaves(xml).map_err(|e| match e {
+        XmlError::Syntax(msg) => SoapError::Xml(msg),
+        XmlError::DocType => SoapError::DocType,
+        XmlError::TooDeep => SoapError::TooDeep,
+        XmlError::TooLong => SoapError::TooLong,
+    })?;
+    if doc.root.as_deref() != Some("Envelope") {
+        return Err(SoapError::NotSoap);
     }
-    Err(SoapError::TooLong)
-}
-
-/// Character references and the five predefined entities; anything else is dropped, unexpanded.
-fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> String {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        return c.to_string();
-    }
-    match &**r {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        _ => "",
-    }
-    .to_string()
+    Ok(Leaves(doc.leaves))
 }
 
 /// The device clock in UTC as `YYYY-MM-DDTHH:MM:SSZ`, from a `GetSystemDateAndTimeResponse`.

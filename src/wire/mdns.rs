@@ -258,7 +258,7 @@ mod tests {
     }
 }
 
-/// A real mDNS query from Wireshark's sample capture (tests/fixtures/wire/README.md).
+/// Real mDNS datagrams from public captures (tests/fixtures/wire/README.md).
 #[cfg(test)]
 mod real_bytes {
     use super::*;
@@ -278,5 +278,27 @@ mod real_bytes {
             ]
         );
         assert_eq!(parse_reply(data), None);
+    }
+
+    /// A Thread border router's reply with an NSEC record, as captured in python-zeroconf's tests.
+    #[test]
+    fn real_meshcop_reply_gives_instance_port_target_and_txt() {
+        let data = include_bytes!("../../tests/fixtures/wire/mdns-reply-meshcop-nsec.bin");
+        let reply = parse_reply(data).expect("a real reply");
+        assert_eq!(parse_query(data), None);
+        assert_eq!(reply.instances.len(), 1);
+        let instance = &reply.instances[0];
+        assert_eq!(instance.name, "MyHome54 (2)._meshcop._udp.local");
+        assert_eq!(instance.service, "_meshcop._udp.local");
+        assert_eq!(instance.port, Some(49191));
+        assert_eq!(instance.target.as_deref(), Some("Master-Bed-2.local"));
+        assert_eq!(
+            instance.txt,
+            [
+                ("nn".to_string(), "MyHome54".to_string()),
+                ("xp".to_string(), "695034D148CC4784".to_string()),
+                ("tv".to_string(), "0.0.0".to_string()),
+            ]
+        );
     }
 }

@@ -329,3 +329,35 @@ mod tests {
         }
     }
 }
+
+/// A real Hikvision camera's ProbeMatch, as published (tests/fixtures/wire/README.md).
+#[cfg(test)]
+mod real_bytes {
+    use super::*;
+
+    #[test]
+    fn real_hikvision_ds2cd2385g1_match_gives_model_mac_and_xaddrs() {
+        let text =
+            include_str!("../../tests/fixtures/wire/wsd-probematches-hikvision-ds2cd2385g1.xml");
+        let found = parse_probe_matches(text).expect("a real ProbeMatches");
+        assert_eq!(found.matches.len(), 1);
+        let m = &found.matches[0];
+        assert_eq!(
+            m.endpoint.as_deref(),
+            Some("urn:uuid:aa85c000-6324-11b3-819e-5850ed1fe385")
+        );
+        assert_eq!(m.types, ["dn:NetworkVideoTransmitter", "tds:Device"]);
+        assert_eq!(
+            m.xaddrs,
+            [
+                "http://192.168.124.40/onvif/device_service",
+                "http://[fe80::5a50:edff:fe1f:e385]/onvif/device_service"
+            ]
+        );
+        assert_eq!(m.scope_values("hardware"), ["DS-2CD2385G1-I"]);
+        assert_eq!(m.scope_values("name"), ["HIKVISION DS-2CD2385G1-I"]);
+        assert_eq!(m.scope_values("MAC"), ["58:50:ed:1f:e3:85"]);
+        assert_eq!(m.scope_values("Profile"), ["Streaming", "G", "T"]);
+        assert_eq!(m.scope_values("location"), ["city/hangzhou"]);
+    }
+}

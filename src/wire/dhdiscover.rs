@@ -75,7 +75,12 @@ pub fn parse_frame(data: &[u8]) -> Result<Value, DhError> {
     if len1 != len2 || len1 != body.len() || len1 > MAX_BODY {
         return Err(DhError::Length(body.len()));
     }
-    serde_json::from_slice(body).map_err(|e| DhError::Json(e.to_string()))
+    // Devices end the JSON with "\n\0" (seen from a VTO2000A-2), which the declared length counts.
+    let end = body
+        .iter()
+        .rposition(|b| !matches!(b, b'\0' | b'\n' | b'\r' | b' '))
+        .map_or(0, |i| i + 1);
+    serde_json::from_slice(&body[..end]).map_err(|e| DhError::Json(e.to_string()))
 }
 
 /// The method of a DHDiscover message.
@@ -253,6 +258,21 @@ mod real_bytes {
         assert_eq!(info.vendor.as_deref(), Some("Dahua"));
         assert_eq!(info.mac.as_deref(), Some("4c:11:bf:c2:0b:9d"));
         assert_eq!(info.ipv4.as_deref(), Some("218.5.136.140"));
+        assert_eq!(info.http_port, Some(80));
+    }
+
+    #[test]
+    fn real_vto2000a_frame_with_trailing_newline_and_nul_parses() {
+        // Whole datagram with its DHIP header; the publisher's redactions (XX) are now '0'.
+        let data =
+            include_bytes!("../../tests/fixtures/wire/dhdiscover-frame-vto2000a-redacted.bin");
+        let value = parse_frame(data).expect("a real DHIP frame");
+        let info = parse_device_info(&value).expect("a device info");
+        assert_eq!(info.device_type.as_deref(), Some("VTO2000A-2"));
+        assert_eq!(info.machine_name.as_deref(), Some("5F04690PAZF0934"));
+        assert_eq!(info.version.as_deref(), Some("4.300.0000000.1.R"));
+        assert_eq!(info.vendor.as_deref(), Some("General"));
+        assert_eq!(info.ipv4.as_deref(), Some("192.168.1.202"));
         assert_eq!(info.http_port, Some(80));
     }
 }

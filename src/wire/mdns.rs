@@ -280,6 +280,36 @@ mod real_bytes {
         assert_eq!(parse_reply(data), None);
     }
 
+    /// An Axis camera's legacy-unicast answer to `dig _axis-video._tcp.local ptr`; the
+    /// publisher's redactions (XX) of the instance name and MAC are now '0'.
+    #[test]
+    fn real_axis_unicast_reply_gives_instance_host_port_and_addresses() {
+        let data = include_bytes!("../../tests/fixtures/wire/mdns-reply-axis-redacted.bin");
+        let reply = parse_reply(data).expect("a real reply");
+        assert_eq!(reply.instances.len(), 1);
+        let instance = &reply.instances[0];
+        assert_eq!(instance.service, "_axis-video._tcp.local");
+        assert!(instance.name.starts_with("AXIS "), "{}", instance.name);
+        assert!(instance.name.ends_with("._axis-video._tcp.local"));
+        assert_eq!(instance.port, Some(80));
+        assert_eq!(instance.target.as_deref(), Some("axis-00408c73fe6e.local"));
+        assert_eq!(instance.txt.len(), 1);
+        assert_eq!(instance.txt[0].0, "macaddress");
+        assert_eq!(
+            reply.hosts,
+            [
+                (
+                    "axis-00408c73fe6e.local".to_string(),
+                    Ipv4Addr::new(128, 223, 10, 14)
+                ),
+                (
+                    "axis-00408c73fe6e.local".to_string(),
+                    Ipv4Addr::new(169, 254, 107, 165)
+                ),
+            ]
+        );
+    }
+
     /// A Thread border router's reply with an NSEC record, as captured in python-zeroconf's tests.
     #[test]
     fn real_meshcop_reply_gives_instance_port_target_and_txt() {

@@ -253,6 +253,43 @@ mod real_bytes {
     }
 
     #[test]
+    fn real_roku_search_response_gives_location_server_st_and_usn() {
+        let data = include_bytes!("../../tests/fixtures/wire/ssdp-response-roku.txt");
+        let r = parse_response(data).expect("a real 200 response");
+        assert_eq!(r.location.as_deref(), Some("http://192.168.0.4:8060/"));
+        assert_eq!(
+            r.server.as_deref(),
+            Some("Roku/14.0.4 UPnP/1.0 Roku/14.0.4")
+        );
+        assert_eq!(r.st.as_deref(), Some("roku:ecp"));
+        assert_eq!(r.usn.as_deref(), Some("uuid:roku:ecp:X01600CHVGD3"));
+    }
+
+    #[test]
+    fn real_axis_p3301_description_gives_model_and_serial() {
+        let text = include_str!("../../tests/fixtures/wire/upnp-description-axis-p3301.xml");
+        let d = parse_description(text)
+            .expect("readable XML")
+            .expect("a root device");
+        assert_eq!(d.manufacturer.as_deref(), Some("AXIS"));
+        assert_eq!(d.model_name.as_deref(), Some("AXIS P3301"));
+        assert_eq!(d.model_number.as_deref(), Some("P3301"));
+        assert_eq!(
+            d.model_description.as_deref(),
+            Some("AXIS P3301 Network Fixed Dome Camera")
+        );
+        assert_eq!(d.serial_number.as_deref(), Some("00408CA45086"));
+        assert_eq!(
+            d.friendly_name.as_deref(),
+            Some("AXIS P3301 - 00408CA45086")
+        );
+        assert_eq!(
+            d.device_type.as_deref(),
+            Some("urn:schemas-upnp-org:device:Basic:1")
+        );
+    }
+
+    #[test]
     fn real_chrome_m_search_is_read_as_a_search_not_a_response() {
         let data = include_bytes!("../../tests/fixtures/wire/ssdp-msearch-chrome-frame299.txt");
         assert_eq!(parse_response(data), None);

@@ -251,4 +251,15 @@ mod real_bytes {
         assert_eq!(net.http_port, Some(80));
         assert_eq!(net.device_type.as_deref(), Some("43"));
     }
+
+    #[test]
+    fn real_datagram_with_version_byte_and_trailing_nuls_frames_but_is_no_search_reply() {
+        // A whole datagram (header byte 1 = 0x01, message 1533, length counting two NULs).
+        let data = include_bytes!("../../tests/fixtures/wire/xmeye-1533-reply-header.bin");
+        let (message, body) = parse_frame(data).expect("a real XMeye datagram");
+        assert_eq!(message, 1533);
+        assert_eq!(body.len(), 44);
+        assert!(body.starts_with(br#"{"Ret" : 100"#));
+        assert_eq!(parse_search_reply(data), None);
+    }
 }

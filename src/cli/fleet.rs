@@ -14,8 +14,8 @@ use crate::report;
 pub fn run(args: &FleetArgs) -> Result<u8> {
     let mut reports: Vec<(String, Report)> = Vec::new();
     for path in &args.reports {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         report::validate(&text)
             .with_context(|| format!("{} is not a valid camsweep report", path.display()))?;
         let parsed = report::from_json(&text)

@@ -22,7 +22,11 @@ pub fn keygen(args: &KeygenArgs) -> Result<u8> {
     let key = integrity::signing_key_from_seed(&seed);
     let secret_path = with_suffix(&args.out, ".key");
     let public_path = with_suffix(&args.out, ".pub");
-    write_new(&secret_path, integrity::encode_secret_key(&key).as_bytes(), 0o600)?;
+    write_new(
+        &secret_path,
+        integrity::encode_secret_key(&key).as_bytes(),
+        0o600,
+    )?;
     write_new(
         &public_path,
         integrity::encode_public_key(&key.verifying_key()).as_bytes(),
@@ -53,7 +57,9 @@ pub fn sign(args: &SignArgs) -> Result<u8> {
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| OffsetDateTime::now_utc());
-    let signed_at = now.format(&Rfc3339).context("formatting the signing time")?;
+    let signed_at = now
+        .format(&Rfc3339)
+        .context("formatting the signing time")?;
     let record = integrity::sign(&key, &signed.name, &content, &signed_at, &tool());
     let sig_path = sig_path(&signed.path);
     std::fs::write(&sig_path, integrity::render_signature(&record))
@@ -199,7 +205,12 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         .create_new(true)
         .mode(mode)
         .open(path)
-        .with_context(|| format!("creating {} (an existing key is never overwritten)", path.display()))?;
+        .with_context(|| {
+            format!(
+                "creating {} (an existing key is never overwritten)",
+                path.display()
+            )
+        })?;
     file.write_all(bytes)
         .with_context(|| format!("writing {}", path.display()))
 }

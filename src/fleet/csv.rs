@@ -17,17 +17,42 @@ pub fn render_csv(fleet: &Fleet) -> String {
         shop_rows(&mut out, shop);
     }
     let totals = &fleet.totals;
-    let mut total = |measure: &str, key: &str, count: usize| row(&mut out, "total", "", measure, key, count);
+    let mut total =
+        |measure: &str, key: &str, count: usize| row(&mut out, "total", "", measure, key, count);
     total("shops", "", totals.shops);
     total("devices", "", totals.devices);
     total("face_capable", "", totals.face_capable);
     for (provider, shops) in &totals.shops_by_provider {
         total("shops_uploading_to", provider, shops.len());
     }
-    map_rows(&mut out, "total", "", "devices_by_vendor", &totals.devices_by_vendor);
-    map_rows(&mut out, "total", "", "devices_by_type", &totals.devices_by_type);
-    map_rows(&mut out, "total", "", "findings_by_severity", &totals.findings_by_severity);
-    map_rows(&mut out, "total", "", "findings_by_rule", &totals.findings_by_rule);
+    map_rows(
+        &mut out,
+        "total",
+        "",
+        "devices_by_vendor",
+        &totals.devices_by_vendor,
+    );
+    map_rows(
+        &mut out,
+        "total",
+        "",
+        "devices_by_type",
+        &totals.devices_by_type,
+    );
+    map_rows(
+        &mut out,
+        "total",
+        "",
+        "findings_by_severity",
+        &totals.findings_by_severity,
+    );
+    map_rows(
+        &mut out,
+        "total",
+        "",
+        "findings_by_rule",
+        &totals.findings_by_rule,
+    );
     out
 }
 
@@ -39,13 +64,37 @@ fn shop_rows(out: &mut String, shop: &ShopSummary) {
         let key = format!("{} / {}", upload.provider, upload.destination);
         row(out, "shop", name, "cloud_upload", &key, upload.devices);
     }
-    map_rows(out, "shop", name, "devices_by_vendor", &shop.devices_by_vendor);
+    map_rows(
+        out,
+        "shop",
+        name,
+        "devices_by_vendor",
+        &shop.devices_by_vendor,
+    );
     map_rows(out, "shop", name, "devices_by_type", &shop.devices_by_type);
-    map_rows(out, "shop", name, "findings_by_severity", &shop.findings_by_severity);
-    map_rows(out, "shop", name, "findings_by_rule", &shop.findings_by_rule);
+    map_rows(
+        out,
+        "shop",
+        name,
+        "findings_by_severity",
+        &shop.findings_by_severity,
+    );
+    map_rows(
+        out,
+        "shop",
+        name,
+        "findings_by_rule",
+        &shop.findings_by_rule,
+    );
 }
 
-fn map_rows(out: &mut String, scope: &str, shop: &str, measure: &str, map: &BTreeMap<String, usize>) {
+fn map_rows(
+    out: &mut String,
+    scope: &str,
+    shop: &str,
+    measure: &str,
+    map: &BTreeMap<String, usize>,
+) {
     for (key, count) in map {
         row(out, scope, shop, measure, key, *count);
     }

@@ -149,13 +149,25 @@ pub fn render_html(fleet: &Fleet, lang: Lang) -> String {
     out
 }
 
-fn shop_row(out: &mut String, shop: &ShopSummary, l: &FleetLabels, type_label: &dyn Fn(&str) -> String) {
+fn shop_row(
+    out: &mut String,
+    shop: &ShopSummary,
+    l: &FleetLabels,
+    type_label: &dyn Fn(&str) -> String,
+) {
     let uploads = if shop.cloud_uploads.is_empty() {
         esc(l.none)
     } else {
         shop.cloud_uploads
             .iter()
-            .map(|u| format!("{} — {} ({})", esc(&u.provider), esc(&u.destination), u.devices))
+            .map(|u| {
+                format!(
+                    "{} — {} ({})",
+                    esc(&u.provider),
+                    esc(&u.destination),
+                    u.devices
+                )
+            })
             .collect::<Vec<_>>()
             .join("<br>")
     };
@@ -176,7 +188,11 @@ fn shop_row(out: &mut String, shop: &ShopSummary, l: &FleetLabels, type_label: &
     );
 }
 
-fn counts(map: &BTreeMap<String, usize>, l: &FleetLabels, label: impl Fn(&str) -> String) -> String {
+fn counts(
+    map: &BTreeMap<String, usize>,
+    l: &FleetLabels,
+    label: impl Fn(&str) -> String,
+) -> String {
     if map.is_empty() {
         return esc(l.none);
     }
@@ -208,7 +224,10 @@ mod tests {
     #[test]
     fn hostile_names_are_escaped_and_labels_localised() {
         let fleet = summarize(&[
-            ("a".into(), sample(Some("<script>alert(1)</script>\u{202e}"))),
+            (
+                "a".into(),
+                sample(Some("<script>alert(1)</script>\u{202e}")),
+            ),
             ("b".into(), sample(Some("Shop B"))),
         ]);
         let html = render_html(&fleet, Lang::En);

@@ -191,8 +191,10 @@ pub(crate) mod tests {
     use crate::report::from_json;
 
     pub(crate) fn sample(site_name: Option<&str>) -> Report {
-        let mut report =
-            from_json(include_str!("../../tests/fixtures/report/sample-report.json")).unwrap();
+        let mut report = from_json(include_str!(
+            "../../tests/fixtures/report/sample-report.json"
+        ))
+        .unwrap();
         match site_name {
             Some(name) => {
                 report.site = Some(serde_json::json!({ "name": name }));

@@ -69,10 +69,11 @@ fn key_bytes(
         what: expected,
         reason: format!("the key line is not hex: {err}"),
     })?;
-    raw.try_into().map_err(|raw: Vec<u8>| IntegrityError::Malformed {
-        what: expected,
-        reason: format!("the key is {} bytes, an ed25519 key is 32", raw.len()),
-    })
+    raw.try_into()
+        .map_err(|raw: Vec<u8>| IntegrityError::Malformed {
+            what: expected,
+            reason: format!("the key is {} bytes, an ed25519 key is 32", raw.len()),
+        })
 }
 
 #[cfg(test)]
@@ -116,7 +117,12 @@ mod tests {
     #[test]
     fn short_or_non_hex_keys_are_refused() {
         let short = format!("{PUBLIC_KEY_HEADER}\nd75a98\n");
-        assert!(decode_public_key(&short).unwrap_err().to_string().contains("3 bytes"));
+        assert!(
+            decode_public_key(&short)
+                .unwrap_err()
+                .to_string()
+                .contains("3 bytes")
+        );
         let junk = format!("{PUBLIC_KEY_HEADER}\nzz{}\n", &RFC_PUBLIC[2..]);
         assert!(decode_public_key(&junk).is_err());
     }

@@ -10,8 +10,8 @@ mod manifest;
 mod signature;
 
 pub use keys::{
-    PUBLIC_KEY_HEADER, SECRET_KEY_HEADER, decode_public_key, decode_secret_key,
-    encode_public_key, encode_secret_key, fingerprint, signing_key_from_seed,
+    PUBLIC_KEY_HEADER, SECRET_KEY_HEADER, decode_public_key, decode_secret_key, encode_public_key,
+    encode_secret_key, fingerprint, signing_key_from_seed,
 };
 pub use manifest::{ManifestEntry, parse_manifest};
 pub use signature::{
@@ -31,10 +31,10 @@ pub enum IntegrityError {
     Malformed { what: &'static str, reason: String },
     #[error("SHA256SUMS line {line}: {reason}")]
     Manifest { line: usize, reason: String },
-    #[error(
-        "the signature was made with key {signed_by}, not with the given public key {given}"
-    )]
+    #[error("the signature was made with key {signed_by}, not with the given public key {given}")]
     WrongKey { signed_by: String, given: String },
-    #[error("the signature over {file} does not match: the file or the signature record was altered")]
+    #[error(
+        "the signature over {file} does not match: the file or the signature record was altered"
+    )]
     BadSignature { file: String },
 }

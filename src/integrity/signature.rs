@@ -123,9 +123,12 @@ pub fn parse_signature(text: &str) -> Result<SignatureRecord, IntegrityError> {
         "signature",
     ];
     for line in lines {
-        let (name, value) = line
-            .split_once(": ")
-            .ok_or_else(|| malformed(format!("line \"{}\" is not `field: value`", line.escape_debug())))?;
+        let (name, value) = line.split_once(": ").ok_or_else(|| {
+            malformed(format!(
+                "line \"{}\" is not `field: value`",
+                line.escape_debug()
+            ))
+        })?;
         let slot = NAMES
             .iter()
             .position(|n| *n == name)

@@ -9,6 +9,8 @@ pub mod capture;
 pub mod cli;
 pub mod discover;
 pub mod fingerprint;
+pub mod fleet;
+pub mod integrity;
 pub mod lab;
 pub mod model;
 pub mod policy;

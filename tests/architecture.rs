@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 const PURE: &[&str] = &[
     "src/model",
     "src/fingerprint",
+    "src/fleet",
+    "src/integrity",
     "src/policy",
     "src/report",
     "src/wire",

@@ -42,6 +42,14 @@ pub enum Command {
     /// List or check the legal rule packs (signatures/rules/*.toml).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Generate an ed25519 key pair for signing reports (PREFIX.key, PREFIX.pub).
+    Keygen(KeygenArgs),
+    /// Sign a report folder's SHA256SUMS (or a bare report.json): writes SHA256SUMS.sig.
+    Sign(SignArgs),
+    /// Check a report's signature and re-hash every file SHA256SUMS lists (exit 0 intact, 2 not).
+    Verify(VerifyArgs),
+    /// Roll many shops' report.json files into one chain summary (fleet.json, fleet.csv, fleet.html).
+    Fleet(FleetArgs),
 }
 
 /// Which legal rules to apply, and what the site declared.
@@ -286,4 +294,43 @@ pub enum Format {
     Html,
     Md,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Writes PREFIX.key (secret, mode 0600) and PREFIX.pub; never overwrites.
+    #[arg(long, value_name = "PREFIX")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// A report folder (its SHA256SUMS is signed) or a single report.json.
+    #[arg(value_name = "REPORT_DIR|report.json")]
+    pub target: PathBuf,
+    /// The secret key file from `camsweep keygen`.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A signed report folder or a signed report.json.
+    #[arg(value_name = "REPORT_DIR|report.json")]
+    pub target: PathBuf,
+    /// The signer's public key file.
+    #[arg(long, value_name = "PUB")]
+    pub pubkey: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// The shops' report.json files.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output folder (default: reports/<UTC time>-fleet).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }

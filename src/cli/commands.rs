@@ -8,7 +8,7 @@ use super::args::{
     AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand,
 };
 use super::progress::BarProgress;
-use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, output, plan, policy};
+use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, fleet, integrity, output, plan, policy};
 use crate::app;
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{Report, ScanMode};
@@ -25,6 +25,10 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Signatures(cmd) => signatures(cmd),
         Command::Site(cmd) => policy::site(cmd),
         Command::Rules(cmd) => policy::rules(cmd),
+        Command::Keygen(args) => integrity::keygen(&args),
+        Command::Sign(args) => integrity::sign(&args),
+        Command::Verify(args) => integrity::verify(&args),
+        Command::Fleet(args) => fleet::run(&args),
     }
 }
 

@@ -5,6 +5,8 @@ mod analyze;
 pub mod args;
 mod commands;
 mod demo;
+mod fleet;
+mod integrity;
 pub mod output;
 pub mod plan;
 mod policy;

@@ -1,0 +1,229 @@
+//! The binary's `keygen`, `sign`, `verify` and `fleet` on report folders built from the sample
+//! report: what a consumer group and a chain's compliance team would run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SAMPLE: &str = include_str!("fixtures/report/sample-report.json");
+
+fn camsweep(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(args)
+        .output()
+        .expect("running camsweep")
+}
+
+fn run(args: &[&str]) -> Output {
+    let paths: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    camsweep(&refs)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A report.json for `site_name` (None: no site declared) in `dir/<folder>/`, rendered by
+/// `camsweep report --out` so the folder holds report.json/html/md, inventory.csv and SHA256SUMS.
+fn report_folder(dir: &Path, folder: &str, site_name: Option<&str>) -> PathBuf {
+    let mut value: serde_json::Value = serde_json::from_str(SAMPLE).unwrap();
+    match site_name {
+        Some(name) => value["site"]["name"] = serde_json::Value::from(name),
+        None => value["site"] = serde_json::Value::Null,
+    }
+    let source = dir.join(format!("{folder}-source.json"));
+    std::fs::write(&source, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    let out = dir.join(folder);
+    let res = camsweep(&[Path::new("report"), &source, Path::new("--out"), &out]);
+    // Exit 1 only says the report has findings; the files are written either way.
+    assert!(
+        matches!(res.status.code(), Some(0 | 1)),
+        "report failed: {}",
+        stderr(&res)
+    );
+    out
+}
+
+fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let prefix = dir.join(name);
+    let res = camsweep(&[Path::new("keygen"), Path::new("--out"), &prefix]);
+    assert!(res.status.success(), "keygen failed: {}", stderr(&res));
+    (prefix.with_extension("key"), prefix.with_extension("pub"))
+}
+
+#[test]
+fn signed_folder_verifies_and_a_flipped_byte_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = report_folder(tmp.path(), "shop12", Some("Example Mart #12"));
+    let (key, public) = keygen(tmp.path(), "consumer-group");
+
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "secret key must be private");
+    assert!(
+        std::fs::read_to_string(&public)
+            .unwrap()
+            .starts_with("camsweep ed25519 public key\n")
+    );
+
+    let signed = camsweep(&[Path::new("sign"), &folder, Path::new("--key"), &key]);
+    assert!(signed.status.success(), "sign failed: {}", stderr(&signed));
+    let sig = std::fs::read_to_string(folder.join("SHA256SUMS.sig")).unwrap();
+    assert!(sig.contains("signed-file: SHA256SUMS\n"));
+    assert!(sig.contains("key-fingerprint: sha256:"));
+    assert!(sig.contains(&format!("tool: camsweep {}\n", env!("CARGO_PKG_VERSION"))));
+
+    let ok = camsweep(&[Path::new("verify"), &folder, Path::new("--pubkey"), &public]);
+    assert_eq!(ok.status.code(), Some(0), "verify failed: {}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("4 file(s) checked"));
+
+    // One byte of report.html changed: the signature over SHA256SUMS still holds, the re-hash does not.
+    let html_path = folder.join("report.html");
+    let mut html = std::fs::read(&html_path).unwrap();
+    let at = html.len() / 2;
+    html[at] ^= 0x01;
+    std::fs::write(&html_path, html).unwrap();
+    let bad = camsweep(&[Path::new("verify"), &folder, Path::new("--pubkey"), &public]);
+    assert_eq!(bad.status.code(), Some(2));
+    let message = stderr(&bad);
+    assert!(message.contains("NOT VERIFIED"), "{message}");
+    assert!(message.contains("report.html has changed"), "{message}");
+    assert!(!message.contains("report.json has changed"), "{message}");
+}
+
+#[test]
+fn another_public_key_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = report_folder(tmp.path(), "shop7", Some("Shop 7"));
+    let (key, _) = keygen(tmp.path(), "signer");
+    let (_, other_public) = keygen(tmp.path(), "someone-else");
+    assert!(
+        camsweep(&[Path::new("sign"), &folder, Path::new("--key"), &key])
+            .status
+            .success()
+    );
+    let res = camsweep(&[
+        Path::new("verify"),
+        &folder,
+        Path::new("--pubkey"),
+        &other_public,
+    ]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(
+        stderr(&res).contains("not with the given public key"),
+        "{}",
+        stderr(&res)
+    );
+}
+
+#[test]
+fn bare_report_json_is_signed_and_an_edit_is_caught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("report.json");
+    std::fs::write(&report, SAMPLE).unwrap();
+    let (key, public) = keygen(tmp.path(), "k");
+    assert!(
+        camsweep(&[Path::new("sign"), &report, Path::new("--key"), &key])
+            .status
+            .success()
+    );
+    assert!(tmp.path().join("report.json.sig").is_file());
+    let ok = camsweep(&[Path::new("verify"), &report, Path::new("--pubkey"), &public]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    std::fs::write(&report, SAMPLE.replace("\"high\"", "\"low\"")).unwrap();
+    let bad = camsweep(&[Path::new("verify"), &report, Path::new("--pubkey"), &public]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("report.json changed after it was signed"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn keygen_never_overwrites_a_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    keygen(tmp.path(), "k");
+    let prefix = tmp.path().join("k");
+    let again = camsweep(&[Path::new("keygen"), Path::new("--out"), &prefix]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn fleet_over_three_shops_totals_and_writes_valid_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = report_folder(tmp.path(), "shanghai-12", Some("Example Mart #12"));
+    let b = report_folder(tmp.path(), "beijing-3", Some("Example Mart #3 <b>"));
+    let c = report_folder(tmp.path(), "shenzhen-9", None);
+    let out = tmp.path().join("fleet");
+    let res = camsweep(&[
+        Path::new("fleet"),
+        &a.join("report.json"),
+        &b.join("report.json"),
+        &c.join("report.json"),
+        Path::new("--out"),
+        &out,
+        Path::new("--lang"),
+        Path::new("en"),
+        Path::new("--json"),
+    ]);
+    assert!(res.status.success(), "fleet failed: {}", stderr(&res));
+    let printed: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
+    assert_eq!(printed, written);
+
+    let totals = &written["totals"];
+    assert_eq!(totals["shops"], 3);
+    assert_eq!(totals["devices"], 15);
+    assert_eq!(totals["face_capable"], 3);
+    assert_eq!(totals["devices_by_vendor"]["Hikvision"], 9);
+    assert_eq!(totals["devices_by_type"]["camera"], 3);
+    assert_eq!(totals["findings_by_rule"]["CN-PIPL-26"], 3);
+    let uploading = totals["shops_by_provider"]["Hikvision / EZVIZ"]
+        .as_array()
+        .unwrap();
+    assert_eq!(uploading.len(), 3);
+    assert_eq!(written["shops"][0]["shop"], "Example Mart #12");
+    // No site name declared: the report's folder names the shop.
+    assert!(
+        written["shops"][2]["shop"]
+            .as_str()
+            .unwrap()
+            .ends_with("shenzhen-9")
+    );
+
+    let html = std::fs::read_to_string(out.join("fleet.html")).unwrap();
+    assert!(html.contains("Example Mart #3 &lt;b&gt;"));
+    assert!(!html.contains("<b>"));
+    let csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
+    assert!(csv.contains("total,,devices_by_vendor,Hikvision,9\r\n"));
+    assert!(out.join("SHA256SUMS").is_file());
+}
+
+#[test]
+fn fleet_names_the_bad_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.json");
+    std::fs::write(&good, SAMPLE).unwrap();
+    let bad = tmp.path().join("broken-shop.json");
+    std::fs::write(
+        &bad,
+        SAMPLE.replace("\"schema_version\": \"1\"", "\"schema_version\": 1"),
+    )
+    .unwrap();
+    let res = run(&[
+        "fleet",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--out",
+        tmp.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(
+        stderr(&res).contains("broken-shop.json"),
+        "{}",
+        stderr(&res)
+    );
+    assert!(!tmp.path().join("out").join("fleet.json").exists());
+}

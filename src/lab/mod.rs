@@ -12,6 +12,7 @@
 
 pub mod discovery;
 mod error;
+mod internet;
 mod ns;
 pub mod persona;
 pub mod responders;
@@ -19,6 +20,7 @@ mod serve;
 mod start;
 mod tls;
 mod topology;
+pub mod uploads;
 
 use std::fs::File;
 use std::net::Ipv4Addr;

@@ -92,17 +92,26 @@ pub async fn configure(internet: &Internet, uploads: &[Upload]) -> Result<(), La
     let netlink = &internet.netlink;
     netlink.loopback_up().await?;
     netlink.link_up(PERSONA_ETH_INDEX).await?;
+    // The DNS server's address goes first: the first address of a subnet is the primary one, the
+    // source of the replies sent from the server's 0.0.0.0 socket, and replies must come from the
+    // address the device asked.
     let mut addresses = vec![DNS_IP];
-    addresses.extend(uploads.iter().map(|u| u.ip));
-    addresses.sort();
-    addresses.dedup();
+    for upload in uploads {
+        if !addresses.contains(&upload.ip) {
+            addresses.push(upload.ip);
+        }
+    }
     for ip in addresses {
         netlink
             .add_ipv4(PERSONA_ETH_INDEX, ip, INTERNET.prefix_len())
             .await?;
     }
     netlink
-        .link_route(LAB_SUBNET.network(), LAB_SUBNET.prefix_len(), PERSONA_ETH_INDEX)
+        .link_route(
+            LAB_SUBNET.network(),
+            LAB_SUBNET.prefix_len(),
+            PERSONA_ETH_INDEX,
+        )
         .await
 }
 
@@ -184,7 +193,11 @@ async fn accept_tls(listener: tokio::net::TcpListener, config: Arc<rustls::Serve
 }
 
 /// Completes the handshake and reads the upload until the device closes.
-async fn sink(acceptor: tokio_rustls::TlsAcceptor, stream: tokio::net::TcpStream, from: SocketAddr) {
+async fn sink(
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    from: SocketAddr,
+) {
     let mut tls = match acceptor.accept(stream).await {
         Ok(tls) => tls,
         Err(e) => {

@@ -144,7 +144,9 @@ pub fn spawn_in_netns(
     step: &'static str,
     f: impl FnOnce() + Send + 'static,
 ) -> Result<(), LabError> {
-    let ns = ns.try_clone().map_err(|source| LabError::Namespace { step, source })?;
+    let ns = ns
+        .try_clone()
+        .map_err(|source| LabError::Namespace { step, source })?;
     let (joined_tx, joined_rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("lab-netns-run".into())

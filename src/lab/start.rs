@@ -125,10 +125,13 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     let mut namespaces = vec![switch_ns];
     let mut netlink = vec![root];
     if let Some(net) = internet {
-        let handle = net.handle.try_clone().map_err(|source| LabError::Namespace {
-            step: "keep the internet namespace",
-            source,
-        })?;
+        let handle = net
+            .handle
+            .try_clone()
+            .map_err(|source| LabError::Namespace {
+                step: "keep the internet namespace",
+                source,
+            })?;
         namespaces.push(handle);
         servers.extend(internet::serve(net, uploads::bundled()?)?);
     }

@@ -60,12 +60,10 @@ static PARSED: LazyLock<Result<Vec<Upload>, String>> = LazyLock::new(|| {
 /// # Errors
 /// [`LabError::Spec`] when the bundled data does not parse.
 pub fn bundled() -> Result<&'static [Upload], LabError> {
-    PARSED
-        .as_deref()
-        .map_err(|reason| LabError::Spec {
-            persona: None,
-            reason: reason.clone(),
-        })
+    PARSED.as_deref().map_err(|reason| LabError::Spec {
+        persona: None,
+        reason: reason.clone(),
+    })
 }
 
 /// What `persona` sends, if anything.

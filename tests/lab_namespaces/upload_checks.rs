@@ -30,7 +30,9 @@ pub fn analysis_of_lan0_shows_who_uploaded_where(lab: &Lab) -> Result<(), String
     let contact = contact_to(face, "api-us.faceplusplus.com")?;
     expect(contact, true, "face_api", "Megvii Face++")?;
     if face.face_evidence.is_empty() {
-        return Err("hik-deepinview sent pictures to a face API but is not marked face_recognition".into());
+        return Err(
+            "hik-deepinview sent pictures to a face API but is not marked face_recognition".into(),
+        );
     }
 
     let counter = device(&devices, 15, "hik-counter")?;
@@ -48,7 +50,10 @@ pub fn analysis_of_lan0_shows_who_uploaded_where(lab: &Lab) -> Result<(), String
     let contact = contact_to(ezviz, "apiieu.ezvizlife.com")?;
     expect(contact, false, "vendor_cloud", "EZVIZ")?;
     if !ezviz.face_evidence.is_empty() {
-        return Err("ezviz-c6n only sends heartbeats yet is marked face_recognition".into());
+        return Err(format!(
+            "ezviz-c6n only sends heartbeats yet is marked face_recognition: {:?}",
+            ezviz.face_evidence
+        ));
     }
 
     let bystander = devices
@@ -62,7 +67,11 @@ pub fn analysis_of_lan0_shows_who_uploaded_where(lab: &Lab) -> Result<(), String
     Ok(())
 }
 
-fn device<'a>(devices: &'a [DeviceTraffic], host: u8, name: &str) -> Result<&'a DeviceTraffic, String> {
+fn device<'a>(
+    devices: &'a [DeviceTraffic],
+    host: u8,
+    name: &str,
+) -> Result<&'a DeviceTraffic, String> {
     let ip = IpAddr::V4(Ipv4Addr::new(198, 18, 0, host));
     devices
         .iter()
@@ -75,7 +84,12 @@ fn contact_to<'a>(device: &'a DeviceTraffic, name: &str) -> Result<&'a CloudCont
         .contacts
         .iter()
         .find(|c| c.name.as_deref() == Some(name) && c.port == 443)
-        .ok_or_else(|| format!("{}: no contact named {name}: {:#?}", device.ip, device.contacts))
+        .ok_or_else(|| {
+            format!(
+                "{}: no contact named {name}: {:#?}",
+                device.ip, device.contacts
+            )
+        })
 }
 
 fn expect(c: &CloudContact, upload: bool, category: &str, provider: &str) -> Result<(), String> {

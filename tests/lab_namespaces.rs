@@ -83,6 +83,10 @@ const CHECKS: &[(&str, Check)] = &[
         "analysis_of_lan0_shows_who_uploaded_where",
         upload_checks::analysis_of_lan0_shows_who_uploaded_where,
     ),
+    (
+        "camsweep_analyze_live_and_on_the_kept_capture",
+        upload_checks::camsweep_analyze_live_and_on_the_kept_capture,
+    ),
 ];
 
 fn main() {

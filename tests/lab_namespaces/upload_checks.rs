@@ -103,3 +103,88 @@ fn expect(c: &CloudContact, upload: bool, category: &str, provider: &str) -> Res
     }
     Ok(())
 }
+
+/// `camsweep analyze` itself, as an inspector runs it on a mirror port: a live capture on `lan0`
+/// kept with `--write-pcap`, then the kept capture analysed again from the file. Both reports
+/// must say who uploaded where. The child process inherits the lab namespaces from this one.
+pub fn camsweep_analyze_live_and_on_the_kept_capture(_lab: &Lab) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let pcap = dir.path().join("lab.pcap");
+    let live = dir.path().join("live");
+    let from_file = dir.path().join("file");
+    let bin = env!("CARGO_BIN_EXE_camsweep");
+    let run = |args: &[&std::ffi::OsStr]| -> Result<(), String> {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        // Exit status 1 means findings were reported; only 2 and above are failures.
+        if out.status.code().is_none_or(|c| c > 1) {
+            return Err(format!(
+                "camsweep {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(())
+    };
+    run(&[
+        "analyze".as_ref(),
+        "--interface".as_ref(),
+        "lan0".as_ref(),
+        "--listen".as_ref(),
+        "5s".as_ref(),
+        "--write-pcap".as_ref(),
+        pcap.as_os_str(),
+        "--out".as_ref(),
+        live.as_os_str(),
+    ])?;
+    run(&[
+        "analyze".as_ref(),
+        pcap.as_os_str(),
+        "--out".as_ref(),
+        from_file.as_os_str(),
+    ])?;
+    for out in [&live, &from_file] {
+        let text = std::fs::read_to_string(out.join("report.json"))
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+        let report: camsweep::model::Report =
+            serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let find = |ip: &str| report.devices.iter().find(|d| d.ip == ip);
+        let cases = [
+            ("198.18.0.12", "api-us.faceplusplus.com", true, "face_api"),
+            ("198.18.0.15", "cloudapi.ovopark.com", true, "vendor_cloud"),
+            (
+                "198.18.0.19",
+                "xmeye-alarm.oss-cn-hangzhou.aliyuncs.com",
+                true,
+                "object_storage",
+            ),
+            ("198.18.0.22", "apiieu.ezvizlife.com", false, "vendor_cloud"),
+        ];
+        for (ip, name, upload, category) in cases {
+            let device = find(ip).ok_or_else(|| format!("{}: no device {ip}", out.display()))?;
+            let contact = device
+                .cloud_contacts
+                .iter()
+                .find(|c| c.name.as_deref() == Some(name) && c.port == 443)
+                .ok_or_else(|| format!("{}: {ip} has no contact named {name}", out.display()))?;
+            if contact.upload != upload || contact.category != category {
+                return Err(format!("{}: {ip}: {contact:#?}", out.display()));
+            }
+        }
+        for (ip, face) in [
+            ("198.18.0.12", camsweep::model::FaceRecognition::Yes),
+            ("198.18.0.15", camsweep::model::FaceRecognition::Yes),
+        ] {
+            let device = find(ip).ok_or_else(|| format!("no device {ip}"))?;
+            if device.identity.face_recognition != face {
+                return Err(format!(
+                    "{}: {ip} face_recognition {:?}",
+                    out.display(),
+                    device.identity.face_recognition
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -14,6 +14,8 @@ use camsweep::lab::{self, Lab, LabSpec, Service};
 
 #[path = "lab_namespaces/discovery_checks.rs"]
 mod discovery_checks;
+#[path = "lab_namespaces/upload_checks.rs"]
+mod upload_checks;
 
 type Check = fn(&Lab) -> Result<(), String>;
 
@@ -77,6 +79,14 @@ const CHECKS: &[(&str, Check)] = &[
         discovery_checks::scan_names_discovery_only,
     ),
     ("loopback_is_up_in_the_lab_root", loopback_up),
+    (
+        "analysis_of_lan0_shows_who_uploaded_where",
+        upload_checks::analysis_of_lan0_shows_who_uploaded_where,
+    ),
+    (
+        "camsweep_analyze_live_and_on_the_kept_capture",
+        upload_checks::camsweep_analyze_live_and_on_the_kept_capture,
+    ),
 ];
 
 fn main() {

@@ -8,10 +8,15 @@
 //!  lab root ns (the scanner)      switch ns                persona ns (one each)
 //!  lan0 198.18.0.2 ───veth─── sw-scan ┐
 //!                                     br0 (floods)  ── sw<n> ───veth─── eth0 198.18.0.x (vendor MAC)
+//!                                                   ── sw-net ──veth─── eth0 203.0.113.x (lab internet)
 //! ```
+//!
+//! The lab internet (internet.rs) exists when a persona sends data out (uploads.toml): it answers
+//! DNS and accepts TLS, and as a host on the bridge its traffic reaches `lan0` like a mirror port.
 
 pub mod discovery;
 mod error;
+mod internet;
 mod ns;
 pub mod persona;
 pub mod responders;
@@ -19,6 +24,7 @@ mod serve;
 mod start;
 mod tls;
 mod topology;
+pub mod uploads;
 
 use std::fs::File;
 use std::net::Ipv4Addr;

@@ -133,6 +133,46 @@ pub fn in_netns<T: Send>(
     })?
 }
 
+/// Starts a long-lived thread inside the namespace `ns`, for work that keeps making sockets there
+/// (a device opening a new connection for every upload). The thread owns its copy of the handle.
+///
+/// # Errors
+/// [`LabError::Namespace`] if the handle cannot be copied, the thread cannot be spawned or
+/// cannot join the namespace.
+pub fn spawn_in_netns(
+    ns: &File,
+    step: &'static str,
+    f: impl FnOnce() + Send + 'static,
+) -> Result<(), LabError> {
+    let ns = ns
+        .try_clone()
+        .map_err(|source| LabError::Namespace { step, source })?;
+    let (joined_tx, joined_rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("lab-netns-run".into())
+        .spawn(move || {
+            let joined = setns(&ns, CloneFlags::CLONE_NEWNET);
+            let ok = joined.is_ok();
+            // The receiver waits for this message below, so the send cannot fail.
+            let _ = joined_tx.send(joined);
+            if ok {
+                f();
+            }
+        })
+        .map_err(|source| LabError::Namespace { step, source })?;
+    match joined_rx.recv() {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(LabError::Namespace {
+            step,
+            source: e.into(),
+        }),
+        Err(_) => Err(LabError::Namespace {
+            step,
+            source: std::io::Error::other("namespace worker thread ended early"),
+        }),
+    }
+}
+
 fn on_fresh_thread<T: Send>(
     step: &'static str,
     f: impl FnOnce() -> T + Send,

@@ -10,7 +10,7 @@ use futures::future::try_join_all;
 use super::persona::{GATEWAY_IP, LAB_SUBNET, SCANNER_IP, Service};
 use super::serve::{self, Responder};
 use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
-use super::{Lab, LabError, LabSpec, Persona, discovery, ns, tls};
+use super::{Lab, LabError, LabSpec, Persona, discovery, internet, ns, tls, uploads};
 
 /// MAC of the scanner's `lan0`: locally administered, so it names no vendor.
 const SCANNER_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x18, 0x00, 0x02];
@@ -53,9 +53,22 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
             .iter()
             .map(|p| make_persona_ns(Arc::new(p.clone()))),
     );
-    let (switch, personas) = tokio::join!(switch, personas);
+    // The lab internet exists when some persona sends data out (uploads.toml).
+    let sending = spec
+        .personas
+        .iter()
+        .any(|p| uploads::for_persona(&p.name).is_some());
+    let internet = async {
+        if sending {
+            internet::make().await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (switch, personas, internet) = tokio::join!(switch, personas, internet);
     let (switch_ns, ()) = switch.map_err(joined("create the switch namespace"))??;
     let personas = personas?;
+    let internet = internet?;
 
     root.add_bridge(&switch_ns).await?;
     let scanner_pair = VethPair {
@@ -72,9 +85,23 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         .enumerate()
         .map(|(n, p)| persona_pair(&switch_ns, n, p))
         .collect::<Result<Vec<_>, _>>()?;
+    let internet_pair = match &internet {
+        Some(net) => {
+            let port = u32::try_from(personas.len())
+                .ok()
+                .and_then(|n| n.checked_add(SWITCH_PORT_BASE))
+                .ok_or_else(|| LabError::Spec {
+                    persona: None,
+                    reason: "too many personas".into(),
+                })?;
+            Some(internet::pair(&switch_ns, port, net))
+        }
+        None => None,
+    };
     try_join_all(
         std::iter::once(&scanner_pair)
             .chain(&persona_pairs)
+            .chain(&internet_pair)
             .map(|pair| root.add_veth(pair)),
     )
     .await?;
@@ -86,12 +113,32 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
             .await
     };
     let hosts = try_join_all(personas.iter().map(configure_persona));
-    tokio::try_join!(scanner, hosts)?;
+    let net = async {
+        match &internet {
+            Some(net) => internet::configure(net, uploads::bundled()?).await,
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(scanner, hosts, net)?;
 
     let mut servers = Vec::new();
     let mut namespaces = vec![switch_ns];
     let mut netlink = vec![root];
+    if let Some(net) = internet {
+        let handle = net
+            .handle
+            .try_clone()
+            .map_err(|source| LabError::Namespace {
+                step: "keep the internet namespace",
+                source,
+            })?;
+        namespaces.push(handle);
+        servers.extend(internet::serve(net, uploads::bundled()?)?);
+    }
     for persona_ns in personas {
+        if let Some(upload) = uploads::for_persona(&persona_ns.persona.name) {
+            servers.push(uploads::start(upload, &persona_ns.handle)?);
+        }
         servers.extend(serve_persona(&persona_ns.persona, persona_ns.listeners)?);
         if let Some((data, bound)) = persona_ns.discovery {
             servers.extend(discovery::serve(&persona_ns.persona, data, bound)?);
@@ -216,6 +263,13 @@ async fn configure_persona(persona_ns: &PersonaNs) -> Result<(), LabError> {
     tokio::try_join!(lo, eth0, address)?;
     if ip != GATEWAY_IP {
         netlink.default_route(GATEWAY_IP).await?;
+    }
+    if uploads::for_persona(&persona_ns.persona.name).is_some() {
+        // The lab internet is a host on the bridge (see internet.rs), reached on the link.
+        let net = uploads::INTERNET;
+        netlink
+            .link_route(net.network(), net.prefix_len(), PERSONA_ETH_INDEX)
+            .await?;
     }
     Ok(())
 }

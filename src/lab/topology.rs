@@ -12,6 +12,7 @@ use std::os::fd::AsRawFd;
 
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute};
+use rtnetlink::packet_route::route::RouteScope;
 use rtnetlink::{LinkBridge, LinkMessageBuilder, LinkUnspec, LinkVeth, RouteMessageBuilder};
 
 use super::LabError;
@@ -227,5 +228,23 @@ impl Netlink {
             .execute()
             .await
             .map_err(self.fail("add default route"))
+    }
+
+    /// Adds a route to `dest/prefix` straight out of interface `index` (on the link, no gateway).
+    ///
+    /// # Errors
+    /// [`LabError::Netlink`] when the kernel refuses.
+    pub async fn link_route(&self, dest: Ipv4Addr, prefix: u8, index: u32) -> Result<(), LabError> {
+        let route = RouteMessageBuilder::<Ipv4Addr>::new()
+            .destination_prefix(dest, prefix)
+            .output_interface(index)
+            .scope(RouteScope::Link)
+            .build();
+        self.handle
+            .route()
+            .add(route)
+            .execute()
+            .await
+            .map_err(self.fail("add link route"))
     }
 }

@@ -1,0 +1,190 @@
+//! The lab's uploads as the analyser sees them on `lan0` (the bridge floods every frame to it, as a
+//! switch's mirror port would): which device sent content where, named by the DNS answers and
+//! TLS SNI seen in the capture, classified by signatures/cloud/.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use camsweep::capture::LiveSource;
+use camsweep::lab::Lab;
+use camsweep::model::CloudContact;
+use camsweep::traffic::{Analyzer, CloudDb, DeviceTraffic, FlowLimits, FrameSource, UploadPolicy};
+
+/// Long enough for every uploader's period (≤ 2 s, uploads.toml) to come round twice.
+const LISTEN: Duration = Duration::from_secs(5);
+
+pub fn analysis_of_lan0_shows_who_uploaded_where(lab: &Lab) -> Result<(), String> {
+    let mut source = LiveSource::open(lab.scanner_interface(), LISTEN, None)
+        .map_err(|e| format!("capture on lan0: {e}"))?;
+    let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+    while let Some(frame) = source.next_frame().map_err(|e| e.to_string())? {
+        analyzer.push(&frame);
+    }
+    let cloud = CloudDb::bundled().map_err(|e| e.to_string())?;
+    let (devices, counters) = analyzer.finish(&cloud);
+    if counters.dns_answers == 0 {
+        return Err(format!("no DNS answers seen on lan0 ({counters:?})"));
+    }
+
+    let face = device(&devices, 12, "hik-deepinview")?;
+    let contact = contact_to(face, "api-us.faceplusplus.com")?;
+    expect(contact, true, "face_api", "Megvii Face++")?;
+    if face.face_evidence.is_empty() {
+        return Err(
+            "hik-deepinview sent pictures to a face API but is not marked face_recognition".into(),
+        );
+    }
+
+    let counter = device(&devices, 15, "hik-counter")?;
+    let contact = contact_to(counter, "cloudapi.ovopark.com")?;
+    expect(contact, true, "vendor_cloud", "Ovopark")?;
+    if counter.face_evidence.is_empty() {
+        return Err("hik-counter sent content to Ovopark's face-analytics cloud but is not marked face_recognition".into());
+    }
+
+    let xm = device(&devices, 19, "xm-camera")?;
+    let contact = contact_to(xm, "xmeye-alarm.oss-cn-hangzhou.aliyuncs.com")?;
+    expect(contact, true, "object_storage", "Alibaba Cloud")?;
+
+    let ezviz = device(&devices, 22, "ezviz-c6n")?;
+    let contact = contact_to(ezviz, "apiieu.ezvizlife.com")?;
+    expect(contact, false, "vendor_cloud", "EZVIZ")?;
+    if !ezviz.face_evidence.is_empty() {
+        return Err(format!(
+            "ezviz-c6n only sends heartbeats yet is marked face_recognition: {:?}",
+            ezviz.face_evidence
+        ));
+    }
+
+    let bystander = devices
+        .iter()
+        .find(|d| d.ip == IpAddr::V4(Ipv4Addr::new(198, 18, 0, 11)));
+    if let Some(d) = bystander
+        && d.contacts.iter().any(|c| c.upload)
+    {
+        return Err(format!("hik-bullet uploads nothing, yet: {:?}", d.contacts));
+    }
+    Ok(())
+}
+
+fn device<'a>(
+    devices: &'a [DeviceTraffic],
+    host: u8,
+    name: &str,
+) -> Result<&'a DeviceTraffic, String> {
+    let ip = IpAddr::V4(Ipv4Addr::new(198, 18, 0, host));
+    devices
+        .iter()
+        .find(|d| d.ip == ip)
+        .ok_or_else(|| format!("{name} ({ip}) not among the devices seen on lan0"))
+}
+
+fn contact_to<'a>(device: &'a DeviceTraffic, name: &str) -> Result<&'a CloudContact, String> {
+    device
+        .contacts
+        .iter()
+        .find(|c| c.name.as_deref() == Some(name) && c.port == 443)
+        .ok_or_else(|| {
+            format!(
+                "{}: no contact named {name}: {:#?}",
+                device.ip, device.contacts
+            )
+        })
+}
+
+fn expect(c: &CloudContact, upload: bool, category: &str, provider: &str) -> Result<(), String> {
+    let named = matches!(c.name_source.as_deref(), Some("dns" | "sni"));
+    let provider_ok = c.provider.as_deref().is_some_and(|p| p.contains(provider));
+    if c.upload != upload || c.category != category || !provider_ok || !named {
+        return Err(format!(
+            "{}: expected upload {upload}, {category}, {provider}, named by dns or sni; got {c:#?}",
+            c.destination
+        ));
+    }
+    Ok(())
+}
+
+/// `camsweep analyze` itself, as an inspector runs it on a mirror port: a live capture on `lan0`
+/// kept with `--write-pcap`, then the kept capture analysed again from the file. Both reports
+/// must say who uploaded where. The child process inherits the lab namespaces from this one.
+pub fn camsweep_analyze_live_and_on_the_kept_capture(_lab: &Lab) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let pcap = dir.path().join("lab.pcap");
+    let live = dir.path().join("live");
+    let from_file = dir.path().join("file");
+    let bin = env!("CARGO_BIN_EXE_camsweep");
+    let run = |args: &[&std::ffi::OsStr]| -> Result<(), String> {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        // Exit status 1 means findings were reported; only 2 and above are failures.
+        if out.status.code().is_none_or(|c| c > 1) {
+            return Err(format!(
+                "camsweep {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(())
+    };
+    run(&[
+        "analyze".as_ref(),
+        "--interface".as_ref(),
+        "lan0".as_ref(),
+        "--listen".as_ref(),
+        "5s".as_ref(),
+        "--write-pcap".as_ref(),
+        pcap.as_os_str(),
+        "--out".as_ref(),
+        live.as_os_str(),
+    ])?;
+    run(&[
+        "analyze".as_ref(),
+        pcap.as_os_str(),
+        "--out".as_ref(),
+        from_file.as_os_str(),
+    ])?;
+    for out in [&live, &from_file] {
+        let text = std::fs::read_to_string(out.join("report.json"))
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+        let report: camsweep::model::Report =
+            serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let find = |ip: &str| report.devices.iter().find(|d| d.ip == ip);
+        let cases = [
+            ("198.18.0.12", "api-us.faceplusplus.com", true, "face_api"),
+            ("198.18.0.15", "cloudapi.ovopark.com", true, "vendor_cloud"),
+            (
+                "198.18.0.19",
+                "xmeye-alarm.oss-cn-hangzhou.aliyuncs.com",
+                true,
+                "object_storage",
+            ),
+            ("198.18.0.22", "apiieu.ezvizlife.com", false, "vendor_cloud"),
+        ];
+        for (ip, name, upload, category) in cases {
+            let device = find(ip).ok_or_else(|| format!("{}: no device {ip}", out.display()))?;
+            let contact = device
+                .cloud_contacts
+                .iter()
+                .find(|c| c.name.as_deref() == Some(name) && c.port == 443)
+                .ok_or_else(|| format!("{}: {ip} has no contact named {name}", out.display()))?;
+            if contact.upload != upload || contact.category != category {
+                return Err(format!("{}: {ip}: {contact:#?}", out.display()));
+            }
+        }
+        for (ip, face) in [
+            ("198.18.0.12", camsweep::model::FaceRecognition::Yes),
+            ("198.18.0.15", camsweep::model::FaceRecognition::Yes),
+        ] {
+            let device = find(ip).ok_or_else(|| format!("no device {ip}"))?;
+            if device.identity.face_recognition != face {
+                return Err(format!(
+                    "{}: {ip} face_recognition {:?}",
+                    out.display(),
+                    device.identity.face_recognition
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -352,7 +352,9 @@ impl Analyzer {
                     face_evidence: Vec::new(),
                 });
             let contact = describe(&key, &stats, &self.names, cloud, &self.policy);
-            let face = contact.category == "face_api"
+            // Any face-API contact is listed; it marks the device only when the device itself sent
+            // to it (inbound-only packets from such an address prove nothing about the device).
+            let face = (contact.category == "face_api" && contact.bytes_up > 0)
                 || (contact.upload && face_analytics(&contact, cloud, &key, &self.names, &stats));
             if face {
                 device.face_evidence.push(Evidence::new(

@@ -183,7 +183,7 @@ impl FlowTable {
                 };
             }
             None => self.flows.entry(key).or_insert_with(|| Flow {
-                lo_initiated: if p.proto == Proto::Tcp && p.tcp.syn && p.tcp.ack {
+                lo_initiated: if first_packet_from_responder(p) {
                     !lo_to_hi
                 } else {
                     lo_to_hi
@@ -300,6 +300,19 @@ fn learn_name(flow: &mut Flow, p: &Packet<'_>) -> Option<(NameSource, String)> {
     }
 }
 
+/// Whether the first packet seen of a flow came from its responder (the server side): a SYN-ACK,
+/// or — for UDP and TCP picked up mid-stream, where the opening was not captured — a packet from a
+/// well-known port to an ephemeral one (a DNS answer, an NTP reply). Without this, a capture that
+/// starts with a reply would file the device's own ephemeral port as the destination port.
+fn first_packet_from_responder(p: &Packet<'_>) -> bool {
+    /// Start of the IANA dynamic (ephemeral) port range.
+    const EPHEMERAL: u16 = 49_152;
+    if p.proto == Proto::Tcp && p.tcp.syn {
+        return p.tcp.ack;
+    }
+    (p.src_port < 1024 && p.dst_port >= 1024) || (p.dst_port >= EPHEMERAL && p.src_port < EPHEMERAL)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,6 +362,35 @@ mod tests {
         fin: true,
         rst: false,
     };
+
+    /// A capture that begins with a reply still files the server's port as the destination port.
+    #[test]
+    fn a_reply_seen_first_keeps_the_server_port() {
+        let mut table = FlowTable::new(FlowLimits::default());
+        let mut done = Vec::new();
+        let cam = "198.18.0.22";
+        let dns = "203.0.113.53";
+        let mut answer = tcp(dns, 53, cam, 36_475, ACK, b"");
+        answer.proto = Proto::Udp;
+        let obs = table.observe(&answer, 90, 1_000, &mut done);
+        assert_eq!(obs.responder_port, 53);
+        assert_eq!(obs.initiator, (cam.parse().unwrap(), 36_475));
+        // Mid-stream TCP from an ephemeral port to a service port is the client speaking.
+        let obs = table.observe(
+            &tcp(cam, 50_000, dns, 8443, ACK, b"x"),
+            60,
+            2_000,
+            &mut done,
+        );
+        assert_eq!(obs.responder_port, 8443);
+        let obs = table.observe(
+            &tcp(dns, 8443, cam, 50_001, ACK, b"y"),
+            60,
+            3_000,
+            &mut done,
+        );
+        assert_eq!(obs.responder_port, 8443);
+    }
 
     #[test]
     fn connection_counts_each_direction_learns_sni_and_is_folded_when_closed() {

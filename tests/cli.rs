@@ -1,7 +1,8 @@
 //! The binary as a user meets it: exit codes, error messages, and an audit of a fake camera on loopback.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+mod common;
+
+use common::fake_hikvision;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -53,30 +54,6 @@ fn public_targets_are_refused() {
     let out = camsweep(&["scan", "--targets", "198.18.0.300"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("not an address"));
-}
-
-/// A one-host fake Hikvision camera on loopback, serving what the real one shows before login.
-fn fake_hikvision() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                let n = stream.read(&mut buf).unwrap_or(0);
-                let request = String::from_utf8_lossy(&buf[..n]);
-                let path = request.split_whitespace().nth(1).unwrap_or("/");
-                let reply = if path == "/doc/page/login.asp" || path == "/" {
-                    "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\nContent-Length: 33\r\nConnection: close\r\n\r\n<html><title>Login</title></html>".to_string()
-                } else {
-                    "HTTP/1.1 401 Unauthorized\r\nServer: App-webs/\r\nWWW-Authenticate: Digest realm=\"DS-2CD2143G0-I\", qop=\"auth\", nonce=\"4e6a4d3a\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
-                };
-                let _ = stream.write_all(reply.as_bytes());
-            });
-        }
-    });
-    port
 }
 
 /// `audit` of a loopback camera writes every report file, names the camera, and `report` re-renders it.

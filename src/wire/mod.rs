@@ -5,6 +5,8 @@ pub mod auth;
 pub mod dhcp;
 pub mod dhdiscover;
 pub mod mdns;
+#[cfg(test)]
+pub(crate) mod noise;
 pub mod rtsp;
 pub mod sadp;
 pub mod ssdp;

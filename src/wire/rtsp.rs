@@ -137,6 +137,7 @@ pub fn sdp_session_name(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::noise::noise;
 
     /// OPTIONS reply of a Hikvision camera (google/ExoPlayer issue #9800).
     const HIK_OPTIONS: &[u8] = b"RTSP/1.0 200 OK\r\nCSeq: 0\r\nPublic: OPTIONS, DESCRIBE, PLAY, PAUSE, SETUP, TEARDOWN, SET_PARAMETER, GET_PARAMETER\r\nDate:  Tue, Dec 21 2021 12:08:36 GMT\r\n\r\n";
@@ -227,23 +228,6 @@ mod tests {
             &[("Accept", "application/sdp")],
         );
         assert!(req.contains("\r\nAccept: application/sdp\r\n\r\n"));
-    }
-
-    /// Deterministic pseudo-random byte strings, a cheap stand-in for fuzzing.
-    fn noise(count: usize) -> Vec<Vec<u8>> {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        (0..count)
-            .map(|i| {
-                (0..i % 300)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        x.to_le_bytes()[0]
-                    })
-                    .collect()
-            })
-            .collect()
     }
 
     /// Arbitrary bytes, bare or behind a valid status line, never panic the parser.

@@ -200,6 +200,7 @@ fn floor_char_boundary(s: &str, max: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::noise::noise;
 
     fn hdrs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter()
@@ -311,23 +312,6 @@ mod tests {
         ] {
             assert!(Selector::parse(css).is_ok(), "{css}");
         }
-    }
-
-    /// Deterministic pseudo-random byte strings, a cheap stand-in for fuzzing.
-    fn noise(count: usize) -> Vec<Vec<u8>> {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        (0..count)
-            .map(|i| {
-                (0..i % 300)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        x.to_le_bytes()[0]
-                    })
-                    .collect()
-            })
-            .collect()
     }
 
     /// Arbitrary bytes never panic the page observer.

@@ -163,6 +163,7 @@ pub fn fault(leaves: &Leaves) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::noise::noise;
 
     /// A GetSystemDateAndTime reply shaped as in the ONVIF Core Specification's device service.
     pub(crate) const DATETIME_REPLY: &str =
@@ -264,23 +265,6 @@ mod tests {
             assert!(!req.contains("Security") && !req.contains("Password"));
             assert!(parse_leaves(&req).is_ok());
         }
-    }
-
-    /// Deterministic pseudo-random byte strings, a cheap stand-in for fuzzing.
-    fn noise(count: usize) -> Vec<Vec<u8>> {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        (0..count)
-            .map(|i| {
-                (0..i % 300)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        x.to_le_bytes()[0]
-                    })
-                    .collect()
-            })
-            .collect()
     }
 
     /// Arbitrary bytes, bare or inside an envelope, never panic the SOAP reader.

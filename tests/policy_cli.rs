@@ -3,20 +3,8 @@
 
 mod common;
 
-use common::fake_hikvision;
+use common::{camsweep, fake_hikvision, text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn camsweep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The bundled rules check clean and list every jurisdiction's packs.
 #[test]

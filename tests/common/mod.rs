@@ -2,6 +2,20 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::process::{Command, Output};
+
+/// Runs the built binary with `args` and returns what it printed and its exit status.
+pub fn camsweep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Output bytes as text (lossy: device strings may not be UTF-8).
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
 
 /// A one-host fake Hikvision camera on loopback, serving what the real DS-2CD2143G0-I shows before
 /// login. Returns its port.

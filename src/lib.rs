@@ -10,6 +10,7 @@ pub mod cli;
 pub mod discover;
 pub mod fingerprint;
 pub mod fleet;
+pub mod fuzzing;
 pub mod integrity;
 pub mod lab;
 pub mod model;

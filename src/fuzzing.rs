@@ -1,0 +1,250 @@
+//! One entry point per fuzz target (fuzz/fuzz_targets/*.rs call these), so that every input
+//! a fuzzer ever found troublesome replays in `cargo test` as a regression test
+//! (tests/fuzz_regressions.rs, inputs in tests/fixtures/fuzz/TARGET/).
+//!
+//! Each function feeds untrusted bytes to parsers and must return, whatever the bytes:
+//! no panic, no hang, no unbounded allocation.
+use crate::fingerprint::{SignatureDb, SignatureFile, identify};
+use crate::model::{Evidence, HostObservation};
+use crate::policy::{RuleSet, Scope, SiteDeclaration, parse_condition};
+use crate::probe::onvif::soap;
+use crate::probe::{banner, http::observe, rtsp as rtsp_probe, zk};
+use crate::traffic::{Analyzer, CloudDb, FlowLimits, FrameSource, PcapSource, UploadPolicy};
+use crate::traffic::{Frame, LinkType, decode, dns, http, tls};
+use crate::wire::{arp, dhcp, dhdiscover, mdns, sadp, ssdp, wsd, xmeye, xml};
+use crate::wire::{auth, rtsp};
+use std::io::Cursor;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::LazyLock;
+
+/// Discovery replies from devices nobody trusts: ARP, DHCP, mDNS, WS-Discovery, SSDP, SADP,
+/// DHDiscover and XMeye. The first byte picks the codec so one corpus reaches them all.
+pub fn wire_discovery(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(body);
+    match selector % 10 {
+        0 => {
+            let _ = arp::parse_reply(body);
+            let _ = arp::parse_sender(body);
+        }
+        1 => {
+            let _ = dhcp::parse_frame(body);
+            let _ = dhcp::parse_client_message(body);
+        }
+        2 => {
+            let _ = mdns::parse_reply(body);
+            let _ = mdns::parse_query(body);
+        }
+        3 => {
+            let _ = wsd::parse_probe_matches(&text);
+            let _ = wsd::parse_probe(&text);
+            let _ = wsd::percent_decode(&text);
+        }
+        4 => {
+            let _ = ssdp::parse_response(body);
+            let _ = ssdp::parse_m_search(&text);
+        }
+        5 => {
+            let _ = ssdp::parse_description(&text);
+        }
+        6 => {
+            if let Ok(Some(m)) = sadp::parse_probe_match(&text) {
+                let _ = m.mac_normalised();
+            }
+            let _ = sadp::parse_inquiry(&text);
+        }
+        7 => {
+            if let Ok(value) = dhdiscover::parse_frame(body) {
+                let _ = dhdiscover::method(&value);
+                let _ = dhdiscover::parse_device_info(&value);
+            }
+        }
+        8 => {
+            let _ = xmeye::parse_frame(body);
+            let _ = xmeye::parse_search_reply(body);
+            let _ = xmeye::decode_host_ip(&text);
+        }
+        _ => {
+            let _ = xml::parse_leaves(&text);
+        }
+    }
+}
+
+/// Splits `Name: value` lines the way a header map arrives from the HTTP client.
+fn header_pairs(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// What a device's web server, RTSP server or TCP service answers: status lines, headers,
+/// bodies (titles, scripts, icons, meta refresh), RTSP replies with SDP, Digest/Basic
+/// challenges, raw banners and the ZKTeco framing. The first byte picks the parser.
+pub fn http_rtsp(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(body);
+    match selector % 6 {
+        0 => {
+            let _ = observe::header_evidence(&header_pairs(&text), Some(80));
+        }
+        1 => {
+            let _ = observe::body_evidence(body, Some(80));
+            let _ = observe::icon_hrefs(body);
+            let _ = observe::meta_refresh(body);
+            let _ = observe::collapse_ws(&text);
+        }
+        2 => {
+            if let Ok(response) = rtsp::parse_response(body) {
+                let _ = rtsp_probe::rtsp_evidence(&response, 554);
+                let _ = rtsp::content_length(&response.headers);
+            }
+            let _ = rtsp::header_end(body);
+            let _ = rtsp::sdp_session_name(body);
+        }
+        3 => {
+            let _ = auth::parse_challenge(&text);
+        }
+        4 => {
+            let _ = banner::service_from_banner(body);
+            let _ = banner::escape_banner(body);
+        }
+        _ => {
+            if let Ok(Some(len)) = zk::framed_len(body)
+                && let Some(frame) = body.get(..len)
+                && let Ok(packet) = zk::decode(frame)
+            {
+                let _ = zk::option_value(&packet.data);
+            }
+            let _ = zk::decode(body);
+        }
+    }
+}
+
+/// ONVIF SOAP replies: the leaf parser and everything read from it (device information,
+/// system time, capabilities, faults).
+pub fn onvif_xml(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(leaves) = soap::parse_leaves(&text) {
+        let _ = soap::utc_datetime(&leaves);
+        let _ = soap::capability_categories(&leaves);
+        let _ = soap::device_information(&leaves);
+        let _ = soap::fault(&leaves);
+    }
+}
+
+static CLOUD: LazyLock<CloudDb> =
+    LazyLock::new(|| CloudDb::bundled().expect("bundled cloud endpoints load"));
+
+/// A capture file handed over by a store's IT: the pcap/pcapng reader and the whole analysis
+/// behind it (decode, flows, DNS/TLS/HTTP naming, cloud classification, upload judgement).
+pub fn pcap(data: &[u8]) {
+    let Ok(mut source) = PcapSource::new(Cursor::new(data)) else {
+        return;
+    };
+    let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+    // A damaged file stops the loop; what came before it is still analysed.
+    while let Ok(Some(frame)) = source.next_frame() {
+        analyzer.push(&frame);
+    }
+    let _ = analyzer.finish(&CLOUD);
+}
+
+/// Payloads inside captured packets, reached directly rather than through a pcap: DNS answers,
+/// TLS ClientHellos (whole and split over segments), HTTP Host lines, and frame decoding for
+/// every supported link type.
+pub fn traffic_payloads(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    match selector % 5 {
+        0 => {
+            let _ = dns::bindings(body);
+        }
+        1 => {
+            let _ = tls::client_hello_sni(body);
+            // The same bytes fed in uneven pieces, as TCP segments would bring them.
+            let mut collector = tls::HelloCollector::default();
+            for piece in body.chunks(usize::from(selector / 5).max(1)) {
+                let _ = collector.feed(piece);
+            }
+        }
+        2 => {
+            let _ = http::request_host(body);
+        }
+        _ => {
+            for link in [
+                LinkType::Ethernet,
+                LinkType::LinuxSll,
+                LinkType::LinuxSll2,
+                LinkType::RawIp,
+                LinkType::Null,
+            ] {
+                let frame = Frame {
+                    ts_micros: 0,
+                    link,
+                    data: body,
+                    orig_len: u32::try_from(body.len()).unwrap_or(u32::MAX),
+                };
+                let _ = decode::decode(&frame);
+            }
+        }
+    }
+}
+
+/// Signature files a user passes with `--signatures`: the device-signature TOML compiler and
+/// the MAC-prefix TSV reader. The first byte picks which; valid databases are also run
+/// against a host whose evidence comes from the same bytes, to exercise the compiled matchers.
+pub fn signatures(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(body).into_owned();
+    let relative = if selector % 2 == 0 {
+        "devices/fuzz.toml"
+    } else {
+        "oui/fuzz.tsv"
+    };
+    let file = SignatureFile {
+        relative: relative.to_string(),
+        display: relative.to_string(),
+        text: text.clone(),
+    };
+    if let Ok(db) = SignatureDb::from_files(vec![file]) {
+        let mut host = HostObservation::new(IpAddr::V4(Ipv4Addr::new(198, 18, 0, 9)));
+        host.mac = Some("44:19:b6:00:00:01".to_string());
+        for line in text.lines().take(16) {
+            host.evidence
+                .push(Evidence::new("http.title", Some(80), line));
+            host.evidence
+                .push(Evidence::new("http.server", Some(80), line));
+        }
+        let _ = identify(&db, &host);
+    }
+}
+
+/// What an inspector or operator writes: site declarations (`--site`), rule packs and the
+/// condition language inside them. The first byte picks the parser.
+pub fn site_rules(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(body);
+    match selector % 3 {
+        0 => {
+            let _ = SiteDeclaration::parse("site.toml", &text);
+        }
+        1 => {
+            let _ = RuleSet::from_files([("rules/fuzz.toml", text.as_ref())]);
+        }
+        _ => {
+            for scope in [Scope::Device, Scope::Site, Scope::Cloud] {
+                let _ = parse_condition(&text, scope);
+            }
+        }
+    }
+}

@@ -244,7 +244,22 @@ fn demo_findings_follow_the_store_declaration() {
             .any(|(r, _)| *r == "CN-FRM-10-ALTERNATIVE")
     );
     // The people counter is declared for footfall: beyond public security, without consent.
-    assert_eq!(rules_for("198.18.0.15"), [("CN-PIPL-26-PURPOSE", false)]);
+    has("198.18.0.15", "CN-PIPL-26-PURPOSE", false);
+    // What the demo's capture shows: the counter and the DeepinView camera send face content to
+    // outside clouds (so face data leaves the device), the Xiongmai camera uploads snapshots to
+    // object storage; the EZVIZ camera only keeps its session alive.
+    for ip in ["198.18.0.12", "198.18.0.15"] {
+        has(ip, "CN-PIPL-23-THIRDPARTY", false);
+        has(ip, "CN-FRM-8-LOCALSTORE", false);
+    }
+    has("198.18.0.19", "CN-PIPL-23-THIRDPARTY", false);
+    assert!(
+        !rules_for("198.18.0.22")
+            .iter()
+            .any(|(r, _)| *r == "CN-PIPL-23-THIRDPARTY"),
+        "{:?}",
+        rules_for("198.18.0.22")
+    );
     // A declared plain camera under the posted CCTV sign draws nothing.
     assert!(
         rules_for("198.18.0.11").is_empty(),

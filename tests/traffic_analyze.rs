@@ -185,12 +185,14 @@ fn inventory_devices_get_the_traffic_of_their_address() {
 mod synthetic {
     use etherparse::PacketBuilder;
 
+    type Endpoint = ([u8; 4], u16);
+
     pub struct Pcap {
         pub bytes: Vec<u8>,
         pub ts_us: u64,
         /// Next TCP sequence number of each direction (src, dst), as a real stack numbers bytes:
         /// a SYN takes one number, a segment as many as it carries.
-        next_seq: std::collections::HashMap<(([u8; 4], u16), ([u8; 4], u16)), u32>,
+        next_seq: std::collections::HashMap<(Endpoint, Endpoint), u32>,
     }
 
     impl Pcap {

@@ -207,8 +207,9 @@ fn crypto_frames(frames: &[u8]) -> Option<Vec<(u64, &[u8])>> {
 
 /// Collects a connection's client Initial packets until the ClientHello is whole.
 pub struct QuicHello {
-    /// The first Initial's Destination Connection ID fixes the keys for the connection.
-    keys: Option<InitialKeys>,
+    /// The first Initial's Destination Connection ID fixes the keys for the connection (boxed:
+    /// the AES key schedules are large and most probes never get this far).
+    keys: Option<Box<InitialKeys>>,
     crypto: Reassembler,
     initials: u8,
 }
@@ -242,7 +243,7 @@ impl QuicHello {
                 saw_initial = true;
                 self.initials = self.initials.saturating_add(1);
                 if self.keys.is_none() {
-                    self.keys = InitialKeys::client(initial.dcid);
+                    self.keys = InitialKeys::client(initial.dcid).map(Box::new);
                 }
                 let frames = self.keys.as_ref().and_then(|k| open(k, &initial));
                 let Some(frames) = frames else {

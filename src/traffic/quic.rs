@@ -22,9 +22,10 @@ const VERSION_1: u32 = 1;
 /// AES-128-GCM tag and the header-protection sample (RFC 9001 §5.4.2).
 const TAG_LEN: usize = 16;
 const SAMPLE_LEN: usize = 16;
-/// Client Initial packets a connection may need for one ClientHello (post-quantum key shares
-/// take two or three); a flow that has not shown its hello by then is given up.
-const MAX_INITIALS: u8 = 8;
+/// Client datagrams a connection may need before its ClientHello is whole (post-quantum key
+/// shares take two or three Initial packets); a flow that has not shown its hello by then (its
+/// first Initial was not captured) is given up, so a long QUIC upload costs nothing more.
+const MAX_DATAGRAMS: u8 = 16;
 
 /// The client's Initial keys of one connection.
 struct InitialKeys {
@@ -211,7 +212,7 @@ pub struct QuicHello {
     /// the AES key schedules are large and most probes never get this far).
     keys: Option<Box<InitialKeys>>,
     crypto: Reassembler,
-    initials: u8,
+    datagrams: u8,
 }
 
 impl Default for QuicHello {
@@ -219,7 +220,7 @@ impl Default for QuicHello {
         Self {
             keys: None,
             crypto: Reassembler::starting_at(0, tls::MAX_HELLO),
-            initials: 0,
+            datagrams: 0,
         }
     }
 }
@@ -227,7 +228,7 @@ impl Default for QuicHello {
 impl std::fmt::Debug for QuicHello {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QuicHello")
-            .field("initials", &self.initials)
+            .field("datagrams", &self.datagrams)
             .field("collected", &self.crypto.contiguous().len())
             .finish()
     }
@@ -236,12 +237,12 @@ impl std::fmt::Debug for QuicHello {
 impl QuicHello {
     /// Adds one client-to-server UDP payload.
     pub fn feed(&mut self, datagram: &[u8]) -> HelloState {
+        self.datagrams = self.datagrams.saturating_add(1);
         let mut rest = datagram;
         let mut saw_initial = false;
         while let Some((initial, end)) = next_long_packet(rest) {
             if let Some(initial) = initial {
                 saw_initial = true;
-                self.initials = self.initials.saturating_add(1);
                 if self.keys.is_none() {
                     self.keys = InitialKeys::client(initial.dcid).map(Box::new);
                 }
@@ -264,7 +265,7 @@ impl QuicHello {
             return HelloState::NotTls;
         }
         match tls::handshake_sni(self.crypto.contiguous()) {
-            HelloState::NeedMore if self.initials >= MAX_INITIALS || self.crypto.overflowed => {
+            HelloState::NeedMore if self.datagrams >= MAX_DATAGRAMS || self.crypto.overflowed => {
                 HelloState::NotTls
             }
             state => state,
@@ -326,6 +327,68 @@ mod tests {
             r.push(offset as u32, data);
         }
         assert_eq!(r.contiguous(), b"abcxydef");
+    }
+
+    /// Protects `frames` as a client Initial packet with a 4-byte packet number (RFC 9001 §5).
+    fn protect(dcid: &[u8], pn: u32, frames: &[u8]) -> Vec<u8> {
+        let keys = InitialKeys::client(dcid).unwrap();
+        let mut packet = vec![0xc3, 0, 0, 0, 1, dcid.len() as u8];
+        packet.extend_from_slice(dcid);
+        packet.extend_from_slice(&[0, 0]); // no source connection ID, no token
+        let length = (4 + frames.len() + TAG_LEN) as u16 | 0x4000;
+        packet.extend_from_slice(&length.to_be_bytes());
+        let pn_offset = packet.len();
+        packet.extend_from_slice(&pn.to_be_bytes());
+        let mut nonce = keys.iv;
+        for (n, p) in nonce[4..].iter_mut().zip(u64::from(pn).to_be_bytes()) {
+            *n ^= p;
+        }
+        let mut payload = frames.to_vec();
+        keys.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(&packet[..]),
+                &mut payload,
+            )
+            .unwrap();
+        packet.extend_from_slice(&payload);
+        let mask = keys
+            .hp
+            .new_mask(&packet[pn_offset + 4..pn_offset + 4 + SAMPLE_LEN])
+            .unwrap();
+        packet[0] ^= mask[0] & 0x0f;
+        for i in 0..4 {
+            packet[pn_offset + i] ^= mask[1 + i];
+        }
+        packet
+    }
+
+    /// A ClientHello too big for one packet (as with post-quantum key shares) comes in CRYPTO
+    /// frames over two Initial packets; here the second one arrives first.
+    #[test]
+    fn client_hello_over_two_initial_packets_out_of_order() {
+        let a2 = rfc9001_client_initial();
+        let (initial, _) = next_long_packet(&a2).unwrap();
+        let dcid = hex::decode("8394c8f03e515708").unwrap();
+        let frames = open(&InitialKeys::client(&dcid).unwrap(), &initial.unwrap()).unwrap();
+        let hello = crypto_frames(&frames).unwrap()[0].1.to_vec();
+        let (head, tail) = hello.split_at(100);
+        let frame = |offset: u8, data: &[u8]| {
+            // CRYPTO, offset and length as 2-byte variable-length integers.
+            let mut f = vec![0x06, 0x40, offset, 0x40 | (data.len() >> 8) as u8];
+            f.push(data.len() as u8);
+            f.extend_from_slice(data);
+            f.resize(f.len() + 40, 0); // PADDING
+            f
+        };
+        let first = protect(&dcid, 0, &frame(0, head));
+        let second = protect(&dcid, 1, &frame(100, tail));
+        let mut quic = QuicHello::default();
+        assert_eq!(quic.feed(&second), HelloState::NeedMore);
+        assert_eq!(
+            quic.feed(&first),
+            HelloState::Done(Some("example.com".into()))
+        );
     }
 
     #[test]

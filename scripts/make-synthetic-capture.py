@@ -14,9 +14,9 @@ def csum(hdr):
     s = (s & 0xFFFF) + (s >> 16); s = (s & 0xFFFF) + (s >> 16)
     return (~s) & 0xFFFF
 
-def frame(src, dst, proto, sport, dport, payload, flags=0x18):
+def frame(src, dst, proto, sport, dport, payload, flags=0x18, seq=1):
     if proto == 6:
-        l4 = struct.pack("!HHIIBBHHH", sport, dport, 1, 1, 0x50, flags, 65535, 0, 0) + payload
+        l4 = struct.pack("!HHIIBBHHH", sport, dport, seq, 1, 0x50, flags, 65535, 0, 0) + payload
     else:
         l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0x4000, 64, proto, 0, bytes(src), bytes(dst))
@@ -44,8 +44,8 @@ for i in range(40):
     name = names[i % 4]
     cams.append((tuple(cam), tuple(cloud), 40000 + i))
     for f in (frame([192, 168, 0, 1], cam, 17, 53, 33000 + i, dns_answer(name, cloud)),
-              frame(cam, cloud, 6, 40000 + i, 443, b"", 0x02),
-              frame(cloud, cam, 6, 443, 40000 + i, b"", 0x12),
+              frame(cam, cloud, 6, 40000 + i, 443, b"", 0x02, seq=0),  # data then starts at seq 1
+              frame(cloud, cam, 6, 443, 40000 + i, b"", 0x12, seq=0),
               frame(cam, cloud, 6, 40000 + i, 443, client_hello(name))):
         out.write(struct.pack("<IIII", ts // 1_000_000, ts % 1_000_000, len(f), len(f)) + f); ts += 100; written += 16 + len(f)
 data = {c: frame(c[0], c[1], 6, c[2], 443, bytes(1460)) for c in cams}

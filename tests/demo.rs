@@ -2,8 +2,9 @@
 //! come out as the real device it imitates would. Needs unprivileged user namespaces; if they cannot
 //! be created the test fails with the demo's reason (it never skips).
 
-use camsweep::lab::LabSpec;
-use camsweep::model::{Device, Report};
+use camsweep::lab::{LabSpec, Persona, uploads};
+use camsweep::model::{Device, FaceRecognition, Report};
+use camsweep::traffic::CloudDb;
 use std::process::Command;
 
 fn run_demo(lang: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
@@ -29,6 +30,21 @@ fn device<'a>(report: &'a Report, ip: &str) -> Option<&'a Device> {
     report.devices.iter().find(|d| d.ip == ip)
 }
 
+/// The demo listens while it scans: a persona uploading to a face API or a face-analytics
+/// cloud is shown to recognise faces, whatever the scan alone would say.
+fn expected_face(persona: &Persona, cloud: &CloudDb) -> FaceRecognition {
+    let to_face_cloud = uploads::for_persona(&persona.name).is_some_and(|u| {
+        cloud
+            .classify(&[u.name.as_str()], u.ip.into())
+            .is_some_and(|(e, _)| e.category == "face_api" || e.face_analytics)
+    });
+    if to_face_cloud {
+        FaceRecognition::Yes
+    } else {
+        persona.expect.face_recognition
+    }
+}
+
 /// Every persona is found with the right vendor, device type and face capability; no decoy is
 /// called a camera; the report validates against the schema; the files are all there.
 #[test]
@@ -47,6 +63,7 @@ fn demo_identifies_every_persona() {
     );
 
     let spec = LabSpec::bundled().unwrap();
+    let cloud = CloudDb::bundled().unwrap();
     let mut wrong = Vec::new();
     for persona in &spec.personas {
         let ip = persona.ip.to_string();
@@ -55,17 +72,18 @@ fn demo_identifies_every_persona() {
             continue;
         };
         let want = &persona.expect;
+        let want_face = expected_face(persona, &cloud);
         let id = &dev.identity;
         if id.vendor != want.vendor
             || id.device_type != want.device_type
-            || id.face_recognition != want.face_recognition
+            || id.face_recognition != want_face
         {
             wrong.push(format!(
                 "{} ({ip}): want {:?}/{:?}/{:?}, got {:?}/{:?}/{:?} from {:?}",
                 persona.name,
                 want.vendor,
                 want.device_type,
-                want.face_recognition,
+                want_face,
                 id.vendor,
                 id.device_type,
                 id.face_recognition,
@@ -102,6 +120,54 @@ fn demo_identifies_every_persona() {
     );
     assert_eq!(report.scan.addresses_scanned, 254);
     assert!(report.scan.complete);
+
+    // The demo listened on the lab LAN while it scanned: who sent what where.
+    let contact = |ip: &str, name: &str| {
+        let dev = device(&report, ip).unwrap();
+        dev.cloud_contacts
+            .iter()
+            .find(|c| c.name.as_deref() == Some(name) && c.port == 443)
+            .unwrap_or_else(|| panic!("{ip}: no contact named {name}: {:#?}", dev.cloud_contacts))
+            .clone()
+    };
+    for (ip, name, upload, category) in [
+        ("198.18.0.12", "api-us.faceplusplus.com", true, "face_api"),
+        ("198.18.0.15", "cloudapi.ovopark.com", true, "vendor_cloud"),
+        (
+            "198.18.0.19",
+            "xmeye-alarm.oss-cn-hangzhou.aliyuncs.com",
+            true,
+            "object_storage",
+        ),
+        ("198.18.0.22", "apiieu.ezvizlife.com", false, "vendor_cloud"),
+    ] {
+        let c = contact(ip, name);
+        assert_eq!(
+            (c.upload, c.category.as_str()),
+            (upload, category),
+            "{ip}: {c:#?}"
+        );
+    }
+    let counter = device(&report, "198.18.0.15").unwrap();
+    assert!(
+        counter
+            .evidence
+            .iter()
+            .any(|e| e.source == "traffic.face_cloud"),
+        "the counter's upload to Ovopark is its face evidence: {:#?}",
+        counter.evidence
+    );
+    // The scanner's own probes (and the devices' replies) are not device traffic.
+    let bullet = device(&report, "198.18.0.11").unwrap();
+    assert!(
+        bullet
+            .cloud_contacts
+            .iter()
+            .all(|c| c.destination != "198.18.0.2"),
+        "{:#?}",
+        bullet.cloud_contacts
+    );
+    assert!(report.scan.discovery.iter().any(|d| d == "live_capture"));
 
     for file in [
         "report.json",
@@ -178,7 +244,22 @@ fn demo_findings_follow_the_store_declaration() {
             .any(|(r, _)| *r == "CN-FRM-10-ALTERNATIVE")
     );
     // The people counter is declared for footfall: beyond public security, without consent.
-    assert_eq!(rules_for("198.18.0.15"), [("CN-PIPL-26-PURPOSE", false)]);
+    has("198.18.0.15", "CN-PIPL-26-PURPOSE", false);
+    // What the demo's capture shows: the counter and the DeepinView camera send face content to
+    // outside clouds (so face data leaves the device), the Xiongmai camera uploads snapshots to
+    // object storage; the EZVIZ camera only keeps its session alive.
+    for ip in ["198.18.0.12", "198.18.0.15"] {
+        has(ip, "CN-PIPL-23-THIRDPARTY", false);
+        has(ip, "CN-FRM-8-LOCALSTORE", false);
+    }
+    has("198.18.0.19", "CN-PIPL-23-THIRDPARTY", false);
+    assert!(
+        !rules_for("198.18.0.22")
+            .iter()
+            .any(|(r, _)| *r == "CN-PIPL-23-THIRDPARTY"),
+        "{:?}",
+        rules_for("198.18.0.22")
+    );
     // A declared plain camera under the posted CCTV sign draws nothing.
     assert!(
         rules_for("198.18.0.11").is_empty(),

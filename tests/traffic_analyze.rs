@@ -185,9 +185,14 @@ fn inventory_devices_get_the_traffic_of_their_address() {
 mod synthetic {
     use etherparse::PacketBuilder;
 
+    type Endpoint = ([u8; 4], u16);
+
     pub struct Pcap {
         pub bytes: Vec<u8>,
         pub ts_us: u64,
+        /// Next TCP sequence number of each direction (src, dst), as a real stack numbers bytes:
+        /// a SYN takes one number, a segment as many as it carries.
+        next_seq: std::collections::HashMap<(Endpoint, Endpoint), u32>,
     }
 
     impl Pcap {
@@ -202,6 +207,7 @@ mod synthetic {
             Self {
                 bytes,
                 ts_us: 1_795_000_000_000_000,
+                next_seq: std::collections::HashMap::new(),
             }
         }
 
@@ -236,9 +242,12 @@ mod synthetic {
             fin: bool,
             payload: &[u8],
         ) {
+            let seq = self.next_seq.entry((src, dst)).or_insert(1_000);
+            let this_seq = *seq;
+            *seq = seq.wrapping_add(payload.len() as u32 + u32::from(syn || fin));
             let mut b = PacketBuilder::ethernet2(mac(src.0), mac(dst.0))
                 .ipv4(src.0, dst.0, 64)
-                .tcp(src.1, dst.1, 1, 65_535);
+                .tcp(src.1, dst.1, this_seq, 65_535);
             if syn {
                 b = b.syn();
             }

@@ -178,10 +178,23 @@ pub fn start_listening(
     listen: &str,
     write_pcap: Option<&Path>,
 ) -> Result<Listening> {
+    start_listening_excluding(interface, listen, write_pcap, &[])
+}
+
+/// [`start_listening`], leaving out the traffic of `exclude` (the scanner's own address, whose
+/// probes and their replies are not what the devices send).
+pub fn start_listening_excluding(
+    interface: &str,
+    listen: &str,
+    write_pcap: Option<&Path>,
+    exclude: &[IpAddr],
+) -> Result<Listening> {
     let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
     let mut source = LiveSource::open(interface, listen, write_pcap)?;
+    let exclude = exclude.to_vec();
     let task = tokio::task::spawn_blocking(move || {
         let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        analyzer.exclude_hosts(exclude);
         while let Some(frame) = source.next_frame()? {
             analyzer.push(&frame);
         }

@@ -8,10 +8,16 @@ use std::time::Duration;
 use super::args::{DemoArgs, ScanOptions};
 use super::commands::{finish_report, lang, load_signatures};
 use super::progress::BarProgress;
-use super::{output, plan, policy};
+use super::{analyze, output, plan, policy};
 use crate::app;
-use crate::lab::{Lab, LabSpec};
-use crate::model::{Report, ScanMode};
+use crate::lab::{Lab, LabSpec, Persona, uploads};
+use crate::model::{FaceRecognition, Report, ScanMode};
+use crate::traffic::CloudDb;
+
+/// How long the demo listens on the lab LAN, from the start of the scan: every uploading
+/// persona's period (≤ 2 s, src/lab/uploads.toml) comes round at least twice. The scan itself
+/// takes about as long, so the demo grows by at most a few seconds.
+const LISTEN: &str = "5s";
 
 pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
     let db = load_signatures(args.signatures.as_deref())?;
@@ -39,8 +45,14 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
         Some("camsweep demo (simulated store)".into()),
     )?;
     scan_plan.sweep.connect_timeout = Duration::from_millis(1500);
+    // The scanner's port sees every frame of the lab bridge, as a mirror port would: the
+    // capture runs alongside the scan so the report shows what the devices send out.
+    let scanner = std::net::IpAddr::V4(lab.scanner_ip());
+    let listening =
+        analyze::start_listening_excluding(lab.scanner_interface(), LISTEN, None, &[scanner])?;
     let progress = BarProgress::new(quiet || args.output.json);
     let mut report = app::run(&scan_plan, &db, &progress).await?;
+    analyze::finish_listening(listening, &mut report).await?;
     policy::apply(
         &mut report,
         &args.policy,
@@ -85,6 +97,7 @@ pub struct LabCheck {
 fn lab_check(lab: &Lab, report: &Report) -> LabCheck {
     let mut misses = Vec::new();
     let personas = lab.personas();
+    let cloud = CloudDb::bundled().ok();
     for persona in personas {
         let ip = persona.ip.to_string();
         let Some(device) = report.devices.iter().find(|d| d.ip == ip) else {
@@ -94,16 +107,17 @@ fn lab_check(lab: &Lab, report: &Report) -> LabCheck {
         let id = &device.identity;
         let want = &persona.expect;
         let got_vendor = id.vendor.as_deref();
+        let want_face = expected_face(persona, cloud.as_ref());
         if got_vendor != want.vendor.as_deref()
             || id.device_type != want.device_type
-            || id.face_recognition != want.face_recognition
+            || id.face_recognition != want_face
         {
             misses.push(format!(
                 "{} ({ip}): expected {:?}/{}/face {}, got {:?}/{}/face {}",
                 persona.name,
                 want.vendor,
                 want.device_type.as_str(),
-                want.face_recognition.as_str(),
+                want_face.as_str(),
                 got_vendor,
                 id.device_type.as_str(),
                 id.face_recognition.as_str()
@@ -114,5 +128,21 @@ fn lab_check(lab: &Lab, report: &Report) -> LabCheck {
         total: personas.len(),
         matched: personas.len() - misses.len(),
         misses,
+    }
+}
+
+/// What the report should say about a persona's face recognition once its traffic was seen:
+/// a persona uploading to a face API or a face-analytics cloud is a face-recognition device
+/// (the traffic shows it), whatever a scan alone would conclude.
+fn expected_face(persona: &Persona, cloud: Option<&CloudDb>) -> FaceRecognition {
+    let to_face_cloud = uploads::for_persona(&persona.name).is_some_and(|upload| {
+        cloud
+            .and_then(|db| db.classify(&[upload.name.as_str()], upload.ip.into()))
+            .is_some_and(|(entry, _)| entry.category == "face_api" || entry.face_analytics)
+    });
+    if to_face_cloud {
+        FaceRecognition::Yes
+    } else {
+        persona.expect.face_recognition
     }
 }

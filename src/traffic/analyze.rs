@@ -125,6 +125,8 @@ pub struct Analyzer {
     timelines: HashMap<IpAddr, BTreeMap<i64, (u64, u64)>>,
     /// With an inventory, only these addresses are devices.
     inventory: Option<HashSet<IpAddr>>,
+    /// Hosts whose packets are not the devices' own traffic (the scanner probing them).
+    excluded: HashSet<IpAddr>,
     pub counters: Counters,
 }
 
@@ -143,8 +145,15 @@ impl Analyzer {
             hosts: HashMap::new(),
             timelines: HashMap::new(),
             inventory,
+            excluded: HashSet::new(),
             counters: Counters::default(),
         }
+    }
+
+    /// Leaves out packets to or from `hosts`: a capture taken on the scanning machine during
+    /// the scan would otherwise file every probe's reply as a contact of the device.
+    pub fn exclude_hosts(&mut self, hosts: impl IntoIterator<Item = IpAddr>) {
+        self.excluded.extend(hosts);
     }
 
     fn is_device(&self, ip: IpAddr) -> bool {
@@ -168,15 +177,19 @@ impl Analyzer {
     }
 
     fn push_packet(&mut self, p: &Packet<'_>, wire: u64, ts: i64) {
-        if p.src_port == 53 {
-            match p.proto {
-                Proto::Udp => self.learn_dns(p.payload),
-                // DNS over TCP: a 2-byte length, then the message (read when it is in one segment).
-                Proto::Tcp if p.payload.len() > 2 => self.learn_dns(&p.payload[2..]),
-                _ => {}
-            }
+        if !self.excluded.is_empty()
+            && (self.excluded.contains(&p.src) || self.excluded.contains(&p.dst))
+        {
+            return;
+        }
+        if p.src_port == 53 && p.proto == Proto::Udp {
+            self.learn_dns(p.payload);
         }
         let obs = self.flows.observe(p, wire, ts, &mut self.evicted);
+        // DNS over TCP: the flow table puts the server's stream together into messages.
+        for message in &obs.dns_messages {
+            self.learn_dns(message);
+        }
         self.fold_evicted();
         let src_dev = self.is_device(p.src);
         let dst_dev = self.is_device(p.dst);
@@ -558,6 +571,136 @@ mod tests {
         assert_eq!(
             device.timeline[0].bytes_up_internet,
             frames[1].1.len() as u64
+        );
+    }
+
+    /// What a camera's connections look like on a mirror port when the network reorders and
+    /// repeats segments: a QUIC connection to UDP/443, a TLS ClientHello in three TCP segments
+    /// arriving last-first with a retransmission, and a DNS-over-TCP answer split in two
+    /// segments arriving out of order.
+    #[test]
+    fn quic_sni_reordered_client_hello_and_split_tcp_dns_name_their_contacts() {
+        let quic = hex::decode(include_str!("testdata/quic_rfc9001_a2_client_initial.hex").trim())
+            .unwrap();
+        let hello = hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap();
+        let hello_sni = include_str!("testdata/client_hello_sni.txt").trim();
+        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let mut tcp_dns = (answer.len() as u16).to_be_bytes().to_vec();
+        tcp_dns.extend_from_slice(&answer);
+        let cam = [192, 168, 1, 5];
+        let eth = || etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1]);
+        let tcp_frame =
+            |src: [u8; 4], dst: [u8; 4], sp: u16, dp: u16, seq: u32, syn: bool, data: &[u8]| {
+                let mut b = Vec::new();
+                let builder = eth().ipv4(src, dst, 64).tcp(sp, dp, seq, 64_000);
+                if syn {
+                    builder.syn().write(&mut b, data).unwrap();
+                } else {
+                    builder.ack(1).write(&mut b, data).unwrap();
+                }
+                b
+            };
+        let isn = 7_000u32;
+        let (a, rest) = hello.split_at(50);
+        let (b, c) = rest.split_at(60);
+        let dns_isn = 90_000u32;
+        let (d1, d2) = tcp_dns.split_at(9);
+        let mut frames: Vec<(i64, Vec<u8>)> = Vec::new();
+        let mut quic_frame = Vec::new();
+        eth()
+            .ipv4(cam, [93, 184, 216, 34], 64)
+            .udp(50_000, 443)
+            .write(&mut quic_frame, &quic)
+            .unwrap();
+        frames.push((1_000_000, quic_frame));
+        frames.push((
+            2_000_000,
+            tcp_frame(cam, [203, 0, 113, 10], 40_000, 443, isn, true, b""),
+        ));
+        let first = isn + 1;
+        for (seq, data) in [
+            (first + 110, c),
+            (first + 50, b),
+            (first + 110, c),
+            (first, a),
+        ] {
+            frames.push((
+                2_100_000,
+                tcp_frame(cam, [203, 0, 113, 10], 40_000, 443, seq, false, data),
+            ));
+        }
+        frames.push((
+            3_000_000,
+            tcp_frame(
+                [192, 168, 1, 1],
+                cam,
+                53,
+                41_000,
+                dns_isn + 1 + 9,
+                false,
+                d2,
+            ),
+        ));
+        frames.push((
+            3_000_100,
+            tcp_frame([192, 168, 1, 1], cam, 53, 41_000, dns_isn + 1, false, d1),
+        ));
+        frames.push((4_000_000, {
+            let mut b = Vec::new();
+            eth()
+                .ipv4(cam, [132, 163, 97, 6], 64)
+                .udp(123, 123)
+                .write(&mut b, &[0x23; 48])
+                .unwrap();
+            b
+        }));
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        push_all(&mut analyzer, &frames);
+        let (devices, counters) = analyzer.finish(&CloudDb::default());
+        assert_eq!(counters.dns_answers, 1);
+        let device = devices
+            .iter()
+            .find(|d| d.ip.to_string() == "192.168.1.5")
+            .unwrap();
+        let named = |dest: &str| {
+            let c = device
+                .contacts
+                .iter()
+                .find(|c| c.destination == dest)
+                .unwrap_or_else(|| panic!("no contact to {dest}: {:#?}", device.contacts));
+            (
+                c.name.clone(),
+                c.name_source.clone(),
+                c.protocol.clone(),
+                c.port,
+            )
+        };
+        assert_eq!(
+            named("93.184.216.34"),
+            (
+                Some("example.com".into()),
+                Some("sni".into()),
+                "udp".into(),
+                443
+            )
+        );
+        assert_eq!(
+            named("203.0.113.10"),
+            (
+                Some(hello_sni.into()),
+                Some("sni".into()),
+                "tcp".into(),
+                443
+            )
+        );
+        assert_eq!(
+            named("132.163.97.6"),
+            (
+                Some("time.nist.gov".into()),
+                Some("dns".into()),
+                "udp".into(),
+                123
+            )
         );
     }
 }

@@ -3,6 +3,7 @@
 
 use ipnet::IpNet;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// The categories a contact can be put in (report contract).
@@ -74,8 +75,58 @@ pub enum MatchedBy {
 #[derive(Debug, Clone, Default)]
 pub struct CloudDb {
     entries: Vec<CloudEntry>,
-    /// (range, entry index), longest prefix first, so the most specific range wins.
-    ranges: Vec<(IpNet, usize)>,
+    /// Ranges grouped by prefix length, longest first, so the most specific range wins; within a
+    /// group, network address → entry index. A lookup costs one hash probe per distinct prefix
+    /// length (the routing snapshot holds about a thousand prefixes).
+    ranges: Vec<RangeGroup>,
+}
+
+#[derive(Debug, Clone)]
+struct RangeGroup {
+    prefix_len: u8,
+    v6: bool,
+    networks: HashMap<IpAddr, usize>,
+}
+
+impl CloudDb {
+    /// Files a range under its prefix length. The same network listed twice keeps its first
+    /// entry: files are read in path order and entries in file order.
+    fn add_range(&mut self, net: IpNet, idx: usize) {
+        let (prefix_len, v6) = (net.prefix_len(), matches!(net, IpNet::V6(_)));
+        let group = match self
+            .ranges
+            .iter()
+            .position(|g| g.prefix_len == prefix_len && g.v6 == v6)
+        {
+            Some(at) => &mut self.ranges[at],
+            None => {
+                self.ranges.push(RangeGroup {
+                    prefix_len,
+                    v6,
+                    networks: HashMap::new(),
+                });
+                self.ranges.sort_by_key(|g| std::cmp::Reverse(g.prefix_len));
+                let at = self
+                    .ranges
+                    .iter()
+                    .position(|g| g.prefix_len == prefix_len && g.v6 == v6)
+                    .unwrap_or_default();
+                &mut self.ranges[at]
+            }
+        };
+        group.networks.entry(net.network()).or_insert(idx);
+    }
+
+    fn range_entry(&self, addr: IpAddr) -> Option<usize> {
+        self.ranges.iter().find_map(|g| {
+            let net = match addr {
+                IpAddr::V4(a) if !g.v6 => IpNet::V4(ipnet::Ipv4Net::new(a, g.prefix_len).ok()?),
+                IpAddr::V6(a) if g.v6 => IpNet::V6(ipnet::Ipv6Net::new(a, g.prefix_len).ok()?),
+                _ => return None,
+            };
+            g.networks.get(&net.network()).copied()
+        })
+    }
 }
 
 impl CloudDb {
@@ -84,6 +135,8 @@ impl CloudDb {
         files: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, CloudError> {
         let mut db = CloudDb::default();
+        let mut files: Vec<(&str, &str)> = files.into_iter().collect();
+        files.sort_by_key(|(path, _)| *path);
         for (path, text) in files {
             if !(path.starts_with("cloud/") && path.ends_with(".toml")) {
                 continue;
@@ -119,13 +172,12 @@ impl CloudDb {
                 }
                 entry.file = path.to_string();
                 let idx = db.entries.len();
-                db.ranges
-                    .extend(entry.ranges.iter().map(|r| (r.trunc(), idx)));
+                for range in &entry.ranges {
+                    db.add_range(range.trunc(), idx);
+                }
                 db.entries.push(entry);
             }
         }
-        db.ranges
-            .sort_by_key(|(net, _)| std::cmp::Reverse(net.prefix_len()));
         Ok(db)
     }
 
@@ -151,10 +203,8 @@ impl CloudDb {
                 return Some((entry, MatchedBy::Name(i)));
             }
         }
-        self.ranges
-            .iter()
-            .find(|(net, _)| net.contains(&addr))
-            .and_then(|(_, idx)| self.entries.get(*idx))
+        self.range_entry(addr)
+            .and_then(|idx| self.entries.get(idx))
             .map(|e| (e, MatchedBy::Range))
     }
 }
@@ -219,6 +269,63 @@ mod tests {
         assert!(e.provider.contains("Alibaba"), "{}", e.provider);
         assert!(db.entries().iter().all(|e| !e.source.is_empty()));
         assert!(db.entries().len() >= 90, "{} entries", db.entries().len());
+    }
+
+    #[test]
+    fn routing_snapshot_and_published_ranges_name_chinese_clouds_by_address() {
+        let db = bundled();
+        let by_range = |addr: &str| {
+            let (e, by) = db.classify(&[], addr.parse().unwrap()).unwrap();
+            assert_eq!(by, MatchedBy::Range, "{addr}");
+            (e.provider.clone(), e.category.clone(), e.file.clone())
+        };
+        for (addr, provider) in [
+            ("8.209.70.1", "Alibaba Cloud"),   // AS45102
+            ("47.96.1.1", "Alibaba Cloud"),    // AS37963
+            ("2400:3200::1", "Alibaba Cloud"), // AS37963, IPv6
+            ("43.135.10.1", "Tencent Cloud"),  // AS132203
+            ("2402:4e00::8", "Tencent Cloud"), // AS45090, IPv6
+            ("119.3.1.1", "Huawei Cloud"),     // AS55990
+            ("159.138.1.1", "Huawei Cloud"),   // AS136907
+            ("180.76.76.76", "Baidu"),         // AS55967 /24 inside AS38365's space
+            ("52.80.1.1", "Amazon Web Services China"),
+            ("34.92.1.1", "Google Cloud"),
+        ] {
+            let (got, category, file) = by_range(addr);
+            assert!(got.starts_with(provider), "{addr}: {got}");
+            assert_eq!(category, "generic_cloud", "{addr}");
+            assert!(
+                file.contains("-ranges") || file.contains("routing-snapshot"),
+                "{file}"
+            );
+        }
+        // The hand-made Yi entry is more specific than (or equal to, and listed before) AS45102.
+        let (_, category, file) = by_range("47.88.59.209");
+        assert_eq!(
+            (category.as_str(), file.as_str()),
+            ("vendor_p2p", "cloud/ranges.toml")
+        );
+        assert!(db.classify(&[], "192.0.2.1".parse().unwrap()).is_none());
+        let generated = db
+            .entries()
+            .iter()
+            .filter(|e| e.source.contains("signatures/cloud/sources/"))
+            .count();
+        assert!(generated >= 11, "{generated} generated entries");
+    }
+
+    #[test]
+    fn equal_ranges_keep_the_entry_of_the_first_file() {
+        let entry = |provider: &str| {
+            format!(
+                "[[endpoint]]\nranges=[\"203.0.113.0/24\"]\nprovider=\"{provider}\"\nservice=\"s\"\ncategory=\"generic_cloud\"\nsource=\"t\"\n"
+            )
+        };
+        let (a, b) = (entry("A"), entry("B"));
+        let db = CloudDb::from_files([("cloud/b.toml", b.as_str()), ("cloud/a.toml", a.as_str())])
+            .unwrap();
+        let (e, _) = db.classify(&[], "203.0.113.9".parse().unwrap()).unwrap();
+        assert_eq!(e.provider, "A");
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct Packet<'a> {
     pub src_port: u16,
     pub dst_port: u16,
     pub tcp: TcpFlags,
+    /// TCP sequence number (0 for other protocols), for reassembling streams.
+    pub tcp_seq: u32,
     /// Transport payload as captured (may be cut short by the snap length).
     pub payload: &'a [u8],
 }
@@ -111,6 +113,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
         src_port: 0,
         dst_port: 0,
         tcp: TcpFlags::default(),
+        tcp_seq: 0,
         payload: &[],
     };
     match &sliced.transport {
@@ -124,6 +127,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
                 fin: tcp.fin(),
                 rst: tcp.rst(),
             };
+            packet.tcp_seq = tcp.sequence_number();
             packet.payload = tcp.payload();
         }
         Some(TransportSlice::Udp(udp)) => {

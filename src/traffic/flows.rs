@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::decode::{Packet, Proto};
-use super::http;
-use super::tls::{HelloCollector, HelloState};
+use super::dns::DnsTcpStream;
+use super::names::{NameProbe, Probe};
 
 /// Limits of the table.
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +79,7 @@ pub enum TcpState {
 }
 
 /// One live flow.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Flow {
     /// True when the lo endpoint opened the flow (sent the SYN, or the first packet seen).
     pub lo_initiated: bool,
@@ -90,8 +90,12 @@ pub struct Flow {
     pub last_us: i64,
     pub tcp: TcpState,
     fins: [bool; 2],
-    hello: Option<HelloCollector>,
-    http_checked: bool,
+    /// Reading the client's first bytes for a name (boxed: most flows never need it, or only
+    /// for their first packet).
+    name_probe: Option<Box<NameProbe>>,
+    name_done: bool,
+    /// The server's side of DNS over TCP (port 53), split into messages.
+    dns_tcp: Option<Box<DnsTcpStream>>,
 }
 
 impl Flow {
@@ -108,6 +112,8 @@ pub struct Observation {
     pub responder_port: u16,
     /// A name the flow's client asked for, learned from this packet.
     pub learned: Option<(NameSource, String)>,
+    /// DNS messages a server sent over TCP that this packet completed.
+    pub dns_messages: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -180,6 +186,7 @@ impl FlowTable {
                     initiator: (p.src, p.src_port),
                     responder_port: p.dst_port,
                     learned: None,
+                    dns_messages: Vec::new(),
                 };
             }
             None => self.flows.entry(key).or_insert_with(|| Flow {
@@ -198,8 +205,9 @@ impl FlowTable {
                     _ => TcpState::None,
                 },
                 fins: [false; 2],
-                hello: None,
-                http_checked: false,
+                name_probe: None,
+                name_done: false,
+                dns_tcp: None,
             }),
         };
         let dir = usize::from(!lo_to_hi);
@@ -210,16 +218,18 @@ impl FlowTable {
             advance_tcp(flow, p, dir);
         }
         let from_client = lo_to_hi == flow.lo_initiated;
-        let learned = if from_client && !p.payload.is_empty() {
-            learn_name(flow, p)
-        } else {
-            None
-        };
         let (initiator, responder) = if flow.lo_initiated {
             (key.lo, key.hi)
         } else {
             (key.hi, key.lo)
         };
+        let mut learned = None;
+        let mut dns_messages = Vec::new();
+        if from_client {
+            learned = learn_name(flow, p);
+        } else if p.proto == Proto::Tcp && responder.1 == 53 {
+            dns_messages = read_dns_tcp(flow, p);
+        }
         if flow.finished()
             && let Some(flow) = self.flows.remove(&key)
         {
@@ -230,6 +240,7 @@ impl FlowTable {
             initiator,
             responder_port: responder.1,
             learned,
+            dns_messages,
         }
     }
 
@@ -238,14 +249,10 @@ impl FlowTable {
         let timeout = self.limits().idle_timeout_us;
         self.last_sweep_us = now_us;
         let before = done.len();
-        self.flows.retain(|key, flow| {
-            if now_us.saturating_sub(flow.last_us) > timeout {
-                done.push((*key, flow.clone()));
-                false
-            } else {
-                true
-            }
-        });
+        done.extend(
+            self.flows
+                .extract_if(|_, flow| now_us.saturating_sub(flow.last_us) > timeout),
+        );
         self.evicted += (done.len() - before) as u64;
     }
 
@@ -272,32 +279,51 @@ fn advance_tcp(flow: &mut Flow, p: &Packet<'_>, dir: usize) {
     };
 }
 
-/// SNI from the first client bytes, or the Host of a plaintext request.
+/// The name the client asks for (TLS or QUIC SNI, HTTP Host), from its first bytes.
 fn learn_name(flow: &mut Flow, p: &Packet<'_>) -> Option<(NameSource, String)> {
-    if p.proto != Proto::Tcp {
+    if flow.name_done {
         return None;
     }
-    if !flow.http_checked {
-        flow.http_checked = true;
-        if let Some(host) = http::request_host(p.payload) {
-            return Some((NameSource::HttpHost, host));
-        }
-        if p.payload.first() == Some(&0x16) {
-            flow.hello = Some(HelloCollector::default());
+    if p.proto == Proto::Tcp && p.tcp.syn && !p.tcp.ack {
+        // The SYN fixes where the stream starts: later segments are put in order from it.
+        flow.name_probe = Some(Box::new(NameProbe::tcp_after_syn(p.tcp_seq)));
+        return None;
+    }
+    if p.payload.is_empty() {
+        return None;
+    }
+    let probe = match &mut flow.name_probe {
+        Some(probe) => probe,
+        None => match NameProbe::for_first_payload(p) {
+            Some(probe) => flow.name_probe.insert(Box::new(probe)),
+            None => {
+                flow.name_done = true;
+                return None;
+            }
+        },
+    };
+    match probe.feed(p) {
+        Probe::Wait => None,
+        Probe::Done(name) => {
+            flow.name_done = true;
+            flow.name_probe = None;
+            name
         }
     }
-    let hello = flow.hello.as_mut()?;
-    match hello.feed(p.payload) {
-        HelloState::NeedMore => None,
-        HelloState::Done(sni) => {
-            flow.hello = None;
-            sni.map(|s| (NameSource::Sni, s))
-        }
-        HelloState::NotTls => {
-            flow.hello = None;
-            None
-        }
+}
+
+/// DNS answers a server sends over TCP: the stream is put in order and cut into messages.
+fn read_dns_tcp(flow: &mut Flow, p: &Packet<'_>) -> Vec<Vec<u8>> {
+    if p.tcp.syn {
+        flow.dns_tcp = Some(Box::new(DnsTcpStream::after_syn(p.tcp_seq)));
+        return Vec::new();
     }
+    if p.payload.is_empty() {
+        return Vec::new();
+    }
+    flow.dns_tcp
+        .get_or_insert_with(|| Box::new(DnsTcpStream::default()))
+        .push(p.tcp_seq, p.payload)
 }
 
 /// Whether the first packet seen of a flow came from its responder (the server side): a SYN-ACK,
@@ -334,6 +360,7 @@ mod tests {
             src_port: sp,
             dst_port: dp,
             tcp: flags,
+            tcp_seq: 0,
             payload,
         }
     }
@@ -407,9 +434,14 @@ mod tests {
             &mut done,
         );
         let (a, b) = hello.split_at(100);
-        let o1 = table.observe(&tcp(cam, 40000, cloud, 443, ACK, a), 166, 3_000, &mut done);
+        let mut first = tcp(cam, 40000, cloud, 443, ACK, a);
+        first.tcp_seq = 1; // the SYN's sequence number was 0
+        let mut second = tcp(cam, 40000, cloud, 443, ACK, b);
+        second.tcp_seq = 101;
+        // The second segment arrives first.
+        let o1 = table.observe(&second, 500, 3_000, &mut done);
         assert_eq!(o1.learned, None);
-        let o2 = table.observe(&tcp(cam, 40000, cloud, 443, ACK, b), 500, 3_500, &mut done);
+        let o2 = table.observe(&first, 166, 3_500, &mut done);
         assert_eq!(o2.learned, Some((NameSource::Sni, "server".into())));
         assert_eq!(o2.initiator, (cam.parse().unwrap(), 40000));
         assert_eq!(o2.responder_port, 443);

@@ -13,6 +13,18 @@ const METHODS: [&[u8]; 7] = [
 /// Only the start of a request is searched: headers come first and are short.
 const SEARCH: usize = 4096;
 
+/// Whether `bytes` is, or may become once more bytes arrive, the start of an HTTP request.
+pub fn may_be_request(bytes: &[u8]) -> bool {
+    METHODS
+        .iter()
+        .any(|m| bytes.starts_with(m) || m.starts_with(bytes))
+}
+
+/// Whether the request headers in `bytes` are complete, or long enough to stop looking.
+pub fn headers_over(bytes: &[u8]) -> bool {
+    bytes.len() >= SEARCH || bytes.windows(4).any(|w| w == b"\r\n\r\n")
+}
+
 /// The lower-cased host (without port) of an HTTP request starting in `payload`.
 pub fn request_host(payload: &[u8]) -> Option<String> {
     if !METHODS.iter().any(|m| payload.starts_with(m)) {

@@ -1,7 +1,8 @@
 //! Traffic analysis: what the devices send out, and to whom.
 //!
-//! frames ([`source`]) → packets ([`decode`]) → flows ([`flows`], with names from [`dns`],
-//! [`tls`] and [`http`]) → per-device × destination summaries judged by [`judge`] and
+//! frames ([`source`]) → packets ([`decode`]) → flows ([`flows`], with names from [`dns`]
+//! (UDP and TCP), [`tls`], [`quic`] and [`http`] via [`names`], streams put in order by
+//! [`reassembly`]) → per-device × destination summaries judged by [`judge`] and
 //! classified by [`cloud`] (`signatures/cloud/*.toml`), all driven by [`analyze::Analyzer`].
 //!
 //! Pure: nothing here opens a file, a socket or reads the clock; the CLI hands in readers.
@@ -13,6 +14,9 @@ pub mod dns;
 pub mod flows;
 pub mod http;
 pub mod judge;
+pub mod names;
+pub mod quic;
+pub mod reassembly;
 pub mod source;
 pub mod tls;
 

@@ -1,4 +1,5 @@
-//! The server name (SNI) of a TLS ClientHello, reassembled across TCP segments and TLS records (pure).
+//! The server name (SNI) of a TLS ClientHello, read across TLS records (pure); the TCP segments
+//! are put together by [`super::reassembly`].
 
 use tls_parser::{
     SNIType, TlsExtension, TlsMessage, TlsMessageHandshake, parse_tls_extensions,
@@ -7,57 +8,17 @@ use tls_parser::{
 
 /// A ClientHello is at most a few KiB (post-quantum key shares push it past one segment);
 /// beyond this the stream is not a ClientHello worth waiting for.
-const MAX_HELLO: usize = 16 * 1024;
+pub const MAX_HELLO: usize = 16 * 1024;
 
-/// Collects the first client bytes of a TCP connection until the ClientHello is whole.
-#[derive(Debug, Clone, Default)]
-pub struct HelloCollector {
-    buffer: Vec<u8>,
-    done: bool,
-}
-
-/// What feeding a segment gave.
+/// What the bytes read so far gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelloState {
-    /// More segments are needed.
+    /// More bytes are needed.
     NeedMore,
     /// The ClientHello was complete; its server name, if it had one.
     Done(Option<String>),
-    /// Not TLS, or damaged: stop feeding.
+    /// Not TLS, or damaged: stop reading.
     NotTls,
-}
-
-impl HelloCollector {
-    /// Adds the payload of the next client-to-server segment (in order).
-    pub fn feed(&mut self, segment: &[u8]) -> HelloState {
-        if self.done {
-            return HelloState::NotTls;
-        }
-        if segment.is_empty() {
-            return HelloState::NeedMore;
-        }
-        if self.buffer.is_empty() && segment[0] != 0x16 {
-            self.done = true;
-            return HelloState::NotTls;
-        }
-        let room = MAX_HELLO.saturating_sub(self.buffer.len());
-        self.buffer
-            .extend_from_slice(&segment[..segment.len().min(room)]);
-        let state = client_hello_sni(&self.buffer);
-        match &state {
-            HelloState::NeedMore if self.buffer.len() >= MAX_HELLO => {
-                self.done = true;
-                self.buffer = Vec::new();
-                HelloState::NotTls
-            }
-            HelloState::NeedMore => HelloState::NeedMore,
-            _ => {
-                self.done = true;
-                self.buffer = Vec::new();
-                state
-            }
-        }
-    }
 }
 
 /// The SNI of the ClientHello at the start of a client byte stream (TLS records, possibly
@@ -84,6 +45,12 @@ pub fn client_hello_sni(stream: &[u8]) -> HelloState {
         }
         rest = &rest[5 + len..];
     }
+}
+
+/// The SNI of the ClientHello at the start of a bare handshake stream (no TLS records: QUIC
+/// carries handshake messages in CRYPTO frames).
+pub fn handshake_sni(handshake: &[u8]) -> HelloState {
+    parse_handshake(handshake).unwrap_or(HelloState::NeedMore)
 }
 
 /// `None` while the handshake message is still incomplete.
@@ -134,15 +101,16 @@ mod tests {
     }
 
     #[test]
-    fn client_hello_split_over_segments_is_reassembled() {
+    fn a_partial_client_hello_needs_more() {
         let bytes = hello();
-        let mut collector = HelloCollector::default();
-        let (a, rest) = bytes.split_at(3);
-        let (b, c) = rest.split_at(rest.len() / 2);
-        assert_eq!(collector.feed(a), HelloState::NeedMore);
-        assert_eq!(collector.feed(b), HelloState::NeedMore);
+        assert_eq!(client_hello_sni(&bytes[..3]), HelloState::NeedMore);
         assert_eq!(
-            collector.feed(c),
+            client_hello_sni(&bytes[..bytes.len() / 2]),
+            HelloState::NeedMore
+        );
+        assert_eq!(handshake_sni(&bytes[5..40]), HelloState::NeedMore);
+        assert_eq!(
+            handshake_sni(&bytes[5..]),
             HelloState::Done(Some(HELLO_SNI.trim().to_string()))
         );
     }
@@ -166,15 +134,14 @@ mod tests {
 
     #[test]
     fn plaintext_and_garbage_are_not_tls() {
-        let mut c = HelloCollector::default();
-        assert_eq!(c.feed(b"GET / HTTP/1.1\r\n"), HelloState::NotTls);
+        assert_eq!(client_hello_sni(b"GET / HTTP/1.1\r\n"), HelloState::NotTls);
         assert_eq!(
             client_hello_sni(&[0x16, 0x03, 0x01, 0x00, 0x05, 0x02, 0, 0, 1, 0]),
             HelloState::NotTls
         );
-        let mut c = HelloCollector::default();
-        let mut endless = vec![0x16, 0x03, 0x01, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff];
-        endless.resize(MAX_HELLO + 10, 0);
-        assert_eq!(c.feed(&endless), HelloState::NotTls);
+        for input in crate::wire::noise::noise(300) {
+            let _ = client_hello_sni(&input);
+            let _ = handshake_sni(&input);
+        }
     }
 }

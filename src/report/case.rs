@@ -63,7 +63,9 @@ pub(crate) struct Link {
     pub address: String,
     pub port: u16,
     pub provider: Option<String>,
+    /// The category code (`vendor_cloud`), and as people read it in the report's language.
     pub category: String,
+    pub category_label: String,
     pub country: Option<String>,
     pub bytes_up: u64,
     pub sent: String,
@@ -178,7 +180,7 @@ fn device_name(device: &Device) -> String {
 
 /// Every contact of every device with a destination outside the LAN, in reading order of devices
 /// and, within a device, most bytes first.
-pub(crate) fn links(report: &Report) -> Vec<Link> {
+pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
     let mut out = Vec::new();
     for device in reading_order(report) {
         let mut contacts: Vec<_> = device
@@ -200,6 +202,10 @@ pub(crate) fn links(report: &Report) -> Vec<Link> {
                 port: c.port,
                 provider: c.provider.as_deref().map(text),
                 category: text(&c.category),
+                category_label: lang
+                    .labels()
+                    .cloud_category(lang, &c.category)
+                    .map_or_else(|| text(&c.category), str::to_string),
                 country: c.country.as_deref().map(text),
                 bytes_up: c.bytes_up,
                 sent: bytes(c.bytes_up),
@@ -281,7 +287,7 @@ pub(crate) fn build(report: &Report, lang: Lang, report_sha256: &str) -> Case {
     }));
     Case {
         cover: cover(report, lang),
-        links: links(report),
+        links: links(report, lang),
         traffic_analysed: !report.scan.captures.is_empty()
             || report.devices.iter().any(|d| !d.upstream_timeline.is_empty()),
         report_sha256: text(report_sha256),
@@ -307,7 +313,7 @@ mod tests {
 
     #[test]
     fn links_name_the_destination_and_mark_face_devices() {
-        let links = links(&sample_report());
+        let links = links(&sample_report(), Lang::En);
         assert!(!links.is_empty());
         let first = &links[0];
         assert_eq!(first.device_ip, "198.18.0.12");

@@ -99,7 +99,7 @@ fn findings(report: &Report, lang: Lang) -> String {
 }
 
 fn network(report: &Report) -> String {
-    let rows = case::links(report)
+    let rows = case::links(report, Lang::En)
         .into_iter()
         .map(|l| {
             [

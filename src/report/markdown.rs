@@ -438,7 +438,7 @@ fn write_network(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
                 },
                 format!("{} → {}:{}", md(&l.destination), md(&l.address), l.port),
                 or_dash(&l.provider),
-                md(&l.category),
+                md(&l.category_label),
                 or_dash(&l.country),
                 md(&l.sent),
                 if l.upload {
@@ -460,17 +460,17 @@ fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels) {
             .as_deref()
             .map(|b| format!(" ({})", md(b)))
             .unwrap_or_default();
-        let _ = writeln!(out, "{}{basis}{}\n", c.notice_must_say, t.colon);
+        let _ = writeln!(out, "{}{basis}{}\n", c.notice_must_say, t.colon.trim_end());
         for m in &a.must_say {
             let _ = writeln!(
                 out,
-                "- {} · {} `{}`",
+                "- {} · {} {}",
                 md(&m.text),
                 c.declare_as,
                 md(&m.discloses)
             );
         }
-        let _ = writeln!(out, "\n{}{}\n", c.notice_template, t.colon);
+        let _ = writeln!(out, "\n{}{}\n", c.notice_template, t.colon.trim_end());
         for line in template {
             let _ = writeln!(out, "> {}  ", md(line));
         }
@@ -478,7 +478,12 @@ fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels) {
     }
     if !a.steps.is_empty() {
         let product = a.product.as_deref().map(md).unwrap_or_default();
-        let _ = writeln!(out, "{} · {product}{}\n", c.device_settings, t.colon);
+        let _ = writeln!(
+            out,
+            "{} · {product}{}\n",
+            c.device_settings,
+            t.colon.trim_end()
+        );
         for (n, step) in a.steps.iter().enumerate() {
             let _ = writeln!(out, "{}. {}", n + 1, md(step));
         }
@@ -717,7 +722,13 @@ mod tests {
             "**整改建议**",
             "法律依据：《个人信息保护法》第二十六条；《个人信息保护法》第二十九条",
             "## 检测说明",
-            "## 证据文件",
+            "## 证据附录",
+            "## 检查案卷",
+            "## 网络关系图",
+            "**店长整改步骤**",
+            "**上行流量时间线**",
+            "`▁▁▁▃▆█▅▃▂▁▁▁`",
+            "在设备设置中关闭云 / P2P · 海康互联（Hik-Connect）/ 萤石云 P2P（平台接入）：",
         ] {
             assert!(text.contains(label), "missing {label}");
         }

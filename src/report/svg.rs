@@ -106,7 +106,7 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
                 Node {
                     title: link.destination.clone(),
                     subtitle: if place.is_empty() {
-                        link.category.clone()
+                        link.category_label.clone()
                     } else {
                         place
                     },
@@ -345,6 +345,7 @@ mod tests {
             port: 443,
             provider: Some("Hikvision / EZVIZ".to_string()),
             category: "vendor_cloud".to_string(),
+            category_label: "vendor cloud".to_string(),
             country: Some("NL".to_string()),
             bytes_up,
             sent: super::super::view::bytes(bytes_up),

@@ -128,14 +128,17 @@ struct Shot {
 
 impl Shot {
     fn read(path: &Path) -> Self {
-        let decoder = png::Decoder::new(std::io::BufReader::new(
-            std::fs::File::open(path).unwrap(),
-        ));
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         let info = reader.next_frame(&mut buf).unwrap();
         let channels = info.color_type.samples();
-        assert!(channels >= 3, "unexpected PNG colour type {:?}", info.color_type);
+        assert!(
+            channels >= 3,
+            "unexpected PNG colour type {:?}",
+            info.color_type
+        );
         let rgb = buf[..info.buffer_size()]
             .chunks(channels)
             .map(|p| [p[0], p[1], p[2]])
@@ -205,7 +208,10 @@ fn case_file_renders_prints_and_shows_its_key_elements_in_chromium() {
     ] {
         assert!(dom.contains(needle), "rendered DOM lacks {needle}");
     }
-    assert!(!dom.contains("<script"), "the hostile title became a script");
+    assert!(
+        !dom.contains("<script"),
+        "the hostile title became a script"
+    );
 
     // 2. Screenshot: the cover's severity blocks at the top, the network picture below them.
     let shot_path = dir.path().join("case-en.png");
@@ -226,13 +232,16 @@ fn case_file_renders_prints_and_shows_its_key_elements_in_chromium() {
     let (device, _) = shot.find("#e8f0fe");
     assert!(critical > 4000, "critical block: {critical} px");
     assert!(high > 4000, "high block: {high} px");
-    assert!(cloud > 10_000, "cloud nodes of the network picture: {cloud} px");
-    assert!(device > 10_000, "device nodes of the network picture: {device} px");
-    let (critical_top, high_top, cloud_top) = (
-        critical_top.unwrap(),
-        high_top.unwrap(),
-        cloud_top.unwrap(),
+    assert!(
+        cloud > 10_000,
+        "cloud nodes of the network picture: {cloud} px"
     );
+    assert!(
+        device > 10_000,
+        "device nodes of the network picture: {device} px"
+    );
+    let (critical_top, high_top, cloud_top) =
+        (critical_top.unwrap(), high_top.unwrap(), cloud_top.unwrap());
     assert!(
         critical_top < 900,
         "the severity counts are on the first screen (row {critical_top})"
@@ -277,7 +286,10 @@ fn case_file_renders_prints_and_shows_its_key_elements_in_chromium() {
             .find_map(|l| l.strip_prefix("Pages:"))
             .and_then(|n| n.trim().parse().ok())
             .unwrap();
-        assert!(pages >= 4, "{lang}: cover, network, findings, appendix: {pages} pages");
+        assert!(
+            pages >= 4,
+            "{lang}: cover, network, findings, appendix: {pages} pages"
+        );
         let first_page = run(
             {
                 let mut c = Command::new(&pdftotext);
@@ -303,7 +315,11 @@ fn case_file_renders_prints_and_shows_its_key_elements_in_chromium() {
                 "Face Recognition Measures Art. 8",
             )
         } else {
-            ("检查案卷", "人脸信息未存储于设备内", "《人脸识别技术应用安全管理办法》第八条")
+            (
+                "检查案卷",
+                "人脸信息未存储于设备内",
+                "《人脸识别技术应用安全管理办法》第八条",
+            )
         };
         for needle in [cover, "Example Mart #12", finding, "王店长"] {
             assert!(
@@ -311,7 +327,12 @@ fn case_file_renders_prints_and_shows_its_key_elements_in_chromium() {
                 "{lang}: page 1 lacks {needle}:\n{first_page}"
             );
         }
-        for needle in [basis, "apiieu.ezvizlife.com", "report.json", &json_sha[..16]] {
+        for needle in [
+            basis,
+            "apiieu.ezvizlife.com",
+            "report.json",
+            &json_sha[..16],
+        ] {
             assert!(all.contains(needle), "{lang}: PDF lacks {needle}");
         }
     }

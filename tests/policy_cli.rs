@@ -238,11 +238,19 @@ fn site_init_edit_and_report_site_reevaluates_a_report_with_uploads() {
     let first = reevaluate("first");
     assert!(first.site.is_some());
     let face = rules_of(&first, "198.18.0.12");
-    for rule in ["SITE-UNNAMED-RECIPIENT", "CN-FRM-8-LOCALSTORE", "CN-PIPL-29-SEPCONSENT"] {
+    for rule in [
+        "SITE-UNNAMED-RECIPIENT",
+        "CN-FRM-8-LOCALSTORE",
+        "CN-PIPL-29-SEPCONSENT",
+    ] {
         assert!(face.contains(&rule.to_string()), "{rule} missing: {face:?}");
     }
     assert!(!face.contains(&"SITE-UNDECLARED-DEVICE".to_string()));
-    assert!(rules_of(&first, "198.18.0.11").iter().all(|r| r != "SITE-UNDECLARED-DEVICE"));
+    assert!(
+        rules_of(&first, "198.18.0.11")
+            .iter()
+            .all(|r| r != "SITE-UNDECLARED-DEVICE")
+    );
     let upload = first
         .findings
         .iter()
@@ -287,8 +295,15 @@ fn site_init_edit_and_report_site_reevaluates_a_report_with_uploads() {
     std::fs::write(&site, &edited).unwrap();
     let second = reevaluate("second");
     let face = rules_of(&second, "198.18.0.12");
-    for gone in ["SITE-UNNAMED-RECIPIENT", "CN-FRM-8-LOCALSTORE", "CN-PIPL-29-SEPCONSENT"] {
-        assert!(!face.contains(&gone.to_string()), "{gone} still there: {face:?}");
+    for gone in [
+        "SITE-UNNAMED-RECIPIENT",
+        "CN-FRM-8-LOCALSTORE",
+        "CN-PIPL-29-SEPCONSENT",
+    ] {
+        assert!(
+            !face.contains(&gone.to_string()),
+            "{gone} still there: {face:?}"
+        );
     }
     assert!(
         rules_of(&second, "198.18.0.11").contains(&"SITE-UNDECLARED-DEVICE".to_string()),

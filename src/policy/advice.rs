@@ -284,8 +284,16 @@ mod tests {
         let rules = RuleSet::bundled().unwrap();
         assert_eq!(book.unknown_rules(&rules), Vec::<String>::new());
         for entry in &book.vendors {
-            assert!(!entry.source.is_empty() && !entry.steps.is_empty(), "{}", entry.id);
-            assert!(["S", "?", "-"].contains(&entry.status.as_str()), "{}", entry.id);
+            assert!(
+                !entry.source.is_empty() && !entry.steps.is_empty(),
+                "{}",
+                entry.id
+            );
+            assert!(
+                ["S", "?", "-"].contains(&entry.status.as_str()),
+                "{}",
+                entry.id
+            );
         }
         for notice in &book.notices {
             assert!(notice.template.zh.contains('【') && notice.template.en.contains('['));
@@ -299,7 +307,11 @@ mod tests {
             .advise(&finding("CN-FRM-5-NOTICE", Some("d-198.18.0.12")), None)
             .unwrap();
         let notice = advice.notice.unwrap();
-        let says: Vec<&str> = notice.must_say.iter().map(|m| m.discloses.as_str()).collect();
+        let says: Vec<&str> = notice
+            .must_say
+            .iter()
+            .map(|m| m.discloses.as_str())
+            .collect();
         for needed in [
             "face_recognition",
             "processor_contact",
@@ -346,8 +358,13 @@ mod tests {
         let err = AdviceBook::parse("n.toml", notices, "s.toml", settings).unwrap_err();
         assert_eq!((err.line, err.column), (8, 5), "{err}");
         assert!(err.message.contains("`retension` is not a value"), "{err}");
-        let err = AdviceBook::parse("n.toml", &notices.replace("retension", "retention"), "s.toml", &settings.replace("generic", "hik"))
-            .unwrap_err();
+        let err = AdviceBook::parse(
+            "n.toml",
+            &notices.replace("retension", "retention"),
+            "s.toml",
+            &settings.replace("generic", "hik"),
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("s.toml:1:1: "), "{err}");
     }
 }

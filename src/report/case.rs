@@ -188,7 +188,7 @@ pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
             .iter()
             .filter(|c| c.scope.as_deref() != Some("lan"))
             .collect();
-        contacts.sort_by(|a, b| b.bytes_up.cmp(&a.bytes_up));
+        contacts.sort_by_key(|c| std::cmp::Reverse(c.bytes_up));
         for c in contacts {
             let name = c.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
             out.push(Link {
@@ -289,7 +289,10 @@ pub(crate) fn build(report: &Report, lang: Lang, report_sha256: &str) -> Case {
         cover: cover(report, lang),
         links: links(report, lang),
         traffic_analysed: !report.scan.captures.is_empty()
-            || report.devices.iter().any(|d| !d.upstream_timeline.is_empty()),
+            || report
+                .devices
+                .iter()
+                .any(|d| !d.upstream_timeline.is_empty()),
         report_sha256: text(report_sha256),
         appendix,
     }

@@ -30,7 +30,10 @@ fn the_hostile_title_is_escaped_in_markdown() {
         assert!(!text.contains(RLO) && !text.contains(ESC));
         assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt; \"quoted\" &amp; 'single'"));
         // The escape's own backslash is escaped for Markdown, so it shows literally.
-        assert!(text.contains("\\\\u{202e}gnp.exe"), "RLO shown as an escape");
+        assert!(
+            text.contains("\\\\u{202e}gnp.exe"),
+            "RLO shown as an escape"
+        );
         assert!(text.contains("\\\\x1b\\[31mRED"), "ESC shown as an escape");
     }
 }
@@ -41,7 +44,10 @@ fn the_hostile_title_is_quoted_and_formulas_defused_in_every_csv() {
     let mut files = vec![("inventory.csv", render_csv(&report))];
     files.extend(render_case_csvs(&report, Lang::En, &"0".repeat(64)));
     for (name, csv) in &files {
-        assert!(!csv.contains(RLO) && !csv.contains(ESC), "{name}: raw RLO or ESC");
+        assert!(
+            !csv.contains(RLO) && !csv.contains(ESC),
+            "{name}: raw RLO or ESC"
+        );
         assert!(!csv.contains('\x07'), "{name}: raw BEL");
         // No field may start with a formula character: after a separator or a line start,
         // = + - @ only ever follow the ' guard (or are inside a quoted field that starts with ').

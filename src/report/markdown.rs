@@ -323,7 +323,12 @@ fn write_device_details(
 /// Bytes per minute as a line of block characters, the Markdown stand-in for the HTML sparkline.
 fn text_sparkline(timeline: &[crate::model::UpstreamMinute]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let max = timeline.iter().map(|m| m.bytes_up).max().unwrap_or(0).max(1);
+    let max = timeline
+        .iter()
+        .map(|m| m.bytes_up)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     timeline
         .iter()
         .map(|m| {
@@ -374,7 +379,13 @@ fn write_cover(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
             String::new()
         } else {
             let ips: Vec<String> = f.devices.iter().map(|d| md(d)).collect();
-            format!(" · {} {}{}{}", ips.len(), t.devices_affected, t.colon, ips.join(", "))
+            format!(
+                " · {} {}{}{}",
+                ips.len(),
+                t.devices_affected,
+                t.colon,
+                ips.join(", ")
+            )
         };
         let cond = if f.conditional {
             format!(" · *{}*", t.conditional)

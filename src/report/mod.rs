@@ -23,8 +23,8 @@ mod hostile_tests;
 #[cfg(test)]
 pub(crate) mod testdata;
 
-pub use csv::{CSV_BOM, CSV_COLUMNS, render_csv};
 pub use case_csv::render_case_csvs;
+pub use csv::{CSV_BOM, CSV_COLUMNS, render_csv};
 pub use html::{render_html, render_html_for};
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
 pub use json::{from_json, schema, to_json, validate};

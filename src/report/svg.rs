@@ -295,7 +295,12 @@ pub fn sparkline(timeline: &[UpstreamMinute], c: &CaseLabels) -> Option<String> 
     const PAD: f64 = 3.0;
     let xs = minute_offsets(timeline);
     let span = xs.last().copied().unwrap_or(0.0).max(1.0);
-    let max = timeline.iter().map(|m| m.bytes_up).max().unwrap_or(0).max(1) as f64;
+    let max = timeline
+        .iter()
+        .map(|m| m.bytes_up)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let point = |x: f64, value: u64| {
         (
             PAD + x / span * (W - 2.0 * PAD),

@@ -210,6 +210,35 @@ fn demo_findings_follow_the_store_declaration() {
             .map(|f| (f.rule.as_str(), f.conditional))
             .collect()
     };
+    // Every persona draws exactly the rules src/lab/personas.toml expects of it.
+    let spec = LabSpec::bundled().unwrap();
+    let mut wrong = Vec::new();
+    for persona in &spec.personas {
+        let Some(want) = &persona.expected_rules else {
+            wrong.push(format!(
+                "{}: no expected_rules in src/lab/personas.toml",
+                persona.name
+            ));
+            continue;
+        };
+        let mut got: Vec<&str> = rules_for(&persona.ip.to_string())
+            .into_iter()
+            .map(|(rule, _)| rule)
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        if got != *want {
+            wrong.push(format!(
+                "{} ({}): expected {want:?}, got {got:?}",
+                persona.name, persona.ip
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "findings differ from the personas' expected_rules:\n{}",
+        wrong.join("\n")
+    );
     let has = |ip: &str, rule: &str, conditional: bool| {
         assert!(
             rules_for(ip).contains(&(rule, conditional)),

@@ -175,3 +175,151 @@ fn site_init_edit_and_rerun_changes_findings() {
         "{err}"
     );
 }
+
+/// The fixture report's rules (with `report --site`): which rule ids fire for a device.
+fn rules_of(r: &camsweep::model::Report, ip: &str) -> Vec<String> {
+    let id = camsweep::model::Device::id_for(ip);
+    let mut rules: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.device.as_deref() == Some(id.as_str()))
+        .map(|f| f.rule.clone())
+        .collect();
+    rules.sort();
+    rules
+}
+
+/// `site init --from report.json` → fill in the template → `camsweep report --site` re-evaluates
+/// a report with cloud contacts (a Hikvision face terminal uploading to EZVIZ): naming the
+/// recipient and recording separate consent clears those findings, dropping a device from the
+/// declaration makes it undeclared, and every upload finding carries the vendor's cloud-off steps.
+#[test]
+fn site_init_edit_and_report_site_reevaluates_a_report_with_uploads() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/sample-report.json");
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site.toml");
+    let out = camsweep(&[
+        "site",
+        "init",
+        "--from",
+        fixture.to_str().unwrap(),
+        "--lang",
+        "zh",
+        "--out",
+        site.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let template = std::fs::read_to_string(&site).unwrap();
+    for ip in ["198.18.0.10", "198.18.0.11", "198.18.0.12"] {
+        assert!(template.contains(&format!("ip = \"{ip}\"")), "{template}");
+    }
+    let reevaluate = |name: &str| {
+        let folder = dir.path().join(name);
+        let out = camsweep(&[
+            "report",
+            fixture.to_str().unwrap(),
+            "--site",
+            site.to_str().unwrap(),
+            "--lang",
+            "en",
+            "--out",
+            folder.to_str().unwrap(),
+        ]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            text(&out.stderr)
+        );
+        report(&folder)
+    };
+
+    // The template as written: every device declared, nothing else known.
+    let first = reevaluate("first");
+    assert!(first.site.is_some());
+    let face = rules_of(&first, "198.18.0.12");
+    for rule in [
+        "SITE-UNNAMED-RECIPIENT",
+        "CN-FRM-8-LOCALSTORE",
+        "CN-PIPL-29-SEPCONSENT",
+    ] {
+        assert!(face.contains(&rule.to_string()), "{rule} missing: {face:?}");
+    }
+    assert!(!face.contains(&"SITE-UNDECLARED-DEVICE".to_string()));
+    assert!(
+        rules_of(&first, "198.18.0.11")
+            .iter()
+            .all(|r| r != "SITE-UNDECLARED-DEVICE")
+    );
+    let upload = first
+        .findings
+        .iter()
+        .find(|f| f.rule == "CN-FRM-8-LOCALSTORE")
+        .unwrap();
+    let steps = upload
+        .advice
+        .as_ref()
+        .and_then(|a| a.device_settings.as_ref())
+        .expect("cloud-off steps for an upload finding");
+    assert_eq!(steps.id, "hikvision");
+    assert!(steps.steps.iter().any(|s| s.zh.contains("平台接入")));
+    assert!(
+        upload
+            .advice
+            .as_ref()
+            .and_then(|a| a.notice.as_ref())
+            .is_some_and(|n| n.must_say.iter().any(|m| m.discloses == "recipients"))
+    );
+    assert!(
+        first
+            .evidence_files
+            .iter()
+            .any(|f| f.path.ends_with("site.toml"))
+    );
+
+    // Declared: separate consent, EZVIZ named as the face terminal's recipient, the bullet camera
+    // left out of the declaration.
+    let camera_block = template
+        .split("\n\n")
+        .find(|block| block.contains("ip = \"198.18.0.11\""))
+        .unwrap()
+        .to_string();
+    let edited = template
+        .replace("# consent = \"sign_only\"", "consent = \"separate\"")
+        .replace(&camera_block, "")
+        .replacen(
+            "ip = \"198.18.0.12\"",
+            "ip = \"198.18.0.12\"\nrecipients = [\"EZVIZ\"]",
+            1,
+        );
+    std::fs::write(&site, &edited).unwrap();
+    let second = reevaluate("second");
+    let face = rules_of(&second, "198.18.0.12");
+    for gone in [
+        "SITE-UNNAMED-RECIPIENT",
+        "CN-FRM-8-LOCALSTORE",
+        "CN-PIPL-29-SEPCONSENT",
+    ] {
+        assert!(
+            !face.contains(&gone.to_string()),
+            "{gone} still there: {face:?}"
+        );
+    }
+    assert!(
+        rules_of(&second, "198.18.0.11").contains(&"SITE-UNDECLARED-DEVICE".to_string()),
+        "{:?}",
+        rules_of(&second, "198.18.0.11")
+    );
+    // The renderings name the new report.json.
+    let json = std::fs::read(dir.path().join("second/report.json")).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("second/report.html")).unwrap();
+    assert!(html.contains(&camsweep::report::sha256_hex(&json)));
+    // Without --out the original folder would be overwritten: refused.
+    let out = camsweep(&[
+        "report",
+        fixture.to_str().unwrap(),
+        "--site",
+        site.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

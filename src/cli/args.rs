@@ -208,6 +208,13 @@ pub struct ReportArgs {
     /// Formats to write.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Format::Html, Format::Md, Format::Csv])]
     pub format: Vec<Format>,
+    /// Re-evaluate the findings with this site declaration (for example after `site init` and
+    /// filling it in); writes a new report.json, so --out is required.
+    #[arg(long, value_name = "FILE", requires = "out")]
+    pub site: Option<PathBuf>,
+    /// Rule packs for the re-evaluation with --site (default: cn); repeatable.
+    #[arg(long = "jurisdiction", value_enum, requires = "site")]
+    pub jurisdictions: Vec<JurisdictionArg>,
     #[command(flatten)]
     pub output: OutputOptions,
 }

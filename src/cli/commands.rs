@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::args::{
-    AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand,
+    AuditArgs, Cli, Command, Format, JurisdictionArg, LangArg, PolicyOptions, ReportArgs, ScanArgs,
+    SignaturesCommand,
 };
 use super::progress::BarProgress;
 use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, fleet, integrity, output, plan, policy};
@@ -101,7 +102,10 @@ pub fn finish_report(
     output::write_report_files(
         out,
         report,
-        Some(&json),
+        output::ReportJson {
+            text: &json,
+            write: true,
+        },
         &[Format::Html, Format::Md, Format::Csv],
         lang,
     )?;
@@ -158,8 +162,26 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         .with_context(|| format!("reading {}", args.report.display()))?;
     report::validate(&text)
         .with_context(|| format!("{} is not a valid camsweep report", args.report.display()))?;
-    let report = report::from_json(&text)
+    let mut report = report::from_json(&text)
         .with_context(|| format!("{} is not a camsweep report", args.report.display()))?;
+    // With --site the findings are evaluated again and a new report.json is written (to --out).
+    let reevaluated = match &args.site {
+        Some(site) => {
+            let jurisdictions = if args.jurisdictions.is_empty() {
+                vec![JurisdictionArg::Cn]
+            } else {
+                args.jurisdictions.clone()
+            };
+            let opts = PolicyOptions {
+                site: Some(site.clone()),
+                jurisdictions,
+            };
+            policy::apply(&mut report, &opts, None, policy::DefaultSite::None)?;
+            Some(report::to_json(&report)?)
+        }
+        None => None,
+    };
+    let text = reevaluated.unwrap_or(text);
     let out: PathBuf = match &args.out {
         Some(dir) => dir.clone(),
         None => args
@@ -168,15 +190,13 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
             .map(Path::to_path_buf)
             .unwrap_or_default(),
     };
-    let json_copy = if args.out.is_some() {
-        Some(text.as_str())
-    } else {
-        None
-    };
     let written = output::write_report_files(
         &out,
         &report,
-        json_copy,
+        output::ReportJson {
+            text: &text,
+            write: args.out.is_some() || args.site.is_some(),
+        },
         &args.format,
         lang(args.output.lang),
     )?;

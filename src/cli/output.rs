@@ -34,33 +34,48 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Writes report.json (unless `json` is None) and the chosen renderings, then SHA256SUMS over all of them.
+/// The report.json text the renderings are made from, and whether to write it into the folder.
+pub struct ReportJson<'a> {
+    pub text: &'a str,
+    pub write: bool,
+}
+
+/// Writes report.json (when asked) and the chosen renderings, then SHA256SUMS over all of them. The
+/// renderings name the SHA-256 of `json.text`, the report.json they are rendered from.
 pub fn write_report_files(
     dir: &Path,
     report: &Report,
-    json: Option<&str>,
+    json: ReportJson<'_>,
     formats: &[Format],
     lang: Lang,
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating output folder {}", dir.display()))?;
+    let json_sha256 = report::sha256_hex(json.text.as_bytes());
     let mut written: Vec<(String, Vec<u8>)> = Vec::new();
-    if let Some(json) = json {
-        written.push(("report.json".into(), json.as_bytes().to_vec()));
+    if json.write {
+        written.push(("report.json".into(), json.text.as_bytes().to_vec()));
     }
     for format in formats {
-        let (name, bytes) = match format {
-            Format::Html => (
-                "report.html",
-                report::render_html(report, lang)?.into_bytes(),
-            ),
-            Format::Md => (
-                "report.md",
-                report::render_markdown(report, lang).into_bytes(),
-            ),
-            Format::Csv => ("inventory.csv", report::render_csv(report).into_bytes()),
-        };
-        written.push((name.into(), bytes));
+        match format {
+            Format::Html => written.push((
+                "report.html".into(),
+                report::render_html_for(report, lang, &json_sha256)?.into_bytes(),
+            )),
+            Format::Md => written.push((
+                "report.md".into(),
+                report::render_markdown_for(report, lang, &json_sha256).into_bytes(),
+            )),
+            Format::Csv => {
+                written.push((
+                    "inventory.csv".into(),
+                    report::render_csv(report).into_bytes(),
+                ));
+                for (name, text) in report::render_case_csvs(report, lang, &json_sha256) {
+                    written.push((name.into(), text.into_bytes()));
+                }
+            }
+        }
     }
     let mut paths = Vec::new();
     let mut sums = Vec::new();

@@ -59,6 +59,8 @@ pub fn apply(
             site: site.as_ref(),
         },
     );
+    let advice = policy::AdviceBook::bundled().context("loading the built-in advice")?;
+    advice.attach(&mut report.findings, &report.devices);
     Ok(())
 }
 

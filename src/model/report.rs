@@ -309,6 +309,50 @@ pub struct Finding {
     /// What must be true of the site for a conditional finding to hold ("no posted notice names …").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<Localized>,
+    /// What a store manager can do about it (from `signatures/advice/`), where camsweep has advice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<Advice>,
+}
+
+/// Concrete steps for a finding: a notice to post and, for uploads, where in the device's own
+/// settings the cloud or P2P access is turned off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Advice {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<NoticeAdvice>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_settings: Option<DeviceSettingsAdvice>,
+}
+
+/// What a compliant notice must say, and a text to adapt and post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeAdvice {
+    /// Template id in `signatures/advice/notices.toml`.
+    pub id: String,
+    pub basis: Localized,
+    /// Each item names the site.toml `discloses` value it satisfies.
+    pub must_say: Vec<NoticeItem>,
+    pub template: Localized,
+}
+
+/// One thing a notice must say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeItem {
+    pub discloses: String,
+    pub text: Localized,
+}
+
+/// Where a vendor's settings turn cloud / P2P access off, with the documentation it follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceSettingsAdvice {
+    /// Entry id in `signatures/advice/device-settings.toml` (`generic` when no vendor matched).
+    pub id: String,
+    pub product: Localized,
+    pub steps: Vec<Localized>,
+    /// The public documentation the steps follow.
+    pub source: String,
+    /// S = vendor or integrator documentation, ? = path not confirmed in a vendor document, - = generic.
+    pub status: String,
 }
 
 /// A file the report rests on, with its hash.

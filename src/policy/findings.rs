@@ -90,6 +90,7 @@ fn finding(rule: &Rule, ctx: &Ctx<'_>, device: Option<&Device>) -> Option<Findin
         } else {
             Vec::new()
         },
+        advice: None,
     })
 }
 

@@ -6,6 +6,7 @@
 //! come from the build-time manifest. Without a declaration, findings that depend on what the
 //! operator may have declared are reported as conditional, with the assumptions spelled out.
 
+mod advice;
 mod condition;
 mod error;
 mod eval;
@@ -16,6 +17,7 @@ mod site;
 mod template;
 mod vocab;
 
+pub use advice::AdviceBook;
 pub use condition::{Expr, ParseError, Scope, parse as parse_condition};
 pub use error::PolicyError;
 pub use findings::{PolicyInput, apply, evaluate};

@@ -25,7 +25,7 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "signatures",
 ];
 
-fn push_row<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+pub(super) fn push_row<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
     let mut first = true;
     for field in fields {
         if !first {
@@ -107,7 +107,7 @@ mod tests {
             .find(|l| l.starts_with("d-198.18.0.12,"))
             .unwrap();
         assert!(
-            face.contains(",face_terminal,yes,0.88,80 443 8000,1,1,"),
+            face.contains(",face_terminal,yes,0.88,80 443 8000,2,1,"),
             "{face}"
         );
         assert_eq!(body.matches("\r\n").count(), 1 + 5);

@@ -8,7 +8,8 @@ use crate::model::Report;
 
 use super::i18n::Lang;
 use super::sanitize::visible;
-use super::{ReportError, view};
+use super::{ReportError, case, svg, view};
+use std::collections::BTreeMap;
 
 const TEMPLATE_NAME: &str = "report.html";
 static TEMPLATE: &str = include_str!("templates/report.html");
@@ -40,15 +41,56 @@ fn environment() -> Result<Environment<'static>, ReportError> {
     Ok(env)
 }
 
-/// The report as a single HTML page in `lang`.
+/// The report as a single HTML page in `lang`, naming the SHA-256 of the report.json as written by
+/// [`to_json`](super::to_json) (what `audit` and `demo` write).
 pub fn render_html(report: &Report, lang: Lang) -> Result<String, ReportError> {
+    let json = super::to_json(report)?;
+    render_html_for(report, lang, &super::sha256_hex(json.as_bytes()))
+}
+
+/// The report as a single HTML page in `lang`, rendered from a report.json whose SHA-256 is
+/// `report_sha256` (printed on the page, so a reader can check the page against the file).
+pub fn render_html_for(
+    report: &Report,
+    lang: Lang,
+    report_sha256: &str,
+) -> Result<String, ReportError> {
     let env = environment()?;
     let template = env
         .get_template(TEMPLATE_NAME)
         .map_err(ReportError::Template)?;
     let view = view::build(report, lang);
+    let c = lang.case_labels();
+    let case = case::build(report, lang, report_sha256);
+    // The SVG is markup camsweep drew (every text in it escaped by `svg`), so it goes in as safe.
+    let network = svg::network(&case.links, c).map(Value::from_safe_string);
+    let mut sparklines = BTreeMap::new();
+    let mut timelines = BTreeMap::new();
+    for device in &report.devices {
+        let anchor = view::anchor(&device.id);
+        if let Some(line) = svg::sparkline(&device.upstream_timeline, c) {
+            sparklines.insert(anchor.clone(), Value::from_safe_string(line));
+        }
+        if let Some(summary) = case::timeline(&device.upstream_timeline) {
+            timelines.insert(anchor, Value::from(Serde(summary)));
+        }
+    }
+    let advice: BTreeMap<String, Value> = report
+        .findings
+        .iter()
+        .filter_map(|f| {
+            case::advice(f.advice.as_ref(), lang, c)
+                .map(|a| (visible(&f.id).into_owned(), Value::from(Serde(a))))
+        })
+        .collect();
     let context = minijinja::context! {
         t => Value::from(Serde(lang.labels())),
+        c => Value::from(Serde(c)),
+        case => Value::from(Serde(&case)),
+        network_svg => network,
+        sparklines => Value::from(sparklines),
+        timelines => Value::from(timelines),
+        advice => Value::from(advice),
         ..Value::from(Serde(&view))
     };
     template.render(context).map_err(ReportError::Template)

@@ -6,6 +6,10 @@ use std::fmt::Write as _;
 
 use crate::model::Report;
 
+use std::collections::BTreeMap;
+
+use super::case::{self, AdviceView, Case, Timeline};
+use super::case_i18n::CaseLabels;
 use super::i18n::{Labels, Lang};
 use super::sanitize::markdown as md;
 use super::view::{self, DeviceView, View};
@@ -184,7 +188,13 @@ fn write_device_table(out: &mut String, v: &View, t: &Labels) {
     out.push('\n');
 }
 
-fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
+fn write_device_details(
+    out: &mut String,
+    d: &DeviceView,
+    t: &Labels,
+    c: &CaseLabels,
+    timeline: Option<&(Timeline, String)>,
+) {
     let name = [&d.vendor, &d.model]
         .into_iter()
         .flatten()
@@ -282,9 +292,240 @@ fn write_device_details(out: &mut String, d: &DeviceView, t: &Labels) {
         }
         out.push('\n');
     }
+    let _ = writeln!(out, "**{}**\n", c.timeline);
+    match timeline {
+        Some((tl, spark)) => {
+            let _ = writeln!(
+                out,
+                "`{spark}` {} · {} – {} ({} {}) · {}{}{} · {}{}{} · {}{}{}\n",
+                c.timeline_summary,
+                md(&tl.first),
+                md(&tl.last),
+                tl.minutes,
+                c.minutes,
+                c.total_sent,
+                t.colon,
+                tl.total,
+                c.to_internet,
+                t.colon,
+                tl.internet,
+                c.peak_minute,
+                t.colon,
+                tl.peak
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{}\n", c.no_timeline);
+        }
+    }
 }
 
-fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
+/// Bytes per minute as a line of block characters, the Markdown stand-in for the HTML sparkline.
+fn text_sparkline(timeline: &[crate::model::UpstreamMinute]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = timeline
+        .iter()
+        .map(|m| m.bytes_up)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    timeline
+        .iter()
+        .map(|m| {
+            // Integer scaling: 0 ..= 7.
+            let level = (m.bytes_up.saturating_mul(7) / max) as usize;
+            BARS[level.min(7)]
+        })
+        .collect()
+}
+
+fn write_cover(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
+    let _ = writeln!(out, "## {}\n", c.cover_title);
+    let _ = writeln!(out, "{}\n", c.cover_subtitle);
+    let _ = writeln!(out, "**{}**\n", c.by_severity);
+    header_row(
+        out,
+        &case
+            .cover
+            .severities
+            .iter()
+            .map(|s| s.label)
+            .collect::<Vec<_>>(),
+    );
+    row(
+        out,
+        &case
+            .cover
+            .severities
+            .iter()
+            .map(|s| s.count.to_string())
+            .collect::<Vec<_>>(),
+    );
+    out.push('\n');
+    if case.cover.conditional > 0 {
+        let _ = writeln!(
+            out,
+            "{}{}{}\n",
+            c.conditional_count, t.colon, case.cover.conditional
+        );
+    }
+    let _ = writeln!(out, "**{}**\n", c.top_findings);
+    if case.cover.top.is_empty() {
+        let _ = writeln!(out, "{}\n", c.no_findings_cover);
+        return;
+    }
+    for (n, f) in case.cover.top.iter().enumerate() {
+        let device = if f.devices.is_empty() {
+            String::new()
+        } else {
+            let ips: Vec<String> = f.devices.iter().map(|d| md(d)).collect();
+            format!(
+                " · {} {}{}{}",
+                ips.len(),
+                t.devices_affected,
+                t.colon,
+                ips.join(", ")
+            )
+        };
+        let cond = if f.conditional {
+            format!(" · *{}*", t.conditional)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{}. [{}] **{}** ({}){device}{cond}",
+            n + 1,
+            f.severity_label,
+            md(&f.title),
+            md(&f.rule)
+        );
+    }
+    if case.cover.more > 0 {
+        let _ = writeln!(out, "\n+{} · {}", case.cover.more, c.more_findings);
+    }
+    out.push('\n');
+}
+
+fn write_network(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
+    let _ = writeln!(out, "## {}\n", c.network_title);
+    if case.links.is_empty() {
+        let why = if case.traffic_analysed {
+            c.no_contacts
+        } else {
+            c.no_capture
+        };
+        let _ = writeln!(out, "{why}\n");
+        return;
+    }
+    let _ = writeln!(out, "{}\n", c.network_lead);
+    header_row(
+        out,
+        &[
+            t.device,
+            c.network_legend_face,
+            t.destination,
+            t.provider,
+            t.category,
+            t.country,
+            t.sent,
+            t.upload_col,
+        ],
+    );
+    for l in &case.links {
+        let device = if l.device_name.is_empty() {
+            md(&l.device_ip)
+        } else {
+            format!("{} ({})", md(&l.device_ip), md(&l.device_name))
+        };
+        row(
+            out,
+            &[
+                device,
+                if l.face {
+                    format!("**{}** ⚠", c.face_mark)
+                } else {
+                    "—".to_string()
+                },
+                format!("{} → {}:{}", md(&l.destination), md(&l.address), l.port),
+                or_dash(&l.provider),
+                md(&l.category_label),
+                or_dash(&l.country),
+                md(&l.sent),
+                if l.upload {
+                    format!("**{}** ⚠", t.upload)
+                } else {
+                    t.heartbeat.to_string()
+                },
+            ],
+        );
+    }
+    out.push('\n');
+}
+
+fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels) {
+    let _ = writeln!(out, "**{}**\n", c.advice);
+    if let Some(template) = &a.template {
+        let basis = a
+            .notice_basis
+            .as_deref()
+            .map(|b| format!(" ({})", md(b)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{}{basis}{}\n", c.notice_must_say, t.colon.trim_end());
+        for m in &a.must_say {
+            let _ = writeln!(
+                out,
+                "- {} · {} {}",
+                md(&m.text),
+                c.declare_as,
+                md(&m.discloses)
+            );
+        }
+        let _ = writeln!(out, "\n{}{}\n", c.notice_template, t.colon.trim_end());
+        for line in template {
+            let _ = writeln!(out, "> {}  ", md(line));
+        }
+        out.push('\n');
+    }
+    if !a.steps.is_empty() {
+        let product = a.product.as_deref().map(md).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{} · {product}{}\n",
+            c.device_settings,
+            t.colon.trim_end()
+        );
+        for (n, step) in a.steps.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", n + 1, md(step));
+        }
+        let _ = writeln!(
+            out,
+            "\n{}{}{} ({})\n",
+            c.steps_source,
+            t.colon,
+            md(a.source.as_deref().unwrap_or("")),
+            a.status.unwrap_or("")
+        );
+    }
+}
+
+fn write_appendix(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
+    let _ = writeln!(out, "## {}\n", c.appendix);
+    let _ = writeln!(out, "{}\n", c.appendix_lead);
+    header_row(out, &[c.kind, t.file, t.sha256]);
+    for f in &case.appendix {
+        row(out, &[f.kind.to_string(), md(&f.path), md(&f.sha256)]);
+    }
+    let _ = writeln!(out, "\n{}\n", t.integrity_hint);
+}
+
+fn write_findings(
+    out: &mut String,
+    v: &View,
+    t: &Labels,
+    lang: Lang,
+    advice: &BTreeMap<String, AdviceView>,
+) {
     let _ = writeln!(out, "## {}\n", t.findings);
     if v.findings.is_empty() {
         let _ = writeln!(out, "{}\n", t.no_findings);
@@ -352,10 +593,13 @@ fn write_findings(out: &mut String, v: &View, t: &Labels, lang: Lang) {
             out.push('\n');
         }
         let _ = writeln!(out, "**{}**{}{}\n", t.remedy, t.colon, md(&f.remedy));
+        if let Some(a) = advice.get(&f.id) {
+            write_advice(out, a, t, lang.case_labels());
+        }
     }
 }
 
-fn write_tail(out: &mut String, v: &View, t: &Labels) {
+fn write_tail(out: &mut String, v: &View, case: &Case, t: &Labels, c: &CaseLabels) {
     let _ = writeln!(out, "## {}\n", t.scan_notes);
     if v.notes.is_empty() {
         let _ = writeln!(out, "{}\n", t.no_notes);
@@ -365,36 +609,63 @@ fn write_tail(out: &mut String, v: &View, t: &Labels) {
         }
         out.push('\n');
     }
-    if !v.evidence_files.is_empty() {
-        let _ = writeln!(out, "## {}\n", t.evidence_files);
-        header_row(out, &[t.file, t.sha256]);
-        for f in &v.evidence_files {
-            row(out, &[md(&f.key), md(&f.value)]);
-        }
-        let _ = writeln!(out, "\n{}\n", t.integrity_hint);
-    }
+    write_appendix(out, case, t, c);
     let _ = writeln!(out, "---\n\n## {}\n", t.about_title);
     for paragraph in [t.about_does, t.about_does_not, t.about_evidence] {
         let _ = writeln!(out, "{paragraph}\n");
     }
 }
 
-/// The report as Markdown in `lang`.
+/// The report as Markdown in `lang`, naming the SHA-256 of the report.json as written by
+/// [`to_json`](super::to_json).
 pub fn render_markdown(report: &Report, lang: Lang) -> String {
+    // Serializing a report that deserialized cannot fail; an empty hash would show it if it did.
+    let sha = super::to_json(report)
+        .map(|json| super::sha256_hex(json.as_bytes()))
+        .unwrap_or_default();
+    render_markdown_for(report, lang, &sha)
+}
+
+/// The report as Markdown in `lang`, rendered from a report.json whose SHA-256 is `report_sha256`.
+pub fn render_markdown_for(report: &Report, lang: Lang, report_sha256: &str) -> String {
     let t = lang.labels();
+    let c = lang.case_labels();
     let v = view::build(report, lang);
+    let case = case::build(report, lang, report_sha256);
+    let timelines: BTreeMap<String, (Timeline, String)> = report
+        .devices
+        .iter()
+        .filter_map(|d| {
+            case::timeline(&d.upstream_timeline).map(|tl| {
+                (
+                    view::anchor(&d.id),
+                    (tl, text_sparkline(&d.upstream_timeline)),
+                )
+            })
+        })
+        .collect();
+    let advice: BTreeMap<String, AdviceView> = report
+        .findings
+        .iter()
+        .filter_map(|f| {
+            case::advice(f.advice.as_ref(), lang, c)
+                .map(|a| (super::sanitize::visible(&f.id).into_owned(), a))
+        })
+        .collect();
     let mut out = String::with_capacity(8 * 1024);
     write_header(&mut out, &v, t);
+    write_cover(&mut out, &case, t, c);
     write_summary(&mut out, &v, t);
+    write_network(&mut out, &case, t, c);
     write_device_table(&mut out, &v, t);
     if !v.devices.is_empty() {
         let _ = writeln!(out, "## {}\n", t.device_details);
         for d in &v.devices {
-            write_device_details(&mut out, d, t);
+            write_device_details(&mut out, d, t, c, timelines.get(&d.anchor));
         }
     }
-    write_findings(&mut out, &v, t, lang);
-    write_tail(&mut out, &v, t);
+    write_findings(&mut out, &v, t, lang, &advice);
+    write_tail(&mut out, &v, &case, t, c);
     out
 }
 
@@ -462,7 +733,13 @@ mod tests {
             "**整改建议**",
             "法律依据：《个人信息保护法》第二十六条；《个人信息保护法》第二十九条",
             "## 检测说明",
-            "## 证据文件",
+            "## 证据附录",
+            "## 检查案卷",
+            "## 网络关系图",
+            "**店长整改步骤**",
+            "**上行流量时间线**",
+            "`▁▁▁▃▆█▅▃▂▁▁▁`",
+            "在设备设置中关闭云 / P2P · 海康互联（Hik-Connect）/ 萤石云 P2P（平台接入）：",
         ] {
             assert!(text.contains(label), "missing {label}");
         }

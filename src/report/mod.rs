@@ -4,6 +4,9 @@
 //! Pure: every renderer returns a `String`; where the files go is the CLI's job. Device-supplied
 //! text is treated as hostile in every format (see [`sanitize`]).
 
+mod case;
+mod case_csv;
+mod case_i18n;
 mod csv;
 mod html;
 mod i18n;
@@ -11,17 +14,21 @@ mod json;
 mod markdown;
 pub mod sanitize;
 mod sums;
+mod svg;
 mod table;
 mod view;
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 pub(crate) mod testdata;
 
+pub use case_csv::render_case_csvs;
 pub use csv::{CSV_BOM, CSV_COLUMNS, render_csv};
-pub use html::render_html;
+pub use html::{render_html, render_html_for};
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
 pub use json::{from_json, schema, to_json, validate};
-pub use markdown::render_markdown;
+pub use markdown::{render_markdown, render_markdown_for};
 pub use sums::{sha256_hex, sums_file};
 pub use table::{display_width, render_table};
 

@@ -8,14 +8,16 @@
 use crate::model::{
     CloudContact, Device, DeviceType, Evidence, EvidenceFile, FaceRecognition, Finding, Identity,
     Localized, OpenPort, Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo,
-    ToolInfo,
+    ToolInfo, UpstreamMinute,
 };
 
 /// What the hostile device announces; renderers must never emit it raw.
 pub const HOSTILE_TITLE: &str =
-    "<script>alert(1)</script> \"quoted\" & 'single' \x1b[31mRED\x1b[0m";
+    "<script>alert(1)</script> \"quoted\" & 'single' \u{202e}gnp.exe \x1b[31mRED\x1b[0m";
 pub const HOSTILE_BANNER: &str =
     "220 FTP | `rm -rf` [click](http://evil.example)\r\n\x1b]0;pwned\x07";
+/// A banner a spreadsheet would run as a formula (DDE).
+pub const HOSTILE_FORMULA: &str = "=cmd|' /C calc'!A0";
 pub const HOSTILE_MODEL: &str = "=HYPERLINK(\"http://evil.example\",\"x\")";
 
 fn port(port: u16, service: &str) -> OpenPort {
@@ -116,27 +118,65 @@ fn face_terminal() -> Device {
             Evidence::new("onvif.model", Some(80), "DS-K1T671M"),
             Evidence::new("onvif.firmware", Some(80), "V3.2.30 build 220309"),
         ],
-        cloud_contacts: vec![CloudContact {
-            destination: "203.0.113.10".to_string(),
-            port: 443,
-            protocol: "tcp".to_string(),
-            name: s("apiieu.ezvizlife.com"),
-            name_source: s("sni"),
-            provider: s("Hikvision / EZVIZ"),
-            service: s("EZVIZ cloud REST API"),
-            category: "vendor_cloud".to_string(),
-            country: s("NL"),
-            bytes_up: 1_048_576,
-            bytes_down: 4096,
-            packets_up: 800,
-            first_seen: "2026-11-23T09:02:11Z".to_string(),
-            last_seen: "2026-11-23T09:14:52Z".to_string(),
-            upload: true,
-            scope: None,
-            pattern: None,
-        }],
-        upstream_timeline: Vec::new(),
+        cloud_contacts: vec![
+            CloudContact {
+                destination: "203.0.113.10".to_string(),
+                port: 443,
+                protocol: "tcp".to_string(),
+                name: s("apiieu.ezvizlife.com"),
+                name_source: s("sni"),
+                provider: s("Hikvision / EZVIZ"),
+                service: s("EZVIZ cloud REST API"),
+                category: "vendor_cloud".to_string(),
+                country: s("NL"),
+                bytes_up: 1_048_576,
+                bytes_down: 4096,
+                packets_up: 800,
+                first_seen: "2026-11-23T09:02:11Z".to_string(),
+                last_seen: "2026-11-23T09:14:52Z".to_string(),
+                upload: true,
+                scope: None,
+                pattern: None,
+            },
+            CloudContact {
+                destination: "203.0.113.20".to_string(),
+                port: 6800,
+                protocol: "udp".to_string(),
+                name: s("litedev.ezvizlife.com"),
+                name_source: s("dns"),
+                provider: s("Hikvision / EZVIZ"),
+                service: s("EZVIZ P2P"),
+                category: "vendor_p2p".to_string(),
+                country: s("NL"),
+                bytes_up: 18_432,
+                bytes_down: 9_216,
+                packets_up: 96,
+                first_seen: "2026-11-23T09:00:40Z".to_string(),
+                last_seen: "2026-11-23T09:14:40Z".to_string(),
+                upload: false,
+                scope: s("internet"),
+                pattern: s("heartbeat"),
+            },
+        ],
+        upstream_timeline: face_terminal_timeline(),
     }
+}
+
+/// Twelve minutes of the face terminal's upstream traffic: heartbeats, then an upload burst.
+fn face_terminal_timeline() -> Vec<UpstreamMinute> {
+    let per_minute: [u64; 12] = [
+        1_536, 1_536, 1_600, 98_304, 262_144, 327_680, 196_608, 131_072, 65_536, 1_536, 1_600,
+        1_536,
+    ];
+    per_minute
+        .iter()
+        .enumerate()
+        .map(|(i, &up)| UpstreamMinute {
+            minute: format!("2026-11-23T09:{:02}:00Z", 2 + i),
+            bytes_up: up + 512,
+            bytes_up_internet: up,
+        })
+        .collect()
 }
 
 fn printer() -> Device {
@@ -186,6 +226,7 @@ fn hostile() -> Device {
         evidence: vec![
             Evidence::new("http.title", Some(80), HOSTILE_TITLE),
             Evidence::new("tcp.banner", Some(21), HOSTILE_BANNER),
+            Evidence::new("http.server", Some(80), HOSTILE_FORMULA),
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
@@ -220,11 +261,47 @@ fn finding() -> Finding {
         ],
         conditional: false,
         conditions: Vec::new(),
+        advice: None,
+    }
+}
+
+/// A definite finding with store-manager advice: face data leaves the device.
+fn local_store_finding() -> Finding {
+    Finding {
+        id: "F-2".to_string(),
+        rule: "CN-FRM-8-LOCALSTORE".to_string(),
+        severity: Severity::Critical,
+        device: Some(Device::id_for("198.18.0.12")),
+        title: Localized {
+            zh: "人脸信息未存储于设备内，经互联网对外传输".to_string(),
+            en: "Face data leaves the device over the internet".to_string(),
+        },
+        detail: Localized {
+            zh: "该人脸识别终端向云端上传内容，未取得单独同意。".to_string(),
+            en: "The face terminal uploads content to a cloud without separate consent."
+                .to_string(),
+        },
+        legal_basis: vec![
+            "《人脸识别技术应用安全管理办法》第八条 (Face Recognition Measures Art. 8)".to_string(),
+        ],
+        remedy: Localized {
+            zh: "关闭设备的云端上传，人脸信息只存储于设备内。".to_string(),
+            en: "Turn the device's cloud upload off and keep face data in the device.".to_string(),
+        },
+        evidence: vec!["cloud: 1.0 MiB to apiieu.ezvizlife.com (upload)".to_string()],
+        conditional: false,
+        conditions: Vec::new(),
+        advice: None,
     }
 }
 
 /// The sample report the renderer tests share.
 pub fn sample_report() -> Report {
+    let devices = vec![camera(), recorder(), face_terminal(), printer(), hostile()];
+    let mut findings = vec![local_store_finding(), finding()];
+    crate::policy::AdviceBook::bundled()
+        .expect("bundled advice")
+        .attach(&mut findings, &devices);
     Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: ToolInfo {
@@ -255,12 +332,25 @@ pub fn sample_report() -> Report {
             "address": "上海市徐汇区示例路 1 号",
             "notice_posted": "generic_cctv"
         })),
-        devices: vec![camera(), recorder(), face_terminal(), printer(), hostile()],
-        findings: vec![finding()],
-        evidence_files: vec![EvidenceFile {
-            path: "capture.pcapng".to_string(),
-            sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_string(),
-        }],
+        devices,
+        findings,
+        evidence_files: vec![
+            EvidenceFile {
+                path: "capture.pcapng".to_string(),
+                sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+                    .to_string(),
+            },
+            EvidenceFile {
+                path: "site.toml".to_string(),
+                sha256: "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"
+                    .to_string(),
+            },
+            EvidenceFile {
+                path: "photos/entrance-notice.jpg".to_string(),
+                sha256: "0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f"
+                    .to_string(),
+            },
+        ],
     }
 }
 

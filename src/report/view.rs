@@ -285,7 +285,7 @@ pub(crate) fn summary(report: &Report) -> Summary {
     s
 }
 
-fn anchor(id: &str) -> String {
+pub(crate) fn anchor(id: &str) -> String {
     // Ids are `d-<ip>`; keep only characters that are safe in a fragment.
     let safe: String = id
         .chars()

@@ -154,7 +154,15 @@ pub async fn probe_zk(addr: SocketAddr, timeout: Duration, findings: &Findings) 
         }
         Ok(Ok(None)) => findings.note(format!("zk {port}: terminal did not tell its name")),
         Ok(Err(err)) => findings.note(format!("zk {port}: {err}")),
-        Err(_) => findings.note(format!("zk {port}: no answer within {:?}", timeout * 3)),
+        Err(_) => {
+            findings.note(format!("zk {port}: no answer within {:?}", timeout * 3));
+            findings.cut(
+                "zk",
+                Some(port),
+                crate::model::CutReason::Timeout,
+                format!("no answer within {:?}", timeout * 3),
+            );
+        }
     }
 }
 

@@ -58,6 +58,7 @@ fn camera() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -88,6 +89,7 @@ fn recorder() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -136,6 +138,7 @@ fn face_terminal() -> Device {
             pattern: None,
         }],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -163,6 +166,7 @@ fn printer() -> Device {
         )],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -189,6 +193,7 @@ fn hostile() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -249,6 +254,7 @@ pub fn sample_report() -> Report {
             notes: vec!["198.18.0.66: HTTP probe on port 8080 timed out after 5 s".to_string()],
             authorised_by: s("王店长 (store manager)"),
             lang: s("zh"),
+            limits_hit: Vec::new(),
         },
         site: Some(serde_json::json!({
             "name": "示例便利店 Example Mart #12",

@@ -12,7 +12,7 @@ use reqwest::Url;
 
 use self::client::{FetchError, Fetched, HttpClient};
 use super::findings::Findings;
-use crate::model::{Evidence, EvidenceSource as Src};
+use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 
 /// Redirects followed at most, and only to the same host.
 const MAX_REDIRECTS: usize = 3;
@@ -46,6 +46,12 @@ pub async fn probe_http(
             Err(FetchError::Timeout(t)) => {
                 // A port that does not answer one protocol in time will not answer the other.
                 findings.note(format!("http {port}: no answer over {scheme} within {t:?}"));
+                findings.cut(
+                    scheme,
+                    Some(port),
+                    CutReason::Timeout,
+                    format!("no answer within {t:?}"),
+                );
                 return None;
             }
             Err(FetchError::Failed(err)) => {
@@ -53,11 +59,25 @@ pub async fn probe_http(
                     findings.push(Evidence::new(Src::TLS_ERROR, Some(port), err));
                 } else {
                     findings.note(format!("http {port}: plain HTTP failed: {err}"));
+                    findings.cut(scheme, Some(port), failure_reason(&err), err);
                 }
             }
         }
     }
     None
+}
+
+/// A failed exchange: the device hung up, or it answered something that is not HTTP.
+fn failure_reason(err: &str) -> CutReason {
+    let lower = err.to_ascii_lowercase();
+    if ["reset", "closed", "incomplete", "broken pipe", "eof"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        CutReason::Reset
+    } else {
+        CutReason::Malformed
+    }
 }
 
 fn host_port(ip: IpAddr, port: u16) -> String {
@@ -96,16 +116,38 @@ async fn landing_page(
         } else {
             observe::meta_refresh(&page.body)
         };
-        let next = location
-            .and_then(|loc| page.url.join(&loc).ok())
-            .filter(|next| same_host(next, &page.url));
+        let target = location.and_then(|loc| page.url.join(&loc).ok());
+        let port = page.url.port_or_known_default();
+        let scheme = page.url.scheme();
+        let next = match target {
+            Some(next) if !same_host(&next, &page.url) => {
+                // Never leave the device being probed: the target is recorded, not fetched.
+                findings.cut(
+                    scheme,
+                    port,
+                    CutReason::RedirectOffHost,
+                    format!("redirect to {next} not followed"),
+                );
+                None
+            }
+            Some(next) if hops >= MAX_REDIRECTS || next == page.url => {
+                findings.cut(
+                    scheme,
+                    port,
+                    CutReason::RedirectLimit,
+                    format!("stopped after {hops} redirect(s), at {next}"),
+                );
+                None
+            }
+            other => other,
+        };
         match next {
-            Some(next) if hops < MAX_REDIRECTS && next != page.url => {
+            Some(next) => {
                 hops += 1;
                 url = next;
                 previous = Some(page);
             }
-            _ => return Ok(page),
+            None => return Ok(page),
         }
     }
 }
@@ -133,6 +175,12 @@ fn record_response(page: &Fetched, findings: &Findings) {
             page.url,
             page.body.len()
         ));
+        findings.cut(
+            page.url.scheme(),
+            port,
+            CutReason::SizeCap,
+            format!("body of {} cut at {} bytes", page.url.path(), page.body.len()),
+        );
     }
 }
 
@@ -186,9 +234,27 @@ fn looks_like_html(body: &[u8]) -> bool {
 async fn vendor_path_hits(client: &HttpClient, base: &Url, paths: &[String], findings: &Findings) {
     for path in paths {
         let Ok(url) = base.join(path) else { continue };
-        let Ok(resp) = client.get(url).await else {
-            continue;
+        let resp = match client.get(url).await {
+            Ok(resp) => resp,
+            Err(FetchError::Timeout(t)) => {
+                findings.cut(
+                    base.scheme(),
+                    base.port_or_known_default(),
+                    CutReason::Timeout,
+                    format!("{path}: no answer within {t:?}"),
+                );
+                continue;
+            }
+            Err(FetchError::Failed(_)) => continue,
         };
+        if resp.body_capped {
+            findings.cut(
+                base.scheme(),
+                base.port_or_known_default(),
+                CutReason::SizeCap,
+                format!("body of {path} cut at {} bytes", resp.body.len()),
+            );
+        }
         if !((200..300).contains(&resp.status) || resp.status == 401) {
             continue;
         }

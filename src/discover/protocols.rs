@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
 use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 
 use super::udp::{self, DiscoveryContext, Inquiry};
 use super::{HostDiscoverer, SweepResult};
@@ -203,14 +203,15 @@ impl HostDiscoverer for Ssdp {
             }
             // A few at a time, each under its own timeout: slow description servers cannot
             // stretch discovery by one timeout per device.
-            let fetched: Vec<_> = futures::stream::iter(locations.into_iter().take(MAX_DESCRIPTIONS))
-                .map(|(ip, loc)| async move {
-                    let result = fetch_description(&loc).await;
-                    (ip, loc, result)
-                })
-                .buffer_unordered(DESCRIPTIONS_IN_FLIGHT)
-                .collect()
-                .await;
+            let fetched: Vec<_> =
+                futures::stream::iter(locations.into_iter().take(MAX_DESCRIPTIONS))
+                    .map(|(ip, loc)| async move {
+                        let result = fetch_description(&loc).await;
+                        (ip, loc, result)
+                    })
+                    .buffer_unordered(DESCRIPTIONS_IN_FLIGHT)
+                    .collect()
+                    .await;
             for (ip, loc, result) in fetched {
                 match result {
                     Ok(Some(d)) => {

@@ -80,7 +80,9 @@ fn one() -> usize {
 
 impl DeviceDiscovery {
     fn raw_for(&self, protocol: Protocol) -> impl Iterator<Item = &RawReply> {
-        self.raw.iter().filter(move |r| r.protocol == protocol.name())
+        self.raw
+            .iter()
+            .filter(move |r| r.protocol == protocol.name())
     }
 }
 
@@ -362,7 +364,11 @@ pub fn serve(
                 port: s.description_port,
                 source,
             })?;
-        tasks.push(tokio::spawn(description_loop(listener, s, Arc::clone(stats))));
+        tasks.push(tokio::spawn(description_loop(
+            listener,
+            s,
+            Arc::clone(stats),
+        )));
     }
     if let (Some(sock), Some(d)) = (bound.dhcp, data.dhcp.clone()) {
         let sock = UdpSocket::from_std(sock).map_err(|source| LabError::Listen {

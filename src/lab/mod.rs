@@ -34,8 +34,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use error::LabError;
-pub use ns::{enter_lab_namespaces, in_netns};
 pub use hostile::gzip_bomb;
+pub use ns::{enter_lab_namespaces, in_netns};
 pub use persona::{
     AuthScheme, BannerService, CertificateSubject, Expectation, HostileBehaviour, HostileService,
     HttpService, LabSpec, OnvifService, PathResponse, Persona, RtspService, Service, SilentService,

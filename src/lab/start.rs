@@ -10,9 +10,7 @@ use futures::future::try_join_all;
 use super::persona::{GATEWAY_IP, LAB_SUBNET, SCANNER_IP, Service};
 use super::serve::{self, Responder};
 use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
-use super::{
-    Lab, LabError, LabSpec, Persona, PersonaStats, discovery, internet, ns, tls, uploads,
-};
+use super::{Lab, LabError, LabSpec, Persona, PersonaStats, discovery, internet, ns, tls, uploads};
 
 /// MAC of the scanner's `lan0`: locally administered, so it names no vendor.
 const SCANNER_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x18, 0x00, 0x02];
@@ -50,9 +48,11 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
 
     let switch =
         tokio::task::spawn_blocking(|| ns::new_netns("create the switch namespace", || ()));
-    let personas = try_join_all(spec.personas.iter().map(|p| {
-        make_persona_ns(Arc::new(p.clone()), spec.discovery_for(&p.name).cloned())
-    }));
+    let personas = try_join_all(
+        spec.personas
+            .iter()
+            .map(|p| make_persona_ns(Arc::new(p.clone()), spec.discovery_for(&p.name).cloned())),
+    );
     // The lab internet exists when some persona sends data out (uploads.toml).
     let sending = spec
         .personas
@@ -148,7 +148,12 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
             &counters,
         )?);
         if let Some((data, bound)) = persona_ns.discovery {
-            servers.extend(discovery::serve(&persona_ns.persona, data, bound, &counters)?);
+            servers.extend(discovery::serve(
+                &persona_ns.persona,
+                data,
+                bound,
+                &counters,
+            )?);
         }
         namespaces.push(persona_ns.handle);
         netlink.push(persona_ns.netlink);

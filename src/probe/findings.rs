@@ -47,7 +47,13 @@ impl Findings {
     }
 
     /// A probe stopped before it was done: recorded for the report, and as a note.
-    pub fn cut(&self, probe: &str, port: Option<u16>, reason: CutReason, detail: impl Into<String>) {
+    pub fn cut(
+        &self,
+        probe: &str,
+        port: Option<u16>,
+        reason: CutReason,
+        detail: impl Into<String>,
+    ) {
         let cut = CutShort::new(probe, port, reason, detail);
         self.with(|c| {
             let seen = c

@@ -133,7 +133,7 @@ async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findi
 }
 
 /// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.
-async fn exchange(
+pub(super) async fn exchange(
     stream: &mut Option<TcpStream>,
     addr: SocketAddr,
     request: &[u8],

@@ -59,12 +59,53 @@ pub async fn probe_http(
                     findings.push(Evidence::new(Src::TLS_ERROR, Some(port), err));
                 } else {
                     findings.note(format!("http {port}: plain HTTP failed: {err}"));
-                    findings.cut(scheme, Some(port), failure_reason(&err), err);
+                    let reason = failure_reason(&err);
+                    findings.cut(scheme, Some(port), reason, err);
+                    // Firmware that writes control bytes into a header is still a web server:
+                    // read its answer with the tolerant parser rather than lose the port.
+                    if reason == CutReason::Malformed
+                        && lenient_root(client.timeout(), ip, port, findings).await
+                    {
+                        return None;
+                    }
                 }
             }
         }
     }
     None
+}
+
+/// `GET /` over a plain socket, read with the tolerant parser of `wire::rtsp` (HTTP/1.x too),
+/// for a server whose reply the HTTP client refused; returns whether an HTTP reply came back.
+async fn lenient_root(
+    timeout: std::time::Duration,
+    ip: IpAddr,
+    port: u16,
+    findings: &Findings,
+) -> bool {
+    let request = format!(
+        "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: camsweep\r\n\r\n",
+        host_port(ip, port)
+    );
+    let addr = std::net::SocketAddr::new(ip, port);
+    let mut stream = None;
+    let Ok(reply) = super::rtsp::exchange(&mut stream, addr, request.as_bytes(), timeout).await
+    else {
+        return false;
+    };
+    match crate::wire::rtsp::parse_response(&reply) {
+        Ok(resp) if !resp.is_rtsp() => {
+            findings.extend(observe::observe(
+                resp.status,
+                &resp.headers,
+                &resp.body,
+                Some(port),
+            ));
+            findings.service(port, "http");
+            true
+        }
+        _ => false,
+    }
 }
 
 /// A failed exchange: the device hung up, or it answered something that is not HTTP.
@@ -179,7 +220,11 @@ fn record_response(page: &Fetched, findings: &Findings) {
             page.url.scheme(),
             port,
             CutReason::SizeCap,
-            format!("body of {} cut at {} bytes", page.url.path(), page.body.len()),
+            format!(
+                "body of {} cut at {} bytes",
+                page.url.path(),
+                page.body.len()
+            ),
         );
     }
 }
@@ -231,7 +276,21 @@ fn looks_like_html(body: &[u8]) -> bool {
 }
 
 /// GETs each vendor path once; a 2xx or 401 records `http.path` and the response's identifying atoms.
+/// A server that answers 2xx to a random path answers every path: its hits would name whichever
+/// vendor's path came first, so none is recorded.
 async fn vendor_path_hits(client: &HttpClient, base: &Url, paths: &[String], findings: &Findings) {
+    let canary = format!("/camsweep-{:016x}.html", crate::discover::udp::random_u64());
+    if let Ok(url) = base.join(&canary)
+        && let Ok(resp) = client.get(url).await
+        && (200..300).contains(&resp.status)
+    {
+        findings.note(format!(
+            "http {}: answers {} to any path ({canary}); vendor paths not recorded",
+            base.port_or_known_default().unwrap_or_default(),
+            resp.status
+        ));
+        return;
+    }
     for path in paths {
         let Ok(url) = base.join(path) else { continue };
         let resp = match client.get(url).await {

@@ -93,7 +93,11 @@ async fn call(
                 Ok(leaves) => Some(leaves),
                 // A SOAP-shaped reply that is refused (a DOCTYPE declaring entities, nesting too
                 // deep): say so; a web page that is not XML at all is just not ONVIF.
-                Err(err @ (soap::SoapError::DocType | soap::SoapError::TooDeep | soap::SoapError::TooLong)) => {
+                Err(
+                    err @ (soap::SoapError::DocType
+                    | soap::SoapError::TooDeep
+                    | soap::SoapError::TooLong),
+                ) => {
                     findings.cut("onvif", Some(port), CutReason::Malformed, err.to_string());
                     None
                 }

@@ -24,6 +24,9 @@ const TARGETS: &str = "198.18.0.0/25";
 const AUDIT_DEADLINE: Duration = Duration::from_secs(45);
 /// Per-host probe budget given to the audit.
 const HOST_DEADLINE_SECS: &str = "10";
+/// Per-request timeout: above the 1.5 s default so that a loaded CI machine (many compilers on
+/// two cores) does not time out the lab's prompt personas; the dripping ones still time out.
+const TIMEOUT_MS: &str = "3000";
 /// Peak resident memory allowed to the audit process.
 const MAX_RSS_KIB: i64 = 200 * 1024;
 /// The host every redirect, LOCATION, XAddr and external entity of the hostile personas names.
@@ -172,6 +175,8 @@ fn run_audit(lab: Lab, spec: LabSpec) -> Result<Audit, String> {
             TARGETS,
             "--host-deadline",
             HOST_DEADLINE_SECS,
+            "--timeout-ms",
+            TIMEOUT_MS,
             "--authorised-by",
             "hostile lab test",
             "--lang",
@@ -464,6 +469,8 @@ fn witness_untouched(a: &Audit) -> Result<(), String> {
 fn cut_short_listed(a: &Audit) -> Result<(), String> {
     let expected: &[(&str, &str)] = &[
         ("198.18.0.100", "timeout"),
+        ("198.18.0.100", "host_deadline"),
+        ("198.18.0.101", "timeout"),
         ("198.18.0.102", "size_cap"),
         ("198.18.0.103", "redirect_limit"),
         ("198.18.0.103", "redirect_off_host"),

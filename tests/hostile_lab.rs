@@ -166,7 +166,12 @@ fn run_audit(lab: Lab, spec: LabSpec) -> Result<Audit, String> {
     let out = std::env::temp_dir().join(format!("camsweep-hostile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+    // CI runs this binary as `nobody` with a copy of camsweep it can reach (.ci/run).
+    let bin = std::env::var_os("CAMSWEEP_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_camsweep")),
+        PathBuf::from,
+    );
+    let mut child = Command::new(bin)
         .args([
             "audit",
             "--interface",

@@ -144,6 +144,11 @@ fn main() {
             }
         }
     }
+    if failed == 0 {
+        let _ = std::fs::remove_dir_all(&audit.out);
+    } else {
+        println!("the audit's report is kept in {}", audit.out.display());
+    }
     runtime.block_on(audit.lab.shutdown());
     let verdict = if failed == 0 { "ok" } else { "FAILED" };
     println!(

@@ -10,7 +10,7 @@ use crate::policy::{RuleSet, Scope, SiteDeclaration, parse_condition};
 use crate::probe::onvif::soap;
 use crate::probe::{banner, http::observe, rtsp as rtsp_probe, zk};
 use crate::traffic::{Analyzer, CloudDb, FlowLimits, FrameSource, PcapSource, UploadPolicy};
-use crate::traffic::{Frame, LinkType, decode, dns, http, tls};
+use crate::traffic::{Frame, LinkType, decode, dns, http, quic, reassembly, tls};
 use crate::wire::{arp, dhcp, dhdiscover, mdns, sadp, ssdp, wsd, xmeye, xml};
 use crate::wire::{auth, rtsp};
 use std::io::Cursor;
@@ -161,20 +161,33 @@ pub fn traffic_payloads(data: &[u8]) {
     let Some((&selector, body)) = data.split_first() else {
         return;
     };
-    match selector % 5 {
+    match selector % 6 {
         0 => {
             let _ = dns::bindings(body);
         }
         1 => {
             let _ = tls::client_hello_sni(body);
-            // The same bytes fed in uneven pieces, as TCP segments would bring them.
-            let mut collector = tls::HelloCollector::default();
-            for piece in body.chunks(usize::from(selector / 5).max(1)) {
-                let _ = collector.feed(piece);
+            // The same bytes as TCP segments arriving last-first, as a reordering network
+            // would bring them; the reassembler must put them back and stay within its bound.
+            let step = usize::from(selector / 6).max(1);
+            let mut stream = reassembly::Reassembler::starting_at(1, 16 * 1024);
+            let pieces: Vec<(usize, &[u8])> = body.chunks(step).enumerate().collect();
+            for (i, piece) in pieces.into_iter().rev() {
+                let seq = 1u32.wrapping_add(u32::try_from(i * step).unwrap_or(u32::MAX));
+                stream.push(seq, piece);
             }
+            let _ = tls::client_hello_sni(stream.contiguous());
         }
         2 => {
             let _ = http::request_host(body);
+        }
+        3 => {
+            // QUIC v1 client Initial datagrams: header protection, AEAD, CRYPTO frames.
+            let _ = quic::is_initial_v1(body);
+            let mut hello = quic::QuicHello::default();
+            for datagram in body.chunks(1200) {
+                let _ = hello.feed(datagram);
+            }
         }
         _ => {
             for link in [

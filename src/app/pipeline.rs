@@ -8,14 +8,18 @@ use time::format_description::well_known::Rfc3339;
 use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
-    Device, Evidence, EvidenceSource, HostObservation, Report, SCHEMA_VERSION, ScanInfo, ScanMode,
-    ToolInfo,
+    CutReason, CutShort, Device, Evidence, EvidenceSource, HostObservation, LimitHit, Report,
+    SCHEMA_VERSION, ScanInfo, ScanMode, ToolInfo,
 };
 use crate::probe::http::client::ClientError;
 use crate::probe::{ProbeConfig, Prober};
 
 /// Hosts probed at once; each host's own probes are further bounded by its deadline.
 const HOSTS_IN_FLIGHT: usize = 32;
+/// Most hosts held and reported: a segment where something answers for every address (a
+/// tarpit, proxy ARP) cannot grow memory and the report without end. A /16 of real devices
+/// is far below it.
+pub const MAX_HOSTS: usize = 16_384;
 
 /// Everything a scan needs, already validated.
 #[derive(Debug, Clone)]
@@ -78,6 +82,8 @@ pub async fn run(
         None => {}
     }
     let mut notes = swept.notes;
+    let mut limits_hit = swept.limits_hit;
+    keep_at_most(&mut swept.hosts, MAX_HOSTS, "swept", &mut limits_hit);
     if plan.skipped_own > 0 {
         notes.push(format!(
             "{} address(es) of this machine skipped",
@@ -110,6 +116,7 @@ pub async fn run(
     progress.finish();
     if let Some(found) = discovered {
         notes.extend(found.notes);
+        limits_hit.extend(found.limits_hit);
         discover::merge_observations(&mut probed, found.hosts);
         discovery.extend(found.protocols);
     }
@@ -129,6 +136,7 @@ pub async fn run(
         }
     }
 
+    keep_at_most(&mut probed, MAX_HOSTS, "found", &mut limits_hit);
     let mut devices: Vec<Device> = probed.iter().map(|h| build_device(db, h)).collect();
     devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
     for host in &probed {
@@ -156,6 +164,7 @@ pub async fn run(
             notes,
             authorised_by: plan.authorised_by.clone(),
             lang: Some(plan.lang.clone()),
+            limits_hit,
         },
         site: None,
         devices,
@@ -170,6 +179,27 @@ struct Discovered {
     notes: Vec<String>,
     /// The protocols that ran.
     protocols: Vec<String>,
+    limits_hit: Vec<LimitHit>,
+}
+
+/// Keeps the first `max` hosts (by address) and records the cut.
+fn keep_at_most(
+    hosts: &mut Vec<HostObservation>,
+    max: usize,
+    stage: &str,
+    limits_hit: &mut Vec<LimitHit>,
+) {
+    if hosts.len() > max {
+        limits_hit.push(LimitHit::new(
+            "hosts",
+            format!(
+                "{} hosts {stage}; the first {max} by address were kept",
+                hosts.len()
+            ),
+        ));
+        hosts.sort_by_key(|h| h.ip);
+        hosts.truncate(max);
+    }
 }
 
 /// Runs every discovery protocol at once: unicast to the hosts the sweep found, multicast and
@@ -183,9 +213,11 @@ async fn run_discovery(ctx: &DiscoveryContext, targets: &[IpAddr], live: &[IpAdd
         hosts: Vec::new(),
         notes: Vec::new(),
         protocols: discoverers.iter().map(|d| d.name().to_string()).collect(),
+        limits_hit: Vec::new(),
     };
     for result in results {
         found.notes.extend(result.notes);
+        found.limits_hit.extend(result.limits_hit);
         let hosts = result
             .hosts
             .into_iter()
@@ -206,6 +238,23 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
             Evidence::new(EvidenceSource::MAC_VENDOR, None, vendor.clone()),
         );
     }
+    let mut cut_short = host.cut_short.clone();
+    // An over-long value is kept cut and marked on the atom; the device lists the cut too.
+    for ev in evidence.iter().filter(|e| e.truncated) {
+        let probe = ev.source.split('.').next().unwrap_or(&ev.source);
+        let cut = CutShort::new(
+            probe,
+            ev.port,
+            CutReason::ValueCap,
+            format!("{} value cut to {} bytes", ev.source, ev.value.len()),
+        );
+        if !cut_short
+            .iter()
+            .any(|c| c.probe == cut.probe && c.port == cut.port && c.reason == cut.reason)
+        {
+            cut_short.push(cut);
+        }
+    }
     let ip = host.ip.to_string();
     Device {
         id: Device::id_for(&ip),
@@ -218,6 +267,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
         evidence,
         cloud_contacts: Vec::new(),
         upstream_timeline: Vec::new(),
+        cut_short,
     }
 }
 

@@ -122,6 +122,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
                 notes,
                 authorised_by: None,
                 lang: Some(lang_code(args)),
+                limits_hit: Vec::new(),
             },
             site: None,
             devices: traffic

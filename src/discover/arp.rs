@@ -144,7 +144,11 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResu
             h
         })
         .collect();
-    Ok(SweepResult { hosts, notes })
+    Ok(SweepResult {
+        hosts,
+        notes,
+        limits_hit: Vec::new(),
+    })
 }
 
 type RawSender = Box<dyn DataLinkSender>;

@@ -71,6 +71,9 @@ pub fn merge_observations(hosts: &mut Vec<HostObservation>, found: Vec<HostObser
                     old.push_evidence(ev);
                 }
                 old.notes.extend(new.notes);
+                for cut in new.cut_short {
+                    old.cut(cut);
+                }
             }
         }
     }

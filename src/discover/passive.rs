@@ -76,6 +76,7 @@ fn listen(name: &str, stop: &AtomicBool) -> Result<SweepResult, ArpError> {
     Ok(SweepResult {
         hosts: hosts.into_values().collect(),
         notes: Vec::new(),
+        limits_hit: Vec::new(),
     })
 }
 

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use futures::FutureExt;
 use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt};
 
 use super::udp::{self, DiscoveryContext, Inquiry};
 use super::{HostDiscoverer, SweepResult};
-use crate::model::{Evidence, HostObservation, SeenBy};
+use crate::model::{CutReason, CutShort, Evidence, HostObservation, LimitHit, SeenBy};
 use crate::wire::{dhdiscover, mdns, sadp, ssdp, wsd, xmeye};
 
 /// Evidence that a device's vendor-cloud service is switched on, from its own discovery reply
@@ -24,6 +24,11 @@ pub const HIK_CONNECT_ON: &str =
 
 /// Largest UPnP description fetched.
 const MAX_DESCRIPTION: usize = 64 * 1024;
+/// Most UPnP descriptions fetched in one scan, and how many at once.
+const MAX_DESCRIPTIONS: usize = 256;
+const DESCRIPTIONS_IN_FLIGHT: usize = 8;
+/// Longest wait for one description, body included.
+const DESCRIPTION_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Every discoverer camsweep has, sharing one context.
 pub fn all(ctx: &DiscoveryContext) -> Vec<Box<dyn HostDiscoverer>> {
@@ -57,10 +62,44 @@ impl Hosts {
         }
     }
 
-    fn result(self, notes: Vec<String>) -> SweepResult {
+    /// The result, with each sender's losses to the reply caps recorded on it.
+    fn finish(
+        mut self,
+        protocol: &str,
+        notes: Vec<String>,
+        dropped: BTreeMap<IpAddr, udp::Dropped>,
+        limits_hit: Vec<LimitHit>,
+    ) -> SweepResult {
+        for (ip, lost) in dropped {
+            let host = self.host(ip);
+            if lost.over_cap > 0 {
+                host.cut(CutShort::new(
+                    protocol,
+                    None,
+                    CutReason::ReplyCap,
+                    format!(
+                        "{} datagram(s) beyond the {} kept per inquiry were dropped",
+                        lost.over_cap,
+                        udp::MAX_REPLIES_PER_SENDER
+                    ),
+                ));
+            }
+            if lost.oversized > 0 {
+                host.cut(CutShort::new(
+                    protocol,
+                    None,
+                    CutReason::SizeCap,
+                    format!(
+                        "{} datagram(s) filled the receive buffer and were cut",
+                        lost.oversized
+                    ),
+                ));
+            }
+        }
         SweepResult {
             hosts: self.0.into_values().collect(),
             notes,
+            limits_hit,
         }
     }
 }
@@ -110,7 +149,7 @@ impl HostDiscoverer for WsDiscovery {
                     }
                 }
             }
-            hosts.result(got.notes)
+            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
         }
         .boxed()
     }
@@ -152,8 +191,29 @@ impl HostDiscoverer for Ssdp {
                     locations.entry(*ip).or_insert(loc);
                 }
             }
-            for (ip, loc) in locations {
-                match fetch_description(&loc).await {
+            let mut limits_hit = std::mem::take(&mut got.limits_hit);
+            if locations.len() > MAX_DESCRIPTIONS {
+                limits_hit.push(LimitHit::new(
+                    "descriptions",
+                    format!(
+                        "ssdp: {} UPnP descriptions offered, the first {MAX_DESCRIPTIONS} fetched",
+                        locations.len()
+                    ),
+                ));
+            }
+            // A few at a time, each under its own timeout: slow description servers cannot
+            // stretch discovery by one timeout per device.
+            let fetched: Vec<_> =
+                futures::stream::iter(locations.into_iter().take(MAX_DESCRIPTIONS))
+                    .map(|(ip, loc)| async move {
+                        let result = fetch_description(&loc).await;
+                        (ip, loc, result)
+                    })
+                    .buffer_unordered(DESCRIPTIONS_IN_FLIGHT)
+                    .collect()
+                    .await;
+            for (ip, loc, result) in fetched {
+                match result {
                     Ok(Some(d)) => {
                         let port = url_port(&loc).unwrap_or(80);
                         hosts.add(ip, "ssdp.manufacturer", port, d.manufacturer.as_deref());
@@ -170,12 +230,19 @@ impl HostDiscoverer for Ssdp {
                         hosts.add(ip, "ssdp.device_type", port, d.device_type.as_deref());
                     }
                     Ok(None) => {}
-                    Err(e) => got
-                        .notes
-                        .push(format!("ssdp: {ip}: description {loc}: {e}")),
+                    Err(e) => {
+                        got.notes
+                            .push(format!("ssdp: {ip}: description {loc}: {e}"));
+                        hosts.host(ip).cut(CutShort::new(
+                            "ssdp",
+                            url_port(&loc),
+                            e.reason,
+                            format!("description {loc}: {}", e.detail),
+                        ));
+                    }
                 }
             }
-            hosts.result(got.notes)
+            hosts.finish(self.name(), got.notes, got.dropped, limits_hit)
         }
         .boxed()
     }
@@ -196,26 +263,49 @@ fn url_port(location: &str) -> Option<u16> {
     reqwest::Url::parse(location).ok()?.port_or_known_default()
 }
 
-async fn fetch_description(location: &str) -> Result<Option<ssdp::Description>, String> {
+/// Why a description was not read.
+#[derive(Debug)]
+struct DescriptionError {
+    reason: CutReason,
+    detail: String,
+}
+
+impl std::fmt::Display for DescriptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+async fn fetch_description(location: &str) -> Result<Option<ssdp::Description>, DescriptionError> {
+    let failed = |e: reqwest::Error| DescriptionError {
+        reason: if e.is_timeout() {
+            CutReason::Timeout
+        } else {
+            CutReason::Reset
+        },
+        detail: e.to_string(),
+    };
     let client = reqwest::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_secs(3))
+        .timeout(DESCRIPTION_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| e.to_string())?;
-    let mut resp = client
-        .get(location)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+        .map_err(failed)?;
+    let mut resp = client.get(location).send().await.map_err(failed)?;
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+    while let Some(chunk) = resp.chunk().await.map_err(failed)? {
         body.extend_from_slice(&chunk);
         if body.len() > MAX_DESCRIPTION {
-            return Err(format!("longer than {MAX_DESCRIPTION} bytes"));
+            return Err(DescriptionError {
+                reason: CutReason::SizeCap,
+                detail: format!("longer than {MAX_DESCRIPTION} bytes"),
+            });
         }
     }
-    ssdp::parse_description(&String::from_utf8_lossy(&body)).map_err(|e| e.to_string())
+    ssdp::parse_description(&String::from_utf8_lossy(&body)).map_err(|e| DescriptionError {
+        reason: CutReason::Malformed,
+        detail: e.to_string(),
+    })
 }
 
 /// mDNS/DNS-SD: the service enumeration and the camera service types, answered by unicast.
@@ -265,7 +355,7 @@ impl HostDiscoverer for Mdns {
                     }
                 }
             }
-            hosts.result(got.notes)
+            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
         }
         .boxed()
     }
@@ -331,7 +421,7 @@ impl HostDiscoverer for Sadp {
                     hosts.host(ip).mac.get_or_insert(mac);
                 }
             }
-            hosts.result(got.notes)
+            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
         }
         .boxed()
     }
@@ -383,7 +473,7 @@ impl HostDiscoverer for DhDiscover {
                     hosts.host(ip).mac.get_or_insert(mac);
                 }
             }
-            hosts.result(got.notes)
+            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
         }
         .boxed()
     }
@@ -422,7 +512,7 @@ impl HostDiscoverer for Xmeye {
                     hosts.host(ip).mac.get_or_insert(mac);
                 }
             }
-            hosts.result(got.notes)
+            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
         }
         .boxed()
     }

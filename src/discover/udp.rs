@@ -5,6 +5,7 @@
 //! Multicast and broadcast are only sent when an interface is named (`--interface`): without it
 //! camsweep cannot tell which segment a group packet would reach, so it sends unicast only.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
@@ -17,6 +18,11 @@ use tokio::time::Instant;
 const MAX_DATAGRAM: usize = 9000;
 /// Most datagrams kept from one inquiry (a hostile segment cannot make memory grow without end).
 const MAX_REPLIES: usize = 4096;
+/// Most datagrams kept from one sender per inquiry: a device flooding replies can neither crowd
+/// out the others nor fill memory (a real device answers with one to a few).
+pub const MAX_REPLIES_PER_SENDER: usize = 16;
+/// Most bytes of datagrams kept per inquiry, all senders together.
+pub const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
 /// Pause between unicast inquiries: 2 000 datagrams a second at most.
 const UNICAST_GAP: Duration = Duration::from_micros(500);
 
@@ -89,6 +95,20 @@ pub struct Inquiry {
 pub struct Collected {
     pub replies: Vec<(IpAddr, Vec<u8>)>,
     pub notes: Vec<String>,
+    /// Per sender, what was not kept: datagrams over the per-sender cap, and datagrams that
+    /// filled the whole receive buffer (longer ones are cut by the kernel).
+    pub dropped: BTreeMap<IpAddr, Dropped>,
+    /// Inquiry-wide caps reached.
+    pub limits_hit: Vec<crate::model::LimitHit>,
+}
+
+/// What one sender lost to the caps.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Dropped {
+    /// Datagrams beyond [`MAX_REPLIES_PER_SENDER`] (or the inquiry's caps).
+    pub over_cap: usize,
+    /// Datagrams of at least the receive buffer's size, kept cut.
+    pub oversized: usize,
 }
 
 fn socket(ctx: &DiscoveryContext) -> io::Result<UdpSocket> {
@@ -155,13 +175,56 @@ pub async fn collect(
     }
     let deadline = Instant::now() + ctx.window;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    while out.replies.len() < MAX_REPLIES {
+    let mut per_sender: BTreeMap<IpAddr, usize> = BTreeMap::new();
+    let mut kept_bytes = 0usize;
+    let mut inquiry_full = None;
+    // Read until the window closes whatever the caps: draining the socket keeps a flood from
+    // filling the kernel's buffer and crowding out other devices' replies.
+    loop {
         match tokio::time::timeout_at(deadline, sock.recv_from(&mut buf)).await {
-            Ok(Ok((n, from))) => out.replies.push((from.ip(), buf[..n].to_vec())),
+            Ok(Ok((n, from))) => {
+                let ip = from.ip();
+                let count = per_sender.entry(ip).or_default();
+                *count += 1;
+                if n >= MAX_DATAGRAM {
+                    out.dropped.entry(ip).or_default().oversized += 1;
+                }
+                let room = out.replies.len() < MAX_REPLIES && kept_bytes + n <= MAX_REPLY_BYTES;
+                if *count > MAX_REPLIES_PER_SENDER || !room {
+                    out.dropped.entry(ip).or_default().over_cap += 1;
+                    if !room && inquiry_full.is_none() {
+                        inquiry_full = Some(if out.replies.len() >= MAX_REPLIES {
+                            ("discovery_replies", format!("{MAX_REPLIES} datagrams"))
+                        } else {
+                            ("discovery_bytes", format!("{MAX_REPLY_BYTES} bytes"))
+                        });
+                    }
+                    continue;
+                }
+                kept_bytes += n;
+                out.replies.push((ip, buf[..n].to_vec()));
+            }
             // ICMP port unreachable from a host without the service surfaces as an error on
             // Linux; it says nothing about other hosts, so keep listening.
             Ok(Err(_)) => {}
             Err(_) => break,
+        }
+    }
+    if let Some((limit, what)) = inquiry_full {
+        out.limits_hit.push(crate::model::LimitHit::new(
+            limit,
+            format!("{name}: replies beyond {what} per inquiry were dropped"),
+        ));
+    }
+    for (ip, dropped) in &out.dropped {
+        if dropped.over_cap > 0 {
+            out.limits_hit.push(crate::model::LimitHit::new(
+                "discovery_replies_per_host",
+                format!(
+                    "{name}: {} datagram(s) from {ip} beyond {MAX_REPLIES_PER_SENDER} dropped",
+                    dropped.over_cap
+                ),
+            ));
         }
     }
     out

@@ -16,8 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
-use super::LabError;
 use super::persona::Persona;
+use super::{LabError, PersonaStats};
 use crate::wire::{dhcp, dhdiscover, mdns, sadp, ssdp, wsd, xmeye};
 
 const BUNDLED: &str = include_str!("discovery.toml");
@@ -52,6 +52,38 @@ pub struct DeviceDiscovery {
     /// Broadcasts a DHCPREQUEST (INIT-REBOOT, RFC 2131 §4.3.2) every half second, as a device
     /// confirming its lease does, with these options 12 and 60.
     pub dhcp: Option<DhcpData>,
+    /// Replies sent verbatim to whatever arrives on a protocol's port (the hostile lab: entity
+    /// bombs, injected text, floods, oversized datagrams, LOCATION pointing elsewhere).
+    #[serde(default)]
+    pub raw: Vec<RawReply>,
+}
+
+/// One verbatim discovery reply.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReply {
+    /// `ws-discovery`, `ssdp`, `mdns`, `sadp`, `dhdiscover` or `xmeye`.
+    pub protocol: String,
+    /// The datagram; `{n}` is replaced by the copy's number.
+    pub reply: String,
+    /// Datagrams sent per inquiry (a flood when large).
+    #[serde(default = "one")]
+    pub copies: usize,
+    /// Padded with spaces to this many bytes (an oversized datagram when large).
+    #[serde(default)]
+    pub pad_to: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl DeviceDiscovery {
+    fn raw_for(&self, protocol: Protocol) -> impl Iterator<Item = &RawReply> {
+        self.raw
+            .iter()
+            .filter(move |r| r.protocol == protocol.name())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,8 +262,18 @@ pub fn bind(
         (Protocol::DhDiscover, data.dhdiscover.is_some()),
         (Protocol::Xmeye, data.xmeye.is_some()),
     ];
+    if let Some(unknown) = data.raw.iter().find(|r| {
+        !wanted
+            .iter()
+            .any(|(protocol, _)| protocol.name() == r.protocol)
+    }) {
+        return Err(LabError::Spec {
+            persona: Some(persona.name.clone()),
+            reason: format!("raw reply for unknown protocol {:?}", unknown.protocol),
+        });
+    }
     for (protocol, on) in wanted {
-        if !on {
+        if !on && data.raw_for(protocol).next().is_none() {
             continue;
         }
         let port = protocol.port();
@@ -283,6 +325,7 @@ pub fn serve(
     persona: &Arc<Persona>,
     data: DeviceDiscovery,
     bound: Bound,
+    stats: &Arc<PersonaStats>,
 ) -> Result<Vec<JoinHandle<()>>, LabError> {
     let data = Arc::new(data);
     let mut tasks = Vec::new();
@@ -321,7 +364,11 @@ pub fn serve(
                 port: s.description_port,
                 source,
             })?;
-        tasks.push(tokio::spawn(description_loop(listener, s)));
+        tasks.push(tokio::spawn(description_loop(
+            listener,
+            s,
+            Arc::clone(stats),
+        )));
     }
     if let (Some(sock), Some(d)) = (bound.dhcp, data.dhcp.clone()) {
         let sock = UdpSocket::from_std(sock).map_err(|source| LabError::Listen {
@@ -381,7 +428,17 @@ async fn answer_loop(
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             continue;
         };
-        if let Some(reply) = answer(&persona, &data, protocol, &buf[..n]) {
+        if data.raw_for(protocol).next().is_some() {
+            for raw in data.raw_for(protocol) {
+                for copy in 0..raw.copies {
+                    let mut reply = raw.reply.replace("{n}", &copy.to_string()).into_bytes();
+                    if reply.len() < raw.pad_to {
+                        reply.resize(raw.pad_to, b' ');
+                    }
+                    let _ = sock.send_to(&reply, from).await;
+                }
+            }
+        } else if let Some(reply) = answer(&persona, &data, protocol, &buf[..n]) {
             let _ = sock.send_to(&reply, from).await;
         }
     }
@@ -543,7 +600,11 @@ fn endpoint_uuid(seed: &str) -> String {
 use md5::Digest;
 
 /// Serves the UPnP description at `/description.xml`, one small request per connection.
-async fn description_loop(listener: tokio::net::TcpListener, s: SsdpData) {
+async fn description_loop(
+    listener: tokio::net::TcpListener,
+    s: SsdpData,
+    stats: Arc<PersonaStats>,
+) {
     let body = ssdp::description(&ssdp::Description {
         device_type: Some("urn:schemas-upnp-org:device:Basic:1".into()),
         friendly_name: s.friendly_name.clone(),
@@ -558,6 +619,9 @@ async fn description_loop(listener: tokio::net::TcpListener, s: SsdpData) {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
+        stats
+            .connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let body = body.clone();
         let server = s.server.clone();
         tokio::spawn(async move {

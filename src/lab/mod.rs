@@ -16,6 +16,7 @@
 
 pub mod discovery;
 mod error;
+mod hostile;
 mod internet;
 mod ns;
 pub mod persona;
@@ -26,15 +27,27 @@ mod tls;
 mod topology;
 pub mod uploads;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use error::LabError;
+pub use hostile::gzip_bomb;
 pub use ns::{enter_lab_namespaces, in_netns};
 pub use persona::{
-    AuthScheme, BannerService, CertificateSubject, Expectation, HttpService, LabSpec, OnvifService,
-    PathResponse, Persona, RtspService, Service, SilentService,
+    AuthScheme, BannerService, CertificateSubject, Expectation, HostileBehaviour, HostileService,
+    HttpService, LabSpec, OnvifService, PathResponse, Persona, RtspService, Service, SilentService,
 };
+
+/// What one persona saw while the lab ran: TCP connections accepted on any of its ports (the
+/// UPnP description port included), and bytes its hostile ports sent.
+#[derive(Debug, Default)]
+pub struct PersonaStats {
+    pub connections: AtomicU64,
+    pub bytes_sent: AtomicU64,
+}
 
 /// A running lab. Dropping it stops the personas and closes the namespace handles (a namespace
 /// vanishes with its last handle; the lab root namespace vanishes with the process).
@@ -46,6 +59,7 @@ pub struct Lab {
     /// Netlink connections stay open so their background tasks end with the lab.
     _netlink: Vec<topology::Netlink>,
     startup: std::time::Duration,
+    stats: BTreeMap<String, Arc<PersonaStats>>,
 }
 
 impl Lab {
@@ -77,6 +91,20 @@ impl Lab {
     /// The personas running.
     pub fn personas(&self) -> &[Persona] {
         &self.personas
+    }
+
+    /// TCP connections the persona accepted so far (0 for an unknown name).
+    pub fn connections(&self, persona: &str) -> u64 {
+        self.stats
+            .get(persona)
+            .map_or(0, |s| s.connections.load(Ordering::Relaxed))
+    }
+
+    /// Bytes the persona's hostile ports sent so far.
+    pub fn bytes_sent(&self, persona: &str) -> u64 {
+        self.stats
+            .get(persona)
+            .map_or(0, |s| s.bytes_sent.load(Ordering::Relaxed))
     }
 
     /// How long [`Lab::start`] took.

@@ -8,10 +8,13 @@ use ipnet::Ipv4Net;
 use serde::Deserialize;
 
 use super::LabError;
+use super::discovery::DeviceDiscovery;
 use crate::model::{DeviceType, FaceRecognition};
 
 /// The personas shipped with camsweep, embedded at build time.
 const BUNDLED_PERSONAS: &str = include_str!("personas.toml");
+/// The hostile lab: personas that fight back, plus legitimate ones reused from the store.
+const HOSTILE_PERSONAS: &str = include_str!("hostile.toml");
 
 /// The lab's subnet (RFC 2544 benchmarking range: never routed on the internet).
 // Evaluated at compile time: a wrong prefix length fails the build, never a run.
@@ -30,6 +33,22 @@ pub const GATEWAY_IP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 pub struct LabSpec {
     #[serde(rename = "persona")]
     pub personas: Vec<Persona>,
+    /// What the personas answer to discovery (keyed by persona name).
+    #[serde(default, rename = "device")]
+    pub discovery: Vec<DeviceDiscovery>,
+}
+
+/// `hostile.toml`: hostile personas and their discovery replies, and the store personas that
+/// run beside them and must still be identified.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostileFile {
+    /// Names of bundled personas (personas.toml, discovery.toml) to run unchanged.
+    legitimate: Vec<String>,
+    #[serde(rename = "persona")]
+    personas: Vec<Persona>,
+    #[serde(default, rename = "device")]
+    discovery: Vec<DeviceDiscovery>,
 }
 
 /// One simulated device on the lab LAN.
@@ -80,6 +99,8 @@ pub enum Service {
     Banner(BannerService),
     Silent(SilentService),
     Zk(ZkService),
+    /// A port that fights back (the hostile lab, `hostile.toml`).
+    Hostile(HostileService),
 }
 
 impl Service {
@@ -91,6 +112,7 @@ impl Service {
             Service::Banner(s) => s.port,
             Service::Silent(s) => s.port,
             Service::Zk(s) => s.port,
+            Service::Hostile(s) => s.port,
         }
     }
 
@@ -103,6 +125,7 @@ impl Service {
             Service::Banner(_) => "banner",
             Service::Silent(_) => "silent",
             Service::Zk(_) => "zk",
+            Service::Hostile(_) => "hostile",
         }
     }
 }
@@ -247,6 +270,65 @@ pub struct ZkService {
     pub serial: Option<String>,
 }
 
+/// A hostile port: after the client's first request (or at once, for `reset`), it answers in a
+/// way meant to stall, exhaust or fool a scanner. See docs/robustness.md.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostileService {
+    pub port: u16,
+    pub behaviour: HostileBehaviour,
+    /// The bytes sent (`drip`, `raw`) or the head sent before the endless part
+    /// (`endless_body`, `huge_length`, `gzip_bomb`). TOML escapes (`\u001b`) are allowed.
+    #[serde(default)]
+    pub reply: String,
+    /// Bytes spliced in where `reply` says `{hex}` (binary, invalid UTF-8), hex encoded.
+    #[serde(default)]
+    pub hex: Option<String>,
+}
+
+/// What a hostile port does.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HostileBehaviour {
+    /// Sends `reply` one byte a second.
+    Drip,
+    /// Sends `reply`, then chunked body chunks for as long as the client reads.
+    EndlessBody,
+    /// Sends `reply` (which declares `Content-Length: 10737418240`), then filler for as long as
+    /// the client reads.
+    HugeLength,
+    /// Sends `reply` (which declares `Content-Encoding: gzip`), then a gzip stream of zeros that
+    /// never ends (about 1000:1).
+    GzipBomb,
+    /// Accepts and resets the connection at once (RST, no FIN).
+    Reset,
+    /// Sends `reply` verbatim and closes.
+    Raw,
+}
+
+impl HostileService {
+    /// `reply` with `{hex}` replaced by the decoded `hex` bytes.
+    ///
+    /// # Errors
+    /// A message when `hex` is not hex.
+    pub fn reply_bytes(&self) -> Result<Vec<u8>, String> {
+        let spliced = match &self.hex {
+            Some(h) => hex::decode(h).map_err(|e| format!("port {}: hex: {e}", self.port))?,
+            None => Vec::new(),
+        };
+        let mut out = Vec::with_capacity(self.reply.len() + spliced.len());
+        let mut parts = self.reply.split("{hex}");
+        if let Some(first) = parts.next() {
+            out.extend_from_slice(first.as_bytes());
+        }
+        for part in parts {
+            out.extend_from_slice(&spliced);
+            out.extend_from_slice(part.as_bytes());
+        }
+        Ok(out)
+    }
+}
+
 /// A port that accepts connections and never says anything (many vendor SDK ports).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -265,9 +347,49 @@ impl LabSpec {
             reason: e.to_string(),
         })?;
         // Personas that exist for discovery alone live beside their discovery data.
-        spec.personas.extend(super::discovery::extra_personas()?);
+        let discovery = super::discovery::bundled()?;
+        spec.personas.extend(discovery.personas);
+        spec.discovery.extend(discovery.devices);
         spec.validate()?;
         Ok(spec)
+    }
+
+    /// The hostile lab: the personas of `hostile.toml` (slow, lying, flooding, injecting) and the
+    /// legitimate store personas it names, which must still be identified beside them.
+    ///
+    /// # Errors
+    /// [`LabError::Spec`] if the embedded data does not parse or validate, or names an unknown
+    /// store persona.
+    pub fn hostile() -> Result<LabSpec, LabError> {
+        let file: HostileFile = toml::from_str(HOSTILE_PERSONAS).map_err(|e| LabError::Spec {
+            persona: None,
+            reason: format!("hostile.toml: {e}"),
+        })?;
+        let store = LabSpec::bundled()?;
+        let mut spec = LabSpec {
+            personas: Vec::new(),
+            discovery: file.discovery,
+        };
+        for name in &file.legitimate {
+            let persona = store
+                .personas
+                .iter()
+                .find(|p| &p.name == name)
+                .ok_or_else(|| LabError::Spec {
+                    persona: Some(name.clone()),
+                    reason: "hostile.toml names a store persona that does not exist".into(),
+                })?;
+            spec.personas.push(persona.clone());
+            spec.discovery.extend(store.discovery_for(name).cloned());
+        }
+        spec.personas.extend(file.personas);
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// The discovery data of one persona, if any.
+    pub fn discovery_for(&self, persona: &str) -> Option<&DeviceDiscovery> {
+        self.discovery.iter().find(|d| d.persona == persona)
     }
 
     /// Parses and validates persona data.
@@ -356,6 +478,9 @@ impl Persona {
                     ));
                 }
                 Service::Http(s) | Service::Https(s) => validate_http(s)?,
+                Service::Hostile(s) => {
+                    s.reply_bytes()?;
+                }
                 _ => {}
             }
         }

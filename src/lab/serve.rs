@@ -14,7 +14,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use super::persona::{BannerService, HttpService, OnvifService, Persona, RtspService, ZkService};
+use super::PersonaStats;
+use super::persona::{
+    BannerService, HostileService, HttpService, OnvifService, Persona, RtspService, ZkService,
+};
 use super::responders::http::{self, HttpContext, MAX_BODY, MAX_HEAD, Request};
 use super::responders::{Context, banner, rtsp, zk};
 
@@ -48,6 +51,11 @@ pub enum Responder {
     Zk {
         service: ZkService,
     },
+    /// A port that fights back; `reply` is the service's `reply_bytes()`.
+    Hostile {
+        service: HostileService,
+        reply: Arc<Vec<u8>>,
+    },
     Silent,
 }
 
@@ -57,6 +65,7 @@ pub async fn accept_loop(
     port: u16,
     listener: TcpListener,
     responder: Responder,
+    stats: Arc<PersonaStats>,
 ) {
     let responder = Arc::new(responder);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -67,6 +76,7 @@ pub async fn accept_loop(
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
+        stats.connections.fetch_add(1, Ordering::Relaxed);
         while connections.try_join_next().is_some() {}
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             tracing::debug!(persona = %persona.name, port, "connection limit reached; dropping");
@@ -74,10 +84,11 @@ pub async fn accept_loop(
         };
         let persona = Arc::clone(&persona);
         let responder = Arc::clone(&responder);
+        let stats = Arc::clone(&stats);
         connections.spawn(async move {
             let _slot = slot;
             tracing::trace!(persona = %persona.name, port, %peer, "connection");
-            serve_connection(&persona, port, stream, &responder).await;
+            serve_connection(&persona, port, stream, &responder, &stats).await;
         });
     }
 }
@@ -87,6 +98,7 @@ async fn serve_connection(
     port: u16,
     mut stream: tokio::net::TcpStream,
     responder: &Responder,
+    stats: &PersonaStats,
 ) {
     let _ = stream.set_nodelay(true);
     match responder {
@@ -123,6 +135,9 @@ async fn serve_connection(
             }
         }
         Responder::Zk { service } => serve_zk(&mut stream, service).await,
+        Responder::Hostile { service, reply } => {
+            super::hostile::serve(stream, service, reply, stats).await;
+        }
         Responder::Silent => discard(&mut stream).await,
     }
 }

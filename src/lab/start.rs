@@ -10,7 +10,7 @@ use futures::future::try_join_all;
 use super::persona::{GATEWAY_IP, LAB_SUBNET, SCANNER_IP, Service};
 use super::serve::{self, Responder};
 use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
-use super::{Lab, LabError, LabSpec, Persona, discovery, internet, ns, tls, uploads};
+use super::{Lab, LabError, LabSpec, Persona, PersonaStats, discovery, internet, ns, tls, uploads};
 
 /// MAC of the scanner's `lan0`: locally administered, so it names no vendor.
 const SCANNER_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x18, 0x00, 0x02];
@@ -51,7 +51,7 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     let personas = try_join_all(
         spec.personas
             .iter()
-            .map(|p| make_persona_ns(Arc::new(p.clone()))),
+            .map(|p| make_persona_ns(Arc::new(p.clone()), spec.discovery_for(&p.name).cloned())),
     );
     // The lab internet exists when some persona sends data out (uploads.toml).
     let sending = spec
@@ -135,13 +135,25 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         namespaces.push(handle);
         servers.extend(internet::serve(net, uploads::bundled()?)?);
     }
+    let mut stats = std::collections::BTreeMap::new();
     for persona_ns in personas {
+        let counters = Arc::new(PersonaStats::default());
+        stats.insert(persona_ns.persona.name.clone(), Arc::clone(&counters));
         if let Some(upload) = uploads::for_persona(&persona_ns.persona.name) {
             servers.push(uploads::start(upload, &persona_ns.handle)?);
         }
-        servers.extend(serve_persona(&persona_ns.persona, persona_ns.listeners)?);
+        servers.extend(serve_persona(
+            &persona_ns.persona,
+            persona_ns.listeners,
+            &counters,
+        )?);
         if let Some((data, bound)) = persona_ns.discovery {
-            servers.extend(discovery::serve(&persona_ns.persona, data, bound)?);
+            servers.extend(discovery::serve(
+                &persona_ns.persona,
+                data,
+                bound,
+                &counters,
+            )?);
         }
         namespaces.push(persona_ns.handle);
         netlink.push(persona_ns.netlink);
@@ -154,6 +166,7 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         namespaces,
         _netlink: netlink,
         startup,
+        stats,
     })
 }
 
@@ -166,7 +179,10 @@ fn joined(step: &'static str) -> impl FnOnce(tokio::task::JoinError) -> LabError
 
 /// Makes the persona's namespace on a blocking thread and, inside it, opens netlink and binds
 /// every listening port (before any address exists, so on 0.0.0.0: the namespace has no other).
-async fn make_persona_ns(persona: Arc<Persona>) -> Result<PersonaNs, LabError> {
+async fn make_persona_ns(
+    persona: Arc<Persona>,
+    discovery: Option<discovery::DeviceDiscovery>,
+) -> Result<PersonaNs, LabError> {
     let runtime = tokio::runtime::Handle::current();
     let inside = Arc::clone(&persona);
     let made = tokio::task::spawn_blocking(move || {
@@ -174,7 +190,7 @@ async fn make_persona_ns(persona: Arc<Persona>) -> Result<PersonaNs, LabError> {
             let _runtime = runtime.enter();
             let netlink = Netlink::open(&inside.name)?;
             let listeners = bind_listeners(&inside)?;
-            let found = bind_discovery(&inside)?;
+            let found = bind_discovery(&inside, discovery)?;
             Ok::<_, LabError>((netlink, listeners, found))
         })
     })
@@ -194,8 +210,9 @@ async fn make_persona_ns(persona: Arc<Persona>) -> Result<PersonaNs, LabError> {
 /// The persona's discovery sockets (and filtered TCP ports), bound inside its namespace.
 fn bind_discovery(
     persona: &Persona,
+    data: Option<discovery::DeviceDiscovery>,
 ) -> Result<Option<(discovery::DeviceDiscovery, discovery::Bound)>, LabError> {
-    let Some(data) = discovery::for_persona(&persona.name) else {
+    let Some(data) = data else {
         return Ok(None);
     };
     let swept = crate::app::ports::PortSet::bundled()
@@ -278,6 +295,7 @@ async fn configure_persona(persona_ns: &PersonaNs) -> Result<(), LabError> {
 fn serve_persona(
     persona: &Arc<Persona>,
     listeners: Vec<(u16, StdListener)>,
+    stats: &Arc<PersonaStats>,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, LabError> {
     let mut servers = Vec::new();
     for (port, listener) in listeners {
@@ -294,6 +312,7 @@ fn serve_persona(
             port,
             listener,
             responder,
+            Arc::clone(stats),
         )));
     }
     Ok(servers)
@@ -337,6 +356,13 @@ fn responder_for(persona: &Persona, port: u16) -> Result<Responder, LabError> {
         },
         Some(Service::Zk(zk)) => Responder::Zk {
             service: zk.clone(),
+        },
+        Some(Service::Hostile(hostile)) => Responder::Hostile {
+            service: hostile.clone(),
+            reply: Arc::new(hostile.reply_bytes().map_err(|reason| LabError::Spec {
+                persona: Some(persona.name.clone()),
+                reason,
+            })?),
         },
         Some(Service::Silent(_)) | None => Responder::Silent,
     })

@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-use super::Evidence;
+use super::{CutReason, CutShort, Evidence};
+
+/// Most evidence atoms kept for one host: a device that floods distinct replies (one USN per
+/// datagram, a new header per request) cannot grow a report without end.
+pub const MAX_EVIDENCE_PER_HOST: usize = 512;
 
 /// How a host was found. Later discovery protocols add variants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -43,6 +47,9 @@ pub struct HostObservation {
     /// Probes that could not finish (timeouts, caps reached), kept for the report.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Probes that stopped before they were done, with the reason (for the report).
+    #[serde(default)]
+    pub cut_short: Vec<CutShort>,
 }
 
 impl HostObservation {
@@ -55,13 +62,36 @@ impl HostObservation {
             open_ports: Vec::new(),
             evidence: Vec::new(),
             notes: Vec::new(),
+            cut_short: Vec::new(),
         }
     }
 
-    /// Adds an atom unless the very same one is already there.
+    /// Adds an atom unless the very same one is already there; past [`MAX_EVIDENCE_PER_HOST`]
+    /// atoms the rest are dropped and the cut recorded once.
     pub fn push_evidence(&mut self, ev: Evidence) {
-        if !self.evidence.contains(&ev) {
-            self.evidence.push(ev);
+        if self.evidence.contains(&ev) {
+            return;
+        }
+        if self.evidence.len() >= MAX_EVIDENCE_PER_HOST {
+            self.cut(CutShort::new(
+                "evidence",
+                None,
+                CutReason::EvidenceCap,
+                format!("more than {MAX_EVIDENCE_PER_HOST} evidence atoms; later ones dropped"),
+            ));
+            return;
+        }
+        self.evidence.push(ev);
+    }
+
+    /// Records a cut, once (the same probe, port and reason are not repeated).
+    pub fn cut(&mut self, cut: CutShort) {
+        let seen = self
+            .cut_short
+            .iter()
+            .any(|c| c.probe == cut.probe && c.port == cut.port && c.reason == cut.reason);
+        if !seen {
+            self.cut_short.push(cut);
         }
     }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Evidence, OpenPort};
+use super::{CutShort, Evidence, LimitHit, OpenPort};
 
 /// Version of the report format; bumped only on an incompatible change.
 pub const SCHEMA_VERSION: &str = "1";
@@ -73,6 +73,9 @@ pub struct ScanInfo {
     pub authorised_by: Option<String>,
     #[serde(default)]
     pub lang: Option<String>,
+    /// Scan-wide bounds that were reached (hosts kept, discovery replies kept …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limits_hit: Vec<LimitHit>,
 }
 
 /// One host on the network and what it is.
@@ -90,6 +93,9 @@ pub struct Device {
     /// Bytes the device sent per minute of capture time, for plotting (traffic analysis only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upstream_timeline: Vec<UpstreamMinute>,
+    /// Probes of this device that stopped before they were done, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cut_short: Vec<CutShort>,
 }
 
 /// One minute of a device's upstream traffic.

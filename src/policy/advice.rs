@@ -275,6 +275,7 @@ mod tests {
             evidence: vec![],
             cloud_contacts: vec![],
             upstream_timeline: vec![],
+            cut_short: vec![],
         }
     }
 

@@ -35,6 +35,7 @@ fn device(
             .collect(),
         cloud_contacts: vec![],
         upstream_timeline: vec![],
+        cut_short: Vec::new(),
     }
 }
 
@@ -402,6 +403,7 @@ fn site_template_round_trip() {
             notes: vec![],
             authorised_by: None,
             lang: None,
+            limits_hit: Vec::new(),
         },
         site: None,
         devices: vec![minmoe(), plain_camera()],

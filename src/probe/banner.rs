@@ -7,7 +7,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 use super::findings::Findings;
-use crate::model::{Evidence, EvidenceSource as Src};
+use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 
 /// Most bytes kept from a banner.
 const BANNER_CAP: usize = 1024;
@@ -40,6 +40,14 @@ pub async fn probe_banner(
     }
     let mut ev = Evidence::new(Src::TCP_BANNER, Some(port), escape_banner(&banner));
     ev.truncated |= banner.len() >= BANNER_CAP;
+    if banner.len() >= BANNER_CAP {
+        findings.cut(
+            "banner",
+            Some(port),
+            CutReason::SizeCap,
+            format!("banner read stopped at {BANNER_CAP} bytes"),
+        );
+    }
     findings.push(ev);
     if let Some(service) = service_from_banner(&banner) {
         findings.service(port, service);

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::model::{Evidence, HostObservation};
+use crate::model::{CutReason, CutShort, Evidence, HostObservation};
 
 #[derive(Debug, Default)]
 struct Collected {
     evidence: Vec<Evidence>,
     notes: Vec<String>,
+    cut_short: Vec<CutShort>,
     services: BTreeMap<u16, String>,
     onvif_found: bool,
 }
@@ -45,6 +46,26 @@ impl Findings {
         self.with(|c| c.notes.push(note.into()));
     }
 
+    /// A probe stopped before it was done: recorded for the report, and as a note.
+    pub fn cut(
+        &self,
+        probe: &str,
+        port: Option<u16>,
+        reason: CutReason,
+        detail: impl Into<String>,
+    ) {
+        let cut = CutShort::new(probe, port, reason, detail);
+        self.with(|c| {
+            let seen = c
+                .cut_short
+                .iter()
+                .any(|x| x.probe == cut.probe && x.port == cut.port && x.reason == cut.reason);
+            if !seen {
+                c.cut_short.push(cut);
+            }
+        });
+    }
+
     /// What actually answered on a port (`http`, `https`, `rtsp`, `onvif`, `ssh`, …).
     pub fn service(&self, port: u16, service: &str) {
         self.with(|c| {
@@ -71,6 +92,9 @@ impl Findings {
             host.push_evidence(ev);
         }
         host.notes.extend(collected.notes);
+        for cut in collected.cut_short {
+            host.cut(cut);
+        }
         for port in &mut host.open_ports {
             if let Some(service) = collected.services.get(&port.port) {
                 port.service.clone_from(service);

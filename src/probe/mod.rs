@@ -38,7 +38,7 @@ use tracing::{debug, instrument};
 
 use self::findings::Findings;
 use self::http::client::{ClientError, HttpClient};
-use crate::model::{HostObservation, OpenPort};
+use crate::model::{CutReason, HostObservation, OpenPort};
 
 /// Ports that usually carry TLS: tried with HTTPS first.
 const HTTPS_PORTS: &[u16] = &[443, 4443, 7443, 8443, 9443];
@@ -166,6 +166,15 @@ impl Prober {
                 "probe: host deadline ({:?}) reached; evidence is partial",
                 self.cfg.host_deadline
             ));
+            findings.cut(
+                "host",
+                None,
+                CutReason::HostDeadline,
+                format!(
+                    "probes still running after {:?} were stopped",
+                    self.cfg.host_deadline
+                ),
+            );
         }
         findings.apply(host);
     }

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::findings::Findings;
-use crate::model::{Evidence, EvidenceSource as Src};
+use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 use crate::wire::auth::parse_challenge;
 use crate::wire::rtsp::{
     Response, build_request, content_length, header_end, parse_response, sdp_session_name,
@@ -37,11 +37,20 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
                     Ok(reply) => reply,
                     Err(again) => {
                         findings.note(format!("rtsp {port}: {err}; retry: {again}"));
+                        findings.cut("rtsp", Some(port), exchange_reason(&again), again);
                         break;
                     }
                 }
             }
         };
+        if reply.len() >= REPLY_CAP {
+            findings.cut(
+                "rtsp",
+                Some(port),
+                CutReason::SizeCap,
+                format!("reply read stopped at {REPLY_CAP} bytes"),
+            );
+        }
         match parse_response(&reply) {
             Ok(resp) if resp.is_rtsp() => {
                 answered = true;
@@ -50,6 +59,7 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
             Ok(_) => break, // an HTTP server: the GET below records it
             Err(err) => {
                 findings.note(format!("rtsp {port}: unreadable reply: {err}"));
+                findings.cut("rtsp", Some(port), CutReason::Malformed, err.to_string());
                 break;
             }
         }
@@ -60,6 +70,15 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
     }
     http_on_rtsp_port(addr, timeout, findings).await;
     answered
+}
+
+/// Why an exchange failed, from its message.
+fn exchange_reason(err: &str) -> CutReason {
+    if err.starts_with("no reply within") {
+        CutReason::Timeout
+    } else {
+        CutReason::Reset
+    }
 }
 
 /// Evidence from one RTSP reply.
@@ -114,7 +133,7 @@ async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findi
 }
 
 /// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.
-async fn exchange(
+pub(super) async fn exchange(
     stream: &mut Option<TcpStream>,
     addr: SocketAddr,
     request: &[u8],
@@ -150,7 +169,8 @@ async fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, String> {
                 .ok()
                 .and_then(|r| content_length(&r.headers))
                 .unwrap_or(0);
-            if buf.len() >= (end + wanted).min(REPLY_CAP) {
+            // A hostile Content-Length (2^64 - 1) must not overflow: saturate, then cap.
+            if buf.len() >= end.saturating_add(wanted).min(REPLY_CAP) {
                 buf.truncate(REPLY_CAP);
                 return Ok(buf);
             }

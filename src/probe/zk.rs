@@ -153,8 +153,27 @@ pub async fn probe_zk(addr: SocketAddr, timeout: Duration, findings: &Findings) 
             findings.push(Evidence::new(ZKTECO_DEVICE_NAME, Some(port), name));
         }
         Ok(Ok(None)) => findings.note(format!("zk {port}: terminal did not tell its name")),
-        Ok(Err(err)) => findings.note(format!("zk {port}: {err}")),
-        Err(_) => findings.note(format!("zk {port}: no answer within {:?}", timeout * 3)),
+        Ok(Err(err)) => {
+            findings.note(format!("zk {port}: {err}"));
+            let reason = match err {
+                ExchangeError::Timeout => Some(crate::model::CutReason::Timeout),
+                ExchangeError::Io(_) => Some(crate::model::CutReason::Reset),
+                ExchangeError::Zk(_) => Some(crate::model::CutReason::Malformed),
+                ExchangeError::Unauthorized => None,
+            };
+            if let Some(reason) = reason {
+                findings.cut("zk", Some(port), reason, err.to_string());
+            }
+        }
+        Err(_) => {
+            findings.note(format!("zk {port}: no answer within {:?}", timeout * 3));
+            findings.cut(
+                "zk",
+                Some(port),
+                crate::model::CutReason::Timeout,
+                format!("no answer within {:?}", timeout * 3),
+            );
+        }
     }
 }
 

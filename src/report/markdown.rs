@@ -247,6 +247,22 @@ fn write_device_details(
         }
         out.push('\n');
     }
+    if !d.cut_short.is_empty() {
+        let _ = writeln!(out, "**{}**\n", t.cut_short);
+        header_row(out, &[t.cut_probe, t.port, t.cut_reason, t.cut_detail]);
+        for c in &d.cut_short {
+            row(
+                out,
+                &[
+                    md(&c.probe),
+                    dash_if_empty(&c.port),
+                    md(&c.reason),
+                    md(&c.detail),
+                ],
+            );
+        }
+        out.push('\n');
+    }
     if !d.cloud.is_empty() {
         let _ = writeln!(out, "**{}**\n", t.cloud_contacts);
         header_row(
@@ -606,6 +622,14 @@ fn write_tail(out: &mut String, v: &View, case: &Case, t: &Labels, c: &CaseLabel
     } else {
         for note in &v.notes {
             let _ = writeln!(out, "- {}", md(note));
+        }
+        out.push('\n');
+    }
+    if !v.limits_hit.is_empty() {
+        let _ = writeln!(out, "### {}\n", t.limits_hit);
+        header_row(out, &[t.limit, t.cut_detail]);
+        for l in &v.limits_hit {
+            row(out, &[md(&l.key), md(&l.value)]);
         }
         out.push('\n');
     }

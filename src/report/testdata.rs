@@ -60,6 +60,7 @@ fn camera() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -90,6 +91,7 @@ fn recorder() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -159,6 +161,7 @@ fn face_terminal() -> Device {
             },
         ],
         upstream_timeline: face_terminal_timeline(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -203,6 +206,7 @@ fn printer() -> Device {
         )],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -230,6 +234,7 @@ fn hostile() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cut_short: Vec::new(),
     }
 }
 
@@ -326,6 +331,7 @@ pub fn sample_report() -> Report {
             notes: vec!["198.18.0.66: HTTP probe on port 8080 timed out after 5 s".to_string()],
             authorised_by: s("王店长 (store manager)"),
             lang: s("zh"),
+            limits_hit: Vec::new(),
         },
         site: Some(serde_json::json!({
             "name": "示例便利店 Example Mart #12",

@@ -24,6 +24,8 @@ pub(crate) struct View {
     /// One line per rule broken, most severe first: what a store manager has to change.
     pub fixes: Vec<FixView>,
     pub notes: Vec<String>,
+    /// Scan-wide bounds reached: limit code → where.
+    pub limits_hit: Vec<KeyValue>,
     pub evidence_files: Vec<KeyValue>,
 }
 
@@ -89,6 +91,16 @@ pub(crate) struct DeviceView {
     pub evidence: Vec<EvidenceView>,
     pub cloud: Vec<CloudView>,
     pub findings: Vec<String>,
+    pub cut_short: Vec<CutView>,
+}
+
+/// A probe of the device that stopped early, and why.
+#[derive(Debug, Serialize)]
+pub(crate) struct CutView {
+    pub probe: String,
+    pub port: String,
+    pub reason: String,
+    pub detail: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -373,6 +385,16 @@ fn device_view(device: &Device, report: &Report, lang: Lang, t: &Labels) -> Devi
             .filter(|f| f.device.as_deref() == Some(device.id.as_str()))
             .map(|f| text(&f.id))
             .collect(),
+        cut_short: device
+            .cut_short
+            .iter()
+            .map(|c| CutView {
+                probe: text(&c.probe),
+                port: c.port.map(|p| p.to_string()).unwrap_or_default(),
+                reason: text(&c.reason),
+                detail: text(&c.detail),
+            })
+            .collect(),
     }
 }
 
@@ -524,6 +546,14 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
             .collect(),
         fixes,
         notes: scan.notes.iter().map(|s| text(s)).collect(),
+        limits_hit: scan
+            .limits_hit
+            .iter()
+            .map(|l| KeyValue {
+                key: text(&l.limit),
+                value: text(&l.detail),
+            })
+            .collect(),
         evidence_files: report
             .evidence_files
             .iter()

@@ -45,7 +45,11 @@ pub async fn connect_once(addr: SocketAddr, timeout: Duration) -> ConnectOutcome
 fn classify_error(err: &std::io::Error) -> ConnectOutcome {
     match err.kind() {
         ErrorKind::ConnectionRefused => ConnectOutcome::Refused,
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => ConnectOutcome::Answered,
+        // A reset *after* the handshake (the listener accepted, then sent RST before the
+        // connect was polled complete, as accept-then-reset stacks do) means the port listens:
+        // a closed port refuses the SYN instead. Reported open, so the probes record the reset.
+        ErrorKind::ConnectionReset => ConnectOutcome::Open,
+        ErrorKind::ConnectionAborted => ConnectOutcome::Answered,
         ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => ConnectOutcome::Unreachable,
         ErrorKind::TimedOut => ConnectOutcome::TimedOut,
         _ => ConnectOutcome::LocalError(err.to_string()),

@@ -72,6 +72,8 @@ pub struct SweepResult {
     pub hosts: Vec<HostObservation>,
     /// Sweep-wide remarks for the report (limits, unreadable neighbour table).
     pub notes: Vec<String>,
+    /// Bounds reached while collecting (replies kept per inquiry …).
+    pub limits_hit: Vec<crate::model::LimitHit>,
 }
 
 /// Sweeps `targets`, using the kernel's neighbour table (`/proc/net/arp`) for liveness.
@@ -143,7 +145,11 @@ pub async fn sweep_with(
         ));
     }
     hosts.sort_by_key(|h| h.ip);
-    SweepResult { hosts, notes }
+    SweepResult {
+        hosts,
+        notes,
+        limits_hit: Vec::new(),
+    }
 }
 
 enum HostResult {

@@ -75,6 +75,11 @@ impl HttpClient {
         })
     }
 
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// `GET url`, no credentials, body capped.
     ///
     /// # Errors

@@ -12,7 +12,7 @@ use reqwest::Url;
 
 use self::client::{FetchError, Fetched, HttpClient};
 use super::findings::Findings;
-use crate::model::{Evidence, EvidenceSource as Src};
+use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 
 /// Redirects followed at most, and only to the same host.
 const MAX_REDIRECTS: usize = 3;
@@ -46,6 +46,12 @@ pub async fn probe_http(
             Err(FetchError::Timeout(t)) => {
                 // A port that does not answer one protocol in time will not answer the other.
                 findings.note(format!("http {port}: no answer over {scheme} within {t:?}"));
+                findings.cut(
+                    scheme,
+                    Some(port),
+                    CutReason::Timeout,
+                    format!("no answer within {t:?}"),
+                );
                 return None;
             }
             Err(FetchError::Failed(err)) => {
@@ -53,11 +59,66 @@ pub async fn probe_http(
                     findings.push(Evidence::new(Src::TLS_ERROR, Some(port), err));
                 } else {
                     findings.note(format!("http {port}: plain HTTP failed: {err}"));
+                    let reason = failure_reason(&err);
+                    findings.cut(scheme, Some(port), reason, err);
+                    // Firmware that writes control bytes into a header is still a web server:
+                    // read its answer with the tolerant parser rather than lose the port.
+                    if reason == CutReason::Malformed
+                        && lenient_root(client.timeout(), ip, port, findings).await
+                    {
+                        return None;
+                    }
                 }
             }
         }
     }
     None
+}
+
+/// `GET /` over a plain socket, read with the tolerant parser of `wire::rtsp` (HTTP/1.x too),
+/// for a server whose reply the HTTP client refused; returns whether an HTTP reply came back.
+async fn lenient_root(
+    timeout: std::time::Duration,
+    ip: IpAddr,
+    port: u16,
+    findings: &Findings,
+) -> bool {
+    let request = format!(
+        "GET / HTTP/1.0\r\nHost: {}\r\nUser-Agent: camsweep\r\n\r\n",
+        host_port(ip, port)
+    );
+    let addr = std::net::SocketAddr::new(ip, port);
+    let mut stream = None;
+    let Ok(reply) = super::rtsp::exchange(&mut stream, addr, request.as_bytes(), timeout).await
+    else {
+        return false;
+    };
+    match crate::wire::rtsp::parse_response(&reply) {
+        Ok(resp) if !resp.is_rtsp() => {
+            findings.extend(observe::observe(
+                resp.status,
+                &resp.headers,
+                &resp.body,
+                Some(port),
+            ));
+            findings.service(port, "http");
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A failed exchange: the device hung up, or it answered something that is not HTTP.
+fn failure_reason(err: &str) -> CutReason {
+    let lower = err.to_ascii_lowercase();
+    if ["reset", "closed", "incomplete", "broken pipe", "eof"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        CutReason::Reset
+    } else {
+        CutReason::Malformed
+    }
 }
 
 fn host_port(ip: IpAddr, port: u16) -> String {
@@ -96,16 +157,38 @@ async fn landing_page(
         } else {
             observe::meta_refresh(&page.body)
         };
-        let next = location
-            .and_then(|loc| page.url.join(&loc).ok())
-            .filter(|next| same_host(next, &page.url));
+        let target = location.and_then(|loc| page.url.join(&loc).ok());
+        let port = page.url.port_or_known_default();
+        let scheme = page.url.scheme();
+        let next = match target {
+            Some(next) if !same_host(&next, &page.url) => {
+                // Never leave the device being probed: the target is recorded, not fetched.
+                findings.cut(
+                    scheme,
+                    port,
+                    CutReason::RedirectOffHost,
+                    format!("redirect to {next} not followed"),
+                );
+                None
+            }
+            Some(next) if hops >= MAX_REDIRECTS || next == page.url => {
+                findings.cut(
+                    scheme,
+                    port,
+                    CutReason::RedirectLimit,
+                    format!("stopped after {hops} redirect(s), at {next}"),
+                );
+                None
+            }
+            other => other,
+        };
         match next {
-            Some(next) if hops < MAX_REDIRECTS && next != page.url => {
+            Some(next) => {
                 hops += 1;
                 url = next;
                 previous = Some(page);
             }
-            _ => return Ok(page),
+            None => return Ok(page),
         }
     }
 }
@@ -133,6 +216,16 @@ fn record_response(page: &Fetched, findings: &Findings) {
             page.url,
             page.body.len()
         ));
+        findings.cut(
+            page.url.scheme(),
+            port,
+            CutReason::SizeCap,
+            format!(
+                "body of {} cut at {} bytes",
+                page.url.path(),
+                page.body.len()
+            ),
+        );
     }
 }
 
@@ -183,12 +276,44 @@ fn looks_like_html(body: &[u8]) -> bool {
 }
 
 /// GETs each vendor path once; a 2xx or 401 records `http.path` and the response's identifying atoms.
+/// A server that answers 2xx to a random path answers every path: its hits would name whichever
+/// vendor's path came first, so none is recorded.
 async fn vendor_path_hits(client: &HttpClient, base: &Url, paths: &[String], findings: &Findings) {
+    let canary = format!("/camsweep-{:016x}.html", crate::discover::udp::random_u64());
+    if let Ok(url) = base.join(&canary)
+        && let Ok(resp) = client.get(url).await
+        && (200..300).contains(&resp.status)
+    {
+        findings.note(format!(
+            "http {}: answers {} to any path ({canary}); vendor paths not recorded",
+            base.port_or_known_default().unwrap_or_default(),
+            resp.status
+        ));
+        return;
+    }
     for path in paths {
         let Ok(url) = base.join(path) else { continue };
-        let Ok(resp) = client.get(url).await else {
-            continue;
+        let resp = match client.get(url).await {
+            Ok(resp) => resp,
+            Err(FetchError::Timeout(t)) => {
+                findings.cut(
+                    base.scheme(),
+                    base.port_or_known_default(),
+                    CutReason::Timeout,
+                    format!("{path}: no answer within {t:?}"),
+                );
+                continue;
+            }
+            Err(FetchError::Failed(_)) => continue,
         };
+        if resp.body_capped {
+            findings.cut(
+                base.scheme(),
+                base.port_or_known_default(),
+                CutReason::SizeCap,
+                format!("body of {path} cut at {} bytes", resp.body.len()),
+            );
+        }
         if !((200..300).contains(&resp.status) || resp.status == 401) {
             continue;
         }

@@ -6,7 +6,7 @@ use reqwest::Url;
 
 use super::findings::Findings;
 use super::http::client::{FetchError, HttpClient};
-use crate::model::{Evidence, EvidenceSource as Src};
+use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 
 /// The device service every ONVIF device exposes.
 pub const DEVICE_SERVICE: &str = "/onvif/device_service";
@@ -51,11 +51,21 @@ pub async fn probe_onvif(client: &HttpClient, base: &Url, findings: &Findings) -
                     record_device_information(&info, port, findings);
                 }
             }
-            Err(err) => findings.note(format!(
-                "onvif {p}: GetDeviceInformation reply unreadable: {err}"
-            )),
+            Err(err) => {
+                findings.note(format!(
+                    "onvif {p}: GetDeviceInformation reply unreadable: {err}"
+                ));
+                findings.cut("onvif", port, CutReason::Malformed, err.to_string());
+            }
         },
-        Err(err) => findings.note(format!("onvif {p}: GetDeviceInformation: {err}")),
+        Err(err) => {
+            findings.note(format!("onvif {p}: GetDeviceInformation: {err}"));
+            let reason = match err {
+                FetchError::Timeout(_) => CutReason::Timeout,
+                FetchError::Failed(_) => CutReason::Reset,
+            };
+            findings.cut("onvif", port, reason, err.to_string());
+        }
     }
     true
 }
@@ -72,11 +82,36 @@ async fn call(
         Ok(resp) => {
             if resp.body_capped {
                 findings.note(format!("onvif {port}: reply cut at the size cap"));
+                findings.cut(
+                    "onvif",
+                    Some(port),
+                    CutReason::SizeCap,
+                    format!("reply cut at {} bytes", resp.body.len()),
+                );
             }
-            soap::parse_leaves(&String::from_utf8_lossy(&resp.body)).ok()
+            match soap::parse_leaves(&String::from_utf8_lossy(&resp.body)) {
+                Ok(leaves) => Some(leaves),
+                // A SOAP-shaped reply that is refused (a DOCTYPE declaring entities, nesting too
+                // deep): say so; a web page that is not XML at all is just not ONVIF.
+                Err(
+                    err @ (soap::SoapError::DocType
+                    | soap::SoapError::TooDeep
+                    | soap::SoapError::TooLong),
+                ) => {
+                    findings.cut("onvif", Some(port), CutReason::Malformed, err.to_string());
+                    None
+                }
+                Err(_) => None,
+            }
         }
         Err(FetchError::Timeout(t)) => {
             findings.note(format!("onvif {port}: no reply within {t:?}"));
+            findings.cut(
+                "onvif",
+                Some(port),
+                CutReason::Timeout,
+                format!("no reply within {t:?}"),
+            );
             None
         }
         Err(FetchError::Failed(_)) => None,

@@ -5,7 +5,9 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig};
+use std::collections::HashSet;
+
+use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig, SweepResult};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
     Device, Evidence, EvidenceSource, HostObservation, Report, SCHEMA_VERSION, ScanInfo, ScanMode,
@@ -52,31 +54,7 @@ pub async fn run(
         (Some(iface), Some(_)) => Some(discover::passive::PassiveListener::start(iface)),
         _ => None,
     };
-    let arp = async {
-        match (&plan.interface, &plan.discovery) {
-            (Some(iface), Some(_)) => Some(
-                discover::arp::sweep(iface, &plan.addresses, discover::arp::DEFAULT_RATE).await,
-            ),
-            _ => None,
-        }
-    };
-    let (mut swept, arp) =
-        tokio::join!(discover::sweep(&plan.addresses, &plan.sweep, progress), arp);
-    let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
-    match arp {
-        Some(Ok(found)) => {
-            discovery.push("arp".into());
-            swept.notes.extend(found.notes);
-            discover::merge_observations(&mut swept.hosts, found.hosts);
-        }
-        Some(Err(e)) => {
-            tracing::warn!("ARP sweep not run: {e}");
-            swept.notes.push(format!(
-                "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
-            ));
-        }
-        None => {}
-    }
+    let (swept, mut discovery) = find_hosts(plan, progress, true).await;
     let mut notes = swept.notes;
     if plan.skipped_own > 0 {
         notes.push(format!(
@@ -194,6 +172,79 @@ async fn run_discovery(ctx: &DiscoveryContext, targets: &[IpAddr], live: &[IpAdd
         discover::merge_observations(&mut found.hosts, hosts);
     }
     found
+}
+
+/// Which targets are up. ARP first: on the link every live IPv4 host answers it, so only those
+/// that did (and targets beyond the link) get TCP connects, instead of one connect timeout per
+/// empty address. With `connect_on_link` false the hosts that answered ARP are not connected to
+/// (host discovery alone). Without a usable raw socket the TCP sweep covers every target.
+/// Returns the hosts and the discovery methods that ran.
+pub async fn find_hosts(
+    plan: &ScanPlan,
+    progress: &dyn ProgressSink,
+    connect_on_link: bool,
+) -> (SweepResult, Vec<String>) {
+    let arp = match (&plan.interface, &plan.discovery) {
+        (Some(iface), Some(_)) => Some(
+            discover::arp::sweep_subnet(iface, &plan.addresses, discover::arp::DEFAULT_RATE).await,
+        ),
+        _ => None,
+    };
+    let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
+    let Some(arp) = arp else {
+        return (
+            discover::sweep(&plan.addresses, &plan.sweep, progress).await,
+            discovery,
+        );
+    };
+    let arp = match arp {
+        Ok(arp) => arp,
+        Err(e) => {
+            tracing::warn!("ARP sweep not run: {e}");
+            let mut swept = discover::sweep(&plan.addresses, &plan.sweep, progress).await;
+            swept.notes.push(format!(
+                "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
+            ));
+            return (swept, discovery);
+        }
+    };
+    let answered: HashSet<IpAddr> = arp.found.hosts.iter().map(|h| h.ip).collect();
+    let targets: Vec<IpAddr> = plan
+        .addresses
+        .iter()
+        .copied()
+        .filter(|ip| !arp.covers(ip) || (connect_on_link && answered.contains(ip)))
+        .collect();
+    let neighbours = discover::StaticNeighbours(
+        arp.found
+            .hosts
+            .iter()
+            .filter_map(|h| {
+                Some(discover::NeighbourEntry {
+                    ip: h.ip,
+                    mac: h.mac.clone()?,
+                    device: plan.interface.clone().unwrap_or_default(),
+                    resolved: true,
+                })
+            })
+            .collect(),
+    );
+    let mut swept = discover::sweep_with(&targets, &plan.sweep, progress, &neighbours).await;
+    let silent = plan
+        .addresses
+        .iter()
+        .filter(|ip| arp.covers(ip) && !answered.contains(ip))
+        .count();
+    if silent > 0 {
+        swept.notes.push(format!(
+            "{silent} address(es) on {} did not answer ARP: nobody there, no TCP connects sent",
+            arp.subnet
+        ));
+    }
+    discovery.push("arp".into());
+    swept.notes.extend(arp.found.notes);
+    discover::merge_observations(&mut swept.hosts, arp.found.hosts);
+    (swept, discovery)
 }
 
 /// Turns one host's observations into a report device (pure).

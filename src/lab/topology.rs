@@ -13,7 +13,10 @@ use std::os::fd::AsRawFd;
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute};
 use rtnetlink::packet_route::route::RouteScope;
-use rtnetlink::{LinkBridge, LinkMessageBuilder, LinkUnspec, LinkVeth, RouteMessageBuilder};
+use rtnetlink::packet_route::link::MacVlanMode;
+use rtnetlink::{
+    LinkBridge, LinkMacVlan, LinkMessageBuilder, LinkUnspec, LinkVeth, RouteMessageBuilder,
+};
 
 use super::LabError;
 
@@ -185,6 +188,25 @@ impl Netlink {
             .execute()
             .await
             .map_err(self.fail("create veth pair"))
+    }
+
+    /// Creates macvlan `index` on `parent` (same namespace) with its own MAC, already up: one more
+    /// host on the parent's link that answers ARP for its own addresses only.
+    ///
+    /// # Errors
+    /// [`LabError::Netlink`] when the kernel refuses.
+    pub async fn add_macvlan(&self, parent: u32, index: u32, mac: [u8; 6]) -> Result<(), LabError> {
+        let message = LinkMacVlan::new(&format!("mv{index}"), parent, MacVlanMode::Bridge)
+            .index(index)
+            .address(mac.to_vec())
+            .up()
+            .build();
+        self.handle
+            .link()
+            .add(message)
+            .execute()
+            .await
+            .map_err(self.fail("create macvlan"))
     }
 
     /// Sets interface `index` up.

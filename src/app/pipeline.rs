@@ -1,12 +1,14 @@
 //! The audit pipeline: sweep → probe → fingerprint → report.
 
-use futures::stream::{self, StreamExt};
+use futures::stream::StreamExt;
 use std::net::IpAddr;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use crate::discover::arp::{ArpError, ArpSweep};
 use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig, SweepResult};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
@@ -17,7 +19,7 @@ use crate::probe::http::client::ClientError;
 use crate::probe::{ProbeConfig, Prober};
 
 /// Hosts probed at once; each host's own probes are further bounded by its deadline.
-const HOSTS_IN_FLIGHT: usize = 32;
+const HOSTS_IN_FLIGHT: usize = 128;
 
 /// Everything a scan needs, already validated.
 #[derive(Debug, Clone)]
@@ -54,7 +56,63 @@ pub async fn run(
         (Some(iface), Some(_)) => Some(discover::passive::PassiveListener::start(iface)),
         _ => None,
     };
-    let (swept, mut discovery) = find_hosts(plan, progress, true).await;
+    // Each live host is probed as soon as its sweep is done (a firewalled host's connect timeouts
+    // hold up nobody else). The discovery protocols need the live hosts (for unicast): when ARP
+    // alone knows them (every target on the link) they run alongside the TCP sweep, otherwise
+    // after it.
+    let arp = arp_sweep(plan).await;
+    let early_live = live_from_arp(plan, arp.as_ref());
+    let (live_tx, live_rx) = futures::channel::mpsc::unbounded::<HostObservation>();
+    let sweep_done = AtomicBool::new(false);
+    let probed_early = AtomicU64::new(0);
+    let sweeping = async {
+        let live_tx = live_tx;
+        let (swept, discovery) = sweep_after_arp(plan, arp, progress, true, Some(&live_tx)).await;
+        drop(live_tx);
+        progress.set_total("probe", swept.hosts.len() as u64);
+        sweep_done.store(true, Ordering::SeqCst);
+        progress.advance(probed_early.load(Ordering::SeqCst));
+        let discovered = match (&plan.discovery, &early_live) {
+            (Some(ctx), None) => {
+                let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
+                Some(run_discovery(ctx, &plan.addresses, &live).await)
+            }
+            _ => None,
+        };
+        (swept, discovery, discovered)
+    };
+    let discovering_early = async {
+        match (&plan.discovery, &early_live) {
+            (Some(ctx), Some(live)) => Some(run_discovery(ctx, &plan.addresses, live).await),
+            _ => None,
+        }
+    };
+    let probing = live_rx
+        .map(|mut host| {
+            let prober = &prober;
+            let (sweep_done, probed_early) = (&sweep_done, &probed_early);
+            async move {
+                prober.probe_host(&mut host).await;
+                if sweep_done.load(Ordering::SeqCst) {
+                    progress.advance(1);
+                } else {
+                    probed_early.fetch_add(1, Ordering::SeqCst);
+                }
+                host
+            }
+        })
+        .buffer_unordered(HOSTS_IN_FLIGHT)
+        .collect::<Vec<HostObservation>>();
+    let ((mut swept, mut discovery, discovered_late), mut probed, discovered_early) =
+        tokio::join!(sweeping, probing, discovering_early);
+    let discovered = discovered_late.or(discovered_early);
+    progress.finish();
+    // The sweep's own copies add what only they know (ARP's MAC and sighting, ARP-only hosts);
+    // their notes went along with the probed copies.
+    for host in &mut swept.hosts {
+        host.notes.clear();
+    }
+    discover::merge_observations(&mut probed, swept.hosts);
     let mut notes = swept.notes;
     if plan.skipped_own > 0 {
         notes.push(format!(
@@ -63,29 +121,6 @@ pub async fn run(
         ));
     }
 
-    // The discovery protocols wait for replies while the probes work: neither needs the other,
-    // and discovery-only hosts have no open TCP port to probe.
-    let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
-    let discovered = async {
-        match &plan.discovery {
-            Some(ctx) => Some(run_discovery(ctx, &plan.addresses, &live).await),
-            None => None,
-        }
-    };
-    progress.set_total("probe", swept.hosts.len() as u64);
-    let probing = stream::iter(swept.hosts)
-        .map(|mut host| {
-            let prober = &prober;
-            async move {
-                prober.probe_host(&mut host).await;
-                progress.advance(1);
-                host
-            }
-        })
-        .buffer_unordered(HOSTS_IN_FLIGHT)
-        .collect::<Vec<HostObservation>>();
-    let (mut probed, discovered) = tokio::join!(probing, discovered);
-    progress.finish();
     if let Some(found) = discovered {
         notes.extend(found.notes);
         discover::merge_observations(&mut probed, found.hosts);
@@ -183,25 +218,58 @@ pub async fn find_hosts(
     plan: &ScanPlan,
     progress: &dyn ProgressSink,
     connect_on_link: bool,
+    sink: Option<&discover::LiveSink>,
 ) -> (SweepResult, Vec<String>) {
-    let arp = match (&plan.interface, &plan.discovery) {
+    let arp = arp_sweep(plan).await;
+    sweep_after_arp(plan, arp, progress, connect_on_link, sink).await
+}
+
+/// The ARP sweep of the targets on `--interface`'s link, when there is an interface to use.
+async fn arp_sweep(plan: &ScanPlan) -> Option<Result<ArpSweep, ArpError>> {
+    match (&plan.interface, &plan.discovery) {
         (Some(iface), Some(_)) => Some(
             discover::arp::sweep_subnet(iface, &plan.addresses, discover::arp::DEFAULT_RATE).await,
         ),
         _ => None,
-    };
+    }
+}
+
+/// Every live host when ARP alone can tell: it worked and every target lies on its link.
+fn live_from_arp(plan: &ScanPlan, arp: Option<&Result<ArpSweep, ArpError>>) -> Option<Vec<IpAddr>> {
+    match arp {
+        Some(Ok(arp)) if plan.addresses.iter().all(|ip| arp.covers(ip)) => {
+            Some(arp.found.hosts.iter().map(|h| h.ip).collect())
+        }
+        _ => None,
+    }
+}
+
+/// The TCP sweep once ARP has (or has not) answered; see [`find_hosts`].
+async fn sweep_after_arp(
+    plan: &ScanPlan,
+    arp: Option<Result<ArpSweep, ArpError>>,
+    progress: &dyn ProgressSink,
+    connect_on_link: bool,
+    sink: Option<&discover::LiveSink>,
+) -> (SweepResult, Vec<String>) {
     let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
+    let tcp_only = || {
+        discover::sweep_with_sink(
+            &plan.addresses,
+            &plan.sweep,
+            progress,
+            &discover::ProcNetArp,
+            sink,
+        )
+    };
     let Some(arp) = arp else {
-        return (
-            discover::sweep(&plan.addresses, &plan.sweep, progress).await,
-            discovery,
-        );
+        return (tcp_only().await, discovery);
     };
     let arp = match arp {
         Ok(arp) => arp,
         Err(e) => {
             tracing::warn!("ARP sweep not run: {e}");
-            let mut swept = discover::sweep(&plan.addresses, &plan.sweep, progress).await;
+            let mut swept = tcp_only().await;
             swept.notes.push(format!(
                 "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
             ));
@@ -229,7 +297,8 @@ pub async fn find_hosts(
             })
             .collect(),
     );
-    let mut swept = discover::sweep_with(&targets, &plan.sweep, progress, &neighbours).await;
+    let mut swept =
+        discover::sweep_with_sink(&targets, &plan.sweep, progress, &neighbours, sink).await;
     let silent = plan
         .addresses
         .iter()

@@ -162,7 +162,7 @@ async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
 
 /// `scan --hosts-only`: one line per live host (address, MAC), or a JSON array of them.
 async fn hosts_only(plan: &app::ScanPlan, progress: &BarProgress, json: bool) -> Result<u8> {
-    let (found, _) = app::find_hosts(plan, progress, false).await;
+    let (found, _) = app::find_hosts(plan, progress, false, None).await;
     progress.finish();
     let mut stdout = std::io::stdout().lock();
     if json {

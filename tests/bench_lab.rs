@@ -17,18 +17,24 @@ fn main() {
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     const NAME: &str = "store_audit_names_every_surveillance_device";
     if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
-        println!("\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out\n");
+        println!(
+            "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out\n"
+        );
         return;
     }
     println!("\nrunning 1 test");
     match run() {
         Ok(summary) => {
             println!("{summary}\ntest bench_lab::{NAME} ... ok");
-            println!("\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n");
+            println!(
+                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n"
+            );
         }
         Err(why) => {
             println!("test bench_lab::{NAME} ... FAILED\n  {why}");
-            println!("\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n");
+            println!(
+                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
+            );
             std::process::exit(101);
         }
     }
@@ -47,7 +53,13 @@ fn run() -> Result<String, String> {
     let out = tempfile::tempdir().map_err(|e| e.to_string())?;
     // The binary runs in this process's namespaces: it sees the lab and nothing else.
     let audit = Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args(["-q", "audit", "--interface", lab.scanner_interface(), "--targets"])
+        .args([
+            "-q",
+            "audit",
+            "--interface",
+            lab.scanner_interface(),
+            "--targets",
+        ])
         .arg(lab.subnet().to_string())
         .arg("--json")
         .arg("--out")

@@ -8,9 +8,7 @@ use super::args::{
     AuditArgs, Cli, Command, Format, LangArg, ReportArgs, ScanArgs, SignaturesCommand,
 };
 use super::progress::BarProgress;
-use super::{
-    EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, fleet, integrity, lab, output, plan, policy,
-};
+use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, fleet, integrity, lab, output, plan, policy};
 use crate::app;
 use crate::discover::ProgressSink;
 use crate::fingerprint::{self, SignatureDb};
@@ -174,7 +172,12 @@ async fn hosts_only(plan: &app::ScanPlan, progress: &BarProgress, json: bool) ->
         writeln!(stdout, "{}", serde_json::Value::Array(hosts))?;
     } else {
         for host in &found.hosts {
-            writeln!(stdout, "{}\t{}", host.ip, host.mac.as_deref().unwrap_or("-"))?;
+            writeln!(
+                stdout,
+                "{}\t{}",
+                host.ip,
+                host.mac.as_deref().unwrap_or("-")
+            )?;
         }
     }
     Ok(EXIT_CLEAN)

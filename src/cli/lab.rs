@@ -53,14 +53,16 @@ pub async fn run(args: &LabArgs, quiet: bool) -> Result<u8> {
 /// every tool's answer against it).
 fn list(spec: &LabSpec) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    let hosts = spec.personas.iter().map(|p| (p, p.ip, p.name.clone())).chain(
-        spec.groups.iter().flat_map(|g| {
+    let hosts = spec
+        .personas
+        .iter()
+        .map(|p| (p, p.ip, p.name.clone()))
+        .chain(spec.groups.iter().flat_map(|g| {
             g.members
                 .iter()
                 .enumerate()
                 .map(move |(n, m)| (&g.template, m.ip, format!("{}-{n}", g.template.name)))
-        }),
-    );
+        }));
     for (persona, ip, name) in hosts {
         let line = serde_json::json!({
             "ip": ip.to_string(),

@@ -36,8 +36,7 @@ pub fn main() -> ExitCode {
         args::Command::Lab(lab) => !lab.list,
         _ => false,
     };
-    if builds_lab && let Err(err) = crate::lab::enter_lab_namespaces()
-    {
+    if builds_lab && let Err(err) = crate::lab::enter_lab_namespaces() {
         eprintln!("error: cannot build the simulated store: {err}");
         return ExitCode::from(EXIT_ERROR);
     }

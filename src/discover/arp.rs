@@ -71,7 +71,9 @@ pub async fn sweep(
     targets: &[IpAddr],
     rate: u32,
 ) -> Result<SweepResult, ArpError> {
-    sweep_subnet(interface, targets, rate).await.map(|s| s.found)
+    sweep_subnet(interface, targets, rate)
+        .await
+        .map(|s| s.found)
 }
 
 /// [`sweep`], also saying which subnet was swept.

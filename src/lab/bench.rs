@@ -85,7 +85,8 @@ pub fn spec(scale: Scale) -> Result<LabSpec, LabError> {
         .find(|p| p.ip == GATEWAY_IP)
         .ok_or_else(|| spec_error("no persona holds the gateway address".into()))?;
     let host_count: usize = hosts.values().sum();
-    let mut addresses = Addresses::new(subnet, cameras + host_count, matches!(scale, Scale::Campus))?;
+    let mut addresses =
+        Addresses::new(subnet, cameras + host_count, matches!(scale, Scale::Campus))?;
 
     let mut personas = vec![router.clone()];
     for n in 0..cameras {
@@ -150,9 +151,7 @@ impl Addresses {
             .filter(|ip| *ip != GATEWAY_IP && *ip != SCANNER_IP)
             .collect();
         if wanted > free.len() {
-            return Err(spec_error(format!(
-                "{wanted} hosts do not fit in {subnet}"
-            )));
+            return Err(spec_error(format!("{wanted} hosts do not fit in {subnet}")));
         }
         let candidates = if spread && wanted > 0 {
             let stride = free.len() / wanted;
@@ -208,7 +207,12 @@ mod tests {
         let grouped: usize = campus.groups.iter().map(|g| g.members.len()).sum();
         assert_eq!(campus.personas.len() + grouped, 300);
         assert_eq!(campus.subnet().prefix_len(), 16);
-        let last = campus.groups.iter().flat_map(|g| &g.members).map(|m| m.ip).max();
+        let last = campus
+            .groups
+            .iter()
+            .flat_map(|g| &g.members)
+            .map(|m| m.ip)
+            .max();
         assert!(last > Some(Ipv4Addr::new(198, 18, 200, 0)), "{last:?}");
     }
 

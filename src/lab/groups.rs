@@ -57,7 +57,12 @@ pub async fn make(group: Arc<HostGroup>) -> Result<GroupNs, LabError> {
 
 /// The veth from switch port `port_index` to the group's `eth0` (a locally administered MAC that
 /// never speaks for a member).
-pub fn pair<'a>(switch_ns: &'a File, port_index: u32, n: usize, group_ns: &'a GroupNs) -> VethPair<'a> {
+pub fn pair<'a>(
+    switch_ns: &'a File,
+    port_index: u32,
+    n: usize,
+    group_ns: &'a GroupNs,
+) -> VethPair<'a> {
     let tag = u8::try_from(n & 0xff).unwrap_or(0);
     VethPair {
         switch_ns,
@@ -87,7 +92,9 @@ pub async fn configure(group_ns: &GroupNs, prefix: u8) -> Result<(), LabError> {
 }
 
 /// Starts the template's services for every member.
-pub fn serve(group_ns: GroupNs) -> Result<(Vec<tokio::task::JoinHandle<()>>, File, Netlink), LabError> {
+pub fn serve(
+    group_ns: GroupNs,
+) -> Result<(Vec<tokio::task::JoinHandle<()>>, File, Netlink), LabError> {
     let template = Arc::new(group_ns.group.template.clone());
     let servers = serve_persona(&template, group_ns.listeners)?;
     Ok((servers, group_ns.handle, group_ns.netlink))

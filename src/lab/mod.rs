@@ -34,9 +34,8 @@ use std::net::Ipv4Addr;
 pub use error::LabError;
 pub use ns::{enter_lab_namespaces, in_netns};
 pub use persona::{
-    AuthScheme, BannerService, CertificateSubject, Expectation, GroupMember, HostGroup, HttpService,
-    LabSpec, OnvifService,
-    PathResponse, Persona, RtspService, Service, SilentService,
+    AuthScheme, BannerService, CertificateSubject, Expectation, GroupMember, HostGroup,
+    HttpService, LabSpec, OnvifService, PathResponse, Persona, RtspService, Service, SilentService,
 };
 
 /// A running lab. Dropping it stops the personas and closes the namespace handles (a namespace

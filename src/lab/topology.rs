@@ -11,9 +11,9 @@ use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 
 use futures::TryStreamExt;
+use rtnetlink::packet_route::link::MacVlanMode;
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute};
 use rtnetlink::packet_route::route::RouteScope;
-use rtnetlink::packet_route::link::MacVlanMode;
 use rtnetlink::{
     LinkBridge, LinkMacVlan, LinkMessageBuilder, LinkUnspec, LinkVeth, RouteMessageBuilder,
 };

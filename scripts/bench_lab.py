@@ -302,7 +302,7 @@ def main():
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--nmap-runs", type=int, default=3)
     p.add_argument("--label", default="")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out")
     ARGS = p.parse_args()
     if ARGS.what.startswith("table-"):
         with open(ARGS.result) as f:

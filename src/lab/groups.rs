@@ -32,7 +32,7 @@ pub async fn make(group: Arc<HostGroup>) -> Result<GroupNs, LabError> {
         ns::new_netns("create a host group namespace", move || {
             let _runtime = runtime.enter();
             let netlink = Netlink::open(&inside.template.name)?;
-            // Read through the calling thread's namespace: this sets the new namespace's default.
+            // /proc/sys/net is the opening thread's namespace: this sets it for every interface here.
             std::fs::write("/proc/sys/net/ipv4/conf/all/arp_ignore", "1").map_err(|source| {
                 LabError::Namespace {
                     step: "set arp_ignore in a host group namespace",

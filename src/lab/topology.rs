@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 
 use futures::TryStreamExt;
-use rtnetlink::packet_route::link::MacVlanMode;
+use rtnetlink::packet_route::link::{InfoMacVlan, MacVlanMode};
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute};
 use rtnetlink::packet_route::route::RouteScope;
 use rtnetlink::{
@@ -26,6 +26,8 @@ pub const BRIDGE_INDEX: u32 = 2;
 pub const PERSONA_ETH_INDEX: u32 = 2;
 /// First index of the bridge ports; port `n` gets `SWITCH_PORT_BASE + n`.
 pub const SWITCH_PORT_BASE: u32 = 10;
+/// Broadcast frames queued for a host group's macvlans (kernel default 1 000).
+const MACVLAN_BROADCAST_QUEUE: u32 = 65_536;
 /// Name of the scanner's interface in the lab root namespace.
 pub const SCANNER_INTERFACE: &str = "lan0";
 
@@ -197,6 +199,10 @@ impl Netlink {
     /// [`LabError::Netlink`] when the kernel refuses.
     pub async fn add_macvlan(&self, parent: u32, index: u32, mac: [u8; 6]) -> Result<(), LabError> {
         let message = LinkMacVlan::new(&format!("mv{index}"), parent, MacVlanMode::Bridge)
+            // Broadcasts (every ARP request) reach the macvlans through a queue the kernel
+            // drains on a worker; its default 1 000 frames overflow when a /16 sweep meets a
+            // busy CPU, and the dropped requests look like absent hosts.
+            .append_info_data(InfoMacVlan::BcQueueLen(MACVLAN_BROADCAST_QUEUE))
             .index(index)
             .address(mac.to_vec())
             .up()

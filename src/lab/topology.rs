@@ -11,8 +11,8 @@ use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 
 use futures::TryStreamExt;
-use rtnetlink::packet_route::link::{InfoMacVlan, MacVlanMode};
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute};
+use rtnetlink::packet_route::link::{InfoMacVlan, MacVlanMode};
 use rtnetlink::packet_route::route::RouteScope;
 use rtnetlink::{
     LinkBridge, LinkMacVlan, LinkMessageBuilder, LinkUnspec, LinkVeth, RouteMessageBuilder,

@@ -4,4 +4,4 @@
 mod pipeline;
 pub mod ports;
 
-pub use pipeline::{ScanPlan, build_device, now_rfc3339, run};
+pub use pipeline::{ScanPlan, build_device, find_hosts, now_rfc3339, run};

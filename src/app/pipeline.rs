@@ -1,11 +1,15 @@
 //! The audit pipeline: sweep → probe → fingerprint → report.
 
-use futures::stream::{self, StreamExt};
+use futures::stream::StreamExt;
 use std::net::IpAddr;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::discover::arp::{ArpError, ArpSweep};
+use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig, SweepResult};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
     CutReason, CutShort, Device, Evidence, EvidenceSource, HostObservation, LimitHit, Report,
@@ -15,7 +19,7 @@ use crate::probe::http::client::ClientError;
 use crate::probe::{ProbeConfig, Prober};
 
 /// Hosts probed at once; each host's own probes are further bounded by its deadline.
-const HOSTS_IN_FLIGHT: usize = 32;
+const HOSTS_IN_FLIGHT: usize = 128;
 /// Most hosts held and reported: a segment where something answers for every address (a
 /// tarpit, proxy ARP) cannot grow memory and the report without end. A /16 of real devices
 /// is far below it.
@@ -56,34 +60,66 @@ pub async fn run(
         (Some(iface), Some(_)) => Some(discover::passive::PassiveListener::start(iface)),
         _ => None,
     };
-    let arp = async {
-        match (&plan.interface, &plan.discovery) {
-            (Some(iface), Some(_)) => Some(
-                discover::arp::sweep(iface, &plan.addresses, discover::arp::DEFAULT_RATE).await,
-            ),
+    // Each live host is probed as soon as its sweep is done (a firewalled host's connect timeouts
+    // hold up nobody else). The discovery protocols need the live hosts (for unicast): when ARP
+    // alone knows them (every target on the link) they run alongside the TCP sweep, otherwise
+    // after it.
+    let arp = arp_sweep(plan).await;
+    let early_live = live_from_arp(plan, arp.as_ref());
+    let (live_tx, live_rx) = futures::channel::mpsc::unbounded::<HostObservation>();
+    let sweep_done = AtomicBool::new(false);
+    let probed_early = AtomicU64::new(0);
+    let sweeping = async {
+        let live_tx = live_tx;
+        let (swept, discovery) = sweep_after_arp(plan, arp, progress, true, Some(&live_tx)).await;
+        drop(live_tx);
+        progress.set_total("probe", swept.hosts.len() as u64);
+        sweep_done.store(true, Ordering::SeqCst);
+        progress.advance(probed_early.load(Ordering::SeqCst));
+        let discovered = match (&plan.discovery, &early_live) {
+            (Some(ctx), None) => {
+                let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
+                Some(run_discovery(ctx, &plan.addresses, &live).await)
+            }
+            _ => None,
+        };
+        (swept, discovery, discovered)
+    };
+    let discovering_early = async {
+        match (&plan.discovery, &early_live) {
+            (Some(ctx), Some(live)) => Some(run_discovery(ctx, &plan.addresses, live).await),
             _ => None,
         }
     };
-    let (mut swept, arp) =
-        tokio::join!(discover::sweep(&plan.addresses, &plan.sweep, progress), arp);
-    let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
-    match arp {
-        Some(Ok(found)) => {
-            discovery.push("arp".into());
-            swept.notes.extend(found.notes);
-            discover::merge_observations(&mut swept.hosts, found.hosts);
-        }
-        Some(Err(e)) => {
-            tracing::warn!("ARP sweep not run: {e}");
-            swept.notes.push(format!(
-                "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
-            ));
-        }
-        None => {}
+    let probing = live_rx
+        .map(|mut host| {
+            let prober = &prober;
+            let (sweep_done, probed_early) = (&sweep_done, &probed_early);
+            async move {
+                prober.probe_host(&mut host).await;
+                if sweep_done.load(Ordering::SeqCst) {
+                    progress.advance(1);
+                } else {
+                    probed_early.fetch_add(1, Ordering::SeqCst);
+                }
+                host
+            }
+        })
+        .buffer_unordered(HOSTS_IN_FLIGHT)
+        .collect::<Vec<HostObservation>>();
+    let ((mut swept, mut discovery, discovered_late), mut probed, discovered_early) =
+        tokio::join!(sweeping, probing, discovering_early);
+    let discovered = discovered_late.or(discovered_early);
+    progress.finish();
+    // The sweep's own copies add what only they know (ARP's MAC and sighting, ARP-only hosts);
+    // their notes went along with the probed copies.
+    for host in &mut swept.hosts {
+        host.notes.clear();
     }
-    let mut notes = swept.notes;
     let mut limits_hit = swept.limits_hit;
     keep_at_most(&mut swept.hosts, MAX_HOSTS, "swept", &mut limits_hit);
+    discover::merge_observations(&mut probed, swept.hosts);
+    let mut notes = swept.notes;
     if plan.skipped_own > 0 {
         notes.push(format!(
             "{} address(es) of this machine skipped",
@@ -91,29 +127,6 @@ pub async fn run(
         ));
     }
 
-    // The discovery protocols wait for replies while the probes work: neither needs the other,
-    // and discovery-only hosts have no open TCP port to probe.
-    let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
-    let discovered = async {
-        match &plan.discovery {
-            Some(ctx) => Some(run_discovery(ctx, &plan.addresses, &live).await),
-            None => None,
-        }
-    };
-    progress.set_total("probe", swept.hosts.len() as u64);
-    let probing = stream::iter(swept.hosts)
-        .map(|mut host| {
-            let prober = &prober;
-            async move {
-                prober.probe_host(&mut host).await;
-                progress.advance(1);
-                host
-            }
-        })
-        .buffer_unordered(HOSTS_IN_FLIGHT)
-        .collect::<Vec<HostObservation>>();
-    let (mut probed, discovered) = tokio::join!(probing, discovered);
-    progress.finish();
     if let Some(found) = discovered {
         notes.extend(found.notes);
         limits_hit.extend(found.limits_hit);
@@ -226,6 +239,113 @@ async fn run_discovery(ctx: &DiscoveryContext, targets: &[IpAddr], live: &[IpAdd
         discover::merge_observations(&mut found.hosts, hosts);
     }
     found
+}
+
+/// Which targets are up. ARP first: on the link every live IPv4 host answers it, so only those
+/// that did (and targets beyond the link) get TCP connects, instead of one connect timeout per
+/// empty address. With `connect_on_link` false the hosts that answered ARP are not connected to
+/// (host discovery alone). Without a usable raw socket the TCP sweep covers every target.
+/// Returns the hosts and the discovery methods that ran.
+pub async fn find_hosts(
+    plan: &ScanPlan,
+    progress: &dyn ProgressSink,
+    connect_on_link: bool,
+    sink: Option<&discover::LiveSink>,
+) -> (SweepResult, Vec<String>) {
+    let arp = arp_sweep(plan).await;
+    sweep_after_arp(plan, arp, progress, connect_on_link, sink).await
+}
+
+/// The ARP sweep of the targets on `--interface`'s link, when there is an interface to use.
+async fn arp_sweep(plan: &ScanPlan) -> Option<Result<ArpSweep, ArpError>> {
+    match (&plan.interface, &plan.discovery) {
+        (Some(iface), Some(_)) => Some(
+            discover::arp::sweep_subnet(iface, &plan.addresses, discover::arp::DEFAULT_RATE).await,
+        ),
+        _ => None,
+    }
+}
+
+/// Every live host when ARP alone can tell: it worked and every target lies on its link.
+fn live_from_arp(plan: &ScanPlan, arp: Option<&Result<ArpSweep, ArpError>>) -> Option<Vec<IpAddr>> {
+    match arp {
+        Some(Ok(arp)) if plan.addresses.iter().all(|ip| arp.covers(ip)) => {
+            Some(arp.found.hosts.iter().map(|h| h.ip).collect())
+        }
+        _ => None,
+    }
+}
+
+/// The TCP sweep once ARP has (or has not) answered; see [`find_hosts`].
+async fn sweep_after_arp(
+    plan: &ScanPlan,
+    arp: Option<Result<ArpSweep, ArpError>>,
+    progress: &dyn ProgressSink,
+    connect_on_link: bool,
+    sink: Option<&discover::LiveSink>,
+) -> (SweepResult, Vec<String>) {
+    let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
+    let tcp_only = || {
+        discover::sweep_with_sink(
+            &plan.addresses,
+            &plan.sweep,
+            progress,
+            &discover::ProcNetArp,
+            sink,
+        )
+    };
+    let Some(arp) = arp else {
+        return (tcp_only().await, discovery);
+    };
+    let arp = match arp {
+        Ok(arp) => arp,
+        Err(e) => {
+            tracing::warn!("ARP sweep not run: {e}");
+            let mut swept = tcp_only().await;
+            swept.notes.push(format!(
+                "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
+            ));
+            return (swept, discovery);
+        }
+    };
+    let answered: HashSet<IpAddr> = arp.found.hosts.iter().map(|h| h.ip).collect();
+    let targets: Vec<IpAddr> = plan
+        .addresses
+        .iter()
+        .copied()
+        .filter(|ip| !arp.covers(ip) || (connect_on_link && answered.contains(ip)))
+        .collect();
+    let neighbours = discover::StaticNeighbours(
+        arp.found
+            .hosts
+            .iter()
+            .filter_map(|h| {
+                Some(discover::NeighbourEntry {
+                    ip: h.ip,
+                    mac: h.mac.clone()?,
+                    device: plan.interface.clone().unwrap_or_default(),
+                    resolved: true,
+                })
+            })
+            .collect(),
+    );
+    let mut swept =
+        discover::sweep_with_sink(&targets, &plan.sweep, progress, &neighbours, sink).await;
+    let silent = plan
+        .addresses
+        .iter()
+        .filter(|ip| arp.covers(ip) && !answered.contains(ip))
+        .count();
+    if silent > 0 {
+        swept.notes.push(format!(
+            "{silent} address(es) on {} did not answer ARP: nobody there, no TCP connects sent",
+            arp.subnet
+        ));
+    }
+    discovery.push("arp".into());
+    swept.notes.extend(arp.found.notes);
+    discover::merge_observations(&mut swept.hosts, arp.found.hosts);
+    (swept, discovery)
 }
 
 /// Turns one host's observations into a report device (pure).

@@ -50,6 +50,23 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Roll many shops' report.json files into one chain summary (fleet.json, fleet.csv, fleet.html).
     Fleet(FleetArgs),
+    /// Build a benchmark lab and run a command inside its network (for scripts/bench-*.sh).
+    #[command(hide = true)]
+    Lab(LabArgs),
+}
+
+/// `camsweep lab`: the benchmark labs of src/lab/bench.toml.
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// Which lab: `store` (a /24, every address live), `campus` (a /16, 300 live) or `cameras:N`.
+    #[arg(long, default_value = "store", value_name = "LAB")]
+    pub hosts: String,
+    /// Print the lab's hosts as JSON lines (address, name, vendor, expected type) without building it.
+    #[arg(long)]
+    pub list: bool,
+    /// The command to run inside the lab's network (after `--`); it sees the lab and nothing else.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// Which legal rules to apply, and what the site declared.
@@ -196,6 +213,10 @@ pub struct ScanArgs {
     pub scan: ScanOptions,
     #[command(flatten)]
     pub output: OutputOptions,
+    /// Only find which hosts are up (ARP on --interface's link, TCP connects beyond it) and print
+    /// address and MAC, like `nmap -sn`; no ports, no probes.
+    #[arg(long)]
+    pub hosts_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,8 +9,9 @@ use super::args::{
     SignaturesCommand,
 };
 use super::progress::BarProgress;
-use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, fleet, integrity, output, plan, policy};
+use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, fleet, integrity, lab, output, plan, policy};
 use crate::app;
+use crate::discover::ProgressSink;
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{Report, ScanMode};
 use crate::report::{self, Lang};
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Sign(args) => integrity::sign(&args),
         Command::Verify(args) => integrity::verify(&args),
         Command::Fleet(args) => fleet::run(&args),
+        Command::Lab(args) => lab::run(&args, quiet).await,
     }
 }
 
@@ -140,6 +142,9 @@ async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
     let db = load_signatures(args.scan.signatures.as_deref())?;
     let plan = plan::build(&args.scan, ScanMode::Scan, args.output.lang, None)?;
     let progress = BarProgress::new(quiet || args.output.json);
+    if args.hosts_only {
+        return hosts_only(&plan, &progress, args.output.json).await;
+    }
     let report = app::run(&plan, &db, &progress).await?;
     let mut stdout = std::io::stdout().lock();
     if args.output.json {
@@ -155,6 +160,31 @@ async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
         d.is_surveillance() || d.identity.face_recognition == crate::model::FaceRecognition::Yes
     });
     Ok(if flagged { EXIT_FLAGGED } else { EXIT_CLEAN })
+}
+
+/// `scan --hosts-only`: one line per live host (address, MAC), or a JSON array of them.
+async fn hosts_only(plan: &app::ScanPlan, progress: &BarProgress, json: bool) -> Result<u8> {
+    let (found, _) = app::find_hosts(plan, progress, false, None).await;
+    progress.finish();
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        let hosts: Vec<_> = found
+            .hosts
+            .iter()
+            .map(|h| serde_json::json!({ "ip": h.ip.to_string(), "mac": h.mac }))
+            .collect();
+        writeln!(stdout, "{}", serde_json::Value::Array(hosts))?;
+    } else {
+        for host in &found.hosts {
+            writeln!(
+                stdout,
+                "{}\t{}",
+                host.ip,
+                host.mac.as_deref().unwrap_or("-")
+            )?;
+        }
+    }
+    Ok(EXIT_CLEAN)
 }
 
 fn rerender(args: &ReportArgs) -> Result<u8> {

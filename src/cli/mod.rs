@@ -7,6 +7,7 @@ mod commands;
 mod demo;
 mod fleet;
 mod integrity;
+mod lab;
 pub mod output;
 pub mod plan;
 mod policy;
@@ -30,9 +31,12 @@ pub fn main() -> ExitCode {
     init_logging(cli.verbose);
     // The demo enters its own user and network namespaces; that must happen while the process is
     // still single-threaded, so before the async runtime starts.
-    if let args::Command::Demo(_) = &cli.command
-        && let Err(err) = crate::lab::enter_lab_namespaces()
-    {
+    let builds_lab = match &cli.command {
+        args::Command::Demo(_) => true,
+        args::Command::Lab(lab) => !lab.list,
+        _ => false,
+    };
+    if builds_lab && let Err(err) = crate::lab::enter_lab_namespaces() {
         eprintln!("error: cannot build the simulated store: {err}");
         return ExitCode::from(EXIT_ERROR);
     }

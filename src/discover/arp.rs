@@ -44,6 +44,23 @@ pub enum ArpError {
     Channel { interface: String, reason: String },
 }
 
+/// What an ARP sweep found, and which part of the targets it could see.
+#[derive(Debug, Clone)]
+pub struct ArpSweep {
+    /// One observation per address that answered.
+    pub found: SweepResult,
+    /// The interface's subnet: every target in it was asked, so one that did not answer is not
+    /// there (an IPv4 host on the link must answer ARP to talk at all).
+    pub subnet: ipnet::Ipv4Net,
+}
+
+impl ArpSweep {
+    /// Whether the sweep asked `ip` (it lies on the link).
+    pub fn covers(&self, ip: &IpAddr) -> bool {
+        matches!(ip, IpAddr::V4(v4) if self.subnet.contains(v4))
+    }
+}
+
 /// ARP-sweeps the targets that lie in `interface`'s IPv4 subnet (others are skipped: ARP does
 /// not cross routers). Returns one observation per address that answered.
 ///
@@ -54,6 +71,20 @@ pub async fn sweep(
     targets: &[IpAddr],
     rate: u32,
 ) -> Result<SweepResult, ArpError> {
+    sweep_subnet(interface, targets, rate)
+        .await
+        .map(|s| s.found)
+}
+
+/// [`sweep`], also saying which subnet was swept.
+///
+/// # Errors
+/// [`ArpError`] when the interface is unusable or raw sockets are not permitted.
+pub async fn sweep_subnet(
+    interface: &str,
+    targets: &[IpAddr],
+    rate: u32,
+) -> Result<ArpSweep, ArpError> {
     let interface = interface.to_string();
     let targets = targets.to_vec();
     tokio::task::spawn_blocking(move || sweep_blocking(&interface, &targets, rate))
@@ -64,7 +95,7 @@ pub async fn sweep(
         })?
 }
 
-fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResult, ArpError> {
+fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep, ArpError> {
     let iface = find_interface(name)?;
     let (mac, local, prefix) =
         addressing(&iface).ok_or_else(|| ArpError::NotEthernet(name.to_string()))?;
@@ -113,6 +144,10 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResu
                     .filter(|ip| !map.contains_key(ip))
                     .collect()
             };
+            // Everyone answered the first pass: no retry, and nothing more to wait for.
+            if pending.is_empty() {
+                break;
+            }
             let mut next = Instant::now().into_std();
             for ip in pending {
                 let frame = arp::request(mac, local, ip);
@@ -144,10 +179,13 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<SweepResu
             h
         })
         .collect();
-    Ok(SweepResult {
-        hosts,
-        notes,
-        limits_hit: Vec::new(),
+    Ok(ArpSweep {
+        found: SweepResult {
+            hosts,
+            notes,
+            limits_hit: Vec::new(),
+        },
+        subnet,
     })
 }
 

@@ -27,7 +27,7 @@ pub use neighbour::{
     NeighbourEntry, NeighbourSource, ProcNetArp, StaticNeighbours, parse_proc_net_arp,
 };
 pub use progress::{NoProgress, ProgressSink};
-pub use tcp::{SweepConfig, SweepResult, sweep, sweep_with};
+pub use tcp::{LiveSink, SweepConfig, SweepResult, sweep, sweep_with, sweep_with_sink};
 pub use udp::DiscoveryContext;
 
 use crate::model::HostObservation;

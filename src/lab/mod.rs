@@ -14,8 +14,10 @@
 //! The lab internet (internet.rs) exists when a persona sends data out (uploads.toml): it answers
 //! DNS and accepts TLS, and as a host on the bridge its traffic reaches `lan0` like a mirror port.
 
+pub mod bench;
 pub mod discovery;
 mod error;
+mod groups;
 mod hostile;
 mod internet;
 mod ns;
@@ -37,7 +39,8 @@ pub use error::LabError;
 pub use hostile::gzip_bomb;
 pub use ns::{enter_lab_namespaces, in_netns};
 pub use persona::{
-    AuthScheme, BannerService, CertificateSubject, Expectation, HostileBehaviour, HostileService,
+    AuthScheme, BannerService, CertificateSubject, Expectation, GroupMember, HostGroup,
+    HostileBehaviour, HostileService,
     HttpService, LabSpec, OnvifService, PathResponse, Persona, RtspService, Service, SilentService,
 };
 
@@ -53,6 +56,8 @@ pub struct PersonaStats {
 /// vanishes with its last handle; the lab root namespace vanishes with the process).
 pub struct Lab {
     personas: Vec<Persona>,
+    groups: Vec<HostGroup>,
+    subnet: ipnet::Ipv4Net,
     servers: Vec<tokio::task::JoinHandle<()>>,
     /// Handles of the switch namespace and every persona namespace, kept open while the lab runs.
     namespaces: Vec<File>,
@@ -73,9 +78,9 @@ impl Lab {
         start::start(spec).await
     }
 
-    /// The lab LAN (198.18.0.0/24).
+    /// The lab LAN (198.18.0.0/24; a benchmark lab's may be larger).
     pub fn subnet(&self) -> ipnet::Ipv4Net {
-        persona::LAB_SUBNET
+        self.subnet
     }
 
     /// The scanner's interface in the current namespace (`lan0`).
@@ -105,6 +110,16 @@ impl Lab {
         self.stats
             .get(persona)
             .map_or(0, |s| s.bytes_sent.load(Ordering::Relaxed))
+    }
+
+    /// The groups of ordinary hosts (benchmark labs only).
+    pub fn groups(&self) -> &[HostGroup] {
+        &self.groups
+    }
+
+    /// How many hosts answer on the lab LAN: personas and group members.
+    pub fn host_count(&self) -> usize {
+        self.personas.len() + self.groups.iter().map(|g| g.members.len()).sum::<usize>()
     }
 
     /// How long [`Lab::start`] took.

@@ -36,6 +36,13 @@ pub struct LabSpec {
     /// What the personas answer to discovery (keyed by persona name).
     #[serde(default, rename = "device")]
     pub discovery: Vec<DeviceDiscovery>,
+    /// The LAN the lab spans (default [`LAB_SUBNET`]); the benchmark campus is a /16.
+    #[serde(skip)]
+    pub subnet: Option<Ipv4Net>,
+    /// Ordinary hosts that share one namespace per group (benchmark labs): each member has its
+    /// own address and MAC but answers like the group's template persona.
+    #[serde(skip)]
+    pub groups: Vec<HostGroup>,
 }
 
 /// `hostile.toml`: hostile personas and their discovery replies, and the store personas that
@@ -49,6 +56,21 @@ struct HostileFile {
     personas: Vec<Persona>,
     #[serde(default, rename = "device")]
     discovery: Vec<DeviceDiscovery>,
+}
+
+/// Many hosts behaving alike (office PCs, phones): one namespace, one macvlan per member.
+#[derive(Debug, Clone)]
+pub struct HostGroup {
+    /// What every member imitates; its own `ip` and `mac` are not used.
+    pub template: Persona,
+    pub members: Vec<GroupMember>,
+}
+
+/// One host of a [`HostGroup`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupMember {
+    pub ip: Ipv4Addr,
+    pub mac: [u8; 6],
 }
 
 /// One simulated device on the lab LAN.
@@ -74,6 +96,9 @@ pub struct Persona {
     pub source: String,
     #[serde(default, rename = "service")]
     pub services: Vec<Service>,
+    /// For a copy made by a benchmark lab: the persona copied, whose discovery data it shares.
+    #[serde(skip)]
+    pub copy_of: Option<String>,
 }
 
 /// What the integration test asserts camsweep reports for a persona.
@@ -369,6 +394,8 @@ impl LabSpec {
         let mut spec = LabSpec {
             personas: Vec::new(),
             discovery: file.discovery,
+            subnet: None,
+            groups: Vec::new(),
         };
         for name in &file.legitimate {
             let persona = store
@@ -405,7 +432,17 @@ impl LabSpec {
         Ok(spec)
     }
 
-    fn validate(&self) -> Result<(), LabError> {
+    /// The LAN the lab spans.
+    pub fn subnet(&self) -> Ipv4Net {
+        self.subnet.unwrap_or(LAB_SUBNET)
+    }
+
+    /// Checks names, addresses and MACs are unique and every service is well formed.
+    ///
+    /// # Errors
+    /// [`LabError::Spec`] naming the persona and what is wrong with it.
+    pub fn validate(&self) -> Result<(), LabError> {
+        let subnet = self.subnet();
         let mut names = BTreeSet::new();
         let mut ips = BTreeSet::new();
         let mut macs = BTreeSet::new();
@@ -417,7 +454,7 @@ impl LabSpec {
             if !names.insert(persona.name.as_str()) {
                 return Err(fail("duplicate name".into()));
             }
-            persona.validate_address().map_err(&fail)?;
+            validate_address(subnet, persona.ip).map_err(&fail)?;
             if !ips.insert(persona.ip) {
                 return Err(fail(format!("duplicate ip {}", persona.ip)));
             }
@@ -427,28 +464,48 @@ impl LabSpec {
             }
             persona.validate_services().map_err(&fail)?;
         }
+        for group in &self.groups {
+            let fail = |reason: String| LabError::Spec {
+                persona: Some(group.template.name.clone()),
+                reason,
+            };
+            group.template.validate_services().map_err(&fail)?;
+            for member in &group.members {
+                validate_address(subnet, member.ip).map_err(&fail)?;
+                if !ips.insert(member.ip) {
+                    return Err(fail(format!("duplicate ip {}", member.ip)));
+                }
+                if member.mac[0] & 1 == 1 || !macs.insert(member.mac) {
+                    return Err(fail(format!("bad or duplicate mac for {}", member.ip)));
+                }
+            }
+        }
         Ok(())
     }
 }
 
+fn validate_address(subnet: Ipv4Net, ip: Ipv4Addr) -> Result<(), String> {
+    if !subnet.contains(&ip) || ip == subnet.network() || ip == subnet.broadcast() {
+        return Err(format!("ip {ip} is not a host address in {subnet}"));
+    }
+    if ip == SCANNER_IP {
+        return Err(format!("ip {ip} is the scanner's"));
+    }
+    Ok(())
+}
+
 impl Persona {
+    /// The name of the persona this one imitates: its own, or the original's for a copy.
+    pub fn original_name(&self) -> &str {
+        self.copy_of.as_deref().unwrap_or(&self.name)
+    }
+
     /// The MAC as bytes.
     ///
     /// # Errors
     /// A message when the text is not six hex octets or names a multicast address.
     pub fn mac_bytes(&self) -> Result<[u8; 6], String> {
         parse_mac(&self.mac)
-    }
-
-    fn validate_address(&self) -> Result<(), String> {
-        let ip = self.ip;
-        if !LAB_SUBNET.contains(&ip) || ip == LAB_SUBNET.network() || ip == LAB_SUBNET.broadcast() {
-            return Err(format!("ip {ip} is not a host address in {LAB_SUBNET}"));
-        }
-        if ip == SCANNER_IP {
-            return Err(format!("ip {ip} is the scanner's"));
-        }
-        Ok(())
     }
 
     fn validate_services(&self) -> Result<(), String> {

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use futures::future::try_join_all;
 
-use super::persona::{GATEWAY_IP, LAB_SUBNET, SCANNER_IP, Service};
+use super::persona::{GATEWAY_IP, SCANNER_IP, Service};
 use super::serve::{self, Responder};
 use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
-use super::{Lab, LabError, LabSpec, Persona, PersonaStats, discovery, internet, ns, tls, uploads};
+use super::{
+    Lab, LabError, LabSpec, Persona, PersonaStats, discovery, groups, internet, ns, tls, uploads,
+};
 
 /// MAC of the scanner's `lan0`: locally administered, so it names no vendor.
 const SCANNER_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x18, 0x00, 0x02];
@@ -48,10 +50,16 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
 
     let switch =
         tokio::task::spawn_blocking(|| ns::new_netns("create the switch namespace", || ()));
+    let subnet = spec.subnet();
     let personas = try_join_all(
         spec.personas
             .iter()
-            .map(|p| make_persona_ns(Arc::new(p.clone()), spec.discovery_for(&p.name).cloned())),
+            .map(|p| make_persona_ns(Arc::new(p.clone()), spec.discovery_for(p.original_name()).cloned())),
+    );
+    let host_groups = try_join_all(
+        spec.groups
+            .iter()
+            .map(|g| groups::make(Arc::new(g.clone()))),
     );
     // The lab internet exists when some persona sends data out (uploads.toml).
     let sending = spec
@@ -65,9 +73,11 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
             Ok(None)
         }
     };
-    let (switch, personas, internet) = tokio::join!(switch, personas, internet);
+    let (switch, personas, host_groups, internet) =
+        tokio::join!(switch, personas, host_groups, internet);
     let (switch_ns, ()) = switch.map_err(joined("create the switch namespace"))??;
     let personas = personas?;
+    let host_groups = host_groups?;
     let internet = internet?;
 
     root.add_bridge(&switch_ns).await?;
@@ -85,9 +95,24 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         .enumerate()
         .map(|(n, p)| persona_pair(&switch_ns, n, p))
         .collect::<Result<Vec<_>, _>>()?;
+    let too_many = || LabError::Spec {
+        persona: None,
+        reason: "too many personas".into(),
+    };
+    let group_pairs = host_groups
+        .iter()
+        .enumerate()
+        .map(|(n, g)| {
+            let port = u32::try_from(personas.len() + n)
+                .ok()
+                .and_then(|p| p.checked_add(SWITCH_PORT_BASE))
+                .ok_or_else(too_many)?;
+            Ok(groups::pair(&switch_ns, port, n, g))
+        })
+        .collect::<Result<Vec<_>, LabError>>()?;
     let internet_pair = match &internet {
         Some(net) => {
-            let port = u32::try_from(personas.len())
+            let port = u32::try_from(personas.len() + host_groups.len())
                 .ok()
                 .and_then(|n| n.checked_add(SWITCH_PORT_BASE))
                 .ok_or_else(|| LabError::Spec {
@@ -101,6 +126,7 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     try_join_all(
         std::iter::once(&scanner_pair)
             .chain(&persona_pairs)
+            .chain(&group_pairs)
             .chain(&internet_pair)
             .map(|pair| root.add_veth(pair)),
     )
@@ -109,17 +135,25 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     let lan0 = root.index_of(SCANNER_INTERFACE).await?;
     let scanner = async {
         root.link_up(lan0).await?;
-        root.add_ipv4(lan0, SCANNER_IP, LAB_SUBNET.prefix_len())
-            .await
+        root.add_ipv4(lan0, SCANNER_IP, subnet.prefix_len()).await
     };
-    let hosts = try_join_all(personas.iter().map(configure_persona));
+    let hosts = try_join_all(
+        personas
+            .iter()
+            .map(|p| configure_persona(p, subnet.prefix_len())),
+    );
+    let grouped = try_join_all(
+        host_groups
+            .iter()
+            .map(|g| groups::configure(g, subnet.prefix_len())),
+    );
     let net = async {
         match &internet {
             Some(net) => internet::configure(net, uploads::bundled()?).await,
             None => Ok(()),
         }
     };
-    tokio::try_join!(scanner, hosts, net)?;
+    tokio::try_join!(scanner, hosts, grouped, net)?;
 
     let mut servers = Vec::new();
     let mut namespaces = vec![switch_ns];
@@ -158,10 +192,18 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         namespaces.push(persona_ns.handle);
         netlink.push(persona_ns.netlink);
     }
+    for group_ns in host_groups {
+        let (served, handle, group_netlink) = groups::serve(group_ns)?;
+        servers.extend(served);
+        namespaces.push(handle);
+        netlink.push(group_netlink);
+    }
     let startup = began.elapsed();
     tracing::info!(personas = spec.personas.len(), ?startup, "lab up");
     Ok(Lab {
         personas: spec.personas.clone(),
+        groups: spec.groups.clone(),
+        subnet,
         servers,
         namespaces,
         _netlink: netlink,
@@ -170,7 +212,7 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     })
 }
 
-fn joined(step: &'static str) -> impl FnOnce(tokio::task::JoinError) -> LabError {
+pub(super) fn joined(step: &'static str) -> impl FnOnce(tokio::task::JoinError) -> LabError {
     move |e| LabError::Namespace {
         step,
         source: std::io::Error::other(e.to_string()),
@@ -222,7 +264,7 @@ fn bind_discovery(
     Ok(Some((data, bound)))
 }
 
-fn bind_listeners(persona: &Persona) -> Result<Vec<(u16, StdListener)>, LabError> {
+pub(super) fn bind_listeners(persona: &Persona) -> Result<Vec<(u16, StdListener)>, LabError> {
     let mut listeners = Vec::new();
     for service in &persona.services {
         let port = service.port();
@@ -271,12 +313,12 @@ fn persona_pair<'a>(
 }
 
 /// `lo` up, the persona's address on `eth0`, and a default route via the lab router.
-async fn configure_persona(persona_ns: &PersonaNs) -> Result<(), LabError> {
+async fn configure_persona(persona_ns: &PersonaNs, prefix: u8) -> Result<(), LabError> {
     let netlink = &persona_ns.netlink;
     let ip = persona_ns.persona.ip;
     let lo = netlink.loopback_up();
     let eth0 = netlink.link_up(PERSONA_ETH_INDEX);
-    let address = netlink.add_ipv4(PERSONA_ETH_INDEX, ip, LAB_SUBNET.prefix_len());
+    let address = netlink.add_ipv4(PERSONA_ETH_INDEX, ip, prefix);
     tokio::try_join!(lo, eth0, address)?;
     if ip != GATEWAY_IP {
         netlink.default_route(GATEWAY_IP).await?;
@@ -292,7 +334,7 @@ async fn configure_persona(persona_ns: &PersonaNs) -> Result<(), LabError> {
 }
 
 /// Starts one accept loop per listener of the persona.
-fn serve_persona(
+pub(super) fn serve_persona(
     persona: &Arc<Persona>,
     listeners: Vec<(u16, StdListener)>,
     stats: &Arc<PersonaStats>,

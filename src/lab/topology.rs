@@ -12,8 +12,11 @@ use std::os::fd::AsRawFd;
 
 use futures::TryStreamExt;
 use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth, LinkAttribute};
+use rtnetlink::packet_route::link::{InfoMacVlan, MacVlanMode};
 use rtnetlink::packet_route::route::RouteScope;
-use rtnetlink::{LinkBridge, LinkMessageBuilder, LinkUnspec, LinkVeth, RouteMessageBuilder};
+use rtnetlink::{
+    LinkBridge, LinkMacVlan, LinkMessageBuilder, LinkUnspec, LinkVeth, RouteMessageBuilder,
+};
 
 use super::LabError;
 
@@ -23,6 +26,8 @@ pub const BRIDGE_INDEX: u32 = 2;
 pub const PERSONA_ETH_INDEX: u32 = 2;
 /// First index of the bridge ports; port `n` gets `SWITCH_PORT_BASE + n`.
 pub const SWITCH_PORT_BASE: u32 = 10;
+/// Broadcast frames queued for a host group's macvlans (kernel default 1 000).
+const MACVLAN_BROADCAST_QUEUE: u32 = 65_536;
 /// Name of the scanner's interface in the lab root namespace.
 pub const SCANNER_INTERFACE: &str = "lan0";
 
@@ -185,6 +190,29 @@ impl Netlink {
             .execute()
             .await
             .map_err(self.fail("create veth pair"))
+    }
+
+    /// Creates macvlan `index` on `parent` (same namespace) with its own MAC, already up: one more
+    /// host on the parent's link that answers ARP for its own addresses only.
+    ///
+    /// # Errors
+    /// [`LabError::Netlink`] when the kernel refuses.
+    pub async fn add_macvlan(&self, parent: u32, index: u32, mac: [u8; 6]) -> Result<(), LabError> {
+        let message = LinkMacVlan::new(&format!("mv{index}"), parent, MacVlanMode::Bridge)
+            // Broadcasts (every ARP request) reach the macvlans through a queue the kernel
+            // drains on a worker; its default 1 000 frames overflow when a /16 sweep meets a
+            // busy CPU, and the dropped requests look like absent hosts.
+            .append_info_data(InfoMacVlan::BcQueueLen(MACVLAN_BROADCAST_QUEUE))
+            .index(index)
+            .address(mac.to_vec())
+            .up()
+            .build();
+        self.handle
+            .link()
+            .add(message)
+            .execute()
+            .await
+            .map_err(self.fail("create macvlan"))
     }
 
     /// Sets interface `index` up.

@@ -29,8 +29,9 @@ const LIKELY_PORTS: &[u16] = &[
 ];
 
 /// A host whose first wave only timed out drops SYNs before its TCP stack sees them, so its
-/// remaining ports can be tried this many times faster without stressing the device.
-const FILTERED_SPEEDUP: usize = 4;
+/// remaining ports are all tried at once (up to this many): the device never sees them, and
+/// the sweep waits one connect timeout for that host instead of one per few ports.
+const FILTERED_CONCURRENCY: usize = 64;
 
 /// How the sweep runs.
 #[derive(Debug, Clone)]
@@ -96,12 +97,27 @@ struct Sweep<'a> {
     rest: Vec<u16>,
 }
 
+/// Receives each live host as soon as its sweep is done, so probing can start before the
+/// slowest host's connect timeouts are over.
+pub type LiveSink = futures::channel::mpsc::UnboundedSender<HostObservation>;
+
 /// [`sweep`] with the neighbour table supplied by the caller (tests, a raw ARP sweep).
 pub async fn sweep_with(
     targets: &[IpAddr],
     cfg: &SweepConfig,
     progress: &dyn ProgressSink,
     neighbours: &dyn NeighbourSource,
+) -> SweepResult {
+    sweep_with_sink(targets, cfg, progress, neighbours, None).await
+}
+
+/// [`sweep_with`], also sending a copy of each live host to `sink` the moment it is known.
+pub async fn sweep_with_sink(
+    targets: &[IpAddr],
+    cfg: &SweepConfig,
+    progress: &dyn ProgressSink,
+    neighbours: &dyn NeighbourSource,
+    sink: Option<&LiveSink>,
 ) -> SweepResult {
     let mut notes = Vec::new();
     let (fd_budget, fd_note) = raise_nofile_limit();
@@ -124,7 +140,20 @@ pub async fn sweep_with(
     };
     let total = targets.len() as u64 * (sweep.first_wave.len() + sweep.rest.len()) as u64;
     progress.set_total("tcp sweep", total);
-    let results = join_all(targets.iter().map(|ip| sweep.host(*ip))).await;
+    let results = join_all(targets.iter().map(|ip| {
+        let sweep = &sweep;
+        async move {
+            let result = sweep.host(*ip).await;
+            if let (Some(sink), HostResult::Up(host) | HostResult::NeighbourError(_, Some(host))) =
+                (sink, &result)
+            {
+                // A closed receiver only means nobody wants them early; the result keeps them.
+                let _ = sink.unbounded_send(host.as_ref().clone());
+            }
+            result
+        }
+    }))
+    .await;
     progress.finish();
 
     let mut neighbour_error = None;
@@ -181,12 +210,12 @@ impl Sweep<'_> {
             };
         }
 
-        let speed = if liveness == Liveness::Filtered {
-            FILTERED_SPEEDUP
+        let concurrency = if liveness == Liveness::Filtered {
+            FILTERED_CONCURRENCY.max(per_host)
         } else {
-            1
+            per_host
         };
-        let rest = self.wave(ip, &self.rest, per_host * speed, deadline).await;
+        let rest = self.wave(ip, &self.rest, concurrency, deadline).await;
         let host = self.observation(ip, liveness, entry.as_ref(), wave.into_iter().chain(rest));
         match neighbour_error {
             Some(err) => HostResult::NeighbourError(err, Some(Box::new(host))),

@@ -2,9 +2,11 @@
 
 use futures::stream::{self, StreamExt};
 use std::net::IpAddr;
+use std::sync::Mutex;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::interrupt::{Interrupt, Signal};
 use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
@@ -45,8 +47,82 @@ pub async fn run(
     db: &SignatureDb,
     progress: &dyn ProgressSink,
 ) -> Result<Report, ClientError> {
+    run_until(plan, db, progress, &Interrupt::never()).await
+}
+
+/// [`run`], stopping early when `interrupt` is raised: the report then holds the hosts found so
+/// far (probed ones with their evidence, the others with their open ports), `complete` is false
+/// and `interrupted_by` names the signal.
+///
+/// # Errors
+/// Only when the HTTP client cannot be built.
+pub async fn run_until(
+    plan: &ScanPlan,
+    db: &SignatureDb,
+    progress: &dyn ProgressSink,
+    interrupt: &Interrupt,
+) -> Result<Report, ClientError> {
     let started_at = now_rfc3339();
     let prober = Prober::new(plan.probe.clone())?;
+    let ledger = Ledger::new(progress);
+    let outcome = tokio::select! {
+        biased;
+        signal = interrupt.wait() => {
+            progress.finish();
+            ledger.interrupted(signal)
+        }
+        done = stages(plan, &prober, &ledger) => done,
+    };
+    let complete = outcome.interrupted_by.is_none();
+    let mut notes = outcome.notes;
+    let mut devices: Vec<Device> = outcome.hosts.iter().map(|h| build_device(db, h)).collect();
+    devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
+    for host in &outcome.hosts {
+        notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
+    }
+
+    Ok(Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: ToolInfo {
+            name: "camsweep".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        signatures: db.info(),
+        scan: ScanInfo {
+            mode: plan.mode,
+            started_at,
+            finished_at: now_rfc3339(),
+            complete,
+            targets: plan.target_specs.clone(),
+            interface: plan.interface.clone(),
+            captures: Vec::new(),
+            addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
+            ports: plan.sweep.ports.clone(),
+            discovery: outcome.discovery,
+            notes,
+            authorised_by: plan.authorised_by.clone(),
+            lang: Some(plan.lang.clone()),
+            interrupted_by: outcome.interrupted_by.map(|s| s.name().to_string()),
+            damaged_captures: Vec::new(),
+            redacted: false,
+        },
+        site: None,
+        devices,
+        findings: Vec::new(),
+        evidence_files: Vec::new(),
+    })
+}
+
+/// What the stages of a scan produced (all of it, or what an interrupt left).
+struct Outcome {
+    hosts: Vec<HostObservation>,
+    notes: Vec<String>,
+    discovery: Vec<String>,
+    interrupted_by: Option<Signal>,
+}
+
+/// Sweep, discovery and probes, to the end.
+async fn stages(plan: &ScanPlan, prober: &Prober, ledger: &Ledger<'_>) -> Outcome {
     // Passive DHCP/ARP listening runs while the sweep and discovery do; it sends nothing.
     let passive = match (&plan.interface, &plan.discovery) {
         (Some(iface), Some(_)) => Some(discover::passive::PassiveListener::start(iface)),
@@ -60,8 +136,7 @@ pub async fn run(
             _ => None,
         }
     };
-    let (mut swept, arp) =
-        tokio::join!(discover::sweep(&plan.addresses, &plan.sweep, progress), arp);
+    let (mut swept, arp) = tokio::join!(discover::sweep(&plan.addresses, &plan.sweep, ledger), arp);
     let mut discovery = vec!["tcp_connect".to_string(), "neighbour_table".to_string()];
     match arp {
         Some(Ok(found)) => {
@@ -84,6 +159,7 @@ pub async fn run(
             plan.skipped_own
         ));
     }
+    ledger.swept(&swept.hosts, &notes, &discovery);
 
     // The discovery protocols wait for replies while the probes work: neither needs the other,
     // and discovery-only hosts have no open TCP port to probe.
@@ -94,20 +170,18 @@ pub async fn run(
             None => None,
         }
     };
-    progress.set_total("probe", swept.hosts.len() as u64);
+    ledger.set_total("probe", swept.hosts.len() as u64);
     let probing = stream::iter(swept.hosts)
-        .map(|mut host| {
-            let prober = &prober;
-            async move {
-                prober.probe_host(&mut host).await;
-                progress.advance(1);
-                host
-            }
+        .map(|mut host| async move {
+            prober.probe_host(&mut host).await;
+            ledger.probed(&host);
+            ledger.advance(1);
+            host
         })
         .buffer_unordered(HOSTS_IN_FLIGHT)
         .collect::<Vec<HostObservation>>();
     let (mut probed, discovered) = tokio::join!(probing, discovered);
-    progress.finish();
+    ledger.finish();
     if let Some(found) = discovered {
         notes.extend(found.notes);
         discover::merge_observations(&mut probed, found.hosts);
@@ -128,40 +202,120 @@ pub async fn run(
             Err(e) => notes.push(format!("passive DHCP/ARP listening not run ({e})")),
         }
     }
+    Outcome {
+        hosts: probed,
+        notes,
+        discovery,
+        interrupted_by: None,
+    }
+}
 
-    let mut devices: Vec<Device> = probed.iter().map(|h| build_device(db, h)).collect();
-    devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
-    for host in &probed {
-        notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
+/// What the stages have found so far, kept aside so an interrupt can still report it. Also the
+/// progress sink the stages report to (it forwards to the user's).
+struct Ledger<'a> {
+    inner: &'a dyn ProgressSink,
+    state: Mutex<LedgerState>,
+}
+
+#[derive(Default)]
+struct LedgerState {
+    phase: String,
+    /// Hosts the sweep found up (open ports only).
+    swept: Vec<HostObservation>,
+    /// Hosts whose probes finished.
+    probed: Vec<HostObservation>,
+    notes: Vec<String>,
+    discovery: Vec<String>,
+}
+
+impl<'a> Ledger<'a> {
+    fn new(inner: &'a dyn ProgressSink) -> Self {
+        Self {
+            inner,
+            state: Mutex::new(LedgerState {
+                discovery: vec!["tcp_connect".to_string()],
+                ..LedgerState::default()
+            }),
+        }
     }
 
-    Ok(Report {
-        schema_version: SCHEMA_VERSION.to_string(),
-        tool: ToolInfo {
-            name: "camsweep".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        signatures: db.info(),
-        scan: ScanInfo {
-            mode: plan.mode,
-            started_at,
-            finished_at: now_rfc3339(),
-            complete: true,
-            targets: plan.target_specs.clone(),
-            interface: plan.interface.clone(),
-            captures: Vec::new(),
-            addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
-            ports: plan.sweep.ports.clone(),
-            discovery,
-            notes,
-            authorised_by: plan.authorised_by.clone(),
-            lang: Some(plan.lang.clone()),
-        },
-        site: None,
-        devices,
-        findings: Vec::new(),
-        evidence_files: Vec::new(),
-    })
+    fn with<T>(&self, f: impl FnOnce(&mut LedgerState) -> T) -> T {
+        let mut guard = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    /// The sweep (and ARP) is over: these are all the hosts, with the notes so far.
+    fn swept(&self, hosts: &[HostObservation], notes: &[String], discovery: &[String]) {
+        self.with(|s| {
+            s.swept = hosts.to_vec();
+            s.notes = notes.to_vec();
+            s.discovery = discovery.to_vec();
+        });
+    }
+
+    fn probed(&self, host: &HostObservation) {
+        self.with(|s| s.probed.push(host.clone()));
+    }
+
+    /// What an interrupt leaves: probed hosts whole, the others as the sweep saw them.
+    fn interrupted(&self, signal: Signal) -> Outcome {
+        self.with(|s| {
+            let probed_count = s.probed.len();
+            let mut hosts = std::mem::take(&mut s.probed);
+            let unprobed: Vec<HostObservation> = std::mem::take(&mut s.swept)
+                .into_iter()
+                .filter(|h| !hosts.iter().any(|p| p.ip == h.ip))
+                .collect();
+            let unprobed_count = unprobed.len();
+            discover::merge_observations(&mut hosts, unprobed);
+            let mut notes = std::mem::take(&mut s.notes);
+            notes.push(format!(
+                "interrupted by {} during the {}: {} host(s) found, {probed_count} fully probed; \
+                 {unprobed_count} listed with the open ports found so far only; discovery \
+                 protocols still waiting for replies were not reported",
+                signal.name(),
+                if s.phase.is_empty() {
+                    "start"
+                } else {
+                    &s.phase
+                },
+                hosts.len(),
+            ));
+            Outcome {
+                hosts,
+                notes,
+                discovery: std::mem::take(&mut s.discovery),
+                interrupted_by: Some(signal),
+            }
+        })
+    }
+}
+
+impl ProgressSink for Ledger<'_> {
+    fn set_total(&self, phase: &str, n: u64) {
+        self.with(|s| s.phase = phase.to_string());
+        self.inner.set_total(phase, n);
+    }
+
+    fn advance(&self, n: u64) {
+        self.inner.advance(n);
+    }
+
+    fn finish(&self) {
+        self.inner.finish();
+    }
+
+    fn host_up(&self, host: &HostObservation) {
+        self.with(|s| {
+            if !s.swept.iter().any(|h| h.ip == host.ip) {
+                s.swept.push(host.clone());
+            }
+        });
+        self.inner.host_up(host);
+    }
 }
 
 /// What the discovery protocols found.

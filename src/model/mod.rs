@@ -10,7 +10,7 @@ mod report;
 pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, OpenPort, SeenBy};
 pub use report::{
-    CloudContact, Device, DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized,
-    Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo, ToolInfo,
-    UpstreamMinute,
+    CloudContact, DamagedCapture, Device, DeviceType, EvidenceFile, FaceRecognition, Finding,
+    Identity, Localized, Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo,
+    ToolInfo, UpstreamMinute,
 };

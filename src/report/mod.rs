@@ -9,6 +9,7 @@ mod html;
 mod i18n;
 mod json;
 mod markdown;
+pub mod redact;
 pub mod sanitize;
 mod sums;
 mod table;
@@ -22,6 +23,7 @@ pub use html::render_html;
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
 pub use json::{from_json, schema, to_json, validate};
 pub use markdown::render_markdown;
+pub use redact::redact;
 pub use sums::{sha256_hex, sums_file};
 pub use table::{display_width, render_table};
 

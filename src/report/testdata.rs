@@ -249,6 +249,9 @@ pub fn sample_report() -> Report {
             notes: vec!["198.18.0.66: HTTP probe on port 8080 timed out after 5 s".to_string()],
             authorised_by: s("王店长 (store manager)"),
             lang: s("zh"),
+            interrupted_by: None,
+            damaged_captures: Vec::new(),
+            redacted: false,
         },
         site: Some(serde_json::json!({
             "name": "示例便利店 Example Mart #12",

@@ -122,7 +122,14 @@ pub async fn sweep_with(
     };
     let total = targets.len() as u64 * (sweep.first_wave.len() + sweep.rest.len()) as u64;
     progress.set_total("tcp sweep", total);
-    let results = join_all(targets.iter().map(|ip| sweep.host(*ip))).await;
+    let results = join_all(targets.iter().map(|ip| async {
+        let result = sweep.host(*ip).await;
+        if let HostResult::Up(host) | HostResult::NeighbourError(_, Some(host)) = &result {
+            progress.host_up(host);
+        }
+        result
+    }))
+    .await;
     progress.finish();
 
     let mut neighbour_error = None;

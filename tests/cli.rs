@@ -153,3 +153,49 @@ fn report_refuses_a_file_that_is_not_a_report() {
         text(&out.stderr)
     );
 }
+
+/// More than a /16 is refused without --allow-large, before anything is sent.
+#[test]
+fn more_than_a_slash_16_is_refused_without_allow_large() {
+    let out = camsweep(&["scan", "--targets", "10.0.0.0/15"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--allow-large"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Run unattended without --authorised-by, `audit` carries on, warns, and the report says the
+/// authorisation was not stated.
+#[test]
+fn an_unattended_audit_records_that_authorisation_was_not_stated() {
+    let port = fake_hikvision().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("audit");
+    let out = camsweep(&[
+        "audit",
+        "--quiet",
+        "--targets",
+        "127.0.0.1",
+        "--ports",
+        &port,
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    assert!(stderr.contains("--authorised-by"), "{stderr}");
+    let json = std::fs::read_to_string(out_dir.join("report.json")).unwrap();
+    let report = camsweep::report::from_json(&json).unwrap();
+    assert_eq!(report.scan.authorised_by, None);
+    assert!(
+        report
+            .scan
+            .notes
+            .iter()
+            .any(|n| n.starts_with("authorisation not stated")),
+        "{:?}",
+        report.scan.notes
+    );
+}

@@ -10,6 +10,15 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn analyze(files: &[&Path], extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let (code, report, _) = analyze_with_stderr(files, extra);
+    (code, report)
+}
+
+/// [`analyze`], also returning what was said on stderr.
+fn analyze_with_stderr(
+    files: &[&Path],
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value, String) {
     let out_dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_camsweep"));
     cmd.arg("analyze")
@@ -19,11 +28,12 @@ fn analyze(files: &[&Path], extra: &[&str]) -> (Option<i32>, serde_json::Value) 
     cmd.args(["--json", "--lang", "en"]).args(extra);
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: serde_json::Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
     let written = std::fs::read_to_string(out_dir.path().join("report.json")).unwrap();
     camsweep::report::validate(&written).unwrap();
-    (out.status.code(), report)
+    (out.status.code(), report, stderr)
 }
 
 fn device<'a>(report: &'a serde_json::Value, ip: &str) -> &'a serde_json::Value {
@@ -108,17 +118,65 @@ fn truncated_capture_is_analysed_up_to_the_damage() {
     let dir = tempfile::tempdir().unwrap();
     let cut = dir.path().join("cut.pcap");
     std::fs::write(&cut, &bytes[..500_000]).unwrap();
-    let (code, report) = analyze(&[&cut], &[]);
-    assert_eq!(code, Some(0));
+    let (code, report, stderr) = analyze_with_stderr(&[&cut], &[]);
+    // 3: a report was written, but from a damaged capture.
+    assert_eq!(code, Some(3), "{stderr}");
     assert_eq!(report["scan"]["complete"], false);
     let notes = report["scan"]["notes"].to_string();
     assert!(notes.contains("damaged at byte 499056"), "{notes}");
+    assert!(stderr.contains("damaged at byte 499056"), "{stderr}");
+    let damage = &report["scan"]["damaged_captures"][0];
+    assert_eq!(damage["offset"], 499_056);
+    assert_eq!(damage["path"], cut.display().to_string());
     // Frames before the damage count: the rendezvous happened early in the capture.
     let camera = device(&report, "192.168.10.204");
     assert_eq!(contacts(camera, "47.88.59.209").len(), 1);
     // The hash is over the whole file as read.
     use sha2::Digest;
     let expect = hex::encode(sha2::Sha256::digest(&bytes[..500_000]));
+    assert_eq!(report["evidence_files"][0]["sha256"], expect);
+}
+
+/// A capture corrupted in the middle (a record header claiming a 4 GiB frame) is analysed up to
+/// that record; the report and stderr name the record's offset and the exit code is 3.
+#[test]
+fn corrupt_capture_is_analysed_up_to_the_damage() {
+    let mut bytes = std::fs::read(fixture("yi_camera_sample.pcap")).unwrap();
+    // Walk the records (24-byte file header, 16-byte record headers) to the middle of the file.
+    let mut at = 24;
+    let mut frames_before = 0;
+    while at < bytes.len() / 2 {
+        let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        at += 16 + caplen;
+        frames_before += 1;
+    }
+    bytes[at + 8..at + 12].copy_from_slice(&0xffff_ff00u32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("corrupt.pcap");
+    std::fs::write(&bad, &bytes).unwrap();
+    let (code, report, stderr) = analyze_with_stderr(&[&bad], &[]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(report["scan"]["complete"], false);
+    let damage = &report["scan"]["damaged_captures"][0];
+    assert_eq!(damage["offset"], at as u64, "{damage}");
+    assert!(
+        stderr.contains(&format!("damaged at byte {at}")),
+        "{stderr}"
+    );
+    let frames = report["scan"]["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|n| n.as_str()?.strip_prefix("traffic: "))
+        .and_then(|n| n.split(' ').next()?.parse::<u64>().ok())
+        .unwrap();
+    assert_eq!(
+        frames, frames_before,
+        "every frame before the damage is analysed"
+    );
+    // The whole file is still hashed.
+    use sha2::Digest;
+    let expect = hex::encode(sha2::Sha256::digest(&bytes));
     assert_eq!(report["evidence_files"][0]["sha256"], expect);
 }
 

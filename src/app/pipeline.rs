@@ -6,8 +6,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use super::interrupt::{Interrupt, Signal};
 use crate::discover::arp::{ArpError, ArpSweep};
 use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig, SweepResult};
 use crate::fingerprint::{self, SignatureDb};
@@ -53,8 +55,87 @@ pub async fn run(
     db: &SignatureDb,
     progress: &dyn ProgressSink,
 ) -> Result<Report, ClientError> {
+    run_until(plan, db, progress, &Interrupt::never()).await
+}
+
+/// [`run`], stopping early when `interrupt` is raised: the report then holds the hosts found so
+/// far (probed ones with their evidence, the others with their open ports), `complete` is false
+/// and `interrupted_by` names the signal.
+///
+/// # Errors
+/// Only when the HTTP client cannot be built.
+pub async fn run_until(
+    plan: &ScanPlan,
+    db: &SignatureDb,
+    progress: &dyn ProgressSink,
+    interrupt: &Interrupt,
+) -> Result<Report, ClientError> {
     let started_at = now_rfc3339();
     let prober = Prober::new(plan.probe.clone())?;
+    let ledger = Ledger::new(progress);
+    let outcome = tokio::select! {
+        biased;
+        signal = interrupt.wait() => {
+            progress.finish();
+            ledger.interrupted(signal)
+        }
+        done = stages(plan, &prober, &ledger) => done,
+    };
+    let complete = outcome.interrupted_by.is_none();
+    let mut notes = outcome.notes;
+    let mut limits_hit = outcome.limits_hit;
+    let mut hosts = outcome.hosts;
+    keep_at_most(&mut hosts, MAX_HOSTS, "found", &mut limits_hit);
+    let mut devices: Vec<Device> = hosts.iter().map(|h| build_device(db, h)).collect();
+    devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
+    for host in &hosts {
+        notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
+    }
+
+    Ok(Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: ToolInfo {
+            name: "camsweep".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        signatures: db.info(),
+        scan: ScanInfo {
+            mode: plan.mode,
+            started_at,
+            finished_at: now_rfc3339(),
+            complete,
+            targets: plan.target_specs.clone(),
+            interface: plan.interface.clone(),
+            captures: Vec::new(),
+            addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
+            ports: plan.sweep.ports.clone(),
+            discovery: outcome.discovery,
+            notes,
+            authorised_by: plan.authorised_by.clone(),
+            lang: Some(plan.lang.clone()),
+            limits_hit,
+            interrupted_by: outcome.interrupted_by.map(|s| s.name().to_string()),
+            damaged_captures: Vec::new(),
+            redacted: false,
+        },
+        site: None,
+        devices,
+        findings: Vec::new(),
+        evidence_files: Vec::new(),
+    })
+}
+
+/// What the stages of a scan produced (all of it, or what an interrupt left).
+struct Outcome {
+    hosts: Vec<HostObservation>,
+    notes: Vec<String>,
+    discovery: Vec<String>,
+    limits_hit: Vec<LimitHit>,
+    interrupted_by: Option<Signal>,
+}
+
+/// Sweep, discovery and probes, to the end.
+async fn stages(plan: &ScanPlan, prober: &Prober, ledger: &Ledger<'_>) -> Outcome {
     // Passive DHCP/ARP listening runs while the sweep and discovery do; it sends nothing.
     let passive = match (&plan.interface, &plan.discovery) {
         (Some(iface), Some(_)) => Some(discover::passive::PassiveListener::start(iface)),
@@ -71,11 +152,12 @@ pub async fn run(
     let probed_early = AtomicU64::new(0);
     let sweeping = async {
         let live_tx = live_tx;
-        let (swept, discovery) = sweep_after_arp(plan, arp, progress, true, Some(&live_tx)).await;
+        let (swept, discovery) = sweep_after_arp(plan, arp, ledger, true, Some(&live_tx)).await;
         drop(live_tx);
-        progress.set_total("probe", swept.hosts.len() as u64);
+        ledger.swept(&swept.hosts, &swept.notes, &discovery);
+        ledger.set_total("probe", swept.hosts.len() as u64);
         sweep_done.store(true, Ordering::SeqCst);
-        progress.advance(probed_early.load(Ordering::SeqCst));
+        ledger.advance(probed_early.load(Ordering::SeqCst));
         let discovered = match (&plan.discovery, &early_live) {
             (Some(ctx), None) => {
                 let live: Vec<IpAddr> = swept.hosts.iter().map(|h| h.ip).collect();
@@ -93,12 +175,12 @@ pub async fn run(
     };
     let probing = live_rx
         .map(|mut host| {
-            let prober = &prober;
             let (sweep_done, probed_early) = (&sweep_done, &probed_early);
             async move {
                 prober.probe_host(&mut host).await;
+                ledger.probed(&host);
                 if sweep_done.load(Ordering::SeqCst) {
-                    progress.advance(1);
+                    ledger.advance(1);
                 } else {
                     probed_early.fetch_add(1, Ordering::SeqCst);
                 }
@@ -110,7 +192,7 @@ pub async fn run(
     let ((mut swept, mut discovery, discovered_late), mut probed, discovered_early) =
         tokio::join!(sweeping, probing, discovering_early);
     let discovered = discovered_late.or(discovered_early);
-    progress.finish();
+    ledger.finish();
     // The sweep's own copies add what only they know (ARP's MAC and sighting, ARP-only hosts);
     // their notes went along with the probed copies.
     for host in &mut swept.hosts {
@@ -149,41 +231,122 @@ pub async fn run(
         }
     }
 
-    keep_at_most(&mut probed, MAX_HOSTS, "found", &mut limits_hit);
-    let mut devices: Vec<Device> = probed.iter().map(|h| build_device(db, h)).collect();
-    devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
-    for host in &probed {
-        notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
+    Outcome {
+        hosts: probed,
+        notes,
+        discovery,
+        limits_hit,
+        interrupted_by: None,
+    }
+}
+
+/// What the stages have found so far, kept aside so an interrupt can still report it. Also the
+/// progress sink the stages report to (it forwards to the user's).
+struct Ledger<'a> {
+    inner: &'a dyn ProgressSink,
+    state: Mutex<LedgerState>,
+}
+
+#[derive(Default)]
+struct LedgerState {
+    phase: String,
+    /// Hosts the sweep found up (open ports only).
+    swept: Vec<HostObservation>,
+    /// Hosts whose probes finished.
+    probed: Vec<HostObservation>,
+    notes: Vec<String>,
+    discovery: Vec<String>,
+}
+
+impl<'a> Ledger<'a> {
+    fn new(inner: &'a dyn ProgressSink) -> Self {
+        Self {
+            inner,
+            state: Mutex::new(LedgerState {
+                discovery: vec!["tcp_connect".to_string()],
+                ..LedgerState::default()
+            }),
+        }
     }
 
-    Ok(Report {
-        schema_version: SCHEMA_VERSION.to_string(),
-        tool: ToolInfo {
-            name: "camsweep".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        signatures: db.info(),
-        scan: ScanInfo {
-            mode: plan.mode,
-            started_at,
-            finished_at: now_rfc3339(),
-            complete: true,
-            targets: plan.target_specs.clone(),
-            interface: plan.interface.clone(),
-            captures: Vec::new(),
-            addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
-            ports: plan.sweep.ports.clone(),
-            discovery,
-            notes,
-            authorised_by: plan.authorised_by.clone(),
-            lang: Some(plan.lang.clone()),
-            limits_hit,
-        },
-        site: None,
-        devices,
-        findings: Vec::new(),
-        evidence_files: Vec::new(),
-    })
+    fn with<T>(&self, f: impl FnOnce(&mut LedgerState) -> T) -> T {
+        let mut guard = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    /// The sweep (and ARP) is over: these are all the hosts, with the notes so far.
+    fn swept(&self, hosts: &[HostObservation], notes: &[String], discovery: &[String]) {
+        self.with(|s| {
+            s.swept = hosts.to_vec();
+            s.notes = notes.to_vec();
+            s.discovery = discovery.to_vec();
+        });
+    }
+
+    fn probed(&self, host: &HostObservation) {
+        self.with(|s| s.probed.push(host.clone()));
+    }
+
+    /// What an interrupt leaves: probed hosts whole, the others as the sweep saw them.
+    fn interrupted(&self, signal: Signal) -> Outcome {
+        self.with(|s| {
+            let probed_count = s.probed.len();
+            let mut hosts = std::mem::take(&mut s.probed);
+            let unprobed: Vec<HostObservation> = std::mem::take(&mut s.swept)
+                .into_iter()
+                .filter(|h| !hosts.iter().any(|p| p.ip == h.ip))
+                .collect();
+            let unprobed_count = unprobed.len();
+            discover::merge_observations(&mut hosts, unprobed);
+            let mut notes = std::mem::take(&mut s.notes);
+            notes.push(format!(
+                "interrupted by {} during the {}: {} host(s) found, {probed_count} fully probed; \
+                 {unprobed_count} listed with the open ports found so far only; discovery \
+                 protocols still waiting for replies were not reported",
+                signal.name(),
+                if s.phase.is_empty() {
+                    "start"
+                } else {
+                    &s.phase
+                },
+                hosts.len(),
+            ));
+            Outcome {
+                hosts,
+                notes,
+                discovery: std::mem::take(&mut s.discovery),
+                limits_hit: Vec::new(),
+                interrupted_by: Some(signal),
+            }
+        })
+    }
+}
+
+impl ProgressSink for Ledger<'_> {
+    fn set_total(&self, phase: &str, n: u64) {
+        self.with(|s| s.phase = phase.to_string());
+        self.inner.set_total(phase, n);
+    }
+
+    fn advance(&self, n: u64) {
+        self.inner.advance(n);
+    }
+
+    fn finish(&self) {
+        self.inner.finish();
+    }
+
+    fn host_up(&self, host: &HostObservation) {
+        self.with(|s| {
+            if !s.swept.iter().any(|h| h.ip == host.ip) {
+                s.swept.push(host.clone());
+            }
+        });
+        self.inner.host_up(host);
+    }
 }
 
 /// What the discovery protocols found.

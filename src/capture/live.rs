@@ -1,12 +1,12 @@
 //! Frames from an interface for a fixed time (promiscuous, pnet datalink channel).
 
 use pnet_datalink::{self as datalink, Channel, Config, DataLinkReceiver};
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::PcapWriter;
+use super::{PcapFile, PcapFileOutcome};
 use crate::traffic::{CaptureError, Frame, FrameSource, LinkType};
 
 /// How often the receive loop wakes up to check the deadline.
@@ -18,7 +18,9 @@ pub struct LiveSource {
     rx: Box<dyn DataLinkReceiver>,
     deadline: Instant,
     frame: Vec<u8>,
-    writer: Option<PcapWriter<BufWriter<File>>>,
+    writer: Option<PcapFile>,
+    /// Set when the run is interrupted: the capture ends as if its time were over.
+    stop: Option<Arc<AtomicBool>>,
     /// Frames captured so far.
     pub frames: u64,
 }
@@ -50,14 +52,10 @@ impl LiveSource {
             Err(e) => return Err(fail(format!("{e} (capturing needs CAP_NET_RAW)"))),
         };
         let writer = match write_pcap {
-            Some(path) => {
-                let file = File::create(path)
-                    .map_err(|e| fail(format!("creating {}: {e}", path.display())))?;
-                Some(
-                    PcapWriter::new(BufWriter::new(file))
-                        .map_err(|e| fail(format!("writing {}: {e}", path.display())))?,
-                )
-            }
+            Some(path) => Some(
+                PcapFile::create(path)
+                    .map_err(|e| fail(format!("creating {}: {e}", path.display())))?,
+            ),
             None => None,
         };
         Ok(Self {
@@ -66,26 +64,41 @@ impl LiveSource {
             deadline: Instant::now() + listen,
             frame: Vec::with_capacity(65_536),
             writer,
+            stop: None,
             frames: 0,
         })
     }
 
-    /// Flushes the pcap being written, if any.
-    pub fn finish(self) -> Result<(), CaptureError> {
-        if let Some(w) = self.writer {
-            w.into_inner().map_err(|e| CaptureError::Live {
-                interface: self.interface.clone(),
-                reason: format!("writing the capture: {e}"),
-            })?;
-        }
-        Ok(())
+    /// Ends the capture early once `flag` is set (an interrupted run).
+    #[must_use]
+    pub fn stop_on(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.stop = Some(flag);
+        self
+    }
+
+    /// Flushes the pcap being written, if any, and renames it into place.
+    pub fn finish(self) -> Result<Option<PcapFileOutcome>, CaptureError> {
+        let interface = self.interface;
+        self.writer
+            .map(|w| {
+                w.finish().map_err(|e| CaptureError::Live {
+                    interface: interface.clone(),
+                    reason: format!("renaming the capture file into place: {e}"),
+                })
+            })
+            .transpose()
     }
 }
 
 impl FrameSource for LiveSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         loop {
-            if Instant::now() >= self.deadline {
+            if Instant::now() >= self.deadline
+                || self
+                    .stop
+                    .as_ref()
+                    .is_some_and(|s| s.load(Ordering::Relaxed))
+            {
                 return Ok(None);
             }
             match self.rx.next() {
@@ -113,11 +126,7 @@ impl FrameSource for LiveSource {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
         if let Some(w) = self.writer.as_mut() {
-            w.write_frame(ts_micros, &self.frame)
-                .map_err(|e| CaptureError::Live {
-                    interface: self.interface.clone(),
-                    reason: format!("writing the capture: {e}"),
-                })?;
+            w.write_frame(ts_micros, &self.frame);
         }
         self.frames += 1;
         Ok(Some(Frame {

@@ -3,7 +3,9 @@
 //! in the pure `traffic` module; this is only another [`crate::traffic::FrameSource`].
 
 mod live;
+mod pcap_file;
 mod pcap_writer;
 
 pub use live::{LiveSource, parse_duration};
+pub use pcap_file::{PcapFile, PcapFileOutcome};
 pub use pcap_writer::PcapWriter;

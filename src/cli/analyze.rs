@@ -7,23 +7,24 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::args::AnalyzeArgs;
-use super::commands::{finish_report, lang, load_signatures};
+use super::commands::{finish_report, load_signatures};
 use super::output;
-use crate::app::{self, now_rfc3339};
-use crate::capture::{LiveSource, parse_duration};
+use crate::app::{self, Interrupt, now_rfc3339};
+use crate::capture::{LiveSource, PcapFileOutcome, parse_duration};
 use crate::model::{
-    Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION, ScanInfo,
-    ScanMode, ToolInfo,
+    DamagedCapture, Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION,
+    ScanInfo, ScanMode, ToolInfo,
 };
 use crate::report;
 use crate::traffic::{
     Analyzer, CloudDb, DeviceTraffic, FlowLimits, FrameSource, PcapSource, UploadPolicy,
 };
 
-pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
+pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     let db = load_signatures(args.signatures.as_deref())?;
     let cloud = load_cloud(args.signatures.as_deref())?;
     let inventory = args.inventory.as_deref().map(read_inventory).transpose()?;
@@ -39,41 +40,62 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
     let started_at = now_rfc3339();
     let mut analyzer = Analyzer::new(policy, FlowLimits::default(), inventory_ips);
     let mut notes = Vec::new();
+    let mut damaged_captures = Vec::new();
     let mut evidence_files = Vec::new();
+    let stop = interrupt.flag();
     let mut complete = true;
     let mut captures: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
     let mut interface = None;
     if let (Some(iface), Some(listen)) = (&args.interface, &args.listen) {
         let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
-        let frames = capture_live(iface, listen, args.write_pcap.as_deref(), &mut analyzer)?;
+        let (frames, written) = capture_live(
+            iface,
+            listen,
+            args.write_pcap.as_deref(),
+            &mut analyzer,
+            Arc::clone(&stop),
+        )?;
         notes.push(format!(
             "live capture on {iface} for {}s: {frames} frames",
             listen.as_secs()
         ));
         interface = Some(iface.clone());
-        if let Some(path) = &args.write_pcap {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            evidence_files.push(EvidenceFile {
-                path: path.display().to_string(),
-                sha256: hex::encode(Sha256::digest(&bytes)),
-            });
-            captures.push(path.display().to_string());
+        if let Some(written) = written {
+            let (file, damage) = keep_written_capture(&written)?;
+            notes.extend(damage.iter().map(DamagedCapture::note));
+            damaged_captures.extend(damage);
+            evidence_files.push(file);
+            captures.push(written.path.display().to_string());
         }
     }
     for path in &args.files {
-        let (sha256, damage) = read_capture(path, &mut analyzer)?;
+        if stop.load(Ordering::Relaxed) {
+            notes.push(format!("{}: not read (interrupted)", path.display()));
+            continue;
+        }
+        let (sha256, damage) = read_capture(path, &mut analyzer, &stop)?;
         if let Some(damage) = damage {
             complete = false;
-            notes.push(format!(
-                "{}: {damage}; analysed up to there",
-                path.display()
-            ));
+            let damage = DamagedCapture {
+                path: path.display().to_string(),
+                offset: damage.offset,
+                reason: damage.reason,
+            };
+            notes.push(damage.note());
+            damaged_captures.push(damage);
         }
         evidence_files.push(EvidenceFile {
             path: path.display().to_string(),
             sha256,
         });
+    }
+    let interrupted_by = interrupt.raised();
+    if let Some(signal) = interrupted_by {
+        complete = false;
+        notes.push(format!(
+            "interrupted by {}: the report covers the frames read until then",
+            signal.name()
+        ));
     }
     let (traffic, counters) = analyzer.finish(&cloud);
     notes.push(format!(
@@ -96,6 +118,8 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
                 base.scan.interface = interface;
             }
             base.scan.complete = base.scan.complete && complete;
+            base.scan.interrupted_by = interrupted_by.map(|s| s.name().to_string());
+            base.scan.damaged_captures.extend(damaged_captures);
             base.scan.notes.extend(notes);
             base.scan.discovery.push("pcap".into());
             base.evidence_files.extend(evidence_files);
@@ -123,6 +147,9 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
                 authorised_by: None,
                 lang: Some(lang_code(args)),
                 limits_hit: Vec::new(),
+                interrupted_by: interrupted_by.map(|s| s.name().to_string()),
+                damaged_captures,
+                redacted: false,
             },
             site: None,
             devices: traffic
@@ -150,13 +177,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool) -> Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| output::default_out_dir("-analyze"));
-    finish_report(
-        &report,
-        &out,
-        args.output.json,
-        quiet,
-        lang(args.output.lang),
-    )
+    finish_report(&report, &out, &args.output, quiet)
 }
 
 fn lang_code(args: &AnalyzeArgs) -> String {
@@ -169,17 +190,18 @@ fn lang_code(args: &AnalyzeArgs) -> String {
 /// A live capture running alongside an audit.
 pub struct Listening {
     interface: String,
-    write_pcap: Option<PathBuf>,
-    task: tokio::task::JoinHandle<Result<(Analyzer, u64)>>,
+    task: tokio::task::JoinHandle<Result<(Analyzer, u64, Option<PcapFileOutcome>)>>,
 }
 
-/// Opens the interface and captures on a blocking thread until the listening time is over.
+/// Opens the interface and captures on a blocking thread until the listening time is over or
+/// `stop` is set (an interrupted audit).
 pub fn start_listening(
     interface: &str,
     listen: &str,
     write_pcap: Option<&Path>,
+    stop: Arc<AtomicBool>,
 ) -> Result<Listening> {
-    start_listening_excluding(interface, listen, write_pcap, &[])
+    start_listening_excluding(interface, listen, write_pcap, &[], stop)
 }
 
 /// [`start_listening`], leaving out the traffic of `exclude` (the scanner's own address, whose
@@ -189,9 +211,10 @@ pub fn start_listening_excluding(
     listen: &str,
     write_pcap: Option<&Path>,
     exclude: &[IpAddr],
+    stop: Arc<AtomicBool>,
 ) -> Result<Listening> {
     let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
-    let mut source = LiveSource::open(interface, listen, write_pcap)?;
+    let mut source = LiveSource::open(interface, listen, write_pcap)?.stop_on(stop);
     let exclude = exclude.to_vec();
     let task = tokio::task::spawn_blocking(move || {
         let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
@@ -200,19 +223,22 @@ pub fn start_listening_excluding(
             analyzer.push(&frame);
         }
         let frames = source.frames;
-        source.finish()?;
-        Ok((analyzer, frames))
+        let written = source.finish()?;
+        Ok((analyzer, frames, written))
     });
     Ok(Listening {
         interface: interface.to_string(),
-        write_pcap: write_pcap.map(Path::to_path_buf),
         task,
     })
 }
 
 /// Waits for the capture, then adds its traffic to the devices the scan found.
-pub async fn finish_listening(listening: Listening, report: &mut Report) -> Result<()> {
-    let (analyzer, frames) = listening
+pub async fn finish_listening(
+    listening: Listening,
+    report: &mut Report,
+    interrupt: &Interrupt,
+) -> Result<()> {
+    let (analyzer, frames, written) = listening
         .task
         .await
         .context("the capture thread failed")??;
@@ -230,15 +256,54 @@ pub async fn finish_listening(listening: Listening, report: &mut Report) -> Resu
         listening.interface
     ));
     report.scan.discovery.push("live_capture".into());
-    if let Some(path) = &listening.write_pcap {
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        report.evidence_files.push(EvidenceFile {
-            path: path.display().to_string(),
-            sha256: hex::encode(Sha256::digest(&bytes)),
-        });
-        report.scan.captures.push(path.display().to_string());
+    if let Some(signal) = interrupt.raised()
+        && report.scan.interrupted_by.is_none()
+    {
+        report.scan.complete = false;
+        report.scan.interrupted_by = Some(signal.name().to_string());
+        report.scan.notes.push(format!(
+            "interrupted by {} during the live capture: it covers the time until then",
+            signal.name()
+        ));
+    }
+    if let Some(written) = written {
+        let (file, damage) = keep_written_capture(&written)?;
+        report
+            .scan
+            .notes
+            .extend(damage.iter().map(DamagedCapture::note));
+        report.scan.damaged_captures.extend(damage);
+        report.evidence_files.push(file);
+        report
+            .scan
+            .captures
+            .push(written.path.display().to_string());
     }
     Ok(())
+}
+
+/// The evidence-file entry of a `--write-pcap` capture, and its damage if writing it failed
+/// part-way (disk full): the file keeps the frames before the failure.
+fn keep_written_capture(
+    written: &PcapFileOutcome,
+) -> Result<(EvidenceFile, Option<DamagedCapture>)> {
+    let path = &written.path;
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let damage = written.error.as_ref().map(|error| DamagedCapture {
+        path: path.display().to_string(),
+        offset: bytes.len() as u64,
+        reason: format!(
+            "writing the capture failed ({error}); the file keeps the {} frames before",
+            written.frames
+        ),
+    });
+    Ok((
+        EvidenceFile {
+            path: path.display().to_string(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        },
+        damage,
+    ))
 }
 
 /// Puts each device's traffic on the inventory device with its address; traffic of hosts
@@ -266,8 +331,19 @@ fn attach_one(device: &mut Device, t: DeviceTraffic) {
     device.upstream_timeline = t.timeline;
 }
 
-/// Feeds one capture to the analyser; returns its SHA-256 and, if it was damaged, where.
-fn read_capture(path: &Path, analyzer: &mut Analyzer) -> Result<(String, Option<String>)> {
+/// Where a capture file is damaged.
+struct Damage {
+    offset: u64,
+    reason: String,
+}
+
+/// Feeds one capture to the analyser (until `stop` is set); returns its SHA-256 and, if it was
+/// damaged, where.
+fn read_capture(
+    path: &Path,
+    analyzer: &mut Analyzer,
+    stop: &AtomicBool,
+) -> Result<(String, Option<Damage>)> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let hasher = Arc::new(Mutex::new(Sha256::new()));
     let mut reader = HashingReader {
@@ -278,10 +354,18 @@ fn read_capture(path: &Path, analyzer: &mut Analyzer) -> Result<(String, Option<
         let mut source =
             PcapSource::new(&mut reader).with_context(|| format!("reading {}", path.display()))?;
         loop {
+            if stop.load(Ordering::Relaxed) {
+                break None;
+            }
             match source.next_frame() {
                 Ok(Some(frame)) => analyzer.push(&frame),
                 Ok(None) => break None,
-                Err(err) => break Some(err.to_string()),
+                Err(err) => {
+                    break Some(Damage {
+                        offset: err.offset().unwrap_or(0),
+                        reason: err.reason(),
+                    });
+                }
             }
         }
     };
@@ -302,14 +386,15 @@ fn capture_live(
     listen: std::time::Duration,
     write_pcap: Option<&Path>,
     analyzer: &mut Analyzer,
-) -> Result<u64> {
-    let mut source = LiveSource::open(interface, listen, write_pcap)?;
+    stop: Arc<AtomicBool>,
+) -> Result<(u64, Option<PcapFileOutcome>)> {
+    let mut source = LiveSource::open(interface, listen, write_pcap)?.stop_on(stop);
     while let Some(frame) = source.next_frame()? {
         analyzer.push(&frame);
     }
     let frames = source.frames;
-    source.finish()?;
-    Ok(frames)
+    let written = source.finish()?;
+    Ok((frames, written))
 }
 
 /// Hashes every byte read through it.

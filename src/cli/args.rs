@@ -182,6 +182,10 @@ pub struct OutputOptions {
     /// Print report.json to stdout (and nothing else there).
     #[arg(long)]
     pub json: bool,
+    /// For public sharing: remove MAC addresses (vendor and OUI prefix kept), serial numbers and
+    /// host names from the report and everything rendered from it; the report says so.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +209,11 @@ pub struct AuditArgs {
     /// Keep the --listen capture as a pcap (off by default: camsweep stores metadata, not content).
     #[arg(long, value_name = "FILE", requires = "listen")]
     pub write_pcap: Option<PathBuf>,
+    /// The owner's own logins for self-checks (TOML: [[device]] address, user, password): used only
+    /// to answer a device's HTTP Digest challenge to ONVIF GetDeviceInformation; never guessed,
+    /// never written to the report or the logs.
+    #[arg(long, value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -223,8 +232,9 @@ pub struct ScanArgs {
 pub struct ReportArgs {
     /// The report.json to render.
     pub report: PathBuf,
-    /// Output folder (default: the folder of the report).
-    #[arg(short, long, value_name = "DIR")]
+    /// Output folder (default: the folder of the report; required with --redact, which also
+    /// writes the redacted report.json there and never overwrites the original).
+    #[arg(short, long, value_name = "DIR", required_if_eq("redact", "true"))]
     pub out: Option<PathBuf>,
     /// Formats to write.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Format::Html, Format::Md, Format::Csv])]

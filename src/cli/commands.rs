@@ -5,12 +5,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::args::{
-    AuditArgs, Cli, Command, Format, JurisdictionArg, LangArg, PolicyOptions, ReportArgs, ScanArgs,
-    SignaturesCommand,
+    AuditArgs, Cli, Command, Format, JurisdictionArg, LangArg, OutputOptions, PolicyOptions,
+    ReportArgs, ScanArgs, SignaturesCommand,
 };
 use super::progress::BarProgress;
-use super::{EXIT_CLEAN, EXIT_FLAGGED, analyze, demo, fleet, integrity, lab, output, plan, policy};
-use crate::app;
+use super::{
+    EXIT_CLEAN, EXIT_FLAGGED, EXIT_PARTIAL, analyze, authorisation, demo, fleet, integrity, lab,
+    output, plan, policy, signals,
+};
+use crate::app::{self, Interrupt, Signal};
 use crate::discover::ProgressSink;
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{Report, ScanMode};
@@ -18,12 +21,27 @@ use crate::report::{self, Lang};
 
 pub async fn run(cli: Cli) -> Result<u8> {
     let quiet = cli.quiet;
+    // Only the commands that run for a while and write a report catch the signals; the others
+    // keep the default (a signal ends them, and they write nothing half-way anyway).
+    // Asked before the signal handlers are installed, so Ctrl-C at the question just quits.
+    let authorisation = match &cli.command {
+        Command::Audit(args) => Some(authorisation::resolve(args.authorised_by.clone())?),
+        _ => None,
+    };
+    let interrupt = match &cli.command {
+        Command::Audit(_) | Command::Scan(_) | Command::Analyze(_) | Command::Demo(_) => {
+            signals::watch()?
+        }
+        _ => Interrupt::never(),
+    };
     match cli.command {
-        Command::Audit(args) => audit(args, quiet).await,
-        Command::Scan(args) => scan(args, quiet).await,
+        Command::Audit(args) => {
+            audit(args, quiet, authorisation.unwrap_or_default(), &interrupt).await
+        }
+        Command::Scan(args) => scan(args, quiet, &interrupt).await,
         Command::Report(args) => rerender(&args),
-        Command::Analyze(args) => analyze::run(&args, quiet),
-        Command::Demo(args) => demo::run(args, quiet).await,
+        Command::Analyze(args) => analyze::run(&args, quiet, &interrupt),
+        Command::Demo(args) => demo::run(args, quiet, &interrupt).await,
         Command::Signatures(cmd) => signatures(cmd),
         Command::Site(cmd) => policy::site(cmd),
         Command::Rules(cmd) => policy::rules(cmd),
@@ -51,27 +69,51 @@ pub fn lang(arg: LangArg) -> Lang {
     }
 }
 
-async fn audit(args: AuditArgs, quiet: bool) -> Result<u8> {
+async fn audit(
+    args: AuditArgs,
+    quiet: bool,
+    authorisation: authorisation::Authorisation,
+    interrupt: &Interrupt,
+) -> Result<u8> {
     let db = load_signatures(args.scan.signatures.as_deref())?;
-    let plan = plan::build(
+    let mut plan = plan::build(
         &args.scan,
         ScanMode::Audit,
         args.output.lang,
-        args.authorised_by.clone(),
+        authorisation.by,
     )?;
+    let credentials = args
+        .credentials
+        .as_deref()
+        .map(read_credentials)
+        .transpose()?;
+    if let Some(credentials) = &credentials {
+        plan.probe.credentials = std::sync::Arc::new(credentials.clone());
+    }
     // The capture starts first so a missing capability fails before the scan, not after it.
     let listening = match (&args.listen, &args.scan.interface) {
         (Some(listen), Some(iface)) => Some(analyze::start_listening(
             iface,
             listen,
             args.write_pcap.as_deref(),
+            interrupt.flag(),
         )?),
         _ => None,
     };
     let progress = BarProgress::new(quiet || args.output.json);
-    let mut report = app::run(&plan, &db, &progress).await?;
+    let mut report = app::run_until(&plan, &db, &progress, interrupt).await?;
+    report
+        .scan
+        .notes
+        .extend(authorisation.note.map(str::to_string));
+    if let Some(credentials) = &credentials {
+        report.scan.notes.push(format!(
+            "self-checks: the owner's logins for {} device(s) were given (--credentials); used only to answer an ONVIF GetDeviceInformation Digest challenge; passwords are not recorded",
+            credentials.len()
+        ));
+    }
     if let Some(listening) = listening {
-        analyze::finish_listening(listening, &mut report).await?;
+        analyze::finish_listening(listening, &mut report, interrupt).await?;
     }
     policy::apply(
         &mut report,
@@ -83,23 +125,26 @@ async fn audit(args: AuditArgs, quiet: bool) -> Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| output::default_out_dir(""));
-    finish_report(
-        &report,
-        &out,
-        args.output.json,
-        quiet,
-        lang(args.output.lang),
-    )
+    finish_report(&report, &out, &args.output, quiet)
 }
 
-/// Writes the files, prints the table (or the JSON), and picks the exit code.
+/// Writes the files (redacted with `--redact`), prints the table (or the JSON), and picks the
+/// exit code.
 pub fn finish_report(
     report: &Report,
     out: &Path,
-    json_to_stdout: bool,
+    options: &OutputOptions,
     quiet: bool,
-    lang: Lang,
 ) -> Result<u8> {
+    let redacted;
+    let report = if options.redact {
+        redacted = report::redact(report);
+        &redacted
+    } else {
+        report
+    };
+    let json_to_stdout = options.json;
+    let lang = lang(options.lang);
     let json = report::to_json(report)?;
     output::write_report_files(
         out,
@@ -131,21 +176,55 @@ pub fn finish_report(
             out.join("report.html").display()
         )?;
     }
-    Ok(if report.findings.is_empty() {
-        EXIT_CLEAN
-    } else {
-        EXIT_FLAGGED
-    })
+    tell_partial(report, Some(out));
+    Ok(exit_code(
+        report,
+        if report.findings.is_empty() {
+            EXIT_CLEAN
+        } else {
+            EXIT_FLAGGED
+        },
+    ))
 }
 
-async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
+/// Says on stderr why a report is partial: the signal that interrupted it, the capture damage.
+fn tell_partial(report: &Report, out: Option<&Path>) {
+    for damage in &report.scan.damaged_captures {
+        eprintln!("warning: {}", damage.note());
+    }
+    if let Some(signal) = &report.scan.interrupted_by {
+        match out {
+            Some(out) => eprintln!(
+                "interrupted by {signal}: partial report (scan.complete = false) written to {}",
+                out.display()
+            ),
+            None => eprintln!("interrupted by {signal}: the results above are partial"),
+        }
+    }
+}
+
+/// The exit code of a run that wrote `report`: 130/143 when a signal interrupted it, 3 when a
+/// capture was damaged, else `done` (0 or 1).
+fn exit_code(report: &Report, done: u8) -> u8 {
+    match report.scan.interrupted_by.as_deref() {
+        Some("SIGTERM") => Signal::Terminate.exit_code(),
+        Some(_) => Signal::Interrupt.exit_code(),
+        None if !report.scan.damaged_captures.is_empty() => EXIT_PARTIAL,
+        None => done,
+    }
+}
+
+async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     let db = load_signatures(args.scan.signatures.as_deref())?;
     let plan = plan::build(&args.scan, ScanMode::Scan, args.output.lang, None)?;
     let progress = BarProgress::new(quiet || args.output.json);
     if args.hosts_only {
         return hosts_only(&plan, &progress, args.output.json).await;
     }
-    let report = app::run(&plan, &db, &progress).await?;
+    let mut report = app::run_until(&plan, &db, &progress, interrupt).await?;
+    if args.output.redact {
+        report = report::redact(&report);
+    }
     let mut stdout = std::io::stdout().lock();
     if args.output.json {
         writeln!(stdout, "{}", report::to_json(&report)?)?;
@@ -159,7 +238,11 @@ async fn scan(args: ScanArgs, quiet: bool) -> Result<u8> {
     let flagged = report.devices.iter().any(|d| {
         d.is_surveillance() || d.identity.face_recognition == crate::model::FaceRecognition::Yes
     });
-    Ok(if flagged { EXIT_FLAGGED } else { EXIT_CLEAN })
+    tell_partial(&report, None);
+    Ok(exit_code(
+        &report,
+        if flagged { EXIT_FLAGGED } else { EXIT_CLEAN },
+    ))
 }
 
 /// `scan --hosts-only`: one line per live host (address, MAC), or a JSON array of them.
@@ -211,7 +294,21 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         }
         None => None,
     };
-    let text = reevaluated.unwrap_or(text);
+    let mut text = reevaluated.unwrap_or(text);
+    // A redacted copy is a new report.json: it never lands beside (or over) the original.
+    if args.output.redact {
+        let beside_original = match &args.out {
+            Some(out) => same_folder(out, &args.report),
+            None => true,
+        };
+        if beside_original {
+            anyhow::bail!(
+                "--redact writes a new report.json: give an --out folder other than the original report's"
+            );
+        }
+        report = report::redact(&report);
+        text = report::to_json(&report)?;
+    }
     let out: PathBuf = match &args.out {
         Some(dir) => dir.clone(),
         None => args
@@ -239,6 +336,24 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
     } else {
         EXIT_FLAGGED
     })
+}
+
+/// Reads a `--credentials` file; its errors never quote its text (it holds passwords).
+fn read_credentials(path: &Path) -> Result<crate::probe::credentials::Credentials> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    crate::probe::credentials::Credentials::parse(&text)
+        .with_context(|| format!("{} is not a credentials file", path.display()))
+}
+
+/// Whether `out` is the folder `report` is in (so writing there would replace the original).
+fn same_folder(out: &Path, report: &Path) -> bool {
+    let parent = report.parent().filter(|p| !p.as_os_str().is_empty());
+    let parent = parent.unwrap_or(Path::new("."));
+    match (std::fs::canonicalize(out), std::fs::canonicalize(parent)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn signatures(cmd: SignaturesCommand) -> Result<u8> {

@@ -6,10 +6,10 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::args::{DemoArgs, ScanOptions};
-use super::commands::{finish_report, lang, load_signatures};
+use super::commands::{finish_report, load_signatures};
 use super::progress::BarProgress;
 use super::{analyze, output, plan, policy};
-use crate::app;
+use crate::app::{self, Interrupt};
 use crate::lab::{Lab, LabSpec, Persona, uploads};
 use crate::model::{FaceRecognition, Report, ScanMode};
 use crate::traffic::CloudDb;
@@ -19,12 +19,18 @@ use crate::traffic::CloudDb;
 /// takes about as long, so the demo grows by at most a few seconds.
 const LISTEN: &str = "5s";
 
-pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
+pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     let db = load_signatures(args.signatures.as_deref())?;
     let spec = LabSpec::bundled().context("loading the lab personas")?;
-    let lab = Lab::start(&spec)
-        .await
-        .context("starting the simulated store")?;
+    // An interrupt while the lab starts still gives a (empty, partial) report, at once.
+    let lab = tokio::select! {
+        biased;
+        _ = interrupt.wait() => None,
+        lab = Lab::start(&spec) => Some(lab.context("starting the simulated store")?),
+    };
+    let Some(lab) = lab else {
+        return interrupted_before_the_lab(&args, quiet, interrupt).await;
+    };
     let opts = ScanOptions {
         targets: vec![lab.subnet().to_string()],
         interface: Some(lab.scanner_interface().to_string()),
@@ -49,10 +55,16 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
     // capture runs alongside the scan so the report shows what the devices send out.
     let scanner = std::net::IpAddr::V4(lab.scanner_ip());
     let listening =
-        analyze::start_listening_excluding(lab.scanner_interface(), LISTEN, None, &[scanner])?;
+        analyze::start_listening_excluding(
+        lab.scanner_interface(),
+        LISTEN,
+        None,
+        &[scanner],
+        interrupt.flag(),
+    )?;
     let progress = BarProgress::new(quiet || args.output.json);
-    let mut report = app::run(&scan_plan, &db, &progress).await?;
-    analyze::finish_listening(listening, &mut report).await?;
+    let mut report = app::run_until(&scan_plan, &db, &progress, interrupt).await?;
+    analyze::finish_listening(listening, &mut report, interrupt).await?;
     policy::apply(
         &mut report,
         &args.policy,
@@ -60,21 +72,22 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
         policy::DefaultSite::DemoStore,
     )?;
     let check = lab_check(&lab, &report);
-    lab.shutdown().await;
+    // Shutting the lab down waits for its servers; an interrupted demo writes its report first.
+    let lab = if interrupt.raised().is_some() {
+        Some(lab)
+    } else {
+        lab.shutdown().await;
+        None
+    };
 
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| output::default_out_dir("-demo"));
-    let code = finish_report(
-        &report,
-        &out,
-        args.output.json,
-        quiet,
-        lang(args.output.lang),
-    )?;
+    let code = finish_report(&report, &out, &args.output, quiet)?;
+    drop(lab);
     let mut stderr = std::io::stderr().lock();
-    if !quiet {
+    if !quiet && interrupt.raised().is_none() {
         for line in &check.misses {
             writeln!(stderr, "lab check: {line}")?;
         }
@@ -85,6 +98,33 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<u8> {
         )?;
     }
     Ok(code)
+}
+
+/// The report of a demo interrupted before its lab was up: no devices, `complete: false`.
+async fn interrupted_before_the_lab(
+    args: &DemoArgs,
+    quiet: bool,
+    interrupt: &Interrupt,
+) -> Result<u8> {
+    let db = load_signatures(args.signatures.as_deref())?;
+    let plan = app::ScanPlan {
+        mode: ScanMode::Demo,
+        target_specs: Vec::new(),
+        addresses: Vec::new(),
+        interface: None,
+        sweep: crate::discover::SweepConfig::default(),
+        probe: crate::probe::ProbeConfig::default(),
+        authorised_by: Some("camsweep demo (simulated store)".into()),
+        lang: plan::lang_code(args.output.lang).into(),
+        skipped_own: 0,
+        discovery: None,
+    };
+    let report = app::run_until(&plan, &db, &crate::discover::NoProgress, interrupt).await?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_out_dir("-demo"));
+    finish_report(&report, &out, &args.output, quiet)
 }
 
 /// How the report compares with what each persona imitates.

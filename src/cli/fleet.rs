@@ -20,6 +20,11 @@ pub fn run(args: &FleetArgs) -> Result<u8> {
             .with_context(|| format!("{} is not a valid camsweep report", path.display()))?;
         let parsed = report::from_json(&text)
             .with_context(|| format!("{} is not a camsweep report", path.display()))?;
+        let parsed = if args.output.redact {
+            report::redact(&parsed)
+        } else {
+            parsed
+        };
         reports.push((shop_label(path), parsed));
     }
     let summary = fleet::summarize(&reports);

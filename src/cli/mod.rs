@@ -3,6 +3,7 @@
 
 mod analyze;
 pub mod args;
+mod authorisation;
 mod commands;
 mod demo;
 mod fleet;
@@ -12,6 +13,7 @@ pub mod output;
 pub mod plan;
 mod policy;
 mod progress;
+mod signals;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -24,6 +26,16 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FLAGGED: u8 = 1;
 /// Exit code: error.
 pub const EXIT_ERROR: u8 = 2;
+/// Exit code: the report was written but is partial because a capture was damaged (read up to
+/// the damage, offset in `scan.damaged_captures`) or the `--write-pcap` file could not be
+/// written in full (disk full).
+pub const EXIT_PARTIAL: u8 = 3;
+// An interrupted run (SIGINT, SIGTERM) writes its partial report and exits 130 or 143
+// (128 + the signal number, `app::Signal::exit_code`).
+
+/// How long, after the command is done, threads still blocked in I/O (a capture waiting for a
+/// frame) may take before the process exits anyway.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The program: parse arguments, run the command, map the outcome to an exit code.
 pub fn main() -> ExitCode {
@@ -50,7 +62,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let outcome = runtime.block_on(commands::run(cli));
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("error: {err:#}");

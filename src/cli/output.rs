@@ -24,14 +24,33 @@ pub fn default_out_dir(suffix: &str) -> PathBuf {
     PathBuf::from("reports").join(format!("{stamp}{suffix}"))
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file and a rename.
+/// Writes `bytes` to `dir/name` through a temporary file and a rename. A failed write (disk full)
+/// removes the temporary file and leaves any earlier `dir/name` as it was.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     let path = dir.join(name);
     let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path)
-        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    let written = write_synced(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&tmp);
+        let hint = if err.raw_os_error() == Some(NO_SPACE) {
+            " (the disk is full: free space or choose another --out)"
+        } else {
+            ""
+        };
+        return Err(anyhow::Error::new(err).context(format!("writing {}{hint}", path.display())));
+    }
     Ok(path)
+}
+
+/// ENOSPC.
+const NO_SPACE: i32 = 28;
+
+/// Writes and syncs a file, so a rename never publishes bytes still only in the page cache.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// The report.json text the renderings are made from, and whether to write it into the folder.
@@ -80,13 +99,23 @@ pub fn write_report_files(
     let mut paths = Vec::new();
     let mut sums = Vec::new();
     for (name, bytes) in &written {
-        paths.push(write_atomic(dir, name, bytes)?);
+        let path = write_atomic(dir, name, bytes)
+            .map_err(|e| anyhow::anyhow!("{e:#}; {}", kept(&paths)))?;
+        paths.push(path);
         sums.push((name.clone(), report::sha256_hex(bytes)));
     }
-    paths.push(write_atomic(
-        dir,
-        "SHA256SUMS",
-        report::sums_file(&sums).as_bytes(),
-    )?);
+    let sums_path = write_atomic(dir, "SHA256SUMS", report::sums_file(&sums).as_bytes())
+        .map_err(|e| anyhow::anyhow!("{e:#}; {}", kept(&paths)))?;
+    paths.push(sums_path);
     Ok(paths)
+}
+
+/// What a failed write leaves: the files written whole before it.
+fn kept(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        "no report file was written".to_string()
+    } else {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        format!("kept, complete: {}", names.join(", "))
+    }
 }

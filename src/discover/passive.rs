@@ -19,7 +19,15 @@ const MAX_HOSTS: usize = 65_536;
 /// A listener running on a blocking thread until [`PassiveListener::stop`].
 pub struct PassiveListener {
     stop: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<Result<SweepResult, ArpError>>,
+    task: Option<tokio::task::JoinHandle<Result<SweepResult, ArpError>>>,
+}
+
+/// An interrupted scan drops the listener without [`PassiveListener::stop`]: its thread must
+/// still end, or the process would wait for it on exit.
+impl Drop for PassiveListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl PassiveListener {
@@ -29,16 +37,22 @@ impl PassiveListener {
         let flag = Arc::clone(&stop);
         let name = interface.to_string();
         let task = tokio::task::spawn_blocking(move || listen(&name, &flag));
-        Self { stop, task }
+        Self {
+            stop,
+            task: Some(task),
+        }
     }
 
     /// Stops and returns the hosts heard.
     ///
     /// # Errors
     /// [`ArpError`] when the raw socket could not be opened.
-    pub async fn stop(self) -> Result<SweepResult, ArpError> {
+    pub async fn stop(mut self) -> Result<SweepResult, ArpError> {
         self.stop.store(true, Ordering::Relaxed);
-        self.task.await.map_err(|e| ArpError::Channel {
+        let Some(task) = self.task.take() else {
+            return Ok(SweepResult::default());
+        };
+        task.await.map_err(|e| ArpError::Channel {
             interface: String::new(),
             reason: e.to_string(),
         })?

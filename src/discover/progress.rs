@@ -9,6 +9,9 @@ pub trait ProgressSink: Send + Sync {
     fn advance(&self, n: u64);
     /// The phase is over (possibly before every step was counted).
     fn finish(&self);
+    /// The sweep found `host` up (its open ports known, not yet probed). Lets the pipeline keep
+    /// what was found so far when a scan is interrupted.
+    fn host_up(&self, _host: &crate::model::HostObservation) {}
 }
 
 /// A sink that ignores everything, for tests and quiet runs.

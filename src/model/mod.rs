@@ -12,7 +12,7 @@ pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};
 pub use limits::{CutReason, CutShort, LimitHit};
 pub use report::{
-    Advice, CloudContact, Device, DeviceSettingsAdvice, DeviceType, EvidenceFile, FaceRecognition,
-    Finding, Identity, Localized, NoticeAdvice, NoticeItem, Report, SCHEMA_VERSION, ScanInfo,
-    ScanMode, Severity, SignatureSetInfo, ToolInfo, UpstreamMinute,
+    Advice, CloudContact, DamagedCapture, Device, DeviceSettingsAdvice, DeviceType, EvidenceFile,
+    FaceRecognition, Finding, Identity, Localized, NoticeAdvice, NoticeItem, Report,
+    SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo, ToolInfo, UpstreamMinute,
 };

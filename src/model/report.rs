@@ -76,6 +76,36 @@ pub struct ScanInfo {
     /// Scan-wide bounds that were reached (hosts kept, discovery replies kept …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits_hit: Vec<LimitHit>,
+    /// The signal (`SIGINT`, `SIGTERM`) that stopped the run before it finished; the report then
+    /// holds what was found up to then and `complete` is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_by: Option<String>,
+    /// Captures that were read only up to damage (truncated or corrupt), and where.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub damaged_captures: Vec<DamagedCapture>,
+    /// True when MAC addresses, serial numbers and host names were removed (`--redact`) for
+    /// sharing the report; `notes` says what was removed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+}
+
+/// A capture file read only up to the byte where it is damaged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DamagedCapture {
+    pub path: String,
+    /// Bytes of the file read and analysed before the damage.
+    pub offset: u64,
+    pub reason: String,
+}
+
+impl DamagedCapture {
+    /// The line for `scan.notes` and the terminal.
+    pub fn note(&self) -> String {
+        format!(
+            "{}: capture damaged at byte {}: {}; analysed up to there",
+            self.path, self.offset, self.reason
+        )
+    }
 }
 
 /// One host on the network and what it is.

@@ -24,6 +24,7 @@
 //! - `zkteco.device_name`: the name a ZKTeco terminal reports over its protocol on 4370.
 
 pub mod banner;
+pub mod credentials;
 pub mod findings;
 pub mod http;
 pub mod onvif;
@@ -66,6 +67,9 @@ pub struct ProbeConfig {
     pub vendor_paths: Vec<String>,
     /// Ports of one host probed at once (embedded devices are fragile).
     pub port_concurrency: usize,
+    /// The owner's logins (`--credentials`), used only to answer a Digest challenge to ONVIF
+    /// `GetDeviceInformation` of the listed device; empty unless given.
+    pub credentials: std::sync::Arc<credentials::Credentials>,
 }
 
 impl Default for ProbeConfig {
@@ -88,6 +92,7 @@ impl Default for ProbeConfig {
             .map(String::from)
             .to_vec(),
             port_concurrency: 3,
+            credentials: std::sync::Arc::default(),
         }
     }
 }
@@ -137,7 +142,8 @@ impl Prober {
     /// # Errors
     /// [`ClientError`] if the HTTP client cannot be built.
     pub fn new(cfg: ProbeConfig) -> Result<Self, ClientError> {
-        let client = HttpClient::new(cfg.timeout, cfg.max_body)?;
+        let client = HttpClient::new(cfg.timeout, cfg.max_body)?
+            .with_credentials(std::sync::Arc::clone(&cfg.credentials));
         Ok(Self { cfg, client })
     }
 

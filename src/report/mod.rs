@@ -12,6 +12,7 @@ mod html;
 mod i18n;
 mod json;
 mod markdown;
+pub mod redact;
 pub mod sanitize;
 mod sums;
 mod svg;
@@ -29,6 +30,7 @@ pub use html::{render_html, render_html_for};
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
 pub use json::{from_json, schema, to_json, validate};
 pub use markdown::{render_markdown, render_markdown_for};
+pub use redact::redact;
 pub use sums::{sha256_hex, sums_file};
 pub use table::{display_width, render_table};
 

@@ -332,6 +332,9 @@ pub fn sample_report() -> Report {
             authorised_by: s("王店长 (store manager)"),
             lang: s("zh"),
             limits_hit: Vec::new(),
+            interrupted_by: None,
+            damaged_captures: Vec::new(),
+            redacted: false,
         },
         site: Some(serde_json::json!({
             "name": "示例便利店 Example Mart #12",

@@ -71,6 +71,15 @@ pub enum CaptureError {
 }
 
 impl CaptureError {
+    /// What went wrong, without the offset (for reports that record the offset apart).
+    pub fn reason(&self) -> String {
+        match self {
+            CaptureError::Damaged { reason, .. } => reason.clone(),
+            CaptureError::Read { .. } => "read error".into(),
+            other => other.to_string(),
+        }
+    }
+
     /// The byte offset where reading stopped, when the file was readable up to there.
     pub fn offset(&self) -> Option<u64> {
         match self {

@@ -25,7 +25,7 @@ pub fn parse_challenge(value: &str) -> Option<Challenge> {
 }
 
 /// The value of one `name=value` or `name="value"` parameter, case-insensitive on the name.
-fn param(params: &str, name: &str) -> Option<String> {
+pub fn param(params: &str, name: &str) -> Option<String> {
     let mut rest = params;
     while !rest.is_empty() {
         rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());

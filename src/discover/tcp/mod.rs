@@ -144,11 +144,12 @@ pub async fn sweep_with_sink(
         let sweep = &sweep;
         async move {
             let result = sweep.host(*ip).await;
-            if let (Some(sink), HostResult::Up(host) | HostResult::NeighbourError(_, Some(host))) =
-                (sink, &result)
-            {
-                // A closed receiver only means nobody wants them early; the result keeps them.
-                let _ = sink.unbounded_send(host.as_ref().clone());
+            if let HostResult::Up(host) | HostResult::NeighbourError(_, Some(host)) = &result {
+                progress.host_up(host);
+                if let Some(sink) = sink {
+                    // A closed receiver only means nobody wants them early; the result keeps them.
+                    let _ = sink.unbounded_send(host.as_ref().clone());
+                }
             }
             result
         }

@@ -1,9 +1,13 @@
 //! The only place a `reqwest::Client` is built: no proxy, no redirects, invalid certificates
 //! accepted (cameras are self-signed), certificate exposed, every body read under a size cap.
 
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Client, Method, Url, redirect};
+
+use crate::probe::credentials::{Credential, Credentials};
 use thiserror::Error;
 
 /// Building the client failed (TLS backend could not initialise).
@@ -49,6 +53,8 @@ pub struct HttpClient {
     client: Client,
     timeout: Duration,
     max_body: usize,
+    /// The owner's logins (`--credentials`), for self-checks; empty by default.
+    credentials: Arc<Credentials>,
 }
 
 impl HttpClient {
@@ -72,12 +78,29 @@ impl HttpClient {
             client,
             timeout,
             max_body,
+            credentials: Arc::new(Credentials::default()),
         })
     }
 
     /// The per-request timeout.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The same client, answering Digest challenges of the listed devices with their login.
+    #[must_use]
+    pub fn with_credentials(mut self, credentials: Arc<Credentials>) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The owner's login for the host of `url`, if one was given.
+    pub fn credential_for(&self, url: &Url) -> Option<&Credential> {
+        let host = url
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        self.credentials.for_address(host.parse::<IpAddr>().ok()?)
     }
 
     /// `GET url`, no credentials, body capped.
@@ -101,6 +124,29 @@ impl HttpClient {
                 reqwest::header::CONTENT_TYPE,
                 "application/soap+xml; charset=utf-8",
             )
+            .body(body);
+        self.send(req, url).await
+    }
+
+    /// `POST url` with a SOAP body and an `Authorization` header (a self-check with the
+    /// owner's login, see [`Self::credential_for`]).
+    ///
+    /// # Errors
+    /// [`FetchError`] when no response arrived.
+    pub async fn post_soap_authorized(
+        &self,
+        url: Url,
+        body: String,
+        authorization: &str,
+    ) -> Result<Fetched, FetchError> {
+        let req = self
+            .client
+            .request(Method::POST, url.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/soap+xml; charset=utf-8",
+            )
+            .header(reqwest::header::AUTHORIZATION, authorization)
             .body(body);
         self.send(req, url).await
     }

@@ -43,21 +43,11 @@ pub async fn probe_onvif(client: &HttpClient, base: &Url, findings: &Findings) -
                 port,
                 format!("HTTP {}", resp.status),
             ));
+            if resp.status == 401 && client.credential_for(&url).is_some() {
+                self_check(client, &url, &resp, findings, p).await;
+            }
         }
-        Ok(resp) => match soap::parse_leaves(&String::from_utf8_lossy(&resp.body)) {
-            Ok(leaves) => {
-                record_fault(&leaves, port, findings);
-                if let Some(info) = soap::device_information(&leaves) {
-                    record_device_information(&info, port, findings);
-                }
-            }
-            Err(err) => {
-                findings.note(format!(
-                    "onvif {p}: GetDeviceInformation reply unreadable: {err}"
-                ));
-                findings.cut("onvif", port, CutReason::Malformed, err.to_string());
-            }
-        },
+        Ok(resp) => read_device_information(&resp, port, findings, p),
         Err(err) => {
             findings.note(format!("onvif {p}: GetDeviceInformation: {err}"));
             let reason = match err {
@@ -68,6 +58,83 @@ pub async fn probe_onvif(client: &HttpClient, base: &Url, findings: &Findings) -
         }
     }
     true
+}
+
+fn read_device_information(
+    resp: &super::http::client::Fetched,
+    port: Option<u16>,
+    findings: &Findings,
+    p: u16,
+) {
+    match soap::parse_leaves(&String::from_utf8_lossy(&resp.body)) {
+        Ok(leaves) => {
+            record_fault(&leaves, port, findings);
+            if let Some(info) = soap::device_information(&leaves) {
+                record_device_information(&info, port, findings);
+            }
+        }
+        Err(err) => {
+            findings.note(format!(
+                "onvif {p}: GetDeviceInformation reply unreadable: {err}"
+            ));
+            findings.cut("onvif", port, CutReason::Malformed, err.to_string());
+        }
+    }
+}
+
+/// The owner's self-check: `GetDeviceInformation` once more, answering the device's Digest
+/// challenge with the login listed for it in `--credentials`. One attempt, never another login.
+async fn self_check(
+    client: &HttpClient,
+    url: &Url,
+    challenged: &super::http::client::Fetched,
+    findings: &Findings,
+    p: u16,
+) {
+    let Some(cred) = client.credential_for(url) else {
+        return;
+    };
+    let challenges = challenged
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
+        .map(|(_, v)| v.as_str());
+    let cnonce = hex::encode(rand_bytes());
+    let Some(authorization) = challenges
+        .filter_map(|c| {
+            super::credentials::digest_authorization(c, cred, "POST", url.path(), &cnonce)
+        })
+        .next()
+    else {
+        findings.note(format!(
+            "onvif {p}: a login is listed for this device, but it asked for no HTTP Digest authentication (the only kind answered)"
+        ));
+        return;
+    };
+    match client
+        .post_soap_authorized(url.clone(), soap::get_device_information(), &authorization)
+        .await
+    {
+        Ok(resp) if resp.status == 401 || resp.status == 403 => findings.note(format!(
+            "onvif {p}: the listed login was refused (HTTP {})",
+            resp.status
+        )),
+        Ok(resp) => {
+            findings.note(format!(
+                "onvif {p}: GetDeviceInformation read with the owner's listed login (self-check)"
+            ));
+            read_device_information(&resp, url.port_or_known_default(), findings, p);
+        }
+        Err(err) => findings.note(format!("onvif {p}: self-check: {err}")),
+    }
+}
+
+/// A client nonce for Digest authentication.
+fn rand_bytes() -> [u8; 8] {
+    let mut bytes = [0u8; 8];
+    // A fixed nonce still authenticates; randomness only keeps it from repeating.
+    let _ = getrandom::fill(&mut bytes);
+    bytes
 }
 
 /// POSTs one request; returns the reply's leaves when it is SOAP.

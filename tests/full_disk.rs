@@ -30,7 +30,7 @@ fn a_full_disk_keeps_the_files_written_and_says_so() {
     let keep = tempfile::tempdir().unwrap();
     // Inside the namespace: mount the small disk, render into it, copy what is there out.
     let script = r#"
-        mount -t tmpfs -o size=16k camsweep-full "$1" || { echo "cannot mount a tmpfs: $?" >&2; exit 99; }
+        mount -t tmpfs -o size=24k camsweep-full "$1" || { echo "cannot mount a tmpfs: $?" >&2; exit 99; }
         "$2" report "$3" --lang en --out "$1/out"
         code=$?
         cp -a "$1/out/." "$4/" 2>/dev/null

@@ -57,10 +57,18 @@ fn every_recorded_fuzz_input_is_handled() {
 fn real_fixtures_pass_through_every_target_and_selector() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut fixtures = Vec::new();
-    for dir in ["tests/fixtures/wire", "tests/fixtures/probe", "tests/fixtures/pcaps"] {
+    for dir in [
+        "tests/fixtures/wire",
+        "tests/fixtures/probe",
+        "tests/fixtures/pcaps",
+    ] {
         fixtures.extend(files_under(&root.join(dir)));
     }
-    assert!(fixtures.len() > 20, "fixtures went missing: {}", fixtures.len());
+    assert!(
+        fixtures.len() > 20,
+        "fixtures went missing: {}",
+        fixtures.len()
+    );
     for file in &fixtures {
         let bytes = std::fs::read(file).unwrap();
         for (_, target) in TARGETS {

@@ -54,8 +54,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     // The scanner's port sees every frame of the lab bridge, as a mirror port would: the
     // capture runs alongside the scan so the report shows what the devices send out.
     let scanner = std::net::IpAddr::V4(lab.scanner_ip());
-    let listening =
-        analyze::start_listening_excluding(
+    let listening = analyze::start_listening_excluding(
         lab.scanner_interface(),
         LISTEN,
         None,

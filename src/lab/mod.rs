@@ -40,8 +40,8 @@ pub use hostile::gzip_bomb;
 pub use ns::{enter_lab_namespaces, in_netns};
 pub use persona::{
     AuthScheme, BannerService, CertificateSubject, Expectation, GroupMember, HostGroup,
-    HostileBehaviour, HostileService,
-    HttpService, LabSpec, OnvifService, PathResponse, Persona, RtspService, Service, SilentService,
+    HostileBehaviour, HostileService, HttpService, LabSpec, OnvifService, PathResponse, Persona,
+    RtspService, Service, SilentService,
 };
 
 /// What one persona saw while the lab ran: TCP connections accepted on any of its ports (the

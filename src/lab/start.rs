@@ -51,11 +51,12 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     let switch =
         tokio::task::spawn_blocking(|| ns::new_netns("create the switch namespace", || ()));
     let subnet = spec.subnet();
-    let personas = try_join_all(
-        spec.personas
-            .iter()
-            .map(|p| make_persona_ns(Arc::new(p.clone()), spec.discovery_for(p.original_name()).cloned())),
-    );
+    let personas = try_join_all(spec.personas.iter().map(|p| {
+        make_persona_ns(
+            Arc::new(p.clone()),
+            spec.discovery_for(p.original_name()).cloned(),
+        )
+    }));
     let host_groups = try_join_all(
         spec.groups
             .iter()

@@ -515,6 +515,10 @@ fn cut_short_listed(a: &Audit) -> Result<(), String> {
             a.report.scan.limits_hit
         ));
     }
+    // A scan-wide bound reached means the scan was cut short: the contract says so by `complete`.
+    if a.report.scan.complete {
+        missing.push("scan.complete is true although scan-wide limits were hit".into());
+    }
     let html = read(a, "report.html")?;
     let md = read(a, "report.md")?;
     for (file, text, heading) in [

@@ -81,11 +81,14 @@ pub async fn run_until(
         }
         done = stages(plan, &prober, &ledger) => done,
     };
-    let complete = outcome.interrupted_by.is_none();
     let mut notes = outcome.notes;
     let mut limits_hit = outcome.limits_hit;
     let mut hosts = outcome.hosts;
     keep_at_most(&mut hosts, MAX_HOSTS, "found", &mut limits_hit);
+    // The contract: `complete` is false when the run was interrupted or cut short, and a
+    // scan-wide bound reached (hosts or discovery replies dropped) is a cut. Per-probe cuts
+    // (`cut_short` on a device) are not: the scan itself still covered every target.
+    let complete = outcome.interrupted_by.is_none() && limits_hit.is_empty();
     let mut devices: Vec<Device> = hosts.iter().map(|h| build_device(db, h)).collect();
     devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
     for host in &hosts {

@@ -83,12 +83,55 @@ pub fn pair<'a>(switch_ns: &'a File, port_index: u32, internet: &'a Internet) ->
     }
 }
 
+/// The router persona's address on its link to the lab internet (learning-switch labs).
+pub const ROUTER_WAN_IP: std::net::Ipv4Addr = std::net::Ipv4Addr::new(203, 0, 113, 1);
+/// Index of the router persona's second interface, `eth1`, towards the lab internet.
+const ROUTER_WAN_INDEX: u32 = 3;
+/// MAC of the router persona's `eth1`: locally administered.
+const ROUTER_WAN_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0xcb, 0x00, 0x01];
+
+/// Learning-switch labs: the internet hangs off the router persona (`eth1`, [`ROUTER_WAN_IP`])
+/// instead of the bridge, so a device's uploads cross the switch only as frames to the router,
+/// as in a shop. The router forwards between its two links (its own namespace's ip_forward: the
+/// lab's router, not the inspector's host).
+///
+/// # Errors
+/// [`LabError`] when the kernel refuses.
+pub async fn attach_behind_router(
+    root: &Netlink,
+    router_ns: &File,
+    router: &Netlink,
+    internet: &Internet,
+) -> Result<(), LabError> {
+    root.add_link_veth(
+        (&internet.handle, "eth0", PERSONA_ETH_INDEX),
+        (router_ns, "eth1", ROUTER_WAN_INDEX, ROUTER_WAN_MAC),
+    )
+    .await?;
+    router.link_up(ROUTER_WAN_INDEX).await?;
+    router
+        .add_ipv4(ROUTER_WAN_INDEX, ROUTER_WAN_IP, INTERNET.prefix_len())
+        .await?;
+    ns::in_netns(router_ns, "let the lab router forward", || {
+        std::fs::write("/proc/sys/net/ipv4/ip_forward", "1")
+    })?
+    .map_err(|source| LabError::Namespace {
+        step: "write ip_forward in the lab router's namespace",
+        source,
+    })
+}
+
 /// `lo` and `eth0` up, the DNS server's and every cloud address, and the store LAN reached
-/// directly on the link (replies go straight back to the persona across the bridge).
+/// directly on the link (replies go straight back to the persona across the bridge), or via the
+/// router persona when the internet sits behind it (`via_router`).
 ///
 /// # Errors
 /// [`LabError::Netlink`] when the kernel refuses.
-pub async fn configure(internet: &Internet, uploads: &[Upload]) -> Result<(), LabError> {
+pub async fn configure(
+    internet: &Internet,
+    uploads: &[Upload],
+    via_router: bool,
+) -> Result<(), LabError> {
     let netlink = &internet.netlink;
     netlink.loopback_up().await?;
     netlink.link_up(PERSONA_ETH_INDEX).await?;
@@ -105,6 +148,11 @@ pub async fn configure(internet: &Internet, uploads: &[Upload]) -> Result<(), La
         netlink
             .add_ipv4(PERSONA_ETH_INDEX, ip, INTERNET.prefix_len())
             .await?;
+    }
+    if via_router {
+        return netlink
+            .route_via(LAB_SUBNET.network(), LAB_SUBNET.prefix_len(), ROUTER_WAN_IP)
+            .await;
     }
     netlink
         .link_route(

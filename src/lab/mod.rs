@@ -38,6 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use error::LabError;
 pub use hostile::gzip_bomb;
 pub use ns::{enter_lab_namespaces, in_netns};
+pub use topology::Switch;
 pub use persona::{
     AuthScheme, BannerService, CertificateSubject, Expectation, GroupMember, HostGroup,
     HostileBehaviour, HostileService, HttpService, LabSpec, OnvifService, PathResponse, Persona,
@@ -65,6 +66,11 @@ pub struct Lab {
     _netlink: Vec<topology::Netlink>,
     startup: std::time::Duration,
     stats: BTreeMap<String, Arc<PersonaStats>>,
+    /// Uploads sent and failed, per uploading persona (uploads.toml).
+    upload_stats: BTreeMap<String, Arc<uploads::UploadStats>>,
+    switch: Switch,
+    /// Each persona's namespace, in the order of `personas`.
+    persona_ns: Vec<File>,
 }
 
 impl Lab {
@@ -75,7 +81,41 @@ impl Lab {
     /// [`LabError`] naming the step and persona that failed; [`LabError::NotIsolated`] if the
     /// current namespace is not a fresh one.
     pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
-        start::start(spec).await
+        start::start(spec, Switch::Mirror).await
+    }
+
+    /// [`Lab::start`] with the given kind of switch ([`Switch::Learning`]: an ordinary
+    /// unmanaged switch, the internet behind the router persona).
+    ///
+    /// # Errors
+    /// As [`Lab::start`].
+    pub async fn start_with_switch(spec: &LabSpec, switch: Switch) -> Result<Lab, LabError> {
+        start::start(spec, switch).await
+    }
+
+    /// The kind of switch the lab runs.
+    pub fn switch(&self) -> Switch {
+        self.switch
+    }
+
+    /// Uploads the persona completed so far (0 for a persona that does not upload).
+    pub fn uploads_sent(&self, persona: &str) -> u64 {
+        self.upload_stats
+            .get(persona)
+            .map_or(0, |s| s.sent.load(Ordering::Relaxed))
+    }
+
+    /// Uploads of the persona that failed so far (an error or no completion within 10 s).
+    pub fn uploads_failed(&self, persona: &str) -> u64 {
+        self.upload_stats
+            .get(persona)
+            .map_or(0, |s| s.failed.load(Ordering::Relaxed))
+    }
+
+    /// The namespace handle of persona `name` (for reading its neighbour table in tests).
+    pub fn persona_namespace(&self, name: &str) -> Option<&File> {
+        let at = self.personas.iter().position(|p| p.name == name)?;
+        self.persona_ns.get(at)
     }
 
     /// The lab LAN (198.18.0.0/24; a benchmark lab's may be larger).
@@ -134,6 +174,7 @@ impl Lab {
             let _ = server.await;
         }
         self.namespaces.clear();
+        self.persona_ns.clear();
     }
 }
 

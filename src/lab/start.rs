@@ -9,7 +9,9 @@ use futures::future::try_join_all;
 
 use super::persona::{GATEWAY_IP, SCANNER_IP, Service};
 use super::serve::{self, Responder};
-use super::topology::{Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, VethPair};
+use super::topology::{
+    Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, Switch, VethPair,
+};
 use super::{
     Lab, LabError, LabSpec, Persona, PersonaStats, discovery, groups, internet, ns, tls, uploads,
 };
@@ -27,7 +29,7 @@ struct PersonaNs {
     discovery: Option<(discovery::DeviceDiscovery, discovery::Bound)>,
 }
 
-pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
+pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError> {
     // The lab's own start-up time is reported to the user; reading the clock here is the point.
     #[allow(clippy::disallowed_methods)]
     let began = std::time::Instant::now();
@@ -81,7 +83,15 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     let host_groups = host_groups?;
     let internet = internet?;
 
-    root.add_bridge(&switch_ns).await?;
+    // On a learning switch the internet hangs off the router persona, which must exist.
+    let behind_router = switch_kind == Switch::Learning && internet.is_some();
+    if behind_router && !personas.iter().any(|p| p.persona.ip == GATEWAY_IP) {
+        return Err(LabError::Spec {
+            persona: None,
+            reason: format!("a learning-switch lab with uploads needs a router persona at {GATEWAY_IP}"),
+        });
+    }
+    root.add_bridge(&switch_ns, switch_kind).await?;
     let scanner_pair = VethPair {
         switch_ns: &switch_ns,
         port_name: "sw-scan".to_owned(),
@@ -112,6 +122,7 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         })
         .collect::<Result<Vec<_>, LabError>>()?;
     let internet_pair = match &internet {
+        Some(_) if behind_router => None,
         Some(net) => {
             let port = u32::try_from(personas.len() + host_groups.len())
                 .ok()
@@ -138,10 +149,20 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         root.link_up(lan0).await?;
         root.add_ipv4(lan0, SCANNER_IP, subnet.prefix_len()).await
     };
+    if let (true, Some(net)) = (behind_router, &internet) {
+        let router = personas
+            .iter()
+            .find(|p| p.persona.ip == GATEWAY_IP)
+            .ok_or_else(|| LabError::Spec {
+                persona: None,
+                reason: format!("no router persona at {GATEWAY_IP}"),
+            })?;
+        internet::attach_behind_router(&root, &router.handle, &router.netlink, net).await?;
+    }
     let hosts = try_join_all(
         personas
             .iter()
-            .map(|p| configure_persona(p, subnet.prefix_len())),
+            .map(|p| configure_persona(p, subnet.prefix_len(), behind_router)),
     );
     let grouped = try_join_all(
         host_groups
@@ -150,7 +171,7 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
     );
     let net = async {
         match &internet {
-            Some(net) => internet::configure(net, uploads::bundled()?).await,
+            Some(net) => internet::configure(net, uploads::bundled()?, behind_router).await,
             None => Ok(()),
         }
     };
@@ -171,11 +192,15 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         servers.extend(internet::serve(net, uploads::bundled()?)?);
     }
     let mut stats = std::collections::BTreeMap::new();
+    let mut upload_stats = std::collections::BTreeMap::new();
+    let mut persona_handles = Vec::new();
     for persona_ns in personas {
         let counters = Arc::new(PersonaStats::default());
         stats.insert(persona_ns.persona.name.clone(), Arc::clone(&counters));
         if let Some(upload) = uploads::for_persona(&persona_ns.persona.name) {
-            servers.push(uploads::start(upload, &persona_ns.handle)?);
+            let counted = Arc::new(uploads::UploadStats::default());
+            upload_stats.insert(persona_ns.persona.name.clone(), Arc::clone(&counted));
+            servers.push(uploads::start(upload, &persona_ns.handle, counted)?);
         }
         servers.extend(serve_persona(
             &persona_ns.persona,
@@ -190,6 +215,12 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
                 &counters,
             )?);
         }
+        persona_handles.push(persona_ns.handle.try_clone().map_err(|source| {
+            LabError::Namespace {
+                step: "keep a persona namespace",
+                source,
+            }
+        })?);
         namespaces.push(persona_ns.handle);
         netlink.push(persona_ns.netlink);
     }
@@ -210,6 +241,9 @@ pub async fn start(spec: &LabSpec) -> Result<Lab, LabError> {
         _netlink: netlink,
         startup,
         stats,
+        upload_stats,
+        switch: switch_kind,
+        persona_ns: persona_handles,
     })
 }
 
@@ -314,7 +348,11 @@ fn persona_pair<'a>(
 }
 
 /// `lo` up, the persona's address on `eth0`, and a default route via the lab router.
-async fn configure_persona(persona_ns: &PersonaNs, prefix: u8) -> Result<(), LabError> {
+async fn configure_persona(
+    persona_ns: &PersonaNs,
+    prefix: u8,
+    internet_behind_router: bool,
+) -> Result<(), LabError> {
     let netlink = &persona_ns.netlink;
     let ip = persona_ns.persona.ip;
     let lo = netlink.loopback_up();
@@ -324,7 +362,7 @@ async fn configure_persona(persona_ns: &PersonaNs, prefix: u8) -> Result<(), Lab
     if ip != GATEWAY_IP {
         netlink.default_route(GATEWAY_IP).await?;
     }
-    if uploads::for_persona(&persona_ns.persona.name).is_some() {
+    if uploads::for_persona(&persona_ns.persona.name).is_some() && !internet_behind_router {
         // The lab internet is a host on the bridge (see internet.rs), reached on the link.
         let net = uploads::INTERNET;
         netlink

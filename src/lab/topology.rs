@@ -31,6 +31,23 @@ const MACVLAN_BROADCAST_QUEUE: u32 = 65_536;
 /// Name of the scanner's interface in the lab root namespace.
 pub const SCANNER_INTERFACE: &str = "lan0";
 
+/// How the lab's switch forwards unicast frames, which decides what the scanner's port sees.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Switch {
+    /// Floods every frame to every port (address ageing 0): the scanner's port sees all traffic,
+    /// like a managed switch's mirror (SPAN) port. The lab internet is a host on the bridge.
+    #[default]
+    Mirror,
+    /// Learns addresses and ages them after 300 s, like an ordinary unmanaged switch: the
+    /// scanner's port sees only its own, broadcast and not-yet-learnt traffic. The lab internet
+    /// sits behind the router persona (a second link of its own), so uploads cross the switch
+    /// as device → router frames only.
+    Learning,
+}
+
+/// The Linux bridge default (300 s, in the netlink unit of 1/100 s), as on unmanaged switches.
+const LEARNING_AGEING_CENTISECONDS: u32 = 30_000;
+
 /// A netlink connection bound to the namespace of the thread that opened it.
 pub struct Netlink {
     handle: rtnetlink::Handle,
@@ -140,17 +157,22 @@ impl Netlink {
         }
     }
 
-    /// Creates the flooding bridge `br0` inside `switch_ns`.
+    /// Creates the bridge `br0` inside `switch_ns`: flooding (a mirror port's view) or learning
+    /// (an ordinary unmanaged switch).
     ///
     /// # Errors
     /// [`LabError::Netlink`] when the kernel refuses.
-    pub async fn add_bridge(&self, switch_ns: &File) -> Result<(), LabError> {
+    pub async fn add_bridge(&self, switch_ns: &File, switch: Switch) -> Result<(), LabError> {
+        let ageing = match switch {
+            // Ageing 0 forgets every learnt MAC at once, so the bridge floods all unicast
+            // frames to every port, like a switch's mirror port.
+            Switch::Mirror => 0,
+            Switch::Learning => LEARNING_AGEING_CENTISECONDS,
+        };
         let message = LinkBridge::new("br0")
             .index(BRIDGE_INDEX)
             .setns_by_fd(switch_ns.as_raw_fd())
-            // Ageing 0 forgets every learnt MAC at once, so the bridge floods all unicast
-            // frames to every port, like a switch's mirror port.
-            .ageing_time(0)
+            .ageing_time(ageing)
             .mcast_snooping(false)
             .up()
             .build();
@@ -190,6 +212,52 @@ impl Netlink {
             .execute()
             .await
             .map_err(self.fail("create veth pair"))
+    }
+
+    /// Creates a veth pair joining two namespaces directly (no bridge): `a_name` (index
+    /// `a_index`) in `a_ns` and `b_name` (index `b_index`, MAC `b_mac`) in `b_ns`, to be
+    /// each set up from its own namespace with [`Netlink::link_up`].
+    ///
+    /// # Errors
+    /// [`LabError::Netlink`] when the kernel refuses.
+    pub async fn add_link_veth(&self, a: (&File, &str, u32), b: (&File, &str, u32, [u8; 6])) -> Result<(), LabError> {
+        let (a_ns, a_name, a_index) = a;
+        let (b_ns, b_name, b_index, b_mac) = b;
+        let peer = LinkMessageBuilder::<LinkUnspec>::new()
+            .name(b_name)
+            .index(b_index)
+            .address(b_mac.to_vec())
+            .setns_by_fd(b_ns.as_raw_fd())
+            .build();
+        let message = LinkMessageBuilder::<LinkVeth>::new_with_info_kind(InfoKind::Veth)
+            .name(a_name.to_owned())
+            .index(a_index)
+            .setns_by_fd(a_ns.as_raw_fd())
+            .set_info_data(InfoData::Veth(InfoVeth::Peer(peer)))
+            .build();
+        self.handle
+            .link()
+            .add(message)
+            .execute()
+            .await
+            .map_err(self.fail("create a point-to-point veth pair"))
+    }
+
+    /// Adds a route to `dest/prefix` via `gateway`.
+    ///
+    /// # Errors
+    /// [`LabError::Netlink`] when the kernel refuses.
+    pub async fn route_via(&self, dest: Ipv4Addr, prefix: u8, gateway: Ipv4Addr) -> Result<(), LabError> {
+        let route = RouteMessageBuilder::<Ipv4Addr>::new()
+            .destination_prefix(dest, prefix)
+            .gateway(gateway)
+            .build();
+        self.handle
+            .route()
+            .add(route)
+            .execute()
+            .await
+            .map_err(self.fail("add route via a gateway"))
     }
 
     /// Creates macvlan `index` on `parent` (same namespace) with its own MAC, already up: one more

@@ -18,6 +18,9 @@ use super::LabError;
 
 const BUNDLED: &str = include_str!("uploads.toml");
 
+/// How long one upload (resolve, connect, TLS, send, close) may take before it counts as failed.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The lab DNS server's address on the lab internet.
 pub const DNS_IP: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 53);
 /// The lab internet (RFC 5737 TEST-NET-3).
@@ -71,6 +74,13 @@ pub fn for_persona(persona: &str) -> Option<&'static Upload> {
     bundled().ok()?.iter().find(|u| u.persona == persona)
 }
 
+/// How a persona's uploads went: each attempt (resolve, connect, TLS, send) is counted once.
+#[derive(Debug, Default)]
+pub struct UploadStats {
+    pub sent: std::sync::atomic::AtomicU64,
+    pub failed: std::sync::atomic::AtomicU64,
+}
+
 /// Starts the persona's uploads on a thread inside its namespace (`persona_ns`), so every socket
 /// leaves from its own `eth0`. The returned task holds the thread's stop signal: aborting it (as
 /// [`super::Lab::shutdown`] does) ends the uploads.
@@ -80,6 +90,7 @@ pub fn for_persona(persona: &str) -> Option<&'static Upload> {
 pub fn start(
     upload: &'static Upload,
     persona_ns: &std::fs::File,
+    stats: Arc<UploadStats>,
 ) -> Result<tokio::task::JoinHandle<()>, LabError> {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     super::ns::spawn_in_netns(persona_ns, "start a persona's uploads", move || {
@@ -96,7 +107,7 @@ pub fn start(
         runtime.block_on(async {
             tokio::select! {
                 _ = stopped => {}
-                () = run(upload) => {}
+                () = run(upload, &stats) => {}
             }
         });
     })?;
@@ -108,7 +119,7 @@ pub fn start(
 
 /// Sends one message per connection, as a device POSTing each snapshot does: resolve, connect,
 /// TLS with the name as SNI, send, close. Failures are logged and retried at the next tick.
-async fn run(upload: &'static Upload) {
+async fn run(upload: &'static Upload, stats: &UploadStats) {
     let mut tick = tokio::time::interval(Duration::from_millis(upload.every_ms.max(100)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let Ok(config) = client_config() else {
@@ -117,8 +128,20 @@ async fn run(upload: &'static Upload) {
     };
     loop {
         tick.tick().await;
-        if let Err(e) = send_once(upload, &config).await {
-            tracing::debug!(persona = %upload.persona, name = %upload.name, "upload: {e}");
+        // A device gives up on a snapshot that does not get through in time; so does the lab,
+        // and counts it as failed.
+        match tokio::time::timeout(UPLOAD_TIMEOUT, send_once(upload, &config)).await {
+            Ok(Ok(())) => {
+                stats.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(Err(e)) => {
+                stats.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::debug!(persona = %upload.persona, name = %upload.name, "upload: {e}");
+            }
+            Err(_) => {
+                stats.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::debug!(persona = %upload.persona, name = %upload.name, "upload timed out");
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod fingerprint;
 pub mod fleet;
 pub mod fuzzing;
 pub mod integrity;
+pub mod intercept;
 pub mod lab;
 pub mod model;
 pub mod policy;

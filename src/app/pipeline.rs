@@ -120,6 +120,8 @@ pub async fn run_until(
             interrupted_by: outcome.interrupted_by.map(|s| s.name().to_string()),
             damaged_captures: Vec::new(),
             redacted: false,
+            vantage: None,
+            interception: None,
         },
         site: None,
         devices,

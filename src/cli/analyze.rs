@@ -150,6 +150,8 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 interrupted_by: interrupted_by.map(|s| s.name().to_string()),
                 damaged_captures,
                 redacted: false,
+                vantage: None,
+                interception: None,
             },
             site: None,
             devices: traffic

@@ -5,11 +5,13 @@
 
 mod evidence;
 mod host;
+mod interception;
 mod limits;
 mod report;
 
 pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};
+pub use interception::{InterceptedDevice, Interception};
 pub use limits::{CutReason, CutShort, LimitHit};
 pub use report::{
     Advice, CloudContact, DamagedCapture, Device, DeviceSettingsAdvice, DeviceType, EvidenceFile,

@@ -87,6 +87,14 @@ pub struct ScanInfo {
     /// sharing the report; `notes` says what was removed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
+    /// Where the traffic analysed was seen from: `mirror_port`, `router_capture`,
+    /// `interception`, `bridge`, `capture_file` or `none` (no traffic seen: uploads could not be
+    /// observed). Absent in reports written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vantage: Option<String>,
+    /// What an authorised ARP interception (`audit --intercept`) did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interception: Option<super::Interception>,
 }
 
 /// A capture file read only up to the byte where it is damaged.

@@ -407,6 +407,8 @@ fn site_template_round_trip() {
             interrupted_by: None,
             damaged_captures: Vec::new(),
             redacted: false,
+            vantage: None,
+            interception: None,
         },
         site: None,
         devices: vec![minmoe(), plain_camera()],

@@ -335,6 +335,8 @@ pub fn sample_report() -> Report {
             interrupted_by: None,
             damaged_captures: Vec::new(),
             redacted: false,
+            vantage: None,
+            interception: None,
         },
         site: Some(serde_json::json!({
             "name": "示例便利店 Example Mart #12",

@@ -193,6 +193,76 @@ fn lang_code(args: &AnalyzeArgs) -> String {
 pub struct Listening {
     interface: String,
     task: tokio::task::JoinHandle<Result<(Analyzer, u64, Option<PcapFileOutcome>)>>,
+    /// Where the traffic is seen from (`scan.vantage`).
+    vantage: &'static str,
+    /// Filled by the capture thread when it intercepted (`scan.interception`).
+    interception: Arc<Mutex<Option<crate::model::Interception>>>,
+    /// Ends an interception early (and repairs) when the audit fails before finishing.
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// [`start_listening_excluding`] through an ARP interception: frames come from the
+/// interceptor's forwarding loop instead of a plain capture, and the report gets
+/// `scan.interception`.
+pub fn start_intercepting(
+    plan: &crate::intercept::InterceptPlan,
+    write_pcap: Option<&Path>,
+    exclude: &[IpAddr],
+    interrupt: Arc<AtomicBool>,
+) -> Result<Listening> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let either = Arc::new(AtomicBool::new(false));
+    // The interceptor watches one flag: set by an interrupt or by the audit ending early.
+    {
+        let (interrupt, stop, either) = (interrupt, Arc::clone(&stop), Arc::clone(&either));
+        std::thread::Builder::new()
+            .name("intercept-stop".into())
+            .spawn(move || {
+                while !either.load(Ordering::Relaxed) {
+                    if interrupt.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                        either.store(true, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            })
+            .context("starting the interception's stop watcher")?;
+    }
+    let mut source =
+        crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap)?;
+    let exclude = exclude.to_vec();
+    let interception = Arc::new(Mutex::new(None));
+    let slot = Arc::clone(&interception);
+    let done = Arc::clone(&either);
+    let task = tokio::task::spawn_blocking(move || {
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        analyzer.exclude_hosts(exclude);
+        while let Some(frame) = source.next_frame()? {
+            analyzer.push(&frame);
+        }
+        let frames = source.frame_count;
+        let (summary, written) = source.finish();
+        done.store(true, Ordering::Relaxed);
+        if let Ok(mut slot) = slot.lock() {
+            *slot = Some(summary);
+        }
+        let written = written
+            .transpose()
+            .context("renaming the capture file into place")?;
+        Ok((analyzer, frames, written))
+    });
+    Ok(Listening {
+        interface: plan.interface.clone(),
+        task,
+        vantage: "interception",
+        interception,
+        stop,
+    })
 }
 
 /// Opens the interface and captures on a blocking thread until the listening time is over or
@@ -231,19 +301,36 @@ pub fn start_listening_excluding(
     Ok(Listening {
         interface: interface.to_string(),
         task,
+        vantage: "own_port",
+        interception: Arc::new(Mutex::new(None)),
+        stop: Arc::new(AtomicBool::new(false)),
     })
 }
 
 /// Waits for the capture, then adds its traffic to the devices the scan found.
 pub async fn finish_listening(
-    listening: Listening,
+    mut listening: Listening,
     report: &mut Report,
     interrupt: &Interrupt,
 ) -> Result<()> {
-    let (analyzer, frames, written) = listening
-        .task
+    let (analyzer, frames, written) = (&mut listening.task)
         .await
         .context("the capture thread failed")??;
+    report.scan.vantage = Some(listening.vantage.to_string());
+    if let Some(interception) = listening.interception.lock().ok().and_then(|mut i| i.take()) {
+        let intercepted = interception.devices.len();
+        let restored = if interception.restored {
+            "ARP entries repaired"
+        } else {
+            "ARP entries NOT confirmed repaired"
+        };
+        report.scan.notes.push(format!(
+            "ARP interception on {} between {intercepted} device(s) and the gateway {}; {restored}",
+            interception.interface, interception.gateway_ip
+        ));
+        report.scan.discovery.push("arp_interception".into());
+        report.scan.interception = Some(interception);
+    }
     let cloud = CloudDb::bundled().context("loading the built-in cloud endpoints")?;
     let (traffic, _) = analyzer.finish(&cloud);
     let found: HashSet<IpAddr> = report

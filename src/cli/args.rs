@@ -209,6 +209,16 @@ pub struct AuditArgs {
     /// Keep the --listen capture as a pcap (off by default: camsweep stores metadata, not content).
     #[arg(long, value_name = "FILE", requires = "listen")]
     pub write_pcap: Option<PathBuf>,
+    /// On an ordinary switch, see the in-scope devices' traffic by ARP interception during
+    /// --listen: camsweep tells each device (in --targets) that the gateway is at this host and
+    /// the gateway that the device is, forwards every frame unchanged, and puts the ARP entries
+    /// back at the end. Only with the owner's authorisation (--authorised-by); needs
+    /// CAP_NET_RAW and CAP_NET_ADMIN. See docs/interception.md.
+    #[arg(long, requires = "listen")]
+    pub intercept: bool,
+    /// The gateway to intercept between (default: the default route of --interface).
+    #[arg(long, value_name = "IP", requires = "intercept")]
+    pub gateway: Option<std::net::Ipv4Addr>,
     /// The owner's own logins for self-checks (TOML: [[device]] address, user, password): used only
     /// to answer a device's HTTP Digest challenge to ONVIF GetDeviceInformation; never guessed,
     /// never written to the report or the logs.
@@ -304,6 +314,20 @@ pub struct DemoArgs {
     /// declaration (signatures/sites/demo-store.toml).
     #[command(flatten)]
     pub policy: PolicyOptions,
+    /// The simulated store's switch: `mirror` (floods every frame to the scanner, like a mirror
+    /// port) or `learning` (an ordinary unmanaged switch: the scanner sees only its own traffic).
+    #[arg(long, value_enum, default_value_t = SwitchArg::Mirror)]
+    pub switch: SwitchArg,
+    /// Intercept the simulated devices by ARP while listening (shows what --intercept sees on
+    /// a learning switch).
+    #[arg(long)]
+    pub intercept: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SwitchArg {
+    Mirror,
+    Learning,
 }
 
 #[derive(Debug, Subcommand)]

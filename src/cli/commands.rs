@@ -92,6 +92,15 @@ async fn audit(
     }
     // The capture starts first so a missing capability fails before the scan, not after it.
     let listening = match (&args.listen, &args.scan.interface) {
+        (Some(listen), Some(iface)) if args.intercept => {
+            let plan = intercept_plan(&args, &plan, iface, listen)?;
+            Some(analyze::start_intercepting(
+                &plan,
+                args.write_pcap.as_deref(),
+                &[],
+                interrupt.flag(),
+            )?)
+        }
         (Some(listen), Some(iface)) => Some(analyze::start_listening(
             iface,
             listen,
@@ -126,6 +135,42 @@ async fn audit(
         .clone()
         .unwrap_or_else(|| output::default_out_dir(""));
     finish_report(&report, &out, &args.output, quiet)
+}
+
+/// What `audit --intercept` may intercept: the IPv4 addresses of `--targets` between them and
+/// the gateway. Refused without a stated authorisation: interception changes other hosts' ARP
+/// entries, which only the network's owner may allow.
+fn intercept_plan(
+    args: &AuditArgs,
+    plan: &app::ScanPlan,
+    interface: &str,
+    listen: &str,
+) -> Result<crate::intercept::InterceptPlan> {
+    if plan.authorised_by.is_none() {
+        anyhow::bail!(
+            "--intercept changes the ARP entries of the devices in --targets and of their gateway: \
+             it needs the network owner's authorisation, stated with --authorised-by \"name, role\" \
+             (or answered at the prompt); nothing was sent"
+        );
+    }
+    let gateway = match args.gateway {
+        Some(gateway) => gateway,
+        None => crate::intercept::default_gateway(interface)?,
+    };
+    let targets = plan
+        .addresses
+        .iter()
+        .filter_map(|ip| match ip {
+            std::net::IpAddr::V4(v4) => Some(*v4),
+            std::net::IpAddr::V6(_) => None,
+        })
+        .collect();
+    Ok(crate::intercept::InterceptPlan {
+        interface: interface.to_string(),
+        gateway,
+        targets,
+        listen: crate::capture::parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?,
+    })
 }
 
 /// Writes the files (redacted with `--redact`), prints the table (or the JSON), and picks the

@@ -10,7 +10,7 @@ use super::commands::{finish_report, load_signatures};
 use super::progress::BarProgress;
 use super::{analyze, output, plan, policy};
 use crate::app::{self, Interrupt};
-use crate::lab::{Lab, LabSpec, Persona, uploads};
+use crate::lab::{Lab, LabSpec, Persona, Switch, uploads};
 use crate::model::{FaceRecognition, Report, ScanMode};
 use crate::traffic::CloudDb;
 
@@ -22,11 +22,15 @@ const LISTEN: &str = "5s";
 pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     let db = load_signatures(args.signatures.as_deref())?;
     let spec = LabSpec::bundled().context("loading the lab personas")?;
+    let switch = match args.switch {
+        super::args::SwitchArg::Mirror => Switch::Mirror,
+        super::args::SwitchArg::Learning => Switch::Learning,
+    };
     // An interrupt while the lab starts still gives a (empty, partial) report, at once.
     let lab = tokio::select! {
         biased;
         _ = interrupt.wait() => None,
-        lab = Lab::start(&spec) => Some(lab.context("starting the simulated store")?),
+        lab = Lab::start_with_switch(&spec, switch) => Some(lab.context("starting the simulated store")?),
     };
     let Some(lab) = lab else {
         return interrupted_before_the_lab(&args, quiet, interrupt).await;
@@ -54,13 +58,23 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     // The scanner's port sees every frame of the lab bridge, as a mirror port would: the
     // capture runs alongside the scan so the report shows what the devices send out.
     let scanner = std::net::IpAddr::V4(lab.scanner_ip());
-    let listening = analyze::start_listening_excluding(
-        lab.scanner_interface(),
-        LISTEN,
-        None,
-        &[scanner],
-        interrupt.flag(),
-    )?;
+    let listening = if args.intercept {
+        let plan = crate::intercept::InterceptPlan {
+            interface: lab.scanner_interface().to_string(),
+            gateway: crate::lab::persona::GATEWAY_IP,
+            targets: lab.subnet().hosts().collect(),
+            listen: crate::capture::parse_duration(LISTEN).map_err(|e| anyhow::anyhow!(e))?,
+        };
+        analyze::start_intercepting(&plan, None, &[scanner], interrupt.flag())?
+    } else {
+        analyze::start_listening_excluding(
+            lab.scanner_interface(),
+            LISTEN,
+            None,
+            &[scanner],
+            interrupt.flag(),
+        )?
+    };
     let progress = BarProgress::new(quiet || args.output.json);
     let mut report = app::run_until(&scan_plan, &db, &progress, interrupt).await?;
     analyze::finish_listening(listening, &mut report, interrupt).await?;

@@ -26,3 +26,50 @@ pub enum InterceptError {
     #[error("interception on {interface}: {reason}")]
     Setup { interface: String, reason: String },
 }
+
+/// The IPv4 default gateway of `interface`, from the kernel's routing table.
+///
+/// # Errors
+/// [`InterceptError`] when the table cannot be read or has no default route on `interface`.
+pub fn default_gateway(interface: &str) -> Result<std::net::Ipv4Addr, InterceptError> {
+    let fail = |reason: String| InterceptError::Setup {
+        interface: interface.to_owned(),
+        reason,
+    };
+    let table = std::fs::read_to_string("/proc/net/route")
+        .map_err(|e| fail(format!("reading /proc/net/route: {e}")))?;
+    default_gateway_in(&table, interface).ok_or_else(|| {
+        fail("no default route on this interface; give the gateway with --gateway".into())
+    })
+}
+
+/// The default route's gateway for `interface` in the text of `/proc/net/route` (addresses are
+/// hexadecimal in the kernel's byte order, little-endian on the machines camsweep runs on).
+pub fn default_gateway_in(table: &str, interface: &str) -> Option<std::net::Ipv4Addr> {
+    table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (iface, dest, gateway) = (fields.first()?, fields.get(1)?, fields.get(2)?);
+        if *iface != interface || *dest != "00000000" {
+            return None;
+        }
+        let raw = u32::from_str_radix(gateway, 16).ok()?;
+        (raw != 0).then(|| std::net::Ipv4Addr::from(raw.to_le_bytes()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_gateway_is_read_from_the_route_table() {
+        let table = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+                     eth0\t00000000\t0100A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n\
+                     eth0\t0000A8C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n";
+        assert_eq!(
+            default_gateway_in(table, "eth0"),
+            Some(std::net::Ipv4Addr::new(192, 168, 0, 1))
+        );
+        assert_eq!(default_gateway_in(table, "lan0"), None);
+    }
+}

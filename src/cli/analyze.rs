@@ -150,7 +150,9 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 interrupted_by: interrupted_by.map(|s| s.name().to_string()),
                 damaged_captures,
                 redacted: false,
-                vantage: None,
+                // A file's vantage is not known to camsweep; a live capture here is the
+                // inspector's own port.
+                vantage: Some(if args.files.is_empty() { "own_port" } else { "capture_file" }.into()),
                 interception: None,
             },
             site: None,

@@ -123,6 +123,9 @@ async fn audit(
     }
     if let Some(listening) = listening {
         analyze::finish_listening(listening, &mut report, interrupt).await?;
+    } else {
+        // No traffic was looked at: uploads could not be observed (not "there were none").
+        report.scan.vantage = Some("none".into());
     }
     policy::apply(
         &mut report,

@@ -78,6 +78,10 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     let progress = BarProgress::new(quiet || args.output.json);
     let mut report = app::run_until(&scan_plan, &db, &progress, interrupt).await?;
     analyze::finish_listening(listening, &mut report, interrupt).await?;
+    if !args.intercept && switch == Switch::Mirror {
+        // The lab's flooding bridge hands the scanner every frame, as a mirror port does.
+        report.scan.vantage = Some("mirror_port".into());
+    }
     policy::apply(
         &mut report,
         &args.policy,

@@ -55,8 +55,12 @@ fn main() {
         ("plain_listen_on_a_learning_switch_sees_no_upload", baseline),
         ("intercept_is_refused_without_authorisation", refused),
         ("intercept_sees_the_uploads_and_repairs_arp", intercepted),
-        ("sigint_mid_audit_repairs_arp_within_5s", |l, w| signalled(l, w, Signal::SIGINT)),
-        ("sigterm_mid_audit_repairs_arp_within_5s", |l, w| signalled(l, w, Signal::SIGTERM)),
+        ("sigint_mid_audit_repairs_arp_within_5s", |l, w| {
+            signalled(l, w, Signal::SIGINT)
+        }),
+        ("sigterm_mid_audit_repairs_arp_within_5s", |l, w| {
+            signalled(l, w, Signal::SIGTERM)
+        }),
         ("sigkill_stops_the_poisoning_at_once", sigkilled),
     ];
     let mut failed = 0;
@@ -87,8 +91,18 @@ fn main() {
 fn audit(listen: &str, extra: &[&str], out: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_camsweep"));
     cmd.args([
-        "audit", "--targets", TARGETS, "--interface", "lan0", "--listen", listen, "--json",
-        "--lang", "en", "--ports", "80",
+        "audit",
+        "--targets",
+        TARGETS,
+        "--interface",
+        "lan0",
+        "--listen",
+        listen,
+        "--json",
+        "--lang",
+        "en",
+        "--ports",
+        "80",
     ])
     .args(extra)
     .arg("--out")
@@ -160,9 +174,13 @@ fn baseline(_lab: &Lab, _w: &Watcher) -> Result<(), String> {
 fn refused(_lab: &Lab, w: &Watcher) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let replies_before = w.poison_count();
-    let out = audit("3s", &["--intercept", "--gateway", "198.18.0.1"], dir.path())
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = audit(
+        "3s",
+        &["--intercept", "--gateway", "198.18.0.1"],
+        dir.path(),
+    )
+    .output()
+    .map_err(|e| e.to_string())?;
     if out.status.success() {
         return Err("audit --intercept ran without a stated authorisation".into());
     }
@@ -181,7 +199,13 @@ fn intercepted(lab: &Lab, _w: &Watcher) -> Result<(), String> {
     let failed_before = failed_uploads(lab);
     let out = audit(
         "8s",
-        &["--intercept", "--gateway", "198.18.0.1", "--authorised-by", "lab test, owner"],
+        &[
+            "--intercept",
+            "--gateway",
+            "198.18.0.1",
+            "--authorised-by",
+            "lab test, owner",
+        ],
         dir.path(),
     )
     .output()
@@ -197,7 +221,10 @@ fn intercepted(lab: &Lab, _w: &Watcher) -> Result<(), String> {
     }
     let interception = &report["scan"]["interception"];
     if report["scan"]["vantage"] != "interception" || interception["restored"] != true {
-        return Err(format!("scan.vantage / scan.interception: {}", report["scan"]));
+        return Err(format!(
+            "scan.vantage / scan.interception: {}",
+            report["scan"]
+        ));
     }
     let devices: BTreeSet<&str> = interception["devices"]
         .as_array()
@@ -207,7 +234,9 @@ fn intercepted(lab: &Lab, _w: &Watcher) -> Result<(), String> {
         .collect();
     let targets: BTreeSet<String> = UPLOADERS.iter().map(|(_, ip)| ip.to_string()).collect();
     if devices != targets.iter().map(String::as_str).collect() {
-        return Err(format!("intercepted {devices:?}, the targets are {targets:?}"));
+        return Err(format!(
+            "intercepted {devices:?}, the targets are {targets:?}"
+        ));
     }
     for device in interception["devices"].as_array().into_iter().flatten() {
         if device["packets_to_gateway"].as_u64().unwrap_or(0) == 0
@@ -218,7 +247,9 @@ fn intercepted(lab: &Lab, _w: &Watcher) -> Result<(), String> {
     }
     let failed = failed_uploads(lab) - failed_before;
     if failed > 0 {
-        return Err(format!("{failed} upload(s) of the personas failed during the interception"));
+        return Err(format!(
+            "{failed} upload(s) of the personas failed during the interception"
+        ));
     }
     repaired_within(lab, ended, Duration::from_secs(5))
 }
@@ -267,7 +298,13 @@ fn gateway_entry(lab: &Lab, name: &str) -> Option<String> {
 fn start_poisoned(lab: &Lab, dir: &std::path::Path) -> Result<Child, String> {
     let mut child = audit(
         "40s",
-        &["--intercept", "--gateway", "198.18.0.1", "--authorised-by", "lab test, owner"],
+        &[
+            "--intercept",
+            "--gateway",
+            "198.18.0.1",
+            "--authorised-by",
+            "lab test, owner",
+        ],
         dir,
     )
     .spawn()
@@ -283,7 +320,10 @@ fn start_poisoned(lab: &Lab, dir: &std::path::Path) -> Result<Child, String> {
         }
         if began.elapsed() > Duration::from_secs(15) {
             let _ = child.kill();
-            let entries: Vec<_> = UPLOADERS.iter().map(|(n, _)| gateway_entry(lab, n)).collect();
+            let entries: Vec<_> = UPLOADERS
+                .iter()
+                .map(|(n, _)| gateway_entry(lab, n))
+                .collect();
             return Err(format!("the interception never took hold: {entries:?}"));
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -302,7 +342,10 @@ fn signalled(lab: &Lab, _w: &Watcher, signal: Signal) -> Result<(), String> {
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let report = report_of(out)?;
     if report["scan"]["interception"]["restored"] != true {
-        return Err(format!("after {signal}: {}", report["scan"]["interception"]));
+        return Err(format!(
+            "after {signal}: {}",
+            report["scan"]["interception"]
+        ));
     }
     let failed = failed_uploads(lab) - failed_before;
     if failed > 0 {
@@ -325,7 +368,10 @@ fn sigkilled(lab: &Lab, w: &Watcher) -> Result<(), String> {
     std::thread::sleep(Duration::from_secs(3));
     let after = w.poison_count();
     if after != before {
-        return Err(format!("{} ARP replies pointing at the inspector after SIGKILL", after - before));
+        return Err(format!(
+            "{} ARP replies pointing at the inspector after SIGKILL",
+            after - before
+        ));
     }
     Ok(())
 }
@@ -354,7 +400,8 @@ impl Watcher {
             promiscuous: true,
             ..pnet_datalink::Config::default()
         };
-        let Ok(pnet_datalink::Channel::Ethernet(_, mut rx)) = pnet_datalink::channel(&iface, config)
+        let Ok(pnet_datalink::Channel::Ethernet(_, mut rx)) =
+            pnet_datalink::channel(&iface, config)
         else {
             panic!("a capture on lan0");
         };
@@ -366,7 +413,9 @@ impl Watcher {
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let Ok(frame) = rx.next() else { continue };
-                    let Some((dst, src)) = arp::macs(frame) else { continue };
+                    let Some((dst, src)) = arp::macs(frame) else {
+                        continue;
+                    };
                     let Some(a) = arp::parse(frame) else { continue };
                     if src != SCANNER_MAC || a.request {
                         continue;
@@ -396,7 +445,11 @@ impl Watcher {
                 }
             })
         };
-        Watcher { stop, poison, thread }
+        Watcher {
+            stop,
+            poison,
+            thread,
+        }
     }
 
     fn poison_count(&self) -> u64 {

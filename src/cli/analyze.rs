@@ -152,7 +152,14 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 redacted: false,
                 // A file's vantage is not known to camsweep; a live capture here is the
                 // inspector's own port.
-                vantage: Some(if args.files.is_empty() { "own_port" } else { "capture_file" }.into()),
+                vantage: Some(
+                    if args.files.is_empty() {
+                        "own_port"
+                    } else {
+                        "capture_file"
+                    }
+                    .into(),
+                ),
                 interception: None,
             },
             site: None,
@@ -319,7 +326,12 @@ pub async fn finish_listening(
         .await
         .context("the capture thread failed")??;
     report.scan.vantage = Some(listening.vantage.to_string());
-    if let Some(interception) = listening.interception.lock().ok().and_then(|mut i| i.take()) {
+    if let Some(interception) = listening
+        .interception
+        .lock()
+        .ok()
+        .and_then(|mut i| i.take())
+    {
         let intercepted = interception.devices.len();
         let restored = if interception.restored {
             "ARP entries repaired"

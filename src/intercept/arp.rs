@@ -193,7 +193,11 @@ mod tests {
 
     #[test]
     fn requests_are_broadcast_and_parse_back() {
-        let f = request(OWN, Ipv4Addr::new(198, 18, 0, 2), Ipv4Addr::new(198, 18, 0, 1));
+        let f = request(
+            OWN,
+            Ipv4Addr::new(198, 18, 0, 2),
+            Ipv4Addr::new(198, 18, 0, 1),
+        );
         assert_eq!(macs(&f).unwrap().0, [0xff; 6]);
         assert!(parse(&f).unwrap().request);
         assert_eq!(parse(&f[..41]), None);

@@ -510,8 +510,11 @@ fn resolve(
 /// Keeps the entries pointed at the inspector until the deadline or a stop, gives up on devices
 /// whose frames cannot be forwarded, then repairs every entry.
 fn control_loop(shared: &Shared, deadline: Instant, stop: &AtomicBool, interrupt: &AtomicBool) {
-    let stopping =
-        || Instant::now() >= deadline || stop.load(Ordering::Relaxed) || interrupt.load(Ordering::Relaxed);
+    let stopping = || {
+        Instant::now() >= deadline
+            || stop.load(Ordering::Relaxed)
+            || interrupt.load(Ordering::Relaxed)
+    };
     let mut next = Instant::now();
     while !stopping() {
         if Instant::now() >= next {
@@ -520,7 +523,11 @@ fn control_loop(shared: &Shared, deadline: Instant, stop: &AtomicBool, interrupt
                     continue;
                 }
                 if device.failures_in_a_row.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
-                    give_up(shared, device, "frames could not be forwarded (send errors)");
+                    give_up(
+                        shared,
+                        device,
+                        "frames could not be forwarded (send errors)",
+                    );
                     continue;
                 }
                 shared.poison(device);
@@ -580,7 +587,10 @@ fn forward_loop(shared: &Shared, analyser: &SyncSender<Captured>) {
             // Larger than any GSO frame the kernel hands out: cannot be forwarded whole.
             if let Some(device) = shared.by_mac.get(&src) {
                 device.dropped.0.fetch_add(1, Ordering::Relaxed);
-                device.dropped.1.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                device
+                    .dropped
+                    .1
+                    .fetch_add(frame.len() as u64, Ordering::Relaxed);
             }
             continue;
         }

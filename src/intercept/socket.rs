@@ -188,9 +188,9 @@ impl PacketSocket {
         if n < 0 {
             let err = io::Error::last_os_error();
             return match err.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted => {
-                    Ok(None)
-                }
+                io::ErrorKind::WouldBlock
+                | io::ErrorKind::TimedOut
+                | io::ErrorKind::Interrupted => Ok(None),
                 _ => Err(err),
             };
         }

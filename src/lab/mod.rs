@@ -38,12 +38,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use error::LabError;
 pub use hostile::gzip_bomb;
 pub use ns::{enter_lab_namespaces, in_netns};
-pub use topology::Switch;
 pub use persona::{
     AuthScheme, BannerService, CertificateSubject, Expectation, GroupMember, HostGroup,
     HostileBehaviour, HostileService, HttpService, LabSpec, OnvifService, PathResponse, Persona,
     RtspService, Service, SilentService,
 };
+pub use topology::Switch;
 
 /// What one persona saw while the lab ran: TCP connections accepted on any of its ports (the
 /// UPnP description port included), and bytes its hostile ports sent.

@@ -88,7 +88,9 @@ pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError>
     if behind_router && !personas.iter().any(|p| p.persona.ip == GATEWAY_IP) {
         return Err(LabError::Spec {
             persona: None,
-            reason: format!("a learning-switch lab with uploads needs a router persona at {GATEWAY_IP}"),
+            reason: format!(
+                "a learning-switch lab with uploads needs a router persona at {GATEWAY_IP}"
+            ),
         });
     }
     root.add_bridge(&switch_ns, switch_kind).await?;

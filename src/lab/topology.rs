@@ -220,7 +220,11 @@ impl Netlink {
     ///
     /// # Errors
     /// [`LabError::Netlink`] when the kernel refuses.
-    pub async fn add_link_veth(&self, a: (&File, &str, u32), b: (&File, &str, u32, [u8; 6])) -> Result<(), LabError> {
+    pub async fn add_link_veth(
+        &self,
+        a: (&File, &str, u32),
+        b: (&File, &str, u32, [u8; 6]),
+    ) -> Result<(), LabError> {
         let (a_ns, a_name, a_index) = a;
         let (b_ns, b_name, b_index, b_mac) = b;
         let peer = LinkMessageBuilder::<LinkUnspec>::new()
@@ -247,7 +251,12 @@ impl Netlink {
     ///
     /// # Errors
     /// [`LabError::Netlink`] when the kernel refuses.
-    pub async fn route_via(&self, dest: Ipv4Addr, prefix: u8, gateway: Ipv4Addr) -> Result<(), LabError> {
+    pub async fn route_via(
+        &self,
+        dest: Ipv4Addr,
+        prefix: u8,
+        gateway: Ipv4Addr,
+    ) -> Result<(), LabError> {
         let route = RouteMessageBuilder::<Ipv4Addr>::new()
             .destination_prefix(dest, prefix)
             .gateway(gateway)

@@ -132,14 +132,20 @@ async fn run(upload: &'static Upload, stats: &UploadStats) {
         // and counts it as failed.
         match tokio::time::timeout(UPLOAD_TIMEOUT, send_once(upload, &config)).await {
             Ok(Ok(())) => {
-                stats.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                stats
+                    .sent
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             Ok(Err(e)) => {
-                stats.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                stats
+                    .failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(persona = %upload.persona, name = %upload.name, "upload: {e}");
             }
             Err(_) => {
-                stats.failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                stats
+                    .failed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(persona = %upload.persona, name = %upload.name, "upload timed out");
             }
         }

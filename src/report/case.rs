@@ -113,6 +113,10 @@ pub(crate) struct Case {
     pub links: Vec<Link>,
     /// A traffic capture was analysed (so no links means no contacts, not unknown).
     pub traffic_analysed: bool,
+    /// Traffic was seen only from the inspector's own switch port (`scan.vantage` =
+    /// `own_port`): on an ordinary switch uploads cannot be observed there, so seeing none
+    /// proves nothing.
+    pub own_port_only: bool,
     pub report_sha256: String,
     pub appendix: Vec<AppendixRow>,
 }
@@ -288,11 +292,13 @@ pub(crate) fn build(report: &Report, lang: Lang, report_sha256: &str) -> Case {
     Case {
         cover: cover(report, lang),
         links: links(report, lang),
-        traffic_analysed: !report.scan.captures.is_empty()
-            || report
-                .devices
-                .iter()
-                .any(|d| !d.upstream_timeline.is_empty()),
+        traffic_analysed: report.scan.vantage.as_deref() != Some("none")
+            && (!report.scan.captures.is_empty()
+                || report
+                    .devices
+                    .iter()
+                    .any(|d| !d.upstream_timeline.is_empty())),
+        own_port_only: report.scan.vantage.as_deref() == Some("own_port"),
         report_sha256: text(report_sha256),
         appendix,
     }

@@ -426,7 +426,9 @@ fn write_cover(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
 fn write_network(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
     let _ = writeln!(out, "## {}\n", c.network_title);
     if case.links.is_empty() {
-        let why = if case.traffic_analysed {
+        let why = if case.own_port_only {
+            c.own_port_only
+        } else if case.traffic_analysed {
             c.no_contacts
         } else {
             c.no_capture
@@ -697,6 +699,26 @@ pub fn render_markdown_for(report: &Report, lang: Lang, report_sha256: &str) -> 
 mod tests {
     use super::*;
     use crate::report::testdata::{golden, sample_report};
+
+    #[test]
+    fn traffic_seen_only_from_the_own_port_says_uploads_could_not_be_observed() {
+        let mut report = sample_report();
+        for device in &mut report.devices {
+            device.cloud_contacts.clear();
+            device.upstream_timeline.clear();
+        }
+        report.scan.vantage = Some("own_port".into());
+        let en = render_markdown(&report, Lang::En);
+        assert!(en.contains("uploads could not be observed"), "{en}");
+        assert!(!en.contains("no device contacted"), "{en}");
+        let zh = render_markdown(&report, Lang::Zh);
+        assert!(zh.contains("无法观察设备是否上传"), "{zh}");
+        // No traffic looked at at all: never "no uploads".
+        report.scan.vantage = Some("none".into());
+        report.scan.captures = vec!["x.pcap".into()];
+        let en = render_markdown(&report, Lang::En);
+        assert!(en.contains("No traffic capture was analysed"), "{en}");
+    }
 
     /// Cells of a Markdown table row, splitting on unescaped `|` as a renderer would.
     fn cells(line: &str) -> usize {

@@ -243,7 +243,14 @@ pub fn start_intercepting(
             .context("starting the interception's stop watcher")?;
     }
     let mut source =
-        crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap)?;
+        match crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap) {
+            Ok(source) => source,
+            Err(e) => {
+                // Ends the stop watcher too.
+                either.store(true, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
     let exclude = exclude.to_vec();
     let interception = Arc::new(Mutex::new(None));
     let slot = Arc::clone(&interception);

@@ -33,6 +33,9 @@ const UPLOADERS: [(&str, Ipv4Addr); 4] = [
 ];
 const TARGETS: &str = "198.18.0.12,198.18.0.15,198.18.0.19,198.18.0.22";
 
+/// One lab check.
+type Check = fn(&Lab, &Watcher) -> Result<(), String>;
+
 fn main() {
     if let Err(e) = lab::enter_lab_namespaces() {
         eprintln!("intercept_lab: FAILED: cannot create the test namespaces: {e}");
@@ -51,7 +54,7 @@ fn main() {
         }
     };
     let watcher = Watcher::start(&lab);
-    let checks: [(&str, fn(&Lab, &Watcher) -> Result<(), String>); 6] = [
+    let checks: [(&str, Check); 6] = [
         ("plain_listen_on_a_learning_switch_sees_no_upload", baseline),
         ("intercept_is_refused_without_authorisation", refused),
         ("intercept_sees_the_uploads_and_repairs_arp", intercepted),

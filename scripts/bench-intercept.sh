@@ -50,7 +50,7 @@ DEV_MAC_BEFORE=$(nsenter -t "$DEV" -n ip neigh show 198.18.0.1 | awk '{print $5}
   --out "$WORK/report" > "$WORK/report.json" 2> "$WORK/camsweep.err" & SCAN=$!
 for _ in $(seq 1 50); do
   entry=$(nsenter -t "$DEV" -n ip neigh show 198.18.0.1 | awk '{print $5}')
-  [ "$entry" = "$(cat /sys/class/net/lan0/address)" ] && break
+  [ "$entry" = "$(ip -br link show lan0 | awk '{print $3}')" ] && break
   sleep 0.2
 done
 echo "device's entry for the gateway: $DEV_MAC_BEFORE before, $entry during the interception"

@@ -270,8 +270,8 @@ mod tests {
         let mut hosts = Vec::new();
         loop {
             match reader.read_event().expect("well-formed") {
-                quick_xml::events::Event::Start(e) if e.name().as_ref() == b"host" => {
-                    hosts.push(String::from_utf8_lossy(e.name().as_ref()).into_owned())
+                quick_xml::events::Event::Start(e) if e.name().0 == "host" => {
+                    hosts.push(e.name().0.to_string())
                 }
                 quick_xml::events::Event::Eof => break,
                 _ => {}

@@ -64,11 +64,11 @@ pub fn render_table(report: &Report, lang: Lang, color: bool) -> String {
     render_table_within(report, lang, color, usize::MAX)
 }
 
-/// Narrowest the vendor and model columns get when the table is fitted to a terminal.
+/// Narrowest the vendor, model and type columns get when the table is fitted to a terminal.
 const MIN_NAME_COLUMN: usize = 8;
 
-/// [`render_table`] fitted to a terminal `columns` wide: the vendor and model columns (the only
-/// long ones) are narrowed, down to [`MIN_NAME_COLUMN`], until a row fits, so an 80-column
+/// [`render_table`] fitted to a terminal `columns` wide: the vendor, model and type columns are
+/// narrowed, down to [`MIN_NAME_COLUMN`], until a row fits, so an 80-column
 /// terminal shows one line per device instead of wrapped ones.
 pub fn render_table_within(report: &Report, lang: Lang, color: bool, columns: usize) -> String {
     let t = lang.labels();
@@ -106,26 +106,25 @@ pub fn render_table_within(report: &Report, lang: Lang, color: bool, columns: us
     };
     // Mark (2) + cells + two spaces between each.
     let total = |widths: &[usize; 6]| 2 + widths.iter().sum::<usize>() + 2 * 5;
-    let mut caps = [MAX_COLUMN; 2];
+    // The vendor, model and type columns give way, widest first, down to MIN_NAME_COLUMN.
+    let mut caps = [MAX_COLUMN; 3];
     let mut widths = measure(&full);
     while total(&widths) > columns {
-        let (vendor, model) = (widths[1].min(caps[0]), widths[2].min(caps[1]));
-        if vendor.max(model) <= MIN_NAME_COLUMN {
+        let Some(widest) = (1..=3)
+            .filter(|&i| widths[i] > MIN_NAME_COLUMN)
+            .max_by_key(|&i| widths[i])
+        else {
             break;
-        }
-        if model >= vendor {
-            caps[1] = model - 1;
-        } else {
-            caps[0] = vendor - 1;
-        }
-        widths[1] = vendor.min(caps[0]);
-        widths[2] = model.min(caps[1]);
+        };
+        caps[widest - 1] = widths[widest] - 1;
+        widths[widest] -= 1;
     }
     let rows: Vec<[String; 6]> = full
         .into_iter()
         .map(|mut row| {
-            row[1] = fit(&row[1], caps[0]);
-            row[2] = fit(&row[2], caps[1]);
+            for (value, cap) in row[1..=3].iter_mut().zip(caps) {
+                *value = fit(value, cap);
+            }
             row
         })
         .collect();

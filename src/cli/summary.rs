@@ -84,7 +84,7 @@ pub fn render(report: &Report, lang: Lang, to_verify: usize, columns: usize) -> 
     });
     for device in uploaders {
         let mut uploads: Vec<_> = device.cloud_contacts.iter().filter(|c| c.upload).collect();
-        uploads.sort_by(|a, b| b.bytes_up.cmp(&a.bytes_up));
+        uploads.sort_by_key(|c| std::cmp::Reverse(c.bytes_up));
         let names: Vec<String> = uploads
             .iter()
             .take(DESTINATIONS_SHOWN)
@@ -183,7 +183,10 @@ mod tests {
             .find(|d| d.cloud_contacts.iter().any(|c| c.upload))
             .expect("the sample has an uploading device");
         let contact = uploader.cloud_contacts.iter().find(|c| c.upload).unwrap();
-        let destination = contact.name.clone().unwrap_or(contact.destination.clone());
+        let destination = contact
+            .name
+            .clone()
+            .unwrap_or_else(|| contact.destination.clone());
         let ip = uploader.ip.clone();
 
         let en = render(&report, Lang::En, 4, usize::MAX);

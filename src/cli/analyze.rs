@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use super::args::AnalyzeArgs;
 use super::commands::{finish_report, load_signatures};
+use super::countdown::Countdown;
 use super::output;
 use crate::app::{self, Interrupt, now_rfc3339};
 use crate::capture::{LiveSource, PcapFileOutcome, parse_duration};
@@ -48,6 +49,12 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
     let mut interface = None;
     if let (Some(iface), Some(listen)) = (&args.interface, &args.listen) {
         let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
+        let countdown = Countdown::start(
+            format!("capturing on {iface}"),
+            std::time::Instant::now(),
+            listen,
+            quiet || args.output.json,
+        );
         let (frames, written) = capture_live(
             iface,
             listen,
@@ -55,6 +62,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             &mut analyzer,
             Arc::clone(&stop),
         )?;
+        drop(countdown);
         notes.push(format!(
             "live capture on {iface} for {}s: {frames} frames",
             listen.as_secs()
@@ -201,6 +209,8 @@ fn lang_code(args: &AnalyzeArgs) -> String {
 /// A live capture running alongside an audit.
 pub struct Listening {
     interface: String,
+    started: std::time::Instant,
+    length: std::time::Duration,
     task: tokio::task::JoinHandle<Result<(Analyzer, u64, Option<PcapFileOutcome>)>>,
     /// Where the traffic is seen from (`scan.vantage`).
     vantage: &'static str,
@@ -316,11 +326,25 @@ pub fn start_listening_excluding(
     });
     Ok(Listening {
         interface: interface.to_string(),
+        started: std::time::Instant::now(),
+        length: listen,
         task,
         vantage: "own_port",
         interception: Arc::new(Mutex::new(None)),
         stop: Arc::new(AtomicBool::new(false)),
     })
+}
+
+impl Listening {
+    /// A countdown to the end of the capture, shown until it is dropped.
+    pub fn countdown(&self, quiet: bool) -> Countdown {
+        Countdown::start(
+            format!("capturing on {}", self.interface),
+            self.started,
+            self.length,
+            quiet,
+        )
+    }
 }
 
 /// Waits for the capture, then adds its traffic to the devices the scan found.

@@ -9,7 +9,13 @@ use std::path::PathBuf;
 /// Scan only networks whose owner authorised it. Probes are read-only: no credentials are tried,
 /// no video is fetched, no setting is changed.
 #[derive(Debug, Parser)]
-#[command(name = "camsweep", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "camsweep",
+    version,
+    long_about = None,
+    propagate_version = true,
+    after_help = super::examples::CAMSWEEP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -24,14 +30,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Discover, probe and fingerprint the targets, then write the report files.
+    #[command(after_help = super::examples::AUDIT)]
     Audit(AuditArgs),
     /// Like audit, but writes no files: prints the device table (or the report JSON with --json).
+    #[command(after_help = super::examples::SCAN)]
     Scan(ScanArgs),
     /// Re-render an existing report.json into HTML, Markdown and CSV.
+    #[command(after_help = super::examples::REPORT)]
     Report(ReportArgs),
     /// Analyse pcap/pcapng captures: which device sends what to which cloud (no packet is sent).
+    #[command(after_help = super::examples::ANALYZE)]
     Analyze(AnalyzeArgs),
     /// Build the simulated store (no root, no real network), audit it and write the report.
+    #[command(after_help = super::examples::DEMO)]
     Demo(DemoArgs),
     /// List or check the signature database.
     #[command(subcommand)]
@@ -53,6 +64,27 @@ pub enum Command {
     /// Build a benchmark lab and run a command inside its network (for scripts/bench-*.sh).
     #[command(hide = true)]
     Lab(LabArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout, or write one page per command into a folder.
+    Man(ManArgs),
+}
+
+/// `camsweep completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `camsweep man [--out DIR]`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write camsweep.1 and one page per subcommand (camsweep-audit.1 …) into this folder
+    /// instead of printing camsweep.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `camsweep lab`: the benchmark labs of src/lab/bench.toml.
@@ -141,6 +173,9 @@ pub struct ScanOptions {
     /// Targets: CIDR (198.18.0.0/24), range (198.18.0.10-40) or address; repeatable or comma-separated.
     #[arg(short, long = "targets", value_name = "CIDR|RANGE|LIST")]
     pub targets: Vec<String>,
+    /// Read targets from FILE, like nmap's -iL: one per line (CIDR, range or address), `#` comments.
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Option<PathBuf>,
     /// Network interface to scan from; without --targets, its IPv4 subnets are the targets.
     #[arg(short, long, value_name = "IFACE")]
     pub interface: Option<String>,
@@ -240,7 +275,7 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The report.json to render.
+    /// The report.json to render, or a report folder (its report.json).
     pub report: PathBuf,
     /// Output folder (default: the folder of the report; required with --redact, which also
     /// writes the redacted report.json there and never overwrites the original).

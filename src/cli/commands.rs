@@ -11,7 +11,7 @@ use super::args::{
 use super::progress::BarProgress;
 use super::{
     EXIT_CLEAN, EXIT_FLAGGED, EXIT_PARTIAL, analyze, authorisation, demo, fleet, integrity, lab,
-    output, plan, policy, signals,
+    output, packaging, plan, policy, signals, summary,
 };
 use crate::app::{self, Interrupt, Signal};
 use crate::discover::ProgressSink;
@@ -50,6 +50,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Verify(args) => integrity::verify(&args),
         Command::Fleet(args) => fleet::run(&args),
         Command::Lab(args) => lab::run(&args, quiet).await,
+        Command::Completions(args) => packaging::completions(&args),
+        Command::Man(args) => packaging::man(&args),
     }
 }
 
@@ -122,7 +124,9 @@ async fn audit(
         ));
     }
     if let Some(listening) = listening {
+        let countdown = listening.countdown(quiet || args.output.json);
         analyze::finish_listening(listening, &mut report, interrupt).await?;
+        drop(countdown);
     } else {
         // No traffic was looked at: uploads could not be observed (not "there were none").
         report.scan.vantage = Some("none".into());
@@ -208,10 +212,17 @@ pub fn finish_report(
     if json_to_stdout {
         writeln!(stdout, "{json}")?;
     } else if !quiet {
+        let columns = summary::terminal_columns();
         write!(
             stdout,
             "{}",
-            report::render_table(report, lang, use_color())
+            report::render_table_within(report, lang, use_color(), columns)
+        )?;
+        let to_verify = summary::to_verify_count(&json);
+        write!(
+            stdout,
+            "{}",
+            summary::render(report, lang, to_verify, columns)
         )?;
         writeln!(
             stdout,
@@ -280,7 +291,12 @@ async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> 
         write!(
             stdout,
             "{}",
-            report::render_table(&report, lang(args.output.lang), use_color())
+            report::render_table_within(
+                &report,
+                lang(args.output.lang),
+                use_color(),
+                summary::terminal_columns()
+            )
         )?;
     }
     let flagged = report.devices.iter().any(|d| {
@@ -319,12 +335,18 @@ async fn hosts_only(plan: &app::ScanPlan, progress: &BarProgress, json: bool) ->
 }
 
 fn rerender(args: &ReportArgs) -> Result<u8> {
-    let text = std::fs::read_to_string(&args.report)
-        .with_context(|| format!("reading {}", args.report.display()))?;
+    // A report folder names its report.json, as `sign` and `verify` accept folders too.
+    let report_path = if args.report.is_dir() {
+        args.report.join("report.json")
+    } else {
+        args.report.clone()
+    };
+    let text = std::fs::read_to_string(&report_path)
+        .with_context(|| format!("reading {}", report_path.display()))?;
     report::validate(&text)
-        .with_context(|| format!("{} is not a valid camsweep report", args.report.display()))?;
+        .with_context(|| format!("{} is not a valid camsweep report", report_path.display()))?;
     let mut report = report::from_json(&text)
-        .with_context(|| format!("{} is not a camsweep report", args.report.display()))?;
+        .with_context(|| format!("{} is not a camsweep report", report_path.display()))?;
     // With --site the findings are evaluated again and a new report.json is written (to --out).
     let reevaluated = match &args.site {
         Some(site) => {
@@ -346,7 +368,7 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
     // A redacted copy is a new report.json: it never lands beside (or over) the original.
     if args.output.redact {
         let beside_original = match &args.out {
-            Some(out) => same_folder(out, &args.report),
+            Some(out) => same_folder(out, &report_path),
             None => true,
         };
         if beside_original {
@@ -359,8 +381,7 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
     }
     let out: PathBuf = match &args.out {
         Some(dir) => dir.clone(),
-        None => args
-            .report
+        None => report_path
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default(),

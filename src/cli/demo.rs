@@ -37,6 +37,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     };
     let opts = ScanOptions {
         targets: vec![lab.subnet().to_string()],
+        targets_file: None,
         interface: Some(lab.scanner_interface().to_string()),
         signatures: args.signatures.clone(),
         ports: Vec::new(),

@@ -5,15 +5,20 @@ mod analyze;
 pub mod args;
 mod authorisation;
 mod commands;
+mod countdown;
 mod demo;
+mod examples;
 mod fleet;
 mod integrity;
 mod lab;
 pub mod output;
+mod packaging;
 pub mod plan;
 mod policy;
 mod progress;
 mod signals;
+mod summary;
+mod targets_file;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -66,11 +71,22 @@ pub fn main() -> ExitCode {
     runtime.shutdown_timeout(SHUTDOWN_GRACE);
     match outcome {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`camsweep rules list | head`): nothing left to say to anyone.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// True when the error comes from writing to a pipe whose reader has closed it.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn init_logging(verbose: u8) {

@@ -75,6 +75,11 @@ pub fn write_report_files(
     if json.write {
         written.push(("report.json".into(), json.text.as_bytes().to_vec()));
     }
+    // Beside report.json, for the tools that import nmap's XML (runZero, DefectDojo, Metasploit).
+    written.push((
+        "report.nmap.xml".into(),
+        report::render_nmap_xml(report).into_bytes(),
+    ));
     for format in formats {
         match format {
             Format::Html => written.push((

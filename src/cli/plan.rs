@@ -26,11 +26,18 @@ pub fn build(
     lang: LangArg,
     authorised_by: Option<String>,
 ) -> Result<ScanPlan> {
+    let policy = TargetPolicy {
+        allow_public: opts.allow_public,
+        allow_large: opts.allow_large,
+    };
     let mut specs = opts.targets.clone();
+    if let Some(file) = &opts.targets_file {
+        specs.extend(super::targets_file::read(file, policy)?);
+    }
     if specs.is_empty() {
         let Some(iface) = &opts.interface else {
             bail!(
-                "no targets: give --targets (e.g. 198.18.0.0/24) or --interface to scan that interface's subnet"
+                "no targets: give --targets (e.g. 198.18.0.0/24), --targets-file or --interface to scan that interface's subnet"
             );
         };
         specs = interface_subnets(iface)?
@@ -41,10 +48,6 @@ pub fn build(
             bail!("interface {iface} has no IPv4 address to take a subnet from; give --targets");
         }
     }
-    let policy = TargetPolicy {
-        allow_public: opts.allow_public,
-        allow_large: opts.allow_large,
-    };
     let mut addresses = targets::expand(&specs, policy)?;
     // This machine's own LAN addresses are not devices of the site; loopback stays scannable for tests.
     let own = own_addresses();

@@ -12,6 +12,7 @@ mod html;
 mod i18n;
 mod json;
 mod markdown;
+mod nmap_xml;
 pub mod redact;
 pub mod sanitize;
 mod sums;
@@ -30,9 +31,10 @@ pub use html::{render_html, render_html_for};
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
 pub use json::{from_json, schema, to_json, validate};
 pub use markdown::{render_markdown, render_markdown_for};
+pub use nmap_xml::render_nmap_xml;
 pub use redact::redact;
 pub use sums::{sha256_hex, sums_file};
-pub use table::{display_width, render_table};
+pub use table::{display_width, render_table, render_table_within};
 
 /// Why a report could not be read or rendered.
 #[derive(Debug, thiserror::Error)]

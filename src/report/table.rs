@@ -61,6 +61,16 @@ fn cell(value: Option<&str>) -> String {
 /// summary line, e.g. `21 hosts, 17 surveillance devices (4 face-capable)`. With `color`, the
 /// face-capable rows are red and the rest of the non-surveillance hosts dim.
 pub fn render_table(report: &Report, lang: Lang, color: bool) -> String {
+    render_table_within(report, lang, color, usize::MAX)
+}
+
+/// Narrowest the vendor, model and type columns get when the table is fitted to a terminal.
+const MIN_NAME_COLUMN: usize = 8;
+
+/// [`render_table`] fitted to a terminal `columns` wide: the vendor, model and type columns are
+/// narrowed, down to [`MIN_NAME_COLUMN`], until a row fits, so an 80-column
+/// terminal shows one line per device instead of wrapped ones.
+pub fn render_table_within(report: &Report, lang: Lang, color: bool, columns: usize) -> String {
     let t = lang.labels();
     let headers = [
         t.ip,
@@ -71,7 +81,7 @@ pub fn render_table(report: &Report, lang: Lang, color: bool) -> String {
         t.confidence,
     ];
     let devices = reading_order(report);
-    let rows: Vec<[String; 6]> = devices
+    let full: Vec<[String; 6]> = devices
         .iter()
         .map(|d| {
             let id = &d.identity;
@@ -85,12 +95,40 @@ pub fn render_table(report: &Report, lang: Lang, color: bool) -> String {
             ]
         })
         .collect();
-    let mut widths = headers.map(display_width);
-    for row in &rows {
-        for (width, value) in widths.iter_mut().zip(row) {
-            *width = (*width).max(display_width(value));
+    let measure = |rows: &[[String; 6]]| {
+        let mut widths = headers.map(display_width);
+        for row in rows {
+            for (width, value) in widths.iter_mut().zip(row) {
+                *width = (*width).max(display_width(value));
+            }
         }
+        widths
+    };
+    // Mark (2) + cells + two spaces between each.
+    let total = |widths: &[usize; 6]| 2 + widths.iter().sum::<usize>() + 2 * 5;
+    // The vendor, model and type columns give way, widest first, down to MIN_NAME_COLUMN.
+    let mut caps = [MAX_COLUMN; 3];
+    let mut widths = measure(&full);
+    while total(&widths) > columns {
+        let Some(widest) = (1..=3)
+            .filter(|&i| widths[i] > MIN_NAME_COLUMN)
+            .max_by_key(|&i| widths[i])
+        else {
+            break;
+        };
+        caps[widest - 1] = widths[widest] - 1;
+        widths[widest] -= 1;
     }
+    let rows: Vec<[String; 6]> = full
+        .into_iter()
+        .map(|mut row| {
+            for (value, cap) in row[1..=3].iter_mut().zip(caps) {
+                *value = fit(value, cap);
+            }
+            row
+        })
+        .collect();
+    let widths = measure(&rows);
     let line = |cells: &[String; 6]| -> String {
         cells
             .iter()
@@ -190,6 +228,23 @@ mod tests {
         for lang in [Lang::Zh, Lang::En] {
             let text = render_table(&sample_report(), lang, false);
             golden(&format!("sample-table.{lang}.txt"), &text);
+        }
+    }
+
+    #[test]
+    fn fits_an_80_column_terminal_in_both_languages() {
+        let mut report = sample_report();
+        report.devices[0].identity.vendor = Some("Zhejiang Uniview Technologies Co., Ltd.".into());
+        report.devices[0].identity.model = Some("IPC3614SB-ADF28KM-I0 Smart Face Bullet".into());
+        for lang in [Lang::Zh, Lang::En] {
+            let wide = render_table(&report, lang, false);
+            assert!(wide.lines().any(|l| display_width(l) > 80), "{wide}");
+            let table = render_table_within(&report, lang, false, 80);
+            for line in table.lines().take(report.devices.len() + 1) {
+                assert!(display_width(line) <= 80, "{}: {line}", display_width(line));
+            }
+            assert!(table.contains("Zhejiang"), "{table}");
+            assert!(table.contains("198.18.0.12"), "{table}");
         }
     }
 

@@ -153,6 +153,7 @@ pub fn ssdp_reads_description(lab: &Lab) -> Result<(), String> {
 pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
     let opts = camsweep::cli::args::ScanOptions {
         targets: vec![lab.subnet().to_string()],
+        targets_file: None,
         interface: Some(lab.scanner_interface().to_string()),
         signatures: None,
         ports: Vec::new(),

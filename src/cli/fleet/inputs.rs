@@ -2,7 +2,6 @@
 //! recursively for report.json, and `-` for a list of paths on stdin. Nothing holds the whole list.
 
 use std::collections::VecDeque;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 /// The file every report folder holds.
@@ -13,7 +12,8 @@ pub struct Inputs {
     args: VecDeque<PathBuf>,
     /// Folders still to search, deepest last.
     folders: Vec<PathBuf>,
-    stdin: Option<std::io::Lines<std::io::StdinLock<'static>>>,
+    /// Reading paths from stdin (`-`).
+    stdin: Option<std::io::Stdin>,
     /// A folder the search never enters (the output folder).
     skip: Option<PathBuf>,
 }
@@ -76,10 +76,11 @@ impl Iterator for Inputs {
                     }
                 }
             }
-            if let Some(lines) = &mut self.stdin {
-                match lines.next() {
-                    Some(Ok(line)) => {
-                        let line = line.trim_end_matches('\r');
+            if let Some(stdin) = &self.stdin {
+                let mut line = String::new();
+                match stdin.read_line(&mut line) {
+                    Ok(n) if n > 0 => {
+                        let line = line.trim_end_matches(['\r', '\n']);
                         if line.trim().is_empty() {
                             continue;
                         }
@@ -90,14 +91,14 @@ impl Iterator for Inputs {
                         }
                         return Some(Ok(path));
                     }
-                    Some(Err(err)) => return Some(Err(err)),
-                    None => self.stdin = None,
+                    Ok(_) => self.stdin = None,
+                    Err(err) => return Some(Err(err)),
                 }
                 continue;
             }
             let arg = self.args.pop_front()?;
             if arg.as_os_str() == "-" {
-                self.stdin = Some(std::io::stdin().lock().lines());
+                self.stdin = Some(std::io::stdin());
             } else if arg.is_dir() {
                 self.folders.push(arg);
             } else {

@@ -4,6 +4,7 @@
 
 mod inputs;
 mod out;
+mod pipeline;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,6 +25,7 @@ use crate::policy::RuleSet;
 use crate::report;
 use crate::report::sanitize::visible;
 use inputs::Inputs;
+use pipeline::Pipeline;
 
 pub fn run(args: &FleetArgs, quiet: bool) -> Result<u8> {
     let out: PathBuf = args
@@ -87,51 +89,43 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut totals = FleetTotals::default();
     let mut aside = Aside::default();
-    for path in Inputs::new(&args.reports, Some(out.to_path_buf())) {
-        let path = path?;
+    let inputs = Inputs::new(&args.reports, Some(out.to_path_buf()));
+    for item in Pipeline::start(inputs, intake) {
         bar.inc(1);
+        let path = item.path;
         let shown = visible(&path.display().to_string()).into_owned();
-        let taken = match open_regular(&path).and_then(|file| Ok(intake.read(file)?)) {
+        let (sha256, parsed) = match item.outcome {
             Ok(taken) => taken,
             Err(err) => {
-                bad(args, &bar, &mut aside, &shown, &format!("{err:#}"))?;
+                bad(args, &bar, &mut aside, &shown, &err)?;
                 continue;
             }
         };
-        if let Some(first) = seen.get(&taken.sha256) {
+        if let Some(first) = seen.get(&sha256) {
             bar.suspend(|| {
                 eprintln!(
-                    "{shown} is the same report as {} (SHA-256 {}): counted once",
+                    "{shown} is the same report as {} (SHA-256 {sha256}): counted once",
                     visible(first),
-                    taken.sha256
                 )
             });
             aside.duplicates += 1;
             if aside.duplicate_list.len() < LISTED {
                 aside.duplicate_list.push(SetAside {
                     source: shown,
-                    sha256: Some(taken.sha256),
+                    sha256: Some(sha256),
                     same_as: Some(first.clone()),
                     error: None,
                 });
             }
             continue;
         }
-        let parsed = match intake.parse(&taken.bytes) {
-            Ok(parsed) => parsed,
-            Err(err) => {
-                bad(args, &bar, &mut aside, &shown, &err.to_string())?;
-                continue;
-            }
-        };
-        drop(taken.bytes);
         let parsed = if args.output.redact {
             report::redact(&parsed)
         } else {
             parsed
         };
         let label = shop_label(&path);
-        let shop = ShopContext::of(&parsed, &taken.sha256, &label, &rules);
+        let shop = ShopContext::of(&parsed, &sha256, &label, &rules);
         let summary = shop_summary(&shop, &parsed);
         totals.add(&summary);
         json.shop(&summary)?;
@@ -140,7 +134,7 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
         tables
             .add(&shop, &parsed)
             .with_context(|| format!("writing the tables for {shown}"))?;
-        seen.insert(taken.sha256, path.display().to_string());
+        seen.insert(sha256, path.display().to_string());
     }
     bar.finish_and_clear();
     if seen.is_empty() {
@@ -243,15 +237,6 @@ fn bad(args: &FleetArgs, bar: &ProgressBar, aside: &mut Aside, shown: &str, why:
         });
     }
     Ok(())
-}
-
-/// Opens a regular file; a FIFO, device or folder is refused instead of blocking or misreading.
-fn open_regular(path: &Path) -> Result<File> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    if !meta.is_file() {
-        bail!("not a regular file");
-    }
-    File::open(path).with_context(|| format!("reading {}", path.display()))
 }
 
 /// Rule id → its pack's jurisdiction, from the bundled rules.

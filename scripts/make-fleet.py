@@ -74,7 +74,7 @@ def main():
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, "report.json")
         with open(path, "w", encoding="utf-8") as f:
-            json.dump(report, f, ensure_ascii=False, indent=1)
+            json.dump(report, f, ensure_ascii=False)
             f.write("\n")
         written.append(path)
     for j in range(args.duplicates):

@@ -52,12 +52,19 @@ fn duckdb_reads_one_row_per_device_of_every_distinct_report() {
     let tmp = tempfile::tempdir().unwrap();
     let shops = tmp.path().join("shops");
     let made = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/make-fleet.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/make-fleet.py"
+        ))
         .args(["--shops", "25", "--duplicates", "3", "--out"])
         .arg(&shops)
         .output()
         .expect("running scripts/make-fleet.py");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
 
     // What the reports show, counted here from the files themselves (distinct by SHA-256).
     let mut expected: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
@@ -86,7 +93,11 @@ fn duckdb_reads_one_row_per_device_of_every_distinct_report() {
         }
         expected.insert(
             sha,
-            (devices.len(), report["findings"].as_array().unwrap().len(), uploads),
+            (
+                devices.len(),
+                report["findings"].as_array().unwrap().len(),
+                uploads,
+            ),
         );
     }
     assert_eq!(expected.len(), 25, "the duplicates share their SHA-256");
@@ -101,7 +112,11 @@ fn duckdb_reads_one_row_per_device_of_every_distinct_report() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
 
     let devices = "read_parquet('tables/devices/**/*.parquet', hive_partitioning = true)";
     let per_report = duckdb(
@@ -112,13 +127,20 @@ fn duckdb_reads_one_row_per_device_of_every_distinct_report() {
         .iter()
         .map(|(sha, (n, _, _))| format!("{sha}\t{n}"))
         .collect();
-    assert_eq!(per_report, want, "one row per device of every distinct report");
+    assert_eq!(
+        per_report, want,
+        "one row per device of every distinct report"
+    );
 
     let shops_rows = duckdb(
         &out,
         "SELECT count(*), count(DISTINCT report_sha256) FROM read_parquet('tables/shops/**/*.parquet')",
     );
-    assert_eq!(shops_rows, vec!["25\t25".to_string()], "a report given twice appears once");
+    assert_eq!(
+        shops_rows,
+        vec!["25\t25".to_string()],
+        "a report given twice appears once"
+    );
 
     let findings = duckdb(
         &out,
@@ -151,7 +173,9 @@ fn duckdb_reads_one_row_per_device_of_every_distinct_report() {
     // Partitions by scan date: the hive key comes from the folder, and matches the scan time.
     let dates = duckdb(
         &out,
-        &format!("SELECT count(*) FROM {devices} WHERE CAST(date AS DATE) <> CAST(scanned_at AS DATE)"),
+        &format!(
+            "SELECT count(*) FROM {devices} WHERE CAST(date AS DATE) <> CAST(scanned_at AS DATE)"
+        ),
     );
     assert_eq!(dates, vec!["0".to_string()]);
 }

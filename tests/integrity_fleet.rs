@@ -196,7 +196,10 @@ fn fleet_over_three_shops_totals_and_writes_valid_json() {
     assert!(html.contains("Example Mart #3 &lt;b&gt;"));
     assert!(!html.contains("<b>"));
     let csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
-    assert!(csv.starts_with('\u{FEFF}'), "fleet.csv opens with a UTF-8 BOM");
+    assert!(
+        csv.starts_with('\u{FEFF}'),
+        "fleet.csv opens with a UTF-8 BOM"
+    );
     assert!(csv.contains("total,,devices_by_vendor,Hikvision,9\r\n"));
     assert!(out.join("SHA256SUMS").is_file());
 }
@@ -298,7 +301,11 @@ fn fleet_skip_bad_lists_the_bad_report_and_rolls_up_the_rest() {
         out.to_str().unwrap(),
     ]);
     assert!(res.status.success(), "{}", stderr(&res));
-    assert!(stderr(&res).contains("broken-shop.json"), "{}", stderr(&res));
+    assert!(
+        stderr(&res).contains("broken-shop.json"),
+        "{}",
+        stderr(&res)
+    );
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
     assert_eq!(written["totals"]["shops"], 1);

@@ -31,10 +31,24 @@ impl<W: Write> FleetCsv<W> {
         let mut text = String::new();
         let name = shop.shop.as_str();
         row(&mut text, "shop", name, "devices", "", shop.devices);
-        row(&mut text, "shop", name, "face_capable", "", shop.face_capable);
+        row(
+            &mut text,
+            "shop",
+            name,
+            "face_capable",
+            "",
+            shop.face_capable,
+        );
         for upload in &shop.cloud_uploads {
             let key = format!("{} / {}", upload.provider, upload.destination);
-            row(&mut text, "shop", name, "cloud_upload", &key, upload.devices);
+            row(
+                &mut text,
+                "shop",
+                name,
+                "cloud_upload",
+                &key,
+                upload.devices,
+            );
         }
         let maps = [
             ("devices_by_vendor", &shop.devices_by_vendor),
@@ -54,7 +68,14 @@ impl<W: Write> FleetCsv<W> {
         row(&mut text, "total", "", "shops", "", totals.shops);
         row(&mut text, "total", "", "duplicate_reports", "", duplicates);
         row(&mut text, "total", "", "devices", "", totals.devices);
-        row(&mut text, "total", "", "face_capable", "", totals.face_capable);
+        row(
+            &mut text,
+            "total",
+            "",
+            "face_capable",
+            "",
+            totals.face_capable,
+        );
         let maps = [
             ("shops_uploading_to", &totals.shops_uploading_to),
             ("shops_by_province", &totals.shops_by_province),

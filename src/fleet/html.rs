@@ -221,15 +221,17 @@ impl FleetHtml {
             },
         ];
         let uploading_shops = totals.uploading_shops;
-        self.env.get_template("head.html")?.render(minijinja::context! {
-            html_lang => self.lang.html_lang(),
-            l => Serde(l),
-            t => Serde(totals),
-            sections => Serde(&sections),
-            uploading_shops => uploading_shops,
-            duplicates => duplicates,
-            skipped => skipped,
-        })
+        self.env
+            .get_template("head.html")?
+            .render(minijinja::context! {
+                html_lang => self.lang.html_lang(),
+                l => Serde(l),
+                t => Serde(totals),
+                sections => Serde(&sections),
+                uploading_shops => uploading_shops,
+                duplicates => duplicates,
+                skipped => skipped,
+            })
     }
 
     /// Everything after the shop rows.
@@ -251,14 +253,21 @@ mod tests {
         let (shops, totals) = fold(&reports);
         let html = FleetHtml::new(lang).unwrap();
         let rows: String = shops.iter().map(|s| html.row(s).unwrap()).collect();
-        format!("{}{rows}{}", html.head(&totals, 1, 0).unwrap(), html.tail().unwrap())
+        format!(
+            "{}{rows}{}",
+            html.head(&totals, 1, 0).unwrap(),
+            html.tail().unwrap()
+        )
     }
 
     #[test]
     fn hostile_names_are_escaped_and_labels_localised() {
         let html = page(Lang::En, &["<script>alert(1)</script>\u{202e}", "Shop B"]);
         assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;\\u{202e}"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;\\u{202e}"),
+            "{html}"
+        );
         assert!(html.contains("face terminal"));
         assert!(html.contains("Chain summary"));
         assert!(html.contains("counted once by SHA-256): 1"));

@@ -56,7 +56,9 @@ impl Intake {
     /// duplicate is recognised before it is parsed.
     pub fn read(&self, reader: impl Read) -> Result<Taken, IntakeError> {
         let mut bytes = Vec::new();
-        reader.take(self.cap.saturating_add(1)).read_to_end(&mut bytes)?;
+        reader
+            .take(self.cap.saturating_add(1))
+            .read_to_end(&mut bytes)?;
         if bytes.len() as u64 > self.cap {
             return Err(IntakeError::TooLarge { cap: self.cap });
         }

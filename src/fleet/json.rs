@@ -54,16 +54,22 @@ impl<W: Write> FleetJson<W> {
     }
 
     pub fn shop(&mut self, shop: &ShopSummary) -> io::Result<()> {
-        self.out
-            .write_all(if self.shops == 0 { b"\n    " } else { b",\n    " })?;
+        self.out.write_all(if self.shops == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
         serde_json::to_writer(&mut self.out, shop).map_err(json_error)?;
         self.shops += 1;
         Ok(())
     }
 
     pub fn finish(mut self, trailer: &Trailer<'_>) -> io::Result<W> {
-        self.out
-            .write_all(if self.shops == 0 { b"],\n" } else { b"\n  ],\n" })?;
+        self.out.write_all(if self.shops == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
         let value = serde_json::to_value(trailer).map_err(json_error)?;
         let mut fields = Vec::new();
         if let serde_json::Value::Object(map) = value {

@@ -20,4 +20,4 @@ pub use json::{FleetJson, LISTED, SetAside, Trailer};
 pub use parquet_table::{Cell, Kind, ParquetTable, TableError};
 pub use shop::{RuleJurisdictions, ShopContext, province_city};
 pub use summary::{CloudUpload, FLEET_SCHEMA, FleetTotals, ShopSummary, shop_summary};
-pub use tables::{Partition, TABLES, TableSet, TablesError, columns, hive_safe};
+pub use tables::{FinishedFile, Partition, TABLES, TableSet, TablesError, columns, hive_safe};

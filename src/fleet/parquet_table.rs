@@ -208,11 +208,15 @@ impl<W: Write + Send> ParquetTable<W> {
             let defs = Some(column.defs.as_slice());
             match &mut column.values {
                 Buffer::Text(values) => {
-                    writer.typed::<ByteArrayType>().write_batch(values, defs, None)?;
+                    writer
+                        .typed::<ByteArrayType>()
+                        .write_batch(values, defs, None)?;
                     values.clear();
                 }
                 Buffer::Int(values) => {
-                    writer.typed::<Int64Type>().write_batch(values, defs, None)?;
+                    writer
+                        .typed::<Int64Type>()
+                        .write_batch(values, defs, None)?;
                     values.clear();
                 }
                 Buffer::Bool(values) => {
@@ -220,11 +224,15 @@ impl<W: Write + Send> ParquetTable<W> {
                     values.clear();
                 }
                 Buffer::Float(values) => {
-                    writer.typed::<DoubleType>().write_batch(values, defs, None)?;
+                    writer
+                        .typed::<DoubleType>()
+                        .write_batch(values, defs, None)?;
                     values.clear();
                 }
                 Buffer::Date(values) => {
-                    writer.typed::<Int32Type>().write_batch(values, defs, None)?;
+                    writer
+                        .typed::<Int32Type>()
+                        .write_batch(values, defs, None)?;
                     values.clear();
                 }
             }

@@ -58,8 +58,10 @@ impl Partition {
 pub fn hive_safe(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
-        if matches!(c, '/' | '\\' | '=' | '%' | ':' | '"' | '\'' | '#' | '?' | '*')
-            || c.is_control()
+        if matches!(
+            c,
+            '/' | '\\' | '=' | '%' | ':' | '"' | '\'' | '#' | '?' | '*'
+        ) || c.is_control()
         {
             let mut buf = [0u8; 4];
             for byte in c.encode_utf8(&mut buf).bytes() {
@@ -194,6 +196,15 @@ pub enum TablesError {
     Open(#[from] std::io::Error),
 }
 
+/// One table file, complete.
+pub struct FinishedFile<W> {
+    pub table: String,
+    /// The partition folder (`date=2026-12-05`), if partitioned.
+    pub folder: Option<String>,
+    pub sink: W,
+    pub rows: u64,
+}
+
 /// All open table files.
 pub struct TableSet<'a, W: Write + Send> {
     partition: Partition,
@@ -223,7 +234,12 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
             .filter(|t| self.evidence || *t != "evidence")
     }
 
-    fn push(&mut self, table: &str, part: &Option<String>, row: &[Cell<'_>]) -> Result<(), TablesError> {
+    fn push(
+        &mut self,
+        table: &str,
+        part: &Option<String>,
+        row: &[Cell<'_>],
+    ) -> Result<(), TablesError> {
         let key = (table.to_string(), part.clone());
         if !self.files.contains_key(&key) {
             let folder = part
@@ -266,20 +282,23 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
             .iter()
             .filter(|f| f.severity.as_str() == "high")
             .count();
-        let shop_row = with(&context, vec![
-            Cell::Text(Some(&shop.source)),
-            Cell::Text(site_text("operator")),
-            Cell::Text(site_text("address")),
-            Cell::Text(site_text("credit_code")),
-            Cell::Text(Some(scan_mode(report.scan.mode))),
-            Cell::Bool(Some(report.scan.complete)),
-            Cell::Text(Some(&report.tool.version)),
-            Cell::Int(Some(report.devices.len() as i64)),
-            Cell::Int(Some(face as i64)),
-            Cell::Int(Some(uploading as i64)),
-            Cell::Int(Some(report.findings.len() as i64)),
-            Cell::Int(Some(high as i64)),
-        ]);
+        let shop_row = with(
+            &context,
+            vec![
+                Cell::Text(Some(&shop.source)),
+                Cell::Text(site_text("operator")),
+                Cell::Text(site_text("address")),
+                Cell::Text(site_text("credit_code")),
+                Cell::Text(Some(scan_mode(report.scan.mode))),
+                Cell::Bool(Some(report.scan.complete)),
+                Cell::Text(Some(&report.tool.version)),
+                Cell::Int(Some(report.devices.len() as i64)),
+                Cell::Int(Some(face as i64)),
+                Cell::Int(Some(uploading as i64)),
+                Cell::Int(Some(report.findings.len() as i64)),
+                Cell::Int(Some(high as i64)),
+            ],
+        );
         self.push("shops", &part, &shop_row)?;
 
         for device in &report.devices {
@@ -293,94 +312,114 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
             providers.sort_unstable();
             providers.dedup();
             let providers = providers.join("; ");
-            let row = with(&context, vec![
-                Cell::Text(Some(&device.id)),
-                Cell::Text(Some(&device.ip)),
-                Cell::Text(device.mac.as_deref()),
-                Cell::Text(device.mac_vendor.as_deref()),
-                Cell::Text(device.hostname.as_deref()),
-                Cell::Text(identity.vendor.as_deref()),
-                Cell::Text(identity.model.as_deref()),
-                Cell::Text(identity.firmware.as_deref()),
-                Cell::Text(Some(identity.device_type.as_str())),
-                Cell::Text(Some(identity.face_recognition.as_str())),
-                Cell::Float(Some(identity.confidence)),
-                Cell::Int(Some(device.open_ports.len() as i64)),
-                Cell::Int(Some(device.cloud_contacts.len() as i64)),
-                Cell::Bool(Some(device.cloud_contacts.iter().any(|c| c.upload))),
-                Cell::Text((!providers.is_empty()).then_some(providers.as_str())),
-            ]);
+            let row = with(
+                &context,
+                vec![
+                    Cell::Text(Some(&device.id)),
+                    Cell::Text(Some(&device.ip)),
+                    Cell::Text(device.mac.as_deref()),
+                    Cell::Text(device.mac_vendor.as_deref()),
+                    Cell::Text(device.hostname.as_deref()),
+                    Cell::Text(identity.vendor.as_deref()),
+                    Cell::Text(identity.model.as_deref()),
+                    Cell::Text(identity.firmware.as_deref()),
+                    Cell::Text(Some(identity.device_type.as_str())),
+                    Cell::Text(Some(identity.face_recognition.as_str())),
+                    Cell::Float(Some(identity.confidence)),
+                    Cell::Int(Some(device.open_ports.len() as i64)),
+                    Cell::Int(Some(device.cloud_contacts.len() as i64)),
+                    Cell::Bool(Some(device.cloud_contacts.iter().any(|c| c.upload))),
+                    Cell::Text((!providers.is_empty()).then_some(providers.as_str())),
+                ],
+            );
             self.push("devices", &part, &row)?;
             for port in &device.open_ports {
-                let row = with(&context, vec![
-                    Cell::Text(Some(&device.id)),
-                    Cell::Int(Some(i64::from(port.port))),
-                    Cell::Text(Some(&port.protocol)),
-                    Cell::Text(Some(&port.service)),
-                ]);
+                let row = with(
+                    &context,
+                    vec![
+                        Cell::Text(Some(&device.id)),
+                        Cell::Int(Some(i64::from(port.port))),
+                        Cell::Text(Some(&port.protocol)),
+                        Cell::Text(Some(&port.service)),
+                    ],
+                );
                 self.push("ports", &part, &row)?;
             }
             for contact in &device.cloud_contacts {
-                let row = with(&context, vec![
-                    Cell::Text(Some(&device.id)),
-                    Cell::Text(identity.vendor.as_deref()),
-                    Cell::Text(Some(identity.device_type.as_str())),
-                    Cell::Text(Some(identity.face_recognition.as_str())),
-                    Cell::Text(Some(&contact.destination)),
-                    Cell::Int(Some(i64::from(contact.port))),
-                    Cell::Text(Some(&contact.protocol)),
-                    Cell::Text(contact.name.as_deref()),
-                    Cell::Text(contact.provider.as_deref()),
-                    Cell::Text(contact.service.as_deref()),
-                    Cell::Text(Some(&contact.category)),
-                    Cell::Text(contact.country.as_deref()),
-                    Cell::Int(Some(saturating_i64(contact.bytes_up))),
-                    Cell::Int(Some(saturating_i64(contact.bytes_down))),
-                    Cell::Text(Some(&contact.first_seen)),
-                    Cell::Text(Some(&contact.last_seen)),
-                    Cell::Bool(Some(contact.upload)),
-                ]);
+                let row = with(
+                    &context,
+                    vec![
+                        Cell::Text(Some(&device.id)),
+                        Cell::Text(identity.vendor.as_deref()),
+                        Cell::Text(Some(identity.device_type.as_str())),
+                        Cell::Text(Some(identity.face_recognition.as_str())),
+                        Cell::Text(Some(&contact.destination)),
+                        Cell::Int(Some(i64::from(contact.port))),
+                        Cell::Text(Some(&contact.protocol)),
+                        Cell::Text(contact.name.as_deref()),
+                        Cell::Text(contact.provider.as_deref()),
+                        Cell::Text(contact.service.as_deref()),
+                        Cell::Text(Some(&contact.category)),
+                        Cell::Text(contact.country.as_deref()),
+                        Cell::Int(Some(saturating_i64(contact.bytes_up))),
+                        Cell::Int(Some(saturating_i64(contact.bytes_down))),
+                        Cell::Text(Some(&contact.first_seen)),
+                        Cell::Text(Some(&contact.last_seen)),
+                        Cell::Bool(Some(contact.upload)),
+                    ],
+                );
                 self.push("cloud_contacts", &part, &row)?;
             }
             if self.evidence {
                 for item in &device.evidence {
-                    let row = with(&context, vec![
-                        Cell::Text(Some(&device.id)),
-                        Cell::Text(Some(&item.source)),
-                        Cell::Int(item.port.map(i64::from)),
-                        Cell::Text(Some(&item.value)),
-                        Cell::Bool(Some(item.truncated)),
-                    ]);
+                    let row = with(
+                        &context,
+                        vec![
+                            Cell::Text(Some(&device.id)),
+                            Cell::Text(Some(&item.source)),
+                            Cell::Int(item.port.map(i64::from)),
+                            Cell::Text(Some(&item.value)),
+                            Cell::Bool(Some(item.truncated)),
+                        ],
+                    );
                     self.push("evidence", &part, &row)?;
                 }
             }
         }
         for finding in &report.findings {
             let legal_basis = finding.legal_basis.join("; ");
-            let row = with(&context, vec![
-                Cell::Text(Some(&finding.id)),
-                Cell::Text(Some(&finding.rule)),
-                Cell::Text(Some(finding.severity.as_str())),
-                Cell::Text(finding.device.as_deref()),
-                Cell::Text(Some(&finding.title.zh)),
-                Cell::Text(Some(&finding.title.en)),
-                Cell::Text(Some(&legal_basis)),
-                Cell::Bool(Some(finding.conditional)),
-            ]);
+            let row = with(
+                &context,
+                vec![
+                    Cell::Text(Some(&finding.id)),
+                    Cell::Text(Some(&finding.rule)),
+                    Cell::Text(Some(finding.severity.as_str())),
+                    Cell::Text(finding.device.as_deref()),
+                    Cell::Text(Some(&finding.title.zh)),
+                    Cell::Text(Some(&finding.title.en)),
+                    Cell::Text(Some(&legal_basis)),
+                    Cell::Bool(Some(finding.conditional)),
+                ],
+            );
             self.push("findings", &part, &row)?;
         }
         Ok(())
     }
 
-    /// Finishes every file; returns `(table, partition folder, sink, rows)` for each, in order.
-    pub fn finish(self) -> Result<Vec<(String, Option<String>, W, u64)>, TablesError> {
+    /// Finishes every file; returns each, in order.
+    pub fn finish(self) -> Result<Vec<FinishedFile<W>>, TablesError> {
         let key = self.partition.key();
         let mut done = Vec::new();
         for ((table, part), file) in self.files {
             let rows = file.total_rows;
             let sink = file.finish()?;
             let folder = part.zip(key).map(|(value, key)| format!("{key}={value}"));
-            done.push((table, folder, sink, rows));
+            done.push(FinishedFile {
+                table,
+                folder,
+                sink,
+                rows,
+            });
         }
         Ok(done)
     }
@@ -416,7 +455,10 @@ fn context_cells(shop: &ShopContext, partition: Partition) -> Vec<Cell<'_>> {
         ("scanned_at", Cell::Timestamp(shop.scanned_at_ms)),
         ("scan_date", Cell::Date(shop.scan_day)),
         ("jurisdiction", Cell::Text(shop.jurisdiction.as_deref())),
-        ("signature_version", Cell::Text(Some(&shop.signature_version))),
+        (
+            "signature_version",
+            Cell::Text(Some(&shop.signature_version)),
+        ),
     ];
     all.into_iter()
         .filter(|(name, _)| Some(*name) != partition.key())
@@ -444,16 +486,26 @@ mod tests {
         );
         set.add(&shop, &report).unwrap();
         let done = set.finish().unwrap();
-        let rows: BTreeMap<String, u64> = done.iter().map(|(t, _, _, n)| (t.clone(), *n)).collect();
+        let rows: BTreeMap<String, u64> = done.iter().map(|f| (f.table.clone(), f.rows)).collect();
         assert_eq!(rows["shops"], 1);
         assert_eq!(rows["devices"], report.devices.len() as u64);
         assert_eq!(rows["findings"], report.findings.len() as u64);
         let ports: usize = report.devices.iter().map(|d| d.open_ports.len()).sum();
         assert_eq!(rows["ports"], ports as u64);
-        assert!(done.iter().all(|(_, folder, _, _)| folder.as_deref()
-            == Some(&format!("date={}", shop.scan_date)[..])));
-        assert!(!columns("devices", Partition::Date).iter().any(|(n, _)| *n == "date"));
-        assert!(!columns("devices", Partition::Province).iter().any(|(n, _)| *n == "province"));
+        assert!(
+            done.iter()
+                .all(|f| f.folder.as_deref() == Some(&format!("date={}", shop.scan_date)[..]))
+        );
+        assert!(
+            !columns("devices", Partition::Date)
+                .iter()
+                .any(|(n, _)| *n == "date")
+        );
+        assert!(
+            !columns("devices", Partition::Province)
+                .iter()
+                .any(|(n, _)| *n == "province")
+        );
     }
 
     #[test]

@@ -76,8 +76,7 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
     );
     let create = |name: &str| -> Result<BufWriter<File>> {
         let path = out.join(out::partial(name));
-        let file =
-            File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(BufWriter::new(file))
     };
     let mut json = FleetJson::begin(create("fleet.json")?)?;
@@ -138,7 +137,9 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
     }
     bar.finish_and_clear();
     if seen.is_empty() {
-        bail!("no report to roll up (every input was a duplicate or skipped, or no report.json was found)");
+        bail!(
+            "no report to roll up (every input was a duplicate or skipped, or no report.json was found)"
+        );
     }
 
     // Finish the files: rename each from its partial name only when complete.
@@ -159,7 +160,10 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
     out::sync_done(html_rows)?;
     {
         let mut page = create("fleet.html")?;
-        page.write_all(html.head(&totals, aside.duplicates, aside.skipped)?.as_bytes())?;
+        page.write_all(
+            html.head(&totals, aside.duplicates, aside.skipped)?
+                .as_bytes(),
+        )?;
         let rows_path = out.join(out::partial("fleet-rows.html"));
         std::io::copy(&mut File::open(&rows_path)?, &mut page)?;
         std::fs::remove_file(&rows_path)?;
@@ -169,7 +173,13 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
     out::publish(out, "fleet.html")?;
     written.push("fleet.html".into());
     let mut rows_by_table: Vec<(String, u64)> = Vec::new();
-    for (table, folder, sink, rows) in tables.finish()? {
+    for crate::fleet::FinishedFile {
+        table,
+        folder,
+        sink,
+        rows,
+    } in tables.finish()?
+    {
         out::sync_done(sink)?;
         let mut rel = format!("tables/{table}");
         if let Some(folder) = &folder {
@@ -221,10 +231,18 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
 }
 
 /// A report that cannot be rolled up: an error naming it, or with `--skip-bad`, set aside.
-fn bad(args: &FleetArgs, bar: &ProgressBar, aside: &mut Aside, shown: &str, why: &str) -> Result<()> {
+fn bad(
+    args: &FleetArgs,
+    bar: &ProgressBar,
+    aside: &mut Aside,
+    shown: &str,
+    why: &str,
+) -> Result<()> {
     let why = visible(why).into_owned();
     if !args.skip_bad {
-        bail!("{shown} is not a valid camsweep report: {why} (use --skip-bad to skip such reports)");
+        bail!(
+            "{shown} is not a valid camsweep report: {why} (use --skip-bad to skip such reports)"
+        );
     }
     bar.suspend(|| eprintln!("skipping {shown}: {why}"));
     aside.skipped += 1;

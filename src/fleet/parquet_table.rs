@@ -16,8 +16,10 @@ use parquet::schema::parser::parse_message_type;
 
 /// Rows per row group at most (DuckDB and Spark read row groups of this size well).
 const ROW_GROUP_ROWS: usize = 65_536;
-/// Bytes of buffered text per file before a row group is flushed early.
+/// Buffered bytes per file before a row group is flushed early.
 const ROW_GROUP_BYTES: usize = 8 * 1024 * 1024;
+/// What one buffered text value costs besides its bytes (the `ByteArray` handle and its allocation).
+const VALUE_OVERHEAD: usize = 48;
 
 /// A column's type as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +169,7 @@ impl<W: Write + Send> ParquetTable<W> {
         for (index, (cell, column)) in row.iter().zip(self.columns.iter_mut()).enumerate() {
             let present = match (cell, &mut column.values) {
                 (Cell::Text(v), Buffer::Text(values)) => v.map(|text| {
-                    self.text_bytes += text.len();
+                    self.text_bytes += text.len() + VALUE_OVERHEAD;
                     values.push(ByteArray::from(text.as_bytes().to_vec()));
                 }),
                 (Cell::Int(v) | Cell::Timestamp(v), Buffer::Int(values)) => {
@@ -189,14 +191,19 @@ impl<W: Write + Send> ParquetTable<W> {
         }
         self.rows += 1;
         self.total_rows += 1;
-        if self.rows >= ROW_GROUP_ROWS || self.text_bytes >= ROW_GROUP_BYTES {
+        if self.rows >= ROW_GROUP_ROWS || self.buffered_bytes() >= ROW_GROUP_BYTES {
             self.flush()?;
         }
         Ok(())
     }
 
+    /// About how much memory the buffered rows take.
+    pub fn buffered_bytes(&self) -> usize {
+        self.text_bytes + self.rows * self.columns.len() * 8
+    }
+
     /// Writes the buffered rows as one row group.
-    fn flush(&mut self) -> Result<(), TableError> {
+    pub fn flush(&mut self) -> Result<(), TableError> {
         if self.rows == 0 {
             return Ok(());
         }

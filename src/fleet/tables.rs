@@ -80,6 +80,10 @@ pub fn hive_safe(value: &str) -> String {
     out
 }
 
+/// Buffered rows across all open files before every file flushes a row group: with many
+/// partitions each file alone rarely fills a row group, so the budget is for the whole set.
+const BUFFER_BUDGET: usize = 24 * 1024 * 1024;
+
 /// The context columns every table starts with.
 const CONTEXT: &[(&str, Kind)] = &[
     ("report_sha256", Kind::Text),
@@ -402,6 +406,12 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
                 ],
             );
             self.push("findings", &part, &row)?;
+        }
+        let buffered: usize = self.files.values().map(|f| f.buffered_bytes()).sum();
+        if buffered > BUFFER_BUDGET {
+            for file in self.files.values_mut() {
+                file.flush()?;
+            }
         }
         Ok(())
     }

@@ -181,10 +181,8 @@ fn fleet_over_three_shops_totals_and_writes_valid_json() {
     assert_eq!(totals["devices_by_vendor"]["Hikvision"], 9);
     assert_eq!(totals["devices_by_type"]["camera"], 3);
     assert_eq!(totals["findings_by_rule"]["CN-PIPL-26"], 3);
-    let uploading = totals["shops_by_provider"]["Hikvision / EZVIZ"]
-        .as_array()
-        .unwrap();
-    assert_eq!(uploading.len(), 3);
+    // Streamed roll-up (camsweep-fleet/2): shops per provider are counted; tables/shops names them.
+    assert_eq!(totals["shops_uploading_to"]["Hikvision / EZVIZ"], 3);
     assert_eq!(written["shops"][0]["shop"], "Example Mart #12");
     // No site name declared: the report's folder names the shop.
     assert!(
@@ -198,6 +196,10 @@ fn fleet_over_three_shops_totals_and_writes_valid_json() {
     assert!(html.contains("Example Mart #3 &lt;b&gt;"));
     assert!(!html.contains("<b>"));
     let csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
+    assert!(
+        csv.starts_with('\u{FEFF}'),
+        "fleet.csv opens with a UTF-8 BOM"
+    );
     assert!(csv.contains("total,,devices_by_vendor,Hikvision,9\r\n"));
     assert!(out.join("SHA256SUMS").is_file());
 }
@@ -227,4 +229,105 @@ fn fleet_names_the_bad_report() {
         stderr(&res)
     );
     assert!(!tmp.path().join("out").join("fleet.json").exists());
+}
+
+#[test]
+fn fleet_counts_a_report_given_twice_once_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = report_folder(tmp.path(), "shop-a", Some("上海南京西路店"));
+    let copy = tmp.path().join("copy-of-a");
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(a.join("report.json"), copy.join("report.json")).unwrap();
+    let out = tmp.path().join("fleet");
+    let res = camsweep(&[
+        Path::new("fleet"),
+        &a.join("report.json"),
+        &a.join("report.json"),
+        &copy,
+        Path::new("--out"),
+        &out,
+    ]);
+    assert!(res.status.success(), "fleet failed: {}", stderr(&res));
+    assert!(stderr(&res).contains("counted once"), "{}", stderr(&res));
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
+    assert_eq!(written["totals"]["shops"], 1);
+    assert_eq!(written["totals"]["devices"], 5);
+    assert_eq!(written["duplicate_reports"], 2);
+    let csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
+    assert!(csv.contains("上海南京西路店"));
+}
+
+#[test]
+fn fleet_never_writes_into_a_report_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = report_folder(tmp.path(), "shop12", Some("Example Mart #12"));
+    let (key, _) = keygen(tmp.path(), "k");
+    assert!(
+        camsweep(&[Path::new("sign"), &folder, Path::new("--key"), &key])
+            .status
+            .success()
+    );
+    let before = snapshot(&folder);
+    let res = camsweep(&[
+        Path::new("fleet"),
+        &folder.join("report.json"),
+        Path::new("--out"),
+        &folder,
+    ]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(
+        stderr(&res).contains("already holds report.json"),
+        "{}",
+        stderr(&res)
+    );
+    assert_eq!(snapshot(&folder), before, "the report folder was changed");
+}
+
+#[test]
+fn fleet_skip_bad_lists_the_bad_report_and_rolls_up_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.json");
+    std::fs::write(&good, SAMPLE).unwrap();
+    let bad = tmp.path().join("broken-shop.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let out = tmp.path().join("out");
+    let res = run(&[
+        "fleet",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--skip-bad",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert!(
+        stderr(&res).contains("broken-shop.json"),
+        "{}",
+        stderr(&res)
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
+    assert_eq!(written["totals"]["shops"], 1);
+    assert_eq!(written["skipped_reports"], 1);
+    assert!(
+        written["skipped"][0]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("broken-shop.json")
+    );
+}
+
+/// Every file of a folder with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
 }

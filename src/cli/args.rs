@@ -422,12 +422,35 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct FleetArgs {
-    /// The shops' report.json files.
-    #[arg(value_name = "REPORT", required = true)]
+    /// Shops' report.json files, folders (searched recursively for report.json), or `-` to read a
+    /// list of paths from stdin, one per line.
+    #[arg(value_name = "REPORT|DIR|-", required = true)]
     pub reports: Vec<PathBuf>,
-    /// Output folder (default: reports/<UTC time>-fleet).
+    /// Output folder (default: reports/<UTC time>-fleet). Must not hold a report or an earlier roll-up.
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Skip reports that cannot be read or are not valid (listed at the end and in fleet.json)
+    /// instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Split the Parquet tables into hive partitions by scan date or shop province.
+    #[arg(long, value_enum, default_value_t = FleetPartition::None)]
+    pub partition: FleetPartition,
+    /// Also write the evidence table (every probe answer: large).
+    #[arg(long)]
+    pub evidence: bool,
+    /// Refuse report.json files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..=(1u64 << 32)))]
+    pub max_report_bytes: u64,
     #[command(flatten)]
     pub output: OutputOptions,
+}
+
+/// `fleet --partition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FleetPartition {
+    None,
+    Date,
+    Province,
 }

@@ -48,7 +48,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Keygen(args) => integrity::keygen(&args),
         Command::Sign(args) => integrity::sign(&args),
         Command::Verify(args) => integrity::verify(&args),
-        Command::Fleet(args) => fleet::run(&args),
+        Command::Fleet(args) => fleet::run(&args, quiet),
         Command::Lab(args) => lab::run(&args, quiet).await,
         Command::Completions(args) => packaging::completions(&args),
         Command::Man(args) => packaging::man(&args),

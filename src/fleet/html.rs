@@ -1,244 +1,284 @@
-//! fleet.html: one self-contained page (inline style, no script, no external resource), every
-//! value escaped after hidden characters are made visible.
+//! fleet.html: one self-contained page styled like the case file (inline style, no script, no
+//! external resource), in Chinese or English. Rendered from templates in three pieces so shop rows
+//! can be written as the reports stream through: the rows first (to a side file), then the head
+//! with the totals, the rows, the tail. Every value is escaped after hidden characters are made
+//! visible.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, Output, State};
+use serde::Serialize;
 
-use super::{Fleet, ShopSummary};
+use super::{FleetTotals, ShopSummary};
 use crate::model::DeviceType;
 use crate::report::Lang;
 use crate::report::sanitize::visible;
 
+static PAGE: &str = include_str!("templates/fleet.html");
+static ROW: &str = include_str!("templates/fleet_row.html");
+/// Where the page template takes the shop rows.
+const ROWS_MARKER: &str = "{# shop rows #}";
+
+#[derive(Serialize)]
 struct FleetLabels {
     title: &'static str,
+    subtitle: &'static str,
     shops: &'static str,
     shop: &'static str,
+    place: &'static str,
     scanned: &'static str,
     incomplete: &'static str,
     devices: &'static str,
     by_vendor: &'static str,
     by_type: &'static str,
     face_capable: &'static str,
+    face_by_province: &'static str,
+    shops_by_province: &'static str,
     uploads: &'static str,
+    uploading_shops: &'static str,
     findings_severity: &'static str,
     findings_rule: &'static str,
     totals: &'static str,
     shops_by_provider: &'static str,
+    count: &'static str,
+    duplicates: &'static str,
+    skipped: &'static str,
     none: &'static str,
+    footer: &'static str,
 }
 
 const ZH: FleetLabels = FleetLabels {
     title: "连锁门店汇总",
+    subtitle: "各门店 camsweep 检测报告的汇总（同一份报告只计一次）",
     shops: "门店",
     shop: "门店",
+    place: "省 / 市",
     scanned: "检测时间",
-    incomplete: "（检测未完成）",
+    incomplete: "检测未完成",
     devices: "设备数",
     by_vendor: "按厂商",
     by_type: "按类型",
     face_capable: "具备人脸识别",
+    face_by_province: "具备人脸识别的设备（按省）",
+    shops_by_province: "门店（按省）",
     uploads: "上传到的云端",
+    uploading_shops: "有设备上传到云端的门店",
     findings_severity: "问题（按严重程度）",
     findings_rule: "问题（按规则）",
     totals: "合计",
     shops_by_provider: "上传到各云服务商的门店",
+    count: "数量",
+    duplicates: "重复提供的报告（按 SHA-256 只计一次）",
+    skipped: "跳过的无效报告",
     none: "无",
+    footer: "设备级明细见 tables/ 下的 Parquet 表（可用 DuckDB、Spark、ClickHouse 查询），说明见 docs/fleet.md。",
 };
 
 const EN: FleetLabels = FleetLabels {
     title: "Chain summary",
+    subtitle: "Roll-up of the shops' camsweep reports (a report given twice counts once)",
     shops: "Shops",
     shop: "Shop",
+    place: "Province / city",
     scanned: "Scanned",
-    incomplete: " (scan incomplete)",
+    incomplete: "scan incomplete",
     devices: "Devices",
     by_vendor: "By vendor",
     by_type: "By type",
     face_capable: "Face recognition capable",
+    face_by_province: "Face-capable devices by province",
+    shops_by_province: "Shops by province",
     uploads: "Uploads to cloud",
+    uploading_shops: "Shops with a device uploading to a cloud",
     findings_severity: "Findings by severity",
     findings_rule: "Findings by rule",
     totals: "Totals",
     shops_by_provider: "Shops uploading to each provider",
+    count: "Count",
+    duplicates: "Reports given more than once (counted once by SHA-256)",
+    skipped: "Invalid reports skipped",
     none: "none",
+    footer: "Device-level rows are in the Parquet tables under tables/ (DuckDB, Spark, ClickHouse read them); see docs/fleet.md.",
 };
 
-/// Escapes text for HTML element content and attribute values, after making hidden characters
-/// (bidi overrides, escapes) visible.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in visible(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// Writes every value HTML-escaped, with control and bidi characters made visible first.
+fn visible_escaped(
+    out: &mut Output,
+    state: &mut State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if !value.is_safe() && *state.auto_escape() != AutoEscape::None => {
+            let shown = Value::from(visible(text).into_owned());
+            minijinja::escape_formatter(out, state, &shown)
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+#[derive(Serialize)]
+struct Section {
+    title: &'static str,
+    unit: &'static str,
+    rows: Vec<(String, usize)>,
+}
+
+/// The page's templates, compiled once.
+pub struct FleetHtml {
+    env: Environment<'static>,
+    lang: Lang,
+}
+
+impl FleetHtml {
+    pub fn new(lang: Lang) -> Result<Self, minijinja::Error> {
+        let (head, tail) = PAGE.split_once(ROWS_MARKER).ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::TemplateNotFound,
+                "fleet.html has no shop-rows marker",
+            )
+        })?;
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Html);
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_formatter(visible_escaped);
+        env.add_template("head.html", head)?;
+        env.add_template("tail.html", tail)?;
+        env.add_template("row.html", ROW)?;
+        Ok(Self { env, lang })
+    }
+
+    fn labels(&self) -> &'static FleetLabels {
+        match self.lang {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
         }
     }
-    out
-}
 
-/// The page in `lang`.
-pub fn render_html(fleet: &Fleet, lang: Lang) -> String {
-    let l = match lang {
-        Lang::Zh => &ZH,
-        Lang::En => &EN,
-    };
-    let code = lang.code();
-    let type_label = |key: &str| -> String {
-        key.parse::<DeviceType>()
-            .map(|t| t.label(code).to_string())
-            .unwrap_or_else(|_| key.to_string())
-    };
-    let mut out = String::new();
-    // Writing to a String cannot fail; the results of write! are ignored below for that reason.
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
-         <title>{}</title>\n<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin:1em 0}}\
-         td,th{{border:1px solid #999;padding:.3em .6em;text-align:left;vertical-align:top}}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
-        esc(lang.html_lang()),
-        esc(l.title),
-        esc(l.title)
-    );
-    let t = &fleet.totals;
-    let _ = write!(
-        out,
-        "<h2>{}</h2>\n<table>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n\
-         <tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n\
-         <tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n<tr><th>{}</th><td>{}</td></tr>\n</table>\n",
-        esc(l.totals),
-        esc(l.shops),
-        t.shops,
-        esc(l.devices),
-        t.devices,
-        esc(l.face_capable),
-        t.face_capable,
-        esc(l.by_vendor),
-        counts(&t.devices_by_vendor, l, |k| k.to_string()),
-        esc(l.by_type),
-        counts(&t.devices_by_type, l, type_label),
-        esc(l.shops_by_provider),
-        providers(&t.shops_by_provider, l),
-        esc(l.findings_severity),
-        counts(&t.findings_by_severity, l, |k| k.to_string()),
-        esc(l.findings_rule),
-        counts(&t.findings_by_rule, l, |k| k.to_string()),
-    );
-    let _ = write!(
-        out,
-        "<h2>{}</h2>\n<table>\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
-        esc(l.shops),
-        esc(l.shop),
-        esc(l.scanned),
-        esc(l.devices),
-        esc(l.by_vendor),
-        esc(l.by_type),
-        esc(l.face_capable),
-        esc(l.uploads),
-        esc(l.findings_severity),
-        esc(l.findings_rule),
-    );
-    for shop in &fleet.shops {
-        shop_row(&mut out, shop, l, &type_label);
+    /// One shop's table row.
+    pub fn row(&self, shop: &ShopSummary) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template("row.html")?
+            .render(minijinja::context! { s => Serde(shop), l => Serde(self.labels()) })
     }
-    out.push_str("</table>\n</body>\n</html>\n");
-    out
-}
 
-fn shop_row(
-    out: &mut String,
-    shop: &ShopSummary,
-    l: &FleetLabels,
-    type_label: &dyn Fn(&str) -> String,
-) {
-    let uploads = if shop.cloud_uploads.is_empty() {
-        esc(l.none)
-    } else {
-        shop.cloud_uploads
-            .iter()
-            .map(|u| {
-                format!(
-                    "{} — {} ({})",
-                    esc(&u.provider),
-                    esc(&u.destination),
-                    u.devices
-                )
+    /// Everything before the shop rows: title, totals, the shop table's header.
+    pub fn head(
+        &self,
+        totals: &FleetTotals,
+        duplicates: usize,
+        skipped: usize,
+    ) -> Result<String, minijinja::Error> {
+        let l = self.labels();
+        let code = self.lang.code();
+        let typed = |map: &std::collections::BTreeMap<String, usize>| -> Vec<(String, usize)> {
+            map.iter()
+                .map(|(key, n)| {
+                    let label = key
+                        .parse::<DeviceType>()
+                        .map(|t| t.label(code).to_string())
+                        .unwrap_or_else(|_| key.clone());
+                    (label, *n)
+                })
+                .collect()
+        };
+        let plain = |map: &std::collections::BTreeMap<String, usize>| -> Vec<(String, usize)> {
+            map.iter().map(|(k, n)| (k.clone(), *n)).collect()
+        };
+        let sections = vec![
+            Section {
+                title: l.by_vendor,
+                unit: l.devices,
+                rows: plain(&totals.devices_by_vendor),
+            },
+            Section {
+                title: l.by_type,
+                unit: l.devices,
+                rows: typed(&totals.devices_by_type),
+            },
+            Section {
+                title: l.shops_by_provider,
+                unit: l.shops,
+                rows: plain(&totals.shops_uploading_to),
+            },
+            Section {
+                title: l.shops_by_province,
+                unit: l.shops,
+                rows: plain(&totals.shops_by_province),
+            },
+            Section {
+                title: l.face_by_province,
+                unit: l.devices,
+                rows: plain(&totals.face_capable_by_province),
+            },
+            Section {
+                title: l.findings_severity,
+                unit: l.count,
+                rows: plain(&totals.findings_by_severity),
+            },
+            Section {
+                title: l.findings_rule,
+                unit: l.count,
+                rows: plain(&totals.findings_by_rule),
+            },
+        ];
+        let uploading_shops = totals.uploading_shops;
+        self.env
+            .get_template("head.html")?
+            .render(minijinja::context! {
+                html_lang => self.lang.html_lang(),
+                l => Serde(l),
+                t => Serde(totals),
+                sections => Serde(&sections),
+                uploading_shops => uploading_shops,
+                duplicates => duplicates,
+                skipped => skipped,
             })
-            .collect::<Vec<_>>()
-            .join("<br>")
-    };
-    let _ = writeln!(
-        out,
-        "<tr><td>{}<br><small>{}</small></td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        esc(&shop.shop),
-        esc(&shop.source),
-        esc(&shop.scanned_at),
-        if shop.scan_complete { "" } else { l.incomplete },
-        shop.devices,
-        counts(&shop.devices_by_vendor, l, |k| k.to_string()),
-        counts(&shop.devices_by_type, l, type_label),
-        shop.face_capable,
-        uploads,
-        counts(&shop.findings_by_severity, l, |k| k.to_string()),
-        counts(&shop.findings_by_rule, l, |k| k.to_string()),
-    );
-}
-
-fn counts(
-    map: &BTreeMap<String, usize>,
-    l: &FleetLabels,
-    label: impl Fn(&str) -> String,
-) -> String {
-    if map.is_empty() {
-        return esc(l.none);
     }
-    map.iter()
-        .map(|(key, count)| format!("{}: {count}", esc(&label(key))))
-        .collect::<Vec<_>>()
-        .join("<br>")
-}
 
-fn providers(map: &BTreeMap<String, Vec<String>>, l: &FleetLabels) -> String {
-    if map.is_empty() {
-        return esc(l.none);
+    /// Everything after the shop rows.
+    pub fn tail(&self) -> Result<String, minijinja::Error> {
+        self.env
+            .get_template("tail.html")?
+            .render(minijinja::context! { l => Serde(self.labels()) })
     }
-    map.iter()
-        .map(|(provider, shops)| {
-            let names: Vec<String> = shops.iter().map(|s| esc(s)).collect();
-            format!("{}: {}", esc(provider), names.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join("<br>")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::summarize;
-    use crate::fleet::summary::tests::sample;
+    use crate::fleet::summary::tests::{fold, sample};
+
+    fn page(lang: Lang, names: &[&str]) -> String {
+        let reports: Vec<(&str, crate::model::Report)> =
+            names.iter().map(|n| ("x", sample(Some(n)))).collect();
+        let (shops, totals) = fold(&reports);
+        let html = FleetHtml::new(lang).unwrap();
+        let rows: String = shops.iter().map(|s| html.row(s).unwrap()).collect();
+        format!(
+            "{}{rows}{}",
+            html.head(&totals, 1, 0).unwrap(),
+            html.tail().unwrap()
+        )
+    }
 
     #[test]
     fn hostile_names_are_escaped_and_labels_localised() {
-        let fleet = summarize(&[
-            (
-                "a".into(),
-                sample(Some("<script>alert(1)</script>\u{202e}")),
-            ),
-            ("b".into(), sample(Some("Shop B"))),
-        ]);
-        let html = render_html(&fleet, Lang::En);
+        let html = page(Lang::En, &["<script>alert(1)</script>\u{202e}", "Shop B"]);
         assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\u{202e}"));
-        assert!(html.contains("face terminal: 2"));
-        assert!(html.contains("Hikvision / EZVIZ: &lt;script&gt;"));
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;\\u{202e}"),
+            "{html}"
+        );
+        assert!(html.contains("face terminal"));
+        assert!(html.contains("Chain summary"));
+        assert!(html.contains("counted once by SHA-256): 1"));
         // The sample's own vendor "Acme\x1b[31m<i>" arrives escaped, never as a tag.
         assert!(!html.contains("<i>"));
-        let zh = render_html(&fleet, Lang::Zh);
-        assert!(zh.contains("<html lang=\"zh-CN\">") || zh.contains("连锁门店汇总"));
-        assert!(zh.contains("人脸识别终端: 2"));
+        // Styled like the case file.
+        assert!(html.contains("header.top") && html.contains("--navy"));
+        let zh = page(Lang::Zh, &["上海南京西路店"]);
+        assert!(zh.contains("<html lang=\"zh-CN\">"), "{}", &zh[..200]);
+        assert!(zh.contains("连锁门店汇总"));
+        assert!(zh.contains("人脸识别终端"));
+        assert!(zh.contains("上海南京西路店"));
     }
 }

@@ -1,28 +1,29 @@
-//! The fleet summary: counts per shop and across shops, in a shape that serialises to fleet.json.
+//! The fleet summary: one small summary per shop (written out as soon as it is made) and totals
+//! folded from them. The totals are keyed by vocabulary (vendor, device type, provider, province,
+//! rule, severity), never by shop, so they stay the same size however many shops flow through.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::ShopContext;
 use crate::model::{FaceRecognition, Report};
 
-/// Schema tag written into fleet.json.
-const FLEET_SCHEMA: &str = "camsweep-fleet/1";
-
-/// The whole roll-up.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Fleet {
-    pub schema: &'static str,
-    pub shops: Vec<ShopSummary>,
-    pub totals: FleetTotals,
-}
+/// Schema tag written into fleet.json. Version 2: the roll-up is streamed, so totals count shops
+/// per provider instead of listing them (the shops table names them), and shops carry their
+/// report's SHA-256, province and city.
+pub const FLEET_SCHEMA: &str = "camsweep-fleet/2";
 
 /// One shop's report, summarised.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ShopSummary {
     /// The site name the report declares, else the label the caller gave (its folder).
     pub shop: String,
-    /// Where the report came from (the path the user passed).
+    pub shop_id: String,
+    /// Where the report came from (the path the user passed or found).
     pub source: String,
+    pub report_sha256: String,
+    pub province: Option<String>,
+    pub city: Option<String>,
     pub scanned_at: String,
     pub scan_complete: bool,
     pub devices: usize,
@@ -48,62 +49,63 @@ pub struct CloudUpload {
 }
 
 /// Sums across every shop.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FleetTotals {
+    /// Distinct reports rolled up (a report given twice counts once).
     pub shops: usize,
     pub devices: usize,
     pub devices_by_vendor: BTreeMap<String, usize>,
     pub devices_by_type: BTreeMap<String, usize>,
     pub face_capable: usize,
-    /// Provider → the shops whose devices upload to it.
-    pub shops_by_provider: BTreeMap<String, Vec<String>>,
+    /// Shops with at least one device uploading to a cloud.
+    pub uploading_shops: usize,
+    /// Provider → how many shops have a device uploading to it.
+    pub shops_uploading_to: BTreeMap<String, usize>,
+    /// Province → shops (`unknown` when the site address names none).
+    pub shops_by_province: BTreeMap<String, usize>,
+    /// Province → face-recognition-capable devices.
+    pub face_capable_by_province: BTreeMap<String, usize>,
     pub findings_by_severity: BTreeMap<String, usize>,
     pub findings_by_rule: BTreeMap<String, usize>,
 }
 
 const UNKNOWN: &str = "unknown";
 
-/// Summarises `(label, report)` pairs, in the given order. The label (usually the report's
-/// folder) names a shop whose report declares no site name.
-pub fn summarize(reports: &[(String, Report)]) -> Fleet {
-    let shops: Vec<ShopSummary> = reports
-        .iter()
-        .map(|(label, report)| shop_summary(label, report))
-        .collect();
-    let mut totals = FleetTotals {
-        shops: shops.len(),
-        devices: 0,
-        devices_by_vendor: BTreeMap::new(),
-        devices_by_type: BTreeMap::new(),
-        face_capable: 0,
-        shops_by_provider: BTreeMap::new(),
-        findings_by_severity: BTreeMap::new(),
-        findings_by_rule: BTreeMap::new(),
-    };
-    for shop in &shops {
-        totals.devices += shop.devices;
-        totals.face_capable += shop.face_capable;
-        add_counts(&mut totals.devices_by_vendor, &shop.devices_by_vendor);
-        add_counts(&mut totals.devices_by_type, &shop.devices_by_type);
-        add_counts(&mut totals.findings_by_severity, &shop.findings_by_severity);
-        add_counts(&mut totals.findings_by_rule, &shop.findings_by_rule);
+impl FleetTotals {
+    /// Folds one shop in.
+    pub fn add(&mut self, shop: &ShopSummary) {
+        self.shops += 1;
+        self.devices += shop.devices;
+        self.face_capable += shop.face_capable;
+        add_counts(&mut self.devices_by_vendor, &shop.devices_by_vendor);
+        add_counts(&mut self.devices_by_type, &shop.devices_by_type);
+        add_counts(&mut self.findings_by_severity, &shop.findings_by_severity);
+        add_counts(&mut self.findings_by_rule, &shop.findings_by_rule);
+        let province = shop.province.as_deref().unwrap_or(UNKNOWN);
+        *self
+            .shops_by_province
+            .entry(province.to_string())
+            .or_default() += 1;
+        if shop.face_capable > 0 {
+            *self
+                .face_capable_by_province
+                .entry(province.to_string())
+                .or_default() += shop.face_capable;
+        }
+        if !shop.cloud_uploads.is_empty() {
+            self.uploading_shops += 1;
+        }
         let providers: BTreeSet<&str> = shop
             .cloud_uploads
             .iter()
             .map(|c| c.provider.as_str())
             .collect();
         for provider in providers {
-            totals
-                .shops_by_provider
+            *self
+                .shops_uploading_to
                 .entry(provider.to_string())
-                .or_default()
-                .push(shop.shop.clone());
+                .or_default() += 1;
         }
-    }
-    Fleet {
-        schema: FLEET_SCHEMA,
-        shops,
-        totals,
     }
 }
 
@@ -113,16 +115,8 @@ fn add_counts(into: &mut BTreeMap<String, usize>, from: &BTreeMap<String, usize>
     }
 }
 
-fn shop_summary(label: &str, report: &Report) -> ShopSummary {
-    let shop = report
-        .site
-        .as_ref()
-        .and_then(|site| site.get("name"))
-        .and_then(|name| name.as_str())
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .unwrap_or(label)
-        .to_string();
+/// One shop's summary.
+pub fn shop_summary(shop: &ShopContext, report: &Report) -> ShopSummary {
     let mut devices_by_vendor = BTreeMap::new();
     let mut devices_by_type = BTreeMap::new();
     let mut uploads: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
@@ -164,8 +158,12 @@ fn shop_summary(label: &str, report: &Report) -> ShopSummary {
         *findings_by_rule.entry(finding.rule.clone()).or_default() += 1;
     }
     ShopSummary {
-        shop,
-        source: label.to_string(),
+        shop: shop.shop_name.clone(),
+        shop_id: shop.shop_id.clone(),
+        source: shop.source.clone(),
+        report_sha256: shop.report_sha256.clone(),
+        province: shop.province.clone(),
+        city: shop.city.clone(),
         scanned_at: report.scan.started_at.clone(),
         scan_complete: report.scan.complete,
         devices: report.devices.len(),
@@ -204,10 +202,25 @@ pub(crate) mod tests {
         report
     }
 
+    /// Summaries of `(label, report)` pairs and their totals, as the streaming fold makes them.
+    pub(crate) fn fold(reports: &[(&str, Report)]) -> (Vec<ShopSummary>, FleetTotals) {
+        let mut totals = FleetTotals::default();
+        let shops: Vec<ShopSummary> = reports
+            .iter()
+            .map(|(label, report)| {
+                let shop = ShopContext::of(report, "00", label, &Default::default());
+                let summary = shop_summary(&shop, report);
+                totals.add(&summary);
+                summary
+            })
+            .collect();
+        (shops, totals)
+    }
+
     #[test]
     fn one_shop_counts_what_its_report_shows() {
-        let fleet = summarize(&[("reports/a".into(), sample(Some("Example Mart #12")))]);
-        let shop = &fleet.shops[0];
+        let (shops, _) = fold(&[("reports/a", sample(Some("Example Mart #12")))]);
+        let shop = &shops[0];
         assert_eq!(shop.shop, "Example Mart #12");
         assert_eq!(shop.source, "reports/a");
         assert_eq!(shop.devices, 5);
@@ -227,20 +240,19 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn totals_add_up_across_shops_and_name_uploading_shops() {
-        let fleet = summarize(&[
-            ("a".into(), sample(Some("Shop A"))),
-            ("b".into(), sample(Some("Shop B"))),
-            ("reports/c".into(), sample(None)),
+    fn totals_add_up_across_shops_and_count_uploading_shops() {
+        let (shops, totals) = fold(&[
+            ("a", sample(Some("Shop A"))),
+            ("b", sample(Some("Shop B"))),
+            ("reports/c", sample(None)),
         ]);
-        assert_eq!(fleet.totals.shops, 3);
-        assert_eq!(fleet.totals.devices, 15);
-        assert_eq!(fleet.totals.devices_by_vendor["Hikvision"], 9);
-        assert_eq!(fleet.totals.face_capable, 3);
-        assert_eq!(fleet.totals.findings_by_rule["CN-PIPL-26"], 3);
-        assert_eq!(
-            fleet.totals.shops_by_provider["Hikvision / EZVIZ"],
-            vec!["Shop A", "Shop B", "reports/c"]
-        );
+        assert_eq!(shops[2].shop, "reports/c");
+        assert_eq!(totals.shops, 3);
+        assert_eq!(totals.devices, 15);
+        assert_eq!(totals.devices_by_vendor["Hikvision"], 9);
+        assert_eq!(totals.face_capable, 3);
+        assert_eq!(totals.findings_by_rule["CN-PIPL-26"], 3);
+        assert_eq!(totals.shops_uploading_to["Hikvision / EZVIZ"], 3);
+        assert_eq!(totals.shops_by_province["unknown"], 3);
     }
 }

@@ -6,9 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
+# CI packages the release build it already has (DEB_PROFILE=release) to save a second full
+# dependency build and a fat-LTO link; a real release uses the default, dist.
+profile=${DEB_PROFILE:-dist}
 
-cargo build --profile dist --locked --quiet
-bin="$target_dir/dist/camsweep"
+cargo build --profile "$profile" --locked --quiet
+bin="$target_dir/$profile/camsweep"
 
 # The assets listed in Cargo.toml's [package.metadata.deb], always under ./target.
 assets=target/dist-assets
@@ -19,7 +22,7 @@ mkdir -p "$assets/completions" "$assets/man"
 "$bin" completions fish >"$assets/completions/camsweep.fish"
 "$bin" man --out "$assets/man"
 
-deb=$(cargo deb --profile dist --no-build --locked 2>/dev/null | tail -1)
+deb=$(cargo deb --profile "$profile" --no-build --locked 2>/dev/null | tail -1)
 [[ -f "$deb" ]] || { echo "cargo deb did not produce a package" >&2; exit 1; }
 
 # Install into a scratch root (no effect on this machine) and run it from there.

@@ -128,10 +128,6 @@ impl Lexicon {
                 || b.aliases.iter().any(|a| a.eq_ignore_ascii_case(vendor))
         })
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.signatures.is_empty()
-    }
 }
 
 /// A word as a regex: literal, spaces match any run of blanks, `_` or `-`, and a word boundary
@@ -409,17 +405,22 @@ source = "test"
         let no_source = VOCAB.replace("source = \"test\"\n", "");
         let no_source = format!("schema_version = 1\nsource = \"x\"\n{}", &no_source[18..]);
         let err = compile(Some(&ctx("v.toml", &no_source)), None).unwrap_err().to_string();
-        assert!(err.starts_with("v.toml:4:"), "{err}");
+        assert!(err.starts_with("v.toml:5:"), "{err}");
         assert!(err.contains("missing `source`"), "{err}");
 
+        let line_of = |text: &str, needle: &str| {
+            text.lines().position(|l| l.starts_with(needle)).unwrap() + 1
+        };
         let unknown = VOCAB.replace("weight = 0.6", "weight = 0.6\nwieght = 1");
         let err = compile(Some(&ctx("v.toml", &unknown)), None).unwrap_err().to_string();
-        assert!(err.starts_with("v.toml:9:"), "{err}");
+        let at = format!("v.toml:{}:", line_of(&unknown, "wieght"));
+        assert!(err.starts_with(&at), "{err}");
         assert!(err.contains("unknown field"), "{err}");
 
         let bad_regex = VOCAB.replace("weight = 0.6", "regex = ['(NVR']\nweight = 0.6");
         let err = compile(Some(&ctx("v.toml", &bad_regex)), None).unwrap_err().to_string();
-        assert!(err.starts_with("v.toml:8:"), "{err}");
+        let at = format!("v.toml:{}:", line_of(&bad_regex, "regex"));
+        assert!(err.starts_with(&at), "{err}");
         assert!(err.contains("invalid regex"), "{err}");
     }
 }

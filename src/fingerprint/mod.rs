@@ -31,3 +31,6 @@ pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod lexicon_tests;

@@ -289,6 +289,10 @@ pub struct CloudContact {
     /// What the traffic looks like: video_stream, snapshots, bulk, heartbeat, control, network_service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// Why the pattern (and so `upload`) was judged so, in words: "12 bursts of ≥ 32 kB in
+    /// 10 min (largest 410 kB)", "steady 180 B/s over 10 min, no burst: heartbeat".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -88,6 +88,7 @@ fn deepinview_uploading() -> Device {
         upload: true,
         scope: Some("internet".into()),
         pattern: Some("snapshots".into()),
+        upload_reason: None,
     });
     d
 }

@@ -139,6 +139,7 @@ fn face_terminal() -> Device {
                 upload: true,
                 scope: None,
                 pattern: None,
+                upload_reason: None,
             },
             CloudContact {
                 destination: "203.0.113.20".to_string(),
@@ -158,6 +159,7 @@ fn face_terminal() -> Device {
                 upload: false,
                 scope: s("internet"),
                 pattern: s("heartbeat"),
+                upload_reason: s("steady 180 B/s over 10 min, no burst: heartbeat"),
             },
         ],
         upstream_timeline: face_terminal_timeline(),

@@ -13,13 +13,19 @@ use super::cloud::{CloudDb, MatchedBy};
 use super::decode::{self, Packet, Proto};
 use super::dns;
 use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
-use super::judge::{self, Pattern, Totals, UploadPolicy};
+use super::judge::{self, BurstTracker, Pattern, Totals, UploadPolicy};
 use super::source::Frame;
 use crate::model::{CloudContact, Evidence, UpstreamMinute};
 
 /// Distinct device × destination pairs kept; more (a port scan) are counted, not kept.
 const MAX_CONTACTS: usize = 100_000;
-/// Addresses with DNS names kept.
+/// Names learned from DNS, per host that asked and address answered: a DNS answer names an
+/// address only for the host that received it, from the time it did (CDN and cloud addresses
+/// serve many names; another host's lookup says nothing about this host's connection).
+/// Each chain carries the capture time (µs) of the first answer that gave it.
+type DnsNames = HashMap<(IpAddr, IpAddr), Vec<(i64, Vec<String>)>>;
+
+/// Asker × address pairs with DNS names kept.
 const MAX_NAMED_ADDRS: usize = 200_000;
 /// Names kept per address (CDN addresses serve many).
 const MAX_CHAINS_PER_ADDR: usize = 4;
@@ -43,12 +49,14 @@ pub fn is_local(ip: IpAddr) -> bool {
 }
 
 /// Unicast addresses that can be a host (not broadcast, multicast or unspecified).
+///
+/// Without the netmask a subnet's broadcast address cannot be told from a host: x.y.z.255 is a
+/// host in a /23 and on the internet, so only 255.255.255.255 is the broadcast address here.
+/// (Directed broadcasts are still left out of contacts: nobody answers from them, and
+/// [`Analyzer`] only keeps a contact for the sender's side of a one-way flow.)
 fn is_host(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_broadcast() || v4.is_multicast() || v4.is_unspecified())
-                && v4.octets()[3] != 255
-        }
+        IpAddr::V4(v4) => !(v4.is_broadcast() || v4.is_multicast() || v4.is_unspecified()),
         IpAddr::V6(v6) => !(v6.is_multicast() || v6.is_unspecified()),
     }
 }
@@ -64,25 +72,10 @@ struct ContactKey {
 #[derive(Debug, Clone, Default)]
 struct ContactStats {
     totals: Totals,
-    current_second: i64,
-    current_second_up: u64,
+    bursts: BurstTracker,
     connections: u64,
     sni: Option<String>,
     http_host: Option<String>,
-}
-
-impl ContactStats {
-    fn close_second(&mut self, burst: u64) {
-        if self.current_second_up > 0 {
-            self.totals.active_up_seconds += 1;
-            if self.current_second_up >= burst {
-                self.totals.burst_seconds += 1;
-            }
-            self.totals.max_up_per_second =
-                self.totals.max_up_per_second.max(self.current_second_up);
-        }
-        self.current_second_up = 0;
-    }
 }
 
 /// A local host seen sending.
@@ -119,7 +112,7 @@ pub struct Analyzer {
     policy: UploadPolicy,
     flows: FlowTable,
     evicted: Vec<(FlowKey, Flow)>,
-    names: HashMap<IpAddr, Vec<Vec<String>>>,
+    names: DnsNames,
     contacts: HashMap<ContactKey, ContactStats>,
     hosts: HashMap<IpAddr, HostSeen>,
     timelines: HashMap<IpAddr, BTreeMap<i64, (u64, u64)>>,
@@ -183,12 +176,12 @@ impl Analyzer {
             return;
         }
         if p.src_port == 53 && p.proto == Proto::Udp {
-            self.learn_dns(p.payload);
+            self.learn_dns(p.payload, p.dst, ts);
         }
         let obs = self.flows.observe(p, wire, ts, &mut self.evicted);
         // DNS over TCP: the flow table puts the server's stream together into messages.
         for message in &obs.dns_messages {
-            self.learn_dns(message);
+            self.learn_dns(message, p.dst, ts);
         }
         self.fold_evicted();
         let src_dev = self.is_device(p.src);
@@ -265,7 +258,6 @@ impl Analyzer {
                     port: key.port,
                     ..Totals::default()
                 },
-                current_second: ts.div_euclid(1_000_000),
                 ..ContactStats::default()
             }),
         };
@@ -275,12 +267,7 @@ impl Analyzer {
         if up {
             t.bytes_up += wire;
             t.packets_up += 1;
-            let second = ts.div_euclid(1_000_000);
-            if second != stats.current_second {
-                stats.close_second(self.policy.burst_bytes_per_second);
-                stats.current_second = second;
-            }
-            stats.current_second_up += wire;
+            stats.bursts.add(t, &self.policy, ts, wire);
         } else {
             t.bytes_down += wire;
         }
@@ -293,15 +280,17 @@ impl Analyzer {
         }
     }
 
-    fn learn_dns(&mut self, message: &[u8]) {
+    fn learn_dns(&mut self, message: &[u8], asker: IpAddr, ts: i64) {
         for binding in dns::bindings(message) {
             self.counters.dns_answers += 1;
-            if self.names.len() >= MAX_NAMED_ADDRS && !self.names.contains_key(&binding.addr) {
+            let key = (asker, binding.addr);
+            if self.names.len() >= MAX_NAMED_ADDRS && !self.names.contains_key(&key) {
                 continue;
             }
-            let chains = self.names.entry(binding.addr).or_default();
-            if chains.len() < MAX_CHAINS_PER_ADDR && !chains.contains(&binding.chain) {
-                chains.push(binding.chain);
+            let chains = self.names.entry(key).or_default();
+            if chains.len() < MAX_CHAINS_PER_ADDR && !chains.iter().any(|(_, c)| *c == binding.chain)
+            {
+                chains.push((ts, binding.chain));
             }
         }
     }
@@ -333,7 +322,6 @@ impl Analyzer {
         self.flows.drain(&mut self.evicted);
         self.fold_evicted();
         self.counters.flows_untracked = self.flows.untracked;
-        let burst = self.policy.burst_bytes_per_second;
         let mut by_device: BTreeMap<IpAddr, DeviceTraffic> = BTreeMap::new();
         for (ip, host) in &self.hosts {
             by_device.insert(
@@ -350,7 +338,7 @@ impl Analyzer {
         let mut contacts: Vec<(ContactKey, ContactStats)> = self.contacts.into_iter().collect();
         contacts.sort_by_key(|(k, _)| *k);
         for (key, mut stats) in contacts {
-            stats.close_second(burst);
+            stats.bursts.finish(&mut stats.totals, &self.policy);
             let device = by_device
                 .entry(key.device)
                 .or_insert_with(|| DeviceTraffic {
@@ -396,23 +384,27 @@ impl Analyzer {
     }
 }
 
-/// The names of a contact in order of trust: DNS chain, SNI, HTTP Host.
+/// The names of a contact in order of trust: the connection's own SNI and HTTP Host, then the
+/// DNS chains the device itself received for the address before the contact's last packet.
 fn names_of<'a>(
     key: &ContactKey,
     stats: &'a ContactStats,
-    names: &'a HashMap<IpAddr, Vec<Vec<String>>>,
+    names: &'a DnsNames,
 ) -> Vec<(&'a str, NameSource)> {
     let mut out: Vec<(&str, NameSource)> = Vec::new();
-    if let Some(chains) = names.get(&key.remote) {
-        for chain in chains {
-            out.extend(chain.iter().map(|n| (n.as_str(), NameSource::Dns)));
-        }
-    }
     if let Some(sni) = &stats.sni {
         out.push((sni, NameSource::Sni));
     }
     if let Some(host) = &stats.http_host {
         out.push((host, NameSource::HttpHost));
+    }
+    if let Some(chains) = names.get(&(key.device, key.remote)) {
+        for (_, chain) in chains
+            .iter()
+            .filter(|(answered, _)| *answered <= stats.totals.last_us)
+        {
+            out.extend(chain.iter().map(|n| (n.as_str(), NameSource::Dns)));
+        }
     }
     out
 }
@@ -421,7 +413,7 @@ fn face_analytics(
     _contact: &CloudContact,
     cloud: &CloudDb,
     key: &ContactKey,
-    names: &HashMap<IpAddr, Vec<Vec<String>>>,
+    names: &DnsNames,
     stats: &ContactStats,
 ) -> bool {
     let named = names_of(key, stats, names);
@@ -434,7 +426,7 @@ fn face_analytics(
 fn describe(
     key: &ContactKey,
     stats: &ContactStats,
-    names: &HashMap<IpAddr, Vec<Vec<String>>>,
+    names: &DnsNames,
     cloud: &CloudDb,
     policy: &UploadPolicy,
 ) -> CloudContact {
@@ -451,7 +443,8 @@ fn describe(
         (None, Some((_, MatchedBy::Range))) => (None, Some("ip_range".to_string())),
         _ => (None, None),
     };
-    let pattern = judge::judge(&stats.totals, policy);
+    let verdict = judge::judge(&stats.totals, policy);
+    let pattern = verdict.pattern;
     let t = &stats.totals;
     CloudContact {
         destination: key.remote.to_string(),
@@ -471,6 +464,7 @@ fn describe(
         upload: !lan && pattern.is_content(),
         scope: Some(if lan { "lan" } else { "internet" }.to_string()),
         pattern: Some(pattern_name(pattern)),
+        upload_reason: Some(verdict.reason),
     }
 }
 

@@ -27,6 +27,8 @@ type DnsNames = HashMap<(IpAddr, IpAddr), Vec<(i64, Vec<String>)>>;
 
 /// Asker × address pairs with DNS names kept.
 const MAX_NAMED_ADDRS: usize = 200_000;
+/// Fragmented packets whose first fragment's ports are remembered for the later ones.
+const MAX_FRAGMENTED: usize = 4_096;
 /// Names kept per address (CDN addresses serve many).
 const MAX_CHAINS_PER_ADDR: usize = 4;
 
@@ -120,6 +122,9 @@ pub struct Analyzer {
     inventory: Option<HashSet<IpAddr>>,
     /// Hosts whose packets are not the devices' own traffic (the scanner probing them).
     excluded: HashSet<IpAddr>,
+    /// Ports of fragmented packets by (source, destination, identification), from their first
+    /// fragment, so later fragments are filed under the same connection.
+    fragments: HashMap<(IpAddr, IpAddr, u32), (u16, u16)>,
     pub counters: Counters,
 }
 
@@ -139,6 +144,7 @@ impl Analyzer {
             timelines: HashMap::new(),
             inventory,
             excluded: HashSet::new(),
+            fragments: HashMap::new(),
             counters: Counters::default(),
         }
     }
@@ -166,7 +172,29 @@ impl Analyzer {
             return;
         };
         self.counters.ip_packets += 1;
+        let packet = self.ports_of_fragment(packet);
         self.push_packet(&packet, wire, frame.ts_micros);
+    }
+
+    /// A later fragment carries no ports: it gets its first fragment's (when that came first).
+    fn ports_of_fragment<'a>(&mut self, mut p: Packet<'a>) -> Packet<'a> {
+        let Some(fragment) = p.fragment else {
+            return p;
+        };
+        if !matches!(p.proto, Proto::Tcp | Proto::Udp) {
+            return p;
+        }
+        let key = (p.src, p.dst, fragment.id);
+        if fragment.first {
+            if self.fragments.len() >= MAX_FRAGMENTED {
+                self.fragments.clear();
+            }
+            self.fragments.insert(key, (p.src_port, p.dst_port));
+        } else if let Some(&(src_port, dst_port)) = self.fragments.get(&key) {
+            p.src_port = src_port;
+            p.dst_port = dst_port;
+        }
+        p
     }
 
     fn push_packet(&mut self, p: &Packet<'_>, wire: u64, ts: i64) {
@@ -288,7 +316,8 @@ impl Analyzer {
                 continue;
             }
             let chains = self.names.entry(key).or_default();
-            if chains.len() < MAX_CHAINS_PER_ADDR && !chains.iter().any(|(_, c)| *c == binding.chain)
+            if chains.len() < MAX_CHAINS_PER_ADDR
+                && !chains.iter().any(|(_, c)| *c == binding.chain)
             {
                 chains.push((ts, binding.chain));
             }
@@ -518,6 +547,109 @@ mod tests {
                 orig_len: bytes.len() as u32,
             });
         }
+    }
+
+    /// Splits an Ethernet + IPv4 frame's IP payload at `at` (a multiple of 8) into two
+    /// fragments, as a host sending a datagram larger than the MTU does.
+    fn fragments_of(frame: &[u8], at: usize) -> (Vec<u8>, Vec<u8>) {
+        let (eth, ip) = frame.split_at(14);
+        let (header, payload) = ip.split_at(20);
+        let piece = |data: &[u8], offset: usize, more: bool| {
+            let mut h = header.to_vec();
+            h[2..4].copy_from_slice(&((20 + data.len()) as u16).to_be_bytes());
+            h[4..6].copy_from_slice(&0x1234u16.to_be_bytes());
+            let flags = ((offset / 8) as u16) | if more { 0x2000 } else { 0 };
+            h[6..8].copy_from_slice(&flags.to_be_bytes());
+            [eth, &h, data].concat()
+        };
+        (
+            piece(&payload[..at], 0, true),
+            piece(&payload[at..], at, false),
+        )
+    }
+
+    /// Synthetic (built here): a 3,000-byte UDP datagram to a public address ending in .255,
+    /// sent as two fragments. Both are filed under UDP port 5000 of that address.
+    #[test]
+    fn fragments_are_filed_under_their_datagram_and_dot_255_is_a_host() {
+        let mut whole = Vec::new();
+        etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1])
+            .ipv4([192, 168, 1, 5], [47, 96, 1, 255], 64)
+            .udp(40_000, 5_000)
+            .write(&mut whole, &[7u8; 3_000])
+            .unwrap();
+        let (first, later) = fragments_of(&whole, 1_480);
+        let frames = [(1_000_000, first.clone()), (1_000_100, later.clone())];
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        push_all(&mut analyzer, &frames);
+        let (devices, _) = analyzer.finish(&CloudDb::default());
+        let device = devices
+            .iter()
+            .find(|d| d.ip.to_string() == "192.168.1.5")
+            .unwrap();
+        assert_eq!(device.contacts.len(), 1, "{:#?}", device.contacts);
+        let c = &device.contacts[0];
+        assert_eq!(
+            (c.destination.as_str(), c.protocol.as_str(), c.port),
+            ("47.96.1.255", "udp", 5_000)
+        );
+        assert_eq!(c.bytes_up, (first.len() + later.len()) as u64);
+    }
+
+    /// A connection's own SNI names it, not a DNS answer another host received for the same
+    /// (CDN) address; a DNS answer the device itself received names its SNI-less connection.
+    #[test]
+    fn own_sni_wins_and_dns_names_only_for_the_host_that_asked() {
+        let hello = hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap();
+        let hello_sni = include_str!("testdata/client_hello_sni.txt").trim();
+        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let eth = || etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1]);
+        let udp = |src: [u8; 4], dst: [u8; 4], sp: u16, dp: u16, data: &[u8]| {
+            let mut b = Vec::new();
+            eth()
+                .ipv4(src, dst, 64)
+                .udp(sp, dp)
+                .write(&mut b, data)
+                .unwrap();
+            b
+        };
+        let tcp = |src: [u8; 4], dst: [u8; 4], sp: u16, dp: u16, data: &[u8]| {
+            let mut b = Vec::new();
+            eth()
+                .ipv4(src, dst, 64)
+                .tcp(sp, dp, 1, 64_000)
+                .ack(1)
+                .write(&mut b, data)
+                .unwrap();
+            b
+        };
+        let nist = [132, 163, 97, 6];
+        let (asker, other) = ([192, 168, 1, 5], [192, 168, 1, 6]);
+        let frames = [
+            // The DNS answer goes to .5 only.
+            (1_000_000, udp([192, 168, 1, 1], asker, 53, 41_000, &answer)),
+            // .5 and .6 both open TLS to the address with their own SNI; .6 also sends UDP.
+            (2_000_000, tcp(asker, nist, 40_000, 443, &hello)),
+            (2_000_000, tcp(other, nist, 40_001, 443, &hello)),
+            (3_000_000, udp(other, nist, 123, 123, &[0x23; 48])),
+            (3_000_000, udp(asker, nist, 123, 123, &[0x23; 48])),
+        ];
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        push_all(&mut analyzer, &frames);
+        let (devices, _) = analyzer.finish(&CloudDb::default());
+        let name = |dev: &str, port: u16| {
+            let d = devices.iter().find(|d| d.ip.to_string() == dev).unwrap();
+            let c = d.contacts.iter().find(|c| c.port == port).unwrap();
+            (c.name.clone(), c.name_source.clone())
+        };
+        let sni = (Some(hello_sni.to_string()), Some("sni".to_string()));
+        assert_eq!(name("192.168.1.5", 443), sni);
+        assert_eq!(name("192.168.1.6", 443), sni);
+        assert_eq!(
+            name("192.168.1.5", 123),
+            (Some("time.nist.gov".into()), Some("dns".into()))
+        );
+        assert_eq!(name("192.168.1.6", 123), (None, None));
     }
 
     #[test]

@@ -192,7 +192,10 @@ pub fn judge(t: &Totals, policy: &UploadPolicy) -> Verdict {
     if policy.service_ports.contains(&t.port) {
         return verdict(
             Pattern::NetworkService,
-            format!("port {}: a network service (DNS, DHCP, NTP, discovery)", t.port),
+            format!(
+                "port {}: a network service (DNS, DHCP, NTP, discovery)",
+                t.port
+            ),
         );
     }
     let span_us = (t.last_us - t.first_us).max(0) as u64;
@@ -200,8 +203,8 @@ pub fn judge(t: &Totals, policy: &UploadPolicy) -> Verdict {
     let rate = t.bytes_up / seconds;
     let span = human_span(span_us);
     let ratio_ok = t.bytes_up as f64 >= policy.min_up_down_ratio * t.bytes_down as f64;
-    let trickle = t.bytes_up >= policy.min_upload_bytes
-        && rate > policy.heartbeat_floor_bytes_per_second;
+    let trickle =
+        t.bytes_up >= policy.min_upload_bytes && rate > policy.heartbeat_floor_bytes_per_second;
     if ratio_ok && (t.bursts > 0 || trickle) {
         if t.active_up_seconds >= policy.video_min_seconds && rate >= policy.video_bytes_per_second
         {
@@ -249,12 +252,19 @@ pub fn judge(t: &Totals, policy: &UploadPolicy) -> Verdict {
     if t.packets_up >= 3 {
         verdict(
             Pattern::Heartbeat,
-            format!("steady {} over {span}, no burst: heartbeat", human_rate(rate)),
+            format!(
+                "steady {} over {span}, no burst: heartbeat",
+                human_rate(rate)
+            ),
         )
     } else {
         verdict(
             Pattern::Control,
-            format!("{} packet(s), {}: control", t.packets_up, human_bytes(t.bytes_up)),
+            format!(
+                "{} packet(s), {}: control",
+                t.packets_up,
+                human_bytes(t.bytes_up)
+            ),
         )
     }
 }
@@ -369,7 +379,12 @@ mod tests {
         let t = traced(sends, 9_000, 443);
         let v = judge(&t, &UploadPolicy::default());
         assert_eq!(v.pattern, Pattern::Snapshots, "{}", v.reason);
-        assert!(v.reason.starts_with("8 bursts of ≥ 32 kB in 10 s (largest 300 kB)"), "{}", v.reason);
+        assert!(
+            v.reason
+                .starts_with("8 bursts of ≥ 32 kB in 10 s (largest 300 kB)"),
+            "{}",
+            v.reason
+        );
     }
 
     #[test]

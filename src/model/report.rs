@@ -87,6 +87,10 @@ pub struct ScanInfo {
     /// sharing the report; `notes` says what was removed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
+    /// Frames the kernel dropped during a live capture (its socket buffer was full): traffic
+    /// that crossed the wire and was not counted. Absent without a live capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_kernel_drops: Option<u64>,
 }
 
 /// A capture file read only up to the byte where it is damaged.

@@ -320,6 +320,7 @@ pub fn sample_report() -> Report {
             sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_string(),
         },
         scan: ScanInfo {
+            capture_kernel_drops: None,
             mode: ScanMode::Audit,
             started_at: "2026-11-23T09:00:00Z".to_string(),
             finished_at: "2026-11-23T09:15:30Z".to_string(),

@@ -473,7 +473,10 @@ fn face_api_and_face_analytics_uploads_are_found_by_name_and_heartbeats_are_not_
     assert_eq!(c["name"], "aip.baidubce.com");
     // The connection's own SNI names it before the DNS answer for the address does.
     assert_eq!(c["name_source"], "sni");
-    assert!(c["upload_reason"].as_str().unwrap().contains("burst"), "{c}");
+    assert!(
+        c["upload_reason"].as_str().unwrap().contains("burst"),
+        "{c}"
+    );
     assert_eq!(c["category"], "face_api");
     assert_eq!(c["country"], "CN");
     assert_eq!(c["upload"], true, "{c}");

@@ -39,6 +39,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         .map(|r| r.devices.iter().filter_map(|d| d.ip.parse().ok()).collect());
     let started_at = now_rfc3339();
     let mut analyzer = Analyzer::new(policy, FlowLimits::default(), inventory_ips);
+    analyzer.exclude_hosts(args.exclude_hosts.iter().copied());
     let mut notes = Vec::new();
     let mut damaged_captures = Vec::new();
     let mut evidence_files = Vec::new();

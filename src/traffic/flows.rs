@@ -289,9 +289,8 @@ impl FlowTable {
                 .extract_if(|_, flow| now_us.saturating_sub(flow.last_us) > timeout),
         );
         self.evicted += (done.len() - before) as u64;
-        for i in before..done.len() {
-            let (key, lo_initiated) = (done[i].0, done[i].1.lo_initiated);
-            self.remember(key, lo_initiated);
+        for (key, flow) in &done[before..] {
+            self.remember(*key, flow.lo_initiated);
         }
     }
 

@@ -444,7 +444,13 @@ fn face_api_and_face_analytics_uploads_are_found_by_name_and_heartbeats_are_not_
         600_000,
         30,
     );
-    // A third device: NTP, and a keep-alive to the same Baidu address.
+    // A third device: NTP, and a keep-alive to the same Baidu address, which it resolved itself
+    // (camera A's DNS answer names the address for camera A only).
+    pcap.udp(
+        (router, 53),
+        (clock, 40_001),
+        &synthetic::dns_answer("aip.baidubce.com", baidu),
+    );
     for _ in 0..5 {
         pcap.udp((clock, 123), ([203, 0, 113, 9], 123), &[0x23; 48]);
         pcap.tcp(
@@ -465,7 +471,12 @@ fn face_api_and_face_analytics_uploads_are_found_by_name_and_heartbeats_are_not_
     let a = device(&report, "192.168.1.50");
     let c = contacts(a, "203.0.113.7")[0];
     assert_eq!(c["name"], "aip.baidubce.com");
-    assert_eq!(c["name_source"], "dns");
+    // The connection's own SNI names it before the DNS answer for the address does.
+    assert_eq!(c["name_source"], "sni");
+    assert!(
+        c["upload_reason"].as_str().unwrap().contains("burst"),
+        "{c}"
+    );
     assert_eq!(c["category"], "face_api");
     assert_eq!(c["country"], "CN");
     assert_eq!(c["upload"], true, "{c}");

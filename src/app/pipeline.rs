@@ -103,6 +103,7 @@ pub async fn run_until(
         },
         signatures: db.info(),
         scan: ScanInfo {
+            capture_kernel_drops: None,
             mode: plan.mode,
             started_at,
             finished_at: now_rfc3339(),

@@ -15,7 +15,7 @@ use super::commands::{finish_report, load_signatures};
 use super::countdown::Countdown;
 use super::output;
 use crate::app::{self, Interrupt, now_rfc3339};
-use crate::capture::{LiveSource, PcapFileOutcome, parse_duration};
+use crate::capture::{LiveSource, LiveStats, PcapFileOutcome, parse_duration};
 use crate::model::{
     DamagedCapture, Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION,
     ScanInfo, ScanMode, ToolInfo,
@@ -40,6 +40,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         .map(|r| r.devices.iter().filter_map(|d| d.ip.parse().ok()).collect());
     let started_at = now_rfc3339();
     let mut analyzer = Analyzer::new(policy, FlowLimits::default(), inventory_ips);
+    analyzer.exclude_hosts(args.exclude_hosts.iter().copied());
     let mut notes = Vec::new();
     let mut damaged_captures = Vec::new();
     let mut evidence_files = Vec::new();
@@ -47,6 +48,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
     let mut complete = true;
     let mut captures: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
     let mut interface = None;
+    let mut kernel_drops = None;
     if let (Some(iface), Some(listen)) = (&args.interface, &args.listen) {
         let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
         let countdown = Countdown::start(
@@ -55,7 +57,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             listen,
             quiet || args.output.json,
         );
-        let (frames, written) = capture_live(
+        let (stats, written) = capture_live(
             iface,
             listen,
             args.write_pcap.as_deref(),
@@ -63,10 +65,11 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             Arc::clone(&stop),
         )?;
         drop(countdown);
-        notes.push(format!(
-            "live capture on {iface} for {}s: {frames} frames",
-            listen.as_secs()
-        ));
+        notes.push(live_note(iface, &stats));
+        if stats.error.is_some() {
+            complete = false;
+        }
+        kernel_drops = Some(stats.kernel_drops);
         interface = Some(iface.clone());
         if let Some(written) = written {
             let (file, damage) = keep_written_capture(&written)?;
@@ -129,6 +132,9 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             base.scan.interrupted_by = interrupted_by.map(|s| s.name().to_string());
             base.scan.damaged_captures.extend(damaged_captures);
             base.scan.notes.extend(notes);
+            if kernel_drops.is_some() {
+                base.scan.capture_kernel_drops = kernel_drops;
+            }
             base.scan.discovery.push("pcap".into());
             base.evidence_files.extend(evidence_files);
             base
@@ -169,6 +175,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                     .into(),
                 ),
                 interception: None,
+                capture_kernel_drops: kernel_drops,
             },
             site: None,
             devices: traffic
@@ -211,7 +218,7 @@ pub struct Listening {
     interface: String,
     started: std::time::Instant,
     length: std::time::Duration,
-    task: tokio::task::JoinHandle<Result<(Analyzer, u64, Option<PcapFileOutcome>)>>,
+    task: tokio::task::JoinHandle<Result<(Analyzer, LiveStats, Option<PcapFileOutcome>)>>,
     /// Where the traffic is seen from (`scan.vantage`).
     vantage: &'static str,
     /// Filled by the capture thread when it intercepted (`scan.interception`).
@@ -271,7 +278,11 @@ pub fn start_intercepting(
         while let Some(frame) = source.next_frame()? {
             analyzer.push(&frame);
         }
-        let frames = source.frame_count;
+        // The forwarder counts its own drops (scan.interception); the analyser saw every frame.
+        let stats = LiveStats {
+            frames: source.frame_count,
+            ..LiveStats::default()
+        };
         let (summary, written) = source.finish();
         done.store(true, Ordering::Relaxed);
         if let Ok(mut slot) = slot.lock() {
@@ -280,10 +291,12 @@ pub fn start_intercepting(
         let written = written
             .transpose()
             .context("renaming the capture file into place")?;
-        Ok((analyzer, frames, written))
+        Ok((analyzer, stats, written))
     });
     Ok(Listening {
         interface: plan.interface.clone(),
+        started: std::time::Instant::now(),
+        length: plan.listen,
         task,
         vantage: "interception",
         interception,
@@ -320,9 +333,9 @@ pub fn start_listening_excluding(
         while let Some(frame) = source.next_frame()? {
             analyzer.push(&frame);
         }
-        let frames = source.frames;
+        let stats = source.stats();
         let written = source.finish()?;
-        Ok((analyzer, frames, written))
+        Ok((analyzer, stats, written))
     });
     Ok(Listening {
         interface: interface.to_string(),
@@ -353,7 +366,7 @@ pub async fn finish_listening(
     report: &mut Report,
     interrupt: &Interrupt,
 ) -> Result<()> {
-    let (analyzer, frames, written) = (&mut listening.task)
+    let (analyzer, stats, written) = (&mut listening.task)
         .await
         .context("the capture thread failed")??;
     report.scan.vantage = Some(listening.vantage.to_string());
@@ -386,9 +399,14 @@ pub async fn finish_listening(
     let unscanned = traffic.iter().filter(|t| !found.contains(&t.ip)).count();
     attach(&mut report.devices, traffic);
     report.scan.notes.push(format!(
-        "live capture on {}: {frames} frames; {unscanned} local host(s) seen in the traffic but not found by the scan",
-        listening.interface
+        "{}; {unscanned} local host(s) seen in the traffic but not found by the scan",
+        live_note(&listening.interface, &stats)
     ));
+    if stats.error.is_some() {
+        report.scan.complete = false;
+    }
+    report.scan.capture_kernel_drops =
+        Some(report.scan.capture_kernel_drops.unwrap_or(0) + stats.kernel_drops);
     report.scan.discovery.push("live_capture".into());
     if let Some(signal) = interrupt.raised()
         && report.scan.interrupted_by.is_none()
@@ -521,14 +539,34 @@ fn capture_live(
     write_pcap: Option<&Path>,
     analyzer: &mut Analyzer,
     stop: Arc<AtomicBool>,
-) -> Result<(u64, Option<PcapFileOutcome>)> {
+) -> Result<(LiveStats, Option<PcapFileOutcome>)> {
     let mut source = LiveSource::open(interface, listen, write_pcap)?.stop_on(stop);
     while let Some(frame) = source.next_frame()? {
         analyzer.push(&frame);
     }
-    let frames = source.frames;
+    let stats = source.stats();
     let written = source.finish()?;
-    Ok((frames, written))
+    Ok((stats, written))
+}
+
+/// The report's note on a live capture: frames, the kernel's drops, and why it ended early.
+fn live_note(interface: &str, stats: &LiveStats) -> String {
+    let mut note = format!(
+        "live capture on {interface}: {} frames, {} dropped by the kernel (not counted)",
+        stats.frames, stats.kernel_drops
+    );
+    if stats.truncated > 0 {
+        note.push_str(&format!(
+            ", {} frames larger than the snap length (their full length was counted)",
+            stats.truncated
+        ));
+    }
+    if let Some(error) = &stats.error {
+        note.push_str(&format!(
+            "; ended early on a receive error ({error}): the report covers the traffic until then"
+        ));
+    }
+    note
 }
 
 /// Hashes every byte read through it.

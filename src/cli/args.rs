@@ -333,6 +333,10 @@ pub struct AnalyzeArgs {
     /// How many times more a device must send than receive for an upload.
     #[arg(long, default_value_t = 1.5, value_name = "RATIO")]
     pub min_up_down_ratio: f64,
+    /// Leave out the traffic to and from this address (the scanner's own, whose probes and
+    /// their replies are not what the devices send); repeatable.
+    #[arg(long = "exclude-host", value_name = "IP")]
+    pub exclude_hosts: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -95,6 +95,10 @@ pub struct ScanInfo {
     /// What an authorised ARP interception (`audit --intercept`) did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interception: Option<super::Interception>,
+    /// Frames the kernel dropped during a live capture (its socket buffer was full): traffic
+    /// that crossed the wire and was not counted. Absent without a live capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_kernel_drops: Option<u64>,
 }
 
 /// A capture file read only up to the byte where it is damaged.
@@ -301,6 +305,10 @@ pub struct CloudContact {
     /// What the traffic looks like: video_stream, snapshots, bulk, heartbeat, control, network_service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// Why the pattern (and so `upload`) was judged so, in words: "12 bursts of ≥ 32 kB in
+    /// 10 min (largest 410 kB)", "steady 180 B/s over 10 min, no burst: heartbeat".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -89,6 +89,7 @@ fn deepinview_uploading() -> Device {
         upload: true,
         scope: Some("internet".into()),
         pattern: Some("snapshots".into()),
+        upload_reason: None,
     });
     d
 }
@@ -391,6 +392,7 @@ fn site_template_round_trip() {
             sha256: "y".into(),
         },
         scan: crate::model::ScanInfo {
+            capture_kernel_drops: None,
             mode: crate::model::ScanMode::Audit,
             started_at: "2026-11-23T09:00:00Z".into(),
             finished_at: "2026-11-23T09:01:00Z".into(),

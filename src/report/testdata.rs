@@ -142,6 +142,7 @@ fn face_terminal() -> Device {
                 upload: true,
                 scope: None,
                 pattern: None,
+                upload_reason: None,
             },
             CloudContact {
                 destination: "203.0.113.20".to_string(),
@@ -161,6 +162,7 @@ fn face_terminal() -> Device {
                 upload: false,
                 scope: s("internet"),
                 pattern: s("heartbeat"),
+                upload_reason: s("steady 180 B/s over 10 min, no burst: heartbeat"),
             },
         ],
         upstream_timeline: face_terminal_timeline(),
@@ -323,6 +325,7 @@ pub fn sample_report() -> Report {
             sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_string(),
         },
         scan: ScanInfo {
+            capture_kernel_drops: None,
             mode: ScanMode::Audit,
             started_at: "2026-11-23T09:00:00Z".to_string(),
             finished_at: "2026-11-23T09:15:30Z".to_string(),

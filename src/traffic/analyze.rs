@@ -13,14 +13,22 @@ use super::cloud::{CloudDb, MatchedBy};
 use super::decode::{self, Packet, Proto};
 use super::dns;
 use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
-use super::judge::{self, Pattern, Totals, UploadPolicy};
+use super::judge::{self, BurstTracker, Pattern, Totals, UploadPolicy};
 use super::source::Frame;
 use crate::model::{CloudContact, Evidence, UpstreamMinute};
 
 /// Distinct device × destination pairs kept; more (a port scan) are counted, not kept.
 const MAX_CONTACTS: usize = 100_000;
-/// Addresses with DNS names kept.
+/// Names learned from DNS, per host that asked and address answered: a DNS answer names an
+/// address only for the host that received it, from the time it did (CDN and cloud addresses
+/// serve many names; another host's lookup says nothing about this host's connection).
+/// Each chain carries the capture time (µs) of the first answer that gave it.
+type DnsNames = HashMap<(IpAddr, IpAddr), Vec<(i64, Vec<String>)>>;
+
+/// Asker × address pairs with DNS names kept.
 const MAX_NAMED_ADDRS: usize = 200_000;
+/// Fragmented packets whose first fragment's ports are remembered for the later ones.
+const MAX_FRAGMENTED: usize = 4_096;
 /// Names kept per address (CDN addresses serve many).
 const MAX_CHAINS_PER_ADDR: usize = 4;
 
@@ -43,12 +51,14 @@ pub fn is_local(ip: IpAddr) -> bool {
 }
 
 /// Unicast addresses that can be a host (not broadcast, multicast or unspecified).
+///
+/// Without the netmask a subnet's broadcast address cannot be told from a host: x.y.z.255 is a
+/// host in a /23 and on the internet, so only 255.255.255.255 is the broadcast address here.
+/// (Directed broadcasts are still left out of contacts: nobody answers from them, and
+/// [`Analyzer`] only keeps a contact for the sender's side of a one-way flow.)
 fn is_host(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_broadcast() || v4.is_multicast() || v4.is_unspecified())
-                && v4.octets()[3] != 255
-        }
+        IpAddr::V4(v4) => !(v4.is_broadcast() || v4.is_multicast() || v4.is_unspecified()),
         IpAddr::V6(v6) => !(v6.is_multicast() || v6.is_unspecified()),
     }
 }
@@ -64,25 +74,10 @@ struct ContactKey {
 #[derive(Debug, Clone, Default)]
 struct ContactStats {
     totals: Totals,
-    current_second: i64,
-    current_second_up: u64,
+    bursts: BurstTracker,
     connections: u64,
     sni: Option<String>,
     http_host: Option<String>,
-}
-
-impl ContactStats {
-    fn close_second(&mut self, burst: u64) {
-        if self.current_second_up > 0 {
-            self.totals.active_up_seconds += 1;
-            if self.current_second_up >= burst {
-                self.totals.burst_seconds += 1;
-            }
-            self.totals.max_up_per_second =
-                self.totals.max_up_per_second.max(self.current_second_up);
-        }
-        self.current_second_up = 0;
-    }
 }
 
 /// A local host seen sending.
@@ -119,7 +114,7 @@ pub struct Analyzer {
     policy: UploadPolicy,
     flows: FlowTable,
     evicted: Vec<(FlowKey, Flow)>,
-    names: HashMap<IpAddr, Vec<Vec<String>>>,
+    names: DnsNames,
     contacts: HashMap<ContactKey, ContactStats>,
     hosts: HashMap<IpAddr, HostSeen>,
     timelines: HashMap<IpAddr, BTreeMap<i64, (u64, u64)>>,
@@ -127,6 +122,9 @@ pub struct Analyzer {
     inventory: Option<HashSet<IpAddr>>,
     /// Hosts whose packets are not the devices' own traffic (the scanner probing them).
     excluded: HashSet<IpAddr>,
+    /// Ports of fragmented packets by (source, destination, identification), from their first
+    /// fragment, so later fragments are filed under the same connection.
+    fragments: HashMap<(IpAddr, IpAddr, u32), (u16, u16)>,
     pub counters: Counters,
 }
 
@@ -146,6 +144,7 @@ impl Analyzer {
             timelines: HashMap::new(),
             inventory,
             excluded: HashSet::new(),
+            fragments: HashMap::new(),
             counters: Counters::default(),
         }
     }
@@ -173,7 +172,29 @@ impl Analyzer {
             return;
         };
         self.counters.ip_packets += 1;
+        let packet = self.ports_of_fragment(packet);
         self.push_packet(&packet, wire, frame.ts_micros);
+    }
+
+    /// A later fragment carries no ports: it gets its first fragment's (when that came first).
+    fn ports_of_fragment<'a>(&mut self, mut p: Packet<'a>) -> Packet<'a> {
+        let Some(fragment) = p.fragment else {
+            return p;
+        };
+        if !matches!(p.proto, Proto::Tcp | Proto::Udp) {
+            return p;
+        }
+        let key = (p.src, p.dst, fragment.id);
+        if fragment.first {
+            if self.fragments.len() >= MAX_FRAGMENTED {
+                self.fragments.clear();
+            }
+            self.fragments.insert(key, (p.src_port, p.dst_port));
+        } else if let Some(&(src_port, dst_port)) = self.fragments.get(&key) {
+            p.src_port = src_port;
+            p.dst_port = dst_port;
+        }
+        p
     }
 
     fn push_packet(&mut self, p: &Packet<'_>, wire: u64, ts: i64) {
@@ -183,12 +204,12 @@ impl Analyzer {
             return;
         }
         if p.src_port == 53 && p.proto == Proto::Udp {
-            self.learn_dns(p.payload);
+            self.learn_dns(p.payload, p.dst, ts);
         }
         let obs = self.flows.observe(p, wire, ts, &mut self.evicted);
         // DNS over TCP: the flow table puts the server's stream together into messages.
         for message in &obs.dns_messages {
-            self.learn_dns(message);
+            self.learn_dns(message, p.dst, ts);
         }
         self.fold_evicted();
         let src_dev = self.is_device(p.src);
@@ -265,7 +286,6 @@ impl Analyzer {
                     port: key.port,
                     ..Totals::default()
                 },
-                current_second: ts.div_euclid(1_000_000),
                 ..ContactStats::default()
             }),
         };
@@ -275,12 +295,7 @@ impl Analyzer {
         if up {
             t.bytes_up += wire;
             t.packets_up += 1;
-            let second = ts.div_euclid(1_000_000);
-            if second != stats.current_second {
-                stats.close_second(self.policy.burst_bytes_per_second);
-                stats.current_second = second;
-            }
-            stats.current_second_up += wire;
+            stats.bursts.add(t, &self.policy, ts, wire);
         } else {
             t.bytes_down += wire;
         }
@@ -293,15 +308,18 @@ impl Analyzer {
         }
     }
 
-    fn learn_dns(&mut self, message: &[u8]) {
+    fn learn_dns(&mut self, message: &[u8], asker: IpAddr, ts: i64) {
         for binding in dns::bindings(message) {
             self.counters.dns_answers += 1;
-            if self.names.len() >= MAX_NAMED_ADDRS && !self.names.contains_key(&binding.addr) {
+            let key = (asker, binding.addr);
+            if self.names.len() >= MAX_NAMED_ADDRS && !self.names.contains_key(&key) {
                 continue;
             }
-            let chains = self.names.entry(binding.addr).or_default();
-            if chains.len() < MAX_CHAINS_PER_ADDR && !chains.contains(&binding.chain) {
-                chains.push(binding.chain);
+            let chains = self.names.entry(key).or_default();
+            if chains.len() < MAX_CHAINS_PER_ADDR
+                && !chains.iter().any(|(_, c)| *c == binding.chain)
+            {
+                chains.push((ts, binding.chain));
             }
         }
     }
@@ -333,7 +351,6 @@ impl Analyzer {
         self.flows.drain(&mut self.evicted);
         self.fold_evicted();
         self.counters.flows_untracked = self.flows.untracked;
-        let burst = self.policy.burst_bytes_per_second;
         let mut by_device: BTreeMap<IpAddr, DeviceTraffic> = BTreeMap::new();
         for (ip, host) in &self.hosts {
             by_device.insert(
@@ -350,7 +367,7 @@ impl Analyzer {
         let mut contacts: Vec<(ContactKey, ContactStats)> = self.contacts.into_iter().collect();
         contacts.sort_by_key(|(k, _)| *k);
         for (key, mut stats) in contacts {
-            stats.close_second(burst);
+            stats.bursts.finish(&mut stats.totals, &self.policy);
             let device = by_device
                 .entry(key.device)
                 .or_insert_with(|| DeviceTraffic {
@@ -396,23 +413,27 @@ impl Analyzer {
     }
 }
 
-/// The names of a contact in order of trust: DNS chain, SNI, HTTP Host.
+/// The names of a contact in order of trust: the connection's own SNI and HTTP Host, then the
+/// DNS chains the device itself received for the address before the contact's last packet.
 fn names_of<'a>(
     key: &ContactKey,
     stats: &'a ContactStats,
-    names: &'a HashMap<IpAddr, Vec<Vec<String>>>,
+    names: &'a DnsNames,
 ) -> Vec<(&'a str, NameSource)> {
     let mut out: Vec<(&str, NameSource)> = Vec::new();
-    if let Some(chains) = names.get(&key.remote) {
-        for chain in chains {
-            out.extend(chain.iter().map(|n| (n.as_str(), NameSource::Dns)));
-        }
-    }
     if let Some(sni) = &stats.sni {
         out.push((sni, NameSource::Sni));
     }
     if let Some(host) = &stats.http_host {
         out.push((host, NameSource::HttpHost));
+    }
+    if let Some(chains) = names.get(&(key.device, key.remote)) {
+        for (_, chain) in chains
+            .iter()
+            .filter(|(answered, _)| *answered <= stats.totals.last_us)
+        {
+            out.extend(chain.iter().map(|n| (n.as_str(), NameSource::Dns)));
+        }
     }
     out
 }
@@ -421,7 +442,7 @@ fn face_analytics(
     _contact: &CloudContact,
     cloud: &CloudDb,
     key: &ContactKey,
-    names: &HashMap<IpAddr, Vec<Vec<String>>>,
+    names: &DnsNames,
     stats: &ContactStats,
 ) -> bool {
     let named = names_of(key, stats, names);
@@ -434,7 +455,7 @@ fn face_analytics(
 fn describe(
     key: &ContactKey,
     stats: &ContactStats,
-    names: &HashMap<IpAddr, Vec<Vec<String>>>,
+    names: &DnsNames,
     cloud: &CloudDb,
     policy: &UploadPolicy,
 ) -> CloudContact {
@@ -451,7 +472,8 @@ fn describe(
         (None, Some((_, MatchedBy::Range))) => (None, Some("ip_range".to_string())),
         _ => (None, None),
     };
-    let pattern = judge::judge(&stats.totals, policy);
+    let verdict = judge::judge(&stats.totals, policy);
+    let pattern = verdict.pattern;
     let t = &stats.totals;
     CloudContact {
         destination: key.remote.to_string(),
@@ -471,6 +493,7 @@ fn describe(
         upload: !lan && pattern.is_content(),
         scope: Some(if lan { "lan" } else { "internet" }.to_string()),
         pattern: Some(pattern_name(pattern)),
+        upload_reason: Some(verdict.reason),
     }
 }
 
@@ -524,6 +547,109 @@ mod tests {
                 orig_len: bytes.len() as u32,
             });
         }
+    }
+
+    /// Splits an Ethernet + IPv4 frame's IP payload at `at` (a multiple of 8) into two
+    /// fragments, as a host sending a datagram larger than the MTU does.
+    fn fragments_of(frame: &[u8], at: usize) -> (Vec<u8>, Vec<u8>) {
+        let (eth, ip) = frame.split_at(14);
+        let (header, payload) = ip.split_at(20);
+        let piece = |data: &[u8], offset: usize, more: bool| {
+            let mut h = header.to_vec();
+            h[2..4].copy_from_slice(&((20 + data.len()) as u16).to_be_bytes());
+            h[4..6].copy_from_slice(&0x1234u16.to_be_bytes());
+            let flags = ((offset / 8) as u16) | if more { 0x2000 } else { 0 };
+            h[6..8].copy_from_slice(&flags.to_be_bytes());
+            [eth, &h, data].concat()
+        };
+        (
+            piece(&payload[..at], 0, true),
+            piece(&payload[at..], at, false),
+        )
+    }
+
+    /// Synthetic (built here): a 3,000-byte UDP datagram to a public address ending in .255,
+    /// sent as two fragments. Both are filed under UDP port 5000 of that address.
+    #[test]
+    fn fragments_are_filed_under_their_datagram_and_dot_255_is_a_host() {
+        let mut whole = Vec::new();
+        etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1])
+            .ipv4([192, 168, 1, 5], [47, 96, 1, 255], 64)
+            .udp(40_000, 5_000)
+            .write(&mut whole, &[7u8; 3_000])
+            .unwrap();
+        let (first, later) = fragments_of(&whole, 1_480);
+        let frames = [(1_000_000, first.clone()), (1_000_100, later.clone())];
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        push_all(&mut analyzer, &frames);
+        let (devices, _) = analyzer.finish(&CloudDb::default());
+        let device = devices
+            .iter()
+            .find(|d| d.ip.to_string() == "192.168.1.5")
+            .unwrap();
+        assert_eq!(device.contacts.len(), 1, "{:#?}", device.contacts);
+        let c = &device.contacts[0];
+        assert_eq!(
+            (c.destination.as_str(), c.protocol.as_str(), c.port),
+            ("47.96.1.255", "udp", 5_000)
+        );
+        assert_eq!(c.bytes_up, (first.len() + later.len()) as u64);
+    }
+
+    /// A connection's own SNI names it, not a DNS answer another host received for the same
+    /// (CDN) address; a DNS answer the device itself received names its SNI-less connection.
+    #[test]
+    fn own_sni_wins_and_dns_names_only_for_the_host_that_asked() {
+        let hello = hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap();
+        let hello_sni = include_str!("testdata/client_hello_sni.txt").trim();
+        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let eth = || etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1]);
+        let udp = |src: [u8; 4], dst: [u8; 4], sp: u16, dp: u16, data: &[u8]| {
+            let mut b = Vec::new();
+            eth()
+                .ipv4(src, dst, 64)
+                .udp(sp, dp)
+                .write(&mut b, data)
+                .unwrap();
+            b
+        };
+        let tcp = |src: [u8; 4], dst: [u8; 4], sp: u16, dp: u16, data: &[u8]| {
+            let mut b = Vec::new();
+            eth()
+                .ipv4(src, dst, 64)
+                .tcp(sp, dp, 1, 64_000)
+                .ack(1)
+                .write(&mut b, data)
+                .unwrap();
+            b
+        };
+        let nist = [132, 163, 97, 6];
+        let (asker, other) = ([192, 168, 1, 5], [192, 168, 1, 6]);
+        let frames = [
+            // The DNS answer goes to .5 only.
+            (1_000_000, udp([192, 168, 1, 1], asker, 53, 41_000, &answer)),
+            // .5 and .6 both open TLS to the address with their own SNI; .6 also sends UDP.
+            (2_000_000, tcp(asker, nist, 40_000, 443, &hello)),
+            (2_000_000, tcp(other, nist, 40_001, 443, &hello)),
+            (3_000_000, udp(other, nist, 123, 123, &[0x23; 48])),
+            (3_000_000, udp(asker, nist, 123, 123, &[0x23; 48])),
+        ];
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        push_all(&mut analyzer, &frames);
+        let (devices, _) = analyzer.finish(&CloudDb::default());
+        let name = |dev: &str, port: u16| {
+            let d = devices.iter().find(|d| d.ip.to_string() == dev).unwrap();
+            let c = d.contacts.iter().find(|c| c.port == port).unwrap();
+            (c.name.clone(), c.name_source.clone())
+        };
+        let sni = (Some(hello_sni.to_string()), Some("sni".to_string()));
+        assert_eq!(name("192.168.1.5", 443), sni);
+        assert_eq!(name("192.168.1.6", 443), sni);
+        assert_eq!(
+            name("192.168.1.5", 123),
+            (Some("time.nist.gov".into()), Some("dns".into()))
+        );
+        assert_eq!(name("192.168.1.6", 123), (None, None));
     }
 
     #[test]

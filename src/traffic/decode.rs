@@ -54,6 +54,16 @@ pub struct Packet<'a> {
     pub tcp_seq: u32,
     /// Transport payload as captured (may be cut short by the snap length).
     pub payload: &'a [u8],
+    /// Set for a fragment of a fragmented IP packet.
+    pub fragment: Option<Fragment>,
+}
+
+/// Where a fragment sits in its IP packet: the first carries the transport header (ports), the
+/// later ones only payload, found again by the packet's identification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fragment {
+    pub id: u32,
+    pub first: bool,
 }
 
 /// Decodes a frame; `None` for non-IP frames (ARP, LLDP, …) and undecodable link types.
@@ -92,17 +102,41 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
         LinkType::Null => (LaxSlicedPacket::from_ip(data.get(4..)?).ok()?, None),
         LinkType::Other(_) => return None,
     };
-    let (src, dst, ip_payload) = match sliced.net.as_ref()? {
-        LaxNetSlice::Ipv4(v4) => (
-            IpAddr::V4(v4.header().source_addr()),
-            IpAddr::V4(v4.header().destination_addr()),
-            v4.payload(),
-        ),
-        LaxNetSlice::Ipv6(v6) => (
-            IpAddr::V6(v6.header().source_addr()),
-            IpAddr::V6(v6.header().destination_addr()),
-            v6.payload(),
-        ),
+    let (src, dst, ip_payload, fragment) = match sliced.net.as_ref()? {
+        LaxNetSlice::Ipv4(v4) => {
+            let h = v4.header();
+            let fragment = v4.payload().fragmented.then(|| Fragment {
+                id: u32::from(h.identification()),
+                first: h.fragments_offset().value() == 0,
+            });
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                v4.payload(),
+                fragment,
+            )
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let fragment = v6
+                .extensions()
+                .clone()
+                .into_iter()
+                .find_map(|ext| match ext {
+                    etherparse::Ipv6ExtensionSlice::Fragment(f) if f.is_fragmenting_payload() => {
+                        Some(Fragment {
+                            id: f.identification(),
+                            first: f.fragment_offset().value() == 0,
+                        })
+                    }
+                    _ => None,
+                });
+            (
+                IpAddr::V6(v6.header().source_addr()),
+                IpAddr::V6(v6.header().destination_addr()),
+                v6.payload(),
+                fragment,
+            )
+        }
         LaxNetSlice::Arp(_) => return None,
     };
     let mut packet = Packet {
@@ -115,6 +149,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
         tcp: TcpFlags::default(),
         tcp_seq: 0,
         payload: &[],
+        fragment,
     };
     match &sliced.transport {
         Some(TransportSlice::Tcp(tcp)) => {
@@ -137,16 +172,17 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
             packet.payload = udp.payload();
         }
         _ => {
-            // A TCP/UDP header cut by the snap length or a later fragment: keep the protocol,
-            // read the ports if they were captured.
+            // A TCP/UDP header cut by the snap length, a first fragment (it carries the header)
+            // or a later one (no header: the caller finds its ports from the first): keep the
+            // protocol, read the ports where they were captured.
             let n = ip_payload.ip_number.0;
-            if (n == 6 || n == 17)
-                && !ip_payload.fragmented
-                && let Some(ports) = ip_payload.payload.get(..4)
-            {
+            if n == 6 || n == 17 {
                 packet.proto = if n == 6 { Proto::Tcp } else { Proto::Udp };
-                packet.src_port = u16::from_be_bytes([ports[0], ports[1]]);
-                packet.dst_port = u16::from_be_bytes([ports[2], ports[3]]);
+                let header_here = fragment.is_none_or(|f| f.first);
+                if header_here && let Some(ports) = ip_payload.payload.get(..4) {
+                    packet.src_port = u16::from_be_bytes([ports[0], ports[1]]);
+                    packet.dst_port = u16::from_be_bytes([ports[2], ports[3]]);
+                }
             }
         }
     }

@@ -11,6 +11,12 @@ use super::decode::{Packet, Proto};
 use super::dns::DnsTcpStream;
 use super::names::{NameProbe, Probe};
 
+/// Client segments of a connection picked up mid-stream that start a fresh look for a name: the
+/// first ones may be a keep-alive byte or the middle of a response, a later one the next request.
+const MIDSTREAM_NAME_TRIES: u8 = 16;
+/// Directions of finished flows remembered (per generation; two generations are kept).
+const REMEMBERED_DIRECTIONS: usize = 65_536;
+
 /// Limits of the table.
 #[derive(Debug, Clone, Copy)]
 pub struct FlowLimits {
@@ -94,6 +100,8 @@ pub struct Flow {
     /// for their first packet).
     name_probe: Option<Box<NameProbe>>,
     name_done: bool,
+    /// Fresh looks for a name taken so far on a connection picked up mid-stream.
+    name_tries: u8,
     /// The server's side of DNS over TCP (port 53), split into messages.
     dns_tcp: Option<Box<DnsTcpStream>>,
 }
@@ -101,6 +109,11 @@ pub struct Flow {
 impl Flow {
     pub fn finished(&self) -> bool {
         matches!(self.tcp, TcpState::Closed | TcpState::Reset)
+    }
+
+    /// A TCP connection whose opening was not captured.
+    fn tcp_picked_up_midstream(&self) -> bool {
+        self.tcp == TcpState::Midstream
     }
 }
 
@@ -137,6 +150,10 @@ impl NameSource {
 pub struct FlowTable {
     limits: FlowLimits,
     flows: HashMap<FlowKey, Flow>,
+    /// Which side opened flows already evicted (`lo_initiated`), so a late FIN/ACK or a
+    /// connection resumed after the idle timeout keeps its client and server instead of being
+    /// guessed again from port numbers. Two generations bound the memory.
+    directions: [HashMap<FlowKey, bool>; 2],
     last_sweep_us: i64,
     /// Flows seen while the table was full (counted, not tracked).
     pub untracked: u64,
@@ -178,23 +195,39 @@ impl FlowTable {
         }
         let (key, lo_to_hi) = FlowKey::of(p);
         let full = self.flows.len() >= limits.max_flows;
+        let opens = p.proto == Proto::Tcp && p.tcp.syn;
+        let remembered = if opens || self.flows.contains_key(&key) {
+            None
+        } else {
+            self.remembered(&key)
+        };
+        let lo_initiated = remembered.unwrap_or_else(|| {
+            if first_packet_from_responder(p) {
+                !lo_to_hi
+            } else {
+                lo_to_hi
+            }
+        });
         let flow = match self.flows.get_mut(&key) {
             Some(flow) => flow,
             None if full => {
+                // Not tracked: the direction still comes from memory or the packet itself, so
+                // replies do not become contacts on the client's port.
                 self.untracked += 1;
+                let (initiator, responder) = if lo_initiated {
+                    (key.lo, key.hi)
+                } else {
+                    (key.hi, key.lo)
+                };
                 return Observation {
-                    initiator: (p.src, p.src_port),
-                    responder_port: p.dst_port,
+                    initiator,
+                    responder_port: responder.1,
                     learned: None,
                     dns_messages: Vec::new(),
                 };
             }
             None => self.flows.entry(key).or_insert_with(|| Flow {
-                lo_initiated: if first_packet_from_responder(p) {
-                    !lo_to_hi
-                } else {
-                    lo_to_hi
-                },
+                lo_initiated,
                 bytes: [0; 2],
                 packets: [0; 2],
                 first_us: ts_us,
@@ -207,6 +240,7 @@ impl FlowTable {
                 fins: [false; 2],
                 name_probe: None,
                 name_done: false,
+                name_tries: 0,
                 dns_tcp: None,
             }),
         };
@@ -234,6 +268,7 @@ impl FlowTable {
             && let Some(flow) = self.flows.remove(&key)
         {
             self.evicted += 1;
+            self.remember(key, flow.lo_initiated);
             done.push((key, flow));
         }
         Observation {
@@ -254,6 +289,22 @@ impl FlowTable {
                 .extract_if(|_, flow| now_us.saturating_sub(flow.last_us) > timeout),
         );
         self.evicted += (done.len() - before) as u64;
+        for (key, flow) in &done[before..] {
+            self.remember(*key, flow.lo_initiated);
+        }
+    }
+
+    fn remember(&mut self, key: FlowKey, lo_initiated: bool) {
+        if self.directions[0].len() >= REMEMBERED_DIRECTIONS {
+            self.directions[1] = std::mem::take(&mut self.directions[0]);
+        }
+        self.directions[0].insert(key, lo_initiated);
+    }
+
+    fn remembered(&self, key: &FlowKey) -> Option<bool> {
+        self.directions
+            .iter()
+            .find_map(|generation| generation.get(key).copied())
     }
 
     /// Hands back every remaining flow (end of capture).
@@ -304,6 +355,17 @@ fn learn_name(flow: &mut Flow, p: &Packet<'_>) -> Option<(NameSource, String)> {
     };
     match probe.feed(p) {
         Probe::Wait => None,
+        Probe::Done(None)
+            if p.proto == Proto::Tcp
+                && flow.tcp_picked_up_midstream()
+                && flow.name_tries < MIDSTREAM_NAME_TRIES =>
+        {
+            // Picked up mid-stream, these bytes were not a connection's start (a keep-alive
+            // byte, the rest of a request): the next client segment gets a fresh look.
+            flow.name_tries += 1;
+            flow.name_probe = None;
+            None
+        }
         Probe::Done(name) => {
             flow.name_done = true;
             flow.name_probe = None;
@@ -362,6 +424,7 @@ mod tests {
             tcp: flags,
             tcp_seq: 0,
             payload,
+            fragment: None,
         }
     }
 
@@ -455,6 +518,88 @@ mod tests {
         assert_eq!(flow.first_us, 1_000);
         assert_eq!(flow.last_us, 5_000);
         assert!(table.is_empty());
+    }
+
+    /// A hub's connection idle for longer than the timeout, then closed: the late FIN/ACK from
+    /// the server must not start a flow "to" the hub's client port.
+    #[test]
+    fn direction_is_remembered_past_the_idle_timeout() {
+        let mut table = FlowTable::new(FlowLimits {
+            idle_timeout_us: 1_000_000,
+            max_flows: 10,
+        });
+        let mut done = Vec::new();
+        let hub = "192.168.1.20";
+        let cloud = "203.0.113.10";
+        // 8883 < 40000 would make the port heuristic right anyway: use a server on a high port.
+        table.observe(&tcp(hub, 40_000, cloud, 50_443, SYN, b""), 74, 0, &mut done);
+        table.observe(
+            &tcp(cloud, 50_443, hub, 40_000, SYNACK, b""),
+            74,
+            1,
+            &mut done,
+        );
+        table.sweep(10_000_000, &mut done);
+        assert_eq!(done.len(), 1);
+        let obs = table.observe(
+            &tcp(cloud, 50_443, hub, 40_000, FIN, b""),
+            66,
+            10_000_001,
+            &mut done,
+        );
+        assert_eq!(obs.initiator, (hub.parse().unwrap(), 40_000));
+        assert_eq!(obs.responder_port, 50_443);
+    }
+
+    /// A connection picked up mid-stream whose first client bytes are a 1-byte keep-alive still
+    /// reads the Host of its next request.
+    #[test]
+    fn midstream_keepalive_byte_does_not_end_the_look_for_a_name() {
+        let mut table = FlowTable::new(FlowLimits::default());
+        let mut done = Vec::new();
+        let cam = "192.168.1.20";
+        let cloud = "203.0.113.10";
+        let mut keepalive = tcp(cam, 40_000, cloud, 80, ACK, b"\0");
+        keepalive.tcp_seq = 999;
+        assert_eq!(table.observe(&keepalive, 61, 0, &mut done).learned, None);
+        let mut request = tcp(
+            cam,
+            40_000,
+            cloud,
+            80,
+            ACK,
+            b"POST /upload HTTP/1.1\r\nHost: pic.example.com\r\n\r\n",
+        );
+        request.tcp_seq = 1_000;
+        assert_eq!(
+            table.observe(&request, 120, 1, &mut done).learned,
+            Some((NameSource::HttpHost, "pic.example.com".into()))
+        );
+    }
+
+    /// With the table full, a reply is still filed under the server's port.
+    #[test]
+    fn a_full_table_files_replies_under_the_server_port() {
+        let mut table = FlowTable::new(FlowLimits {
+            idle_timeout_us: 1_000_000_000,
+            max_flows: 1,
+        });
+        let mut done = Vec::new();
+        table.observe(
+            &tcp("10.0.0.2", 1, "10.0.0.3", 2, SYN, b""),
+            60,
+            0,
+            &mut done,
+        );
+        let obs = table.observe(
+            &tcp("203.0.113.5", 443, "10.0.0.2", 51_000, ACK, b"x"),
+            60,
+            1,
+            &mut done,
+        );
+        assert_eq!(table.untracked, 1);
+        assert_eq!(obs.responder_port, 443);
+        assert_eq!(obs.initiator, ("10.0.0.2".parse().unwrap(), 51_000));
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! The Host header of a plaintext HTTP request (pure).
 
-/// Request methods that start an HTTP/1.x request.
-const METHODS: [&[u8]; 7] = [
+/// Request methods that start an HTTP/1.x request (UPnP's SUBSCRIBE/NOTIFY and proxies' CONNECT
+/// included: cameras use them for eventing and to tunnel to their cloud).
+const METHODS: [&[u8]; 11] = [
+    b"SUBSCRIBE ",
+    b"UNSUBSCRIBE ",
+    b"NOTIFY ",
+    b"CONNECT ",
     b"GET ",
     b"POST ",
     b"PUT ",
@@ -62,6 +67,19 @@ mod tests {
     fn host_of_a_camera_upload_request() {
         let req = b"POST /api/face/upload HTTP/1.1\r\nHost: OpenAPI.Ovopark.com:8080\r\nContent-Length: 5\r\n\r\nabcde";
         assert_eq!(request_host(req).as_deref(), Some("openapi.ovopark.com"));
+    }
+
+    #[test]
+    fn upnp_eventing_and_proxy_connect_requests_are_http() {
+        // UPnP Device Architecture 2.0 §4.1.2 SUBSCRIBE, as a media renderer sends it.
+        let sub = b"SUBSCRIBE /upnp/event/AVTransport1 HTTP/1.1\r\nHOST: 192.168.1.30:49152\r\nCALLBACK: <http://192.168.1.20:8058/>\r\nNT: upnp:event\r\n\r\n";
+        assert_eq!(request_host(sub).as_deref(), Some("192.168.1.30"));
+        let notify = b"NOTIFY /cb HTTP/1.1\r\nHost: 192.168.1.20:8058\r\nNT: upnp:event\r\n\r\n";
+        assert_eq!(request_host(notify).as_deref(), Some("192.168.1.20"));
+        let connect =
+            b"CONNECT relay.example.net:443 HTTP/1.1\r\nHost: relay.example.net:443\r\n\r\n";
+        assert_eq!(request_host(connect).as_deref(), Some("relay.example.net"));
+        assert!(may_be_request(b"SUBSC"));
     }
 
     #[test]

@@ -108,6 +108,7 @@ mod tests {
             },
             tcp_seq: seq,
             payload,
+            fragment: None,
         }
     }
 

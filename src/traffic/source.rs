@@ -38,7 +38,10 @@ impl LinkType {
             Linktype::ETHERNET => LinkType::Ethernet,
             Linktype::LINUX_SLL => LinkType::LinuxSll,
             Linktype::LINUX_SLL2 => LinkType::LinuxSll2,
-            Linktype::RAW | Linktype::IPV4 | Linktype::IPV6 => LinkType::RawIp,
+            // 12 and 14 are raw IP as OpenBSD and BSD/OS write DLT_RAW into pcap files.
+            Linktype::RAW | Linktype::IPV4 | Linktype::IPV6 | Linktype(12) | Linktype(14) => {
+                LinkType::RawIp
+            }
             Linktype::NULL => LinkType::Null,
             Linktype(other) => LinkType::Other(other),
         }

@@ -163,6 +163,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 })
                 .collect(),
             findings: Vec::new(),
+            to_verify: Vec::new(),
             evidence_files,
         },
     };

@@ -183,9 +183,9 @@ fn captures_images(d: &Device) -> bool {
     IMAGE_CAPTURING.contains(&d.identity.device_type.as_str())
 }
 
-/// Whether an upload carries images or video: a face API, or traffic shaped like a stream or
-/// snapshots. Heartbeats and control traffic do not; an unclassified upload from a device that
-/// captures images might.
+/// Whether an upload carries images or video: a face API, traffic shaped like a stream or
+/// snapshots, or content an image-capturing device sends to its vendor's cloud or object storage.
+/// Heartbeats and control traffic do not; other uploads of an image-capturing device might.
 fn carries_images(d: &Device, c: &CloudContact) -> Option<bool> {
     if !c.upload {
         return Some(false);
@@ -196,8 +196,17 @@ fn carries_images(d: &Device, c: &CloudContact) -> Option<bool> {
     match c.pattern.as_deref() {
         Some("video_stream" | "snapshots") => Some(true),
         Some("heartbeat" | "control" | "network_service") => Some(false),
-        _ if captures_images(d) => None,
-        _ => Some(false),
+        _ if !captures_images(d) => Some(false),
+        // Content a camera sends to its vendor's cloud or to object storage is footage or
+        // pictures, whatever its shape; elsewhere it may be anything.
+        _ if matches!(
+            c.category.as_str(),
+            "vendor_cloud" | "vendor_p2p" | "object_storage"
+        ) =>
+        {
+            Some(true)
+        }
+        _ => None,
     }
 }
 

@@ -42,6 +42,8 @@ pub(crate) struct FindingsLabels {
     pub declared_devices: &'static str,
     pub purpose: &'static str,
     pub area: &'static str,
+    pub more_evidence: &'static str,
+    pub print_details_note: &'static str,
 }
 
 static ZH: FindingsLabels = FindingsLabels {
@@ -70,6 +72,8 @@ static ZH: FindingsLabels = FindingsLabels {
     declared_devices: "申报的设备",
     purpose: "用途",
     area: "区域",
+    more_evidence: "打印版只列出前4条证据；完整列表见网页版和 evidence.csv",
+    print_details_note: "打印版省略了没有发现、也没有云端连接的设备的详情，发现中的设备标识证据也只在此列出（网页版和 evidence.csv 中有完整内容）。",
 };
 
 static EN: FindingsLabels = FindingsLabels {
@@ -98,6 +102,8 @@ static EN: FindingsLabels = FindingsLabels {
     declared_devices: "Declared devices",
     purpose: "Purpose",
     area: "Area",
+    more_evidence: "The print shows the first 4 evidence atoms; all of them are in the HTML page and evidence.csv",
+    print_details_note: "The print leaves out the details of devices with no finding and no cloud contact, and lists a finding's identity evidence only here (the HTML page and evidence.csv have everything).",
 };
 
 pub(crate) fn labels(lang: Lang) -> &'static FindingsLabels {
@@ -374,6 +380,7 @@ pub(crate) struct ThemeGroup {
     pub label: String,
     pub finding_ids: Vec<String>,
     pub devices: Vec<String>,
+    pub cards: Vec<Card>,
 }
 
 pub(crate) fn theme_groups(findings: &[&Finding], report: &Report, lang: Lang) -> Vec<ThemeGroup> {
@@ -393,6 +400,7 @@ pub(crate) fn theme_groups(findings: &[&Finding], report: &Report, lang: Lang) -
                     code,
                     finding_ids: Vec::new(),
                     devices: Vec::new(),
+                    cards: Vec::new(),
                 });
                 groups.last_mut().expect("just pushed")
             }
@@ -402,7 +410,129 @@ pub(crate) fn theme_groups(findings: &[&Finding], report: &Report, lang: Lang) -
             group.devices.push(d);
         }
     }
+    for g in &mut groups {
+        g.cards = cards(findings, &g.finding_ids, report, lang);
+    }
     groups
+}
+
+/// Findings that say the same thing (theme, rules, severity, title) about several devices, printed
+/// once with each device's evidence: the case file stays readable when seven terminals break the
+/// same rules.
+#[derive(Debug, Serialize)]
+pub(crate) struct Card {
+    /// The findings merged, e.g. `F-12, F-14`.
+    pub ids: String,
+    /// The first finding's id: where its detail, basis, remedy and advice come from.
+    pub lead: String,
+    pub devices: Vec<CardDevice>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct CardDevice {
+    pub id: String,
+    pub label: Option<String>,
+    pub anchor: Option<String>,
+    pub evidence: Vec<EvidenceLine>,
+}
+
+/// One evidence line of a finding; identity atoms repeat the device details, so the print leaves
+/// them to that section.
+#[derive(Debug, Serialize)]
+pub(crate) struct EvidenceLine {
+    pub text: String,
+    pub atom: bool,
+}
+
+/// An evidence line quoting the declaration (`site.toml: site.consent = sign_only`) in words:
+/// `site.toml: How consent is obtained = a sign only`.
+pub(crate) fn declared_line(line: &str, lang: Lang) -> String {
+    let Some(rest) = line.strip_prefix("site.toml: ") else {
+        return text(line);
+    };
+    let Some((lhs, value)) = rest.split_once(" = ") else {
+        return text(line);
+    };
+    let (who, field) = match lhs.rsplit_once(' ') {
+        Some((who, field)) => (format!("{who} "), field),
+        None => (String::new(), lhs),
+    };
+    let zh = lang.code() == "zh";
+    let label = match field {
+        "device.purpose" => (if zh { "用途" } else { "purpose" }).to_string(),
+        "device.private_space" => (if zh { "位于私密空间" } else { "inside a private space" }).to_string(),
+        "notice.discloses" => (if zh { "现场告知的内容" } else { "what the posted notices disclose" }).to_string(),
+        "notice.posted" => (if zh { "张贴了告知" } else { "a notice is posted" }).to_string(),
+        f => key_label(f.trim_start_matches("site.").trim_start_matches("device."), lang),
+    };
+    let words = value.trim_start_matches('[').trim_end_matches(']');
+    let shown: Vec<String> = words
+        .split(", ")
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "true" => labels(lang).yes.to_string(),
+            "false" => labels(lang).no.to_string(),
+            w if w.chars().all(|c| c.is_ascii_lowercase() || c == '_') => value_label(w, zh),
+            w => text(w),
+        })
+        .collect();
+    let name = if zh { "场所申报" } else { "site declaration" };
+    format!(
+        "{name} (site.toml){} {}{label} = {}",
+        if zh { "：" } else { ":" },
+        text(&who),
+        if shown.is_empty() { "—".to_string() } else { shown.join(if zh { "、" } else { ", " }) }
+    )
+}
+
+/// The cards of one theme, in the findings' order.
+pub(crate) fn cards(
+    findings: &[&Finding],
+    ids: &[String],
+    report: &Report,
+    lang: Lang,
+) -> Vec<Card> {
+    let mut out: Vec<(String, Card)> = Vec::new();
+    for f in findings.iter().filter(|f| ids.contains(&visible(&f.id).into_owned())) {
+        let key = format!(
+            "{}|{}|{}|{}",
+            f.rule,
+            f.rules.join(","),
+            f.severity.as_str(),
+            f.title.en
+        );
+        let device = CardDevice {
+            id: text(&f.id),
+            label: device_label(report, f.device.as_deref()),
+            anchor: f.device.as_deref().map(super::view::anchor),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| EvidenceLine {
+                    text: declared_line(e, lang),
+                    atom: !e.starts_with("cloud:")
+                        && !e.starts_with("site.toml:")
+                        && !e.contains("(confidence"),
+                })
+                .collect(),
+        };
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, card)) => {
+                card.ids.push_str(", ");
+                card.ids.push_str(&text(&f.id));
+                card.devices.push(device);
+            }
+            None => out.push((
+                key,
+                Card {
+                    ids: text(&f.id),
+                    lead: text(&f.id),
+                    devices: vec![device],
+                },
+            )),
+        }
+    }
+    out.into_iter().map(|(_, c)| c).collect()
 }
 
 /// One notice template, printed once.
@@ -462,5 +592,13 @@ mod tests {
         }
         let zh = serde_json::to_string(&site_view(&report, Lang::Zh).unwrap()).unwrap();
         assert!(zh.contains("仅张贴告示") && zh.contains("视频监控"), "{zh}");
+        assert_eq!(
+            declared_line("site.toml: site.consent = sign_only", Lang::Zh),
+            "场所申报 (site.toml)： 取得同意的方式 = 仅张贴告示"
+        );
+        assert_eq!(
+            declared_line("site.toml: notice.discloses = [processor_contact, video_surveillance]", Lang::En),
+            "site declaration (site.toml): what the posted notices disclose = processor contact, video surveillance"
+        );
     }
 }

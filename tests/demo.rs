@@ -284,8 +284,17 @@ fn demo_findings_follow_the_store_declaration() {
         has(ip, "CN-FRM-8-LOCALSTORE");
     }
     has("198.18.0.19", "CN-PIPL-21-ENTRUSTED");
-    assert!(!rules_for("198.18.0.22").iter().any(|r| r.starts_with("CN-PIPL-2")));
-    assert!(!report.findings.iter().any(|f| f.rules.iter().any(|r| r == "CN-PIPL-23-THIRDPARTY")));
+    assert!(
+        !rules_for("198.18.0.22")
+            .iter()
+            .any(|r| r.starts_with("CN-PIPL-2"))
+    );
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.rules.iter().any(|r| r == "CN-PIPL-23-THIRDPARTY"))
+    );
     // A declared plain camera under the posted CCTV sign draws nothing.
     assert!(
         rules_for("198.18.0.11").is_empty(),
@@ -325,19 +334,46 @@ fn demo_findings_follow_the_store_declaration() {
                 "camera" | "face_terminal" | "people_counter" | "access_control" | "doorbell"
             ) || d.cloud_contacts.iter().any(|c| c.upload);
             if !images && !d.is_surveillance() {
-                assert!(mine.is_empty(), "{what}: {} neither captures nor uploads images: {:?}", d.ip, mine.iter().map(|f| &f.rule).collect::<Vec<_>>());
+                assert!(
+                    mine.is_empty(),
+                    "{what}: {} neither captures nor uploads images: {:?}",
+                    d.ip,
+                    mine.iter().map(|f| &f.rule).collect::<Vec<_>>()
+                );
             }
             if d.identity.face_recognition == FaceRecognition::Yes {
-                assert!(mine.len() <= 6, "{what}: {} has {} findings", d.ip, mine.len());
+                assert!(
+                    mine.len() <= 6,
+                    "{what}: {} has {} findings",
+                    d.ip,
+                    mine.len()
+                );
             }
             let unknown_country = d.cloud_contacts.iter().all(|c| c.country.is_none());
             if unknown_country {
-                assert!(!mine.iter().any(|f| f.theme.as_deref() == Some("cross_border")), "{what}: {}", d.ip);
+                assert!(
+                    !mine
+                        .iter()
+                        .any(|f| f.theme.as_deref() == Some("cross_border")),
+                    "{what}: {}",
+                    d.ip
+                );
             }
         }
-        assert!(!findings.iter().flat_map(|f| &f.rules).any(|r| r.contains("MINORS")), "{what}");
+        assert!(
+            !findings
+                .iter()
+                .flat_map(|f| &f.rules)
+                .any(|r| r.contains("MINORS")),
+            "{what}"
+        );
         assert!(findings.iter().all(|f| !f.conditional), "{what}");
-        assert!(checks.iter().all(|v| !v.rule.is_empty() && !v.check.is_empty()), "{what}");
+        assert!(
+            checks
+                .iter()
+                .all(|v| !v.rule.is_empty() && !v.check.is_empty()),
+            "{what}"
+        );
     }
     assert!(!bare.to_verify.is_empty());
     // Most severe first; Chinese texts present.

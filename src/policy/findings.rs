@@ -117,7 +117,9 @@ pub fn evaluate_all(input: PolicyInput<'_>, devices: &[Device]) -> Evaluation {
             let location = device.map(|d| {
                 input
                     .site
-                    .and_then(|s| s.device_for(&d.ip, d.mac.as_deref(), d.identity.model.as_deref()))
+                    .and_then(|s| {
+                        s.device_for(&d.ip, d.mac.as_deref(), d.identity.model.as_deref())
+                    })
                     .and_then(|x| x.location.clone())
                     .map_or_else(|| d.ip.clone(), |loc| format!("{loc} ({})", d.ip))
             });
@@ -205,9 +207,7 @@ fn judge<'r>(rule: &'r Rule, ctx: &Ctx<'_>) -> (Option<Hit<'r>>, Option<Pending<
                     (Some(hit), None)
                 }
                 Truth::Unknown => {
-                    hit.severity = escalated
-                        .or(rule.pattern_severity)
-                        .unwrap_or(rule.severity);
+                    hit.severity = escalated.or(rule.pattern_severity).unwrap_or(rule.severity);
                     hit.lawful_if = lawful.conditions.clone();
                     let wait = Pending {
                         rule,
@@ -271,7 +271,9 @@ fn merge(mut group: Vec<Hit<'_>>, device: Option<&Device>) -> Finding {
                 })
                 .collect::<Vec<_>>()
         };
-        detail.zh.push_str(&format!(" 同一事项还涉及：{}。", titles(true).join("；")));
+        detail
+            .zh
+            .push_str(&format!(" 同一事项还涉及：{}。", titles(true).join("；")));
         detail.en.push_str(&format!(
             " The same matter also engages: {}.",
             titles(false).join("; ")
@@ -289,7 +291,9 @@ fn merge(mut group: Vec<Hit<'_>>, device: Option<&Device>) -> Finding {
             en.join(", and ")
         ));
     } else if group.iter().any(|h| h.declared) {
-        detail.zh.push_str(" 场所申报已说明这一点（见证据中的 site.toml 条目），不具备合法条件。");
+        detail
+            .zh
+            .push_str(" 场所申报已说明这一点（见证据中的 site.toml 条目），不具备合法条件。");
         detail.en.push_str(
             " The site declaration answers this (see the site.toml lines in the evidence): what would make it lawful is not in place.",
         );

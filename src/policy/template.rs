@@ -114,7 +114,9 @@ pub fn site_template(report: &Report, lang: &str) -> String {
         "出境（《促进和规范数据跨境流动规定》第五条）：是否关键信息基础设施运营者；当年1月1日以来向境外提供个人信息的人数，其中敏感个人信息（人脸）的人数",
         "Export (CAC Order No. 16 Art. 5): is the operator a critical information infrastructure operator; people whose personal information was sent abroad since 1 January, and of them people whose sensitive information (faces) was",
     );
-    o.push_str("# ciio = false\n# export_people_per_year = 0\n# export_sensitive_people_per_year = 0\n");
+    o.push_str(
+        "# ciio = false\n# export_people_per_year = 0\n# export_sensitive_people_per_year = 0\n",
+    );
     note(
         &mut o,
         zh,

@@ -148,7 +148,13 @@ fn verify_rules(e: &Evaluation) -> Vec<&str> {
         .collect()
 }
 
-fn contact(dest: &str, category: &str, country: Option<&str>, pattern: &str, port: u16) -> CloudContact {
+fn contact(
+    dest: &str,
+    category: &str,
+    country: Option<&str>,
+    pattern: &str,
+    port: u16,
+) -> CloudContact {
     CloudContact {
         destination: dest.into(),
         port,
@@ -227,12 +233,12 @@ fn face_terminal_without_alternative() {
             .any(|b| b.contains("《人脸识别技术应用安全管理办法》第十条"))
     );
     // One finding per theme: consent cites PIPL 29, FRM 6, FRM 10 and CRPL 29 together.
-    for rule in [
-        "CN-PIPL-29-SEPCONSENT",
-        "CN-FRM-6-CONSENT",
-        "CN-CRPL-29",
-    ] {
-        assert!(alt.rules.iter().any(|r| r == rule), "{rule}: {:?}", alt.rules);
+    for rule in ["CN-PIPL-29-SEPCONSENT", "CN-FRM-6-CONSENT", "CN-CRPL-29"] {
+        assert!(
+            alt.rules.iter().any(|r| r == rule),
+            "{rule}: {:?}",
+            alt.rules
+        );
     }
     assert!(get(&f, "CN-FRM-5-NOTICE").theme.as_deref() == Some("notice"));
     // Declared, not in a private space, no minors, PIA on file: those rules stay silent.
@@ -281,7 +287,11 @@ fn face_camera_uploading_abroad() {
     assert_eq!(f[0].severity, Severity::Critical, "sorted by severity");
     assert!(f.len() <= 6, "{:?}", rules_of(f));
     // PIPL rules show the Art. 66 penalty.
-    assert!(local.legal_basis.iter().any(|b| b.contains("第六十六条")), "{:?}", local.legal_basis);
+    assert!(
+        local.legal_basis.iter().any(|b| b.contains("第六十六条")),
+        "{:?}",
+        local.legal_basis
+    );
     // Under the EU and Illinois packs the same upload is a transfer and a disclosure.
     let eu = run(
         &["eu", "us-il"],
@@ -305,8 +315,13 @@ fn face_camera_uploading_abroad() {
 #[test]
 fn gdpr_transfer_honours_adequacy() {
     let mut cam = plain_camera();
-    cam.cloud_contacts
-        .push(contact("203.0.113.9", "vendor_cloud", Some("JP"), "video_stream", 443));
+    cam.cloud_contacts.push(contact(
+        "203.0.113.9",
+        "vendor_cloud",
+        Some("JP"),
+        "video_stream",
+        443,
+    ));
     let e = run_all(&["eu"], Some(SIGN_ONLY_SHOP), std::slice::from_ref(&cam));
     assert!(!rules_of(&e.findings).contains(&"EU-GDPR-44-XFER"));
     cam.cloud_contacts[0].country = None;
@@ -364,9 +379,13 @@ fn kohler_pattern_is_high_with_or_without_declaration() {
         FaceRecognition::Yes,
         &[("tls.subject", "CN=www.hikvision.com, OU=iDS-2CD6810F/C")],
     );
-    counter
-        .cloud_contacts
-        .push(contact("203.0.113.20", "vendor_cloud", Some("CN"), "snapshots", 443));
+    counter.cloud_contacts.push(contact(
+        "203.0.113.20",
+        "vendor_cloud",
+        Some("CN"),
+        "snapshots",
+        443,
+    ));
     for site in [None, Some("schema_version = 1\nconsent = \"none\"\n")] {
         let e = run_all(&["cn"], site, std::slice::from_ref(&counter));
         let f = &e.findings;
@@ -391,7 +410,12 @@ fn kohler_pattern_is_high_with_or_without_declaration() {
                 "{:?}",
                 transfer.lawful_if
             );
-            assert!(transfer.evidence.iter().any(|l| l == "site.toml: site.consent = none"));
+            assert!(
+                transfer
+                    .evidence
+                    .iter()
+                    .any(|l| l == "site.toml: site.consent = none")
+            );
         }
     }
 }
@@ -410,7 +434,13 @@ fn capable_but_unused_face_device_is_not_processing() {
         .iter()
         .find(|v| v.rules.iter().any(|r| r == "CN-PIPL-29-SEPCONSENT"))
         .unwrap();
-    assert!(check.check.iter().any(|c| c.en.contains("face recognition is switched on")), "{check:?}");
+    assert!(
+        check
+            .check
+            .iter()
+            .any(|c| c.en.contains("face recognition is switched on")),
+        "{check:?}"
+    );
     let off = "schema_version = 1\nconsent = \"none\"\n[[device]]\nip = \"198.18.0.12\"\nface_recognition = false\n";
     let e = run_all(&["cn"], Some(off), &[cam]);
     assert!(!rules_of(&e.findings).contains(&"CN-PIPL-29-SEPCONSENT"));
@@ -422,8 +452,13 @@ fn capable_but_unused_face_device_is_not_processing() {
 #[test]
 fn entrusted_cloud_processing_is_not_art_23() {
     let mut cam = plain_camera();
-    cam.cloud_contacts
-        .push(contact("203.0.113.30", "vendor_cloud", Some("CN"), "video_stream", 443));
+    cam.cloud_contacts.push(contact(
+        "203.0.113.30",
+        "vendor_cloud",
+        Some("CN"),
+        "video_stream",
+        443,
+    ));
     let site = SIGN_ONLY_SHOP.replace(
         "pia_on_file = true\n",
         "pia_on_file = true\nprocessing_contract = false\nrecipient_own_use = false\n",
@@ -442,26 +477,49 @@ fn entrusted_cloud_processing_is_not_art_23() {
 #[test]
 fn small_non_sensitive_export_is_not_an_art_38_finding() {
     let mut cam = plain_camera();
-    cam.cloud_contacts
-        .push(contact("203.0.113.31", "vendor_cloud", Some("US"), "video_stream", 443));
+    cam.cloud_contacts.push(contact(
+        "203.0.113.31",
+        "vendor_cloud",
+        Some("US"),
+        "video_stream",
+        443,
+    ));
     let small = SIGN_ONLY_SHOP.replace(
         "xborder_mechanism = false\n",
         "xborder_mechanism = false\nciio = false\nexport_people_per_year = 500\n",
     );
     let e = run_all(&["cn"], Some(&small), std::slice::from_ref(&cam));
-    assert!(!rules_of(&e.findings).iter().any(|r| r.starts_with("CN-PIPL-38")));
+    assert!(
+        !rules_of(&e.findings)
+            .iter()
+            .any(|r| r.starts_with("CN-PIPL-38"))
+    );
     assert!(!verify_rules(&e).iter().any(|r| r.starts_with("CN-PIPL-38")));
-    let big = small.replace("export_people_per_year = 500", "export_people_per_year = 250000");
-    assert!(rules_of(&run(&["cn"], Some(&big), std::slice::from_ref(&cam))).contains(&"CN-PIPL-38-XBORDER-GENERAL"));
+    let big = small.replace(
+        "export_people_per_year = 500",
+        "export_people_per_year = 250000",
+    );
+    assert!(
+        rules_of(&run(&["cn"], Some(&big), std::slice::from_ref(&cam)))
+            .contains(&"CN-PIPL-38-XBORDER-GENERAL")
+    );
     // Without the numbers it is a check, not a finding.
     let e = run_all(&["cn"], Some(SIGN_ONLY_SHOP), std::slice::from_ref(&cam));
-    assert!(!rules_of(&e.findings).iter().any(|r| r.starts_with("CN-PIPL-38")));
+    assert!(
+        !rules_of(&e.findings)
+            .iter()
+            .any(|r| r.starts_with("CN-PIPL-38"))
+    );
     assert!(verify_rules(&e).contains(&"CN-PIPL-38-XBORDER-GENERAL"));
     // Faces to a destination whose country is unknown: no cross-border finding.
     let mut face = deepinview_uploading();
     face.cloud_contacts[0].country = None;
     let e = run_all(&["cn"], None, &[face]);
-    assert!(!e.findings.iter().any(|f| f.theme.as_deref() == Some("cross_border")));
+    assert!(
+        !e.findings
+            .iter()
+            .any(|f| f.theme.as_deref() == Some("cross_border"))
+    );
     assert!(verify_rules(&e).contains(&"CN-PIPL-38-XBORDER"));
 }
 
@@ -529,12 +587,21 @@ fn fitting_room_camera() {
     let p = get(&f, "CN-PSVIS-8-PRIVATE");
     assert_eq!(p.severity, Severity::Critical);
     assert!(p.legal_basis[0].contains("第八条") && p.legal_basis[0].contains("第二十七条"));
-    assert!(!p.legal_basis[0].ends_with(']'), "verified: {}", p.legal_basis[0]);
+    assert!(
+        !p.legal_basis[0].ends_with(']'),
+        "verified: {}",
+        p.legal_basis[0]
+    );
     assert!(!rules_of(&f).contains(&"CN-FRM-13-PRIVATE"));
     let mut face = cam.clone();
     face.identity.face_recognition = FaceRecognition::Yes;
     let f = run(&["cn"], Some(&site), &[face]);
-    assert!(get(&f, "CN-PSVIS-8-PRIVATE").rules.iter().any(|r| r == "CN-FRM-13-PRIVATE"));
+    assert!(
+        get(&f, "CN-PSVIS-8-PRIVATE")
+            .rules
+            .iter()
+            .any(|r| r == "CN-FRM-13-PRIVATE")
+    );
     // Without a declaration nobody knows where the camera hangs, and the rule stays silent.
     let e = run_all(&["cn"], None, &[cam]);
     assert!(!rules_of(&e.findings).contains(&"CN-PSVIS-8-PRIVATE"));
@@ -546,7 +613,11 @@ fn fitting_room_camera() {
 #[test]
 fn without_a_declaration_conditions_are_checks() {
     let e = run_all(&["cn"], None, &[minmoe(), plain_camera()]);
-    assert!(e.findings.iter().all(|x| !x.conditional && x.conditions.is_empty()));
+    assert!(
+        e.findings
+            .iter()
+            .all(|x| !x.conditional && x.conditions.is_empty())
+    );
     // The face terminal is in use: consent is the observed pattern, its lawfulness a check.
     let consent = get(&e.findings, "CN-PIPL-29-SEPCONSENT");
     assert_eq!(consent.severity, Severity::Medium);
@@ -554,15 +625,27 @@ fn without_a_declaration_conditions_are_checks() {
         consent.lawful_if[0].en,
         "the consent obtained is separate, written or guardian"
     );
-    assert!(consent.detail.en.contains("to be verified on site"), "{}", consent.detail.en);
+    assert!(
+        consent.detail.en.contains("to be verified on site"),
+        "{}",
+        consent.detail.en
+    );
     let alt = e
         .to_verify
         .iter()
         .find(|v| v.rules.iter().any(|r| r == "CN-FRM-10-ALTERNATIVE"))
         .unwrap();
     assert_eq!(alt.kind, "applies_if");
-    assert!(alt.check.iter().any(|c| c.en == "no non-face alternative is offered"));
-    assert!(alt.check.iter().any(|c| c.zh == "未提供非人脸识别的替代方式"));
+    assert!(
+        alt.check
+            .iter()
+            .any(|c| c.en == "no non-face alternative is offered")
+    );
+    assert!(
+        alt.check
+            .iter()
+            .any(|c| c.zh == "未提供非人脸识别的替代方式")
+    );
     let sign = e
         .to_verify
         .iter()
@@ -571,8 +654,18 @@ fn without_a_declaration_conditions_are_checks() {
                 && v.device.as_deref() == Some("d-198.18.0.11")
         })
         .unwrap();
-    assert!(sign.check.iter().any(|c| c.en == "the posted notices' contents do not include video surveillance"), "{:?}", sign.check);
-    assert!(e.to_verify.iter().all(|v| !v.check.is_empty() && !v.rule.is_empty()));
+    assert!(
+        sign.check
+            .iter()
+            .any(|c| c.en == "the posted notices' contents do not include video surveillance"),
+        "{:?}",
+        sign.check
+    );
+    assert!(
+        e.to_verify
+            .iter()
+            .all(|v| !v.check.is_empty() && !v.rule.is_empty())
+    );
     // Numbered in order.
     assert_eq!(e.to_verify[0].id, "V-1");
 }

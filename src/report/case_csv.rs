@@ -146,8 +146,19 @@ fn to_verify(report: &Report, lang: Lang) -> String {
         .collect();
     table(
         [
-            "id", "theme", "kind", "severity", "device", "ip", "location", "check", "decides",
-            "rule", "rules", "legal_basis", "finding",
+            "id",
+            "theme",
+            "kind",
+            "severity",
+            "device",
+            "ip",
+            "location",
+            "check",
+            "decides",
+            "rule",
+            "rules",
+            "legal_basis",
+            "finding",
         ],
         rows,
     )

@@ -116,7 +116,10 @@ pub(crate) fn theme_label(theme: &str, lang: Lang) -> String {
     let (z, e) = match theme {
         "notice" => ("告知与标识", "Notice and signs"),
         "consent" => ("同意与替代方式", "Consent and alternatives"),
-        "purpose" => ("目的、必要性与影响评估", "Purpose, necessity and assessment"),
+        "purpose" => (
+            "目的、必要性与影响评估",
+            "Purpose, necessity and assessment",
+        ),
         "transfer" => ("向云端或第三方传输", "Transfer to a cloud or third party"),
         "cross_border" => ("出境", "Cross-border transfer"),
         "security" => ("安全措施", "Security"),
@@ -143,17 +146,29 @@ fn key_label(key: &str, lang: Lang) -> String {
         "declared_at" => ("申报时间", "Declared at"),
         "consent" => ("取得同意的方式", "How consent is obtained"),
         "non_face_alternative" => ("提供非人脸识别的替代方式", "Non-face alternative offered"),
-        "minors_present" => ("有不满十四周岁的未成年人出入", "Children under 14 come to the site"),
+        "minors_present" => (
+            "有不满十四周岁的未成年人出入",
+            "Children under 14 come to the site",
+        ),
         "private_spaces" => ("场所内的私密空间", "Private spaces on the premises"),
         "stored_faces" => ("存储人脸信息的人数", "People whose faces are stored"),
         "pia_on_file" => ("已开展个人信息保护影响评估", "Impact assessment on file"),
-        "cac_filing" => ("已向网信部门备案（人脸识别）", "Face-recognition filing with the CAC"),
-        "police_filing" => ("视频系统已向公安机关备案", "Video system filed with the police"),
+        "cac_filing" => (
+            "已向网信部门备案（人脸识别）",
+            "Face-recognition filing with the CAC",
+        ),
+        "police_filing" => (
+            "视频系统已向公安机关备案",
+            "Video system filed with the police",
+        ),
         "xborder_mechanism" => (
             "出境安全评估、认证或标准合同",
             "Export mechanism (assessment, certification or standard contract)",
         ),
-        "ciio" => ("关键信息基础设施运营者", "Critical information infrastructure operator"),
+        "ciio" => (
+            "关键信息基础设施运营者",
+            "Critical information infrastructure operator",
+        ),
         "export_people_per_year" => (
             "当年向境外提供个人信息的人数",
             "People whose personal information was sent abroad this year",
@@ -162,9 +177,18 @@ fn key_label(key: &str, lang: Lang) -> String {
             "当年向境外提供敏感个人信息的人数",
             "People whose sensitive information was sent abroad this year",
         ),
-        "processing_contract" => ("与云服务商签订委托处理合同", "Entrusted-processing contract with the cloud provider"),
-        "recipient_own_use" => ("接收方将图像用于自身目的", "A recipient uses the images for its own purposes"),
-        "retention_policy_public" => ("公开的生物识别信息保存和销毁政策", "Public biometric retention and destruction policy"),
+        "processing_contract" => (
+            "与云服务商签订委托处理合同",
+            "Entrusted-processing contract with the cloud provider",
+        ),
+        "recipient_own_use" => (
+            "接收方将图像用于自身目的",
+            "A recipient uses the images for its own purposes",
+        ),
+        "retention_policy_public" => (
+            "公开的生物识别信息保存和销毁政策",
+            "Public biometric retention and destruction policy",
+        ),
         "schema_version" => return String::new(),
         other => return text(other),
     };
@@ -258,17 +282,20 @@ pub(crate) fn site_view(report: &Report, lang: Lang) -> Option<SiteView> {
             .and_then(|x| value_text(x, lang, l))
             .unwrap_or_else(|| "—".into())
     };
-    let notices = map.get("notice").and_then(serde_json::Value::as_array).map(|items| {
-        items
-            .iter()
-            .map(|n| NoticeView {
-                location: get(n, "location"),
-                text: get(n, "text"),
-                discloses: list(n, "discloses"),
-                recipients: list(n, "recipients"),
-            })
-            .collect()
-    });
+    let notices = map
+        .get("notice")
+        .and_then(serde_json::Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|n| NoticeView {
+                    location: get(n, "location"),
+                    text: get(n, "text"),
+                    discloses: list(n, "discloses"),
+                    recipients: list(n, "recipients"),
+                })
+                .collect()
+        });
     let devices = map
         .get("device")
         .and_then(serde_json::Value::as_array)
@@ -350,7 +377,12 @@ fn verify_view(v: &VerifyItem, report: &Report, lang: Lang) -> VerifyView {
         location: v.location.as_deref().map(text),
         check: v.check.iter().map(|c| text(c.get(code))).collect(),
         decides: text(v.decides.get(code)),
-        rules: v.rules.iter().map(|r| text(r)).collect::<Vec<_>>().join(", "),
+        rules: v
+            .rules
+            .iter()
+            .map(|r| text(r))
+            .collect::<Vec<_>>()
+            .join(", "),
         legal_basis: v.legal_basis.iter().map(|b| text(b)).collect(),
         finding: v.finding.as_deref().map(text),
     }
@@ -460,10 +492,28 @@ pub(crate) fn declared_line(line: &str, lang: Lang) -> String {
     let zh = lang.code() == "zh";
     let label = match field {
         "device.purpose" => (if zh { "用途" } else { "purpose" }).to_string(),
-        "device.private_space" => (if zh { "位于私密空间" } else { "inside a private space" }).to_string(),
-        "notice.discloses" => (if zh { "现场告知的内容" } else { "what the posted notices disclose" }).to_string(),
-        "notice.posted" => (if zh { "张贴了告知" } else { "a notice is posted" }).to_string(),
-        f => key_label(f.trim_start_matches("site.").trim_start_matches("device."), lang),
+        "device.private_space" => (if zh {
+            "位于私密空间"
+        } else {
+            "inside a private space"
+        })
+        .to_string(),
+        "notice.discloses" => (if zh {
+            "现场告知的内容"
+        } else {
+            "what the posted notices disclose"
+        })
+        .to_string(),
+        "notice.posted" => (if zh {
+            "张贴了告知"
+        } else {
+            "a notice is posted"
+        })
+        .to_string(),
+        f => key_label(
+            f.trim_start_matches("site.").trim_start_matches("device."),
+            lang,
+        ),
     };
     let words = value.trim_start_matches('[').trim_end_matches(']');
     let shown: Vec<String> = words
@@ -476,12 +526,20 @@ pub(crate) fn declared_line(line: &str, lang: Lang) -> String {
             w => text(w),
         })
         .collect();
-    let name = if zh { "场所申报" } else { "site declaration" };
+    let name = if zh {
+        "场所申报"
+    } else {
+        "site declaration"
+    };
     format!(
         "{name} (site.toml){} {}{label} = {}",
         if zh { "：" } else { ":" },
         text(&who),
-        if shown.is_empty() { "—".to_string() } else { shown.join(if zh { "、" } else { ", " }) }
+        if shown.is_empty() {
+            "—".to_string()
+        } else {
+            shown.join(if zh { "、" } else { ", " })
+        }
     )
 }
 
@@ -493,7 +551,10 @@ pub(crate) fn cards(
     lang: Lang,
 ) -> Vec<Card> {
     let mut out: Vec<(String, Card)> = Vec::new();
-    for f in findings.iter().filter(|f| ids.contains(&visible(&f.id).into_owned())) {
+    for f in findings
+        .iter()
+        .filter(|f| ids.contains(&visible(&f.id).into_owned()))
+    {
         let key = format!(
             "{}|{}|{}|{}",
             f.rule,
@@ -585,7 +646,13 @@ mod tests {
         for lang in [Lang::Zh, Lang::En] {
             let v = site_view(&report, lang).unwrap();
             let shown = serde_json::to_string(&v).unwrap();
-            for raw in ["cac_filing", "xborder_mechanism", "sign_only", "non_face_alternative", "video_surveillance"] {
+            for raw in [
+                "cac_filing",
+                "xborder_mechanism",
+                "sign_only",
+                "non_face_alternative",
+                "video_surveillance",
+            ] {
                 assert!(!shown.contains(raw), "{raw} in {shown}");
             }
             assert_eq!(v.notices.as_ref().unwrap()[0].text.as_deref(), Some("CCTV"));
@@ -597,7 +664,10 @@ mod tests {
             "场所申报 (site.toml)： 取得同意的方式 = 仅张贴告示"
         );
         assert_eq!(
-            declared_line("site.toml: notice.discloses = [processor_contact, video_surveillance]", Lang::En),
+            declared_line(
+                "site.toml: notice.discloses = [processor_contact, video_surveillance]",
+                Lang::En
+            ),
             "site declaration (site.toml): what the posted notices disclose = processor contact, video surveillance"
         );
     }

@@ -121,7 +121,12 @@ fn write_declaration(out: &mut String, report: &Report, t: &Labels, lang: Lang) 
         } else {
             header_row(
                 out,
-                &[l.notice_location, l.notice_text, l.notice_discloses, l.notice_recipients],
+                &[
+                    l.notice_location,
+                    l.notice_text,
+                    l.notice_discloses,
+                    l.notice_recipients,
+                ],
             );
             for n in notices {
                 row(
@@ -141,7 +146,10 @@ fn write_declaration(out: &mut String, report: &Report, t: &Labels, lang: Lang) 
         let _ = writeln!(out, "#### {}\n", l.declared_devices);
         header_row(out, &[t.ip, l.notice_location, l.purpose, l.area]);
         for d in &site.devices {
-            row(out, &[md(&d.ip), md(&d.location), md(&d.purpose), md(&d.area)]);
+            row(
+                out,
+                &[md(&d.ip), md(&d.location), md(&d.purpose), md(&d.area)],
+            );
         }
         out.push('\n');
     }
@@ -199,9 +207,19 @@ fn write_templates(out: &mut String, report: &Report, lang: Lang) {
         return;
     }
     let l = findings_view::labels(lang);
-    let _ = writeln!(out, "### {}\n\n{}\n", l.notice_templates, l.notice_templates_lead);
+    let _ = writeln!(
+        out,
+        "### {}\n\n{}\n",
+        l.notice_templates, l.notice_templates_lead
+    );
     for tp in &templates {
-        let _ = writeln!(out, "#### {} ({}) · {}\n", md(&tp.id), md(&tp.basis), md(&tp.findings));
+        let _ = writeln!(
+            out,
+            "#### {} ({}) · {}\n",
+            md(&tp.id),
+            md(&tp.basis),
+            md(&tp.findings)
+        );
         for line in &tp.lines {
             let _ = writeln!(out, "> {}  ", md(line));
         }
@@ -598,11 +616,7 @@ fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels, la
             );
         }
         if !template.is_empty() {
-            let _ = writeln!(
-                out,
-                "\n{}\n",
-                findings_view::labels(lang).see_template
-            );
+            let _ = writeln!(out, "\n{}\n", findings_view::labels(lang).see_template);
         }
     }
     if !a.steps.is_empty() {
@@ -682,69 +696,75 @@ fn write_findings(
         all
     };
     for g in findings_view::theme_groups(&ordered, report, lang) {
-    if !g.label.is_empty() {
-        let _ = writeln!(out, "### {}\n", md(&g.label));
-        if !g.devices.is_empty() {
-            let devices: Vec<String> = g.devices.iter().map(|d| md(d)).collect();
-            let _ = writeln!(out, "{}{}{}\n", findings_view::labels(lang).devices, t.colon, devices.join(", "));
-        }
-    }
-    for f in v.findings.iter().filter(|f| g.finding_ids.contains(&f.id)) {
-        let cond = if f.conditional {
-            format!(" ({})", t.conditional)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(out, "#### [{}] {}{cond}\n", f.severity_label, md(&f.title));
-        let device = f
-            .device
-            .as_deref()
-            .map(md)
-            .unwrap_or_else(|| t.site_wide.to_string());
-        let rule = if f.rules.is_empty() || f.rules == f.rule {
-            md(&f.rule)
-        } else {
-            format!("{} ({})", md(&f.rule), md(&f.rules))
-        };
-        let _ = writeln!(
-            out,
-            "- {}{c}{} · ID{c}{}\n- {}{c}{}",
-            t.rule,
-            rule,
-            md(&f.id),
-            t.device,
-            device,
-            c = t.colon
-        );
-        if !f.legal_basis.is_empty() {
-            let sep = if lang == Lang::Zh { "；" } else { "; " };
-            let basis: Vec<String> = f.legal_basis.iter().map(|b| md(b)).collect();
-            let _ = writeln!(out, "- {}{}{}", t.legal_basis, t.colon, basis.join(sep));
-        }
-        let _ = writeln!(out, "\n{}\n", md(&f.detail));
-        if !f.evidence.is_empty() {
-            let _ = writeln!(out, "**{}**\n", t.evidence);
-            for e in &f.evidence {
-                let _ = writeln!(out, "- {}", md(e));
+        if !g.label.is_empty() {
+            let _ = writeln!(out, "### {}\n", md(&g.label));
+            if !g.devices.is_empty() {
+                let devices: Vec<String> = g.devices.iter().map(|d| md(d)).collect();
+                let _ = writeln!(
+                    out,
+                    "{}{}{}\n",
+                    findings_view::labels(lang).devices,
+                    t.colon,
+                    devices.join(", ")
+                );
             }
-            out.push('\n');
         }
-        if !f.lawful_if.is_empty() {
-            let sep = if lang == Lang::Zh { "；" } else { "; " };
-            let conds: Vec<String> = f.lawful_if.iter().map(|c| md(c)).collect();
+        for f in v.findings.iter().filter(|f| g.finding_ids.contains(&f.id)) {
+            let cond = if f.conditional {
+                format!(" ({})", t.conditional)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "#### [{}] {}{cond}\n", f.severity_label, md(&f.title));
+            let device = f
+                .device
+                .as_deref()
+                .map(md)
+                .unwrap_or_else(|| t.site_wide.to_string());
+            let rule = if f.rules.is_empty() || f.rules == f.rule {
+                md(&f.rule)
+            } else {
+                format!("{} ({})", md(&f.rule), md(&f.rules))
+            };
             let _ = writeln!(
                 out,
-                "**{}**{}{}\n",
-                findings_view::labels(lang).lawful_if,
-                t.colon,
-                conds.join(sep)
+                "- {}{c}{} · ID{c}{}\n- {}{c}{}",
+                t.rule,
+                rule,
+                md(&f.id),
+                t.device,
+                device,
+                c = t.colon
             );
+            if !f.legal_basis.is_empty() {
+                let sep = if lang == Lang::Zh { "；" } else { "; " };
+                let basis: Vec<String> = f.legal_basis.iter().map(|b| md(b)).collect();
+                let _ = writeln!(out, "- {}{}{}", t.legal_basis, t.colon, basis.join(sep));
+            }
+            let _ = writeln!(out, "\n{}\n", md(&f.detail));
+            if !f.evidence.is_empty() {
+                let _ = writeln!(out, "**{}**\n", t.evidence);
+                for e in &f.evidence {
+                    let _ = writeln!(out, "- {}", md(e));
+                }
+                out.push('\n');
+            }
+            if !f.lawful_if.is_empty() {
+                let sep = if lang == Lang::Zh { "；" } else { "; " };
+                let conds: Vec<String> = f.lawful_if.iter().map(|c| md(c)).collect();
+                let _ = writeln!(
+                    out,
+                    "**{}**{}{}\n",
+                    findings_view::labels(lang).lawful_if,
+                    t.colon,
+                    conds.join(sep)
+                );
+            }
+            let _ = writeln!(out, "**{}**{}{}\n", t.remedy, t.colon, md(&f.remedy));
+            if let Some(a) = advice.get(&f.id) {
+                write_advice(out, a, t, lang.case_labels(), lang);
+            }
         }
-        let _ = writeln!(out, "**{}**{}{}\n", t.remedy, t.colon, md(&f.remedy));
-        if let Some(a) = advice.get(&f.id) {
-            write_advice(out, a, t, lang.case_labels(), lang);
-        }
-    }
     }
 }
 

@@ -300,9 +300,9 @@ fn local_store_finding() -> Finding {
         conditional: false,
         conditions: Vec::new(),
         advice: None,
-            theme: None,
-            rules: Vec::new(),
-            lawful_if: Vec::new(),
+        theme: None,
+        rules: Vec::new(),
+        lawful_if: Vec::new(),
     }
 }
 

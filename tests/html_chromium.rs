@@ -429,7 +429,10 @@ fn demo_case_file_prints_on_at_most_30_a4_pages() {
             .find_map(|l| l.strip_prefix("Pages:"))
             .and_then(|n| n.trim().parse().ok())
             .unwrap();
-        assert!(pages <= 30, "{lang}: the demo case file prints on {pages} A4 pages");
+        assert!(
+            pages <= 30,
+            "{lang}: the demo case file prints on {pages} A4 pages"
+        );
         if let Some(keep) = std::env::var_os("CAMSWEEP_KEEP_SCREENSHOT") {
             std::fs::create_dir_all(&keep).unwrap();
             std::fs::copy(&pdf, Path::new(&keep).join(format!("demo-{lang}.pdf"))).unwrap();
@@ -454,10 +457,16 @@ fn demo_case_file_prints_on_at_most_30_a4_pages() {
             ] {
                 assert!(!text.contains(raw), "zh case file shows the raw key {raw}");
             }
-            assert!(text.contains("待现场核实") || text.contains("仅张贴告示"), "{lang}");
+            assert!(
+                text.contains("待现场核实") || text.contains("仅张贴告示"),
+                "{lang}"
+            );
         }
         // The notices' location and text are printed.
-        assert!(text.contains("400-000-0000"), "{lang}: the posted notice's text");
+        assert!(
+            text.contains("400-000-0000"),
+            "{lang}: the posted notice's text"
+        );
 
         // Layout measured with the print styles at A4 width.
         let measured = html
@@ -485,7 +494,10 @@ fn demo_case_file_prints_on_at_most_30_a4_pages() {
             .find_map(|l| l.strip_prefix("CONTRAST="))
             .and_then(|n| n.parse().ok())
             .unwrap();
-        assert!(contrast >= 4.5, "{lang}: finding card text contrast {contrast}:1");
+        assert!(
+            contrast >= 4.5,
+            "{lang}: finding card text contrast {contrast}:1"
+        );
         let wide: usize = report
             .lines()
             .find_map(|l| l.strip_prefix("WIDE="))

@@ -202,12 +202,23 @@ fn demo_findings_follow_the_store_declaration() {
         .expect("the demo records its site declaration");
     assert_eq!(site["consent"], "sign_only");
 
-    let rules_for = |ip: &str| -> Vec<(&str, bool)> {
+    // A finding merges the rules of one device and legal theme: every rule it cites counts.
+    let rules_for = |ip: &str| -> Vec<&str> {
         report
             .findings
             .iter()
             .filter(|f| f.device.as_deref() == Some(Device::id_for(ip).as_str()))
-            .map(|f| (f.rule.as_str(), f.conditional))
+            .flat_map(|f| std::iter::once(&f.rule).chain(&f.rules))
+            .map(String::as_str)
+            .collect()
+    };
+    let checks_for = |ip: &str| -> Vec<&str> {
+        report
+            .to_verify
+            .iter()
+            .filter(|v| v.device.as_deref() == Some(Device::id_for(ip).as_str()))
+            .flat_map(|v| &v.rules)
+            .map(String::as_str)
             .collect()
     };
     // Every persona draws exactly the rules src/lab/personas.toml expects of it.
@@ -221,10 +232,7 @@ fn demo_findings_follow_the_store_declaration() {
             ));
             continue;
         };
-        let mut got: Vec<&str> = rules_for(&persona.ip.to_string())
-            .into_iter()
-            .map(|(rule, _)| rule)
-            .collect();
+        let mut got: Vec<&str> = rules_for(&persona.ip.to_string());
         got.sort_unstable();
         got.dedup();
         if got != *want {
@@ -239,10 +247,10 @@ fn demo_findings_follow_the_store_declaration() {
         "findings differ from the personas' expected_rules:\n{}",
         wrong.join("\n")
     );
-    let has = |ip: &str, rule: &str, conditional: bool| {
+    let has = |ip: &str, rule: &str| {
         assert!(
-            rules_for(ip).contains(&(rule, conditional)),
-            "{ip} should draw {rule} (conditional {conditional}); got {:?}",
+            rules_for(ip).contains(&rule),
+            "{ip} should draw {rule}; got {:?}",
             rules_for(ip)
         );
     };
@@ -255,39 +263,37 @@ fn demo_findings_follow_the_store_declaration() {
             "CN-CRPL-29",
             "CN-PIPL-55-PIA",
         ] {
-            has(ip, rule, false);
+            has(ip, rule);
         }
-        assert!(
-            !rules_for(ip)
-                .iter()
-                .any(|(r, _)| *r == "SITE-UNDECLARED-DEVICE")
-        );
+        assert!(!rules_for(ip).contains(&"SITE-UNDECLARED-DEVICE"));
     }
-    // The DeepinView face camera is not declared; its purpose is therefore unknown.
-    has("198.18.0.12", "SITE-UNDECLARED-DEVICE", false);
-    has("198.18.0.12", "CN-FRM-5-NOTICE", false);
-    has("198.18.0.12", "CN-PIPL-28-NECESSITY", true);
-    assert!(
-        !rules_for("198.18.0.12")
-            .iter()
-            .any(|(r, _)| *r == "CN-FRM-10-ALTERNATIVE")
-    );
+    // The DeepinView face camera is not declared; its purpose is therefore a check, not a finding.
+    has("198.18.0.12", "SITE-UNDECLARED-DEVICE");
+    has("198.18.0.12", "CN-FRM-5-NOTICE");
+    assert!(!rules_for("198.18.0.12").contains(&"CN-PIPL-28-NECESSITY"));
+    assert!(checks_for("198.18.0.12").contains(&"CN-PIPL-28-NECESSITY"));
+    assert!(!rules_for("198.18.0.12").contains(&"CN-FRM-10-ALTERNATIVE"));
     // The people counter is declared for footfall: beyond public security, without consent.
-    has("198.18.0.15", "CN-PIPL-26-PURPOSE", false);
+    has("198.18.0.15", "CN-PIPL-26-PURPOSE");
     // What the demo's capture shows: the counter and the DeepinView camera send face content to
     // outside clouds (so face data leaves the device), the Xiongmai camera uploads snapshots to
-    // object storage; the EZVIZ camera only keeps its session alive.
+    // object storage; the EZVIZ camera only keeps its session alive. A cloud storing images for
+    // the shop is entrusted processing (PIPL Art. 21), not Art. 23.
     for ip in ["198.18.0.12", "198.18.0.15"] {
-        has(ip, "CN-PIPL-23-THIRDPARTY", false);
-        has(ip, "CN-FRM-8-LOCALSTORE", false);
+        has(ip, "CN-PIPL-21-ENTRUSTED");
+        has(ip, "CN-FRM-8-LOCALSTORE");
     }
-    has("198.18.0.19", "CN-PIPL-23-THIRDPARTY", false);
+    has("198.18.0.19", "CN-PIPL-21-ENTRUSTED");
     assert!(
         !rules_for("198.18.0.22")
             .iter()
-            .any(|(r, _)| *r == "CN-PIPL-23-THIRDPARTY"),
-        "{:?}",
-        rules_for("198.18.0.22")
+            .any(|r| r.starts_with("CN-PIPL-2"))
+    );
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| f.rules.iter().any(|r| r == "CN-PIPL-23-THIRDPARTY"))
     );
     // A declared plain camera under the posted CCTV sign draws nothing.
     assert!(
@@ -300,8 +306,76 @@ fn demo_findings_follow_the_store_declaration() {
         !report
             .findings
             .iter()
-            .any(|f| f.rule.contains("MINORS") || f.rule == "CN-FRM-13-PRIVATE")
+            .flat_map(|f| &f.rules)
+            .any(|r| r.contains("MINORS") || r.contains("PRIVATE"))
     );
+    // The store with and without its declaration: what the issue asks of every report.
+    let rules = camsweep::policy::RuleSet::bundled().unwrap();
+    let cn = vec!["cn".to_string()];
+    let bare = camsweep::policy::evaluate_all(
+        camsweep::policy::PolicyInput {
+            rules: &rules,
+            jurisdictions: &cn,
+            site: None,
+        },
+        &report.devices,
+    );
+    for (what, findings, checks) in [
+        ("declared", &report.findings, &report.to_verify),
+        ("undeclared", &bare.findings, &bare.to_verify),
+    ] {
+        for d in &report.devices {
+            let mine: Vec<_> = findings
+                .iter()
+                .filter(|f| f.device.as_deref() == Some(d.id.as_str()))
+                .collect();
+            let images = matches!(
+                d.identity.device_type.as_str(),
+                "camera" | "face_terminal" | "people_counter" | "access_control" | "doorbell"
+            ) || d.cloud_contacts.iter().any(|c| c.upload);
+            if !images && !d.is_surveillance() {
+                assert!(
+                    mine.is_empty(),
+                    "{what}: {} neither captures nor uploads images: {:?}",
+                    d.ip,
+                    mine.iter().map(|f| &f.rule).collect::<Vec<_>>()
+                );
+            }
+            if d.identity.face_recognition == FaceRecognition::Yes {
+                assert!(
+                    mine.len() <= 6,
+                    "{what}: {} has {} findings",
+                    d.ip,
+                    mine.len()
+                );
+            }
+            let unknown_country = d.cloud_contacts.iter().all(|c| c.country.is_none());
+            if unknown_country {
+                assert!(
+                    !mine
+                        .iter()
+                        .any(|f| f.theme.as_deref() == Some("cross_border")),
+                    "{what}: {}",
+                    d.ip
+                );
+            }
+        }
+        assert!(
+            !findings
+                .iter()
+                .flat_map(|f| &f.rules)
+                .any(|r| r.contains("MINORS")),
+            "{what}"
+        );
+        assert!(findings.iter().all(|f| !f.conditional), "{what}");
+        assert!(
+            checks
+                .iter()
+                .all(|v| !v.rule.is_empty() && !v.check.is_empty()),
+            "{what}"
+        );
+    }
+    assert!(!bare.to_verify.is_empty());
     // Most severe first; Chinese texts present.
     assert!(
         report

@@ -337,3 +337,172 @@ fn case_file_renders_prints_and_shows_its_key_elements_in_chromium() {
         }
     }
 }
+
+/// Measures the printed layout in the page itself: print styles applied on screen at the width of
+/// A4's printable area (210 mm − 2 × 12 mm = 186 mm ≈ 703 CSS px), every element's right edge
+/// against the page, and the text contrast of every finding card. Written into the DOM for
+/// `--dump-dom` to read back.
+const MEASURE: &str = r#"<script>
+addEventListener('load', () => {
+  const lum = (c) => {
+    const m = c.match(/rgba?\(([\d.]+), ([\d.]+), ([\d.]+)(?:, ([\d.]+))?\)/);
+    if (!m) return null;
+    if (m[4] !== undefined && parseFloat(m[4]) === 0) return null;
+    const f = (v) => { v = v / 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(+m[1]) + 0.7152 * f(+m[2]) + 0.0722 * f(+m[3]);
+  };
+  const bg = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const l = lum(getComputedStyle(e).backgroundColor);
+      if (l !== null) return l;
+    }
+    return 1;
+  };
+  let worst = 99;
+  for (const card of document.querySelectorAll('article.finding')) {
+    for (const el of [card, ...card.querySelectorAll('p, div, li, h3')]) {
+      if (!el.textContent.trim()) continue;
+      const fg = lum(getComputedStyle(el).color);
+      const b = bg(el);
+      const ratio = (Math.max(fg, b) + 0.05) / (Math.min(fg, b) + 0.05);
+      worst = Math.min(worst, ratio);
+    }
+  }
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > width + 1) wide.push(el.tagName + '.' + el.className + ':' + Math.round(r.right));
+  }
+  const out = document.createElement('pre');
+  out.id = 'measure';
+  out.textContent = 'CONTRAST=' + worst.toFixed(2) + '\nWIDE=' + wide.length + '\n' + wide.slice(0, 20).join('\n');
+  document.body.appendChild(out);
+});
+</script>"#;
+
+/// The demo's case file, as an inspector prints it: at most 30 A4 pages in both languages, no
+/// element wider than the page, finding cards readable (contrast ≥ 4.5:1), and the Chinese case
+/// file shows the site declaration with labels, never raw keys.
+#[test]
+fn demo_case_file_prints_on_at_most_30_a4_pages() {
+    let pdfinfo = tool("pdfinfo", "poppler-utils");
+    let pdftotext = tool("pdftotext", "poppler-utils");
+    let dir = tempfile::tempdir().unwrap();
+    for lang in ["en", "zh"] {
+        let out = dir.path().join(format!("demo-{lang}"));
+        let result = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+            .args(["demo", "--quiet", "--lang", lang, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(result.status.code(), Some(0 | 1)),
+            "demo failed: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+
+        // Page count of the real print.
+        let pdf = dir.path().join(format!("demo-{lang}.pdf"));
+        let profile = tempfile::tempdir().unwrap();
+        chromium(
+            profile.path(),
+            &[
+                format!("--print-to-pdf={}", pdf.display()),
+                "--no-pdf-header-footer".to_string(),
+            ],
+            &out.join("report.html"),
+        );
+        let info = run(
+            {
+                let mut c = Command::new(&pdfinfo);
+                c.arg(&pdf);
+                c
+            },
+            Duration::from_secs(30),
+        );
+        let info = String::from_utf8_lossy(&info.stdout);
+        assert!(info.contains("(A4)"), "{lang}: not A4: {info}");
+        let pages: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap();
+        assert!(
+            pages <= 30,
+            "{lang}: the demo case file prints on {pages} A4 pages"
+        );
+        if let Some(keep) = std::env::var_os("CAMSWEEP_KEEP_SCREENSHOT") {
+            std::fs::create_dir_all(&keep).unwrap();
+            std::fs::copy(&pdf, Path::new(&keep).join(format!("demo-{lang}.pdf"))).unwrap();
+        }
+        let text = run(
+            {
+                let mut c = Command::new(&pdftotext);
+                c.arg(&pdf).arg("-");
+                c
+            },
+            Duration::from_secs(30),
+        );
+        let text = String::from_utf8_lossy(&text.stdout);
+        if lang == "zh" {
+            for raw in [
+                "cac_filing",
+                "xborder_mechanism",
+                "pia_on_file",
+                "non_face_alternative",
+                "minors_present",
+                "sign_only",
+            ] {
+                assert!(!text.contains(raw), "zh case file shows the raw key {raw}");
+            }
+            assert!(
+                text.contains("待现场核实") || text.contains("仅张贴告示"),
+                "{lang}"
+            );
+        }
+        // The notices' location and text are printed.
+        assert!(
+            text.contains("400-000-0000"),
+            "{lang}: the posted notice's text"
+        );
+
+        // Layout measured with the print styles at A4 width.
+        let measured = html
+            .replace("@media print {", "@media all {")
+            .replace("</body>", &format!("{MEASURE}</body>"));
+        let page = out.join("measure.html");
+        std::fs::write(&page, measured).unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        let dom = chromium(
+            profile.path(),
+            &[
+                "--dump-dom".to_string(),
+                "--window-size=703,1000".to_string(),
+            ],
+            &page,
+        );
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        let report = dom
+            .split("<pre id=\"measure\">")
+            .nth(1)
+            .and_then(|s| s.split("</pre>").next())
+            .unwrap_or_else(|| panic!("{lang}: the measuring script did not run"));
+        let contrast: f64 = report
+            .lines()
+            .find_map(|l| l.strip_prefix("CONTRAST="))
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert!(
+            contrast >= 4.5,
+            "{lang}: finding card text contrast {contrast}:1"
+        );
+        let wide: usize = report
+            .lines()
+            .find_map(|l| l.strip_prefix("WIDE="))
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert_eq!(wide, 0, "{lang}: elements wider than the page:\n{report}");
+    }
+}

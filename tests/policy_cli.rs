@@ -60,7 +60,7 @@ fn report(dir: &Path) -> camsweep::model::Report {
     camsweep::report::from_json(&json).unwrap()
 }
 
-/// Audit without a declaration: sign findings are conditional ("if no notice …"), exit 1.
+/// Audit without a declaration: whether a sign is posted is a check ("to verify on site"), not a finding.
 /// `site init` writes a template of the found camera; declaring the posted CCTV sign clears them
 /// (exit 0); a typo in the declaration is refused with file:line.
 #[test]
@@ -85,25 +85,32 @@ fn site_init_edit_and_rerun_changes_findings() {
         camsweep(&args)
     };
     let out = audit(&first, &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let r = report(&first);
     assert!(r.site.is_none());
-    let sign = r
-        .findings
-        .iter()
-        .find(|f| f.rule == "CN-PSVIS-13-SIGN")
-        .expect("sign finding");
-    assert!(sign.conditional);
     assert_eq!(
-        sign.conditions[0].en,
-        "the posted notices' contents do not include video surveillance"
+        out.status.code(),
+        Some(if r.findings.is_empty() { 0 } else { 1 }),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without a declaration nobody knows whether a sign is posted: a check, never a finding.
+    assert!(!r.findings.iter().any(|f| f.rule.ends_with("-SIGN")));
+    let sign = r
+        .to_verify
+        .iter()
+        .find(|v| v.rules.iter().any(|x| x == "CN-PSVIS-13-SIGN"))
+        .expect("sign check");
+    assert!(
+        sign.check
+            .iter()
+            .any(|c| c.en == "the posted notices' contents do not include video surveillance"),
+        "{:?}",
+        sign.check
     );
     let html = std::fs::read_to_string(first.join("report.html")).unwrap();
     assert!(
-        html.contains(
-            "If the posted notices&#x27; contents do not include video surveillance, then:"
-        ),
-        "conditional reads as a sentence"
+        html.contains("the posted notices&#x27; contents do not include video surveillance"),
+        "the check reads as a sentence"
     );
 
     let site = dir.path().join("site.toml");
@@ -183,10 +190,21 @@ fn rules_of(r: &camsweep::model::Report, ip: &str) -> Vec<String> {
         .findings
         .iter()
         .filter(|f| f.device.as_deref() == Some(id.as_str()))
-        .map(|f| f.rule.clone())
+        .flat_map(|f| std::iter::once(&f.rule).chain(&f.rules).cloned())
         .collect();
     rules.sort();
+    rules.dedup();
     rules
+}
+
+/// The checks left to the inspector for a device: the rules they decide.
+fn checks_of(r: &camsweep::model::Report, ip: &str) -> Vec<String> {
+    let id = camsweep::model::Device::id_for(ip);
+    r.to_verify
+        .iter()
+        .filter(|v| v.device.as_deref() == Some(id.as_str()))
+        .flat_map(|v| v.rules.iter().cloned())
+        .collect()
 }
 
 /// `site init --from report.json` → fill in the template → `camsweep report --site` re-evaluates
@@ -240,11 +258,14 @@ fn site_init_edit_and_report_site_reevaluates_a_report_with_uploads() {
     let face = rules_of(&first, "198.18.0.12");
     for rule in [
         "SITE-UNNAMED-RECIPIENT",
-        "CN-FRM-8-LOCALSTORE",
+        "CN-PIPL-21-ENTRUSTED",
         "CN-PIPL-29-SEPCONSENT",
     ] {
         assert!(face.contains(&rule.to_string()), "{rule} missing: {face:?}");
     }
+    // Whether the upload carries faces is not shown by the traffic: FRM Art. 8 is a check.
+    assert!(!face.contains(&"CN-FRM-8-LOCALSTORE".to_string()));
+    assert!(checks_of(&first, "198.18.0.12").contains(&"CN-FRM-8-LOCALSTORE".to_string()));
     assert!(!face.contains(&"SITE-UNDECLARED-DEVICE".to_string()));
     assert!(
         rules_of(&first, "198.18.0.11")
@@ -254,7 +275,7 @@ fn site_init_edit_and_report_site_reevaluates_a_report_with_uploads() {
     let upload = first
         .findings
         .iter()
-        .find(|f| f.rule == "CN-FRM-8-LOCALSTORE")
+        .find(|f| f.rules.iter().any(|r| r == "CN-PIPL-21-ENTRUSTED"))
         .unwrap();
     let steps = upload
         .advice

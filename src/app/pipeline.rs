@@ -127,6 +127,7 @@ pub async fn run_until(
         site: None,
         devices,
         findings: Vec::new(),
+        to_verify: Vec::new(),
         evidence_files: Vec::new(),
     })
 }

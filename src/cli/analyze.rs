@@ -189,6 +189,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 })
                 .collect(),
             findings: Vec::new(),
+            to_verify: Vec::new(),
             evidence_files,
         },
     };

@@ -17,4 +17,5 @@ pub use report::{
     Advice, CloudContact, DamagedCapture, Device, DeviceSettingsAdvice, DeviceType, EvidenceFile,
     FaceRecognition, Finding, Identity, Localized, NoticeAdvice, NoticeItem, Report,
     SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo, ToolInfo, UpstreamMinute,
+    VerifyItem,
 };

@@ -18,6 +18,10 @@ pub struct Report {
     pub site: Option<serde_json::Value>,
     pub devices: Vec<Device>,
     pub findings: Vec<Finding>,
+    /// What an inspector must check on site before a rule can decide: facts the scan cannot see
+    /// and the site declaration does not answer. Never a finding of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to_verify: Vec<VerifyItem>,
     pub evidence_files: Vec<EvidenceFile>,
 }
 
@@ -368,6 +372,47 @@ pub struct Finding {
     /// What a store manager can do about it (from `signatures/advice/`), where camsweep has advice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advice: Option<Advice>,
+    /// The legal theme the finding groups (notice, consent, purpose, transfer, cross_border,
+    /// security, retention, minors, private_space, filing, inventory); `rule` is its primary rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+    /// Every rule that fired for this device and theme (`rule` first); `legal_basis` cites them all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// What the observed pattern would need to be lawful (separate consent, a notice naming the
+    /// recipient, …); whether it exists is in `to_verify` unless the site declaration answers it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lawful_if: Vec<Localized>,
+}
+
+/// One thing to check on site: a rule (or the lawfulness of a finding) waits on facts nobody has
+/// declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyItem {
+    /// `V-1`, `V-2`, … in report order.
+    pub id: String,
+    /// The theme's primary rule this check decides.
+    pub rule: String,
+    /// Every rule the check decides.
+    pub rules: Vec<String>,
+    pub theme: String,
+    /// Device id, or null for a site-wide check.
+    pub device: Option<String>,
+    /// Where to look: the declared location, else the device's address.
+    pub location: Option<String>,
+    /// `applies_if`: the rule applies if these hold; `lawful_if`: the finding named in `finding`
+    /// is answered (lawful) if these hold.
+    pub kind: String,
+    /// What to check, as sentences.
+    pub check: Vec<Localized>,
+    /// What the check decides (the rule's title).
+    pub decides: Localized,
+    /// Severity the rule carries if the check goes against the site.
+    pub severity: Severity,
+    pub legal_basis: Vec<String>,
+    /// The finding whose lawfulness this check decides (`kind = lawful_if`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
 }
 
 /// Concrete steps for a finding: a notice to post and, for uploads, where in the device's own

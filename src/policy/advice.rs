@@ -178,6 +178,11 @@ impl AdviceBook {
             .notices
             .iter()
             .find(|n| n.rules.contains(&finding.rule))
+            .or_else(|| {
+                self.notices
+                    .iter()
+                    .find(|n| finding.rules.iter().any(|r| n.rules.contains(r)))
+            })
             .map(|n| NoticeAdvice {
                 id: n.id.clone(),
                 basis: n.basis.clone(),
@@ -194,9 +199,9 @@ impl AdviceBook {
                     .collect(),
                 template: n.template.clone(),
             });
-        let device_settings = self
-            .upload_rules
-            .contains(&finding.rule)
+        let device_settings = std::iter::once(&finding.rule)
+            .chain(&finding.rules)
+            .any(|r| self.upload_rules.contains(r))
             .then(|| self.vendor_entry(device))
             .map(|v| DeviceSettingsAdvice {
                 id: v.id.clone(),
@@ -257,6 +262,9 @@ mod tests {
             conditional: false,
             conditions: vec![],
             advice: None,
+            theme: None,
+            rules: Vec::new(),
+            lawful_if: Vec::new(),
         }
     }
 

@@ -76,6 +76,32 @@ impl<'a> Ctx<'a> {
                 _ => Fact::Unknown,
             },
             "device.purpose" => word(self.declared.and_then(|d| d.purpose.as_deref())),
+            "device.captures_images" => flag(self.device.map(captures_images)),
+            "device.face_in_use" => self.device.map_or(Fact::Unknown, |d| {
+                face_in_use(d, self.declared).map_or(Fact::Unknown, Fact::Bool)
+            }),
+            "device.public_area" => match self.declared {
+                Some(d) => match d.area.as_deref() {
+                    Some("public") => Fact::Bool(true),
+                    Some(_) => Fact::Bool(false),
+                    None if d.private_space == Some(true) => Fact::Bool(false),
+                    None => Fact::Unknown,
+                },
+                None => Fact::Unknown,
+            },
+            "cloud.images" => match (self.device, self.contact) {
+                (Some(d), Some(c)) => carries_images(d, c).map_or(Fact::Unknown, Fact::Bool),
+                _ => Fact::Unknown,
+            },
+            "cloud.faces" => match (self.device, self.contact) {
+                (Some(d), Some(c)) => carries_faces(d, c).map_or(Fact::Unknown, Fact::Bool),
+                _ => Fact::Unknown,
+            },
+            // An unknown country is not "abroad": the fact stays unknown.
+            "cloud.abroad" => match self.contact.and_then(|c| c.country.as_deref()) {
+                Some(cc) => Fact::Bool(!cc.eq_ignore_ascii_case("CN")),
+                None => Fact::Unknown,
+            },
             "cloud.upload" => flag(self.contact.map(|c| c.upload)),
             "cloud.category" => word(self.contact.map(|c| c.category.as_str())),
             "cloud.country" => word(self.contact.and_then(|c| c.country.as_deref())),
@@ -89,6 +115,30 @@ impl<'a> Ctx<'a> {
             },
             "site.kind" => word(site.and_then(|s| s.kind.as_deref())),
             "site.minors_present" => flag(site.and_then(|s| s.minors_present)),
+            "site.minors" => match site {
+                Some(s) if s.minors_present == Some(true) => Fact::Bool(true),
+                Some(s)
+                    if s.kind.as_deref().is_some_and(|k| {
+                        ["school", "kindergarten", "school_canteen", "children_venue"].contains(&k)
+                    }) =>
+                {
+                    Fact::Bool(true)
+                }
+                Some(s) => flag(s.minors_present),
+                None => Fact::Unknown,
+            },
+            "site.ciio" => flag(site.and_then(|s| s.ciio)),
+            #[allow(clippy::cast_precision_loss)] // head counts far below 2^52
+            "site.export_people" => site
+                .and_then(|s| s.export_people_per_year)
+                .map_or(Fact::Unknown, |n| Fact::Number(n as f64)),
+            #[allow(clippy::cast_precision_loss)] // head counts far below 2^52
+            "site.export_sensitive_people" => site
+                .and_then(|s| s.export_sensitive_people_per_year)
+                .map_or(Fact::Unknown, |n| Fact::Number(n as f64)),
+            "site.processing_contract" => flag(site.and_then(|s| s.processing_contract)),
+            "site.recipient_own_use" => flag(site.and_then(|s| s.recipient_own_use)),
+            "site.retention_policy_public" => flag(site.and_then(|s| s.retention_policy_public)),
             "site.private_spaces" => site
                 .and_then(|s| s.private_spaces.clone())
                 .map_or(Fact::Unknown, Fact::Set),
@@ -118,6 +168,90 @@ impl<'a> Ctx<'a> {
             _ => Fact::Unknown,
         }
     }
+}
+
+/// Device types that capture images themselves (a recorder only stores what cameras send it).
+const IMAGE_CAPTURING: &[&str] = &[
+    "camera",
+    "face_terminal",
+    "people_counter",
+    "access_control",
+    "doorbell",
+];
+
+fn captures_images(d: &Device) -> bool {
+    IMAGE_CAPTURING.contains(&d.identity.device_type.as_str())
+}
+
+/// Whether an upload carries images or video: a face API, traffic shaped like a stream or
+/// snapshots, or content an image-capturing device sends to its vendor's cloud or object storage.
+/// Heartbeats and control traffic do not; other uploads of an image-capturing device might.
+fn carries_images(d: &Device, c: &CloudContact) -> Option<bool> {
+    if !c.upload {
+        return Some(false);
+    }
+    if c.category == "face_api" {
+        return Some(true);
+    }
+    match c.pattern.as_deref() {
+        Some("video_stream" | "snapshots") => Some(true),
+        Some("heartbeat" | "control" | "network_service") => Some(false),
+        _ if !captures_images(d) => Some(false),
+        // Content a camera sends to its vendor's cloud or to object storage is footage or
+        // pictures, whatever its shape; elsewhere it may be anything.
+        _ if matches!(
+            c.category.as_str(),
+            "vendor_cloud" | "vendor_p2p" | "object_storage"
+        ) =>
+        {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
+/// Whether an upload carries face information: evidence is a face-API destination, or
+/// snapshot-sized bursts from a face-capable device. Video from a capable device may or may not.
+fn carries_faces(d: &Device, c: &CloudContact) -> Option<bool> {
+    if c.upload && c.category == "face_api" {
+        return Some(true);
+    }
+    let face = d.identity.face_recognition.as_str();
+    match carries_images(d, c) {
+        Some(false) => Some(false),
+        _ if face == "no" => Some(false),
+        Some(true) if face == "yes" && c.pattern.as_deref() == Some("snapshots") => Some(true),
+        _ => None,
+    }
+}
+
+/// Whether face recognition is in use, not only available: what traffic shows wins, then the
+/// device's kind (a face terminal exists to recognise faces), then the declaration.
+fn face_in_use(d: &Device, declared: Option<&DeclaredDevice>) -> Option<bool> {
+    if d.cloud_contacts
+        .iter()
+        .any(|c| carries_faces(d, c) == Some(true))
+    {
+        return Some(true);
+    }
+    let face = d.identity.face_recognition.as_str();
+    if face == "no" {
+        return Some(false);
+    }
+    if face == "yes" && d.identity.device_type.as_str() == "face_terminal" {
+        return Some(true);
+    }
+    if let Some(on) = declared.and_then(|x| x.face_recognition) {
+        return Some(on);
+    }
+    if face == "yes"
+        && declared
+            .and_then(|x| x.purpose.as_deref())
+            .is_some_and(|p| p == "customer_identification")
+    {
+        return Some(true);
+    }
+    None
 }
 
 /// Whether a notice or the device's declaration names this destination (case-insensitive, either

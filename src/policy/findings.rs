@@ -1,10 +1,18 @@
-//! The evaluator: rules × (devices, site) → findings, sorted by severity.
+//! The evaluator: rules × (devices, site) → findings and "to verify on site" items.
+//!
+//! A rule whose trigger definitely holds is a finding; one whose trigger holds only if unknown facts
+//! are as assumed is a check for the inspector, never a finding. A rule with `unless` describes an
+//! observed pattern (faces leaving a device, a face terminal in use): the pattern is a finding, and
+//! what would make it lawful is either answered by the site declaration or becomes a check.
+//! Findings of one device and legal theme are merged into one, citing every rule's provision.
 
-use super::eval::{Outcome, Truth, eval};
+use std::collections::BTreeMap;
+
+use super::eval::{Truth, eval};
 use super::facts::Ctx;
-use super::rules::{Rule, RuleSet};
+use super::rules::{Rule, RuleSet, THEMES};
 use super::site::SiteDeclaration;
-use crate::model::{Device, Finding, Localized, Report, Severity};
+use crate::model::{Device, Finding, Localized, Report, Severity, VerifyItem};
 
 /// What the evaluator needs: the rules, the chosen jurisdictions, the site declaration if any.
 #[derive(Debug, Clone, Copy)]
@@ -15,8 +23,43 @@ pub struct PolicyInput<'a> {
     pub site: Option<&'a SiteDeclaration>,
 }
 
+/// Findings (most severe first) and the checks left to the inspector.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub to_verify: Vec<VerifyItem>,
+}
+
+/// A rule that fired on one device (or the site).
+struct Hit<'r> {
+    rule: &'r Rule,
+    severity: Severity,
+    evidence: Vec<String>,
+    /// What would make the pattern lawful, when nobody declared whether it holds.
+    lawful_if: Vec<Localized>,
+    /// The declaration answers the lawfulness question (against the site).
+    declared: bool,
+}
+
+/// A rule waiting on facts nobody declared.
+struct Pending<'r> {
+    rule: &'r Rule,
+    severity: Severity,
+    /// `applies_if` or `lawful_if`.
+    kind: &'static str,
+    check: Vec<Localized>,
+}
+
+/// Devices are keyed by their index (`usize::MAX` for the site), themes by their place in `THEMES`.
+type Key = (usize, usize);
+
 /// Every finding the selected rules produce for these devices, most severe first.
 pub fn evaluate(input: PolicyInput<'_>, devices: &[Device]) -> Vec<Finding> {
+    evaluate_all(input, devices).findings
+}
+
+/// Findings and checks for these devices.
+pub fn evaluate_all(input: PolicyInput<'_>, devices: &[Device]) -> Evaluation {
     let base = Ctx {
         site: input.site,
         devices,
@@ -24,95 +67,289 @@ pub fn evaluate(input: PolicyInput<'_>, devices: &[Device]) -> Vec<Finding> {
         declared: None,
         contact: None,
     };
-    let mut findings = Vec::new();
+    let mut hits: BTreeMap<Key, Vec<Hit<'_>>> = BTreeMap::new();
+    let mut pending: BTreeMap<(Key, &'static str), Vec<Pending<'_>>> = BTreeMap::new();
     for rule in input.rules.select(input.jurisdictions) {
-        if rule.per_device {
-            for device in devices {
-                let ctx = base.for_device(device);
-                findings.extend(finding(rule, &ctx, Some(device)));
-            }
+        let theme = THEMES
+            .iter()
+            .position(|t| *t == rule.theme)
+            .unwrap_or(THEMES.len());
+        let targets: Vec<(usize, Ctx<'_>)> = if rule.per_device {
+            devices
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (i, base.for_device(d)))
+                .collect()
         } else {
-            findings.extend(finding(rule, &base, None));
+            vec![(usize::MAX, base)]
+        };
+        for (index, ctx) in targets {
+            let key = (index, theme);
+            let (hit, wait) = judge(rule, &ctx);
+            if let Some(h) = hit {
+                hits.entry(key).or_default().push(h);
+            }
+            if let Some(p) = wait {
+                pending.entry((key, p.kind)).or_default().push(p);
+            }
         }
     }
-    let ip_of = |f: &Finding| {
-        f.device
-            .as_deref()
-            .and_then(|id| devices.iter().find(|d| d.id == id))
-            .and_then(|d| d.ip.parse::<std::net::IpAddr>().ok())
-    };
-    findings.sort_by(|a, b| {
-        (a.severity, a.conditional, &a.rule, ip_of(a)).cmp(&(
-            b.severity,
-            b.conditional,
-            &b.rule,
-            ip_of(b),
-        ))
+
+    let device_of = |index: usize| devices.get(index);
+    let ip_of = |index: usize| device_of(index).and_then(|d| d.ip.parse::<std::net::IpAddr>().ok());
+    let mut merged: Vec<(Key, Finding)> = hits
+        .into_iter()
+        .map(|(key, group)| (key, merge(group, device_of(key.0))))
+        .collect();
+    merged.sort_by(|(ka, a), (kb, b)| {
+        (a.severity, &a.rule, ip_of(ka.0)).cmp(&(b.severity, &b.rule, ip_of(kb.0)))
     });
-    for (n, f) in findings.iter_mut().enumerate() {
+    let mut finding_id: BTreeMap<Key, String> = BTreeMap::new();
+    for (n, (key, f)) in merged.iter_mut().enumerate() {
         f.id = format!("F-{}", n + 1);
+        finding_id.insert(*key, f.id.clone());
     }
-    findings
+
+    let mut to_verify: Vec<VerifyItem> = pending
+        .into_iter()
+        .map(|((key, kind), group)| {
+            let device = device_of(key.0);
+            let location = device.map(|d| {
+                input
+                    .site
+                    .and_then(|s| {
+                        s.device_for(&d.ip, d.mac.as_deref(), d.identity.model.as_deref())
+                    })
+                    .and_then(|x| x.location.clone())
+                    .map_or_else(|| d.ip.clone(), |loc| format!("{loc} ({})", d.ip))
+            });
+            let finding = (kind == "lawful_if")
+                .then(|| finding_id.get(&key).cloned())
+                .flatten();
+            verify_item(group, kind, device, location, finding)
+        })
+        .collect();
+    to_verify.sort_by(|a, b| {
+        let theme = |v: &VerifyItem| THEMES.iter().position(|t| *t == v.theme);
+        let ip = |v: &VerifyItem| {
+            v.device
+                .as_deref()
+                .and_then(|id| devices.iter().find(|d| d.id == id))
+                .and_then(|d| d.ip.parse::<std::net::IpAddr>().ok())
+        };
+        (theme(a), a.severity, &a.kind, ip(a)).cmp(&(theme(b), b.severity, &b.kind, ip(b)))
+    });
+    for (n, v) in to_verify.iter_mut().enumerate() {
+        v.id = format!("V-{}", n + 1);
+    }
+    Evaluation {
+        findings: merged.into_iter().map(|(_, f)| f).collect(),
+        to_verify,
+    }
 }
 
-/// Runs the policy on a finished report: records the site declaration used and the findings.
+/// Runs the policy on a finished report: records the site declaration used, the findings and the
+/// checks left for the inspector.
 pub fn apply(report: &mut Report, input: PolicyInput<'_>) {
     report.site = input.site.map(SiteDeclaration::to_json);
-    report.findings = evaluate(input, &report.devices);
+    let Evaluation {
+        findings,
+        to_verify,
+    } = evaluate_all(input, &report.devices);
+    report.findings = findings;
+    report.to_verify = to_verify;
 }
 
-fn finding(rule: &Rule, ctx: &Ctx<'_>, device: Option<&Device>) -> Option<Finding> {
-    let outcome: Outcome = eval(&rule.trigger, ctx, false);
-    let conditional = match outcome.truth {
-        Truth::False => return None,
-        Truth::Unknown if !rule.report_when_unknown => return None,
-        Truth::Unknown => true,
-        Truth::True => false,
-    };
-    let severity: Severity = rule
+/// One rule in one place: a finding, a check, both (a pattern whose lawfulness is unknown), or
+/// nothing.
+fn judge<'r>(rule: &'r Rule, ctx: &Ctx<'_>) -> (Option<Hit<'r>>, Option<Pending<'r>>) {
+    let outcome = eval(&rule.trigger, ctx, false);
+    let escalated = rule
         .escalate
         .iter()
         .find(|(when, _)| eval(when, ctx, false).truth == Truth::True)
-        .map_or(rule.severity, |(_, s)| *s);
-    Some(Finding {
-        id: String::new(),
-        rule: rule.id.clone(),
-        severity,
-        device: device.map(|d| d.id.clone()),
-        title: rule.title.clone(),
-        detail: detail(rule, conditional, &outcome.conditions),
-        legal_basis: vec![rule.legal_basis()],
-        remedy: rule.remedy.clone(),
-        evidence: outcome.evidence,
-        conditional,
-        conditions: if conditional {
-            outcome.conditions
-        } else {
-            Vec::new()
-        },
-        advice: None,
-    })
+        .map(|(_, s)| *s);
+    match outcome.truth {
+        Truth::False => (None, None),
+        Truth::Unknown if !rule.report_when_unknown => (None, None),
+        Truth::Unknown => (
+            None,
+            Some(Pending {
+                rule,
+                severity: escalated.unwrap_or(rule.severity),
+                kind: "applies_if",
+                check: outcome.conditions,
+            }),
+        ),
+        Truth::True => {
+            let mut hit = Hit {
+                rule,
+                severity: escalated.unwrap_or(rule.severity),
+                evidence: outcome.evidence,
+                lawful_if: Vec::new(),
+                declared: false,
+            };
+            let Some(unless) = &rule.unless else {
+                return (Some(hit), None);
+            };
+            let lawful = eval(unless, ctx, false);
+            match lawful.truth {
+                // The site declares what makes the pattern lawful.
+                Truth::True => (None, None),
+                Truth::False => {
+                    let against = eval(unless, ctx, true);
+                    for line in against.evidence {
+                        if !hit.evidence.contains(&line) {
+                            hit.evidence.push(line);
+                        }
+                    }
+                    hit.declared = true;
+                    (Some(hit), None)
+                }
+                Truth::Unknown => {
+                    hit.severity = escalated.or(rule.pattern_severity).unwrap_or(rule.severity);
+                    hit.lawful_if = lawful.conditions.clone();
+                    let wait = Pending {
+                        rule,
+                        severity: hit.severity,
+                        kind: "lawful_if",
+                        check: lawful.conditions,
+                    };
+                    (Some(hit), Some(wait))
+                }
+            }
+        }
+    }
 }
 
-/// The explanation, prefixed for a conditional finding with what it assumes, and followed by the
-/// provision's text.
-fn detail(rule: &Rule, conditional: bool, conditions: &[Localized]) -> Localized {
-    let mut zh = String::new();
-    let mut en = String::new();
-    if conditional && !conditions.is_empty() {
-        let c_zh: Vec<&str> = conditions.iter().map(|c| c.zh.as_str()).collect();
-        let c_en: Vec<&str> = conditions.iter().map(|c| c.en.as_str()).collect();
-        zh.push_str(&format!(
-            "（有条件：未申报现场情况）如果{}，则：",
-            c_zh.join("，且")
-        ));
-        en.push_str(&format!(
-            "(Conditional: the site declared nothing on this) If {}, then: ",
-            c_en.join(", and ")
+fn push_new<T: PartialEq + Clone>(into: &mut Vec<T>, items: &[T]) {
+    for item in items {
+        if !into.contains(item) {
+            into.push(item.clone());
+        }
+    }
+}
+
+/// The legal basis of a group of rules: every provision, then the penalties they name.
+fn basis<'r>(rules: impl Iterator<Item = &'r Rule> + Clone) -> Vec<String> {
+    let mut out = Vec::new();
+    push_new(
+        &mut out,
+        &rules.clone().map(Rule::legal_basis).collect::<Vec<_>>(),
+    );
+    push_new(
+        &mut out,
+        &rules.filter_map(Rule::penalty_basis).collect::<Vec<_>>(),
+    );
+    out
+}
+
+/// One finding for a device and theme: the most severe rule leads, every rule is cited.
+fn merge(mut group: Vec<Hit<'_>>, device: Option<&Device>) -> Finding {
+    // Stable: among equally severe rules, the one written first in the pack leads.
+    group.sort_by_key(|h| h.severity);
+    let lead = &group[0];
+    let rule = lead.rule;
+    let mut evidence = Vec::new();
+    let mut lawful_if = Vec::new();
+    for h in &group {
+        push_new(&mut evidence, &h.evidence);
+        push_new(&mut lawful_if, &h.lawful_if);
+    }
+    let mut detail = detail(rule);
+    let others: Vec<&Hit<'_>> = group.iter().skip(1).collect();
+    if !others.is_empty() {
+        let titles = |zh: bool| {
+            others
+                .iter()
+                .map(|h| {
+                    if zh {
+                        h.rule.title.zh.clone()
+                    } else {
+                        h.rule.title.en.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        detail
+            .zh
+            .push_str(&format!(" 同一事项还涉及：{}。", titles(true).join("；")));
+        detail.en.push_str(&format!(
+            " The same matter also engages: {}.",
+            titles(false).join("; ")
         ));
     }
-    zh.push_str(&rule.explanation.zh);
-    en.push_str(&rule.explanation.en);
+    if !lawful_if.is_empty() {
+        let zh: Vec<&str> = lawful_if.iter().map(|c| c.zh.as_str()).collect();
+        let en: Vec<&str> = lawful_if.iter().map(|c| c.en.as_str()).collect();
+        detail.zh.push_str(&format!(
+            " 扫描观察到的情况本身已构成本项发现；只有在{}的情况下才可能合法，须在现场核实（见“待现场核实”）。",
+            zh.join("，且")
+        ));
+        detail.en.push_str(&format!(
+            " What the scan observed is the finding; it could be lawful only if {}, which is to be verified on site (see \"To verify on site\").",
+            en.join(", and ")
+        ));
+    } else if group.iter().any(|h| h.declared) {
+        detail
+            .zh
+            .push_str(" 场所申报已说明这一点（见证据中的 site.toml 条目），不具备合法条件。");
+        detail.en.push_str(
+            " The site declaration answers this (see the site.toml lines in the evidence): what would make it lawful is not in place.",
+        );
+    }
+    Finding {
+        id: String::new(),
+        rule: rule.id.clone(),
+        severity: lead.severity,
+        device: device.map(|d| d.id.clone()),
+        title: rule.title.clone(),
+        detail,
+        legal_basis: basis(group.iter().map(|h| h.rule)),
+        remedy: rule.remedy.clone(),
+        evidence,
+        conditional: false,
+        conditions: Vec::new(),
+        advice: None,
+        theme: Some(rule.theme.clone()),
+        rules: group.iter().map(|h| h.rule.id.clone()).collect(),
+        lawful_if,
+    }
+}
+
+fn verify_item(
+    mut group: Vec<Pending<'_>>,
+    kind: &str,
+    device: Option<&Device>,
+    location: Option<String>,
+    finding: Option<String>,
+) -> VerifyItem {
+    group.sort_by_key(|p| p.severity);
+    let lead = group[0].rule;
+    let mut check = Vec::new();
+    for p in &group {
+        push_new(&mut check, &p.check);
+    }
+    VerifyItem {
+        id: String::new(),
+        rule: lead.id.clone(),
+        rules: group.iter().map(|p| p.rule.id.clone()).collect(),
+        theme: lead.theme.clone(),
+        device: device.map(|d| d.id.clone()),
+        location,
+        kind: kind.to_string(),
+        check,
+        decides: lead.title.clone(),
+        severity: group[0].severity,
+        legal_basis: basis(group.iter().map(|p| p.rule)),
+        finding,
+    }
+}
+
+/// The explanation followed by the provision's text.
+fn detail(rule: &Rule) -> Localized {
+    let mut zh = rule.explanation.zh.clone();
+    let mut en = rule.explanation.en.clone();
     if let Some(q) = &rule.quote {
         zh.push_str(&format!(" 条文：{}", q.zh));
         en.push_str(&format!(

@@ -20,11 +20,11 @@ mod vocab;
 pub use advice::AdviceBook;
 pub use condition::{Expr, ParseError, Scope, parse as parse_condition};
 pub use error::PolicyError;
-pub use findings::{PolicyInput, apply, evaluate};
-pub use rules::{JURISDICTIONS, Rule, RuleSet};
+pub use findings::{Evaluation, PolicyInput, apply, evaluate, evaluate_all};
+pub use rules::{JURISDICTIONS, Rule, RuleSet, THEMES};
 pub use site::{DeclaredDevice, Notice, SITE_SCHEMA_VERSION, SiteDeclaration};
 pub use template::site_template;
-pub use vocab::{FIELDS, Field};
+pub use vocab::{FIELDS, Field, value_label};
 
 /// The bundled example declaration of the demo's simulated store.
 pub fn demo_site_text() -> Option<&'static str> {

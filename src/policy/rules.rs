@@ -15,6 +15,21 @@ use crate::model::{Localized, Severity};
 /// The only rule-file schema version this build understands.
 pub const RULES_SCHEMA_VERSION: u32 = 1;
 
+/// Legal themes findings are grouped by: one finding per device and theme.
+pub const THEMES: &[&str] = &[
+    "notice",
+    "consent",
+    "purpose",
+    "transfer",
+    "cross_border",
+    "security",
+    "retention",
+    "minors",
+    "private_space",
+    "filing",
+    "inventory",
+];
+
 /// Packs a `--jurisdiction` can select. `any` packs (site inventory) always apply.
 pub const JURISDICTIONS: &[&str] = &["cn", "eu", "us-il", "any"];
 
@@ -46,6 +61,18 @@ struct RawRule {
     when_unknown: Option<Spanned<String>>,
     #[serde(default)]
     escalate: Vec<RawEscalation>,
+    /// The legal theme (one of `THEMES`); findings of one device and theme are merged.
+    theme: Spanned<String>,
+    /// What would make an observed pattern lawful (declared facts). The trigger holding makes a
+    /// finding; `unless` unknown adds a "to verify on site" item; `unless` true drops the finding.
+    #[serde(default)]
+    unless: Option<Spanned<String>>,
+    /// Severity while `unless` is unknown (the pattern is seen, its lawfulness not yet known).
+    #[serde(default)]
+    pattern_severity: Option<Spanned<String>>,
+    /// The penalty provision cited with the rule (e.g. PIPL Art. 66), zh and en.
+    #[serde(default)]
+    penalty: Option<Localized>,
     title: Localized,
     explanation: Localized,
     remedy: Localized,
@@ -76,6 +103,11 @@ pub struct Rule {
     pub report_when_unknown: bool,
     /// A stricter severity when a further condition definitely holds (first match wins).
     pub escalate: Vec<(Expr, Severity)>,
+    pub theme: String,
+    /// What would make the observed pattern lawful; see `RawRule::unless`.
+    pub unless: Option<Expr>,
+    pub pattern_severity: Option<Severity>,
+    pub penalty: Option<Localized>,
     pub title: Localized,
     pub explanation: Localized,
     pub remedy: Localized,
@@ -94,6 +126,13 @@ impl Rule {
             other => format!(" [{other}]"),
         };
         format!("{} ({}){marker}", self.citation.zh, self.citation.en)
+    }
+
+    /// The penalty line cited with the rule, if it names one.
+    pub fn penalty_basis(&self) -> Option<String> {
+        self.penalty
+            .as_ref()
+            .map(|p| format!("{} ({})", p.zh, p.en))
     }
 }
 
@@ -297,6 +336,24 @@ fn compile(
             escalate.push((expr, sev));
         }
     }
+    let unless = raw
+        .unless
+        .as_ref()
+        .and_then(|u| trigger(u, scope, name, text, &id).map_err(&mut fail).ok());
+    let pattern_severity = raw
+        .pattern_severity
+        .as_ref()
+        .and_then(|s| severity(s, name, text).map_err(&mut fail).ok());
+    if !THEMES.contains(&raw.theme.get_ref().as_str()) {
+        fail(at(
+            raw.theme.span(),
+            format!(
+                "theme `{}` is not known; expected one of {}",
+                raw.theme.get_ref(),
+                THEMES.join(", ")
+            ),
+        ));
+    }
     if !["V", "S", "P", "?", "-"].contains(&raw.status.get_ref().as_str()) {
         fail(at(raw.status.span(), "status must be V, S, P or ? (as marked in legal.md), or - for a check citing no provision".into()));
     }
@@ -349,6 +406,10 @@ fn compile(
         trigger_text: raw.trigger.into_inner(),
         report_when_unknown,
         escalate,
+        theme: raw.theme.into_inner(),
+        unless,
+        pattern_severity,
+        penalty: raw.penalty,
         title: raw.title,
         explanation: raw.explanation,
         remedy: raw.remedy,
@@ -419,6 +480,7 @@ status = "V"
 severity = "severe"
 scope = "device"
 trigger = 'device.face == yes and site.consnet == none'
+theme = "consent"
 title = { zh = "甲", en = "A" }
 explanation = { zh = "甲", en = "A" }
 remedy = { zh = "甲", en = "" }

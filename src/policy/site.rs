@@ -56,6 +56,28 @@ pub struct SiteDeclaration {
     pub police_filing: Option<bool>,
     #[serde(default)]
     pub xborder_mechanism: Option<bool>,
+    /// Whether the operator is a critical information infrastructure operator (CIIO).
+    #[serde(default)]
+    pub ciio: Option<bool>,
+    /// People whose (non-sensitive) personal information is sent abroad since 1 January of this
+    /// year (CAC Order No. 16 Art. 5: under 100,000 and not a CIIO is exempt).
+    #[serde(default)]
+    pub export_people_per_year: Option<u64>,
+    /// People whose sensitive personal information (faces) is sent abroad since 1 January
+    /// (under 10,000: standard contract or certification; more: CAC security assessment).
+    #[serde(default)]
+    pub export_sensitive_people_per_year: Option<u64>,
+    /// Whether an entrusted-processing contract (PIPL Art. 21) covers the cloud providers that
+    /// store or analyse images for the site.
+    #[serde(default)]
+    pub processing_contract: Option<bool>,
+    /// Whether a recipient of images uses them for its own purposes (PIPL Art. 23), not only on
+    /// the site's behalf.
+    #[serde(default)]
+    pub recipient_own_use: Option<bool>,
+    /// Whether a written biometric retention and destruction policy is public (BIPA 15(a)).
+    #[serde(default)]
+    pub retention_policy_public: Option<bool>,
     /// The notices posted; an empty list says none is posted.
     #[serde(default, rename = "notice")]
     pub notices: Option<Vec<Notice>>,
@@ -107,6 +129,12 @@ pub struct DeclaredDevice {
     /// Installed inside a fitting room, toilet or other private space.
     #[serde(default)]
     pub private_space: Option<bool>,
+    /// `public` (customers come there), `staff` (back office, stock room) or `private`.
+    #[serde(default)]
+    pub area: Option<String>,
+    /// Whether face recognition is switched on (a capable device may have it off).
+    #[serde(default)]
+    pub face_recognition: Option<bool>,
 }
 
 impl SiteDeclaration {
@@ -162,6 +190,9 @@ impl SiteDeclaration {
         for device in &site.devices {
             if let Some(purpose) = &device.purpose {
                 check("purpose", purpose, vocab::PURPOSES)?;
+            }
+            if let Some(area) = &device.area {
+                check("area", area, vocab::AREAS)?;
             }
             if device.ip.is_none() && device.mac.is_none() && device.model.is_none() {
                 return Err(at(

@@ -62,8 +62,8 @@ pub fn site_template(report: &Report, lang: &str) -> String {
     note(
         &mut o,
         zh,
-        "场所类型：shop 商店 | sales_office 售楼处 | school_canteen 学校食堂 | school | mall 商场 | hotel | gym | office | other",
-        "Kind of site: shop | sales_office | school_canteen | school | mall | hotel | gym | office | other",
+        "场所类型：shop 商店 | sales_office 售楼处 | school_canteen 学校食堂 | school | kindergarten 幼儿园 | children_venue 儿童场所 | mall 商场 | hotel | gym | office | other",
+        "Kind of site: shop | sales_office | school_canteen | school | kindergarten | children_venue | mall | hotel | gym | office | other",
     );
     o.push_str("# kind = \"shop\"\n");
     note(
@@ -107,7 +107,23 @@ pub fn site_template(report: &Report, lang: &str) -> String {
         "存储人脸信息的人数；影响评估、网信备案、公安备案、出境机制是否具备",
         "How many people's faces are stored; impact assessment, CAC filing, police filing, export mechanism in place?",
     );
-    o.push_str("# stored_faces = 0\n# pia_on_file = false\n# cac_filing = false\n# police_filing = false\n# xborder_mechanism = false\n\n");
+    o.push_str("# stored_faces = 0\n# pia_on_file = false\n# cac_filing = false\n# police_filing = false\n# xborder_mechanism = false\n");
+    note(
+        &mut o,
+        zh,
+        "出境（《促进和规范数据跨境流动规定》第五条）：是否关键信息基础设施运营者；当年1月1日以来向境外提供个人信息的人数，其中敏感个人信息（人脸）的人数",
+        "Export (CAC Order No. 16 Art. 5): is the operator a critical information infrastructure operator; people whose personal information was sent abroad since 1 January, and of them people whose sensitive information (faces) was",
+    );
+    o.push_str(
+        "# ciio = false\n# export_people_per_year = 0\n# export_sensitive_people_per_year = 0\n",
+    );
+    note(
+        &mut o,
+        zh,
+        "云服务商：是否签订委托处理合同；接收方是否将图像用于其自身目的；是否公开书面的生物识别信息保存和销毁政策",
+        "Cloud providers: is there an entrusted-processing contract; does a recipient use the images for its own purposes; is a written biometric retention and destruction policy public",
+    );
+    o.push_str("# processing_contract = false\n# recipient_own_use = false\n# retention_policy_public = false\n\n");
     note(
         &mut o,
         zh,
@@ -118,8 +134,8 @@ pub fn site_template(report: &Report, lang: &str) -> String {
     note(
         &mut o,
         zh,
-        "扫描发现的设备。请填写安装位置、用途（security | footfall | marketing | customer_identification | attendance | access_control | payment | other）、数据接收方、是否位于私密空间。",
-        "Devices the scan found. Fill in where each is, its purpose (security | footfall | marketing | customer_identification | attendance | access_control | payment | other), its data recipients, and whether it is inside a private space.",
+        "扫描发现的设备。请填写安装位置、区域（public 顾客可进入 | staff 员工区域 | private 私密空间）、人脸识别是否启用、用途（security | footfall | marketing | customer_identification | attendance | access_control | payment | other）、数据接收方、是否位于私密空间。",
+        "Devices the scan found. Fill in where each is, its area (public | staff | private), whether face recognition is switched on, its purpose (security | footfall | marketing | customer_identification | attendance | access_control | payment | other), its data recipients, and whether it is inside a private space.",
     );
     for d in report.devices.iter().filter(|d| d.is_surveillance()) {
         let id = &d.identity;
@@ -141,7 +157,7 @@ pub fn site_template(report: &Report, lang: &str) -> String {
         if let Some(model) = &id.model {
             let _ = writeln!(o, "model = {}", quoted(model));
         }
-        o.push_str("# location = \"\"\n# purpose = \"security\"\n# recipients = []\n# private_space = false\n");
+        o.push_str("# location = \"\"\n# area = \"public\"\n# face_recognition = false\n# purpose = \"security\"\n# recipients = []\n# private_space = false\n");
     }
     o
 }

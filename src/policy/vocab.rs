@@ -85,8 +85,12 @@ pub const SITE_KINDS: &[&str] = &[
     "hotel",
     "gym",
     "office",
+    "kindergarten",
+    "children_venue",
     "other",
 ];
+/// Where a declared device hangs: where customers go, staff-only rooms, or a private space.
+pub const AREAS: &[&str] = &["public", "staff", "private"];
 pub const PRIVATE_SPACES: &[&str] = &[
     "fitting_room",
     "changing_room",
@@ -376,6 +380,157 @@ pub static FIELDS: &[Field] = &[
         ],
     ),
     flag(
+        "device.captures_images",
+        Scan,
+        Device,
+        ["{it}采集图像", "{it} captures images"],
+        ["{it}不采集图像", "{it} captures no images"],
+    ),
+    flag(
+        "device.face_in_use",
+        Scan,
+        Device,
+        [
+            "{it}的人脸识别功能已启用",
+            "face recognition is switched on in {it}",
+        ],
+        [
+            "{it}的人脸识别功能未启用",
+            "face recognition is not switched on in {it}",
+        ],
+    ),
+    flag(
+        "device.public_area",
+        Declared,
+        Device,
+        [
+            "{it}安装在顾客可进入的公共区域",
+            "{it} is in an area open to customers",
+        ],
+        [
+            "{it}安装在员工区域，不在公共区域",
+            "{it} is in a staff-only area, not a public one",
+        ],
+    ),
+    flag(
+        "cloud.images",
+        Scan,
+        Cloud,
+        [
+            "向{it}上传的是图像或视频",
+            "images or video are uploaded to {it}",
+        ],
+        [
+            "向{it}上传的不是图像或视频",
+            "no images or video are uploaded to {it}",
+        ],
+    ),
+    flag(
+        "cloud.faces",
+        Scan,
+        Cloud,
+        [
+            "向{it}上传的内容包含人脸信息",
+            "what is uploaded to {it} contains face information",
+        ],
+        [
+            "向{it}上传的内容不含人脸信息",
+            "what is uploaded to {it} contains no face information",
+        ],
+    ),
+    flag(
+        "cloud.abroad",
+        Scan,
+        Cloud,
+        ["{it}位于中国境外", "{it} is outside China"],
+        ["{it}位于中国境内", "{it} is in China"],
+    ),
+    flag(
+        "site.minors",
+        Declared,
+        Site,
+        [
+            "场所有不满十四周岁的未成年人出入（申报或场所类型表明）",
+            "children under 14 come to the site (declared, or implied by its kind)",
+        ],
+        [
+            "场所没有不满十四周岁的未成年人出入",
+            "no children under 14 come to the site",
+        ],
+    ),
+    flag(
+        "site.ciio",
+        Declared,
+        Site,
+        [
+            "经营者是关键信息基础设施运营者",
+            "the operator is a critical information infrastructure operator",
+        ],
+        [
+            "经营者不是关键信息基础设施运营者",
+            "the operator is not a critical information infrastructure operator",
+        ],
+    ),
+    field(
+        "site.export_people",
+        Kind::Number,
+        Declared,
+        Site,
+        [
+            "当年1月1日以来向境外提供个人信息的人数",
+            "the number of people whose personal information was sent abroad since 1 January",
+        ],
+    ),
+    field(
+        "site.export_sensitive_people",
+        Kind::Number,
+        Declared,
+        Site,
+        [
+            "当年1月1日以来向境外提供敏感个人信息（人脸）的人数",
+            "the number of people whose sensitive information (faces) was sent abroad since 1 January",
+        ],
+    ),
+    flag(
+        "site.processing_contract",
+        Declared,
+        Site,
+        [
+            "与云服务商签订了委托处理合同并进行监督",
+            "an entrusted-processing contract with the cloud provider exists and is supervised",
+        ],
+        [
+            "没有与云服务商签订委托处理合同",
+            "there is no entrusted-processing contract with the cloud provider",
+        ],
+    ),
+    flag(
+        "site.recipient_own_use",
+        Declared,
+        Site,
+        [
+            "接收方将图像用于其自身目的",
+            "a recipient uses the images for its own purposes",
+        ],
+        [
+            "接收方仅代场所处理图像，不用于自身目的",
+            "recipients process the images only on the site's behalf",
+        ],
+    ),
+    flag(
+        "site.retention_policy_public",
+        Declared,
+        Site,
+        [
+            "已公开书面的生物识别信息保存和销毁政策",
+            "a written biometric retention and destruction policy is public",
+        ],
+        [
+            "没有公开的书面保存和销毁政策",
+            "no written retention and destruction policy is public",
+        ],
+    ),
+    flag(
         "notice.posted",
         Declared,
         Site,
@@ -444,6 +599,11 @@ pub fn value_label(word: &str, zh: bool) -> String {
         "nursing_room" => "哺乳室",
         "hotel_room" => "客房",
         "dormitory" => "宿舍",
+        "kindergarten" => "幼儿园",
+        "children_venue" => "儿童场所",
+        "public" => "公共区域",
+        "staff" => "员工区域",
+        "private" => "私密空间",
         "none" => "无",
         "sign_only" => "仅张贴告示",
         "general" => "概括同意",

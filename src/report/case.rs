@@ -220,7 +220,13 @@ pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
     out
 }
 
+/// A timeline needs this many minutes of capture to show a shape rather than a triangle.
+pub const MIN_TIMELINE_MINUTES: usize = 5;
+
 pub(crate) fn timeline(minutes: &[UpstreamMinute]) -> Option<Timeline> {
+    if minutes.len() < MIN_TIMELINE_MINUTES {
+        return None;
+    }
     let first = minutes.first()?;
     let last = minutes.last()?;
     Some(Timeline {

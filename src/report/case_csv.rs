@@ -72,6 +72,13 @@ fn findings(report: &Report, lang: Lang) -> String {
                     })
                     .unwrap_or_default(),
                 settings.map(|s| s.source.clone()).unwrap_or_default(),
+                f.theme.clone().unwrap_or_default(),
+                f.rules.join(" "),
+                f.lawful_if
+                    .iter()
+                    .map(|c| c.get(code))
+                    .collect::<Vec<_>>()
+                    .join("; "),
             ]
         })
         .collect();
@@ -93,6 +100,65 @@ fn findings(report: &Report, lang: Lang) -> String {
             "notice_text",
             "device_settings_steps",
             "device_settings_source",
+            "theme",
+            "rules",
+            "lawful_if",
+        ],
+        rows,
+    )
+}
+
+/// The checks left to the inspector: what to check, where, and which rules it decides.
+fn to_verify(report: &Report, lang: Lang) -> String {
+    let code = lang.code();
+    let ip_of = |id: &str| {
+        report
+            .devices
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.ip.clone())
+            .unwrap_or_default()
+    };
+    let rows = report
+        .to_verify
+        .iter()
+        .map(|v| {
+            [
+                v.id.clone(),
+                v.theme.clone(),
+                v.kind.clone(),
+                v.severity.as_str().to_string(),
+                v.device.clone().unwrap_or_default(),
+                v.device.as_deref().map(ip_of).unwrap_or_default(),
+                v.location.clone().unwrap_or_default(),
+                v.check
+                    .iter()
+                    .map(|c| c.get(code))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                v.decides.get(code).to_string(),
+                v.rule.clone(),
+                v.rules.join(" "),
+                v.legal_basis.join("; "),
+                v.finding.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(
+        [
+            "id",
+            "theme",
+            "kind",
+            "severity",
+            "device",
+            "ip",
+            "location",
+            "check",
+            "decides",
+            "rule",
+            "rules",
+            "legal_basis",
+            "finding",
         ],
         rows,
     )
@@ -199,6 +265,7 @@ pub fn render_case_csvs(
 ) -> Vec<(&'static str, String)> {
     vec![
         ("findings.csv", findings(report, lang)),
+        ("to_verify.csv", to_verify(report, lang)),
         ("network.csv", network(report)),
         ("evidence.csv", evidence(report)),
         ("timeline.csv", timeline(report)),

@@ -8,7 +8,7 @@ use crate::model::Report;
 
 use super::i18n::Lang;
 use super::sanitize::visible;
-use super::{ReportError, case, svg, view};
+use super::{ReportError, case, findings_view, svg, view};
 use std::collections::BTreeMap;
 
 const TEMPLATE_NAME: &str = "report.html";
@@ -83,7 +83,14 @@ pub fn render_html_for(
                 .map(|a| (visible(&f.id).into_owned(), Value::from(Serde(a))))
         })
         .collect();
+    let mut findings: Vec<&crate::model::Finding> = report.findings.iter().collect();
+    findings.sort_by_key(|f| (f.severity, f.conditional));
     let context = minijinja::context! {
+        fv => Value::from(Serde(findings_view::labels(lang))),
+        declaration => Value::from(Serde(findings_view::site_view(report, lang))),
+        themes => Value::from(Serde(findings_view::theme_groups(&findings, report, lang))),
+        verify => Value::from(Serde(findings_view::verify_groups(report, lang))),
+        templates => Value::from(Serde(findings_view::notice_templates(report, lang))),
         t => Value::from(Serde(lang.labels())),
         c => Value::from(Serde(c)),
         case => Value::from(Serde(&case)),

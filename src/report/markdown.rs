@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use super::case::{self, AdviceView, Case, Timeline};
 use super::case_i18n::CaseLabels;
+use super::findings_view;
 use super::i18n::{Labels, Lang};
 use super::sanitize::markdown as md;
 use super::view::{self, DeviceView, View};
@@ -100,10 +101,127 @@ fn write_header(out: &mut String, v: &View, t: &Labels) {
     if !h.complete {
         let _ = writeln!(out, "> **{}** {}\n", t.incomplete, t.incomplete_warning);
     }
-    if !v.site_fields.is_empty() {
-        let _ = writeln!(out, "### {}\n", t.site_declaration);
-        for field in &v.site_fields {
-            let _ = writeln!(out, "- {}{}{}", md(&field.key), t.colon, md(&field.value));
+}
+
+/// The site declaration with translated labels, the posted notices and the declared devices.
+fn write_declaration(out: &mut String, report: &Report, t: &Labels, lang: Lang) {
+    let Some(site) = findings_view::site_view(report, lang) else {
+        return;
+    };
+    let l = findings_view::labels(lang);
+    let _ = writeln!(out, "### {}\n", t.site_declaration);
+    for field in &site.fields {
+        let _ = writeln!(out, "- {}{}{}", md(&field.label), t.colon, md(&field.value));
+    }
+    out.push('\n');
+    if let Some(notices) = &site.notices {
+        let _ = writeln!(out, "#### {}\n", l.notices_posted);
+        if notices.is_empty() {
+            let _ = writeln!(out, "{}\n", l.no_notice);
+        } else {
+            header_row(
+                out,
+                &[
+                    l.notice_location,
+                    l.notice_text,
+                    l.notice_discloses,
+                    l.notice_recipients,
+                ],
+            );
+            for n in notices {
+                row(
+                    out,
+                    &[
+                        md(n.location.as_deref().unwrap_or("—")),
+                        md(n.text.as_deref().unwrap_or("—")),
+                        md(&n.discloses),
+                        md(&n.recipients),
+                    ],
+                );
+            }
+            out.push('\n');
+        }
+    }
+    if !site.devices.is_empty() {
+        let _ = writeln!(out, "#### {}\n", l.declared_devices);
+        header_row(out, &[t.ip, l.notice_location, l.purpose, l.area]);
+        for d in &site.devices {
+            row(
+                out,
+                &[md(&d.ip), md(&d.location), md(&d.purpose), md(&d.area)],
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// The checks left to the inspector, by theme.
+fn write_to_verify(out: &mut String, report: &Report, t: &Labels, lang: Lang) {
+    let groups = findings_view::verify_groups(report, lang);
+    if groups.is_empty() {
+        return;
+    }
+    let l = findings_view::labels(lang);
+    let sep = if lang == Lang::Zh { "；" } else { "; " };
+    let _ = writeln!(out, "## {}\n\n{}\n", l.to_verify, l.to_verify_lead);
+    for g in &groups {
+        let _ = writeln!(out, "### {}\n", md(&g.theme));
+        for v in &g.items {
+            let finding = v
+                .finding
+                .as_deref()
+                .map(|f| format!(" · {} {}", l.for_finding, md(f)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- **{}** {}{}{} · {}{}{}{finding}",
+                md(&v.id),
+                l.decides,
+                t.colon,
+                md(&v.decides),
+                l.rules,
+                t.colon,
+                md(&v.rules)
+            );
+            if let Some(d) = &v.device {
+                let place = v
+                    .location
+                    .as_deref()
+                    .map(|w| format!(" · {}{}{}", l.where_, t.colon, md(w)))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "  - {}{}{}{place}", t.device, t.colon, md(d));
+            }
+            let checks: Vec<String> = v.check.iter().map(|c| md(c)).collect();
+            let _ = writeln!(out, "  - {}{}{}", l.check, t.colon, checks.join(sep));
+            let basis: Vec<String> = v.legal_basis.iter().map(|b| md(b)).collect();
+            let _ = writeln!(out, "  - {} · {}", v.kind_label, basis.join(sep));
+        }
+        out.push('\n');
+    }
+}
+
+/// Each notice template the findings refer to, once.
+fn write_templates(out: &mut String, report: &Report, lang: Lang) {
+    let templates = findings_view::notice_templates(report, lang);
+    if templates.is_empty() {
+        return;
+    }
+    let l = findings_view::labels(lang);
+    let _ = writeln!(
+        out,
+        "### {}\n\n{}\n",
+        l.notice_templates, l.notice_templates_lead
+    );
+    for tp in &templates {
+        let _ = writeln!(
+            out,
+            "#### {} ({}) · {}\n",
+            md(&tp.id),
+            md(&tp.basis),
+            md(&tp.findings)
+        );
+        for line in &tp.lines {
+            let _ = writeln!(out, "> {}  ", md(line));
         }
         out.push('\n');
     }
@@ -481,7 +599,7 @@ fn write_network(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
     out.push('\n');
 }
 
-fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels) {
+fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels, lang: Lang) {
     let _ = writeln!(out, "**{}**\n", c.advice);
     if let Some(template) = &a.template {
         let basis = a
@@ -499,11 +617,9 @@ fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels) {
                 md(&m.discloses)
             );
         }
-        let _ = writeln!(out, "\n{}{}\n", c.notice_template, t.colon.trim_end());
-        for line in template {
-            let _ = writeln!(out, "> {}  ", md(line));
+        if !template.is_empty() {
+            let _ = writeln!(out, "\n{}\n", findings_view::labels(lang).see_template);
         }
-        out.push('\n');
     }
     if !a.steps.is_empty() {
         let product = a.product.as_deref().map(md).unwrap_or_default();
@@ -539,6 +655,7 @@ fn write_appendix(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
 
 fn write_findings(
     out: &mut String,
+    report: &Report,
     v: &View,
     t: &Labels,
     lang: Lang,
@@ -575,49 +692,93 @@ fn write_findings(
         }
         out.push('\n');
     }
-    for f in &v.findings {
-        let cond = if f.conditional {
-            format!(" ({})", t.conditional)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(out, "### [{}] {}{cond}\n", f.severity_label, md(&f.title));
-        let device = f
-            .device
-            .as_deref()
-            .map(md)
-            .unwrap_or_else(|| t.site_wide.to_string());
-        let _ = writeln!(
-            out,
-            "- {}{c}{} · ID{c}{}\n- {}{c}{}",
-            t.rule,
-            md(&f.rule),
-            md(&f.id),
-            t.device,
-            device,
-            c = t.colon
-        );
-        if !f.legal_basis.is_empty() {
-            let sep = if lang == Lang::Zh { "；" } else { "; " };
-            let basis: Vec<String> = f.legal_basis.iter().map(|b| md(b)).collect();
-            let _ = writeln!(out, "- {}{}{}", t.legal_basis, t.colon, basis.join(sep));
-        }
-        let _ = writeln!(out, "\n{}\n", md(&f.detail));
-        if !f.evidence.is_empty() {
-            let _ = writeln!(out, "**{}**\n", t.evidence);
-            for e in &f.evidence {
-                let _ = writeln!(out, "- {}", md(e));
+    let ordered: Vec<&crate::model::Finding> = {
+        let mut all: Vec<&crate::model::Finding> = report.findings.iter().collect();
+        all.sort_by_key(|f| (f.severity, f.conditional));
+        all
+    };
+    for g in findings_view::theme_groups(&ordered, report, lang) {
+        if !g.label.is_empty() {
+            let _ = writeln!(out, "### {}\n", md(&g.label));
+            if !g.devices.is_empty() {
+                let devices: Vec<String> = g.devices.iter().map(|d| md(d)).collect();
+                let _ = writeln!(
+                    out,
+                    "{}{}{}\n",
+                    findings_view::labels(lang).devices,
+                    t.colon,
+                    devices.join(", ")
+                );
             }
-            out.push('\n');
         }
-        let _ = writeln!(out, "**{}**{}{}\n", t.remedy, t.colon, md(&f.remedy));
-        if let Some(a) = advice.get(&f.id) {
-            write_advice(out, a, t, lang.case_labels());
+        for f in v.findings.iter().filter(|f| g.finding_ids.contains(&f.id)) {
+            let cond = if f.conditional {
+                format!(" ({})", t.conditional)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "#### [{}] {}{cond}\n", f.severity_label, md(&f.title));
+            let device = f
+                .device
+                .as_deref()
+                .map(md)
+                .unwrap_or_else(|| t.site_wide.to_string());
+            let rule = if f.rules.is_empty() || f.rules == f.rule {
+                md(&f.rule)
+            } else {
+                format!("{} ({})", md(&f.rule), md(&f.rules))
+            };
+            let _ = writeln!(
+                out,
+                "- {}{c}{} · ID{c}{}\n- {}{c}{}",
+                t.rule,
+                rule,
+                md(&f.id),
+                t.device,
+                device,
+                c = t.colon
+            );
+            if !f.legal_basis.is_empty() {
+                let sep = if lang == Lang::Zh { "；" } else { "; " };
+                let basis: Vec<String> = f.legal_basis.iter().map(|b| md(b)).collect();
+                let _ = writeln!(out, "- {}{}{}", t.legal_basis, t.colon, basis.join(sep));
+            }
+            let _ = writeln!(out, "\n{}\n", md(&f.detail));
+            if !f.evidence.is_empty() {
+                let _ = writeln!(out, "**{}**\n", t.evidence);
+                for e in &f.evidence {
+                    let _ = writeln!(out, "- {}", md(e));
+                }
+                out.push('\n');
+            }
+            if !f.lawful_if.is_empty() {
+                let sep = if lang == Lang::Zh { "；" } else { "; " };
+                let conds: Vec<String> = f.lawful_if.iter().map(|c| md(c)).collect();
+                let _ = writeln!(
+                    out,
+                    "**{}**{}{}\n",
+                    findings_view::labels(lang).lawful_if,
+                    t.colon,
+                    conds.join(sep)
+                );
+            }
+            let _ = writeln!(out, "**{}**{}{}\n", t.remedy, t.colon, md(&f.remedy));
+            if let Some(a) = advice.get(&f.id) {
+                write_advice(out, a, t, lang.case_labels(), lang);
+            }
         }
     }
 }
 
-fn write_tail(out: &mut String, v: &View, case: &Case, t: &Labels, c: &CaseLabels) {
+fn write_tail(
+    out: &mut String,
+    v: &View,
+    case: &Case,
+    t: &Labels,
+    c: &CaseLabels,
+    report: &Report,
+    lang: Lang,
+) {
     let _ = writeln!(out, "## {}\n", t.scan_notes);
     if v.notes.is_empty() {
         let _ = writeln!(out, "{}\n", t.no_notes);
@@ -636,6 +797,7 @@ fn write_tail(out: &mut String, v: &View, case: &Case, t: &Labels, c: &CaseLabel
         out.push('\n');
     }
     write_appendix(out, case, t, c);
+    write_templates(out, report, lang);
     let _ = writeln!(out, "---\n\n## {}\n", t.about_title);
     for paragraph in [t.about_does, t.about_does_not, t.about_evidence] {
         let _ = writeln!(out, "{paragraph}\n");
@@ -680,6 +842,7 @@ pub fn render_markdown_for(report: &Report, lang: Lang, report_sha256: &str) -> 
         .collect();
     let mut out = String::with_capacity(8 * 1024);
     write_header(&mut out, &v, t);
+    write_declaration(&mut out, report, t, lang);
     write_cover(&mut out, &case, t, c);
     write_summary(&mut out, &v, t);
     write_network(&mut out, &case, t, c);
@@ -690,8 +853,9 @@ pub fn render_markdown_for(report: &Report, lang: Lang, report_sha256: &str) -> 
             write_device_details(&mut out, d, t, c, timelines.get(&d.anchor));
         }
     }
-    write_findings(&mut out, &v, t, lang, &advice);
-    write_tail(&mut out, &v, &case, t, c);
+    write_findings(&mut out, report, &v, t, lang, &advice);
+    write_to_verify(&mut out, report, t, lang);
+    write_tail(&mut out, &v, &case, t, c, report, lang);
     out
 }
 

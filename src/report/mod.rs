@@ -8,6 +8,7 @@ mod case;
 mod case_csv;
 mod case_i18n;
 mod csv;
+mod findings_view;
 mod html;
 mod i18n;
 mod json;

@@ -274,6 +274,9 @@ fn finding() -> Finding {
         conditional: false,
         conditions: Vec::new(),
         advice: None,
+            theme: None,
+            rules: Vec::new(),
+            lawful_if: Vec::new(),
     }
 }
 
@@ -304,6 +307,9 @@ fn local_store_finding() -> Finding {
         conditional: false,
         conditions: Vec::new(),
         advice: None,
+        theme: None,
+        rules: Vec::new(),
+        lawful_if: Vec::new(),
     }
 }
 
@@ -353,6 +359,7 @@ pub fn sample_report() -> Report {
         })),
         devices,
         findings,
+        to_verify: Vec::new(),
         evidence_files: vec![
             EvidenceFile {
                 path: "capture.pcapng".to_string(),

@@ -141,6 +141,11 @@ pub(crate) struct FindingView {
     pub legal_basis: Vec<String>,
     pub evidence: Vec<String>,
     pub conditional: bool,
+    /// Every rule the finding merges (its theme on this device).
+    pub rules: String,
+    pub theme: Option<String>,
+    /// What the observed pattern would need to be lawful.
+    pub lawful_if: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -431,6 +436,21 @@ fn finding_view(finding: &Finding, report: &Report, lang: Lang, t: &Labels) -> F
         legal_basis: finding.legal_basis.iter().map(|s| text(s)).collect(),
         evidence: finding.evidence.iter().map(|s| text(s)).collect(),
         conditional: finding.conditional,
+        rules: finding
+            .rules
+            .iter()
+            .map(|r| text(r))
+            .collect::<Vec<_>>()
+            .join(", "),
+        theme: finding
+            .theme
+            .as_deref()
+            .map(|th| super::findings_view::theme_label(th, lang)),
+        lawful_if: finding
+            .lawful_if
+            .iter()
+            .map(|c| text(c.get(lang.code())))
+            .collect(),
     }
 }
 

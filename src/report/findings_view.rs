@@ -1,0 +1,674 @@
+//! The findings part of the case file, shared by HTML, Markdown and CSV: findings grouped by legal
+//! theme, the "to verify on site" list, the notice templates printed once, and the site
+//! declaration as translated labels (never raw keys such as `cac_filing`).
+
+use serde::Serialize;
+
+use crate::model::{Finding, Report, VerifyItem};
+use crate::policy::value_label;
+
+use super::i18n::Lang;
+use super::sanitize::visible;
+
+fn text(value: &str) -> String {
+    visible(value).into_owned()
+}
+
+/// Labels of this part, in one language.
+#[derive(Debug, Serialize)]
+pub(crate) struct FindingsLabels {
+    pub to_verify: &'static str,
+    pub to_verify_lead: &'static str,
+    pub applies_if: &'static str,
+    pub lawful_if: &'static str,
+    pub decides: &'static str,
+    pub where_: &'static str,
+    pub check: &'static str,
+    pub for_finding: &'static str,
+    pub rules: &'static str,
+    pub theme: &'static str,
+    pub devices: &'static str,
+    pub notices_posted: &'static str,
+    pub notice_location: &'static str,
+    pub notice_text: &'static str,
+    pub notice_discloses: &'static str,
+    pub notice_recipients: &'static str,
+    pub no_notice: &'static str,
+    pub notice_templates: &'static str,
+    pub notice_templates_lead: &'static str,
+    pub see_template: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub declared_devices: &'static str,
+    pub purpose: &'static str,
+    pub area: &'static str,
+    pub more_evidence: &'static str,
+    pub print_details_note: &'static str,
+}
+
+static ZH: FindingsLabels = FindingsLabels {
+    to_verify: "待现场核实",
+    to_verify_lead: "以下事项扫描无法看到、场所申报也未说明。它们不是发现本身：核实结果决定所列规则是否适用，或已观察到的情况是否合法。",
+    applies_if: "如属实，以下规则适用",
+    lawful_if: "如属实，相应发现可能合法",
+    decides: "决定",
+    where_: "位置",
+    check: "核实",
+    for_finding: "关联发现",
+    rules: "规则",
+    theme: "事项",
+    devices: "设备",
+    notices_posted: "现场告知",
+    notice_location: "位置",
+    notice_text: "原文",
+    notice_discloses: "告知内容",
+    notice_recipients: "列明的接收方",
+    no_notice: "申报现场未张贴任何告知。",
+    notice_templates: "附录：告知模板",
+    notice_templates_lead: "发现中引用的告知模板，每个只列一次。张贴前请按实际情况填写【】中的内容。",
+    see_template: "告知模板见附录",
+    yes: "是",
+    no: "否",
+    declared_devices: "申报的设备",
+    purpose: "用途",
+    area: "区域",
+    more_evidence: "打印版只列出前4条证据；完整列表见网页版和 evidence.csv",
+    print_details_note: "打印版省略了没有发现、也没有云端连接的设备的详情，发现中的设备标识证据也只在此列出（网页版和 evidence.csv 中有完整内容）。",
+};
+
+static EN: FindingsLabels = FindingsLabels {
+    to_verify: "To verify on site",
+    to_verify_lead: "The scan cannot see these facts and the site declaration does not state them. They are not findings: what the inspector finds decides whether the rules listed apply, or whether an observed pattern is lawful.",
+    applies_if: "If so, these rules apply",
+    lawful_if: "If so, the finding may be lawful",
+    decides: "Decides",
+    where_: "Where",
+    check: "Check",
+    for_finding: "Finding",
+    rules: "Rules",
+    theme: "Theme",
+    devices: "Devices",
+    notices_posted: "Posted notices",
+    notice_location: "Where",
+    notice_text: "Text",
+    notice_discloses: "Discloses",
+    notice_recipients: "Recipients named",
+    no_notice: "The declaration says no notice is posted.",
+    notice_templates: "Appendix: notice templates",
+    notice_templates_lead: "The notice templates the findings refer to, each printed once. Fill in the [bracketed] parts before posting.",
+    see_template: "Notice template: see the appendix",
+    yes: "yes",
+    no: "no",
+    declared_devices: "Declared devices",
+    purpose: "Purpose",
+    area: "Area",
+    more_evidence: "The print shows the first 4 evidence atoms; all of them are in the HTML page and evidence.csv",
+    print_details_note: "The print leaves out the details of devices with no finding and no cloud contact, and lists a finding's identity evidence only here (the HTML page and evidence.csv have everything).",
+};
+
+pub(crate) fn labels(lang: Lang) -> &'static FindingsLabels {
+    if lang.code() == "zh" { &ZH } else { &EN }
+}
+
+/// A legal theme's name.
+pub(crate) fn theme_label(theme: &str, lang: Lang) -> String {
+    let zh = lang.code() == "zh";
+    let (z, e) = match theme {
+        "notice" => ("告知与标识", "Notice and signs"),
+        "consent" => ("同意与替代方式", "Consent and alternatives"),
+        "purpose" => (
+            "目的、必要性与影响评估",
+            "Purpose, necessity and assessment",
+        ),
+        "transfer" => ("向云端或第三方传输", "Transfer to a cloud or third party"),
+        "cross_border" => ("出境", "Cross-border transfer"),
+        "security" => ("安全措施", "Security"),
+        "retention" => ("保存期限", "Retention"),
+        "minors" => ("未成年人", "Minors"),
+        "private_space" => ("私密空间", "Private spaces"),
+        "filing" => ("备案", "Filing"),
+        "inventory" => ("设备申报", "Device inventory"),
+        other => return text(other),
+    };
+    (if zh { z } else { e }).to_string()
+}
+
+/// A site-declaration key as a label.
+fn key_label(key: &str, lang: Lang) -> String {
+    let zh = lang.code() == "zh";
+    let (z, e) = match key {
+        "name" => ("场所名称", "Site name"),
+        "operator" => ("经营者", "Operator"),
+        "credit_code" => ("统一社会信用代码", "Unified social credit code"),
+        "address" => ("地址", "Address"),
+        "kind" => ("场所类型", "Kind of site"),
+        "declared_by" => ("申报人", "Declared by"),
+        "declared_at" => ("申报时间", "Declared at"),
+        "consent" => ("取得同意的方式", "How consent is obtained"),
+        "non_face_alternative" => ("提供非人脸识别的替代方式", "Non-face alternative offered"),
+        "minors_present" => (
+            "有不满十四周岁的未成年人出入",
+            "Children under 14 come to the site",
+        ),
+        "private_spaces" => ("场所内的私密空间", "Private spaces on the premises"),
+        "stored_faces" => ("存储人脸信息的人数", "People whose faces are stored"),
+        "pia_on_file" => ("已开展个人信息保护影响评估", "Impact assessment on file"),
+        "cac_filing" => (
+            "已向网信部门备案（人脸识别）",
+            "Face-recognition filing with the CAC",
+        ),
+        "police_filing" => (
+            "视频系统已向公安机关备案",
+            "Video system filed with the police",
+        ),
+        "xborder_mechanism" => (
+            "出境安全评估、认证或标准合同",
+            "Export mechanism (assessment, certification or standard contract)",
+        ),
+        "ciio" => (
+            "关键信息基础设施运营者",
+            "Critical information infrastructure operator",
+        ),
+        "export_people_per_year" => (
+            "当年向境外提供个人信息的人数",
+            "People whose personal information was sent abroad this year",
+        ),
+        "export_sensitive_people_per_year" => (
+            "当年向境外提供敏感个人信息的人数",
+            "People whose sensitive information was sent abroad this year",
+        ),
+        "processing_contract" => (
+            "与云服务商签订委托处理合同",
+            "Entrusted-processing contract with the cloud provider",
+        ),
+        "recipient_own_use" => (
+            "接收方将图像用于自身目的",
+            "A recipient uses the images for its own purposes",
+        ),
+        "retention_policy_public" => (
+            "公开的生物识别信息保存和销毁政策",
+            "Public biometric retention and destruction policy",
+        ),
+        "schema_version" => return String::new(),
+        other => return text(other),
+    };
+    (if zh { z } else { e }).to_string()
+}
+
+fn value_text(value: &serde_json::Value, lang: Lang, l: &FindingsLabels) -> Option<String> {
+    let zh = lang.code() == "zh";
+    Some(match value {
+        serde_json::Value::Bool(true) => l.yes.to_string(),
+        serde_json::Value::Bool(false) => l.no.to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => {
+            let word = s.trim();
+            if word.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !word.is_empty() {
+                value_label(word, zh)
+            } else {
+                text(s)
+            }
+        }
+        serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object()) => {
+            if items.is_empty() {
+                return Some("—".into());
+            }
+            items
+                .iter()
+                .filter_map(|i| value_text(i, lang, l))
+                .collect::<Vec<_>>()
+                .join(if zh { "、" } else { ", " })
+        }
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LabelValue {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct NoticeView {
+    pub location: Option<String>,
+    pub text: Option<String>,
+    pub discloses: String,
+    pub recipients: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct DeclaredDeviceView {
+    pub ip: String,
+    pub location: String,
+    pub purpose: String,
+    pub area: String,
+}
+
+/// The site declaration as an inspector reads it.
+#[derive(Debug, Serialize)]
+pub(crate) struct SiteView {
+    pub fields: Vec<LabelValue>,
+    /// None: the declaration says nothing about notices.
+    pub notices: Option<Vec<NoticeView>>,
+    pub devices: Vec<DeclaredDeviceView>,
+}
+
+pub(crate) fn site_view(report: &Report, lang: Lang) -> Option<SiteView> {
+    let serde_json::Value::Object(map) = report.site.as_ref()? else {
+        return None;
+    };
+    let l = labels(lang);
+    let zh = lang.code() == "zh";
+    let mut fields = Vec::new();
+    for (key, value) in map {
+        if matches!(key.as_str(), "notice" | "device" | "schema_version") || value.is_null() {
+            continue;
+        }
+        let label = key_label(key, lang);
+        if let Some(value) = value_text(value, lang, l) {
+            fields.push(LabelValue { label, value });
+        }
+    }
+    let get = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(text)
+    };
+    let list = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(|x| value_text(x, lang, l))
+            .unwrap_or_else(|| "—".into())
+    };
+    let notices = map
+        .get("notice")
+        .and_then(serde_json::Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|n| NoticeView {
+                    location: get(n, "location"),
+                    text: get(n, "text"),
+                    discloses: list(n, "discloses"),
+                    recipients: list(n, "recipients"),
+                })
+                .collect()
+        });
+    let devices = map
+        .get("device")
+        .and_then(serde_json::Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|d| DeclaredDeviceView {
+                    ip: get(d, "ip")
+                        .or_else(|| get(d, "mac"))
+                        .or_else(|| get(d, "model"))
+                        .unwrap_or_default(),
+                    location: get(d, "location").unwrap_or_else(|| "—".into()),
+                    purpose: get(d, "purpose").map_or_else(|| "—".into(), |p| value_label(&p, zh)),
+                    area: get(d, "area").map_or_else(|| "—".into(), |p| value_label(&p, zh)),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(SiteView {
+        fields,
+        notices,
+        devices,
+    })
+}
+
+fn device_label(report: &Report, id: Option<&str>) -> Option<String> {
+    let id = id?;
+    Some(match report.devices.iter().find(|d| d.id == id) {
+        Some(d) => {
+            let name = [d.identity.vendor.as_deref(), d.identity.model.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            if name.is_empty() {
+                text(&d.ip)
+            } else {
+                format!("{} ({})", text(&d.ip), text(&name))
+            }
+        }
+        None => text(id),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct VerifyView {
+    pub id: String,
+    pub kind_label: &'static str,
+    pub lawful_if: bool,
+    pub severity_code: &'static str,
+    pub device: Option<String>,
+    pub location: Option<String>,
+    pub check: Vec<String>,
+    pub decides: String,
+    pub rules: String,
+    pub legal_basis: Vec<String>,
+    pub finding: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct VerifyGroup {
+    pub theme: String,
+    pub items: Vec<VerifyView>,
+}
+
+fn verify_view(v: &VerifyItem, report: &Report, lang: Lang) -> VerifyView {
+    let l = labels(lang);
+    let code = lang.code();
+    VerifyView {
+        id: text(&v.id),
+        kind_label: if v.kind == "lawful_if" {
+            l.lawful_if
+        } else {
+            l.applies_if
+        },
+        lawful_if: v.kind == "lawful_if",
+        severity_code: v.severity.as_str(),
+        device: device_label(report, v.device.as_deref()),
+        location: v.location.as_deref().map(text),
+        check: v.check.iter().map(|c| text(c.get(code))).collect(),
+        decides: text(v.decides.get(code)),
+        rules: v
+            .rules
+            .iter()
+            .map(|r| text(r))
+            .collect::<Vec<_>>()
+            .join(", "),
+        legal_basis: v.legal_basis.iter().map(|b| text(b)).collect(),
+        finding: v.finding.as_deref().map(text),
+    }
+}
+
+/// The "to verify on site" list, by theme in the report's order.
+pub(crate) fn verify_groups(report: &Report, lang: Lang) -> Vec<VerifyGroup> {
+    let mut groups: Vec<VerifyGroup> = Vec::new();
+    for v in &report.to_verify {
+        let theme = theme_label(&v.theme, lang);
+        let view = verify_view(v, report, lang);
+        match groups.iter_mut().find(|g| g.theme == theme) {
+            Some(g) => g.items.push(view),
+            None => groups.push(VerifyGroup {
+                theme,
+                items: vec![view],
+            }),
+        }
+    }
+    groups
+}
+
+/// Finding ids by theme, themes in order of their most severe finding, each with its devices.
+#[derive(Debug, Serialize)]
+pub(crate) struct ThemeGroup {
+    pub code: String,
+    pub label: String,
+    pub finding_ids: Vec<String>,
+    pub devices: Vec<String>,
+    pub cards: Vec<Card>,
+}
+
+pub(crate) fn theme_groups(findings: &[&Finding], report: &Report, lang: Lang) -> Vec<ThemeGroup> {
+    let mut groups: Vec<ThemeGroup> = Vec::new();
+    for f in findings {
+        let code = f.theme.clone().unwrap_or_else(|| "other".into());
+        let device = device_label(report, f.device.as_deref());
+        let group = match groups.iter().position(|g| g.code == code) {
+            Some(i) => &mut groups[i],
+            None => {
+                groups.push(ThemeGroup {
+                    label: if code == "other" {
+                        String::new()
+                    } else {
+                        theme_label(&code, lang)
+                    },
+                    code,
+                    finding_ids: Vec::new(),
+                    devices: Vec::new(),
+                    cards: Vec::new(),
+                });
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        group.finding_ids.push(text(&f.id));
+        if let Some(d) = device.filter(|d| !group.devices.contains(d)) {
+            group.devices.push(d);
+        }
+    }
+    for g in &mut groups {
+        g.cards = cards(findings, &g.finding_ids, report, lang);
+    }
+    groups
+}
+
+/// Findings that say the same thing (theme, rules, severity, title) about several devices, printed
+/// once with each device's evidence: the case file stays readable when seven terminals break the
+/// same rules.
+#[derive(Debug, Serialize)]
+pub(crate) struct Card {
+    /// The findings merged, e.g. `F-12, F-14`.
+    pub ids: String,
+    /// The first finding's id: where its detail, basis, remedy and advice come from.
+    pub lead: String,
+    pub devices: Vec<CardDevice>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct CardDevice {
+    pub id: String,
+    pub label: Option<String>,
+    pub anchor: Option<String>,
+    pub evidence: Vec<EvidenceLine>,
+}
+
+/// One evidence line of a finding; identity atoms repeat the device details, so the print leaves
+/// them to that section.
+#[derive(Debug, Serialize)]
+pub(crate) struct EvidenceLine {
+    pub text: String,
+    pub atom: bool,
+}
+
+/// An evidence line quoting the declaration (`site.toml: site.consent = sign_only`) in words:
+/// `site.toml: How consent is obtained = a sign only`.
+pub(crate) fn declared_line(line: &str, lang: Lang) -> String {
+    let Some(rest) = line.strip_prefix("site.toml: ") else {
+        return text(line);
+    };
+    let Some((lhs, value)) = rest.split_once(" = ") else {
+        return text(line);
+    };
+    let (who, field) = match lhs.rsplit_once(' ') {
+        Some((who, field)) => (format!("{who} "), field),
+        None => (String::new(), lhs),
+    };
+    let zh = lang.code() == "zh";
+    let label = match field {
+        "device.purpose" => (if zh { "用途" } else { "purpose" }).to_string(),
+        "device.private_space" => (if zh {
+            "位于私密空间"
+        } else {
+            "inside a private space"
+        })
+        .to_string(),
+        "notice.discloses" => (if zh {
+            "现场告知的内容"
+        } else {
+            "what the posted notices disclose"
+        })
+        .to_string(),
+        "notice.posted" => (if zh {
+            "张贴了告知"
+        } else {
+            "a notice is posted"
+        })
+        .to_string(),
+        f => key_label(
+            f.trim_start_matches("site.").trim_start_matches("device."),
+            lang,
+        ),
+    };
+    let words = value.trim_start_matches('[').trim_end_matches(']');
+    let shown: Vec<String> = words
+        .split(", ")
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "true" => labels(lang).yes.to_string(),
+            "false" => labels(lang).no.to_string(),
+            w if w.chars().all(|c| c.is_ascii_lowercase() || c == '_') => value_label(w, zh),
+            w => text(w),
+        })
+        .collect();
+    let name = if zh {
+        "场所申报"
+    } else {
+        "site declaration"
+    };
+    format!(
+        "{name} (site.toml){} {}{label} = {}",
+        if zh { "：" } else { ":" },
+        text(&who),
+        if shown.is_empty() {
+            "—".to_string()
+        } else {
+            shown.join(if zh { "、" } else { ", " })
+        }
+    )
+}
+
+/// The cards of one theme, in the findings' order.
+pub(crate) fn cards(
+    findings: &[&Finding],
+    ids: &[String],
+    report: &Report,
+    lang: Lang,
+) -> Vec<Card> {
+    let mut out: Vec<(String, Card)> = Vec::new();
+    for f in findings
+        .iter()
+        .filter(|f| ids.contains(&visible(&f.id).into_owned()))
+    {
+        let key = format!(
+            "{}|{}|{}|{}",
+            f.rule,
+            f.rules.join(","),
+            f.severity.as_str(),
+            f.title.en
+        );
+        let device = CardDevice {
+            id: text(&f.id),
+            label: device_label(report, f.device.as_deref()),
+            anchor: f.device.as_deref().map(super::view::anchor),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| EvidenceLine {
+                    text: declared_line(e, lang),
+                    atom: !e.starts_with("cloud:")
+                        && !e.starts_with("site.toml:")
+                        && !e.contains("(confidence"),
+                })
+                .collect(),
+        };
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, card)) => {
+                card.ids.push_str(", ");
+                card.ids.push_str(&text(&f.id));
+                card.devices.push(device);
+            }
+            None => out.push((
+                key,
+                Card {
+                    ids: text(&f.id),
+                    lead: text(&f.id),
+                    devices: vec![device],
+                },
+            )),
+        }
+    }
+    out.into_iter().map(|(_, c)| c).collect()
+}
+
+/// One notice template, printed once.
+#[derive(Debug, Serialize)]
+pub(crate) struct TemplateView {
+    pub id: String,
+    pub basis: String,
+    pub lines: Vec<String>,
+    /// Findings that refer to it.
+    pub findings: String,
+}
+
+pub(crate) fn notice_templates(report: &Report, lang: Lang) -> Vec<TemplateView> {
+    let code = lang.code();
+    let mut out: Vec<TemplateView> = Vec::new();
+    for f in &report.findings {
+        let Some(n) = f.advice.as_ref().and_then(|a| a.notice.as_ref()) else {
+            continue;
+        };
+        match out.iter_mut().find(|t| t.id == n.id) {
+            Some(t) => {
+                t.findings.push_str(", ");
+                t.findings.push_str(&text(&f.id));
+            }
+            None => out.push(TemplateView {
+                id: text(&n.id),
+                basis: text(n.basis.get(code)),
+                lines: n.template.get(code).lines().map(text).collect(),
+                findings: text(&f.id),
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::testdata::sample_report;
+
+    /// The declaration shows labels in both languages, never its raw keys.
+    #[test]
+    fn site_declaration_has_no_raw_keys() {
+        let mut report = sample_report();
+        report.site = Some(serde_json::json!({
+            "schema_version": 1, "name": "Shop", "consent": "sign_only", "cac_filing": false,
+            "xborder_mechanism": false, "non_face_alternative": true,
+            "notice": [{ "location": "entrance", "text": "CCTV", "discloses": ["video_surveillance"], "recipients": [] }],
+        }));
+        for lang in [Lang::Zh, Lang::En] {
+            let v = site_view(&report, lang).unwrap();
+            let shown = serde_json::to_string(&v).unwrap();
+            for raw in [
+                "cac_filing",
+                "xborder_mechanism",
+                "sign_only",
+                "non_face_alternative",
+                "video_surveillance",
+            ] {
+                assert!(!shown.contains(raw), "{raw} in {shown}");
+            }
+            assert_eq!(v.notices.as_ref().unwrap()[0].text.as_deref(), Some("CCTV"));
+        }
+        let zh = serde_json::to_string(&site_view(&report, Lang::Zh).unwrap()).unwrap();
+        assert!(zh.contains("仅张贴告示") && zh.contains("视频监控"), "{zh}");
+        assert_eq!(
+            declared_line("site.toml: site.consent = sign_only", Lang::Zh),
+            "场所申报 (site.toml)： 取得同意的方式 = 仅张贴告示"
+        );
+        assert_eq!(
+            declared_line(
+                "site.toml: notice.discloses = [processor_contact, video_surveillance]",
+                Lang::En
+            ),
+            "site declaration (site.toml): what the posted notices disclose = processor contact, video surveillance"
+        );
+    }
+}

@@ -173,6 +173,7 @@ fn contact(
         first_seen: "2026-11-23T09:00:00Z".into(),
         last_seen: "2026-11-23T09:12:00Z".into(),
         upload: true,
+        upload_reason: None,
         scope: Some("internet".into()),
         pattern: Some(pattern.into()),
     }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use super::args::AnalyzeArgs;
 use super::commands::{finish_report, load_signatures};
-use super::output;
+use super::guard;
 use crate::app::{self, Interrupt, now_rfc3339};
 use crate::capture::{LiveSource, PcapFileOutcome, parse_duration};
 use crate::model::{
@@ -25,6 +25,7 @@ use crate::traffic::{
 };
 
 pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
+    let out = guard::prepare_out_dir(args.out.as_deref(), "-analyze", args.output.force)?;
     let db = load_signatures(args.signatures.as_deref())?;
     let cloud = load_cloud(args.signatures.as_deref())?;
     let inventory = args.inventory.as_deref().map(read_inventory).transpose()?;
@@ -173,10 +174,6 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         args.signatures.as_deref(),
         super::policy::DefaultSite::FromReport,
     )?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| output::default_out_dir("-analyze"));
     finish_report(&report, &out, &args.output, quiet)
 }
 
@@ -430,8 +427,7 @@ fn load_cloud(dir: Option<&Path>) -> Result<CloudDb> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let text = guard::read_text(&path, "cloud endpoint file")?;
             files.push((format!("cloud/{name}"), text));
         }
     }
@@ -440,8 +436,7 @@ fn load_cloud(dir: Option<&Path>) -> Result<CloudDb> {
 }
 
 fn read_inventory(path: &Path) -> Result<Report> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = guard::read_text(path, "inventory report")?;
     report::validate(&text)
         .with_context(|| format!("{} is not a valid camsweep report", path.display()))?;
     report::from_json(&text).with_context(|| format!("{} is not a camsweep report", path.display()))

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::EXIT_CLEAN;
 use super::args::{KeygenArgs, SignArgs, VerifyArgs};
+use super::{EXIT_CLEAN, guard};
 use crate::integrity::{self, IntegrityError};
 use crate::report::sha256_hex;
 
@@ -43,12 +43,10 @@ pub fn keygen(args: &KeygenArgs) -> Result<u8> {
 
 pub fn sign(args: &SignArgs) -> Result<u8> {
     let signed = signed_file(&args.target)?;
-    let key_text = std::fs::read_to_string(&args.key)
-        .with_context(|| format!("reading the secret key {}", args.key.display()))?;
+    let key_text = guard::read_text(&args.key, "the secret key")?;
     let key = integrity::decode_secret_key(&key_text)
         .with_context(|| format!("{} is not a camsweep secret key", args.key.display()))?;
-    let content = std::fs::read(&signed.path)
-        .with_context(|| format!("reading {}", signed.path.display()))?;
+    let content = guard::read_bytes(&signed.path, "the signed file")?;
     if signed.is_manifest {
         // Refuse to sign a manifest that already disagrees with the folder: the signature would
         // vouch for files that are not there.
@@ -75,13 +73,11 @@ pub fn sign(args: &SignArgs) -> Result<u8> {
 
 pub fn verify(args: &VerifyArgs) -> Result<u8> {
     let signed = signed_file(&args.target)?;
-    let pub_text = std::fs::read_to_string(&args.pubkey)
-        .with_context(|| format!("reading the public key {}", args.pubkey.display()))?;
+    let pub_text = guard::read_text(&args.pubkey, "the public key")?;
     let key = integrity::decode_public_key(&pub_text)
         .with_context(|| format!("{} is not a camsweep public key", args.pubkey.display()))?;
     let sig_path = sig_path(&signed.path);
-    let sig_text = std::fs::read_to_string(&sig_path)
-        .with_context(|| format!("reading the signature {}", sig_path.display()))?;
+    let sig_text = guard::read_text(&sig_path, "the signature")?;
     let record = integrity::parse_signature(&sig_text)
         .with_context(|| format!("{} is not a camsweep signature", sig_path.display()))?;
     if record.signed_file != signed.name {
@@ -92,8 +88,7 @@ pub fn verify(args: &VerifyArgs) -> Result<u8> {
             signed.name
         );
     }
-    let content = std::fs::read(&signed.path)
-        .with_context(|| format!("reading {}", signed.path.display()))?;
+    let content = guard::read_bytes(&signed.path, "the signed file")?;
     integrity::verify(&key, &record, &content).map_err(|err| match err {
         IntegrityError::BadSignature { .. } => anyhow::anyhow!(
             "NOT VERIFIED: {} changed after it was signed, or {} was edited ({err})",

@@ -7,6 +7,7 @@ mod authorisation;
 mod commands;
 mod demo;
 mod fleet;
+mod guard;
 mod integrity;
 mod lab;
 pub mod output;
@@ -39,7 +40,19 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(500
 
 /// The program: parse arguments, run the command, map the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap's own messages quote the bad value; it goes through the terminal escaping too.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(),
+        Err(err) => {
+            eprint!("{}", output::terminal(&err.to_string()));
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    guard::set_limits(guard::InputLimits {
+        max_input_size: cli.max_input_size,
+        allow_special_files: cli.allow_special_files,
+    });
     init_logging(cli.verbose);
     // The demo enters its own user and network namespaces; that must happen while the process is
     // still single-threaded, so before the async runtime starts.
@@ -67,7 +80,7 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", output::terminal(&format!("{err:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }

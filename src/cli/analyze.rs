@@ -85,6 +85,13 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             notes.push(damage.note());
             damaged_captures.push(damage);
         }
+        let Some(sha256) = sha256 else {
+            notes.push(format!(
+                "{}: SHA-256 not computed (interrupted while reading it)",
+                path.display()
+            ));
+            continue;
+        };
         evidence_files.push(EvidenceFile {
             path: path.display().to_string(),
             sha256,
@@ -334,47 +341,85 @@ struct Damage {
     reason: String,
 }
 
-/// Feeds one capture to the analyser (until `stop` is set); returns its SHA-256 and, if it was
-/// damaged, where.
+/// Feeds one capture to the analyser (until `stop` is set); returns its SHA-256 (None when a
+/// signal stopped the hashing) and, if it was damaged, where.
 fn read_capture(
     path: &Path,
     analyzer: &mut Analyzer,
     stop: &AtomicBool,
-) -> Result<(String, Option<Damage>)> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+) -> Result<(Option<String>, Option<Damage>)> {
+    // A FIFO or device is refused unless allowed, and opened without blocking either way: a FIFO
+    // nobody writes to must not hang camsweep in open() or read() past Ctrl-C.
+    let file = guard::open_input(path, "capture")?;
     let hasher = Arc::new(Mutex::new(Sha256::new()));
     let mut reader = HashingReader {
-        inner: file,
+        inner: guard::StoppableReader::new(file, stop),
         hasher: Arc::clone(&hasher),
     };
     let damage = {
-        let mut source =
-            PcapSource::new(&mut reader).with_context(|| format!("reading {}", path.display()))?;
+        let mut source = match PcapSource::new(&mut reader) {
+            Ok(source) => Some(source),
+            Err(_) if stop.load(Ordering::Relaxed) => None,
+            Err(err) => anyhow::bail!("{}: {}", path.display(), plain_reason(&err.to_string())),
+        };
         loop {
+            let Some(source) = source.as_mut() else {
+                break None;
+            };
             if stop.load(Ordering::Relaxed) {
                 break None;
             }
             match source.next_frame() {
                 Ok(Some(frame)) => analyzer.push(&frame),
                 Ok(None) => break None,
+                // Stopped by a signal mid-read: not damage, the report says it was interrupted.
+                Err(_) if stop.load(Ordering::Relaxed) => break None,
                 Err(err) => {
                     break Some(Damage {
                         offset: err.offset().unwrap_or(0),
-                        reason: err.reason(),
+                        reason: plain_reason(&err.reason()),
                     });
                 }
             }
         }
     };
-    // The hash covers the whole file, also past damage and past what the parser buffered.
-    std::io::copy(&mut reader, &mut std::io::sink())
-        .with_context(|| format!("reading {}", path.display()))?;
+    // The hash covers the whole file, also past damage and past what the parser buffered; a
+    // signal stops it too (a 20 GB file or an endless stream must not delay the partial report).
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) if stop.load(Ordering::Relaxed) => return Ok((None, damage)),
+            Err(err) => {
+                return Err(anyhow::Error::new(err).context(format!("reading {}", path.display())));
+            }
+        }
+    }
     let digest = hasher
         .lock()
         .map_err(|_| anyhow::anyhow!("hash state poisoned"))?
         .clone()
         .finalize();
-    Ok((hex::encode(digest), damage))
+    Ok((Some(hex::encode(digest)), damage))
+}
+
+/// A parser's reason made fit for a person: the pcap parser's internal errors quote the input
+/// bytes (megabytes of `[0, 0, …]`); the byte offset is reported apart.
+fn plain_reason(reason: &str) -> String {
+    const LONGEST: usize = 200;
+    if reason.contains("Internal parser error") || reason.contains("input [") {
+        let kind = if reason.contains("Verify") {
+            "a block whose length field is invalid (0, too small or not a multiple of 4)"
+        } else {
+            "a block the parser cannot read"
+        };
+        return format!("malformed capture: {kind}");
+    }
+    match reason.char_indices().nth(LONGEST) {
+        Some((at, _)) => format!("{}…", &reason[..at]),
+        None => reason.to_string(),
+    }
 }
 
 /// Feeds frames captured live on `interface` for `listen` to the analyser.

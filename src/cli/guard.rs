@@ -176,6 +176,8 @@ pub struct StoppableReader<'s> {
     file: File,
     stop: &'s AtomicBool,
     deadline: Option<Duration>,
+    /// A FIFO that has given no byte yet: its end-of-file only means no writer has opened it yet.
+    awaiting_writer: bool,
 }
 
 /// The error a [`StoppableReader`] returns once its stop flag is set.
@@ -183,10 +185,12 @@ pub const STOPPED: &str = "reading stopped by a signal";
 
 impl<'s> StoppableReader<'s> {
     pub fn new(file: File, stop: &'s AtomicBool) -> Self {
+        let awaiting_writer = file.metadata().is_ok_and(|m| m.file_type().is_fifo());
         Self {
             file,
             stop,
             deadline: None,
+            awaiting_writer,
         }
     }
 
@@ -204,20 +208,26 @@ impl Read for StoppableReader<'_> {
             if self.stop.load(Ordering::Relaxed) {
                 return Err(std::io::Error::other(STOPPED));
             }
-            match self.file.read(buf) {
-                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
-                    if self.deadline.is_some_and(|d| started.elapsed() >= d) {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            "no data arrived (a FIFO or device nobody writes to)",
-                        ));
-                    }
-                    // A short sleep rather than poll(2): the stop flag is looked at every
-                    // interval either way, and a waiting input is no hot path.
-                    std::thread::sleep(POLL_INTERVAL);
+            let waiting = match self.file.read(buf) {
+                Ok(0) if self.awaiting_writer && !buf.is_empty() => true,
+                Ok(n) => {
+                    self.awaiting_writer = false;
+                    return Ok(n);
                 }
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-                other => return other,
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => true,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => false,
+                Err(err) => return Err(err),
+            };
+            if waiting {
+                if self.deadline.is_some_and(|d| started.elapsed() >= d) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "no data arrived (a FIFO or device nobody writes to)",
+                    ));
+                }
+                // A short sleep rather than poll(2): the stop flag is looked at every interval
+                // either way, and a waiting input is no hot path.
+                std::thread::sleep(POLL_INTERVAL);
             }
         }
     }

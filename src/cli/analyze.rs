@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use super::args::AnalyzeArgs;
 use super::commands::{finish_report, load_signatures};
-use super::guard;
+use super::{guard, output};
 use crate::app::{self, Interrupt, now_rfc3339};
 use crate::capture::{LiveSource, PcapFileOutcome, parse_duration};
 use crate::model::{
@@ -218,12 +218,13 @@ pub fn start_listening_excluding(
     stop: Arc<AtomicBool>,
 ) -> Result<Listening> {
     let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
+    check_interface(interface)?;
     let mut source = LiveSource::open(interface, listen, write_pcap)?.stop_on(stop);
     let exclude = exclude.to_vec();
     let task = tokio::task::spawn_blocking(move || {
         let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
         analyzer.exclude_hosts(exclude);
-        while let Some(frame) = source.next_frame()? {
+        while let Some(frame) = source.next_frame().map_err(live_error)? {
             analyzer.push(&frame);
         }
         let frames = source.frames;
@@ -430,13 +431,46 @@ fn capture_live(
     analyzer: &mut Analyzer,
     stop: Arc<AtomicBool>,
 ) -> Result<(u64, Option<PcapFileOutcome>)> {
+    check_interface(interface)?;
     let mut source = LiveSource::open(interface, listen, write_pcap)?.stop_on(stop);
-    while let Some(frame) = source.next_frame()? {
+    while let Some(frame) = source.next_frame().map_err(live_error)? {
         analyzer.push(&frame);
     }
     let frames = source.frames;
     let written = source.finish()?;
     Ok((frames, written))
+}
+
+/// Refuses an interface that does not exist or is down, in words (the capture library would say
+/// "Unexpected poll event" once it is already running).
+fn check_interface(interface: &str) -> Result<()> {
+    use nix::net::if_::InterfaceFlags;
+    let shown = output::terminal(interface).into_owned();
+    let addrs = nix::ifaddrs::getifaddrs().context("listing the network interfaces")?;
+    let mut up = None;
+    for addr in addrs.filter(|a| a.interface_name == interface) {
+        up = Some(up.unwrap_or(false) || addr.flags.contains(InterfaceFlags::IFF_UP));
+    }
+    match up {
+        None => anyhow::bail!("there is no network interface named {shown}"),
+        Some(false) => anyhow::bail!(
+            "interface {shown} is down (no link): bring it up (`ip link set {shown} up`) or choose another --interface"
+        ),
+        Some(true) => Ok(()),
+    }
+}
+
+/// A live capture that failed mid-way, said in words.
+fn live_error(err: crate::traffic::CaptureError) -> anyhow::Error {
+    let text = err.to_string();
+    if text.contains("Unexpected poll event") {
+        anyhow::anyhow!(
+            "{}: the interface went down or disappeared during the capture",
+            output::terminal(&text)
+        )
+    } else {
+        anyhow::Error::new(err)
+    }
 }
 
 /// Hashes every byte read through it.

@@ -199,3 +199,274 @@ fn an_unattended_audit_records_that_authorisation_was_not_stated() {
         report.scan.notes
     );
 }
+
+/// Asserts a run ended with exit 2 and a message, never a panic.
+fn assert_refused(args: &[&str]) -> String {
+    let out = camsweep(args);
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.trim().len() > 10, "{args:?}: no message");
+    err
+}
+
+/// Extreme numbers in every numeric option of every subcommand: a message, never a panic.
+#[test]
+fn extreme_values_are_refused_at_parse_time_without_panic() {
+    let huge = "18446744073709551616";
+    let max = "18446744073709551615";
+    for sub in ["scan", "audit"] {
+        let base = [sub, "--targets", "127.0.0.1", "--authorised-by", "T, IT"];
+        let base: &[&str] = if sub == "scan" { &base[..3] } else { &base };
+        for extra in [
+            &["--rate", "1000000001"][..],
+            &["--rate", "0"],
+            &["--rate", huge],
+            &["--concurrency", "0"],
+            &["--concurrency", max],
+            &["--per-host", "0"],
+            &["--per-host", huge],
+            &["--timeout-ms", max],
+            &["--timeout-ms", "-1"],
+            &["--host-deadline", max],
+            &["--host-deadline", "0"],
+            &["--ports", "0"],
+            &["--ports", "70000"],
+            &["--max-input-size", "0"],
+            &["--max-input-size", "99999999999999999999G"],
+        ] {
+            assert_refused(&[base, extra].concat());
+        }
+    }
+    for listen in [max, "99999999999h", "5000000000m", "0s", "8d"] {
+        assert_refused(&[
+            "audit",
+            "--targets",
+            "127.0.0.1",
+            "-i",
+            "lo",
+            "--listen",
+            listen,
+        ]);
+        assert_refused(&["analyze", "-i", "lo", "--listen", listen]);
+    }
+    let pcap =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/yi_camera_sample.pcap");
+    let pcap = pcap.to_str().unwrap();
+    for extra in [
+        &["--min-upload-bytes", "0"][..],
+        &["--min-upload-bytes", huge],
+        &["--burst-bytes", max],
+        &["--min-up-down-ratio", "NaN"],
+        &["--min-up-down-ratio", "inf"],
+        &["--min-up-down-ratio", "-1"],
+        &["--min-up-down-ratio", "1e308"],
+    ] {
+        assert_refused(&[&["analyze", pcap][..], extra].concat());
+    }
+    assert_refused(&["report", "x.json", "--max-input-size", huge]);
+    assert_refused(&["fleet", "x.json", "--max-input-size", "-5"]);
+}
+
+/// The largest accepted values run without overflow (a closed port on loopback: quick).
+#[test]
+fn the_largest_accepted_values_run_without_panic() {
+    let out = camsweep(&[
+        "scan",
+        "--quiet",
+        "--targets",
+        "127.0.0.1",
+        "--ports",
+        "1",
+        "--rate",
+        "1000000",
+        "--concurrency",
+        "65536",
+        "--per-host",
+        "1024",
+        "--timeout-ms",
+        "600000",
+        "--host-deadline",
+        "86400",
+    ]);
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+}
+
+/// `/dev/zero` as a report or a site declaration: a clear error at once, never a memory blow-up.
+#[test]
+fn dev_zero_as_report_or_site_is_a_clear_error_within_two_seconds() {
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/sample-report.json");
+    let sample = sample.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out_dir = out_dir.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["report", "/dev/zero"], "character device"),
+        (
+            &["report", "/dev/zero", "--allow-special-files"],
+            "larger than",
+        ),
+        (
+            &["report", sample, "--site", "/dev/zero", "--out", out_dir],
+            "character device",
+        ),
+        (
+            &[
+                "report",
+                sample,
+                "--site",
+                "/dev/zero",
+                "--out",
+                out_dir,
+                "--allow-special-files",
+            ],
+            "larger than",
+        ),
+        (
+            &["report", sample, "--max-input-size", "4K", "--out", out_dir],
+            "--max-input-size",
+        ),
+    ];
+    for (args, expected) in cases {
+        let started = std::time::Instant::now();
+        let err = assert_refused(args);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{args:?} took {:?}",
+            started.elapsed()
+        );
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(err.len() < 2000, "{args:?}: {} bytes of error", err.len());
+    }
+}
+
+/// Escape sequences and bidi overrides in input never reach the terminal raw.
+#[test]
+fn control_characters_from_input_are_escaped_on_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("x\u{1b}]0;owned\u{7}\u{202e}nosj.json");
+    std::fs::write(&hostile, "{\"not\": \"\u{1b}[31ma report\"}").unwrap();
+    let out_dir = dir.path().join("out");
+    for args in [
+        vec![
+            "report",
+            hostile.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        vec!["report", "missing\u{1b}[2J.json"],
+        vec!["scan", "--targets", "127.0.0.1", "--rate", "\u{1b}[31m5"],
+        vec!["scan", "--targets", "\u{1b}]8;;http://x\u{7}1.2.3.4"],
+    ] {
+        let out = camsweep(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            !err.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{args:?} printed raw control characters: {err:?}"
+        );
+    }
+}
+
+/// Wrong kinds of capture input get plain words: a folder, a FIFO, a pcapng block of length 0.
+#[test]
+fn bad_capture_inputs_are_said_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let err = assert_refused(&[
+        "analyze",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(err.contains("is a folder, not a file"), "{err}");
+
+    let fifo = dir.path().join("stream");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out_fifo = dir.path().join("out-fifo");
+    let started = std::time::Instant::now();
+    let err = assert_refused(&[
+        "analyze",
+        fifo.to_str().unwrap(),
+        "--out",
+        out_fifo.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("FIFO") && err.contains("--allow-special-files"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+
+    // A section header, an Ethernet interface, then an Enhanced Packet Block whose length is 0.
+    let mut bytes = Vec::new();
+    for word in [0x0A0D_0D0Au32, 28, 0x1A2B_3C4D, 1] {
+        bytes.extend_from_slice(&word.to_le_bytes());
+    }
+    bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+    bytes.extend_from_slice(&28u32.to_le_bytes());
+    for word in [1u32, 20, 1, 65_535, 20] {
+        bytes.extend_from_slice(&word.to_le_bytes());
+    }
+    let damaged_at = bytes.len();
+    for word in [6u32, 0] {
+        bytes.extend_from_slice(&word.to_le_bytes());
+    }
+    bytes.extend_from_slice(&[0u8; 4096]);
+    let capture = dir.path().join("zero-block.pcapng");
+    std::fs::write(&capture, &bytes).unwrap();
+    let out_zero = dir.path().join("out-zero");
+    let out = camsweep(&[
+        "analyze",
+        capture.to_str().unwrap(),
+        "--out",
+        out_zero.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let err = text(&out.stderr);
+    assert!(
+        !err.contains("Internal parser error") && err.len() < 2000,
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    let json = std::fs::read_to_string(out_zero.join("report.json")).unwrap_or_default();
+    let all = format!("{err}{json}");
+    assert!(all.contains(&format!("byte {damaged_at}")), "{all}");
+    assert!(!json.contains("input ["), "{json}");
+}
+
+/// `--listen` on an interface that is down (loopback in a fresh network namespace) says so.
+#[test]
+fn listening_on_a_down_interface_is_said_in_words() {
+    let out = std::process::Command::new("unshare")
+        .args([
+            "-rn",
+            env!("CARGO_BIN_EXE_camsweep"),
+            "analyze",
+            "-i",
+            "lo",
+            "--listen",
+            "1s",
+            "--out",
+        ])
+        .arg(tempfile::tempdir().unwrap().path().join("out"))
+        .output()
+        .expect("unshare (util-linux) is needed for this test");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("interface lo is down"), "{err}");
+    let out = camsweep(&["analyze", "-i", "no-such-if0", "--listen", "1s"]);
+    assert!(
+        text(&out.stderr).contains("no network interface named"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -331,3 +331,146 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// A signed case folder is evidence: nothing camsweep is pointed at it with changes a byte.
+#[test]
+fn a_signed_case_folder_stays_byte_identical() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = report_folder(tmp.path(), "case", Some("Shop 3"));
+    let (key, public) = keygen(tmp.path(), "k");
+    let (other_key, _) = keygen(tmp.path(), "other");
+    let signed = camsweep(&[Path::new("sign"), &folder, Path::new("--key"), &key]);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let before = snapshot(&folder);
+    let report = folder.join("report.json");
+    let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures/sites/demo-store.toml");
+
+    // demo --out: refused before the lab is even built.
+    let demo = camsweep(&[Path::new("demo"), Path::new("--out"), &folder]);
+    assert_eq!(demo.status.code(), Some(2), "{}", stderr(&demo));
+    assert!(stderr(&demo).contains("signed report"), "{}", stderr(&demo));
+    // report without --out: a fresh folder beside it, said so.
+    let rendered = camsweep(&[Path::new("report"), &report]);
+    assert!(
+        matches!(rendered.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&rendered)
+    );
+    assert!(
+        stderr(&rendered).contains("new folder"),
+        "{}",
+        stderr(&rendered)
+    );
+    let siblings: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("case-rendered-")
+        })
+        .collect();
+    assert_eq!(siblings.len(), 1, "one fresh sibling folder");
+    assert!(siblings[0].path().join("report.html").is_file());
+    // report --site --out <the original folder>: refused.
+    let resited = camsweep(&[
+        Path::new("report"),
+        &report,
+        Path::new("--site"),
+        &site,
+        Path::new("--out"),
+        &folder,
+    ]);
+    assert_eq!(resited.status.code(), Some(2), "{}", stderr(&resited));
+    // --force never replaces a signed report either.
+    let forced = camsweep(&[
+        Path::new("report"),
+        &report,
+        Path::new("--out"),
+        &folder,
+        Path::new("--force"),
+    ]);
+    assert_eq!(forced.status.code(), Some(2), "{}", stderr(&forced));
+    // A second signature, with another key: refused without --replace.
+    let again = camsweep(&[Path::new("sign"), &folder, Path::new("--key"), &other_key]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--replace"), "{}", stderr(&again));
+
+    assert!(before == snapshot(&folder), "the signed folder changed");
+    let ok = camsweep(&[Path::new("verify"), &folder, Path::new("--pubkey"), &public]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}
+
+/// `--out` into an unsigned report folder: refused, `--force` replaces it; `sign --replace`
+/// re-signs.
+#[test]
+fn force_replaces_only_an_unsigned_report_and_replace_resigns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = report_folder(tmp.path(), "draft", None);
+    let source = tmp.path().join("draft-source.json");
+    let refused = camsweep(&[Path::new("report"), &source, Path::new("--out"), &folder]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("already holds a report"),
+        "{}",
+        stderr(&refused)
+    );
+    let forced = camsweep(&[
+        Path::new("report"),
+        &source,
+        Path::new("--out"),
+        &folder,
+        Path::new("--force"),
+    ]);
+    assert!(
+        matches!(forced.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&forced)
+    );
+    let (key, _) = keygen(tmp.path(), "k");
+    let (other_key, other_public) = keygen(tmp.path(), "other");
+    assert!(
+        camsweep(&[Path::new("sign"), &folder, Path::new("--key"), &key])
+            .status
+            .success()
+    );
+    let replaced = camsweep(&[
+        Path::new("sign"),
+        &folder,
+        Path::new("--key"),
+        &other_key,
+        Path::new("--replace"),
+    ]);
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+    let ok = camsweep(&[
+        Path::new("verify"),
+        &folder,
+        Path::new("--pubkey"),
+        &other_public,
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}
+
+/// A file added to a signed folder (a fake photo, a second report) makes verify fail, by name.
+#[test]
+fn verify_names_a_file_added_after_signing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = report_folder(tmp.path(), "shop", Some("Shop"));
+    let (key, public) = keygen(tmp.path(), "k");
+    assert!(
+        camsweep(&[Path::new("sign"), &folder, Path::new("--key"), &key])
+            .status
+            .success()
+    );
+    std::fs::write(folder.join("notice-photo.jpg"), b"\xff\xd8 not really").unwrap();
+    std::fs::write(folder.join("report (2).json"), SAMPLE).unwrap();
+    let bad = camsweep(&[Path::new("verify"), &folder, Path::new("--pubkey"), &public]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = stderr(&bad);
+    assert!(err.contains("NOT VERIFIED"), "{err}");
+    assert!(
+        err.contains("notice-photo.jpg is in the folder but not listed"),
+        "{err}"
+    );
+    assert!(err.contains("report (2).json"), "{err}");
+}

@@ -188,3 +188,81 @@ fn sigint_during_the_demo_writes_a_partial_report() {
     let report = partial_report(&out, "SIGINT");
     assert_eq!(report.scan.mode, camsweep::model::ScanMode::Demo);
 }
+
+/// `analyze` of a FIFO (allowed with --allow-special-files) that stalls: nobody ever writes to
+/// it, or a writer sends the start of a capture and then nothing. Ctrl-C still gives the partial
+/// report within 2 s.
+#[test]
+fn sigint_on_a_stalled_fifo_writes_a_partial_report() {
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/yi_camera_sample.pcap"),
+    )
+    .unwrap();
+    for writes in [None, Some(&sample[..sample.len().min(4096)])] {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("stream");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let out = dir.path().join("analyze");
+        let child = start(&[
+            "analyze",
+            fifo.to_str().unwrap(),
+            "--allow-special-files",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        // The writer holds its end open (and silent) until the test ends.
+        let _writer = writes.map(|bytes| {
+            use std::io::Write as _;
+            let mut file = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            file.write_all(bytes).unwrap();
+            file
+        });
+        let (exit, took, stderr) = interrupt(child, Duration::from_millis(1200), Signal::SIGINT);
+        assert_eq!(exit, Some(130), "{stderr}");
+        assert!(took <= REPORT_WITHIN, "report took {took:?} after SIGINT");
+        partial_report(&out, "SIGINT");
+    }
+}
+
+/// Ctrl-C while `analyze` reads and hashes a large capture (a sparse 16 GiB file behind a real
+/// capture's header): the partial report within 2 s, not after the last byte.
+#[test]
+fn sigint_while_hashing_a_large_capture_writes_a_partial_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("large.pcap");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/yi_camera_sample.pcap"),
+        &capture,
+    )
+    .unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&capture)
+        .unwrap()
+        .set_len(16 << 30)
+        .unwrap();
+    let out = dir.path().join("analyze");
+    let child = start(&[
+        "analyze",
+        capture.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (exit, took, stderr) = interrupt(child, Duration::from_millis(1500), Signal::SIGINT);
+    assert_eq!(exit, Some(130), "{stderr}");
+    assert!(took <= REPORT_WITHIN, "report took {took:?} after SIGINT");
+    let report = partial_report(&out, "SIGINT");
+    assert!(
+        report.scan.notes.iter().any(|n| n.contains("not computed")),
+        "{:?}",
+        report.scan.notes
+    );
+}

@@ -335,12 +335,35 @@ fn site_init_edit_and_report_site_reevaluates_a_report_with_uploads() {
     let json = std::fs::read(dir.path().join("second/report.json")).unwrap();
     let html = std::fs::read_to_string(dir.path().join("second/report.html")).unwrap();
     assert!(html.contains(&camsweep::report::sha256_hex(&json)));
-    // Without --out the original folder would be overwritten: refused.
+    // Without --out the original folder is left alone: the new report goes to a fresh folder
+    // beside it.
+    let case = dir.path().join("case");
+    std::fs::create_dir(&case).unwrap();
+    let original = case.join("report.json");
+    std::fs::copy(&fixture, &original).unwrap();
     let out = camsweep(&[
         "report",
-        fixture.to_str().unwrap(),
+        original.to_str().unwrap(),
         "--site",
         site.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(&case).unwrap().count(),
+        1,
+        "only report.json"
+    );
+    assert_eq!(
+        std::fs::read(&original).unwrap(),
+        std::fs::read(&fixture).unwrap()
+    );
+    assert!(
+        text(&out.stderr).contains("new folder"),
+        "{}",
+        text(&out.stderr)
+    );
 }

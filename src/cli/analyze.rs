@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use super::args::AnalyzeArgs;
 use super::commands::{finish_report, load_signatures};
 use super::countdown::Countdown;
-use super::output;
+use super::{guard, output};
 use crate::app::{self, Interrupt, now_rfc3339};
 use crate::capture::{LiveSource, LiveStats, PcapFileOutcome, parse_duration};
 use crate::model::{
@@ -26,6 +26,7 @@ use crate::traffic::{
 };
 
 pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
+    let out = guard::prepare_out_dir(args.out.as_deref(), "-analyze", args.output.force)?;
     let db = load_signatures(args.signatures.as_deref())?;
     let cloud = load_cloud(args.signatures.as_deref())?;
     let inventory = args.inventory.as_deref().map(read_inventory).transpose()?;
@@ -95,6 +96,13 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             notes.push(damage.note());
             damaged_captures.push(damage);
         }
+        let Some(sha256) = sha256 else {
+            notes.push(format!(
+                "{}: SHA-256 not computed (interrupted while reading it)",
+                path.display()
+            ));
+            continue;
+        };
         evidence_files.push(EvidenceFile {
             path: path.display().to_string(),
             sha256,
@@ -200,10 +208,6 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         args.signatures.as_deref(),
         super::policy::DefaultSite::FromReport,
     )?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| output::default_out_dir("-analyze"));
     finish_report(&report, &out, &args.output, quiet)
 }
 
@@ -326,12 +330,13 @@ pub fn start_listening_excluding(
     stop: Arc<AtomicBool>,
 ) -> Result<Listening> {
     let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
+    check_interface(interface)?;
     let mut source = LiveSource::open(interface, listen, write_pcap)?.stop_on(stop);
     let exclude = exclude.to_vec();
     let task = tokio::task::spawn_blocking(move || {
         let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
         analyzer.exclude_hosts(exclude);
-        while let Some(frame) = source.next_frame()? {
+        while let Some(frame) = source.next_frame().map_err(live_error)? {
             analyzer.push(&frame);
         }
         let stats = source.stats();
@@ -490,47 +495,85 @@ struct Damage {
     reason: String,
 }
 
-/// Feeds one capture to the analyser (until `stop` is set); returns its SHA-256 and, if it was
-/// damaged, where.
+/// Feeds one capture to the analyser (until `stop` is set); returns its SHA-256 (None when a
+/// signal stopped the hashing) and, if it was damaged, where.
 fn read_capture(
     path: &Path,
     analyzer: &mut Analyzer,
     stop: &AtomicBool,
-) -> Result<(String, Option<Damage>)> {
-    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+) -> Result<(Option<String>, Option<Damage>)> {
+    // A FIFO or device is refused unless allowed, and opened without blocking either way: a FIFO
+    // nobody writes to must not hang camsweep in open() or read() past Ctrl-C.
+    let file = guard::open_input(path, "capture")?;
     let hasher = Arc::new(Mutex::new(Sha256::new()));
     let mut reader = HashingReader {
-        inner: file,
+        inner: guard::StoppableReader::new(file, stop),
         hasher: Arc::clone(&hasher),
     };
     let damage = {
-        let mut source =
-            PcapSource::new(&mut reader).with_context(|| format!("reading {}", path.display()))?;
+        let mut source = match PcapSource::new(&mut reader) {
+            Ok(source) => Some(source),
+            Err(_) if stop.load(Ordering::Relaxed) => None,
+            Err(err) => anyhow::bail!("{}: {}", path.display(), plain_reason(&err.to_string())),
+        };
         loop {
+            let Some(source) = source.as_mut() else {
+                break None;
+            };
             if stop.load(Ordering::Relaxed) {
                 break None;
             }
             match source.next_frame() {
                 Ok(Some(frame)) => analyzer.push(&frame),
                 Ok(None) => break None,
+                // Stopped by a signal mid-read: not damage, the report says it was interrupted.
+                Err(_) if stop.load(Ordering::Relaxed) => break None,
                 Err(err) => {
                     break Some(Damage {
                         offset: err.offset().unwrap_or(0),
-                        reason: err.reason(),
+                        reason: plain_reason(&err.reason()),
                     });
                 }
             }
         }
     };
-    // The hash covers the whole file, also past damage and past what the parser buffered.
-    std::io::copy(&mut reader, &mut std::io::sink())
-        .with_context(|| format!("reading {}", path.display()))?;
+    // The hash covers the whole file, also past damage and past what the parser buffered; a
+    // signal stops it too (a 20 GB file or an endless stream must not delay the partial report).
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(_) if stop.load(Ordering::Relaxed) => return Ok((None, damage)),
+            Err(err) => {
+                return Err(anyhow::Error::new(err).context(format!("reading {}", path.display())));
+            }
+        }
+    }
     let digest = hasher
         .lock()
         .map_err(|_| anyhow::anyhow!("hash state poisoned"))?
         .clone()
         .finalize();
-    Ok((hex::encode(digest), damage))
+    Ok((Some(hex::encode(digest)), damage))
+}
+
+/// A parser's reason made fit for a person: the pcap parser's internal errors quote the input
+/// bytes (megabytes of `[0, 0, …]`); the byte offset is reported apart.
+fn plain_reason(reason: &str) -> String {
+    const LONGEST: usize = 200;
+    if reason.contains("Internal parser error") || reason.contains("input [") {
+        let kind = if reason.contains("Verify") {
+            "a block whose length field is invalid (0, too small or not a multiple of 4)"
+        } else {
+            "a block the parser cannot read"
+        };
+        return format!("malformed capture: {kind}");
+    }
+    match reason.char_indices().nth(LONGEST) {
+        Some((at, _)) => format!("{}…", &reason[..at]),
+        None => reason.to_string(),
+    }
 }
 
 /// Feeds frames captured live on `interface` for `listen` to the analyser.
@@ -541,8 +584,9 @@ fn capture_live(
     analyzer: &mut Analyzer,
     stop: Arc<AtomicBool>,
 ) -> Result<(LiveStats, Option<PcapFileOutcome>)> {
+    check_interface(interface)?;
     let mut source = LiveSource::open(interface, listen, write_pcap)?.stop_on(stop);
-    while let Some(frame) = source.next_frame()? {
+    while let Some(frame) = source.next_frame().map_err(live_error)? {
         analyzer.push(&frame);
     }
     let stats = source.stats();
@@ -568,6 +612,38 @@ fn live_note(interface: &str, stats: &LiveStats) -> String {
         ));
     }
     note
+}
+
+/// Refuses an interface that does not exist or is down, in words (the capture library would say
+/// "Unexpected poll event" once it is already running).
+fn check_interface(interface: &str) -> Result<()> {
+    use nix::net::if_::InterfaceFlags;
+    let shown = output::terminal(interface).into_owned();
+    let addrs = nix::ifaddrs::getifaddrs().context("listing the network interfaces")?;
+    let mut up = None;
+    for addr in addrs.filter(|a| a.interface_name == interface) {
+        up = Some(up.unwrap_or(false) || addr.flags.contains(InterfaceFlags::IFF_UP));
+    }
+    match up {
+        None => anyhow::bail!("there is no network interface named {shown}"),
+        Some(false) => anyhow::bail!(
+            "interface {shown} is down (no link): bring it up (`ip link set {shown} up`) or choose another --interface"
+        ),
+        Some(true) => Ok(()),
+    }
+}
+
+/// A live capture that failed mid-way, said in words.
+fn live_error(err: crate::traffic::CaptureError) -> anyhow::Error {
+    let text = err.to_string();
+    if text.contains("Unexpected poll event") {
+        anyhow::anyhow!(
+            "{}: the interface went down or disappeared during the capture",
+            output::terminal(&text)
+        )
+    } else {
+        anyhow::Error::new(err)
+    }
 }
 
 /// Hashes every byte read through it.
@@ -603,8 +679,7 @@ fn load_cloud(dir: Option<&Path>) -> Result<CloudDb> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let text = guard::read_text(&path, "cloud endpoint file")?;
             files.push((format!("cloud/{name}"), text));
         }
     }
@@ -613,8 +688,7 @@ fn load_cloud(dir: Option<&Path>) -> Result<CloudDb> {
 }
 
 fn read_inventory(path: &Path) -> Result<Report> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = guard::read_text(path, "inventory report")?;
     report::validate(&text)
         .with_context(|| format!("{} is not a valid camsweep report", path.display()))?;
     report::from_json(&text).with_context(|| format!("{} is not a camsweep report", path.display()))

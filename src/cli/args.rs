@@ -25,6 +25,45 @@ pub struct Cli {
     /// No progress bars and no summary table.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Largest input file read whole (report.json, site.toml, keys, signatures, rule and
+    /// credentials files): bytes, or with a K, M or G suffix.
+    #[arg(long, global = true, default_value = "64M", value_parser = super::guard::parse_size, value_name = "SIZE")]
+    pub max_input_size: u64,
+    /// Read FIFOs and devices given as inputs (refused by default: they can block or never end).
+    #[arg(long, global = true)]
+    pub allow_special_files: bool,
+}
+
+/// Upper bound of every duration option (a week): longer ones are typos, and would overflow.
+const MAX_DURATION_SECS: u64 = 7 * 24 * 3600;
+
+/// A `--listen` duration (20s, 10m, 1h), checked at parse time: more than 0, at most a week.
+fn listen_duration(text: &str) -> Result<String, String> {
+    let digits: String = text
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    if digits.len() > 9 {
+        return Err(format!("`{text}` is longer than a week"));
+    }
+    let duration = crate::capture::parse_duration(text)?;
+    if duration.as_secs() > MAX_DURATION_SECS {
+        return Err(format!("`{text}` is longer than a week (7d = 168h)"));
+    }
+    Ok(text.to_string())
+}
+
+/// A positive, finite ratio of at most a million.
+fn ratio(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if !value.is_finite() || value <= 0.0 || value > 1_000_000.0 {
+        return Err(format!("`{text}` must be more than 0 and at most 1000000"));
+    }
+    Ok(value)
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,22 +222,22 @@ pub struct ScanOptions {
     #[arg(long, value_name = "DIR")]
     pub signatures: Option<PathBuf>,
     /// TCP ports to sweep instead of the camera-aware default set (comma-separated).
-    #[arg(short, long, value_delimiter = ',', value_name = "PORTS")]
+    #[arg(short, long, value_delimiter = ',', value_name = "PORTS", value_parser = clap::value_parser!(u16).range(1..))]
     pub ports: Vec<u16>,
     /// New TCP connections per second, all hosts together (default: unlimited within the concurrency bounds).
-    #[arg(long, value_name = "PER_SECOND")]
+    #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rate: Option<u32>,
     /// Concurrent TCP connections, all hosts together.
-    #[arg(long, default_value_t = 768, value_name = "N")]
+    #[arg(long, default_value_t = 768, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
     pub concurrency: usize,
     /// Concurrent TCP connections to one host (cheap cameras have fragile TCP stacks).
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub per_host: usize,
     /// Connect and per-request timeout in milliseconds.
-    #[arg(long, default_value_t = 1500, value_name = "MS")]
+    #[arg(long, default_value_t = 1500, value_name = "MS", value_parser = clap::value_parser!(u64).range(50..=600_000))]
     pub timeout_ms: u64,
     /// Longest time spent on one host, in seconds.
-    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub host_deadline: u64,
     /// Allow targets outside private, link-local and CGNAT ranges (only with the owner's authorisation).
     #[arg(long)]
@@ -221,6 +260,10 @@ pub struct OutputOptions {
     /// host names from the report and everything rendered from it; the report says so.
     #[arg(long)]
     pub redact: bool,
+    /// Replace a report already in the output folder, if it is not signed (a signed one is never
+    /// replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -239,7 +282,7 @@ pub struct AuditArgs {
     pub policy: PolicyOptions,
     /// Also capture on --interface for this long (20s, 10m), alongside the scan, and add each
     /// device's cloud contacts (a mirror port sees every device's traffic).
-    #[arg(long, value_name = "DURATION", requires = "interface")]
+    #[arg(long, value_name = "DURATION", requires = "interface", value_parser = listen_duration)]
     pub listen: Option<String>,
     /// Keep the --listen capture as a pcap (off by default: camsweep stores metadata, not content).
     #[arg(long, value_name = "FILE", requires = "listen")]
@@ -277,16 +320,16 @@ pub struct ScanArgs {
 pub struct ReportArgs {
     /// The report.json to render, or a report folder (its report.json).
     pub report: PathBuf,
-    /// Output folder (default: the folder of the report; required with --redact, which also
-    /// writes the redacted report.json there and never overwrites the original).
-    #[arg(short, long, value_name = "DIR", required_if_eq("redact", "true"))]
+    /// Output folder (default: a fresh `<report folder>-rendered-<time>/` beside the report's
+    /// folder; never the report's own folder, whose files and signature stay as they are).
+    #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Formats to write.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Format::Html, Format::Md, Format::Csv])]
     pub format: Vec<Format>,
     /// Re-evaluate the findings with this site declaration (for example after `site init` and
-    /// filling it in); writes a new report.json, so --out is required.
-    #[arg(long, value_name = "FILE", requires = "out")]
+    /// filling it in); writes a new report.json into the output folder.
+    #[arg(long, value_name = "FILE")]
     pub site: Option<PathBuf>,
     /// Rule packs for the re-evaluation with --site (default: cn); repeatable.
     #[arg(long = "jurisdiction", value_enum, requires = "site")]
@@ -304,7 +347,7 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_name = "IFACE", requires = "listen")]
     pub interface: Option<String>,
     /// How long to capture live: 20s, 10m, 1h.
-    #[arg(long, value_name = "DURATION", requires = "interface")]
+    #[arg(long, value_name = "DURATION", requires = "interface", value_parser = listen_duration)]
     pub listen: Option<String>,
     /// Keep the live capture as a pcap (off by default: camsweep stores metadata, not content).
     #[arg(long, value_name = "FILE", requires = "interface")]
@@ -325,13 +368,13 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub policy: PolicyOptions,
     /// Bytes a device must send to one destination for it to count as content.
-    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1u64 << 40))]
     pub min_upload_bytes: u64,
     /// Bytes sent within one second that make a snapshot-sized burst.
-    #[arg(long, default_value_t = 32_768, value_name = "BYTES")]
+    #[arg(long, default_value_t = 32_768, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1u64 << 40))]
     pub burst_bytes: u64,
     /// How many times more a device must send than receive for an upload.
-    #[arg(long, default_value_t = 1.5, value_name = "RATIO")]
+    #[arg(long, default_value_t = 1.5, value_name = "RATIO", value_parser = ratio)]
     pub min_up_down_ratio: f64,
     /// Leave out the traffic to and from this address (the scanner's own, whose probes and
     /// their replies are not what the devices send); repeatable.
@@ -412,6 +455,9 @@ pub struct SignArgs {
     /// The secret key file from `camsweep keygen`.
     #[arg(long, value_name = "KEY")]
     pub key: PathBuf,
+    /// Replace an existing signature (without it, a signed report is never signed over).
+    #[arg(long)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,8 +10,8 @@ use super::args::{
 };
 use super::progress::BarProgress;
 use super::{
-    EXIT_CLEAN, EXIT_FLAGGED, EXIT_PARTIAL, analyze, authorisation, demo, fleet, integrity, lab,
-    output, packaging, plan, policy, signals, summary,
+    EXIT_CLEAN, EXIT_FLAGGED, EXIT_PARTIAL, analyze, authorisation, demo, fleet, guard, integrity,
+    lab, output, packaging, plan, policy, signals, summary,
 };
 use crate::app::{self, Interrupt, Signal};
 use crate::discover::ProgressSink;
@@ -77,6 +77,8 @@ async fn audit(
     authorisation: authorisation::Authorisation,
     interrupt: &Interrupt,
 ) -> Result<u8> {
+    // Checked before the scan: an audit never runs for minutes only to fail writing its report.
+    let out = guard::prepare_out_dir(args.out.as_deref(), "", args.output.force)?;
     let db = load_signatures(args.scan.signatures.as_deref())?;
     let mut plan = plan::build(
         &args.scan,
@@ -137,10 +139,6 @@ async fn audit(
         args.scan.signatures.as_deref(),
         policy::DefaultSite::None,
     )?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| output::default_out_dir(""));
     finish_report(&report, &out, &args.output, quiet)
 }
 
@@ -249,13 +247,13 @@ pub fn finish_report(
 /// Says on stderr why a report is partial: the signal that interrupted it, the capture damage.
 fn tell_partial(report: &Report, out: Option<&Path>) {
     for damage in &report.scan.damaged_captures {
-        eprintln!("warning: {}", damage.note());
+        eprintln!("warning: {}", output::terminal(&damage.note()));
     }
     if let Some(signal) = &report.scan.interrupted_by {
         match out {
             Some(out) => eprintln!(
                 "interrupted by {signal}: partial report (scan.complete = false) written to {}",
-                out.display()
+                output::terminal(&out.display().to_string())
             ),
             None => eprintln!("interrupted by {signal}: the results above are partial"),
         }
@@ -341,13 +339,34 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
     } else {
         args.report.clone()
     };
-    let text = std::fs::read_to_string(&report_path)
-        .with_context(|| format!("reading {}", report_path.display()))?;
+    // The output folder is settled first: never the report's own folder (its files and signature
+    // are evidence and stay byte for byte as they are), by default a fresh sibling of it.
+    let out = match &args.out {
+        Some(out) => {
+            if same_folder(out, &report_path) {
+                anyhow::bail!(
+                    "--out {} is the folder of {}: camsweep never writes beside the original report (its files and signature stay as they are); choose another --out, or leave it out for a fresh folder beside it",
+                    output::terminal(&out.display().to_string()),
+                    output::terminal(&report_path.display().to_string())
+                );
+            }
+            out.clone()
+        }
+        None => guard::fresh(&rendered_sibling(&report_path)),
+    };
+    guard::check_out_dir(&out, args.output.force)?;
+    if args.out.is_none() {
+        eprintln!(
+            "writing into a new folder {} (the original folder is left as it is; --out chooses another)",
+            output::terminal(&out.display().to_string())
+        );
+    }
+    let text = guard::read_text(&report_path, "report")?;
     report::validate(&text)
         .with_context(|| format!("{} is not a valid camsweep report", report_path.display()))?;
     let mut report = report::from_json(&text)
         .with_context(|| format!("{} is not a camsweep report", report_path.display()))?;
-    // With --site the findings are evaluated again and a new report.json is written (to --out).
+    // With --site the findings are evaluated again and a new report.json is written.
     let reevaluated = match &args.site {
         Some(site) => {
             let jurisdictions = if args.jurisdictions.is_empty() {
@@ -365,40 +384,25 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         None => None,
     };
     let mut text = reevaluated.unwrap_or(text);
-    // A redacted copy is a new report.json: it never lands beside (or over) the original.
     if args.output.redact {
-        let beside_original = match &args.out {
-            Some(out) => same_folder(out, &report_path),
-            None => true,
-        };
-        if beside_original {
-            anyhow::bail!(
-                "--redact writes a new report.json: give an --out folder other than the original report's"
-            );
-        }
         report = report::redact(&report);
         text = report::to_json(&report)?;
     }
-    let out: PathBuf = match &args.out {
-        Some(dir) => dir.clone(),
-        None => report_path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    };
+    // report.json is written beside its renderings, so the new folder is a whole case file that
+    // SHA256SUMS covers (and the renderings name the report.json they are made from).
     let written = output::write_report_files(
         &out,
         &report,
         output::ReportJson {
             text: &text,
-            write: args.out.is_some() || args.site.is_some(),
+            write: true,
         },
         &args.format,
         lang(args.output.lang),
     )?;
     let mut stdout = std::io::stdout().lock();
     for path in written {
-        writeln!(stdout, "{}", path.display())?;
+        writeln!(stdout, "{}", output::terminal(&path.display().to_string()))?;
     }
     Ok(if report.findings.is_empty() {
         EXIT_CLEAN
@@ -407,10 +411,26 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
     })
 }
 
+/// `<case folder>-rendered-<UTC time>` beside the folder holding `report`.
+fn rendered_sibling(report: &Path) -> PathBuf {
+    let parent = report.parent().filter(|p| !p.as_os_str().is_empty());
+    let case = std::fs::canonicalize(parent.unwrap_or(Path::new(".")))
+        .unwrap_or_else(|_| PathBuf::from("."));
+    let stamp = output::default_out_dir("")
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match (case.parent(), case.file_name()) {
+        (Some(above), Some(name)) => {
+            above.join(format!("{}-rendered-{stamp}", name.to_string_lossy()))
+        }
+        _ => output::default_out_dir("-rendered"),
+    }
+}
+
 /// Reads a `--credentials` file; its errors never quote its text (it holds passwords).
 fn read_credentials(path: &Path) -> Result<crate::probe::credentials::Credentials> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = guard::read_text(path, "credentials file")?;
     crate::probe::credentials::Credentials::parse(&text)
         .with_context(|| format!("{} is not a credentials file", path.display()))
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::args::{DemoArgs, ScanOptions};
 use super::commands::{finish_report, load_signatures};
 use super::progress::BarProgress;
-use super::{analyze, output, plan, policy};
+use super::{analyze, guard, plan, policy};
 use crate::app::{self, Interrupt};
 use crate::lab::{Lab, LabSpec, Persona, Switch, uploads};
 use crate::model::{FaceRecognition, Report, ScanMode};
@@ -20,6 +20,8 @@ use crate::traffic::CloudDb;
 const LISTEN: &str = "5s";
 
 pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
+    // The folder is checked first: a demo never runs only to find it cannot write its report.
+    let out = guard::prepare_out_dir(args.out.as_deref(), "-demo", args.output.force)?;
     let db = load_signatures(args.signatures.as_deref())?;
     let spec = LabSpec::bundled().context("loading the lab personas")?;
     let switch = match args.switch {
@@ -33,7 +35,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         lab = Lab::start_with_switch(&spec, switch) => Some(lab.context("starting the simulated store")?),
     };
     let Some(lab) = lab else {
-        return interrupted_before_the_lab(&args, quiet, interrupt).await;
+        return interrupted_before_the_lab(&args, &out, quiet, interrupt).await;
     };
     let opts = ScanOptions {
         targets: vec![lab.subnet().to_string()],
@@ -98,10 +100,6 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         None
     };
 
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| output::default_out_dir("-demo"));
     let code = finish_report(&report, &out, &args.output, quiet)?;
     drop(lab);
     let mut stderr = std::io::stderr().lock();
@@ -121,6 +119,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
 /// The report of a demo interrupted before its lab was up: no devices, `complete: false`.
 async fn interrupted_before_the_lab(
     args: &DemoArgs,
+    out: &std::path::Path,
     quiet: bool,
     interrupt: &Interrupt,
 ) -> Result<u8> {
@@ -138,11 +137,7 @@ async fn interrupted_before_the_lab(
         discovery: None,
     };
     let report = app::run_until(&plan, &db, &crate::discover::NoProgress, interrupt).await?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| output::default_out_dir("-demo"));
-    finish_report(&report, &out, &args.output, quiet)
+    finish_report(&report, out, &args.output, quiet)
 }
 
 /// How the report compares with what each persona imitates.

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::EXIT_CLEAN;
 use super::args::{KeygenArgs, SignArgs, VerifyArgs};
+use super::{EXIT_CLEAN, guard};
 use crate::integrity::{self, IntegrityError};
-use crate::report::sha256_hex;
 
 const MANIFEST: &str = "SHA256SUMS";
 
@@ -43,12 +42,20 @@ pub fn keygen(args: &KeygenArgs) -> Result<u8> {
 
 pub fn sign(args: &SignArgs) -> Result<u8> {
     let signed = signed_file(&args.target)?;
-    let key_text = std::fs::read_to_string(&args.key)
-        .with_context(|| format!("reading the secret key {}", args.key.display()))?;
+    let sig_path = sig_path(&signed.path);
+    // A signature is evidence too: signing again (perhaps with another key) never silently
+    // replaces the first one.
+    if sig_path.exists() && !args.replace {
+        bail!(
+            "{} is already signed ({} exists); camsweep does not replace a signature unless told (--replace)",
+            guard_path(&signed.path),
+            guard_path(&sig_path)
+        );
+    }
+    let key_text = guard::read_text(&args.key, "the secret key")?;
     let key = integrity::decode_secret_key(&key_text)
         .with_context(|| format!("{} is not a camsweep secret key", args.key.display()))?;
-    let content = std::fs::read(&signed.path)
-        .with_context(|| format!("reading {}", signed.path.display()))?;
+    let content = guard::read_bytes(&signed.path, "the signed file")?;
     if signed.is_manifest {
         // Refuse to sign a manifest that already disagrees with the folder: the signature would
         // vouch for files that are not there.
@@ -61,9 +68,16 @@ pub fn sign(args: &SignArgs) -> Result<u8> {
         .format(&Rfc3339)
         .context("formatting the signing time")?;
     let record = integrity::sign(&key, &signed.name, &content, &signed_at, &tool());
-    let sig_path = sig_path(&signed.path);
-    std::fs::write(&sig_path, integrity::render_signature(&record))
-        .with_context(|| format!("writing {}", sig_path.display()))?;
+    let sig_dir = sig_path.parent().filter(|p| !p.as_os_str().is_empty());
+    let sig_name = sig_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .context("the signature file needs a name")?;
+    super::output::write_atomic(
+        sig_dir.unwrap_or(Path::new(".")),
+        sig_name,
+        integrity::render_signature(&record).as_bytes(),
+    )?;
     println!(
         "signed {} with key {}\nwrote {}",
         signed.path.display(),
@@ -75,13 +89,11 @@ pub fn sign(args: &SignArgs) -> Result<u8> {
 
 pub fn verify(args: &VerifyArgs) -> Result<u8> {
     let signed = signed_file(&args.target)?;
-    let pub_text = std::fs::read_to_string(&args.pubkey)
-        .with_context(|| format!("reading the public key {}", args.pubkey.display()))?;
+    let pub_text = guard::read_text(&args.pubkey, "the public key")?;
     let key = integrity::decode_public_key(&pub_text)
         .with_context(|| format!("{} is not a camsweep public key", args.pubkey.display()))?;
     let sig_path = sig_path(&signed.path);
-    let sig_text = std::fs::read_to_string(&sig_path)
-        .with_context(|| format!("reading the signature {}", sig_path.display()))?;
+    let sig_text = guard::read_text(&sig_path, "the signature")?;
     let record = integrity::parse_signature(&sig_text)
         .with_context(|| format!("{} is not a camsweep signature", sig_path.display()))?;
     if record.signed_file != signed.name {
@@ -92,8 +104,7 @@ pub fn verify(args: &VerifyArgs) -> Result<u8> {
             signed.name
         );
     }
-    let content = std::fs::read(&signed.path)
-        .with_context(|| format!("reading {}", signed.path.display()))?;
+    let content = guard::read_bytes(&signed.path, "the signed file")?;
     integrity::verify(&key, &record, &content).map_err(|err| match err {
         IntegrityError::BadSignature { .. } => anyhow::anyhow!(
             "NOT VERIFIED: {} changed after it was signed, or {} was edited ({err})",
@@ -161,9 +172,8 @@ fn check_manifest(signed: &SignedFile, manifest: &[u8]) -> Result<usize> {
     let mut problems = Vec::new();
     for entry in &entries {
         let path = dir.join(&entry.name);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let actual = sha256_hex(&bytes);
+        match hash_file(&path) {
+            Ok(actual) => {
                 if actual != entry.sha256 {
                     problems.push(format!(
                         "{} has changed since it was signed (SHA-256 {} listed, {} now)",
@@ -179,10 +189,60 @@ fn check_manifest(signed: &SignedFile, manifest: &[u8]) -> Result<usize> {
             )),
         }
     }
+    problems.extend(unlisted_files(dir, &entries)?);
     if !problems.is_empty() {
         bail!("NOT VERIFIED: {}", problems.join("; "));
     }
     Ok(entries.len())
+}
+
+/// Files in the signed folder that SHA256SUMS does not list (a photo or a second report added
+/// after signing): each is a problem, since the signature says nothing about it.
+fn unlisted_files(dir: &Path, entries: &[integrity::ManifestEntry]) -> Result<Vec<String>> {
+    let listed: std::collections::HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let mut extra = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let own = name == MANIFEST || name == format!("{MANIFEST}.sig");
+        if !own && !listed.contains(name.as_str()) {
+            extra.push(name);
+        }
+    }
+    extra.sort();
+    Ok(extra
+        .into_iter()
+        .map(|name| {
+            format!(
+                "{} is in the folder but not listed in {MANIFEST} (added after signing?)",
+                name.escape_debug()
+            )
+        })
+        .collect())
+}
+
+/// SHA-256 of a file, read in pieces (a listed capture may be larger than memory).
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn guard_path(path: &Path) -> String {
+    super::output::terminal(&path.display().to_string()).into_owned()
 }
 
 fn tool() -> String {

@@ -9,6 +9,7 @@ mod countdown;
 mod demo;
 mod examples;
 mod fleet;
+mod guard;
 mod integrity;
 mod lab;
 pub mod output;
@@ -44,7 +45,19 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(500
 
 /// The program: parse arguments, run the command, map the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap's own messages quote the bad value; it goes through the terminal escaping too.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(),
+        Err(err) => {
+            eprint!("{}", output::terminal(&err.to_string()));
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    guard::set_limits(guard::InputLimits {
+        max_input_size: cli.max_input_size,
+        allow_special_files: cli.allow_special_files,
+    });
     init_logging(cli.verbose);
     // The demo enters its own user and network namespaces; that must happen while the process is
     // still single-threaded, so before the async runtime starts.
@@ -74,7 +87,7 @@ pub fn main() -> ExitCode {
         // The reader went away (`camsweep rules list | head`): nothing left to say to anyone.
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", output::terminal(&format!("{err:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }

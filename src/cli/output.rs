@@ -9,6 +9,25 @@ use crate::cli::args::Format;
 use crate::model::Report;
 use crate::report::{self, Lang};
 
+/// Text for the terminal: control and bidi characters (ESC, OSC, BEL, U+202E …) shown as visible
+/// escapes so nothing from an input or a device reaches the terminal raw; line breaks and tabs
+/// are kept. Every message camsweep prints (errors, warnings, tables) goes through this.
+pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(|c: char| c != '\n' && c != '\t' && report::sanitize::is_hidden(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(|part| report::sanitize::visible(part).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
+    std::borrow::Cow::Owned(lines.join("\n"))
+}
+
 /// `reports/<UTC timestamp><suffix>/` under the current directory.
 pub fn default_out_dir(suffix: &str) -> PathBuf {
     let now = OffsetDateTime::now_utc();
@@ -122,5 +141,23 @@ fn kept(paths: &[PathBuf]) -> String {
     } else {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         format!("kept, complete: {}", names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal;
+
+    #[test]
+    fn escapes_and_bidi_never_reach_the_terminal() {
+        let shown = terminal("bad \u{1b}]0;owned\u{7}name \u{202e}gpj.exe\nnext\tline");
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{7}') && !shown.contains('\u{202e}')
+        );
+        assert!(
+            shown.contains("\\x1b") && shown.contains("\\u{202e}"),
+            "{shown}"
+        );
+        assert!(shown.contains("\nnext\tline"), "{shown}");
     }
 }

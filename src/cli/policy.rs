@@ -75,15 +75,15 @@ fn hash_site_files(report: &mut Report, path: &Path, site: &SiteDeclaration) {
         .flat_map(|n| n.photos.iter())
         .map(|p| base.join(p));
     for file in std::iter::once(path.to_path_buf()).chain(photos) {
-        match std::fs::read(&file) {
+        match super::guard::read_bytes(&file, "site file") {
             Ok(bytes) => report.evidence_files.push(EvidenceFile {
                 path: file.display().to_string(),
                 sha256: crate::report::sha256_hex(&bytes),
             }),
-            Err(err) => report.scan.notes.push(format!(
-                "site declaration: cannot read {}: {err}",
-                file.display()
-            )),
+            Err(err) => report
+                .scan
+                .notes
+                .push(format!("site declaration: cannot read it: {err:#}")),
         }
     }
 }
@@ -94,8 +94,7 @@ fn codes(j: &[JurisdictionArg]) -> Vec<String> {
 
 /// Reads and checks a site.toml; errors carry file:line:column.
 pub fn read_site(path: &Path) -> Result<SiteDeclaration> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = super::guard::read_text(path, "site declaration")?;
     Ok(SiteDeclaration::parse(&path.display().to_string(), &text)?)
 }
 
@@ -125,8 +124,7 @@ fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>> {
     paths
         .into_iter()
         .map(|p| {
-            let text =
-                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let text = super::guard::read_text(&p, "rule file")?;
             Ok((p.display().to_string(), text))
         })
         .collect()
@@ -135,8 +133,7 @@ fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>> {
 pub fn site(cmd: SiteCommand) -> Result<u8> {
     match cmd {
         SiteCommand::Init { from, lang, out } => {
-            let text = std::fs::read_to_string(&from)
-                .with_context(|| format!("reading {}", from.display()))?;
+            let text = super::guard::read_text(&from, "report")?;
             crate::report::validate(&text)
                 .with_context(|| format!("{} is not a valid camsweep report", from.display()))?;
             let report = crate::report::from_json(&text)

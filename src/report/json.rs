@@ -67,14 +67,38 @@ pub fn validate(text: &str) -> Result<(), ReportError> {
     let validator = jsonschema::validator_for(&schema).map_err(|e| ReportError::Schema {
         errors: vec![format!("the embedded schema is invalid: {e}")],
     })?;
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
+    // A report broken on every device would list thousands of problems, each quoting the value:
+    // the first few, each cut short, and a count say enough and keep the message readable.
+    let mut errors: Vec<String> = Vec::new();
+    let mut total = 0usize;
+    for e in validator.iter_errors(&value) {
+        total += 1;
+        if errors.len() < SCHEMA_ERRORS_SHOWN {
+            errors.push(shorten(&format!("{}: {e}", e.instance_path())));
+        }
+    }
+    if total > errors.len() {
+        errors.push(format!(
+            "… and {} more problem(s) ({total} in all)",
+            total - errors.len()
+        ));
+    }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(ReportError::Schema { errors })
+    }
+}
+
+/// How many schema violations an error lists before it counts the rest.
+pub const SCHEMA_ERRORS_SHOWN: usize = 20;
+/// Longest single violation message kept (the validator quotes the offending value whole).
+const SCHEMA_ERROR_CHARS: usize = 300;
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(SCHEMA_ERROR_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
     }
 }
 
@@ -135,5 +159,19 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("devices[1].identity.device_type"), "{text}");
         assert!(text.contains("toaster"), "{text}");
+    }
+
+    #[test]
+    fn thousands_of_schema_violations_give_a_short_summary() {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&to_json(&sample_report()).unwrap()).unwrap();
+        let device = value["devices"][0].clone();
+        let mut broken = device.as_object().unwrap().clone();
+        broken.remove("ip");
+        broken.insert("mac".into(), serde_json::Value::from(vec![7; 5000]));
+        value["devices"] = serde_json::Value::from(vec![serde_json::Value::from(broken); 5000]);
+        let err = validate(&value.to_string()).unwrap_err().to_string();
+        assert!(err.len() < 20_000, "{} bytes of error", err.len());
+        assert!(err.contains("more problem(s)"), "{err}");
     }
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 /// True for characters that must never reach an output raw: C0/C1 controls, DEL, bidi controls,
 /// zero-width characters and the BOM (they change what is displayed without being visible).
-fn is_hidden(c: char) -> bool {
+pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'

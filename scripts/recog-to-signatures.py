@@ -239,6 +239,12 @@ def device_of(params, description):
     text = " ".join([description, params.get("hw.product", ""), params.get("service.product", ""), params.get("os.product", "")])
     if TV_RECORDER.search(text + " " + params.get("hw.vendor", "")):
         return ("other", "other")
+    # "DVR and IP Camera devices", "DVR and webcam servers": a server shared by both says only
+    # "surveillance", so it gets the least specific type and model families refine it.
+    says_camera = SURVEILLANCE_WORDS[4][0].search(text)
+    says_recorder = SURVEILLANCE_WORDS[3][0].search(text)
+    if says_camera and says_recorder:
+        return ("surveillance", "camera")
     for d in devices:
         t = SURVEILLANCE_DEVICES.get(d.lower())
         if t:

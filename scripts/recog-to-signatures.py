@@ -4,8 +4,8 @@
 Usage: scripts/recog-to-signatures.py [RECOG_XML_DIR] [OUT_DIR]
        (defaults: /work/shared/data/recog  signatures/devices)
 
-Writes OUT_DIR/recog-surveillance.toml (cameras, recorders, access control, …) and
-OUT_DIR/recog-other.toml (printers, routers, NAS, phones, TVs …: device_type "other", so decoys
+Writes OUT_DIR/recog-surveillance-<recog file>.toml (cameras, recorders, access control, …) and
+OUT_DIR/recog-other-<recog file>.toml (printers, routers, NAS, phones, TVs …: device_type "other", so decoys
 are known as what they are), and prints what it skipped and why. Python 3 standard library only.
 
 Recog (https://github.com/rapid7/recog) is BSD-2-Clause; its notice is kept in
@@ -167,6 +167,41 @@ UNSUPPORTED = [
 ]
 
 
+# Ruby's \w \d \s are ASCII-only; Rust's are Unicode (and far larger to compile): say ASCII.
+OUTSIDE = {"w": "[[:word:]]", "d": "[0-9]", "s": "[[:space:]]", "W": "[^[:word:]]", "D": "[^0-9]", "S": "[^[:space:]]"}
+INSIDE = {"w": "[:word:]", "d": "0-9", "s": "[:space:]"}
+
+
+def ascii_classes(p):
+    out = []
+    i = 0
+    in_class = False
+    while i < len(p):
+        c = p[i]
+        if c == "\\" and i + 1 < len(p):
+            e = p[i + 1]
+            table = INSIDE if in_class else OUTSIDE
+            out.append(table.get(e, c + e))
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            if p[i + 1:i + 2] == "^":
+                out.append("^")
+                i += 1
+            if p[i + 1:i + 2] == "]":
+                out.append("\\]")
+                i += 1
+        elif c == "]" and in_class:
+            in_class = False
+            out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def translate(pattern):
     """Ruby/PCRE regex -> Rust `regex` syntax, or raise Unconvertible(reason)."""
     for rx, why in UNSUPPORTED:
@@ -188,7 +223,7 @@ def translate(pattern):
         re.compile(re.sub(r"\(\?[a-zA-Z]+\)", "", p))
     except re.error as e:
         raise Unconvertible("does not compile (%s)" % e)
-    return p
+    return ascii_classes(p)
 
 
 def apply_mode(p, mode, flags):
@@ -348,6 +383,8 @@ def convert(recog_dir, out_dir):
                 else:
                     rx = apply_mode(translate(pattern), mode, flags)
                     clauses = [{"regex": rx}]
+                    if "REG_ICASE" not in flags:
+                        clauses[0]["case_sensitive"] = True
                     for key, names in (("model", PARAM_MODEL), ("firmware", PARAM_FIRMWARE)):
                         for n in names:
                             if n in positional:
@@ -367,6 +404,7 @@ def convert(recog_dir, out_dir):
             product = params.get("hw.product") or params.get("service.product") or ""
             out[klass].append({
                 "id": sid,
+                "recog_file": fname,
                 "vendor": vendor,
                 "description": desc + (" (Recog: %s)" % params.get("hw.device") if params.get("hw.device") else ""),
                 "source": "rapid7/recog xml/%s#L%d (%s)" % (fname, line, desc),
@@ -401,8 +439,10 @@ def render(entries, kind, notice):
         src_key = "source = %s" % toml_str(src[0]) if len(src) == 1 else "sources = [%s]" % ", ".join(map(toml_str, src))
         clauses = []
         for c in e["clauses"]:
+            c = dict(c)
+            cs = ", case_sensitive = true" if c.pop("case_sensitive", False) else ""
             (test, value), = c.items()
-            clauses.append("  { %s, %s = %s }," % (src_key, test, toml_str(value)))
+            clauses.append("  { %s, %s = %s%s }," % (src_key, test, toml_str(value), cs))
         lines.append("match = [")
         lines.extend(clauses)
         lines.append("]")
@@ -439,10 +479,21 @@ def main():
         "surveillance": "Cameras, recorders, access control, doorbells: fingerprints Recog types as such.",
         "other": 'Devices that are not surveillance gear (printers, routers, NAS, phones, TVs …): device_type "other".',
     }
+    # One file per class and Recog file: small files keep loading fast (each signature's line
+    # is found from the start of its file) and say where they came from.
+    for old in os.listdir(out_dir):
+        if old.startswith("recog-") and old.endswith(".toml"):
+            os.remove(os.path.join(out_dir, old))
     for kind, entries in out.items():
-        with open(os.path.join(out_dir, "recog-%s.toml" % kind), "w", encoding="utf-8") as fh:
-            fh.write(render(entries, kind, NOTICE % what[kind]))
-        print("recog-%s.toml: %d signatures" % (kind, len(entries)))
+        by_file = collections.defaultdict(list)
+        for e in entries:
+            by_file[e["recog_file"]].append(e)
+        for recog_file, group in sorted(by_file.items()):
+            name = "recog-%s-%s.toml" % (kind, recog_file[:-4].replace("_", "-").lower())
+            with open(os.path.join(out_dir, name), "w", encoding="utf-8") as fh:
+                fh.write(render(group, kind, NOTICE % what[kind]))
+            print("%s: %d signatures" % (name, len(group)))
+        print("%s: %d signatures in all" % (kind, len(entries)))
     print("skipped fingerprints:")
     for why, n in skipped.most_common():
         print("  %5d  %s" % (n, why))

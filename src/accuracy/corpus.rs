@@ -57,6 +57,10 @@ struct RawDevice {
     hostname: Option<String>,
     #[serde(default)]
     ports: Vec<u16>,
+    /// Why an evaluation-only string may also be in signatures/ (written from another source
+    /// before this corpus existed); the no-leak test skips such devices.
+    #[serde(default)]
+    shared_with_signatures: Option<String>,
     evidence: BTreeMap<String, OneOrMany>,
 }
 
@@ -78,6 +82,8 @@ pub struct EvalDevice {
     pub mac: Option<String>,
     pub hostname: Option<String>,
     pub ports: Vec<u16>,
+    /// Set when an evaluation-only string is also in signatures/ for an independent reason.
+    pub shared_with_signatures: Option<String>,
     /// (source, value) atoms, as the device sent them.
     pub evidence: Vec<(String, String)>,
 }
@@ -155,7 +161,10 @@ pub fn parse_corpus_file(file: &str, text: &str) -> Result<Vec<EvalDevice>, Corp
             let face = match d.face.as_deref() {
                 None => None,
                 Some(f) => Some(parse_face(f).ok_or_else(|| {
-                    err(format!("device `{}`: face must be yes, no or unknown", d.name))
+                    err(format!(
+                        "device `{}`: face must be yes, no or unknown",
+                        d.name
+                    ))
                 })?),
             };
             let mut evidence = Vec::new();
@@ -184,6 +193,7 @@ pub fn parse_corpus_file(file: &str, text: &str) -> Result<Vec<EvalDevice>, Corp
                 mac: d.mac,
                 hostname: d.hostname,
                 ports: d.ports,
+                shared_with_signatures: d.shared_with_signatures,
                 evidence,
             })
         })

@@ -410,7 +410,10 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             let scores = crate::accuracy::evaluate(&db, &devices);
             write!(stdout, "{}", crate::accuracy::render(&scores))?;
             let mut failed = Vec::new();
-            for (part, t) in [("whole", &scores.whole), ("evaluation-only", &scores.eval_only)] {
+            for (part, t) in [
+                ("whole", &scores.whole),
+                ("evaluation-only", &scores.eval_only),
+            ] {
                 if t.decoys_called_surveillance > 0 {
                     failed.push(format!(
                         "{part}: {} non-surveillance device(s) called surveillance",
@@ -446,9 +449,11 @@ fn read_eval_corpus(dir: &Path) -> Result<Vec<crate::accuracy::EvalDevice>> {
     files.sort();
     let mut devices = Vec::new();
     for path in files {
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         devices.extend(crate::accuracy::parse_corpus_file(&name, &text)?);
     }
     anyhow::ensure!(!devices.is_empty(), "no devices in {}", dir.display());

@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use super::claims::ClaimKind;
 use super::db::Signature;
 use super::error::{FileCtx, SignatureError, line_col};
 use super::format::{DeviceFile, RawClause, RawExtractor, RawSignature, SCHEMA_VERSION};
@@ -244,15 +245,28 @@ pub(crate) fn valid_source_name(s: &str) -> bool {
 }
 
 fn source_list(
+    claim: Option<&String>,
     source: Option<&String>,
     sources: Option<&Vec<String>>,
 ) -> Result<Vec<String>, String> {
+    if let Some(claim) = claim {
+        if source.is_some() || sources.is_some() {
+            return Err("give either `claim` or `source`/`sources`, not both".into());
+        }
+        let names: Vec<&str> = ClaimKind::ALL.iter().map(|k| k.as_str()).collect();
+        let kind = ClaimKind::parse(claim).ok_or_else(|| {
+            format!("unknown claim `{claim}`, expected one of {}", names.join(", "))
+        })?;
+        return Ok(vec![kind.atom_source()]);
+    }
     let list = match (source, sources) {
         (Some(s), None) => vec![s.clone()],
         (None, Some(list)) if !list.is_empty() => list.clone(),
         (None, Some(_)) => return Err("`sources` is empty".into()),
         (Some(_), Some(_)) => return Err("give either `source` or `sources`, not both".into()),
-        (None, None) => return Err("missing `source` (the evidence source to read)".into()),
+        (None, None) => {
+            return Err("missing `source` or `claim` (the evidence to read)".into());
+        }
     };
     if let Some(bad) = list.iter().find(|s| !valid_source_name(s)) {
         return Err(format!(
@@ -283,7 +297,7 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<regex::Regex, St
 }
 
 fn compile_clause(raw: &RawClause) -> Result<Clause, String> {
-    let sources = source_list(raw.source.as_ref(), raw.sources.as_ref())?;
+    let sources = source_list(raw.claim.as_ref(), raw.source.as_ref(), raw.sources.as_ref())?;
     let test = match (&raw.regex, &raw.equals, &raw.contains) {
         (Some(r), None, None) => ValueTest::Regex(compile_regex(r.get_ref(), raw.case_sensitive)?),
         (None, Some(v), None) => ValueTest::equals(v, raw.case_sensitive),
@@ -294,7 +308,7 @@ fn compile_clause(raw: &RawClause) -> Result<Clause, String> {
 }
 
 fn compile_extractor(raw: &RawExtractor) -> Result<Extractor, String> {
-    let sources = source_list(raw.source.as_ref(), raw.sources.as_ref())?;
+    let sources = source_list(raw.claim.as_ref(), raw.source.as_ref(), raw.sources.as_ref())?;
     let regex = raw
         .regex
         .as_ref()

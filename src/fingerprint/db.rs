@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::compile::parse_device_file;
 use super::error::{FileCtx, SignatureError};
+use super::lexicon::{self, BRANDS_FILE, Brand, Lexicon, VOCABULARY_FILE};
 use super::matcher::{Clause, Example, Extractor};
 use super::oui::{OuiEntry, OuiTable};
 use crate::model::{DeviceType, FaceRecognition, SignatureSetInfo};
@@ -65,6 +66,8 @@ pub struct SignatureFile {
 pub struct SignatureDb {
     signatures: Vec<Signature>,
     pub(crate) oui: OuiTable,
+    /// The surveillance vocabulary and the brand lexicon.
+    pub(crate) lexicon: Lexicon,
     sha256: String,
 }
 
@@ -91,6 +94,20 @@ impl SignatureDb {
     /// A missing folder, an unreadable file, or any file that does not validate.
     pub fn load_dir(dir: &Path) -> Result<SignatureDb, SignatureError> {
         let mut files = read_folder(dir, "devices", "toml")?;
+        for name in [VOCABULARY_FILE, BRANDS_FILE] {
+            let path = dir.join(name);
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).map_err(|source| SignatureError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                files.push(SignatureFile {
+                    relative: name.to_string(),
+                    display: path.display().to_string(),
+                    text,
+                });
+            }
+        }
         files.extend(read_folder(dir, "oui", "tsv")?);
         Self::from_files(files)
     }
@@ -101,7 +118,9 @@ impl SignatureDb {
     /// # Errors
     /// The first file or signature that does not validate.
     pub fn from_files(mut files: Vec<SignatureFile>) -> Result<SignatureDb, SignatureError> {
-        files.retain(|f| is_device_file(&f.relative) || is_oui_file(&f.relative));
+        files.retain(|f| {
+            is_device_file(&f.relative) || is_oui_file(&f.relative) || is_lexicon_file(&f.relative)
+        });
         files.sort_by(|a, b| a.relative.cmp(&b.relative));
         let mut signatures = Vec::new();
         let mut seen: HashMap<String, (String, usize)> = HashMap::new();
@@ -111,6 +130,9 @@ impl SignatureDb {
                 name: &file.display,
                 text: &file.text,
             };
+            if is_lexicon_file(&file.relative) {
+                continue;
+            }
             if is_device_file(&file.relative) {
                 for sig in parse_device_file(&ctx, &file.relative)? {
                     if let Some((first_file, first_line)) = seen.get(&sig.id) {
@@ -131,9 +153,20 @@ impl SignatureDb {
                 oui_entries.extend(OuiEntry::parse_tsv(&file.display, &file.text)?);
             }
         }
+        let ctx_of = |name: &str| {
+            files.iter().find(|f| f.relative == name).map(|f| FileCtx {
+                name: &f.display,
+                text: &f.text,
+            })
+        };
+        let lexicon = lexicon::compile(
+            ctx_of(VOCABULARY_FILE).as_ref(),
+            ctx_of(BRANDS_FILE).as_ref(),
+        )?;
         Ok(SignatureDb {
             signatures,
             oui: OuiTable::new(oui_entries),
+            lexicon,
             sha256: hash_files(&files),
         })
     }
@@ -181,7 +214,8 @@ impl SignatureDb {
         self.oui.lookup(bytes)
     }
 
-    /// The family a vendor belongs to (`Imou` → `Dahua`), or the vendor itself.
+    /// The family a vendor belongs to (`Imou` → `Dahua`), or the vendor itself: as the device
+    /// signatures say, else as the brand lexicon says.
     pub fn vendor_family<'a>(&'a self, vendor: &'a str) -> &'a str {
         self.signatures
             .iter()
@@ -191,7 +225,22 @@ impl SignatureDb {
                     .is_some_and(|v| v.eq_ignore_ascii_case(vendor))
             })
             .and_then(|s| s.vendor_family.as_deref())
+            .or_else(|| {
+                self.lexicon
+                    .brand(vendor)
+                    .map(|b| b.maker.as_deref().unwrap_or(&b.name))
+            })
             .unwrap_or(vendor)
+    }
+
+    /// The brands of the lexicon (`signatures/brands.toml`).
+    pub fn brands(&self) -> &[Brand] {
+        &self.lexicon.brands
+    }
+
+    /// The vocabulary's and the lexicon's signatures (`vocab:nvr`, `brand:amcrest`).
+    pub fn lexicon_signatures(&self) -> &[Signature] {
+        &self.lexicon.signatures
     }
 
     /// Number of MAC prefixes known.
@@ -202,6 +251,10 @@ impl SignatureDb {
 
 fn is_device_file(rel: &str) -> bool {
     rel.starts_with("devices/") && rel.ends_with(".toml")
+}
+
+fn is_lexicon_file(rel: &str) -> bool {
+    rel == VOCABULARY_FILE || rel == BRANDS_FILE
 }
 
 fn is_oui_file(rel: &str) -> bool {

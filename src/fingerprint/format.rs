@@ -67,6 +67,10 @@ pub struct RawSignature {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawClause {
+    /// A claim kind (`model`, `vendor`, `firmware`, `device_class`, `text`) instead of sources:
+    /// the clause reads that claim whatever evidence source stated it.
+    #[serde(default)]
+    pub claim: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
@@ -97,6 +101,9 @@ pub struct RawExtract {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExtractor {
+    /// A claim kind instead of sources, as in a clause.
+    #[serde(default)]
+    pub claim: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]

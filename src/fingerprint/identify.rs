@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use super::confidence::{Vote, combine, penalise};
 use super::db::SignatureDb;
-use super::matcher::{Hit, match_signature};
-use super::oui::{is_locally_administered, parse_mac};
+use super::db::Signature;
+use super::matcher::{Hit, match_signature, with_claims};
+use super::claims::ClaimKind;
+use super::oui::{OuiEntry, is_locally_administered, parse_mac};
 use crate::model::{
     DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity,
 };
@@ -212,6 +214,8 @@ impl ClassDecision {
 struct BrandVotes {
     name: String,
     family: String,
+    /// The family as spelled where it is defined (`Dahua`), for the report's `maker`.
+    family_name: String,
     votes: Vec<Vote>,
 }
 
@@ -220,6 +224,8 @@ struct BrandVotes {
 struct VendorDecision {
     brand: Option<String>,
     family: Option<String>,
+    /// The maker whose firmware the brand runs, when it is not the brand itself.
+    maker: Option<String>,
     conflict: f64,
 }
 
@@ -232,6 +238,7 @@ impl VendorDecision {
                 .or_insert_with(|| BrandVotes {
                     name: name.to_string(),
                     family: db.vendor_family(name).to_lowercase(),
+                    family_name: db.vendor_family(name).to_string(),
                     votes: Vec::new(),
                 })
                 .votes
@@ -258,11 +265,12 @@ impl VendorDecision {
             return Self {
                 brand: None,
                 family: None,
+                maker: None,
                 conflict: 0.0,
             };
         };
         // Within the family, a brand of its own (Imou) is more specific than the family (Dahua).
-        let brand = brands
+        let chosen = brands
             .iter()
             .filter(|(_, b)| b.family == family)
             .max_by(|(ka, a), (kb, b)| {
@@ -271,9 +279,14 @@ impl VendorDecision {
                     .cmp(&own(kb))
                     .then(combine(&a.votes).total_cmp(&combine(&b.votes)))
             })
-            .map(|(_, b)| b.name.clone());
+            .map(|(_, b)| b);
+        let brand = chosen.map(|b| b.name.clone());
+        let maker = chosen
+            .filter(|b| !b.name.eq_ignore_ascii_case(&b.family_name))
+            .map(|b| b.family_name.clone());
         Self {
             brand,
+            maker,
             family: Some(family.to_string()),
             conflict: ranked.get(1).map_or(0.0, |(_, s)| *s),
         }
@@ -322,14 +335,74 @@ fn matched_atoms(
     matched
 }
 
+/// The vocabulary's and the brand lexicon's hits: every word or brand named in a text or vendor
+/// claim, once, pointing at the atom that stated it.
+fn lexicon_hits<'a>(
+    db: &'a SignatureDb,
+    atoms: &'a [Evidence],
+    origins: &[Option<usize>],
+) -> Vec<Hit<'a>> {
+    let readable = [ClaimKind::Text.atom_source(), ClaimKind::Vendor.atom_source()];
+    let mut hits: Vec<Hit<'a>> = Vec::new();
+    for (i, atom) in atoms.iter().enumerate() {
+        if !readable.contains(&atom.source) {
+            continue;
+        }
+        let origin = &atoms[origins.get(i).copied().flatten().unwrap_or(i)];
+        for n in db.lexicon.matches(&atom.value) {
+            let signature = &db.lexicon.signatures[n];
+            if hits.iter().any(|h| std::ptr::eq(h.signature, signature)) {
+                continue;
+            }
+            hits.push(Hit {
+                signature,
+                atoms: vec![origin],
+                model: None,
+                firmware: None,
+            });
+        }
+    }
+    hits
+}
+
+/// The MAC prefix of a maker that builds only surveillance gear, plus an answering RTSP or SDK
+/// port, is a surveillance device (the prefix alone never is).
+fn oui_rule_hit<'a>(db: &'a SignatureDb, oui: &OuiEntry, atoms: &'a [Evidence]) -> Option<Hit<'a>> {
+    let (signature, ports): &'a (Signature, Vec<u16>) = db.lexicon.oui_rule.as_ref()?;
+    let organization = oui.organization.to_lowercase();
+    let surveillance_maker = db.lexicon.brands.iter().any(|b| {
+        b.surveillance_only
+            && ((!oui.vendor.is_empty()
+                && (b.name.eq_ignore_ascii_case(&oui.vendor)
+                    || b.aliases.iter().any(|a| a.eq_ignore_ascii_case(&oui.vendor))))
+                || b
+                    .ieee
+                    .iter()
+                    .any(|o| organization.contains(&o.to_lowercase())))
+    });
+    if !surveillance_maker {
+        return None;
+    }
+    let port = atoms
+        .iter()
+        .find(|a| a.source == TCP_OPEN && a.port.is_some_and(|p| ports.contains(&p)))?;
+    Some(Hit {
+        signature,
+        atoms: vec![port],
+        model: None,
+        firmware: None,
+    })
+}
+
 /// Identifies one host. Never fails: no evidence gives an unknown device with confidence 0.
 pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
-    let atoms = atoms_for(host);
-    let hits: Vec<Hit<'_>> = db
+    let (atoms, origins) = with_claims(atoms_for(host));
+    let mut hits: Vec<Hit<'_>> = db
         .signatures()
         .iter()
-        .filter_map(|s| match_signature(s, &atoms))
+        .filter_map(|s| match_signature(s, &atoms, &origins))
         .collect();
+    hits.extend(lexicon_hits(db, &atoms, &origins));
 
     let mac = host.mac.as_deref().and_then(parse_mac);
     let local = mac.is_some_and(is_locally_administered);
@@ -337,6 +410,7 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
         .then(|| mac.and_then(|m| db.oui.lookup(m)))
         .flatten();
     let mac_vendor = oui.map(|e| e.display_name().to_string());
+    hits.extend(oui.and_then(|e| oui_rule_hit(db, e, &atoms)));
     // Only rows with a short vendor name vote: a registry-only row (often a NIC-module maker)
     // says who made the network chip, not the device.
     let voting_vendor = oui
@@ -360,6 +434,7 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     Analysis {
         identity: Identity {
             vendor: vendor.brand.clone(),
+            maker: vendor.maker.clone(),
             model: best_extracted(&agreeing, Extracted::Model),
             firmware: best_extracted(&agreeing, Extracted::Firmware),
             device_type: class.device_type(&hits),

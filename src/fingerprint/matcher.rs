@@ -5,6 +5,7 @@ use std::fmt;
 
 use regex::Regex;
 
+use super::claims::{claim_atoms, claims};
 use super::db::{Signature, SignatureDb};
 use crate::model::Evidence;
 
@@ -72,10 +73,11 @@ pub(crate) struct Clause {
 }
 
 impl Clause {
-    fn find<'a>(&self, atoms: &'a [Evidence]) -> Option<&'a Evidence> {
+    /// Index of the first atom that passes.
+    fn find(&self, atoms: &[Evidence]) -> Option<usize> {
         atoms
             .iter()
-            .find(|a| self.sources.contains(&a.source) && self.test.is_match(&a.value))
+            .position(|a| self.sources.contains(&a.source) && self.test.is_match(&a.value))
     }
 }
 
@@ -88,12 +90,13 @@ pub(crate) struct Extractor {
 }
 
 impl Extractor {
-    /// The extracted value and the source it came from.
-    fn extract(&self, atoms: &[Evidence]) -> Option<(String, String)> {
+    /// The extracted value and the index of the atom it came from.
+    fn extract(&self, atoms: &[Evidence]) -> Option<(String, usize)> {
         atoms
             .iter()
-            .filter(|a| self.sources.contains(&a.source))
-            .find_map(|a| {
+            .enumerate()
+            .filter(|(_, a)| self.sources.contains(&a.source))
+            .find_map(|(i, a)| {
                 let value = match &self.regex {
                     None => a.value.trim().to_string(),
                     Some(re) => re
@@ -103,7 +106,7 @@ impl Extractor {
                         .trim()
                         .to_string(),
                 };
-                (!value.is_empty()).then(|| (value, a.source.clone()))
+                (!value.is_empty()).then_some((value, i))
             })
     }
 }
@@ -127,21 +130,28 @@ pub(crate) struct Hit<'a> {
     pub firmware: Option<(String, String)>,
 }
 
-/// The signature's match against the atoms, if every clause holds.
+/// The signature's match against the atoms, if every clause holds. `origins[i]` is the atom a
+/// derived claim atom `i` was read from: a hit names that atom, never the derived one.
 pub(crate) fn match_signature<'a>(
     signature: &'a Signature,
     atoms: &'a [Evidence],
+    origins: &[Option<usize>],
 ) -> Option<Hit<'a>> {
+    let origin = |i: usize| origins.get(i).copied().flatten().unwrap_or(i);
     let matched = signature
         .clauses
         .iter()
-        .map(|c| c.find(atoms))
+        .map(|c| c.find(atoms).map(|i| &atoms[origin(i)]))
         .collect::<Option<Vec<_>>>()?;
+    let extracted = |e: &Extractor| {
+        e.extract(atoms)
+            .map(|(value, i)| (value, atoms[origin(i)].source.clone()))
+    };
     Some(Hit {
         signature,
         atoms: matched,
-        model: signature.model.as_ref().and_then(|e| e.extract(atoms)),
-        firmware: signature.firmware.as_ref().and_then(|e| e.extract(atoms)),
+        model: signature.model.as_ref().and_then(extracted),
+        firmware: signature.firmware.as_ref().and_then(extracted),
     })
 }
 
@@ -165,12 +175,26 @@ impl fmt::Display for ExampleFailure {
     }
 }
 
+/// An example's atoms.
 fn atoms_of(example: &Example) -> Vec<Evidence> {
-    example
+    let atoms: Vec<Evidence> = example
         .evidence
         .iter()
         .map(|(source, value)| Evidence::new(source.clone(), None, value.clone()))
-        .collect()
+        .collect();
+    atoms
+}
+
+/// The atoms followed by their claims as derived atoms (`claim.model` …), and for each derived
+/// atom the index of the atom it was read from.
+pub(crate) fn with_claims(mut atoms: Vec<Evidence>) -> (Vec<Evidence>, Vec<Option<usize>>) {
+    let derived = claim_atoms(&claims(&atoms));
+    let mut origins = vec![None; atoms.len()];
+    for (atom, origin) in derived {
+        atoms.push(atom);
+        origins.push(Some(origin));
+    }
+    (atoms, origins)
 }
 
 /// Checks every signature against its examples (must match, and extract what they expect) and
@@ -185,8 +209,8 @@ pub fn check_examples(db: &SignatureDb) -> Vec<ExampleFailure> {
             problem,
         };
         for ex in &sig.examples {
-            let atoms = atoms_of(ex);
-            let Some(hit) = match_signature(sig, &atoms) else {
+            let (atoms, origins) = with_claims(atoms_of(ex));
+            let Some(hit) = match_signature(sig, &atoms, &origins) else {
                 failures.push(fail(
                     ex.line,
                     format!("example {:?} does not match", ex.evidence),
@@ -209,7 +233,8 @@ pub fn check_examples(db: &SignatureDb) -> Vec<ExampleFailure> {
             }
         }
         for ex in &sig.counterexamples {
-            if match_signature(sig, &atoms_of(ex)).is_some() {
+            let (atoms, origins) = with_claims(atoms_of(ex));
+            if match_signature(sig, &atoms, &origins).is_some() {
                 failures.push(fail(
                     ex.line,
                     format!("counterexample {:?} matches", ex.evidence),

@@ -5,17 +5,20 @@
 //! Knowledge lives in `signatures/devices/*.toml` and `signatures/oui/*.tsv`, never in code.
 
 mod bundled;
+mod claims;
 mod compile;
 mod confidence;
 mod db;
 mod error;
 mod format;
 mod identify;
+mod lexicon;
 mod matcher;
 mod oui;
 
 pub use db::{Signature, SignatureDb, SignatureFile};
 pub use error::SignatureError;
+pub use lexicon::Brand;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};
 pub use matcher::{ExampleFailure, check_examples};
 pub use oui::{OuiEntry, is_locally_administered, parse_mac};
@@ -28,3 +31,6 @@ pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod lexicon_tests;

@@ -255,6 +255,10 @@ impl FaceRecognition {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Identity {
     pub vendor: Option<String>,
+    /// The maker whose firmware the vendor's device runs, when it is not the vendor itself
+    /// (Amcrest → Dahua, Annke → Hikvision). Absent when they are the same or unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maker: Option<String>,
     pub model: Option<String>,
     pub firmware: Option<String>,
     pub device_type: DeviceType,

@@ -22,6 +22,7 @@ fn device(
         open_ports: vec![],
         identity: Identity {
             vendor: Some(vendor.into()),
+            maker: None,
             model: Some(model.into()),
             firmware: None,
             device_type: t,

@@ -42,6 +42,7 @@ fn camera() -> Device {
         open_ports: vec![port(80, "http"), port(554, "rtsp"), port(8000, "unknown")],
         identity: Identity {
             vendor: s("Hikvision"),
+            maker: None,
             model: s("DS-2CD2143G0-I"),
             firmware: s("V5.5.82"),
             device_type: DeviceType::Camera,
@@ -74,6 +75,7 @@ fn recorder() -> Device {
         open_ports: vec![port(80, "http"), port(554, "rtsp")],
         identity: Identity {
             vendor: s("Hikvision"),
+            maker: None,
             model: s("DS-7608NI-K2"),
             firmware: s("V4.30.085"),
             device_type: DeviceType::Nvr,
@@ -105,6 +107,7 @@ fn face_terminal() -> Device {
         open_ports: vec![port(80, "http"), port(443, "https"), port(8000, "unknown")],
         identity: Identity {
             vendor: s("Hikvision"),
+            maker: None,
             model: s("DS-K1T671M"),
             firmware: s("V3.2.30"),
             device_type: DeviceType::FaceTerminal,
@@ -192,6 +195,7 @@ fn printer() -> Device {
         open_ports: vec![port(80, "http"), port(631, "ipp"), port(9100, "unknown")],
         identity: Identity {
             vendor: s("HP"),
+            maker: None,
             model: s("LaserJet Pro M404dn"),
             firmware: None,
             device_type: DeviceType::Other,
@@ -220,6 +224,7 @@ fn hostile() -> Device {
         open_ports: vec![port(21, "ftp"), port(80, "http")],
         identity: Identity {
             vendor: s("Acme\x1b[31m<i>"),
+            maker: None,
             model: s(HOSTILE_MODEL),
             firmware: s("+1, \"two\""),
             device_type: DeviceType::Unknown,

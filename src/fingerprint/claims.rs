@@ -1,0 +1,299 @@
+//! Typed claims: the one normalisation step between evidence atoms and knowledge. Probes and
+//! discovery parsers emit atoms named after where they were read (`wsd.hardware`,
+//! `ssdp.model_number`, `tcp.banner` …); a claim says what an atom states (a vendor, a model, a
+//! firmware, a device class, or human-readable text) whatever its source, and points back at
+//! the atom. Model-family signatures (`claim = "model"`), the surveillance vocabulary and the
+//! brand lexicon read claims, so a model stated by WS-Discovery counts as much as one stated
+//! by ONVIF. Pure.
+
+use crate::model::Evidence;
+
+/// What an atom states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum ClaimKind {
+    Vendor,
+    Model,
+    Firmware,
+    /// A device class as the device names it (`urn:…:device:MediaRenderer:1`, `video_encoder`).
+    DeviceClass,
+    /// Human-readable text: names, titles, realms, banners, certificate subjects. The
+    /// vocabulary and the brand lexicon read these.
+    Text,
+}
+
+impl ClaimKind {
+    pub const ALL: [ClaimKind; 5] = [
+        ClaimKind::Vendor,
+        ClaimKind::Model,
+        ClaimKind::Firmware,
+        ClaimKind::DeviceClass,
+        ClaimKind::Text,
+    ];
+
+    /// The name used in signature files (`claim = "model"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimKind::Vendor => "vendor",
+            ClaimKind::Model => "model",
+            ClaimKind::Firmware => "firmware",
+            ClaimKind::DeviceClass => "device_class",
+            ClaimKind::Text => "text",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ClaimKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The derived atom source a claim of this kind is matched as (`claim.model`).
+    pub fn atom_source(self) -> String {
+        format!("claim.{}", self.as_str())
+    }
+}
+
+/// One claim, and the index of the atom it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Claim {
+    pub kind: ClaimKind,
+    pub value: String,
+    pub origin: usize,
+}
+
+use ClaimKind::{DeviceClass, Firmware, Model, Text, Vendor};
+
+/// What each evidence source states. Sources not listed state nothing a claim can carry
+/// (serials, MACs, status codes, hashes, bodies: a body is a whole page, not a statement).
+const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
+    ("onvif.manufacturer", &[Vendor, Text]),
+    ("onvif.model", &[Model, Text]),
+    ("onvif.firmware", &[Firmware]),
+    ("zkteco.device_name", &[Model, Text]),
+    ("gb28181.manufacturer", &[Vendor, Text]),
+    ("gb28181.model", &[Model, Text]),
+    ("gb28181.firmware", &[Firmware]),
+    ("sadp.manufacturer", &[Vendor]),
+    ("sadp.model", &[Model, Text]),
+    ("sadp.device_type", &[Model, DeviceClass]),
+    ("sadp.firmware", &[Firmware]),
+    ("dhdiscover.vendor", &[Vendor, Text]),
+    ("dhdiscover.device_type", &[Model, DeviceClass, Text]),
+    ("dhdiscover.machine_name", &[Text]),
+    ("dhdiscover.version", &[Firmware]),
+    ("xmeye.hostname", &[Text]),
+    ("xmeye.device_type", &[DeviceClass, Text]),
+    ("xmeye.version", &[Firmware]),
+    ("wsd.name", &[Vendor, Text]),
+    ("wsd.hardware", &[Model, Text]),
+    ("wsd.type", &[DeviceClass, Text]),
+    ("wsd.types", &[DeviceClass, Text]),
+    ("ssdp.server", &[Text]),
+    ("ssdp.manufacturer", &[Vendor, Text]),
+    ("ssdp.model", &[Model, Text]),
+    ("ssdp.model_number", &[Model, Text]),
+    ("ssdp.model_description", &[Text]),
+    ("ssdp.friendly_name", &[Text]),
+    ("ssdp.device_type", &[DeviceClass, Text]),
+    ("upnp.manufacturer", &[Vendor, Text]),
+    ("upnp.model", &[Model, Text]),
+    ("upnp.model_number", &[Model, Text]),
+    ("upnp.friendly_name", &[Text]),
+    ("mdns.instance", &[Text]),
+    ("mdns.service", &[DeviceClass]),
+    ("mdns.txt", &[Text]),
+    ("dhcp.vendor_class", &[Vendor, Text]),
+    ("dhcp.hostname", &[Text]),
+    ("host.name", &[Text]),
+    ("http.server", &[Text]),
+    ("http.realm", &[Text]),
+    ("http.title", &[Text]),
+    ("http.meta_generator", &[Text]),
+    ("tls.subject", &[Text]),
+    ("tls.issuer", &[Text]),
+    ("tcp.banner", &[Text]),
+    ("ftp.banner", &[Text]),
+    ("telnet.banner", &[Text]),
+    ("rtsp.server", &[Text]),
+    ("rtsp.realm", &[Text]),
+    ("rtsp.http_server", &[Text]),
+    ("rtsp.sdp_session", &[Text]),
+];
+
+/// mDNS TXT keys whose value is a model, a vendor or a firmware.
+const TXT_MODEL: &[&str] = &["model", "md", "mdl", "ty", "product", "usb_mdl", "modelname"];
+const TXT_VENDOR: &[&str] = &["manufacturer", "mfg", "usb_mfg", "vendor", "brand"];
+const TXT_FIRMWARE: &[&str] = &["fw", "firmware", "fwversion", "sw", "swversion"];
+
+/// The kinds an evidence source states (empty for sources that state none).
+pub(crate) fn kinds_of(source: &str) -> &'static [ClaimKind] {
+    SOURCE_KINDS
+        .iter()
+        .find(|(s, _)| *s == source)
+        .map_or(&[], |(_, k)| k)
+}
+
+/// Banners arrive with control bytes escaped as `\xNN` and often a reply code first
+/// (`220 `, `220-`): the claim is the words, not the protocol.
+fn clean_banner(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(i) = rest.find("\\x") {
+        out.push_str(&rest[..i]);
+        out.push(' ');
+        let after = &rest[i + 2..];
+        let hex = after
+            .char_indices()
+            .take_while(|(n, c)| *n < 2 && c.is_ascii_hexdigit())
+            .count();
+        rest = &after[hex..];
+    }
+    out.push_str(rest);
+    let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    let code = words
+        .char_indices()
+        .take_while(|(n, c)| *n < 3 && c.is_ascii_digit())
+        .count();
+    if code == 3 && matches!(words.as_bytes().get(3), Some(b' ' | b'-')) {
+        words[4..].trim().to_string()
+    } else {
+        words
+    }
+}
+
+/// Model-like tokens of a text: letters and digits together, at least four characters
+/// (`DS-K1T671M`, `ASI7213X`, `IP2M-841B`). A model named inside a title, realm or friendly
+/// name ("Login to ASI1201E", "Amcrest IP2M-841B") becomes a model claim of its own.
+fn model_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ',' | ';' | '"' | '\'' | ':' | '=' | '<' | '>' | '|' | '@')
+    })
+    .map(|t| t.trim_matches(|c: char| matches!(c, '.' | '-' | '_' | '/')))
+    .filter(|t| {
+        t.chars().count() >= 4
+            && t.chars().any(|c| c.is_ascii_digit())
+            && t.chars().any(|c| c.is_ascii_alphabetic())
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '+'))
+    })
+}
+
+/// Every claim the atoms make, in atom order.
+pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
+    let mut out: Vec<Claim> = Vec::new();
+    let mut push = |kind: ClaimKind, value: &str, origin: usize| {
+        let value = value.trim();
+        if value.is_empty() {
+            return;
+        }
+        let dup = out
+            .iter()
+            .any(|c| c.kind == kind && c.value == value);
+        if !dup {
+            out.push(Claim {
+                kind,
+                value: value.to_string(),
+                origin,
+            });
+        }
+    };
+    for (origin, atom) in atoms.iter().enumerate() {
+        let source = atom.source.as_str();
+        let kinds = kinds_of(source);
+        if kinds.is_empty() {
+            continue;
+        }
+        let value = if source.ends_with(".banner") {
+            clean_banner(&atom.value)
+        } else {
+            atom.value.replace("%20", " ")
+        };
+        if source == "mdns.txt" {
+            if let Some((key, v)) = value.split_once('=') {
+                let key = key.trim().to_ascii_lowercase();
+                if TXT_MODEL.contains(&key.as_str()) {
+                    push(Model, v, origin);
+                } else if TXT_VENDOR.contains(&key.as_str()) {
+                    push(Vendor, v, origin);
+                } else if TXT_FIRMWARE.contains(&key.as_str()) {
+                    push(Firmware, v, origin);
+                }
+                push(Text, v, origin);
+            }
+            continue;
+        }
+        for kind in kinds {
+            push(*kind, &value, origin);
+        }
+        if kinds.contains(&Text) {
+            for token in model_tokens(&value) {
+                push(Model, token, origin);
+            }
+        }
+    }
+    out
+}
+
+/// The claims as derived atoms (`claim.model` = value) for signature clauses over claim kinds,
+/// with the index of the atom each was read from.
+pub(crate) fn claim_atoms(claims: &[Claim]) -> Vec<(Evidence, usize)> {
+    claims
+        .iter()
+        .map(|c| (Evidence::new(c.kind.atom_source(), None, c.value.clone()), c.origin))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn atom(source: &str, value: &str) -> Evidence {
+        Evidence::new(source, None, value)
+    }
+
+    fn of_kind(claims: &[Claim], kind: ClaimKind) -> Vec<&str> {
+        claims
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| c.value.as_str())
+            .collect()
+    }
+
+    /// A model stated by WS-Discovery, UPnP, an mDNS TXT record or inside a realm is a model
+    /// claim, each pointing at its atom.
+    #[test]
+    fn models_from_any_source() {
+        let atoms = [
+            atom("wsd.hardware", "DS-K1T671M"),
+            atom("ssdp.model_number", "IP2M-841B"),
+            atom("mdns.txt", "md=SpeedFace-V5L"),
+            atom("http.realm", "Login to ASI1201E"),
+            atom("http.status", "401"),
+        ];
+        let c = claims(&atoms);
+        let models = of_kind(&c, Model);
+        for m in ["DS-K1T671M", "IP2M-841B", "SpeedFace-V5L", "ASI1201E"] {
+            assert!(models.contains(&m), "{m} missing from {models:?}");
+        }
+        let realm = c.iter().find(|c| c.value == "ASI1201E").unwrap();
+        assert_eq!(atoms[realm.origin].source, "http.realm");
+        assert!(c.iter().all(|c| atoms[c.origin].source != "http.status"));
+    }
+
+    /// FTP and telnet greetings lose their reply code and escaped line ends.
+    #[test]
+    fn banners_lose_reply_codes() {
+        let c = claims(&[atom("tcp.banner", "220 DVR FTP server ready\\x0d\\x0a")]);
+        assert_eq!(of_kind(&c, Text), ["DVR FTP server ready"]);
+        let c = claims(&[atom("tcp.banner", "220-NVR\\x0d\\x0a220 ok")]);
+        assert_eq!(of_kind(&c, Text), ["NVR 220 ok"]);
+    }
+
+    /// Vendors come from manufacturer fields of every discovery protocol.
+    #[test]
+    fn vendors_from_any_source() {
+        let c = claims(&[
+            atom("ssdp.manufacturer", "Swann"),
+            atom("mdns.txt", "manufacturer=Lorex"),
+            atom("wsd.name", "IPCAM%20Annke"),
+        ]);
+        assert_eq!(of_kind(&c, Vendor), ["Swann", "Lorex", "IPCAM Annke"]);
+    }
+}

@@ -1,0 +1,426 @@
+//! The surveillance vocabulary (`signatures/vocabulary.toml`) and the brand lexicon
+//! (`signatures/brands.toml`): words and brand names matched unanchored, on word boundaries, in
+//! every human-readable claim. Both compile into one [`RegexSet`], run once per text claim.
+//! Each term and brand becomes a signature of its own (`vocab:nvr`, `brand:amcrest`) so the
+//! engine weighs it like any other and the report names the words that decided. Pure.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use regex::RegexSet;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::db::Signature;
+use super::error::{FileCtx, SignatureError, line_col};
+use crate::model::{DeviceType, FaceRecognition};
+
+/// The vocabulary file, relative to the signature root.
+pub const VOCABULARY_FILE: &str = "vocabulary.toml";
+/// The brand lexicon file, relative to the signature root.
+pub const BRANDS_FILE: &str = "brands.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VocabularyFile {
+    schema_version: Spanned<u32>,
+    source: Spanned<String>,
+    #[serde(default, rename = "term")]
+    terms: Vec<Spanned<RawTerm>>,
+}
+
+/// One `[[term]]`: words (literal, matched on word boundaries) and/or regexes with what they say.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerm {
+    id: Spanned<String>,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    regex: Vec<Spanned<String>>,
+    weight: Spanned<f64>,
+    device_type: Spanned<String>,
+    #[serde(default)]
+    face_recognition: Option<Spanned<String>>,
+    #[serde(default)]
+    case_sensitive: bool,
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrandsFile {
+    schema_version: Spanned<u32>,
+    source: Spanned<String>,
+    /// Weight of a brand named in a human-readable claim, as vendor evidence.
+    brand_weight: Spanned<f64>,
+    /// Weight of a surveillance-only brand named in text, as evidence of a surveillance device.
+    surveillance_brand_weight: Spanned<f64>,
+    oui_rule: Spanned<RawOuiRule>,
+    #[serde(default, rename = "brand")]
+    brands: Vec<Spanned<RawBrand>>,
+}
+
+/// The MAC prefix of a surveillance-only maker plus an answering RTSP or SDK port.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOuiRule {
+    ports: Vec<u16>,
+    weight: f64,
+    source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBrand {
+    name: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    /// The maker whose firmware the brand runs, when not the brand itself.
+    #[serde(default)]
+    maker: Option<String>,
+    /// Organisation names (case-insensitive substrings) in the IEEE MAC registry.
+    #[serde(default)]
+    ieee: Vec<String>,
+    /// The brand builds only surveillance, access-control and face devices.
+    #[serde(default)]
+    surveillance_only: bool,
+    #[serde(default)]
+    source: Option<Spanned<String>>,
+}
+
+/// One brand of the lexicon.
+#[derive(Debug, Clone)]
+pub struct Brand {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub maker: Option<String>,
+    pub ieee: Vec<String>,
+    pub surveillance_only: bool,
+    pub source: String,
+}
+
+/// The compiled vocabulary and lexicon.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lexicon {
+    /// One per vocabulary term and per brand, in set order.
+    pub signatures: Vec<Signature>,
+    set: Option<RegexSet>,
+    pub brands: Vec<Brand>,
+    /// The MAC-prefix rule's signature and the ports it needs.
+    pub oui_rule: Option<(Signature, Vec<u16>)>,
+}
+
+impl Lexicon {
+    /// Indexes of the signatures whose words occur in `text`.
+    pub fn matches(&self, text: &str) -> Vec<usize> {
+        self.set
+            .as_ref()
+            .map(|s| s.matches(text).into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The brand whose name or alias is `vendor` (case-insensitive).
+    pub fn brand(&self, vendor: &str) -> Option<&Brand> {
+        self.brands.iter().find(|b| {
+            b.name.eq_ignore_ascii_case(vendor)
+                || b.aliases.iter().any(|a| a.eq_ignore_ascii_case(vendor))
+        })
+    }
+}
+
+/// A word as a regex: literal, spaces match any run of blanks, `_` or `-`, and a word boundary
+/// (no ASCII letter or digit) on each side that starts or ends with one. CJK words have no
+/// boundaries to respect.
+fn word_pattern(word: &str) -> String {
+    let parts: Vec<String> = word.split_whitespace().map(regex::escape).collect();
+    let mut p = parts.join(r"[\s_-]+");
+    if word.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+        p = format!("(?:^|[^A-Za-z0-9]){p}");
+    }
+    if word.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()) {
+        p = format!("{p}(?:$|[^A-Za-z0-9])");
+    }
+    p
+}
+
+fn check_version(ctx: &FileCtx<'_>, v: &Spanned<u32>) -> Result<(), SignatureError> {
+    if *v.get_ref() == super::format::SCHEMA_VERSION {
+        return Ok(());
+    }
+    let (line, column) = line_col(ctx.text, v.span().start);
+    Err(SignatureError::Parse {
+        file: ctx.name.to_string(),
+        line,
+        column,
+        message: format!("schema_version {} is not supported", v.get_ref()),
+    })
+}
+
+fn required_source(
+    ctx: &FileCtx<'_>,
+    id: &str,
+    span: Range<usize>,
+    source: Option<&Spanned<String>>,
+) -> Result<String, SignatureError> {
+    match source {
+        Some(s) if !s.get_ref().trim().is_empty() => Ok(s.get_ref().clone()),
+        Some(s) => Err(ctx.invalid(s.span(), id, "empty `source`: name the public source")),
+        None => Err(ctx.invalid(span, id, "missing `source`: every entry names its public source")),
+    }
+}
+
+fn check_weight(ctx: &FileCtx<'_>, id: &str, w: &Spanned<f64>) -> Result<f64, SignatureError> {
+    let v = *w.get_ref();
+    if v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(ctx.invalid(w.span(), id, format!("weight {v} is outside (0, 1]")))
+    }
+}
+
+/// A signature that is not matched clause by clause but by the lexicon's set.
+fn lexicon_signature(id: String, file: &str, line: usize, source: String, weight: f64) -> Signature {
+    Signature {
+        id,
+        vendor: None,
+        vendor_family: None,
+        description: String::new(),
+        source,
+        weight,
+        device_type: None,
+        face_recognition: None,
+        file: file.to_string(),
+        line,
+        clauses: Vec::new(),
+        model: None,
+        firmware: None,
+        examples: Vec::new(),
+        counterexamples: Vec::new(),
+    }
+}
+
+/// Parses and validates the vocabulary and the brand lexicon (either may be absent).
+pub(crate) fn compile(
+    vocabulary: Option<&FileCtx<'_>>,
+    brands: Option<&FileCtx<'_>>,
+) -> Result<Lexicon, SignatureError> {
+    let mut lexicon = Lexicon::default();
+    let mut patterns: Vec<String> = Vec::new();
+    if let Some(ctx) = vocabulary {
+        compile_vocabulary(ctx, &mut lexicon, &mut patterns)?;
+    }
+    if let Some(ctx) = brands {
+        compile_brands(ctx, &mut lexicon, &mut patterns)?;
+    }
+    if !patterns.is_empty() {
+        let set = regex::RegexSetBuilder::new(&patterns)
+            .size_limit(1 << 26)
+            .build()
+            .map_err(|e| SignatureError::Parse {
+                file: VOCABULARY_FILE.into(),
+                line: 1,
+                column: 1,
+                message: format!("the vocabulary and brands do not compile together: {e}"),
+            })?;
+        lexicon.set = Some(set);
+    }
+    Ok(lexicon)
+}
+
+fn compile_vocabulary(
+    ctx: &FileCtx<'_>,
+    lexicon: &mut Lexicon,
+    patterns: &mut Vec<String>,
+) -> Result<(), SignatureError> {
+    let file: VocabularyFile = toml::from_str(ctx.text).map_err(|e| ctx.parse_error(&e))?;
+    check_version(ctx, &file.schema_version)?;
+    if file.source.get_ref().trim().is_empty() {
+        return Err(ctx.invalid(file.source.span(), "vocabulary", "empty `source`"));
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for raw in file.terms {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let id = raw.id.get_ref().clone();
+        let line = line_col(ctx.text, span.start).0;
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            return Err(ctx.invalid(raw.id.span(), &id, "id must be lower-case letters, digits or `-`"));
+        }
+        if let Some(first) = seen.insert(id.clone(), line) {
+            return Err(ctx.invalid(span, &id, format!("duplicate id, first defined at line {first}")));
+        }
+        let source = required_source(ctx, &id, span.clone(), raw.source.as_ref())?;
+        let weight = check_weight(ctx, &id, &raw.weight)?;
+        let device_type = match raw.device_type.get_ref().parse::<DeviceType>() {
+            Ok(t) if t != DeviceType::Unknown => t,
+            _ => {
+                return Err(ctx.invalid(
+                    raw.device_type.span(),
+                    &id,
+                    format!("unknown device_type `{}`", raw.device_type.get_ref()),
+                ));
+            }
+        };
+        let face = match raw.face_recognition.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
+            None => None,
+            Some(("yes", _)) => Some(FaceRecognition::Yes),
+            Some(("no", _)) => Some(FaceRecognition::No),
+            Some((other, at)) => {
+                return Err(ctx.invalid(at, &id, format!("face_recognition `{other}`, expected `yes` or `no`")));
+            }
+        };
+        if raw.words.is_empty() && raw.regex.is_empty() {
+            return Err(ctx.invalid(span, &id, "a term needs `words` or `regex`"));
+        }
+        let mut alternatives: Vec<String> = raw.words.iter().map(|w| word_pattern(w)).collect();
+        for r in &raw.regex {
+            regex::Regex::new(r.get_ref()).map_err(|e| {
+                let text = e.to_string();
+                let reason = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+                ctx.invalid(r.span(), &id, format!("invalid regex `{}`: {reason}", r.get_ref()))
+            })?;
+            alternatives.push(format!("(?:{})", r.get_ref()));
+        }
+        let flags = if raw.case_sensitive { "" } else { "(?i)" };
+        patterns.push(format!("{flags}(?:{})", alternatives.join("|")));
+        let mut sig = lexicon_signature(format!("vocab:{id}"), VOCABULARY_FILE, line, source, weight);
+        sig.description = raw.words.join(", ");
+        sig.device_type = Some(device_type);
+        sig.face_recognition = face;
+        lexicon.signatures.push(sig);
+    }
+    Ok(())
+}
+
+fn compile_brands(
+    ctx: &FileCtx<'_>,
+    lexicon: &mut Lexicon,
+    patterns: &mut Vec<String>,
+) -> Result<(), SignatureError> {
+    let file: BrandsFile = toml::from_str(ctx.text).map_err(|e| ctx.parse_error(&e))?;
+    check_version(ctx, &file.schema_version)?;
+    if file.source.get_ref().trim().is_empty() {
+        return Err(ctx.invalid(file.source.span(), "brands", "empty `source`"));
+    }
+    let brand_weight = check_weight(ctx, "brand_weight", &file.brand_weight)?;
+    let class_weight = check_weight(ctx, "surveillance_brand_weight", &file.surveillance_brand_weight)?;
+    let rule_span = file.oui_rule.span();
+    let rule = file.oui_rule.into_inner();
+    let rule_source = match rule.source {
+        Some(s) if !s.trim().is_empty() => s,
+        _ => return Err(ctx.invalid(rule_span, "oui_rule", "missing `source`")),
+    };
+    if !(rule.weight > 0.0 && rule.weight <= 1.0) || rule.ports.is_empty() {
+        return Err(ctx.invalid(rule_span, "oui_rule", "needs `ports` and a weight in (0, 1]"));
+    }
+    let mut sig = lexicon_signature(
+        "oui:surveillance-maker".into(),
+        BRANDS_FILE,
+        line_col(ctx.text, rule_span.start).0,
+        rule_source,
+        rule.weight,
+    );
+    sig.device_type = Some(DeviceType::Camera);
+    lexicon.oui_rule = Some((sig, rule.ports));
+
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for raw in file.brands {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let name = raw.name.get_ref().trim().to_string();
+        let line = line_col(ctx.text, span.start).0;
+        if name.is_empty() {
+            return Err(ctx.invalid(raw.name.span(), "brand", "empty brand name"));
+        }
+        let key = name.to_lowercase();
+        if let Some(first) = seen.insert(key.clone(), line) {
+            return Err(ctx.invalid(span, &name, format!("duplicate brand, first defined at line {first}")));
+        }
+        let source = required_source(ctx, &name, span.clone(), raw.source.as_ref())?;
+        let words: Vec<&String> = std::iter::once(&name).chain(raw.aliases.iter()).collect();
+        let alternatives: Vec<String> = words.iter().map(|w| word_pattern(w)).collect();
+        patterns.push(format!("(?i)(?:{})", alternatives.join("|")));
+        let id: String = key
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let mut sig = lexicon_signature(format!("brand:{id}"), BRANDS_FILE, line, source.clone(), brand_weight);
+        sig.description = words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ");
+        sig.vendor = Some(name.clone());
+        sig.vendor_family = Some(raw.maker.clone().unwrap_or_else(|| name.clone()));
+        if raw.surveillance_only {
+            // A surveillance-only brand named on a device is weak evidence it is one of theirs.
+            sig.device_type = Some(DeviceType::Camera);
+            sig.weight = brand_weight.max(class_weight);
+        }
+        lexicon.signatures.push(sig);
+        lexicon.brands.push(Brand {
+            name,
+            aliases: raw.aliases,
+            maker: raw.maker,
+            ieee: raw.ieee,
+            surveillance_only: raw.surveillance_only,
+            source,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx<'a>(name: &'a str, text: &'a str) -> FileCtx<'a> {
+        FileCtx { name, text }
+    }
+
+    const VOCAB: &str = r#"schema_version = 1
+source = "test"
+
+[[term]]
+id = "nvr"
+words = ["NVR", "network video recorder", "录像机"]
+weight = 0.6
+device_type = "nvr"
+source = "test"
+"#;
+
+    /// Words match on word boundaries, never inside other words; CJK words match anywhere.
+    #[test]
+    fn words_match_on_boundaries() {
+        let lex = compile(Some(&ctx("v.toml", VOCAB)), None).unwrap();
+        assert_eq!(lex.matches("Hikvision NVR login"), [0]);
+        assert_eq!(lex.matches("NVR_WEB"), [0]);
+        assert_eq!(lex.matches("Network-Video Recorder"), [0]);
+        assert_eq!(lex.matches("海康网络硬盘录像机"), [0]);
+        assert!(lex.matches("ENVRIONMENT").is_empty());
+        assert!(lex.matches("nvram").is_empty());
+    }
+
+    /// A term without a source, with an unknown field or a bad regex names its file and line.
+    #[test]
+    fn bad_terms_name_file_and_line() {
+        let no_source = VOCAB.replace("source = \"test\"\n", "");
+        let no_source = format!("schema_version = 1\nsource = \"x\"\n{}", &no_source[18..]);
+        let err = compile(Some(&ctx("v.toml", &no_source)), None).unwrap_err().to_string();
+        assert!(err.starts_with("v.toml:5:"), "{err}");
+        assert!(err.contains("missing `source`"), "{err}");
+
+        let line_of = |text: &str, needle: &str| {
+            text.lines().position(|l| l.starts_with(needle)).unwrap() + 1
+        };
+        let unknown = VOCAB.replace("weight = 0.6", "weight = 0.6\nwieght = 1");
+        let err = compile(Some(&ctx("v.toml", &unknown)), None).unwrap_err().to_string();
+        let at = format!("v.toml:{}:", line_of(&unknown, "wieght"));
+        assert!(err.starts_with(&at), "{err}");
+        assert!(err.contains("unknown field"), "{err}");
+
+        let bad_regex = VOCAB.replace("weight = 0.6", "regex = ['(NVR']\nweight = 0.6");
+        let err = compile(Some(&ctx("v.toml", &bad_regex)), None).unwrap_err().to_string();
+        let at = format!("v.toml:{}:", line_of(&bad_regex, "regex"));
+        assert!(err.starts_with(&at), "{err}");
+        assert!(err.contains("invalid regex"), "{err}");
+    }
+}

@@ -1,0 +1,154 @@
+//! The simulated store audited WITHOUT a listening window (`camsweep audit`, no `--listen`):
+//! what the devices say about themselves must be enough. Every face terminal whose discovery or
+//! ONVIF reply states its model is found recognising faces, as a face terminal or access
+//! controller; every recorder is an `nvr`; no decoy is called surveillance gear.
+//!
+//! Own `main` (`harness = false`): only a single-threaded process may enter a user namespace.
+//! When namespaces cannot be created the test fails with the kernel's reason; it never skips.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use camsweep::lab::{self, Lab, LabSpec};
+use camsweep::model::{DeviceType, FaceRecognition};
+
+const NAME: &str = "audit_without_listening_finds_face_terminals_and_recorders";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
+        println!(
+            "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out\n"
+        );
+        return;
+    }
+    println!("\nrunning 1 test");
+    match run() {
+        Ok(summary) => {
+            println!("{summary}\ntest lab_no_listen::{NAME} ... ok");
+            println!(
+                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n"
+            );
+        }
+        Err(why) => {
+            println!("test lab_no_listen::{NAME} ... FAILED\n  {why}");
+            println!(
+                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
+            );
+            std::process::exit(101);
+        }
+    }
+}
+
+/// Evidence sources of discovery protocols and ONVIF: what a device states about itself.
+fn is_self_description(source: &str) -> bool {
+    ["onvif.", "wsd.", "sadp.", "dhdiscover.", "xmeye.", "ssdp.", "mdns.", "dhcp."]
+        .iter()
+        .any(|p| source.starts_with(p))
+}
+
+fn run() -> Result<String, String> {
+    lab::enter_lab_namespaces().map_err(|e| format!("entering the lab namespaces: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let spec = LabSpec::bundled().map_err(|e| e.to_string())?;
+    let lab = runtime
+        .block_on(Lab::start(&spec))
+        .map_err(|e| format!("the simulated store did not start: {e}"))?;
+    let out = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let audit = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args([
+            "-q",
+            "audit",
+            "--interface",
+            lab.scanner_interface(),
+            "--targets",
+        ])
+        .arg(lab.subnet().to_string())
+        .arg("--json")
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .map_err(|e| format!("running camsweep audit: {e}"))?;
+    runtime.block_on(lab.shutdown());
+    if !matches!(audit.status.code(), Some(0 | 1)) {
+        return Err(format!(
+            "camsweep audit failed ({}): {}",
+            audit.status,
+            String::from_utf8_lossy(&audit.stderr)
+        ));
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&audit.stdout).map_err(|e| format!("report.json: {e}"))?;
+    if report["scan"]["captures"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty())
+    {
+        return Err("the audit listened; this test is about an audit without listening".into());
+    }
+    let devices: BTreeMap<String, &serde_json::Value> = report["devices"]
+        .as_array()
+        .ok_or("report has no devices array")?
+        .iter()
+        .filter_map(|d| Some((d["ip"].as_str()?.to_owned(), d)))
+        .collect();
+
+    let (mut problems, mut faces, mut recorders) = (Vec::new(), 0, 0);
+    for persona in &spec.personas {
+        let ip = persona.ip.to_string();
+        let Some(device) = devices.get(&ip) else {
+            problems.push(format!("{} ({ip}) not found", persona.name));
+            continue;
+        };
+        let id = &device["identity"];
+        let kind = id["device_type"].as_str().unwrap_or("");
+        let face = id["face_recognition"].as_str().unwrap_or("");
+        let want = &persona.expect;
+        let states_model = device["evidence"].as_array().is_some_and(|ev| {
+            ev.iter().any(|e| {
+                is_self_description(e["source"].as_str().unwrap_or(""))
+                    && e["value"]
+                        .as_str()
+                        .is_some_and(|v| v.contains(persona.model.as_str()))
+            })
+        });
+        let face_terminal = want.face_recognition == FaceRecognition::Yes
+            && matches!(
+                want.device_type,
+                DeviceType::FaceTerminal | DeviceType::AccessControl
+            );
+        if face_terminal && states_model {
+            faces += 1;
+            if face != "yes" || !matches!(kind, "face_terminal" | "access_control") {
+                problems.push(format!(
+                    "{} ({ip}) states its model {} but came out {kind}, face {face}",
+                    persona.name, persona.model
+                ));
+            }
+        }
+        if want.device_type == DeviceType::Nvr {
+            recorders += 1;
+            if kind != "nvr" {
+                problems.push(format!("{} ({ip}) is a recorder, came out {kind}", persona.name));
+            }
+        }
+        if want.device_type == DeviceType::Other && !matches!(kind, "other" | "unknown") {
+            problems.push(format!("decoy {} ({ip}) called {kind}", persona.name));
+        }
+    }
+    if faces < 4 {
+        problems.push(format!(
+            "only {faces} face terminals state their model in discovery or ONVIF; the lab has at least 4"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(format!(
+            "audit without listening: {faces} face terminals and {recorders} recorders identified"
+        ))
+    } else {
+        Err(problems.join("\n  "))
+    }
+}

@@ -43,9 +43,18 @@ fn main() {
 
 /// Evidence sources of discovery protocols and ONVIF: what a device states about itself.
 fn is_self_description(source: &str) -> bool {
-    ["onvif.", "wsd.", "sadp.", "dhdiscover.", "xmeye.", "ssdp.", "mdns.", "dhcp."]
-        .iter()
-        .any(|p| source.starts_with(p))
+    [
+        "onvif.",
+        "wsd.",
+        "sadp.",
+        "dhdiscover.",
+        "xmeye.",
+        "ssdp.",
+        "mdns.",
+        "dhcp.",
+    ]
+    .iter()
+    .any(|p| source.starts_with(p))
 }
 
 fn run() -> Result<String, String> {
@@ -132,7 +141,10 @@ fn run() -> Result<String, String> {
         if want.device_type == DeviceType::Nvr {
             recorders += 1;
             if kind != "nvr" {
-                problems.push(format!("{} ({ip}) is a recorder, came out {kind}", persona.name));
+                problems.push(format!(
+                    "{} ({ip}) is a recorder, came out {kind}",
+                    persona.name
+                ));
             }
         }
         if want.device_type == DeviceType::Other && !matches!(kind, "other" | "unknown") {

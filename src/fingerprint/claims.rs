@@ -119,7 +119,15 @@ const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
 ];
 
 /// mDNS TXT keys whose value is a model, a vendor or a firmware.
-const TXT_MODEL: &[&str] = &["model", "md", "mdl", "ty", "product", "usb_mdl", "modelname"];
+const TXT_MODEL: &[&str] = &[
+    "model",
+    "md",
+    "mdl",
+    "ty",
+    "product",
+    "usb_mdl",
+    "modelname",
+];
 const TXT_VENDOR: &[&str] = &["manufacturer", "mfg", "usb_mfg", "vendor", "brand"];
 const TXT_FIRMWARE: &[&str] = &["fw", "firmware", "fwversion", "sw", "swversion"];
 
@@ -164,14 +172,19 @@ fn clean_banner(value: &str) -> String {
 /// name ("Login to ASI1201E", "Amcrest IP2M-841B") becomes a model claim of its own.
 fn model_tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| {
-        c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ',' | ';' | '"' | '\'' | ':' | '=' | '<' | '>' | '|' | '@')
+        c.is_whitespace()
+            || matches!(
+                c,
+                '(' | ')' | '[' | ']' | ',' | ';' | '"' | '\'' | ':' | '=' | '<' | '>' | '|' | '@'
+            )
     })
     .map(|t| t.trim_matches(|c: char| matches!(c, '.' | '-' | '_' | '/')))
     .filter(|t| {
         t.chars().count() >= 4
             && t.chars().any(|c| c.is_ascii_digit())
             && t.chars().any(|c| c.is_ascii_alphabetic())
-            && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '+'))
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '+'))
     })
 }
 
@@ -183,9 +196,7 @@ pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
         if value.is_empty() {
             return;
         }
-        let dup = out
-            .iter()
-            .any(|c| c.kind == kind && c.value == value);
+        let dup = out.iter().any(|c| c.kind == kind && c.value == value);
         if !dup {
             out.push(Claim {
                 kind,
@@ -236,7 +247,12 @@ pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
 pub(crate) fn claim_atoms(claims: &[Claim]) -> Vec<(Evidence, usize)> {
     claims
         .iter()
-        .map(|c| (Evidence::new(c.kind.atom_source(), None, c.value.clone()), c.origin))
+        .map(|c| {
+            (
+                Evidence::new(c.kind.atom_source(), None, c.value.clone()),
+                c.origin,
+            )
+        })
         .collect()
 }
 

@@ -255,7 +255,10 @@ fn source_list(
         }
         let names: Vec<&str> = ClaimKind::ALL.iter().map(|k| k.as_str()).collect();
         let kind = ClaimKind::parse(claim).ok_or_else(|| {
-            format!("unknown claim `{claim}`, expected one of {}", names.join(", "))
+            format!(
+                "unknown claim `{claim}`, expected one of {}",
+                names.join(", ")
+            )
         })?;
         return Ok(vec![kind.atom_source()]);
     }
@@ -297,7 +300,11 @@ fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<regex::Regex, St
 }
 
 fn compile_clause(raw: &RawClause) -> Result<Clause, String> {
-    let sources = source_list(raw.claim.as_ref(), raw.source.as_ref(), raw.sources.as_ref())?;
+    let sources = source_list(
+        raw.claim.as_ref(),
+        raw.source.as_ref(),
+        raw.sources.as_ref(),
+    )?;
     let test = match (&raw.regex, &raw.equals, &raw.contains) {
         (Some(r), None, None) => ValueTest::Regex(compile_regex(r.get_ref(), raw.case_sensitive)?),
         (None, Some(v), None) => ValueTest::equals(v, raw.case_sensitive),
@@ -308,7 +315,11 @@ fn compile_clause(raw: &RawClause) -> Result<Clause, String> {
 }
 
 fn compile_extractor(raw: &RawExtractor) -> Result<Extractor, String> {
-    let sources = source_list(raw.claim.as_ref(), raw.source.as_ref(), raw.sources.as_ref())?;
+    let sources = source_list(
+        raw.claim.as_ref(),
+        raw.source.as_ref(),
+        raw.sources.as_ref(),
+    )?;
     let regex = raw
         .regex
         .as_ref()

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use super::confidence::{Vote, combine, penalise};
-use super::db::SignatureDb;
-use super::db::Signature;
-use super::matcher::{Hit, match_signature, with_claims};
 use super::claims::ClaimKind;
+use super::confidence::{Vote, combine, penalise};
+use super::db::Signature;
+use super::db::SignatureDb;
+use super::matcher::{Hit, match_signature, with_claims};
 use super::oui::{OuiEntry, is_locally_administered, parse_mac};
 use crate::model::{
     DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity,
@@ -342,7 +342,10 @@ fn lexicon_hits<'a>(
     atoms: &'a [Evidence],
     origins: &[Option<usize>],
 ) -> Vec<Hit<'a>> {
-    let readable = [ClaimKind::Text.atom_source(), ClaimKind::Vendor.atom_source()];
+    let readable = [
+        ClaimKind::Text.atom_source(),
+        ClaimKind::Vendor.atom_source(),
+    ];
     let mut hits: Vec<Hit<'a>> = Vec::new();
     for (i, atom) in atoms.iter().enumerate() {
         if !readable.contains(&atom.source) {
@@ -374,9 +377,10 @@ fn oui_rule_hit<'a>(db: &'a SignatureDb, oui: &OuiEntry, atoms: &'a [Evidence]) 
         b.surveillance_only
             && ((!oui.vendor.is_empty()
                 && (b.name.eq_ignore_ascii_case(&oui.vendor)
-                    || b.aliases.iter().any(|a| a.eq_ignore_ascii_case(&oui.vendor))))
-                || b
-                    .ieee
+                    || b.aliases
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(&oui.vendor))))
+                || b.ieee
                     .iter()
                     .any(|o| organization.contains(&o.to_lowercase())))
     });

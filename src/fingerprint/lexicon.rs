@@ -136,10 +136,18 @@ impl Lexicon {
 fn word_pattern(word: &str) -> String {
     let parts: Vec<String> = word.split_whitespace().map(regex::escape).collect();
     let mut p = parts.join(r"[\s_-]+");
-    if word.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
+    if word
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         p = format!("(?:^|[^A-Za-z0-9]){p}");
     }
-    if word.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()) {
+    if word
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
         p = format!("{p}(?:$|[^A-Za-z0-9])");
     }
     p
@@ -167,7 +175,11 @@ fn required_source(
     match source {
         Some(s) if !s.get_ref().trim().is_empty() => Ok(s.get_ref().clone()),
         Some(s) => Err(ctx.invalid(s.span(), id, "empty `source`: name the public source")),
-        None => Err(ctx.invalid(span, id, "missing `source`: every entry names its public source")),
+        None => Err(ctx.invalid(
+            span,
+            id,
+            "missing `source`: every entry names its public source",
+        )),
     }
 }
 
@@ -181,7 +193,13 @@ fn check_weight(ctx: &FileCtx<'_>, id: &str, w: &Spanned<f64>) -> Result<f64, Si
 }
 
 /// A signature that is not matched clause by clause but by the lexicon's set.
-fn lexicon_signature(id: String, file: &str, line: usize, source: String, weight: f64) -> Signature {
+fn lexicon_signature(
+    id: String,
+    file: &str,
+    line: usize,
+    source: String,
+    weight: f64,
+) -> Signature {
     Signature {
         id,
         vendor: None,
@@ -245,11 +263,23 @@ fn compile_vocabulary(
         let raw = raw.into_inner();
         let id = raw.id.get_ref().clone();
         let line = line_col(ctx.text, span.start).0;
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-            return Err(ctx.invalid(raw.id.span(), &id, "id must be lower-case letters, digits or `-`"));
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(ctx.invalid(
+                raw.id.span(),
+                &id,
+                "id must be lower-case letters, digits or `-`",
+            ));
         }
         if let Some(first) = seen.insert(id.clone(), line) {
-            return Err(ctx.invalid(span, &id, format!("duplicate id, first defined at line {first}")));
+            return Err(ctx.invalid(
+                span,
+                &id,
+                format!("duplicate id, first defined at line {first}"),
+            ));
         }
         let source = required_source(ctx, &id, span.clone(), raw.source.as_ref())?;
         let weight = check_weight(ctx, &id, &raw.weight)?;
@@ -263,12 +293,20 @@ fn compile_vocabulary(
                 ));
             }
         };
-        let face = match raw.face_recognition.as_ref().map(|f| (f.get_ref().as_str(), f.span())) {
+        let face = match raw
+            .face_recognition
+            .as_ref()
+            .map(|f| (f.get_ref().as_str(), f.span()))
+        {
             None => None,
             Some(("yes", _)) => Some(FaceRecognition::Yes),
             Some(("no", _)) => Some(FaceRecognition::No),
             Some((other, at)) => {
-                return Err(ctx.invalid(at, &id, format!("face_recognition `{other}`, expected `yes` or `no`")));
+                return Err(ctx.invalid(
+                    at,
+                    &id,
+                    format!("face_recognition `{other}`, expected `yes` or `no`"),
+                ));
             }
         };
         if raw.words.is_empty() && raw.regex.is_empty() {
@@ -278,14 +316,25 @@ fn compile_vocabulary(
         for r in &raw.regex {
             regex::Regex::new(r.get_ref()).map_err(|e| {
                 let text = e.to_string();
-                let reason = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-                ctx.invalid(r.span(), &id, format!("invalid regex `{}`: {reason}", r.get_ref()))
+                let reason = text
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                ctx.invalid(
+                    r.span(),
+                    &id,
+                    format!("invalid regex `{}`: {reason}", r.get_ref()),
+                )
             })?;
             alternatives.push(format!("(?:{})", r.get_ref()));
         }
         let flags = if raw.case_sensitive { "" } else { "(?i)" };
         patterns.push(format!("{flags}(?:{})", alternatives.join("|")));
-        let mut sig = lexicon_signature(format!("vocab:{id}"), VOCABULARY_FILE, line, source, weight);
+        let mut sig =
+            lexicon_signature(format!("vocab:{id}"), VOCABULARY_FILE, line, source, weight);
         sig.description = raw.words.join(", ");
         sig.device_type = Some(device_type);
         sig.face_recognition = face;
@@ -305,7 +354,11 @@ fn compile_brands(
         return Err(ctx.invalid(file.source.span(), "brands", "empty `source`"));
     }
     let brand_weight = check_weight(ctx, "brand_weight", &file.brand_weight)?;
-    let class_weight = check_weight(ctx, "surveillance_brand_weight", &file.surveillance_brand_weight)?;
+    let class_weight = check_weight(
+        ctx,
+        "surveillance_brand_weight",
+        &file.surveillance_brand_weight,
+    )?;
     let rule_span = file.oui_rule.span();
     let rule = file.oui_rule.into_inner();
     let rule_source = match rule.source {
@@ -313,7 +366,11 @@ fn compile_brands(
         _ => return Err(ctx.invalid(rule_span, "oui_rule", "missing `source`")),
     };
     if !(rule.weight > 0.0 && rule.weight <= 1.0) || rule.ports.is_empty() {
-        return Err(ctx.invalid(rule_span, "oui_rule", "needs `ports` and a weight in (0, 1]"));
+        return Err(ctx.invalid(
+            rule_span,
+            "oui_rule",
+            "needs `ports` and a weight in (0, 1]",
+        ));
     }
     let mut sig = lexicon_signature(
         "oui:surveillance-maker".into(),
@@ -336,7 +393,11 @@ fn compile_brands(
         }
         let key = name.to_lowercase();
         if let Some(first) = seen.insert(key.clone(), line) {
-            return Err(ctx.invalid(span, &name, format!("duplicate brand, first defined at line {first}")));
+            return Err(ctx.invalid(
+                span,
+                &name,
+                format!("duplicate brand, first defined at line {first}"),
+            ));
         }
         let source = required_source(ctx, &name, span.clone(), raw.source.as_ref())?;
         let words: Vec<&String> = std::iter::once(&name).chain(raw.aliases.iter()).collect();
@@ -346,8 +407,18 @@ fn compile_brands(
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        let mut sig = lexicon_signature(format!("brand:{id}"), BRANDS_FILE, line, source.clone(), brand_weight);
-        sig.description = words.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ");
+        let mut sig = lexicon_signature(
+            format!("brand:{id}"),
+            BRANDS_FILE,
+            line,
+            source.clone(),
+            brand_weight,
+        );
+        sig.description = words
+            .iter()
+            .map(|w| w.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         sig.vendor = Some(name.clone());
         sig.vendor_family = Some(raw.maker.clone().unwrap_or_else(|| name.clone()));
         if raw.surveillance_only {
@@ -404,7 +475,9 @@ source = "test"
     fn bad_terms_name_file_and_line() {
         let no_source = VOCAB.replace("source = \"test\"\n", "");
         let no_source = format!("schema_version = 1\nsource = \"x\"\n{}", &no_source[18..]);
-        let err = compile(Some(&ctx("v.toml", &no_source)), None).unwrap_err().to_string();
+        let err = compile(Some(&ctx("v.toml", &no_source)), None)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("v.toml:5:"), "{err}");
         assert!(err.contains("missing `source`"), "{err}");
 
@@ -412,13 +485,17 @@ source = "test"
             text.lines().position(|l| l.starts_with(needle)).unwrap() + 1
         };
         let unknown = VOCAB.replace("weight = 0.6", "weight = 0.6\nwieght = 1");
-        let err = compile(Some(&ctx("v.toml", &unknown)), None).unwrap_err().to_string();
+        let err = compile(Some(&ctx("v.toml", &unknown)), None)
+            .unwrap_err()
+            .to_string();
         let at = format!("v.toml:{}:", line_of(&unknown, "wieght"));
         assert!(err.starts_with(&at), "{err}");
         assert!(err.contains("unknown field"), "{err}");
 
         let bad_regex = VOCAB.replace("weight = 0.6", "regex = ['(NVR']\nweight = 0.6");
-        let err = compile(Some(&ctx("v.toml", &bad_regex)), None).unwrap_err().to_string();
+        let err = compile(Some(&ctx("v.toml", &bad_regex)), None)
+            .unwrap_err()
+            .to_string();
         let at = format!("v.toml:{}:", line_of(&bad_regex, "regex"));
         assert!(err.starts_with(&at), "{err}");
         assert!(err.contains("invalid regex"), "{err}");

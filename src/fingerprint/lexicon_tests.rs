@@ -74,7 +74,11 @@ fn ftp_greeting_with_reply_code() {
     let id = identify(db(), &host(None, &[("tcp.banner", banner)], &[21])).identity;
     assert_eq!(id.device_type, DeviceType::Camera);
     assert_eq!(id.vendor.as_deref(), Some("Axis"));
-    assert!(id.signatures.iter().any(|s| s == "vocab:camera"), "{:?}", id.signatures);
+    assert!(
+        id.signatures.iter().any(|s| s == "vocab:camera"),
+        "{:?}",
+        id.signatures
+    );
 }
 
 /// A brand inside a certificate subject names the vendor, and the words that decided are named.
@@ -84,7 +88,11 @@ fn brand_and_words_in_a_certificate() {
     let id = identify(db(), &host(None, &[("tls.subject", subject)], &[443])).identity;
     assert_eq!(id.vendor.as_deref(), Some("2N"));
     assert_eq!(id.device_type, DeviceType::Doorbell);
-    assert!(id.signatures.iter().any(|s| s == "vocab:door-station"), "{:?}", id.signatures);
+    assert!(
+        id.signatures.iter().any(|s| s == "vocab:door-station"),
+        "{:?}",
+        id.signatures
+    );
 }
 
 /// An OEM brand is reported as the brand, with the maker whose firmware it runs.
@@ -139,10 +147,18 @@ fn decoys_are_not_surveillance() {
 /// Chinese words decide as English ones do.
 #[test]
 fn chinese_vocabulary() {
-    let id = identify(db(), &host(None, &[("http.title", "海康威视网络硬盘录像机")], &[])).identity;
+    let id = identify(
+        db(),
+        &host(None, &[("http.title", "海康威视网络硬盘录像机")], &[]),
+    )
+    .identity;
     assert_eq!(id.device_type, DeviceType::Nvr);
     assert_eq!(id.vendor.as_deref(), Some("Hikvision"));
-    let id = identify(db(), &host(None, &[("ssdp.friendly_name", "人脸识别终端")], &[])).identity;
+    let id = identify(
+        db(),
+        &host(None, &[("ssdp.friendly_name", "人脸识别终端")], &[]),
+    )
+    .identity;
     assert_eq!(id.face_recognition, FaceRecognition::Yes);
 }
 
@@ -153,7 +169,15 @@ fn lexicon_has_sourced_brands() {
     assert!(brands.len() >= 150, "{} brands", brands.len());
     assert!(brands.iter().all(|b| !b.source.trim().is_empty()));
     assert!(brands.iter().filter(|b| b.surveillance_only).count() >= 100);
-    for zh in ["海康威视", "大华", "宇视", "天地伟业", "萤石", "乐橙", "雄迈"] {
+    for zh in [
+        "海康威视",
+        "大华",
+        "宇视",
+        "天地伟业",
+        "萤石",
+        "乐橙",
+        "雄迈",
+    ] {
         assert!(
             brands.iter().any(|b| b.aliases.iter().any(|a| a == zh)),
             "{zh} missing"

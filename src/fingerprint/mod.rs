@@ -18,8 +18,8 @@ mod oui;
 
 pub use db::{Signature, SignatureDb, SignatureFile};
 pub use error::SignatureError;
-pub use lexicon::Brand;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};
+pub use lexicon::Brand;
 pub use matcher::{ExampleFailure, check_examples};
 pub use oui::{OuiEntry, is_locally_administered, parse_mac};
 

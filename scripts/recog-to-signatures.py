@@ -63,7 +63,7 @@ SURVEILLANCE_DEVICES = {
     "network video recorder": "nvr",
     "access control": "access_control",
     "doorbell": "doorbell",
-    "intercom": "access_control",
+    "intercom": "doorbell",
 }
 OTHER_DEVICES = {
     "printer", "multifunction device", "print server", "scanner", "router", "broadband router",
@@ -82,7 +82,9 @@ OTHER_DEVICES = {
 SURVEILLANCE_WORDS = [
     (re.compile(r"\b(door ?bells?)\b", re.I), "doorbell"),
     (re.compile(r"\b(face|facial)\b", re.I), "face_terminal"),
-    (re.compile(r"\b(door stations?|intercoms?|access control)\b", re.I), "access_control"),
+    # Door stations and intercoms are doorbells, as the surveillance vocabulary types them.
+    (re.compile(r"\b(door stations?|intercoms?)\b", re.I), "doorbell"),
+    (re.compile(r"\b(access control)\b", re.I), "access_control"),
     (re.compile(r"\b(dvr|nvr|xvr|hvr|video recorder)\b", re.I), "nvr"),
     (re.compile(r"\b(ip ?cam(era)?|net ?cam|web ?cam|network camera|camera|surveillance|cctv|video server)\b", re.I), "camera"),
 ]
@@ -276,14 +278,14 @@ def device_of(params, description):
         return ("other", "other")
     # "DVR and IP Camera devices", "DVR and webcam servers": a server shared by both says only
     # "surveillance", so it gets the least specific type and model families refine it.
-    says_camera = SURVEILLANCE_WORDS[4][0].search(text)
-    says_recorder = SURVEILLANCE_WORDS[3][0].search(text)
+    says_camera = SURVEILLANCE_WORDS[5][0].search(text)
+    says_recorder = SURVEILLANCE_WORDS[4][0].search(text)
     if says_camera and says_recorder:
         return ("surveillance", "camera")
     for d in devices:
         t = SURVEILLANCE_DEVICES.get(d.lower())
         if t:
-            for rx, word_type in SURVEILLANCE_WORDS[:3]:
+            for rx, word_type in SURVEILLANCE_WORDS[:4]:
                 if rx.search(text):
                     return ("surveillance", word_type)
             return ("surveillance", t)

@@ -4,6 +4,7 @@
 //! Data flows one way: discover hosts → probe them for evidence → fingerprint (pure) → report.
 //! I/O lives in `discover`, `probe`, `lab` and `cli`; `model`, `fingerprint` and `report` are pure.
 
+pub mod accuracy;
 pub mod app;
 pub mod capture;
 pub mod cli;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// Modules that decide or encode, and must do no I/O.
 const PURE: &[&str] = &[
+    "src/accuracy",
     "src/model",
     "src/fingerprint",
     "src/fleet",

@@ -425,6 +425,22 @@ pub enum SignaturesCommand {
         /// The directory to check (default: the built-in set).
         dir: Option<PathBuf>,
     },
+    /// Measure identification on an evaluation corpus of real devices' strings
+    /// (tests/fixtures/eval): recognised, vendor, type, face, decoys called surveillance.
+    Eval {
+        /// Corpus folder (*.toml, see tests/fixtures/eval/README.md).
+        dir: PathBuf,
+        /// Signature directory (default: the built-in set).
+        #[arg(long, value_name = "DIR")]
+        signatures: Option<PathBuf>,
+        /// Fail unless at least this % of surveillance devices are recognised, in the whole
+        /// corpus and in its evaluation-only part.
+        #[arg(long, value_name = "PCT")]
+        min_recognised: Option<f64>,
+        /// Fail unless at least this % of vendors are right, in both parts.
+        #[arg(long, value_name = "PCT")]
+        min_vendor: Option<f64>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -488,7 +488,65 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
                 anyhow::bail!("{} example(s) failed", failures.len())
             }
         }
+        SignaturesCommand::Eval {
+            dir,
+            signatures,
+            min_recognised,
+            min_vendor,
+        } => {
+            let db = load_signatures(signatures.as_deref())?;
+            let devices = read_eval_corpus(&dir)?;
+            let scores = crate::accuracy::evaluate(&db, &devices);
+            write!(stdout, "{}", crate::accuracy::render(&scores))?;
+            let mut failed = Vec::new();
+            for (part, t) in [
+                ("whole", &scores.whole),
+                ("evaluation-only", &scores.eval_only),
+            ] {
+                if t.decoys_called_surveillance > 0 {
+                    failed.push(format!(
+                        "{part}: {} non-surveillance device(s) called surveillance",
+                        t.decoys_called_surveillance
+                    ));
+                }
+                if let Some(min) = min_recognised.filter(|m| t.recognised_pct() < *m) {
+                    failed.push(format!(
+                        "{part}: recognised {:.1} % < {min} %",
+                        t.recognised_pct()
+                    ));
+                }
+                if let Some(min) = min_vendor.filter(|m| t.vendor_pct() < *m) {
+                    failed.push(format!("{part}: vendor {:.1} % < {min} %", t.vendor_pct()));
+                }
+            }
+            if failed.is_empty() {
+                Ok(EXIT_CLEAN)
+            } else {
+                anyhow::bail!("{}", failed.join("; "))
+            }
+        }
     }
+}
+
+/// Every `*.toml` of an evaluation corpus folder, parsed, in name order.
+fn read_eval_corpus(dir: &Path) -> Result<Vec<crate::accuracy::EvalDevice>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut devices = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        devices.extend(crate::accuracy::parse_corpus_file(&name, &text)?);
+    }
+    anyhow::ensure!(!devices.is_empty(), "no devices in {}", dir.display());
+    Ok(devices)
 }
 
 fn use_color() -> bool {

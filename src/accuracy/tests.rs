@@ -1,0 +1,102 @@
+use super::*;
+use crate::model::{DeviceType, FaceRecognition, Identity};
+
+const FILE: &str = r#"
+source = "example: a public issue thread"
+used_for_signatures = false
+
+[[device]]
+name = "a camera"
+class = "surveillance"
+vendor = "Hanwha Vision"
+vendor_aliases = ["Samsung"]
+type = "camera"
+face = "unknown"
+evidence = { "http.server" = "x", "tcp.banner" = ["a", "b"] }
+
+[[device]]
+name = "a printer"
+class = "other"
+evidence = { "http.title" = "HP LaserJet" }
+"#;
+
+fn identity(vendor: Option<&str>, t: DeviceType) -> Identity {
+    Identity {
+        vendor: vendor.map(str::to_string),
+        device_type: t,
+        face_recognition: FaceRecognition::Unknown,
+        ..Identity::default()
+    }
+}
+
+#[test]
+fn parses_devices_with_repeated_sources() {
+    let devices = parse_corpus_file("x.toml", FILE).unwrap();
+    assert_eq!(devices.len(), 2);
+    let cam = &devices[0];
+    assert_eq!(cam.vendors, ["Hanwha Vision", "Samsung"]);
+    assert_eq!(cam.device_type, Some(DeviceType::Camera));
+    assert_eq!(cam.evidence.len(), 3);
+    assert!(!cam.used_for_signatures);
+    assert_eq!(cam.observation().evidence.len(), 3);
+}
+
+#[test]
+fn rejects_bad_files_with_the_file_name() {
+    let bad = FILE.replace("type = \"camera\"", "type = \"printer\"");
+    let err = parse_corpus_file("bad.toml", &bad).unwrap_err();
+    assert!(err.to_string().starts_with("bad.toml:"), "{err}");
+    let other = FILE.replace("type = \"camera\"", "type = \"other\"");
+    assert!(parse_corpus_file("bad.toml", &other).is_err());
+    let unknown_field = FILE.replace("face = ", "faces = ");
+    assert!(parse_corpus_file("bad.toml", &unknown_field).is_err());
+}
+
+#[test]
+fn vendor_compares_loosely_and_accepts_aliases() {
+    let devices = parse_corpus_file("x.toml", FILE).unwrap();
+    let o = score(
+        &devices[0],
+        identity(Some("HANWHA-VISION"), DeviceType::Camera),
+    );
+    assert_eq!(o.vendor_right, Some(true));
+    assert!(o.recognised && !o.is_miss());
+    let o = score(&devices[0], identity(Some("Samsung"), DeviceType::Nvr));
+    assert_eq!(o.vendor_right, Some(true));
+    assert_eq!(o.type_right, Some(false));
+    assert!(o.is_miss());
+    let o = score(&devices[0], identity(Some("Dahua"), DeviceType::Camera));
+    assert_eq!(o.vendor_right, Some(false));
+}
+
+#[test]
+fn a_decoy_typed_surveillance_is_counted() {
+    let devices = parse_corpus_file("x.toml", FILE).unwrap();
+    let o = score(&devices[1], identity(Some("HP"), DeviceType::Camera));
+    assert!(o.decoy_called_surveillance && o.is_miss());
+    let o = score(&devices[1], identity(None, DeviceType::Unknown));
+    assert!(!o.decoy_called_surveillance && !o.is_miss());
+}
+
+#[test]
+fn tallies_split_evaluation_only_sources() {
+    let mut devices = parse_corpus_file("x.toml", FILE).unwrap();
+    let mut sig = devices[0].clone();
+    sig.used_for_signatures = true;
+    devices.push(sig);
+    let db = crate::fingerprint::SignatureDb::bundled().unwrap();
+    let scores = evaluate(&db, &devices);
+    assert_eq!(scores.whole.surveillance, 2);
+    assert_eq!(scores.eval_only.surveillance, 1);
+    assert_eq!(scores.whole.decoys, 1);
+    let text = render(&scores);
+    assert!(text.contains("evaluation-only sources"), "{text}");
+    assert!(text.contains("[eval] a camera"), "{text}");
+    assert!(text.contains("[sig] a camera"), "{text}");
+}
+
+#[test]
+fn empty_parts_score_full_marks() {
+    assert_eq!(percent(0, 0), 100.0);
+    assert_eq!(percent(1, 4), 25.0);
+}

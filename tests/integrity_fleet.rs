@@ -75,8 +75,10 @@ fn signed_folder_verifies_and_a_flipped_byte_is_named() {
 
     let ok = camsweep(&[Path::new("verify"), &folder, Path::new("--pubkey"), &public]);
     assert_eq!(ok.status.code(), Some(0), "verify failed: {}", stderr(&ok));
-    // report.json, report.html, report.md, inventory.csv and the five case-file CSVs.
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("9 file(s) checked"));
+    // report.json, report.html, report.md, report.nmap.xml, inventory.csv and the six case-file
+    // CSVs (findings, network, evidence, timeline, files, to_verify).
+    let checked = String::from_utf8_lossy(&ok.stdout);
+    assert!(checked.contains("11 file(s) checked"), "{checked}");
 
     // One byte of report.html changed: the signature over SHA256SUMS still holds, the re-hash does not.
     let html_path = folder.join("report.html");

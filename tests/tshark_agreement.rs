@@ -96,17 +96,24 @@ fn tshark_bytes(file: &Path) -> BTreeMap<(String, String), u64> {
             "ip.dst",
             "-e",
             "frame.len",
+            "-e",
+            "eth.dst",
         ],
     ) {
         let f: Vec<&str> = line.split('\t').collect();
         let (src, dst): (std::net::IpAddr, std::net::IpAddr) =
             (f[0].parse().unwrap(), f[1].parse().unwrap());
-        let broadcast = match dst {
-            std::net::IpAddr::V4(v4) => {
-                v4.is_broadcast() || v4.is_multicast() || v4.octets()[3] == 255
-            }
-            std::net::IpAddr::V6(v6) => v6.is_multicast(),
-        };
+        // A subnet broadcast is known by its link destination (group bit), not by an address
+        // ending in .255 (an ordinary host in a /23 or on the internet).
+        let link_group = f
+            .get(3)
+            .and_then(|mac| u8::from_str_radix(mac.get(..2)?, 16).ok())
+            .is_some_and(|first| first & 1 == 1);
+        let broadcast = link_group
+            || match dst {
+                std::net::IpAddr::V4(v4) => v4.is_broadcast() || v4.is_multicast(),
+                std::net::IpAddr::V6(v6) => v6.is_multicast(),
+            };
         if is_local(src) && !broadcast {
             *sums
                 .entry((f[0].to_string(), f[1].to_string()))

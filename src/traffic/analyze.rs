@@ -220,7 +220,7 @@ impl Analyzer {
                 host.mac = p.src_mac;
             }
         }
-        if !is_host(p.dst) || !is_host(p.src) {
+        if p.link_broadcast || !is_host(p.dst) || !is_host(p.src) {
             return;
         }
         let port = obs.responder_port;
@@ -594,6 +594,42 @@ mod tests {
             ("47.96.1.255", "udp", 5_000)
         );
         assert_eq!(c.bytes_up, (first.len() + later.len()) as u64);
+    }
+
+    /// Synthetic (built here): a subnet broadcast (192.168.1.255 of a /24, sent to the Ethernet
+    /// broadcast address, as the Yi camera's discovery does) is no contact; the same address sent
+    /// to one host's MAC (a host at .255 of a /23) is.
+    #[test]
+    fn a_link_broadcast_is_no_contact_but_a_unicast_dot_255_is() {
+        let frame = |dst_mac: [u8; 6]| {
+            let mut bytes = Vec::new();
+            etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], dst_mac)
+                .ipv4([192, 168, 1, 5], [192, 168, 1, 255], 64)
+                .udp(40_000, 6_666)
+                .write(&mut bytes, &[1u8; 100])
+                .unwrap();
+            bytes
+        };
+        let contacts = |dst_mac: [u8; 6]| {
+            let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+            push_all(&mut analyzer, &[(1_000_000, frame(dst_mac))]);
+            let (devices, _) = analyzer.finish(&CloudDb::default());
+            devices
+                .iter()
+                .filter(|d| d.ip.to_string() == "192.168.1.5")
+                .map(|d| d.contacts.len())
+                .sum::<usize>()
+        };
+        assert_eq!(
+            contacts([0xff; 6]),
+            0,
+            "a link broadcast is nobody's contact"
+        );
+        assert_eq!(
+            contacts([2, 0, 0, 0, 0, 9]),
+            1,
+            "a unicast to .255 is a contact"
+        );
     }
 
     /// A connection's own SNI names it, not a DNS answer another host received for the same

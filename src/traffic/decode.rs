@@ -44,6 +44,11 @@ pub struct TcpFlags {
 #[derive(Debug, Clone, Copy)]
 pub struct Packet<'a> {
     pub src_mac: Option<[u8; 6]>,
+    /// Sent to the link's broadcast or a multicast group (Ethernet destination's group bit, or the
+    /// cooked header's packet type): not a conversation with one host, whatever the IP address
+    /// (a subnet broadcast such as 192.168.10.255/24 is known only from this; x.y.z.255 is an
+    /// ordinary host in a /23 or on the internet).
+    pub link_broadcast: bool,
     pub src: IpAddr,
     pub dst: IpAddr,
     pub proto: Proto,
@@ -69,23 +74,28 @@ pub struct Fragment {
 /// Decodes a frame; `None` for non-IP frames (ARP, LLDP, …) and undecodable link types.
 pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
     let data = frame.data;
-    let (sliced, src_mac) = match frame.link {
+    let (sliced, src_mac, link_broadcast) = match frame.link {
         LinkType::Ethernet => {
             let sliced = LaxSlicedPacket::from_ethernet(data).ok()?;
-            let mac = match &sliced.link {
-                Some(LinkSlice::Ethernet2(eth)) => Some(eth.source()),
-                _ => None,
+            let (mac, group) = match &sliced.link {
+                Some(LinkSlice::Ethernet2(eth)) => {
+                    (Some(eth.source()), eth.destination()[0] & 1 == 1)
+                }
+                _ => (None, false),
             };
-            (sliced, mac)
+            (sliced, mac, group)
         }
         LinkType::LinuxSll => {
             // 16-byte header: packet type, ARPHRD, address length, 8 address bytes, protocol.
             let header = data.get(..16)?;
             let proto = u16::from_be_bytes([header[14], header[15]]);
             let mac = sll_mac(&header[4..6], &header[6..14]);
+            // Packet type 1 = to everyone (broadcast), 2 = to a group (multicast).
+            let kind = u16::from_be_bytes([header[0], header[1]]);
             (
                 LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..]),
                 mac,
+                matches!(kind, 1 | 2),
             )
         }
         LinkType::LinuxSll2 => {
@@ -96,10 +106,11 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
             (
                 LaxSlicedPacket::from_ether_type(EtherType(proto), &data[20..]),
                 mac,
+                matches!(header[10], 1 | 2),
             )
         }
-        LinkType::RawIp => (LaxSlicedPacket::from_ip(data).ok()?, None),
-        LinkType::Null => (LaxSlicedPacket::from_ip(data.get(4..)?).ok()?, None),
+        LinkType::RawIp => (LaxSlicedPacket::from_ip(data).ok()?, None, false),
+        LinkType::Null => (LaxSlicedPacket::from_ip(data.get(4..)?).ok()?, None, false),
         LinkType::Other(_) => return None,
     };
     let (src, dst, ip_payload, fragment) = match sliced.net.as_ref()? {
@@ -141,6 +152,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
     };
     let mut packet = Packet {
         src_mac,
+        link_broadcast,
         src,
         dst,
         proto: Proto::Other(ip_payload.ip_number.0),

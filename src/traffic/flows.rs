@@ -416,6 +416,7 @@ mod tests {
     ) -> Packet<'a> {
         Packet {
             src_mac: None,
+            link_broadcast: false,
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
             proto: Proto::Tcp,

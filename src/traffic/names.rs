@@ -97,6 +97,7 @@ mod tests {
     fn segment(seq: u32, payload: &[u8]) -> Packet<'_> {
         Packet {
             src_mac: None,
+            link_broadcast: false,
             src: "192.168.1.20".parse().unwrap(),
             dst: "203.0.113.10".parse().unwrap(),
             proto: Proto::Tcp,

@@ -75,7 +75,13 @@ mod tests {
 
     #[test]
     fn locations_that_name_a_spot() {
-        for public in ["Entrance", "门店入口", "main door, left", "收银台上方", "Checkout 2"] {
+        for public in [
+            "Entrance",
+            "门店入口",
+            "main door, left",
+            "收银台上方",
+            "Checkout 2",
+        ] {
             assert_eq!(public_from_location(public), Some(true), "{public}");
         }
         for staff in ["Back office", "仓库", "stock room shelf"] {

@@ -399,7 +399,11 @@ fn entrance_location_implies_public_area() {
     let e = run_all(&["cn"], Some(&site("pole 3")), std::slice::from_ref(&cam));
     assert!(!rules_of(&e.findings).contains(&"CN-PIPL-26-SIGN"));
     assert!(verify_rules(&e).contains(&"CN-PIPL-26-SIGN"));
-    let e = run_all(&["cn"], Some(&site("stock room")), std::slice::from_ref(&cam));
+    let e = run_all(
+        &["cn"],
+        Some(&site("stock room")),
+        std::slice::from_ref(&cam),
+    );
     assert!(!rules_of(&e.findings).contains(&"CN-PIPL-26-SIGN"));
     assert!(!verify_rules(&e).contains(&"CN-PIPL-26-SIGN"));
 }

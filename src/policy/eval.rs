@@ -237,8 +237,16 @@ fn evidence(test: &Test, fact: &Fact, ctx: &Ctx<'_>) -> Vec<String> {
         }
         (Origin::Declared, Subject::Device) => {
             let ip = ctx.device.map(|d| d.ip.as_str()).unwrap_or("?");
+            // A public area read from the location text (no `area` declared) says which text.
+            let from_location = ctx
+                .declared
+                .filter(|d| test.field.name == "device.public_area" && d.area.is_none())
+                .and_then(|d| d.location.as_deref())
+                .filter(|_| *fact != Fact::Unknown)
+                .map(|l| format!(" (from location \"{l}\")"))
+                .unwrap_or_default();
             vec![format!(
-                "site.toml: {ip} {} = {}",
+                "site.toml: {ip} {} = {}{from_location}",
                 test.field.name,
                 fact.display()
             )]

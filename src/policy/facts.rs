@@ -85,7 +85,13 @@ impl<'a> Ctx<'a> {
                     Some("public") => Fact::Bool(true),
                     Some(_) => Fact::Bool(false),
                     None if d.private_space == Some(true) => Fact::Bool(false),
-                    None => Fact::Unknown,
+                    // No area declared: a location naming an entrance or a till is public, one
+                    // naming a stock room is not; any other location says nothing.
+                    None => d
+                        .location
+                        .as_deref()
+                        .and_then(super::places::public_from_location)
+                        .map_or(Fact::Unknown, Fact::Bool),
                 },
                 None => Fact::Unknown,
             },

@@ -12,6 +12,7 @@ mod error;
 mod eval;
 mod facts;
 mod findings;
+mod places;
 mod rules;
 mod site;
 mod template;

@@ -369,6 +369,45 @@ fn face_camera_at_entrance_without_notice_is_high() {
     assert_eq!(notice.theme.as_deref(), Some("notice"));
 }
 
+/// The same face camera declared only by where it hangs ("Entrance", "门店入口"), with no `area`
+/// and no notice: the location names a public spot, so the missing sign is a definite high
+/// finding whose evidence quotes the location. A location naming no spot leaves the area unknown
+/// (a check on site, not a finding); one naming a stock room is not a public place.
+#[test]
+fn entrance_location_implies_public_area() {
+    let mut cam = deepinview_uploading();
+    cam.cloud_contacts.clear();
+    let site = |location: &str| {
+        format!(
+            "schema_version = 1\nkind = \"shop\"\nnotice = []\n[[device]]\nip = \"198.18.0.12\"\nlocation = \"{location}\"\npurpose = \"security\"\n"
+        )
+    };
+    for location in ["Entrance", "门店入口"] {
+        let e = run_all(&["cn"], Some(&site(location)), std::slice::from_ref(&cam));
+        let notice = get(&e.findings, "CN-PIPL-26-SIGN");
+        assert_eq!(notice.severity, Severity::High, "{location}");
+        assert!(!notice.conditional, "{location}");
+        assert!(
+            notice
+                .evidence
+                .iter()
+                .any(|l| l.contains("device.public_area = true") && l.contains(location)),
+            "{location}: {:?}",
+            notice.evidence
+        );
+    }
+    let e = run_all(&["cn"], Some(&site("pole 3")), std::slice::from_ref(&cam));
+    assert!(!rules_of(&e.findings).contains(&"CN-PIPL-26-SIGN"));
+    assert!(verify_rules(&e).contains(&"CN-PIPL-26-SIGN"));
+    let e = run_all(
+        &["cn"],
+        Some(&site("stock room")),
+        std::slice::from_ref(&cam),
+    );
+    assert!(!rules_of(&e.findings).contains(&"CN-PIPL-26-SIGN"));
+    assert!(!verify_rules(&e).contains(&"CN-PIPL-26-SIGN"));
+}
+
 /// The Kohler pattern: a people counter uploading face snapshots to the vendor's cloud is a high
 /// finding citing FRM Art. 8, PIPL Art. 29 and CRPL Art. 29, with no declaration and with one
 /// declaring no consent.

@@ -61,6 +61,7 @@ fn camera() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -93,6 +94,7 @@ fn recorder() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -166,6 +168,7 @@ fn face_terminal() -> Device {
             },
         ],
         upstream_timeline: face_terminal_timeline(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -212,6 +215,7 @@ fn printer() -> Device {
         )],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -241,6 +245,7 @@ fn hostile() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }

@@ -163,7 +163,11 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep,
                     std::thread::sleep(next - now);
                 }
             }
-            std::thread::sleep(if pass + 1 < ARP_PASSES { SETTLE_FIRST } else { SETTLE_LAST });
+            std::thread::sleep(if pass + 1 < ARP_PASSES {
+                SETTLE_FIRST
+            } else {
+                SETTLE_LAST
+            });
         }
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         if send_failures > 0 {

@@ -225,7 +225,8 @@ impl Sweep<'_> {
             per_host
         };
         let rest = self.wave(ip, &self.rest, concurrency, deadline).await;
-        let mut outcomes: Vec<(u16, Option<ConnectOutcome>)> = wave.into_iter().chain(rest).collect();
+        let mut outcomes: Vec<(u16, Option<ConnectOutcome>)> =
+            wave.into_iter().chain(rest).collect();
         if liveness == Liveness::Answered {
             self.retry_timeouts(ip, &mut outcomes, concurrency, deadline)
                 .await;

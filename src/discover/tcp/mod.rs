@@ -227,7 +227,12 @@ impl Sweep<'_> {
         let rest = self.wave(ip, &self.rest, concurrency, deadline).await;
         let mut outcomes: Vec<(u16, Option<ConnectOutcome>)> =
             wave.into_iter().chain(rest).collect();
-        if liveness == Liveness::Answered {
+        // A host judged filtered from its first wave may still have answered on a later port
+        // (its first-wave SYNs lost on a lossy link): any answer makes its timeouts worth a retry.
+        let answered = outcomes
+            .iter()
+            .any(|(_, o)| o.as_ref().is_some_and(ConnectOutcome::host_answered));
+        if answered {
             self.retry_timeouts(ip, &mut outcomes, concurrency, deadline)
                 .await;
         }

@@ -283,7 +283,6 @@ mod tests {
             evidence: vec![],
             cloud_contacts: vec![],
             upstream_timeline: vec![],
-            cloud_indications: Vec::new(),
             cut_short: vec![],
         }
     }

@@ -321,7 +321,9 @@ pub(crate) fn site_view(report: &Report, lang: Lang) -> Option<SiteView> {
     })
 }
 
-fn device_label(report: &Report, id: Option<&str>) -> Option<String> {
+/// "IP (vendor model)" of a finding's device, as the case file names it; the bare id when the
+/// device is not in the report.
+pub(super) fn device_label(report: &Report, id: Option<&str>) -> Option<String> {
     let id = id?;
     Some(match report.devices.iter().find(|d| d.id == id) {
         Some(d) => {

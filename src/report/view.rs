@@ -404,25 +404,7 @@ fn device_view(device: &Device, report: &Report, lang: Lang, t: &Labels) -> Devi
 }
 
 fn finding_view(finding: &Finding, report: &Report, lang: Lang, t: &Labels) -> FindingView {
-    let device =
-        finding
-            .device
-            .as_deref()
-            .map(|id| match report.devices.iter().find(|d| d.id == id) {
-                Some(d) => {
-                    let name = [d.identity.vendor.as_deref(), d.identity.model.as_deref()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    if name.is_empty() {
-                        text(&d.ip)
-                    } else {
-                        format!("{} ({})", text(&d.ip), text(&name))
-                    }
-                }
-                None => text(id),
-            });
+    let device = super::findings_view::device_label(report, finding.device.as_deref());
     FindingView {
         id: text(&finding.id),
         rule: text(&finding.rule),

@@ -128,19 +128,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
             )
         }
         LaxNetSlice::Ipv6(v6) => {
-            let fragment = v6
-                .extensions()
-                .clone()
-                .into_iter()
-                .find_map(|ext| match ext {
-                    etherparse::Ipv6ExtensionSlice::Fragment(f) if f.is_fragmenting_payload() => {
-                        Some(Fragment {
-                            id: f.identification(),
-                            first: f.fragment_offset().value() == 0,
-                        })
-                    }
-                    _ => None,
-                });
+            let fragment = ipv6_fragment(v6.header().next_header().0, v6.extensions().slice());
             (
                 IpAddr::V6(v6.header().source_addr()),
                 IpAddr::V6(v6.header().destination_addr()),
@@ -210,8 +198,61 @@ fn sll_mac(addr_len: &[u8], addr: &[u8]) -> Option<[u8; 6]> {
     }
 }
 
+/// The fragment header in a chain of IPv6 extension headers (`next`: the fixed header's next
+/// header; `chain`: the extension bytes etherparse parsed), walked here with every length
+/// checked. etherparse 0.21's own iterator over a lax slice reads past the end of a chain that
+/// was cut short or malformed (an out-of-bounds read the `traffic_payloads` fuzz target found;
+/// input kept in tests/fixtures/fuzz/traffic_payloads/).
+fn ipv6_fragment(mut next: u8, mut chain: &[u8]) -> Option<Fragment> {
+    // RFC 8200 §4: hop-by-hop (0), routing (43) and destination options (60) give their length
+    // in 8-octet units after the first 8; the fragment header (44) is 8 octets; RFC 4302 §2.2:
+    // the authentication header (51) gives its length in 4-octet units minus 2.
+    loop {
+        let len = match next {
+            0 | 43 | 60 => (usize::from(*chain.get(1)?) + 1) * 8,
+            51 => (usize::from(*chain.get(1)?) + 2) * 4,
+            44 => {
+                let header = chain.get(..8)?;
+                let offset = u16::from_be_bytes([header[2], header[3]]) >> 3;
+                let more = header[3] & 1 == 1;
+                if offset == 0 && !more {
+                    // An atomic fragment (RFC 6946): the whole datagram, not a piece of one.
+                    next = header[0];
+                    chain = &chain[8..];
+                    continue;
+                }
+                return Some(Fragment {
+                    id: u32::from_be_bytes([header[4], header[5], header[6], header[7]]),
+                    first: offset == 0,
+                });
+            }
+            _ => return None,
+        };
+        next = *chain.first()?;
+        chain = chain.get(len..)?;
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ipv6_fragment_headers_are_found_and_cut_chains_end_the_walk() {
+        use super::ipv6_fragment;
+        // Destination options (8 octets) then a first fragment (offset 0, more) of id 7.
+        let chain = [44, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0x00, 0x01, 0, 0, 0, 7];
+        let first = ipv6_fragment(60, &chain).expect("fragment header found");
+        assert_eq!((first.id, first.first), (7, true));
+        // A later piece: offset 185 (×8 octets), no more.
+        let later = [17, 0, 0x05, 0xc8, 0, 0, 0, 9];
+        let later = ipv6_fragment(44, &later).expect("fragment header found");
+        assert_eq!((later.id, later.first), (9, false));
+        // An atomic fragment is no fragment; cut-short chains end without reading past them.
+        assert!(ipv6_fragment(44, &[17, 0, 0, 0, 0, 0, 0, 1]).is_none());
+        assert!(ipv6_fragment(60, &[44, 0, 0, 0]).is_none());
+        assert!(ipv6_fragment(60, &chain[..8]).is_none());
+        assert!(ipv6_fragment(0, &[]).is_none());
+    }
+
     use super::*;
 
     fn ipv4_udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {

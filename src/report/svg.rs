@@ -107,16 +107,20 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
     let mut cloud_bytes: Vec<u64> = Vec::new();
     let mut cloud_upload: Vec<bool> = Vec::new();
     for link in links {
-        device_index.entry(link.device_id.as_str()).or_insert_with(|| {
-            device_first.push(link);
-            device_first.len() - 1
-        });
-        let at = *cloud_index.entry(link.destination.as_str()).or_insert_with(|| {
-            cloud_first.push(link);
-            cloud_bytes.push(0);
-            cloud_upload.push(false);
-            cloud_first.len() - 1
-        });
+        device_index
+            .entry(link.device_id.as_str())
+            .or_insert_with(|| {
+                device_first.push(link);
+                device_first.len() - 1
+            });
+        let at = *cloud_index
+            .entry(link.destination.as_str())
+            .or_insert_with(|| {
+                cloud_first.push(link);
+                cloud_bytes.push(0);
+                cloud_upload.push(false);
+                cloud_first.len() - 1
+            });
         cloud_bytes[at] += link.bytes_up;
         cloud_upload[at] |= link.upload;
     }
@@ -148,7 +152,9 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
         devices.push((
             String::new(),
             Node {
-                title: c.network_more_devices.replace("{n}", &hidden_devices.to_string()),
+                title: c
+                    .network_more_devices
+                    .replace("{n}", &hidden_devices.to_string()),
                 subtitle: String::new(),
                 face: false,
                 y: 0.0,
@@ -196,7 +202,9 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
         clouds.push((
             String::new(),
             Node {
-                title: c.network_more_destinations.replace("{n}", &hidden_clouds.to_string()),
+                title: c
+                    .network_more_destinations
+                    .replace("{n}", &hidden_clouds.to_string()),
                 subtitle: String::new(),
                 face: false,
                 y: 0.0,
@@ -519,7 +527,13 @@ mod tests {
                 link("198.18.0.12", &dest, u64::from(i % 1_000), false, false)
             })
             .collect();
-        links.push(link("198.18.0.12", "api-us.faceplusplus.com", 10, true, true));
+        links.push(link(
+            "198.18.0.12",
+            "api-us.faceplusplus.com",
+            10,
+            true,
+            true,
+        ));
         links.push(link("198.18.0.22", "10.0.0.5", 7, false, false));
         let svg = network(&links, &CASE_EN).unwrap();
         assert_eq!(
@@ -528,7 +542,10 @@ mod tests {
         );
         assert_eq!(svg.matches("<g class=\"device").count(), 2);
         assert!(svg.contains("79961 other destinations"), "merged node");
-        assert!(svg.contains("class=\"capped\""), "the picture says what it merged");
+        assert!(
+            svg.contains("class=\"capped\""),
+            "the picture says what it merged"
+        );
         // The small upload is drawn though 39,960 destinations got more bytes: uploads first.
         assert!(svg.contains(">api-us.faceplusplus.com<"));
         assert_eq!(svg.matches("class=\"link upload\"").count(), 1);
@@ -540,7 +557,15 @@ mod tests {
     #[test]
     fn many_devices_are_merged_too() {
         let links: Vec<Link> = (0..500u32)
-            .map(|i| link(&format!("198.18.{}.{}", i / 250, i % 250), "p2p.example", 5, false, false))
+            .map(|i| {
+                link(
+                    &format!("198.18.{}.{}", i / 250, i % 250),
+                    "p2p.example",
+                    5,
+                    false,
+                    false,
+                )
+            })
             .collect();
         let svg = network(&links, &CASE_EN).unwrap();
         assert_eq!(
@@ -548,7 +573,10 @@ mod tests {
             MAX_DRAWN_DEVICES + 1
         );
         assert!(svg.contains("460 other devices"));
-        assert_eq!(svg.matches("<path class=\"link").count(), MAX_DRAWN_DEVICES + 1);
+        assert_eq!(
+            svg.matches("<path class=\"link").count(),
+            MAX_DRAWN_DEVICES + 1
+        );
     }
 
     #[test]

@@ -193,8 +193,8 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
     if hidden_clouds > 0 {
         let others = clouds.len();
         let mut total = 0u64;
-        for i in 0..cloud_first.len() {
-            if !drawn_cloud[i] {
+        for (i, drawn) in drawn_cloud.iter().enumerate() {
+            if !drawn {
                 cloud_node[i] = others;
                 total += cloud_bytes[i];
             }

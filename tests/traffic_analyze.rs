@@ -368,7 +368,7 @@ fn connections_csv_lists_each_connection_with_its_verdict_and_sums_to_the_contac
                 .filter(|r| {
                     r["device"] == d["ip"].as_str().unwrap()
                         && r["remote"] == c["destination"].as_str().unwrap()
-                        && r["port"] == c["port"].to_string()
+                        && r["port"].parse::<u64>().ok() == c["port"].as_u64()
                         && r["protocol"] == c["protocol"].as_str().unwrap()
                 })
                 .collect();

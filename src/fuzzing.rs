@@ -141,7 +141,8 @@ static CLOUD: LazyLock<CloudDb> =
     LazyLock::new(|| CloudDb::bundled().expect("bundled cloud endpoints load"));
 
 /// A capture file handed over by a store's IT: the pcap/pcapng reader and the whole analysis
-/// behind it (decode, flows, DNS/TLS/HTTP naming, cloud classification, upload judgement).
+/// behind it (decode, flows, DNS/TLS/HTTP naming, cloud classification, upload judgement,
+/// per-connection verdicts and connections.csv).
 pub fn pcap(data: &[u8]) {
     let Ok(mut source) = PcapSource::new(Cursor::new(data)) else {
         return;
@@ -151,7 +152,11 @@ pub fn pcap(data: &[u8]) {
     while let Ok(Some(frame)) = source.next_frame() {
         analyzer.push(&frame);
     }
-    let _ = analyzer.finish(&CLOUD);
+    let finished = analyzer.finish_all(&CLOUD);
+    let _ = crate::report::render_connections_csv(
+        &finished.connections,
+        finished.counters.connections_dropped,
+    );
 }
 
 /// Payloads inside captured packets, reached directly rather than through a pcap: DNS answers,

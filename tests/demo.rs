@@ -168,12 +168,31 @@ fn demo_identifies_every_persona() {
         bullet.cloud_contacts
     );
     assert!(report.scan.discovery.iter().any(|d| d == "live_capture"));
+    // No device lists any of the scanner's addresses as a contact.
+    assert!(
+        report
+            .scan
+            .scanner_addresses
+            .iter()
+            .any(|a| a == "198.18.0.2")
+    );
+    for d in &report.devices {
+        assert!(
+            d.cloud_contacts
+                .iter()
+                .all(|c| !report.scan.scanner_addresses.contains(&c.destination)),
+            "{}: {:#?}",
+            d.ip,
+            d.cloud_contacts
+        );
+    }
 
     for file in [
         "report.json",
         "report.html",
         "report.md",
         "inventory.csv",
+        "connections.csv",
         "SHA256SUMS",
     ] {
         assert!(

@@ -87,6 +87,10 @@ const CHECKS: &[(&str, Check)] = &[
         "camsweep_analyze_live_and_on_the_kept_capture",
         upload_checks::camsweep_analyze_live_and_on_the_kept_capture,
     ),
+    (
+        "audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure",
+        upload_checks::audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure,
+    ),
 ];
 
 fn main() {

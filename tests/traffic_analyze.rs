@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/csv_rows.rs"]
+mod csv_rows;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/pcaps")
@@ -78,6 +81,7 @@ fn yi_camera_video_goes_to_the_lan_and_alibaba_sees_only_p2p_rendezvous() {
         .unwrap();
     assert!(biggest["bytes_up"].as_u64().unwrap() > 700_000, "{biggest}");
     assert_eq!(biggest["scope"], "lan");
+    assert_eq!(biggest["category"], "lan", "a LAN peer is not a cloud");
     assert_eq!(biggest["pattern"], "video_stream");
     assert_eq!(biggest["upload"], false);
 
@@ -236,6 +240,148 @@ fn inventory_devices_get_the_traffic_of_their_address() {
     assert_eq!(devices.len(), 1);
     assert_eq!(contacts(&devices[0], "47.74.255.9").len(), 1);
     assert_eq!(report["scan"]["mode"], "analyze");
+}
+
+/// The scanner's addresses are never a contact: recorded by an earlier audit
+/// (`scan.scanner_addresses` of the inventory) or given with `--scanner`. The real Yi capture
+/// holds no scan, so its phone (192.168.10.248, which the camera streams to) stands in for the
+/// scanner: every packet to and from it is left out, the rest of the analysis is unchanged.
+#[test]
+fn the_scanners_addresses_are_never_a_contact() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = fixture("yi_camera_sample.pcap");
+    let (_, first) = analyze(&[&pcap], &[]);
+    let camera = device(&first, "192.168.10.204");
+    assert!(!contacts(camera, "192.168.10.248").is_empty());
+    let mut inventory = first.clone();
+    inventory["devices"] = serde_json::Value::Array(vec![camera.clone()]);
+    inventory["devices"][0]["cloud_contacts"] = serde_json::json!([]);
+    inventory["scan"]["mode"] = "audit".into();
+    inventory["scan"]["scanner_addresses"] = serde_json::json!(["192.168.10.248"]);
+    let inv = dir.path().join("report.json");
+    std::fs::write(&inv, serde_json::to_string(&inventory).unwrap()).unwrap();
+    let from_inventory = analyze(&[&pcap], &["--inventory", inv.to_str().unwrap()]).1;
+    let given = analyze(&[&pcap], &["--scanner", "192.168.10.248"]).1;
+    for report in [&from_inventory, &given] {
+        assert_eq!(
+            report["scan"]["scanner_addresses"],
+            serde_json::json!(["192.168.10.248"])
+        );
+        for d in report["devices"].as_array().unwrap() {
+            assert_ne!(d["ip"], "192.168.10.248", "the scanner is no device");
+            for c in d["cloud_contacts"].as_array().unwrap() {
+                assert_ne!(c["destination"], "192.168.10.248", "{c}");
+            }
+        }
+        let camera = device(report, "192.168.10.204");
+        assert_eq!(contacts(camera, "47.88.59.209").len(), 1);
+    }
+}
+
+/// connections.csv on the real Yi capture: one row per connection with its columns, numbers
+/// that tshark shows for the same conversations (`tshark -z conv,udp`: 3 frames / 346 bytes up
+/// and 3 / 162 down to each rendezvous server), the verdicts, every contact the sum of its rows,
+/// and the file in SHA256SUMS.
+#[test]
+fn connections_csv_lists_each_connection_with_its_verdict_and_sums_to_the_contacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("case");
+    let pcap = fixture("yi_camera_sample.pcap");
+    let run = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .arg("analyze")
+        .arg(&pcap)
+        .arg("--out")
+        .arg(&out)
+        .args(["--json", "--lang", "en"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let text = std::fs::read_to_string(out.join("connections.csv")).unwrap();
+    let (header, rows) = csv_rows::rows(&text);
+    assert_eq!(header, camsweep::report::CONNECTION_COLUMNS);
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    assert!(
+        sums.contains(&format!(
+            "{}  connections.csv",
+            camsweep::report::sha256_hex(text.as_bytes())
+        )),
+        "{sums}"
+    );
+    for ip in ["47.88.59.209", "47.90.240.160", "47.74.255.9"] {
+        let mine: Vec<_> = rows.iter().filter(|r| r["remote"] == ip).collect();
+        assert_eq!(mine.len(), 1, "{ip}: {mine:#?}");
+        let r = mine[0];
+        let got: Vec<&str> = [
+            "device",
+            "device_port",
+            "port",
+            "protocol",
+            "device_opened",
+            "bytes_up",
+            "packets_up",
+            "bytes_down",
+            "packets_down",
+            "name_source",
+            "category",
+            "verdict",
+        ]
+        .iter()
+        .map(|k| r[*k].as_str())
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "192.168.10.204",
+                "25508",
+                "32100",
+                "udp",
+                "yes",
+                "346",
+                "3",
+                "162",
+                "3",
+                "ip_range",
+                "vendor_p2p",
+                "heartbeat"
+            ],
+            "{r:#?}"
+        );
+        assert!(r["reason"].contains("heartbeat"), "{r:#?}");
+        assert!(r["first_seen"].ends_with('Z') && r["first_seen"].contains('.'));
+    }
+    let lan: Vec<_> = rows
+        .iter()
+        .filter(|r| r["remote"] == "192.168.10.248")
+        .collect();
+    assert!(!lan.is_empty());
+    assert!(
+        lan.iter()
+            .all(|r| r["verdict"] == "lan" && r["category"] == "lan"),
+        "{lan:#?}"
+    );
+    // Every contact of report.json is the sum of its connections.
+    for d in report["devices"].as_array().unwrap() {
+        for c in d["cloud_contacts"].as_array().unwrap() {
+            let of_contact: Vec<_> = rows
+                .iter()
+                .filter(|r| {
+                    r["device"] == d["ip"].as_str().unwrap()
+                        && r["remote"] == c["destination"].as_str().unwrap()
+                        && r["port"].parse::<u64>().ok() == c["port"].as_u64()
+                        && r["protocol"] == c["protocol"].as_str().unwrap()
+                })
+                .collect();
+            let sum = |k: &str| {
+                of_contact
+                    .iter()
+                    .map(|r| r[k].parse::<u64>().unwrap())
+                    .sum::<u64>()
+            };
+            assert_eq!(sum("bytes_up"), c["bytes_up"].as_u64().unwrap(), "{c}");
+            assert_eq!(sum("bytes_down"), c["bytes_down"].as_u64().unwrap(), "{c}");
+        }
+    }
 }
 
 /// A small capture built from real protocol messages: a DNS answer, TLS ClientHellos (the

@@ -1,5 +1,5 @@
-//! camsweep's DNS names, TLS server names and per-direction byte counts agree with tshark's on
-//! the same captures. Needs tshark (and python3 for the synthetic capture), so it is ignored by
+//! camsweep's DNS names, TLS server names (per connection too, from connections.csv) and
+//! per-direction byte counts agree with tshark's on the same captures. Needs tshark (and python3 for the synthetic capture), so it is ignored by
 //! default: `cargo test --test tshark_agreement -- --ignored`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -9,6 +9,9 @@ use std::process::Command;
 use camsweep::traffic::decode::{self, Proto};
 use camsweep::traffic::flows::{FlowLimits, FlowTable, NameSource};
 use camsweep::traffic::{FrameSource, PcapSource, dns, is_local};
+
+#[path = "common/csv_rows.rs"]
+mod csv_rows;
 
 fn tshark(file: &Path, args: &[&str]) -> Vec<String> {
     let out = Command::new("tshark")
@@ -54,8 +57,8 @@ fn our_names(file: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     (names, snis)
 }
 
-/// Bytes per (device, destination) from `camsweep analyze`.
-fn our_bytes(file: &Path) -> BTreeMap<(String, String), u64> {
+/// `camsweep analyze`'s report and its connections.csv.
+fn analyze(file: &Path) -> (serde_json::Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_camsweep"))
         .args(["analyze", "--json", "--lang", "en", "--out"])
@@ -64,6 +67,83 @@ fn our_bytes(file: &Path) -> BTreeMap<(String, String), u64> {
         .output()
         .unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let connections = std::fs::read_to_string(dir.path().join("connections.csv")).unwrap();
+    (report, connections)
+}
+
+/// A connection's SNI: (client, client port, server, server port, name).
+type NamedConnection = (String, String, String, String, String);
+
+/// The SNI of each connection a device opened, from connections.csv.
+fn our_connection_names(connections: &str) -> BTreeSet<NamedConnection> {
+    let (_, rows) = csv_rows::rows(connections);
+    rows.into_iter()
+        .filter(|r| r["name_source"] == "sni" && r["device_opened"] == "yes")
+        .map(|r| {
+            (
+                r["device"].clone(),
+                r["device_port"].clone(),
+                r["remote"].clone(),
+                r["port"].clone(),
+                r["name"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The SNI of each ClientHello a local host sent, per connection, from tshark (the first
+/// ClientHello of a connection names it, as in camsweep).
+fn tshark_connection_names(file: &Path) -> BTreeSet<NamedConnection> {
+    let mut seen = BTreeMap::new();
+    for line in tshark(
+        file,
+        &[
+            "-Y",
+            "tls.handshake.type==1",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=f",
+            "-e",
+            "ip.src",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "udp.srcport",
+            "-e",
+            "ip.dst",
+            "-e",
+            "tcp.dstport",
+            "-e",
+            "udp.dstport",
+            "-e",
+            "tls.handshake.extensions_server_name",
+        ],
+    ) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let port = |tcp: &str, udp: &str| if tcp.is_empty() { udp } else { tcp }.to_string();
+        let name = f.get(6).copied().unwrap_or_default();
+        let Ok(src) = f[0].parse::<std::net::IpAddr>() else {
+            continue;
+        };
+        if name.is_empty() || !is_local(src) {
+            continue;
+        }
+        let key = (
+            f[0].to_string(),
+            port(f[1], f[2]),
+            f[3].to_string(),
+            port(f[4], f[5]),
+        );
+        seen.entry(key).or_insert_with(|| name.to_string());
+    }
+    seen.into_iter()
+        .map(|((a, b, c, d), name)| (a, b, c, d, name))
+        .collect()
+}
+
+/// Bytes per (device, destination) from `camsweep analyze`'s report.
+fn our_bytes(report: &serde_json::Value) -> BTreeMap<(String, String), u64> {
     let mut sums = BTreeMap::new();
     for d in report["devices"].as_array().unwrap() {
         for c in d["cloud_contacts"].as_array().unwrap() {
@@ -155,8 +235,15 @@ fn agree(file: &Path) {
     .filter(|s| !s.is_empty())
     .collect();
     assert_eq!(snis, t_snis, "SNIs of {}", file.display());
+    let (report, connections) = analyze(file);
     assert_eq!(
-        our_bytes(file),
+        our_connection_names(&connections),
+        tshark_connection_names(file),
+        "per-connection names of {}",
+        file.display()
+    );
+    assert_eq!(
+        our_bytes(&report),
         tshark_bytes(file),
         "bytes of {}",
         file.display()

@@ -41,6 +41,9 @@ pub struct ScanPlan {
     pub lang: String,
     /// Addresses of the targets that belong to this machine and were therefore not scanned.
     pub skipped_own: usize,
+    /// This machine's own addresses (loopback aside), recorded in the report so a capture taken
+    /// during the scan never files the scanner as a device's contact.
+    pub scanner_addresses: Vec<IpAddr>,
     /// The discovery protocols' context (WS-Discovery, SSDP, mDNS, SADP, DHDiscover, XMeye);
     /// `None` runs the TCP sweep alone.
     pub discovery: Option<DiscoveryContext>,
@@ -104,6 +107,11 @@ pub async fn run_until(
         signatures: db.info(),
         scan: ScanInfo {
             capture_kernel_drops: None,
+            scanner_addresses: plan
+                .scanner_addresses
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             mode: plan.mode,
             started_at,
             finished_at: now_rfc3339(),

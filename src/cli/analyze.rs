@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::args::AnalyzeArgs;
-use super::commands::{finish_report, load_signatures};
+use super::commands::load_signatures;
 use super::countdown::Countdown;
 use super::{guard, output};
 use crate::app::{self, Interrupt, now_rfc3339};
@@ -24,6 +24,21 @@ use crate::report;
 use crate::traffic::{
     Analyzer, CloudDb, DeviceTraffic, FlowLimits, FrameSource, PcapSource, UploadPolicy,
 };
+
+/// The per-connection record written beside the report.
+pub const CONNECTIONS_CSV: &str = "connections.csv";
+
+/// connections.csv for what an analysis found, and the report's note when it is not whole.
+fn connections_csv(finished: &crate::traffic::Finished, notes: &mut Vec<String>) -> String {
+    let dropped = finished.counters.connections_dropped;
+    if dropped > 0 {
+        notes.push(format!(
+            "traffic: {} connections in {CONNECTIONS_CSV}, {dropped} more not kept there (memory bound)",
+            finished.connections.len()
+        ));
+    }
+    report::render_connections_csv(&finished.connections, dropped)
+}
 
 pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     let out = guard::prepare_out_dir(args.out.as_deref(), "-analyze", args.output.force)?;
@@ -40,8 +55,22 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         .as_ref()
         .map(|r| r.devices.iter().filter_map(|d| d.ip.parse().ok()).collect());
     let started_at = now_rfc3339();
+    // The scanner's addresses: those given, and those the inventory's scan recorded.
+    let mut scanner_addresses: Vec<IpAddr> = args.exclude_hosts.clone();
+    if let Some(base) = &inventory {
+        scanner_addresses.extend(
+            base.scan
+                .scanner_addresses
+                .iter()
+                .filter_map(|a| a.parse::<IpAddr>().ok()),
+        );
+    }
+    scanner_addresses.sort();
+    scanner_addresses.dedup();
     let mut analyzer = Analyzer::new(policy, FlowLimits::default(), inventory_ips);
-    analyzer.exclude_hosts(args.exclude_hosts.iter().copied());
+    analyzer.exclude_hosts(scanner_addresses.iter().copied());
+    let scanner_addresses: Vec<String> =
+        scanner_addresses.iter().map(ToString::to_string).collect();
     let mut notes = Vec::new();
     let mut damaged_captures = Vec::new();
     let mut evidence_files = Vec::new();
@@ -116,7 +145,9 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             signal.name()
         ));
     }
-    let (traffic, counters) = analyzer.finish(&cloud);
+    let finished = analyzer.finish_all(&cloud);
+    let connections = connections_csv(&finished, &mut notes);
+    let (traffic, counters) = (finished.devices, finished.counters);
     notes.push(format!(
         "traffic: {} frames, {} bytes, {} IP packets, {} frames not IP or of an undecoded link type, {} DNS answers",
         counters.frames, counters.bytes, counters.ip_packets, counters.undecoded_frames, counters.dns_answers
@@ -143,6 +174,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             if kernel_drops.is_some() {
                 base.scan.capture_kernel_drops = kernel_drops;
             }
+            base.scan.scanner_addresses = scanner_addresses;
             base.scan.discovery.push("pcap".into());
             base.evidence_files.extend(evidence_files);
             base
@@ -184,6 +216,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 ),
                 interception: None,
                 capture_kernel_drops: kernel_drops,
+                scanner_addresses,
             },
             site: None,
             devices: traffic
@@ -208,7 +241,13 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         args.signatures.as_deref(),
         super::policy::DefaultSite::FromReport,
     )?;
-    finish_report(&report, &out, &args.output, quiet)
+    super::commands::finish_report_with(
+        &report,
+        &out,
+        &args.output,
+        quiet,
+        &[(CONNECTIONS_CSV, connections.as_bytes())],
+    )
 }
 
 fn lang_code(args: &AnalyzeArgs) -> String {
@@ -310,18 +349,8 @@ pub fn start_intercepting(
 }
 
 /// Opens the interface and captures on a blocking thread until the listening time is over or
-/// `stop` is set (an interrupted audit).
-pub fn start_listening(
-    interface: &str,
-    listen: &str,
-    write_pcap: Option<&Path>,
-    stop: Arc<AtomicBool>,
-) -> Result<Listening> {
-    start_listening_excluding(interface, listen, write_pcap, &[], stop)
-}
-
-/// [`start_listening`], leaving out the traffic of `exclude` (the scanner's own address, whose
-/// probes and their replies are not what the devices send).
+/// `stop` is set (an interrupted audit), leaving out the traffic of `exclude` (the scanner's own
+/// addresses, whose probes and their replies are not what the devices send).
 pub fn start_listening_excluding(
     interface: &str,
     listen: &str,
@@ -366,12 +395,13 @@ impl Listening {
     }
 }
 
-/// Waits for the capture, then adds its traffic to the devices the scan found.
+/// Waits for the capture, then adds its traffic to the devices the scan found; returns
+/// connections.csv.
 pub async fn finish_listening(
     mut listening: Listening,
     report: &mut Report,
     interrupt: &Interrupt,
-) -> Result<()> {
+) -> Result<String> {
     let (analyzer, stats, written) = (&mut listening.task)
         .await
         .context("the capture thread failed")??;
@@ -396,7 +426,9 @@ pub async fn finish_listening(
         report.scan.interception = Some(interception);
     }
     let cloud = CloudDb::bundled().context("loading the built-in cloud endpoints")?;
-    let (traffic, _) = analyzer.finish(&cloud);
+    let finished = analyzer.finish_all(&cloud);
+    let connections = connections_csv(&finished, &mut report.scan.notes);
+    let traffic = finished.devices;
     let found: HashSet<IpAddr> = report
         .devices
         .iter()
@@ -437,7 +469,7 @@ pub async fn finish_listening(
             .captures
             .push(written.path.display().to_string());
     }
-    Ok(())
+    Ok(connections)
 }
 
 /// The evidence-file entry of a `--write-pcap` capture, and its damage if writing it failed

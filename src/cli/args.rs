@@ -376,9 +376,11 @@ pub struct AnalyzeArgs {
     /// How many times more a device must send than receive for an upload.
     #[arg(long, default_value_t = 1.5, value_name = "RATIO", value_parser = ratio)]
     pub min_up_down_ratio: f64,
-    /// Leave out the traffic to and from this address (the scanner's own, whose probes and
-    /// their replies are not what the devices send); repeatable.
-    #[arg(long = "exclude-host", value_name = "IP")]
+    /// An address of the scanning machine: traffic to and from it is left out (its probes and
+    /// their replies are not what the devices send) and the report records it in
+    /// scan.scanner_addresses; repeatable. With --inventory, the inventory's scanner addresses
+    /// are left out too.
+    #[arg(long = "exclude-host", visible_alias = "scanner", value_name = "IP")]
     pub exclude_hosts: Vec<std::net::IpAddr>,
 }
 

@@ -97,18 +97,21 @@ async fn audit(
     // The capture starts first so a missing capability fails before the scan, not after it.
     let listening = match (&args.listen, &args.scan.interface) {
         (Some(listen), Some(iface)) if args.intercept => {
-            let plan = intercept_plan(&args, &plan, iface, listen)?;
+            let intercept = intercept_plan(&args, &plan, iface, listen)?;
             Some(analyze::start_intercepting(
-                &plan,
+                &intercept,
                 args.write_pcap.as_deref(),
-                &[],
+                &plan.scanner_addresses,
                 interrupt.flag(),
             )?)
         }
-        (Some(listen), Some(iface)) => Some(analyze::start_listening(
+        // The scanner's own addresses are left out: its probes and their replies are not what
+        // the devices send.
+        (Some(listen), Some(iface)) => Some(analyze::start_listening_excluding(
             iface,
             listen,
             args.write_pcap.as_deref(),
+            &plan.scanner_addresses,
             interrupt.flag(),
         )?),
         _ => None,
@@ -125,9 +128,10 @@ async fn audit(
             credentials.len()
         ));
     }
+    let mut connections = None;
     if let Some(listening) = listening {
         let countdown = listening.countdown(quiet || args.output.json);
-        analyze::finish_listening(listening, &mut report, interrupt).await?;
+        connections = Some(analyze::finish_listening(listening, &mut report, interrupt).await?);
         drop(countdown);
     } else {
         // No traffic was looked at: uploads could not be observed (not "there were none").
@@ -139,7 +143,11 @@ async fn audit(
         args.scan.signatures.as_deref(),
         policy::DefaultSite::None,
     )?;
-    finish_report(&report, &out, &args.output, quiet)
+    let extra: Vec<(&str, &[u8])> = connections
+        .iter()
+        .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
+        .collect();
+    finish_report_with(&report, &out, &args.output, quiet, &extra)
 }
 
 /// What `audit --intercept` may intercept: the IPv4 addresses of `--targets` between them and
@@ -186,6 +194,18 @@ pub fn finish_report(
     options: &OutputOptions,
     quiet: bool,
 ) -> Result<u8> {
+    finish_report_with(report, out, options, quiet, &[])
+}
+
+/// [`finish_report`], with files written beside the report (connections.csv) that SHA256SUMS
+/// covers too.
+pub fn finish_report_with(
+    report: &Report,
+    out: &Path,
+    options: &OutputOptions,
+    quiet: bool,
+    extra: &[(&str, &[u8])],
+) -> Result<u8> {
     let redacted;
     let report = if options.redact {
         redacted = report::redact(report);
@@ -205,6 +225,7 @@ pub fn finish_report(
         },
         &[Format::Html, Format::Md, Format::Csv],
         lang,
+        extra,
     )?;
     let mut stdout = std::io::stdout().lock();
     if json_to_stdout {
@@ -362,6 +383,14 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         );
     }
     let text = guard::read_text(&report_path, "report")?;
+    // The per-connection record comes from the capture, not from report.json: it is carried
+    // into the new folder as it is.
+    let connections = report_path
+        .parent()
+        .map(|dir| dir.join(analyze::CONNECTIONS_CSV))
+        .filter(|path| path.is_file())
+        .map(|path| guard::read_text(&path, "connections.csv"))
+        .transpose()?;
     report::validate(&text)
         .with_context(|| format!("{} is not a valid camsweep report", report_path.display()))?;
     let mut report = report::from_json(&text)
@@ -399,6 +428,10 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         },
         &args.format,
         lang(args.output.lang),
+        &connections
+            .iter()
+            .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
+            .collect::<Vec<_>>(),
     )?;
     let mut stdout = std::io::stdout().lock();
     for path in written {

@@ -61,6 +61,9 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     // The scanner's port sees every frame of the lab bridge, as a mirror port would: the
     // capture runs alongside the scan so the report shows what the devices send out.
     let scanner = std::net::IpAddr::V4(lab.scanner_ip());
+    if !scan_plan.scanner_addresses.contains(&scanner) {
+        scan_plan.scanner_addresses.push(scanner);
+    }
     let listening = if args.intercept {
         let plan = crate::intercept::InterceptPlan {
             interface: lab.scanner_interface().to_string(),
@@ -80,7 +83,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     };
     let progress = BarProgress::new(quiet || args.output.json);
     let mut report = app::run_until(&scan_plan, &db, &progress, interrupt).await?;
-    analyze::finish_listening(listening, &mut report, interrupt).await?;
+    let connections = analyze::finish_listening(listening, &mut report, interrupt).await?;
     if !args.intercept && switch == Switch::Mirror {
         // The lab's flooding bridge hands the scanner every frame, as a mirror port does.
         report.scan.vantage = Some("mirror_port".into());
@@ -100,7 +103,13 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         None
     };
 
-    let code = finish_report(&report, &out, &args.output, quiet)?;
+    let code = super::commands::finish_report_with(
+        &report,
+        &out,
+        &args.output,
+        quiet,
+        &[(analyze::CONNECTIONS_CSV, connections.as_bytes())],
+    )?;
     drop(lab);
     let mut stderr = std::io::stderr().lock();
     if !quiet && interrupt.raised().is_none() {
@@ -134,6 +143,7 @@ async fn interrupted_before_the_lab(
         authorised_by: Some("camsweep demo (simulated store)".into()),
         lang: plan::lang_code(args.output.lang).into(),
         skipped_own: 0,
+        scanner_addresses: Vec::new(),
         discovery: None,
     };
     let report = app::run_until(&plan, &db, &crate::discover::NoProgress, interrupt).await?;

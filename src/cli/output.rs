@@ -86,6 +86,7 @@ pub fn write_report_files(
     json: ReportJson<'_>,
     formats: &[Format],
     lang: Lang,
+    extra: &[(&str, &[u8])],
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating output folder {}", dir.display()))?;
@@ -120,6 +121,13 @@ pub fn write_report_files(
             }
         }
     }
+    // Files beside the report that it is not rendered from (connections.csv): covered by
+    // SHA256SUMS like the rest.
+    written.extend(
+        extra
+            .iter()
+            .map(|(name, bytes)| ((*name).to_string(), bytes.to_vec())),
+    );
     let mut paths = Vec::new();
     let mut sums = Vec::new();
     for (name, bytes) in &written {

@@ -84,6 +84,7 @@ pub fn build(
         authorised_by,
         lang: lang_code(lang).into(),
         skipped_own,
+        scanner_addresses: scanner_addresses(own),
         discovery: Some(match &opts.interface {
             Some(iface) => DiscoveryContext::for_interface(iface, DISCOVERY_WINDOW),
             None => DiscoveryContext::default(),
@@ -110,6 +111,15 @@ fn fd_budget() -> usize {
         soft
     };
     usize::try_from(limit.saturating_sub(FD_RESERVE).max(16)).unwrap_or(usize::MAX)
+}
+
+/// This machine's addresses as the report records them: loopback left out (it never crosses a
+/// wire), each once, in order.
+fn scanner_addresses(own: Vec<IpAddr>) -> Vec<IpAddr> {
+    let mut addresses: Vec<IpAddr> = own.into_iter().filter(|ip| !ip.is_loopback()).collect();
+    addresses.sort();
+    addresses.dedup();
+    addresses
 }
 
 /// Every address configured on this machine's interfaces.

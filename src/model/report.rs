@@ -103,6 +103,11 @@ pub struct ScanInfo {
     /// that crossed the wire and was not counted. Absent without a live capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture_kernel_drops: Option<u64>,
+    /// Every address of the inspector's own machine during the scan (all its interfaces), or the
+    /// addresses `analyze` was told are the scanner's: never a device's contact, since packets to
+    /// and from them are the scan's probes and their replies. Absent when none is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scanner_addresses: Vec<String>,
 }
 
 /// A capture file read only up to the byte where it is damaged.

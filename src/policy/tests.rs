@@ -743,6 +743,7 @@ fn site_template_round_trip() {
         },
         scan: crate::model::ScanInfo {
             capture_kernel_drops: None,
+            scanner_addresses: Vec::new(),
             mode: crate::model::ScanMode::Audit,
             started_at: "2026-11-23T09:00:00Z".into(),
             finished_at: "2026-11-23T09:01:00Z".into(),

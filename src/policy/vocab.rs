@@ -64,6 +64,8 @@ pub const CLOUD_CATEGORIES: &[&str] = &[
     "object_storage",
     "iot_mqtt",
     "generic_cloud",
+    "infrastructure",
+    "lan",
     "unknown",
 ];
 pub const PURPOSES: &[&str] = &[

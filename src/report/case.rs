@@ -183,14 +183,18 @@ fn device_name(device: &Device) -> String {
 }
 
 /// Every contact of every device with a destination outside the LAN, in reading order of devices
-/// and, within a device, most bytes first.
+/// and, within a device, most bytes first. Infrastructure (DNS, NTP, DHCP) is no cloud
+/// destination and is left out.
 pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
     let mut out = Vec::new();
     for device in reading_order(report) {
         let mut contacts: Vec<_> = device
             .cloud_contacts
             .iter()
-            .filter(|c| c.scope.as_deref() != Some("lan"))
+            .filter(|c| {
+                c.scope.as_deref() != Some("lan")
+                    && !matches!(c.category.as_str(), "infrastructure" | "lan")
+            })
             .collect();
         contacts.sort_by_key(|c| std::cmp::Reverse(c.bytes_up));
         for c in contacts {

@@ -220,6 +220,11 @@ impl Labels {
             "object_storage" => ("对象存储", "object storage"),
             "iot_mqtt" => ("物联网消息服务(MQTT)", "IoT messaging (MQTT)"),
             "generic_cloud" => ("通用云服务", "generic cloud"),
+            "infrastructure" => (
+                "网络基础服务(DNS/NTP/DHCP)",
+                "network infrastructure (DNS/NTP/DHCP)",
+            ),
+            "lan" => ("局域网内设备", "local network peer"),
             "unknown" => ("未知", "unknown"),
             _ => return None,
         };

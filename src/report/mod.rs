@@ -7,6 +7,7 @@
 mod case;
 mod case_csv;
 mod case_i18n;
+mod connections_csv;
 mod csv;
 mod findings_view;
 mod html;
@@ -27,6 +28,7 @@ mod hostile_tests;
 pub(crate) mod testdata;
 
 pub use case_csv::render_case_csvs;
+pub use connections_csv::{CONNECTION_COLUMNS, render_connections_csv};
 pub use csv::{CSV_BOM, CSV_COLUMNS, render_csv};
 pub use html::{render_html, render_html_for};
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};

@@ -3,7 +3,7 @@
 //! sparkline of a device's upstream traffic per minute. No scripts, no external references; every
 //! text from the report is made visible and XML-escaped here.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::model::UpstreamMinute;
@@ -72,18 +72,72 @@ fn line_width(bytes: u64, max: u64) -> f64 {
     MIN_LINE + (MAX_LINE - MIN_LINE) * share
 }
 
+/// Destinations drawn at most; the others are merged into one node. A picture with 80,000
+/// destinations is unreadable (and its SVG hundreds of megabytes); the table lists them all.
+pub const MAX_DRAWN_DESTINATIONS: usize = 40;
+/// Devices drawn at most; the others are merged into one node.
+pub const MAX_DRAWN_DEVICES: usize = 40;
+
+/// One line of the picture: a device (or the merged others) to a destination (or the merged
+/// others), with the bytes of every link it stands for.
+struct Line {
+    from: usize,
+    to: usize,
+    bytes_up: u64,
+    upload: bool,
+    port: Option<u16>,
+    links: usize,
+}
+
 /// The network picture, or None when no device contacted a destination outside the LAN.
+///
+/// Near-linear in the links: nodes are found through hash maps, and at most
+/// [`MAX_DRAWN_DEVICES`] + 1 devices and [`MAX_DRAWN_DESTINATIONS`] + 1 destinations are drawn
+/// (the destinations with the most data sent, uploads first; the first devices in reading order),
+/// so at most 41 × 41 lines. What is merged is said in the picture.
 pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
     if links.is_empty() {
         return None;
     }
     // Devices and destinations in first-seen order (links come in the reading order of devices).
-    let mut devices: Vec<(String, Node)> = Vec::new();
-    let mut clouds: Vec<(String, Node)> = Vec::new();
-    let mut cloud_bytes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut device_index: HashMap<&str, usize> = HashMap::new();
+    let mut device_first: Vec<&Link> = Vec::new();
+    let mut cloud_index: HashMap<&str, usize> = HashMap::new();
+    let mut cloud_first: Vec<&Link> = Vec::new();
+    let mut cloud_bytes: Vec<u64> = Vec::new();
+    let mut cloud_upload: Vec<bool> = Vec::new();
     for link in links {
-        if !devices.iter().any(|(id, _)| *id == link.device_id) {
-            devices.push((
+        device_index
+            .entry(link.device_id.as_str())
+            .or_insert_with(|| {
+                device_first.push(link);
+                device_first.len() - 1
+            });
+        let at = *cloud_index
+            .entry(link.destination.as_str())
+            .or_insert_with(|| {
+                cloud_first.push(link);
+                cloud_bytes.push(0);
+                cloud_upload.push(false);
+                cloud_first.len() - 1
+            });
+        cloud_bytes[at] += link.bytes_up;
+        cloud_upload[at] |= link.upload;
+    }
+    // Which destinations are drawn: uploads first, then most bytes; drawn in first-seen order.
+    let mut ranked: Vec<usize> = (0..cloud_first.len()).collect();
+    ranked.sort_by_key(|&i| (std::cmp::Reverse((cloud_upload[i], cloud_bytes[i])), i));
+    let mut drawn_cloud = vec![false; cloud_first.len()];
+    for &i in ranked.iter().take(MAX_DRAWN_DESTINATIONS) {
+        drawn_cloud[i] = true;
+    }
+    let hidden_clouds = cloud_first.len().saturating_sub(MAX_DRAWN_DESTINATIONS);
+    let hidden_devices = device_first.len().saturating_sub(MAX_DRAWN_DEVICES);
+    let mut devices: Vec<(String, Node)> = device_first
+        .iter()
+        .take(MAX_DRAWN_DEVICES)
+        .map(|link| {
+            (
                 link.device_id.clone(),
                 Node {
                     title: link.device_ip.clone(),
@@ -91,33 +145,101 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
                     face: link.face,
                     y: 0.0,
                 },
-            ));
+            )
+        })
+        .collect();
+    if hidden_devices > 0 {
+        devices.push((
+            String::new(),
+            Node {
+                title: c
+                    .network_more_devices
+                    .replace("{n}", &hidden_devices.to_string()),
+                subtitle: String::new(),
+                face: false,
+                y: 0.0,
+            },
+        ));
+    }
+    // Node position of each destination (first-seen order among those drawn).
+    let mut cloud_node = vec![0usize; cloud_first.len()];
+    let mut clouds: Vec<(String, Node)> = Vec::new();
+    let mut cloud_totals: Vec<u64> = Vec::new();
+    for (i, link) in cloud_first.iter().enumerate() {
+        if !drawn_cloud[i] {
+            continue;
         }
-        let key = link.destination.clone();
-        *cloud_bytes.entry(key.clone()).or_default() += link.bytes_up;
-        if !clouds.iter().any(|(k, _)| *k == key) {
-            let place = [link.provider.as_deref(), link.country.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ");
-            clouds.push((
-                key.clone(),
-                Node {
-                    title: link.destination.clone(),
-                    subtitle: if place.is_empty() {
-                        link.category_label.clone()
-                    } else {
-                        place
-                    },
-                    face: false,
-                    y: 0.0,
+        cloud_node[i] = clouds.len();
+        let place = [link.provider.as_deref(), link.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        clouds.push((
+            link.destination.clone(),
+            Node {
+                title: link.destination.clone(),
+                subtitle: if place.is_empty() {
+                    link.category_label.clone()
+                } else {
+                    place
                 },
-            ));
+                face: false,
+                y: 0.0,
+            },
+        ));
+        cloud_totals.push(cloud_bytes[i]);
+    }
+    if hidden_clouds > 0 {
+        let others = clouds.len();
+        let mut total = 0u64;
+        for (i, drawn) in drawn_cloud.iter().enumerate() {
+            if !drawn {
+                cloud_node[i] = others;
+                total += cloud_bytes[i];
+            }
+        }
+        clouds.push((
+            String::new(),
+            Node {
+                title: c
+                    .network_more_destinations
+                    .replace("{n}", &hidden_clouds.to_string()),
+                subtitle: String::new(),
+                face: false,
+                y: 0.0,
+            },
+        ));
+        cloud_totals.push(total);
+    }
+    // Lines: one per drawn device × drawn destination pair; merged nodes merge their links.
+    let mut line_index: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut lines: Vec<Line> = Vec::new();
+    for link in links {
+        let from = device_index[link.device_id.as_str()].min(MAX_DRAWN_DEVICES);
+        let to = cloud_node[cloud_index[link.destination.as_str()]];
+        let at = *line_index.entry((from, to)).or_insert_with(|| {
+            lines.push(Line {
+                from,
+                to,
+                bytes_up: 0,
+                upload: false,
+                port: Some(link.port),
+                links: 0,
+            });
+            lines.len() - 1
+        });
+        let line = &mut lines[at];
+        line.bytes_up += link.bytes_up;
+        line.upload |= link.upload;
+        line.links += 1;
+        if line.port != Some(link.port) {
+            line.port = None;
         }
     }
     let rows = devices.len().max(clouds.len()) as f64;
-    let height = TOP + rows * ROW + 40.0;
+    let capped = hidden_clouds > 0 || hidden_devices > 0;
+    let height = TOP + rows * ROW + if capped { 62.0 } else { 40.0 };
     // Centre the shorter column against the longer one.
     let place = |nodes: &mut Vec<(String, Node)>| {
         let offset = (rows - nodes.len() as f64) * ROW / 2.0;
@@ -127,7 +249,7 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
     };
     place(&mut devices);
     place(&mut clouds);
-    let max = links.iter().map(|l| l.bytes_up).max().unwrap_or(0);
+    let max = lines.iter().map(|l| l.bytes_up).max().unwrap_or(0);
     let left_x = 10.0;
     let right_x = WIDTH - NODE_W - 10.0;
 
@@ -148,32 +270,30 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
     );
     // Lines first, so the nodes are drawn over their ends.
     svg.push_str("<g class=\"links\" fill=\"none\">");
-    for link in links {
-        let Some((_, from)) = devices.iter().find(|(id, _)| *id == link.device_id) else {
-            continue;
-        };
-        let Some((_, to)) = clouds.iter().find(|(k, _)| *k == link.destination) else {
-            continue;
-        };
+    for line in &lines {
+        let (from, to) = (&devices[line.from].1, &clouds[line.to].1);
         let (x1, y1) = (left_x + NODE_W, from.y + NODE_H / 2.0);
         let (x2, y2) = (right_x, to.y + NODE_H / 2.0);
         let mid = (x1 + x2) / 2.0;
-        let colour = if link.upload {
+        let colour = if line.upload {
             UPLOAD_COLOUR
         } else {
             HEARTBEAT_COLOUR
+        };
+        let port = match (line.port, line.links) {
+            (Some(port), 1) => format!(":{port}"),
+            _ => format!(" ({} links)", line.links),
         };
         let _ = write!(
             svg,
             "<path class=\"link{}\" d=\"M{x1:.1} {y1:.1} C{mid:.1} {y1:.1} {mid:.1} {y2:.1} {x2:.1} {y2:.1}\" \
              stroke=\"{colour}\" stroke-width=\"{:.1}\" stroke-opacity=\"0.75\" stroke-linecap=\"round\">\
-             <title>{} → {}:{} · {}</title></path>",
-            if link.upload { " upload" } else { "" },
-            line_width(link.bytes_up, max),
-            esc(&link.device_ip),
-            esc(&link.destination),
-            link.port,
-            esc(&link.sent)
+             <title>{} → {}{port} · {}</title></path>",
+            if line.upload { " upload" } else { "" },
+            line_width(line.bytes_up, max),
+            esc(&from.title),
+            esc(&to.title),
+            super::view::bytes(line.bytes_up)
         );
     }
     svg.push_str("</g>");
@@ -212,8 +332,7 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
         }
         svg.push_str("</g>");
     }
-    for (key, node) in &clouds {
-        let total = cloud_bytes.get(key).copied().unwrap_or(0);
+    for ((_, node), total) in clouds.iter().zip(cloud_totals.iter().copied()) {
         let _ = write!(
             svg,
             "<g class=\"cloud\"><rect x=\"{right_x}\" y=\"{:.1}\" width=\"{NODE_W}\" height=\"{NODE_H}\" rx=\"6\" \
@@ -230,6 +349,18 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
             esc(&cut(&node.subtitle)),
             esc(&node.title),
             super::view::bytes(total)
+        );
+    }
+    if capped {
+        let note = c
+            .network_capped
+            .replace("{shown}", &MAX_DRAWN_DESTINATIONS.to_string())
+            .replace("{devices}", &MAX_DRAWN_DEVICES.to_string());
+        let _ = write!(
+            svg,
+            "<text class=\"capped\" x=\"10\" y=\"{:.1}\" font-size=\"11\" fill=\"#52606d\">{}</text>",
+            height - 36.0,
+            esc(&note)
         );
     }
     // Legend.
@@ -383,6 +514,69 @@ mod tests {
         assert!(svg.contains(&format!("stroke-width=\"{MAX_LINE:.1}\"")));
         assert!(svg.contains(">FACE<"));
         assert!(network(&[], &CASE_EN).is_none());
+    }
+
+    /// One host with 80,000 destinations (a port scan, a P2P swarm): the picture draws the 40
+    /// with the most data sent, uploads first, merges the rest into one node and says so. The
+    /// drawing is near-linear (a quadratic one took 28 s here); docs/benchmarks.md has the time.
+    #[test]
+    fn eighty_thousand_destinations_are_merged_and_the_picture_says_so() {
+        let mut links: Vec<Link> = (0..80_000u32)
+            .map(|i| {
+                let dest = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+                link("198.18.0.12", &dest, u64::from(i % 1_000), false, false)
+            })
+            .collect();
+        links.push(link(
+            "198.18.0.12",
+            "api-us.faceplusplus.com",
+            10,
+            true,
+            true,
+        ));
+        links.push(link("198.18.0.22", "10.0.0.5", 7, false, false));
+        let svg = network(&links, &CASE_EN).unwrap();
+        assert_eq!(
+            svg.matches("<g class=\"cloud\"").count(),
+            MAX_DRAWN_DESTINATIONS + 1
+        );
+        assert_eq!(svg.matches("<g class=\"device").count(), 2);
+        assert!(svg.contains("79961 other destinations"), "merged node");
+        assert!(
+            svg.contains("class=\"capped\""),
+            "the picture says what it merged"
+        );
+        // The small upload is drawn though 39,960 destinations got more bytes: uploads first.
+        assert!(svg.contains(">api-us.faceplusplus.com<"));
+        assert_eq!(svg.matches("class=\"link upload\"").count(), 1);
+        // At most one line per drawn device × drawn destination.
+        assert!(svg.matches("<path class=\"link").count() <= 2 * (MAX_DRAWN_DESTINATIONS + 1));
+        assert!(svg.len() < 100_000, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn many_devices_are_merged_too() {
+        let links: Vec<Link> = (0..500u32)
+            .map(|i| {
+                link(
+                    &format!("198.18.{}.{}", i / 250, i % 250),
+                    "p2p.example",
+                    5,
+                    false,
+                    false,
+                )
+            })
+            .collect();
+        let svg = network(&links, &CASE_EN).unwrap();
+        assert_eq!(
+            svg.matches("<g class=\"device").count(),
+            MAX_DRAWN_DEVICES + 1
+        );
+        assert!(svg.contains("460 other devices"));
+        assert_eq!(
+            svg.matches("<path class=\"link").count(),
+            MAX_DRAWN_DEVICES + 1
+        );
     }
 
     #[test]

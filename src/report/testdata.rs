@@ -332,6 +332,7 @@ pub fn sample_report() -> Report {
         },
         scan: ScanInfo {
             capture_kernel_drops: None,
+            scanner_addresses: Vec::new(),
             mode: ScanMode::Audit,
             started_at: "2026-11-23T09:00:00Z".to_string(),
             finished_at: "2026-11-23T09:15:30Z".to_string(),

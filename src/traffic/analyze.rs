@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::cloud::{CloudDb, MatchedBy};
+use super::cloud::{CloudDb, INFRASTRUCTURE, MatchedBy};
 use super::decode::{self, Packet, Proto};
 use super::dns;
 use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
@@ -27,6 +27,10 @@ type DnsNames = HashMap<(IpAddr, IpAddr), Vec<(i64, Vec<String>)>>;
 
 /// Asker × address pairs with DNS names kept.
 const MAX_NAMED_ADDRS: usize = 200_000;
+/// Connections kept for connections.csv; more are counted (`connections_dropped`).
+const MAX_CONNECTIONS: usize = 200_000;
+/// Live device → internet connections whose upstream shape is followed for their own verdict.
+const MAX_JUDGED_CONNECTIONS: usize = 200_000;
 /// Fragmented packets whose first fragment's ports are remembered for the later ones.
 const MAX_FRAGMENTED: usize = 4_096;
 /// Names kept per address (CDN addresses serve many).
@@ -96,6 +100,61 @@ pub struct Counters {
     pub dns_answers: u64,
     pub flows_untracked: u64,
     pub contacts_dropped: u64,
+    /// Connections ended beyond what connections.csv keeps.
+    pub connections_dropped: u64,
+}
+
+/// One connection (a flow with a device at one end), as connections.csv lists it: when, who,
+/// how much each way, its name and where the name came from, and the verdict with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    /// RFC 3339 with microseconds.
+    pub first_seen: String,
+    pub last_seen: String,
+    pub device: IpAddr,
+    pub device_port: u16,
+    pub remote: IpAddr,
+    /// The port of the side that answered (the service's port).
+    pub port: u16,
+    pub protocol: &'static str,
+    /// Whether the device opened the connection.
+    pub device_opened: bool,
+    pub bytes_up: u64,
+    pub packets_up: u64,
+    pub bytes_down: u64,
+    pub packets_down: u64,
+    pub name: Option<String>,
+    /// `sni`, `http_host`, `dns`, `ip_range`.
+    pub name_source: Option<&'static str>,
+    pub category: String,
+    pub provider: Option<String>,
+    /// `upload`, `heartbeat`, `telemetry`, `lan` or `infrastructure`.
+    pub verdict: &'static str,
+    pub reason: String,
+}
+
+/// What [`Analyzer::finish_all`] hands back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    pub devices: Vec<DeviceTraffic>,
+    /// In the order they started.
+    pub connections: Vec<Connection>,
+    pub counters: Counters,
+}
+
+/// A connection ended during the capture, before it is named and judged.
+#[derive(Debug, Clone)]
+struct EndedConnection {
+    key: ContactKey,
+    device_port: u16,
+    device_opened: bool,
+    first_us: i64,
+    last_us: i64,
+    bytes: [u64; 2],
+    packets: [u64; 2],
+    name: Option<(NameSource, String)>,
+    /// The device's upstream shape, for a connection to the internet.
+    up: Option<Totals>,
 }
 
 /// What the analysis found for one device.
@@ -125,6 +184,10 @@ pub struct Analyzer {
     /// Ports of fragmented packets by (source, destination, identification), from their first
     /// fragment, so later fragments are filed under the same connection.
     fragments: HashMap<(IpAddr, IpAddr, u32), (u16, u16)>,
+    /// The upstream shape of each live device → internet connection (its own verdict).
+    judged: HashMap<FlowKey, (Totals, BurstTracker)>,
+    /// Connections ended so far (bounded).
+    ended: Vec<EndedConnection>,
     pub counters: Counters,
 }
 
@@ -145,6 +208,8 @@ impl Analyzer {
             inventory,
             excluded: HashSet::new(),
             fragments: HashMap::new(),
+            judged: HashMap::new(),
+            ended: Vec::new(),
             counters: Counters::default(),
         }
     }
@@ -262,6 +327,38 @@ impl Analyzer {
             };
             self.account(key, false, wire, ts, None);
         }
+        let up = src_dev && !is_local(p.dst);
+        if up || (dst_dev && !is_local(p.src)) {
+            self.judge_connection(p, up, port, wire, ts);
+        }
+    }
+
+    /// Follows one device → internet connection's upstream shape for its own verdict.
+    fn judge_connection(&mut self, p: &Packet<'_>, up: bool, port: u16, wire: u64, ts: i64) {
+        let (key, _) = FlowKey::of(p);
+        if self.judged.len() >= MAX_JUDGED_CONNECTIONS && !self.judged.contains_key(&key) {
+            return;
+        }
+        let (t, bursts) = self.judged.entry(key).or_insert_with(|| {
+            (
+                Totals {
+                    first_us: ts,
+                    last_us: ts,
+                    port,
+                    ..Totals::default()
+                },
+                BurstTracker::default(),
+            )
+        });
+        t.first_us = t.first_us.min(ts);
+        t.last_us = t.last_us.max(ts);
+        if up {
+            t.bytes_up += wire;
+            t.packets_up += 1;
+            bursts.add(t, &self.policy, ts, wire);
+        } else {
+            t.bytes_down += wire;
+        }
     }
 
     fn account(
@@ -324,7 +421,8 @@ impl Analyzer {
         }
     }
 
-    /// Folds finished flows into the per-device summaries: each counts as one connection.
+    /// Folds finished flows into the per-device summaries: each counts as one connection, and
+    /// is kept for connections.csv with each device at one end of it.
     fn fold_evicted(&mut self) {
         for (key, flow) in self.evicted.drain(..) {
             let (initiator, responder) = if flow.lo_initiated {
@@ -332,22 +430,57 @@ impl Analyzer {
             } else {
                 (key.hi, key.lo)
             };
-            for (device, remote) in [(initiator.0, responder.0), (responder.0, initiator.0)] {
+            let mut judged = self.judged.remove(&key).map(|(mut t, mut bursts)| {
+                bursts.finish(&mut t, &self.policy);
+                t
+            });
+            for (device, remote, opened) in
+                [(initiator, responder, true), (responder, initiator, false)]
+            {
                 let ck = ContactKey {
-                    device,
-                    remote,
+                    device: device.0,
+                    remote: remote.0,
                     port: responder.1,
                     proto: key.proto,
                 };
-                if let Some(stats) = self.contacts.get_mut(&ck) {
-                    stats.connections += 1;
+                // Only where a contact exists: the same hosts, broadcasts and exclusions.
+                let Some(stats) = self.contacts.get_mut(&ck) else {
+                    continue;
+                };
+                stats.connections += 1;
+                if self.ended.len() >= MAX_CONNECTIONS {
+                    self.counters.connections_dropped += 1;
+                    continue;
                 }
+                // Index 0 of the flow's counters is lo → hi.
+                let (up, down) = if device == key.lo { (0, 1) } else { (1, 0) };
+                self.ended.push(EndedConnection {
+                    key: ck,
+                    device_port: device.1,
+                    device_opened: opened,
+                    first_us: flow.first_us,
+                    last_us: flow.last_us,
+                    bytes: [flow.bytes[up], flow.bytes[down]],
+                    packets: [flow.packets[up], flow.packets[down]],
+                    name: flow.name.clone(),
+                    up: if is_local(ck.remote) {
+                        None
+                    } else {
+                        judged.take()
+                    },
+                });
             }
         }
     }
 
     /// Ends the analysis: judges every device × destination and names it.
-    pub fn finish(mut self, cloud: &CloudDb) -> (Vec<DeviceTraffic>, Counters) {
+    pub fn finish(self, cloud: &CloudDb) -> (Vec<DeviceTraffic>, Counters) {
+        let finished = self.finish_all(cloud);
+        (finished.devices, finished.counters)
+    }
+
+    /// [`Analyzer::finish`], with every connection named and judged on its own too.
+    pub fn finish_all(mut self, cloud: &CloudDb) -> Finished {
         self.flows.drain(&mut self.evicted);
         self.fold_evicted();
         self.counters.flows_untracked = self.flows.untracked;
@@ -409,7 +542,109 @@ impl Analyzer {
                 .contacts
                 .sort_by(|a, b| b.upload.cmp(&a.upload).then(b.bytes_up.cmp(&a.bytes_up)));
         }
-        (by_device.into_values().collect(), self.counters)
+        let mut ended = std::mem::take(&mut self.ended);
+        ended.sort_by_key(|c| (c.first_us, c.key));
+        let connections = ended
+            .iter()
+            .map(|c| describe_connection(c, &self.names, cloud, &self.policy))
+            .collect();
+        Finished {
+            devices: by_device.into_values().collect(),
+            connections,
+            counters: self.counters,
+        }
+    }
+}
+
+/// Names and judges one connection: its own SNI or Host, else the DNS answer the device got for
+/// the address before the connection ended; infrastructure and LAN peers by where they are, the
+/// rest by the shape of what the device sent on this connection alone.
+fn describe_connection(
+    c: &EndedConnection,
+    names: &DnsNames,
+    cloud: &CloudDb,
+    policy: &UploadPolicy,
+) -> Connection {
+    let lan = is_local(c.key.remote);
+    let mut named: Vec<(&str, NameSource)> = Vec::new();
+    if let Some((source, name)) = &c.name {
+        named.push((name, *source));
+    }
+    if let Some(chains) = names.get(&(c.key.device, c.key.remote)) {
+        for (_, chain) in chains.iter().filter(|(at, _)| *at <= c.last_us) {
+            named.extend(chain.iter().map(|n| (n.as_str(), NameSource::Dns)));
+        }
+    }
+    let plain: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+    let matched = if lan {
+        cloud.by_port(c.key.port).map(|e| (e, MatchedBy::Port))
+    } else {
+        cloud.classify_on(&plain, c.key.remote, Some(c.key.port))
+    };
+    let (name, name_source) = match (named.first(), &matched) {
+        (Some((n, src)), _) => (Some(n.to_string()), Some(src.as_str())),
+        (None, Some((_, MatchedBy::Range))) => (None, Some("ip_range")),
+        _ => (None, None),
+    };
+    let by_port = matches!(matched, Some((_, MatchedBy::Port)));
+    let category = matched.map_or_else(
+        || if lan { "lan" } else { "unknown" }.to_string(),
+        |(e, _)| e.category.clone(),
+    );
+    let (verdict, reason) = match matched {
+        Some((e, by)) if e.category == INFRASTRUCTURE => (
+            "infrastructure",
+            if by == MatchedBy::Port {
+                format!("port {}: {}", c.key.port, e.service)
+            } else {
+                format!("{}: {}", e.provider, e.service)
+            },
+        ),
+        _ if lan => (
+            "lan",
+            "a peer on the local network, not a cloud".to_string(),
+        ),
+        _ => {
+            let totals = c.up.unwrap_or(Totals {
+                bytes_up: c.bytes[0],
+                bytes_down: c.bytes[1],
+                packets_up: c.packets[0],
+                first_us: c.first_us,
+                last_us: c.last_us,
+                port: c.key.port,
+                ..Totals::default()
+            });
+            let verdict = judge::judge(&totals, policy);
+            let word = match verdict.pattern {
+                p if p.is_content() => "upload",
+                Pattern::Heartbeat => "heartbeat",
+                Pattern::NetworkService => "infrastructure",
+                _ => "telemetry",
+            };
+            (word, verdict.reason)
+        }
+    };
+    Connection {
+        first_seen: rfc3339_micros(c.first_us),
+        last_seen: rfc3339_micros(c.last_us),
+        device: c.key.device,
+        device_port: c.device_port,
+        remote: c.key.remote,
+        port: c.key.port,
+        protocol: c.key.proto.as_str(),
+        device_opened: c.device_opened,
+        bytes_up: c.bytes[0],
+        packets_up: c.packets[0],
+        bytes_down: c.bytes[1],
+        packets_down: c.packets[1],
+        name,
+        name_source,
+        category,
+        provider: matched
+            .filter(|_| !by_port)
+            .map(|(e, _)| e.provider.clone()),
+        verdict,
+        reason,
     }
 }
 
@@ -462,11 +697,15 @@ fn describe(
     let lan = is_local(key.remote);
     let named = names_of(key, stats, names);
     let plain: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+    // On the LAN only a service known by its port (the router's DNS, DHCP) is named; outside,
+    // the port comes first too: DNS, NTP and DHCP are infrastructure whoever runs them.
     let matched = if lan {
-        None
+        cloud.by_port(key.port).map(|e| (e, MatchedBy::Port))
     } else {
-        cloud.classify(&plain, key.remote)
+        cloud.classify_on(&plain, key.remote, Some(key.port))
     };
+    let by_port = matches!(matched, Some((_, MatchedBy::Port)));
+    let infrastructure = matched.is_some_and(|(e, _)| e.category == INFRASTRUCTURE);
     let (name, name_source) = match (named.first(), &matched) {
         (Some((n, src)), _) => (Some(n.to_string()), Some(src.as_str().to_string())),
         (None, Some((_, MatchedBy::Range))) => (None, Some("ip_range".to_string())),
@@ -481,16 +720,24 @@ fn describe(
         protocol: key.proto.as_str().to_string(),
         name,
         name_source,
-        provider: matched.map(|(e, _)| e.provider.clone()),
+        // A service known by its port is not known by who runs it.
+        provider: matched
+            .filter(|_| !by_port)
+            .map(|(e, _)| e.provider.clone()),
         service: matched.map(|(e, _)| e.service.clone()),
-        category: matched.map_or_else(|| "unknown".to_string(), |(e, _)| e.category.clone()),
+        // A peer on the local network is a LAN contact, not an unknown cloud.
+        category: matched.map_or_else(
+            || if lan { "lan" } else { "unknown" }.to_string(),
+            |(e, _)| e.category.clone(),
+        ),
         country: matched.and_then(|(e, _)| e.country.clone()),
         bytes_up: t.bytes_up,
         bytes_down: t.bytes_down,
         packets_up: t.packets_up,
         first_seen: rfc3339(t.first_us),
         last_seen: rfc3339(t.last_us),
-        upload: !lan && pattern.is_content(),
+        // A resolver or time server receives no content, whatever the bytes look like.
+        upload: !lan && !infrastructure && pattern.is_content(),
         scope: Some(if lan { "lan" } else { "internet" }.to_string()),
         pattern: Some(pattern_name(pattern)),
         upload_reason: Some(verdict.reason),
@@ -510,6 +757,16 @@ fn timeline(minutes: &BTreeMap<i64, (u64, u64)>) -> Vec<UpstreamMinute> {
             bytes_up_internet: *internet,
         })
         .collect()
+}
+
+/// Capture time as RFC 3339 with its microseconds (UTC).
+pub fn rfc3339_micros(micros: i64) -> String {
+    let seconds = rfc3339(micros);
+    let fraction = micros.rem_euclid(1_000_000);
+    match seconds.strip_suffix('Z') {
+        Some(whole) => format!("{whole}.{fraction:06}Z"),
+        None => seconds,
+    }
 }
 
 /// Capture time as RFC 3339 (UTC, microseconds dropped).

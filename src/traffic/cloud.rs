@@ -1,5 +1,6 @@
-//! Cloud endpoint classification from `signatures/cloud/*.toml` (pure): domain patterns and
-//! address ranges, each with provider, service, category, country and its public source.
+//! Cloud endpoint classification from `signatures/cloud/*.toml` (pure): domain patterns,
+//! address ranges and service ports, each with provider, service, category, country and its
+//! public source.
 
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -7,14 +8,18 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// The categories a contact can be put in (report contract).
-pub const CATEGORIES: [&str; 6] = [
+pub const CATEGORIES: [&str; 7] = [
     "vendor_cloud",
     "vendor_p2p",
     "face_api",
     "object_storage",
     "iot_mqtt",
     "generic_cloud",
+    "infrastructure",
 ];
+
+/// DNS, NTP and DHCP: what a device needs to be on a network, never a cloud destination.
+pub const INFRASTRUCTURE: &str = "infrastructure";
 
 /// One known endpoint (or family of endpoints).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -26,6 +31,12 @@ pub struct CloudEntry {
     /// CIDR ranges.
     #[serde(default)]
     pub ranges: Vec<IpNet>,
+    /// Destination ports. With domains or ranges, the entry matches only contacts on these ports
+    /// (a rendezvous server seen on UDP 32100 says nothing about an HTTPS server at the same
+    /// address). Alone, the entry names a service by its port whoever runs it (DNS on 53): such
+    /// entries are looked at first, so keep them to services that are infrastructure by nature.
+    #[serde(default)]
+    pub ports: Vec<u16>,
     pub provider: String,
     pub service: String,
     pub category: String,
@@ -41,6 +52,13 @@ pub struct CloudEntry {
     /// File the entry came from (set by the loader).
     #[serde(skip)]
     pub file: String,
+}
+
+impl CloudEntry {
+    /// Whether the entry applies to a contact on `port` (unknown: only entries without ports).
+    fn takes_port(&self, port: Option<u16>) -> bool {
+        self.ports.is_empty() || port.is_some_and(|p| self.ports.contains(&p))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +87,8 @@ pub enum MatchedBy {
     /// The name at this index of the names given.
     Name(usize),
     Range,
+    /// By the destination port alone (DNS, NTP, DHCP).
+    Port,
 }
 
 /// The endpoint database.
@@ -85,12 +105,13 @@ pub struct CloudDb {
 struct RangeGroup {
     prefix_len: u8,
     v6: bool,
-    networks: HashMap<IpAddr, usize>,
+    /// Network address → entries in file order (port-restricted entries may share a network).
+    networks: HashMap<IpAddr, Vec<usize>>,
 }
 
 impl CloudDb {
-    /// Files a range under its prefix length. The same network listed twice keeps its first
-    /// entry: files are read in path order and entries in file order.
+    /// Files a range under its prefix length. The same network listed twice keeps both, the
+    /// first one first: files are read in path order and entries in file order.
     fn add_range(&mut self, net: IpNet, idx: usize) {
         let (prefix_len, v6) = (net.prefix_len(), matches!(net, IpNet::V6(_)));
         let group = match self
@@ -114,17 +135,22 @@ impl CloudDb {
                 &mut self.ranges[at]
             }
         };
-        group.networks.entry(net.network()).or_insert(idx);
+        group.networks.entry(net.network()).or_default().push(idx);
     }
 
-    fn range_entry(&self, addr: IpAddr) -> Option<usize> {
+    /// The most specific range holding `addr` whose entry takes `port`.
+    fn range_entry(&self, addr: IpAddr, port: Option<u16>) -> Option<usize> {
         self.ranges.iter().find_map(|g| {
             let net = match addr {
                 IpAddr::V4(a) if !g.v6 => IpNet::V4(ipnet::Ipv4Net::new(a, g.prefix_len).ok()?),
                 IpAddr::V6(a) if g.v6 => IpNet::V6(ipnet::Ipv6Net::new(a, g.prefix_len).ok()?),
                 _ => return None,
             };
-            g.networks.get(&net.network()).copied()
+            g.networks
+                .get(&net.network())?
+                .iter()
+                .copied()
+                .find(|&idx| self.entries[idx].takes_port(port))
         })
     }
 }
@@ -158,8 +184,8 @@ impl CloudDb {
                 if entry.source.trim().is_empty() {
                     return Err(invalid("no source".into()));
                 }
-                if entry.domains.is_empty() && entry.ranges.is_empty() {
-                    return Err(invalid("neither domains nor ranges".into()));
+                if entry.domains.is_empty() && entry.ranges.is_empty() && entry.ports.is_empty() {
+                    return Err(invalid("neither domains, ranges nor ports".into()));
                 }
                 if let Some(bad) = entry
                     .domains
@@ -190,22 +216,43 @@ impl CloudDb {
         &self.entries
     }
 
-    /// The endpoint for a destination: names first, in the order given (most trusted first),
-    /// then the address range.
+    /// The endpoint for a destination whose port is not known: names first, in the order given
+    /// (most trusted first), then the address range; port-restricted entries never match.
     pub fn classify(&self, names: &[&str], addr: IpAddr) -> Option<(&CloudEntry, MatchedBy)> {
+        self.classify_on(names, addr, None)
+    }
+
+    /// The endpoint for a contact on `port`: a service known by its port alone (DNS, NTP,
+    /// DHCP) first, then names in the order given, then the most specific address range.
+    pub fn classify_on(
+        &self,
+        names: &[&str],
+        addr: IpAddr,
+        port: Option<u16>,
+    ) -> Option<(&CloudEntry, MatchedBy)> {
+        if let Some(entry) = port.and_then(|p| self.by_port(p)) {
+            return Some((entry, MatchedBy::Port));
+        }
         for (i, name) in names.iter().enumerate() {
             let name = name.to_ascii_lowercase();
             if let Some(entry) = self
                 .entries
                 .iter()
-                .find(|e| e.domains.iter().any(|p| glob_match(p, &name)))
+                .find(|e| e.takes_port(port) && e.domains.iter().any(|p| glob_match(p, &name)))
             {
                 return Some((entry, MatchedBy::Name(i)));
             }
         }
-        self.range_entry(addr)
+        self.range_entry(addr, port)
             .and_then(|idx| self.entries.get(idx))
             .map(|e| (e, MatchedBy::Range))
+    }
+
+    /// The service known by its port alone (an entry with ports and neither domains nor ranges).
+    pub fn by_port(&self, port: u16) -> Option<&CloudEntry> {
+        self.entries
+            .iter()
+            .find(|e| e.domains.is_empty() && e.ranges.is_empty() && e.ports.contains(&port))
     }
 }
 
@@ -263,10 +310,22 @@ mod tests {
             .classify(&["aip.baidubce.com"], "192.0.2.1".parse().unwrap())
             .unwrap();
         assert_eq!((e.category.as_str(), by), ("face_api", MatchedBy::Name(0)));
-        let (e, by) = db.classify(&[], "47.88.59.209".parse().unwrap()).unwrap();
+        let yi = "47.88.59.209".parse().unwrap();
+        let (e, by) = db.classify_on(&[], yi, Some(32100)).unwrap();
         assert_eq!(by, MatchedBy::Range);
         assert_eq!(e.category, "vendor_p2p");
         assert!(e.provider.contains("Alibaba"), "{}", e.provider);
+        // The same server on another port, or another address of the range, is only Alibaba
+        // Cloud: the rendezvous entry holds what the Yi capture shows, UDP 32100 to three hosts.
+        for (addr, port) in [
+            (yi, Some(443)),
+            (yi, None),
+            ("47.88.1.1".parse().unwrap(), Some(32100)),
+        ] {
+            let (e, _) = db.classify_on(&[], addr, port).unwrap();
+            assert_eq!(e.category, "generic_cloud", "{addr} {port:?}");
+            assert!(e.provider.starts_with("Alibaba Cloud"), "{}", e.provider);
+        }
         assert!(db.entries().iter().all(|e| !e.source.is_empty()));
         assert!(db.entries().len() >= 90, "{} entries", db.entries().len());
     }
@@ -280,14 +339,14 @@ mod tests {
             (e.provider.clone(), e.category.clone(), e.file.clone())
         };
         for (addr, provider) in [
-            ("8.209.70.1", "Alibaba Cloud"),   // AS45102
-            ("47.96.1.1", "Alibaba Cloud"),    // AS37963
-            ("2400:3200::1", "Alibaba Cloud"), // AS37963, IPv6
-            ("43.135.10.1", "Tencent Cloud"),  // AS132203
-            ("2402:4e00::8", "Tencent Cloud"), // AS45090, IPv6
-            ("119.3.1.1", "Huawei Cloud"),     // AS55990
-            ("159.138.1.1", "Huawei Cloud"),   // AS136907
-            ("180.76.76.76", "Baidu"),         // AS55967 /24 inside AS38365's space
+            ("8.209.70.1", "Alibaba Cloud"),     // AS45102
+            ("47.96.1.1", "Alibaba Cloud"),      // AS37963
+            ("2400:3200::100", "Alibaba Cloud"), // AS37963, IPv6 (::1 is AliDNS)
+            ("43.135.10.1", "Tencent Cloud"),    // AS132203
+            ("2402:4e00::8", "Tencent Cloud"),   // AS45090, IPv6
+            ("119.3.1.1", "Huawei Cloud"),       // AS55990
+            ("159.138.1.1", "Huawei Cloud"),     // AS136907
+            ("180.76.76.10", "Baidu"), // AS55967 /24 inside AS38365's space (.76 is Baidu DNS)
             ("52.80.1.1", "Amazon Web Services China"),
             ("34.92.1.1", "Google Cloud"),
         ] {
@@ -299,10 +358,12 @@ mod tests {
                 "{file}"
             );
         }
-        // The hand-made Yi entry is more specific than (or equal to, and listed before) AS45102.
-        let (_, category, file) = by_range("47.88.59.209");
+        // The hand-made Yi entry is more specific than AS45102, on its port.
+        let (e, _) = db
+            .classify_on(&[], "47.74.255.9".parse().unwrap(), Some(32100))
+            .unwrap();
         assert_eq!(
-            (category.as_str(), file.as_str()),
+            (e.category.as_str(), e.file.as_str()),
             ("vendor_p2p", "cloud/ranges.toml")
         );
         assert!(db.classify(&[], "192.0.2.1".parse().unwrap()).is_none());
@@ -312,6 +373,76 @@ mod tests {
             .filter(|e| e.source.contains("signatures/cloud/sources/"))
             .count();
         assert!(generated >= 11, "{generated} generated entries");
+    }
+
+    /// Public resolvers and time servers are infrastructure by address or name, and DNS, NTP
+    /// and DHCP are by port whoever runs them; AWS IoT Core endpoints are IoT messaging.
+    #[test]
+    fn resolvers_time_servers_and_service_ports_are_infrastructure() {
+        let db = bundled();
+        for addr in [
+            "223.5.5.5",
+            "223.6.6.6",
+            "2400:3200::1",
+            "119.29.29.29",
+            "180.76.76.76",
+            "114.114.114.114",
+            "114.114.115.115",
+            "8.8.8.8",
+            "8.8.4.4",
+            "1.1.1.1",
+            "1.0.0.1",
+            "9.9.9.9",
+            "149.112.112.112",
+        ] {
+            // On DNS-over-HTTPS's port too: the address is the resolver's.
+            let (e, by) = db
+                .classify_on(&[], addr.parse().unwrap(), Some(443))
+                .unwrap();
+            assert_eq!(
+                (e.category.as_str(), by),
+                ("infrastructure", MatchedBy::Range),
+                "{addr}"
+            );
+        }
+        for name in [
+            "cn.pool.ntp.org",
+            "ntp.aliyun.com",
+            "ntp.tencent.com",
+            "time.google.com",
+            "dns.google",
+        ] {
+            let (e, _) = db
+                .classify_on(&[name], "192.0.2.1".parse().unwrap(), Some(443))
+                .unwrap();
+            assert_eq!(e.category, "infrastructure", "{name}");
+        }
+        // By port, on any address (an Alibaba Cloud server answering NTP is not a cloud upload).
+        for port in [53, 853, 123, 67, 68] {
+            let (e, by) = db
+                .classify_on(
+                    &["x.oss-cn-hangzhou.aliyuncs.com"],
+                    "47.96.1.1".parse().unwrap(),
+                    Some(port),
+                )
+                .unwrap();
+            assert_eq!(
+                (e.category.as_str(), by),
+                ("infrastructure", MatchedBy::Port),
+                "{port}"
+            );
+        }
+        assert!(db.by_port(443).is_none());
+        for name in [
+            "a3k7odshaiipe8-ats.iot.us-east-1.amazonaws.com",
+            "a3k7odshaiipe8.iot.eu-west-1.amazonaws.com",
+            "a3k7odshaiipe8.ats.iot.cn-north-1.amazonaws.com.cn",
+        ] {
+            let (e, _) = db
+                .classify_on(&[name], "192.0.2.1".parse().unwrap(), Some(8883))
+                .unwrap();
+            assert_eq!(e.category, "iot_mqtt", "{name}");
+        }
     }
 
     #[test]

@@ -104,6 +104,8 @@ pub struct Flow {
     name_tries: u8,
     /// The server's side of DNS over TCP (port 53), split into messages.
     dns_tcp: Option<Box<DnsTcpStream>>,
+    /// The name the client asked for on this connection (SNI, HTTP Host), once read.
+    pub name: Option<(NameSource, String)>,
 }
 
 impl Flow {
@@ -242,6 +244,7 @@ impl FlowTable {
                 name_done: false,
                 name_tries: 0,
                 dns_tcp: None,
+                name: None,
             }),
         };
         let dir = usize::from(!lo_to_hi);
@@ -261,6 +264,9 @@ impl FlowTable {
         let mut dns_messages = Vec::new();
         if from_client {
             learned = learn_name(flow, p);
+            if learned.is_some() && flow.name.is_none() {
+                flow.name.clone_from(&learned);
+            }
         } else if p.proto == Proto::Tcp && responder.1 == 53 {
             dns_messages = read_dns_tcp(flow, p);
         }

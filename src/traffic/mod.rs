@@ -20,7 +20,7 @@ pub mod reassembly;
 pub mod source;
 pub mod tls;
 
-pub use analyze::{Analyzer, Counters, DeviceTraffic, is_local};
+pub use analyze::{Analyzer, Connection, Counters, DeviceTraffic, Finished, is_local};
 pub use cloud::{CloudDb, CloudEntry};
 pub use flows::FlowLimits;
 pub use judge::UploadPolicy;

@@ -188,3 +188,82 @@ pub fn camsweep_analyze_live_and_on_the_kept_capture(_lab: &Lab) -> Result<(), S
     }
     Ok(())
 }
+
+/// `camsweep audit --listen` on the lab's mirror port: the scanner's own addresses (every address
+/// of the machine, here the lab scanner's) are recorded and are never a device's contact, though
+/// every device answers the scan's probes during the capture; the lab's DNS server (203.0.113.53)
+/// is infrastructure, not a cloud; LAN peers are LAN contacts.
+pub fn audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure(
+    lab: &Lab,
+) -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let out = dir.path().join("audit");
+    let target = lab.subnet().to_string();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args([
+            "audit",
+            "--targets",
+            target.as_str(),
+            "--interface",
+            lab.scanner_interface(),
+            "--listen",
+            "5s",
+            "--authorised-by",
+            "lab owner, test",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.code().is_none_or(|c| c > 1) {
+        return Err(format!(
+            "camsweep audit failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let text = std::fs::read_to_string(out.join("report.json")).map_err(|e| e.to_string())?;
+    let report: camsweep::model::Report = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let scanner = lab.scanner_ip().to_string();
+    if !report.scan.scanner_addresses.contains(&scanner) {
+        return Err(format!(
+            "scan.scanner_addresses {:?} lacks the scanner {scanner}",
+            report.scan.scanner_addresses
+        ));
+    }
+    let contacts: Vec<(&str, &CloudContact)> = report
+        .devices
+        .iter()
+        .flat_map(|d| d.cloud_contacts.iter().map(move |c| (d.ip.as_str(), c)))
+        .collect();
+    if contacts.is_empty() {
+        return Err("no device has a contact: the capture saw nothing".into());
+    }
+    for (ip, c) in &contacts {
+        if report.scan.scanner_addresses.contains(&c.destination) {
+            return Err(format!("{ip} lists the scanner as a contact: {c:#?}"));
+        }
+        if c.port == 53 && c.category != "infrastructure" {
+            return Err(format!("{ip}: DNS is not infrastructure: {c:#?}"));
+        }
+        if c.scope.as_deref() == Some("lan")
+            && !matches!(c.category.as_str(), "lan" | "infrastructure")
+        {
+            return Err(format!("{ip}: a LAN peer is not a LAN contact: {c:#?}"));
+        }
+    }
+    if !contacts
+        .iter()
+        .any(|(_, c)| c.destination == "203.0.113.53" && c.category == "infrastructure")
+    {
+        return Err("no device's DNS lookup to the lab resolver was seen".into());
+    }
+    if report
+        .devices
+        .iter()
+        .any(|d| report.scan.scanner_addresses.contains(&d.ip))
+    {
+        return Err("the scanner is listed as a device".into());
+    }
+    Ok(())
+}

@@ -223,6 +223,21 @@ fn compare(fact: &Fact, op: Op, values: &[Value]) -> Option<bool> {
 /// contact, or the declared fact as written in site.toml.
 fn evidence(test: &Test, fact: &Fact, ctx: &Ctx<'_>) -> Vec<String> {
     match (test.field.origin, test.field.subject) {
+        (Origin::Scan, Subject::Device) if test.field.name == "device.cloud_platform_enabled" => {
+            ctx.device
+                .map(|d| {
+                    d.cloud_indications
+                        .iter()
+                        .map(|i| {
+                            format!(
+                                "{}: cloud indication {} ({} = {}; meaning: {})",
+                                d.ip, i.kind, i.source, i.value, i.meaning_source
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
         (Origin::Scan, Subject::Device) => ctx.device.map(identity_evidence).unwrap_or_default(),
         (Origin::Scan, Subject::Cloud) => ctx
             .contact

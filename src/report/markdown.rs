@@ -365,6 +365,26 @@ fn write_device_details(
         }
         out.push('\n');
     }
+    if !d.cloud_indications.is_empty() {
+        let _ = writeln!(out, "**{}**\n", t.cloud_indications);
+        let _ = writeln!(out, "{}\n", t.cloud_indications_note);
+        header_row(
+            out,
+            &[t.indication_kind, t.source, t.value, t.meaning_source],
+        );
+        for i in &d.cloud_indications {
+            row(
+                out,
+                &[
+                    md(&i.kind),
+                    md(&i.source),
+                    md(&i.value),
+                    md(&i.meaning_source),
+                ],
+            );
+        }
+        out.push('\n');
+    }
     if !d.cut_short.is_empty() {
         let _ = writeln!(out, "**{}**\n", t.cut_short);
         header_row(out, &[t.cut_probe, t.port, t.cut_reason, t.cut_detail]);

@@ -228,10 +228,12 @@ fn evidence(test: &Test, fact: &Fact, ctx: &Ctx<'_>) -> Vec<String> {
                 .map(|d| {
                     d.cloud_indications
                         .iter()
+                        // What the field means, and its source, is in the device's
+                        // `cloud_indications`; the finding cites the atom.
                         .map(|i| {
                             format!(
-                                "{}: cloud indication {} ({} = {}; meaning: {})",
-                                d.ip, i.kind, i.source, i.value, i.meaning_source
+                                "{}: cloud indication {} ({} = {})",
+                                d.ip, i.kind, i.source, i.value
                             )
                         })
                         .collect()

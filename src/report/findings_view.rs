@@ -706,4 +706,35 @@ mod tests {
             "site declaration (site.toml): what the posted notices disclose = processor contact, video surveillance"
         );
     }
+
+    /// A rule that escalates on one device prints one card: the other device's line carries its
+    /// own severity, and identity lines print without their signature list.
+    #[test]
+    fn one_card_per_rule_across_severities() {
+        let mut report = sample_report();
+        let lead = report.findings[0].clone();
+        let mut other = lead.clone();
+        other.id = "F-99".into();
+        other.severity = crate::model::Severity::Low;
+        other.device = report.devices.last().map(|d| d.id.clone());
+        other.evidence = vec![
+            "198.18.0.9: Acme X camera, face recognition no (confidence 80%; signatures a, b)"
+                .into(),
+        ];
+        report.findings.push(other);
+        let refs: Vec<&Finding> = report.findings.iter().collect();
+        let ids = vec![visible(&lead.id).into_owned(), "F-99".to_string()];
+        let cards = cards(&refs, &ids, &report, Lang::En);
+        assert_eq!(cards.len(), 1);
+        assert_eq!(cards[0].ids, format!("{}, F-99", visible(&lead.id)));
+        assert_eq!(cards[0].devices[0].severity_code, None);
+        assert_eq!(cards[0].devices[1].severity_code, Some("low"));
+        let line = &cards[0].devices[1].evidence[0];
+        assert_eq!(
+            line.text,
+            "198.18.0.9: Acme X camera, face recognition no (confidence 80%"
+        );
+        assert_eq!(line.signatures.as_deref(), Some("signatures a, b"));
+        assert!(!line.atom, "identity lines print");
+    }
 }

@@ -303,6 +303,12 @@ fn demo_findings_follow_the_store_declaration() {
         has(ip, "CN-FRM-8-LOCALSTORE");
     }
     has("198.18.0.19", "CN-PIPL-21-ENTRUSTED");
+    // The MinMoe terminal and the NVR say in their SADP replies that Hik-Connect is on: a finding
+    // from the device's own setting, though neither uploads anything in the capture.
+    for ip in ["198.18.0.13", "198.18.0.14"] {
+        has(ip, "CN-PIPL-21-CLOUD-ENABLED");
+        assert!(!rules_for(ip).contains(&"CN-PIPL-21-ENTRUSTED"));
+    }
     assert!(
         !rules_for("198.18.0.22")
             .iter()

@@ -553,6 +553,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
             cut_short.push(cut);
         }
     }
+    let cloud_indications = crate::fingerprint::cloud_indications(&evidence);
     let ip = host.ip.to_string();
     Device {
         id: Device::id_for(&ip),
@@ -565,6 +566,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
         evidence,
         cloud_contacts: Vec::new(),
         upstream_timeline: Vec::new(),
+        cloud_indications,
         cut_short,
     }
 }

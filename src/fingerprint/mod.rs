@@ -6,6 +6,7 @@
 
 mod bundled;
 mod claims;
+mod cloud_indications;
 mod compile;
 mod confidence;
 mod db;
@@ -16,6 +17,7 @@ mod lexicon;
 mod matcher;
 mod oui;
 
+pub use cloud_indications::cloud_indications;
 pub use db::{Signature, SignatureDb, SignatureFile};
 pub use error::SignatureError;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};

@@ -147,6 +147,22 @@ pub struct Device {
     /// Probes of this device that stopped before they were done, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cut_short: Vec<CutShort>,
+    /// What the device itself says about its vendor-cloud or P2P access (no traffic needed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cloud_indications: Vec<CloudIndication>,
+}
+
+/// A cloud or P2P service the device reports as switched on, from one evidence atom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudIndication {
+    /// What is on: `hik_connect_enabled`, …
+    pub kind: String,
+    /// The evidence atom it rests on (`sadp.hc_platform_enable`).
+    pub source: String,
+    /// The atom's value as the device sent it.
+    pub value: String,
+    /// The public source for what the value means.
+    pub meaning_source: String,
 }
 
 /// One minute of a device's upstream traffic.

@@ -283,6 +283,7 @@ mod tests {
             evidence: vec![],
             cloud_contacts: vec![],
             upstream_timeline: vec![],
+            cloud_indications: Vec::new(),
             cut_short: vec![],
         }
     }

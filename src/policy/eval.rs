@@ -223,6 +223,23 @@ fn compare(fact: &Fact, op: Op, values: &[Value]) -> Option<bool> {
 /// contact, or the declared fact as written in site.toml.
 fn evidence(test: &Test, fact: &Fact, ctx: &Ctx<'_>) -> Vec<String> {
     match (test.field.origin, test.field.subject) {
+        (Origin::Scan, Subject::Device) if test.field.name == "device.cloud_platform_enabled" => {
+            ctx.device
+                .map(|d| {
+                    d.cloud_indications
+                        .iter()
+                        // What the field means, and its source, is in the device's
+                        // `cloud_indications`; the finding cites the atom.
+                        .map(|i| {
+                            format!(
+                                "{}: cloud indication {} ({} = {})",
+                                d.ip, i.kind, i.source, i.value
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
         (Origin::Scan, Subject::Device) => ctx.device.map(identity_evidence).unwrap_or_default(),
         (Origin::Scan, Subject::Cloud) => ctx
             .contact

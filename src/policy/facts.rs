@@ -77,6 +77,11 @@ impl<'a> Ctx<'a> {
             },
             "device.purpose" => word(self.declared.and_then(|d| d.purpose.as_deref())),
             "device.captures_images" => flag(self.device.map(captures_images)),
+            // Only a device's own "on" is known: its silence is not "off".
+            "device.cloud_platform_enabled" => match self.device {
+                Some(d) if !d.cloud_indications.is_empty() => Fact::Bool(true),
+                _ => Fact::Unknown,
+            },
             "device.face_in_use" => self.device.map_or(Fact::Unknown, |d| {
                 face_in_use(d, self.declared).map_or(Fact::Unknown, Fact::Bool)
             }),

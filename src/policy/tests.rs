@@ -36,6 +36,7 @@ fn device(
             .collect(),
         cloud_contacts: vec![],
         upstream_timeline: vec![],
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -802,4 +803,66 @@ fn demo_site_parses() {
         site.device_for("198.18.0.12", None, None).is_none(),
         "the DeepinView is left undeclared on purpose"
     );
+}
+
+/// A Hikvision device as SADP reports it with Hik-Connect on (`HCPlatformEnable=true`), the
+/// indication built as the scan builds it.
+fn with_hik_connect_on(mut d: Device) -> Device {
+    d.evidence.push(Evidence::new(
+        "sadp.hc_platform_enable",
+        Some(37020),
+        "true",
+    ));
+    d.cloud_indications = crate::fingerprint::cloud_indications(&d.evidence);
+    d
+}
+
+#[test]
+fn hik_connect_on_is_a_finding_without_any_traffic() {
+    let terminal = with_hik_connect_on(minmoe());
+    assert!(terminal.cloud_contacts.is_empty());
+    assert_eq!(terminal.cloud_indications[0].kind, "hik_connect_enabled");
+    let findings = run(&["cn"], None, &[terminal]);
+    let f = get(&findings, "CN-PIPL-21-CLOUD-ENABLED");
+    // A face terminal whose cloud is on: high, and the finding quotes the device's own setting.
+    assert_eq!(f.severity, Severity::High);
+    assert_eq!(f.theme.as_deref(), Some("transfer"));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("hik_connect_enabled")
+                && e.contains("sadp.hc_platform_enable = true")),
+        "{:?}",
+        f.evidence
+    );
+    assert!(
+        f.legal_basis.iter().any(|l| l.contains("Art. 21")),
+        "{:?}",
+        f.legal_basis
+    );
+
+    let camera = with_hik_connect_on(plain_camera());
+    let findings = run(&["cn"], None, &[camera]);
+    assert_eq!(
+        get(&findings, "CN-PIPL-21-CLOUD-ENABLED").severity,
+        Severity::Medium
+    );
+}
+
+#[test]
+fn no_cloud_indication_is_neither_a_finding_nor_a_check() {
+    // Silence is not "off", but it is no evidence either: the rule stays quiet.
+    let e = run_all(&["cn"], None, &[plain_camera(), minmoe()]);
+    assert!(!rules_of(&e.findings).contains(&"CN-PIPL-21-CLOUD-ENABLED"));
+    assert!(!verify_rules(&e).contains(&"CN-PIPL-21-CLOUD-ENABLED"));
+}
+
+#[test]
+fn declared_contract_and_assessment_answer_the_cloud_setting() {
+    let site = SIGN_ONLY_SHOP.replace(
+        "pia_on_file = true\n",
+        "pia_on_file = true\nprocessing_contract = true\nrecipient_own_use = false\n",
+    );
+    let findings = run(&["cn"], Some(&site), &[with_hik_connect_on(plain_camera())]);
+    assert!(!rules_of(&findings).contains(&"CN-PIPL-21-CLOUD-ENABLED"));
 }

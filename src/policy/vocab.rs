@@ -389,6 +389,19 @@ pub static FIELDS: &[Field] = &[
         ["{it}不采集图像", "{it} captures no images"],
     ),
     flag(
+        "device.cloud_platform_enabled",
+        Scan,
+        Device,
+        [
+            "{it}自身报告其厂商云平台或P2P访问已开启",
+            "{it} reports its vendor cloud or P2P access switched on",
+        ],
+        [
+            "{it}的厂商云平台或P2P访问未开启",
+            "{it} has its vendor cloud or P2P access switched off",
+        ],
+    ),
+    flag(
         "device.face_in_use",
         Scan,
         Device,

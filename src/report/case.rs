@@ -92,6 +92,9 @@ pub(crate) struct NoticeItemView {
 pub(crate) struct AdviceView {
     pub notice_basis: Option<String>,
     pub must_say: Vec<NoticeItemView>,
+    /// The finding printed earlier with the same list: the print refers to it instead of
+    /// repeating the list (the page shows it in full).
+    pub must_say_as_in: Option<String>,
     /// The notice text, line by line (values never carry raw line breaks into a page).
     pub template: Option<Vec<String>>,
     pub product: Option<String>,
@@ -261,6 +264,7 @@ pub(crate) fn advice(advice: Option<&Advice>, lang: Lang, c: &CaseLabels) -> Opt
                     .collect()
             })
             .unwrap_or_default(),
+        must_say_as_in: None,
         template: notice.map(|n| n.template.get(code).lines().map(text).collect()),
         product: settings.map(|s| text(s.product.get(code))),
         steps: settings

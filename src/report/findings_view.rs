@@ -37,6 +37,8 @@ pub(crate) struct FindingsLabels {
     pub notice_templates: &'static str,
     pub notice_templates_lead: &'static str,
     pub see_template: &'static str,
+    /// "A compliant notice must say: as for F-3", when an earlier card printed the same list.
+    pub as_for: &'static str,
     pub yes: &'static str,
     pub no: &'static str,
     pub declared_devices: &'static str,
@@ -67,6 +69,7 @@ static ZH: FindingsLabels = FindingsLabels {
     notice_templates: "附录：告知模板",
     notice_templates_lead: "发现中引用的告知模板，每个只列一次。张贴前请按实际情况填写【】中的内容。",
     see_template: "告知模板见附录",
+    as_for: "同",
     yes: "是",
     no: "否",
     declared_devices: "申报的设备",
@@ -97,6 +100,7 @@ static EN: FindingsLabels = FindingsLabels {
     notice_templates: "Appendix: notice templates",
     notice_templates_lead: "The notice templates the findings refer to, each printed once. Fill in the [bracketed] parts before posting.",
     see_template: "Notice template: see the appendix",
+    as_for: "as for",
     yes: "yes",
     no: "no",
     declared_devices: "Declared devices",
@@ -467,6 +471,9 @@ pub(crate) struct CardDevice {
     pub id: String,
     pub label: Option<String>,
     pub anchor: Option<String>,
+    /// This device's severity when it differs from the card's (the lead's).
+    pub severity_code: Option<&'static str>,
+    pub severity_label: Option<&'static str>,
     pub evidence: Vec<EvidenceLine>,
 }
 
@@ -476,6 +483,32 @@ pub(crate) struct CardDevice {
 pub(crate) struct EvidenceLine {
     pub text: String,
     pub atom: bool,
+    /// The signature list of an identity line (`; signatures …`), screen only: the device details
+    /// print it once.
+    pub signatures: Option<String>,
+}
+
+/// An evidence line for the card: identity lines are split before their signature list.
+fn evidence_line(e: &str, lang: Lang) -> EvidenceLine {
+    let atom = !e.starts_with("cloud:")
+        && !e.starts_with("site.toml:")
+        && !e.contains("(confidence")
+        && !e.contains(": cloud indication ");
+    if e.contains("(confidence")
+        && let Some((head, tail)) = e.split_once("; signatures ")
+        && let Some(list) = tail.strip_suffix(')')
+    {
+        return EvidenceLine {
+            text: text(head),
+            atom,
+            signatures: Some(text(&format!("signatures {list}"))),
+        };
+    }
+    EvidenceLine {
+        text: declared_line(e, lang),
+        atom,
+        signatures: None,
+    }
 }
 
 /// An evidence line quoting the declaration (`site.toml: site.consent = sign_only`) in words:
@@ -552,50 +585,50 @@ pub(crate) fn cards(
     report: &Report,
     lang: Lang,
 ) -> Vec<Card> {
-    let mut out: Vec<(String, Card)> = Vec::new();
+    struct Lead {
+        severity: crate::model::Severity,
+        card: Card,
+    }
+    let mut out: Vec<(String, Lead)> = Vec::new();
     for f in findings
         .iter()
         .filter(|f| ids.contains(&visible(&f.id).into_owned()))
     {
-        let key = format!(
-            "{}|{}|{}|{}",
-            f.rule,
-            f.rules.join(","),
-            f.severity.as_str(),
-            f.title.en
-        );
-        let device = CardDevice {
+        // Severity is not in the key: a rule that escalates on some devices prints once, the
+        // most severe first, and a device of another severity says so on its line.
+        let key = format!("{}|{}|{}", f.rule, f.rules.join(","), f.title.en);
+        let mut device = CardDevice {
             id: text(&f.id),
             label: device_label(report, f.device.as_deref()),
             anchor: f.device.as_deref().map(super::view::anchor),
-            evidence: f
-                .evidence
-                .iter()
-                .map(|e| EvidenceLine {
-                    text: declared_line(e, lang),
-                    atom: !e.starts_with("cloud:")
-                        && !e.starts_with("site.toml:")
-                        && !e.contains("(confidence"),
-                })
-                .collect(),
+            severity_code: None,
+            severity_label: None,
+            evidence: f.evidence.iter().map(|e| evidence_line(e, lang)).collect(),
         };
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some((_, card)) => {
-                card.ids.push_str(", ");
-                card.ids.push_str(&text(&f.id));
-                card.devices.push(device);
+                if card.severity != f.severity {
+                    device.severity_code = Some(f.severity.as_str());
+                    device.severity_label = Some(lang.labels().severity(f.severity));
+                }
+                card.card.ids.push_str(", ");
+                card.card.ids.push_str(&text(&f.id));
+                card.card.devices.push(device);
             }
             None => out.push((
                 key,
-                Card {
-                    ids: text(&f.id),
-                    lead: text(&f.id),
-                    devices: vec![device],
+                Lead {
+                    severity: f.severity,
+                    card: Card {
+                        ids: text(&f.id),
+                        lead: text(&f.id),
+                        devices: vec![device],
+                    },
                 },
             )),
         }
     }
-    out.into_iter().map(|(_, c)| c).collect()
+    out.into_iter().map(|(_, c)| c.card).collect()
 }
 
 /// One notice template, printed once.
@@ -672,5 +705,36 @@ mod tests {
             ),
             "site declaration (site.toml): what the posted notices disclose = processor contact, video surveillance"
         );
+    }
+
+    /// A rule that escalates on one device prints one card: the other device's line carries its
+    /// own severity, and identity lines print without their signature list.
+    #[test]
+    fn one_card_per_rule_across_severities() {
+        let mut report = sample_report();
+        let lead = report.findings[0].clone();
+        let mut other = lead.clone();
+        other.id = "F-99".into();
+        other.severity = crate::model::Severity::Low;
+        other.device = report.devices.last().map(|d| d.id.clone());
+        other.evidence = vec![
+            "198.18.0.9: Acme X camera, face recognition no (confidence 80%; signatures a, b)"
+                .into(),
+        ];
+        report.findings.push(other);
+        let refs: Vec<&Finding> = report.findings.iter().collect();
+        let ids = vec![visible(&lead.id).into_owned(), "F-99".to_string()];
+        let cards = cards(&refs, &ids, &report, Lang::En);
+        assert_eq!(cards.len(), 1);
+        assert_eq!(cards[0].ids, format!("{}, F-99", visible(&lead.id)));
+        assert_eq!(cards[0].devices[0].severity_code, None);
+        assert_eq!(cards[0].devices[1].severity_code, Some("low"));
+        let line = &cards[0].devices[1].evidence[0];
+        assert_eq!(
+            line.text,
+            "198.18.0.9: Acme X camera, face recognition no (confidence 80%"
+        );
+        assert_eq!(line.signatures.as_deref(), Some("signatures a, b"));
+        assert!(!line.atom, "identity lines print");
     }
 }

@@ -75,20 +75,25 @@ pub fn render_html_for(
             timelines.insert(anchor, Value::from(Serde(summary)));
         }
     }
-    let advice: BTreeMap<String, Value> = report
+    let mut advice: BTreeMap<String, case::AdviceView> = report
         .findings
         .iter()
         .filter_map(|f| {
-            case::advice(f.advice.as_ref(), lang, c)
-                .map(|a| (visible(&f.id).into_owned(), Value::from(Serde(a))))
+            case::advice(f.advice.as_ref(), lang, c).map(|a| (visible(&f.id).into_owned(), a))
         })
         .collect();
     let mut findings: Vec<&crate::model::Finding> = report.findings.iter().collect();
     findings.sort_by_key(|f| (f.severity, f.conditional));
+    let themes = findings_view::theme_groups(&findings, report, lang);
+    refer_repeated_notice_lists(&themes, &mut advice);
+    let advice: BTreeMap<String, Value> = advice
+        .into_iter()
+        .map(|(id, a)| (id, Value::from(Serde(a))))
+        .collect();
     let context = minijinja::context! {
         fv => Value::from(Serde(findings_view::labels(lang))),
         declaration => Value::from(Serde(findings_view::site_view(report, lang))),
-        themes => Value::from(Serde(findings_view::theme_groups(&findings, report, lang))),
+        themes => Value::from(Serde(themes)),
         verify => Value::from(Serde(findings_view::verify_groups(report, lang))),
         templates => Value::from(Serde(findings_view::notice_templates(report, lang))),
         t => Value::from(Serde(lang.labels())),
@@ -101,6 +106,28 @@ pub fn render_html_for(
         ..Value::from(Serde(&view))
     };
     template.render(context).map_err(ReportError::Template)
+}
+
+/// In the order the cards print, a card whose "a compliant notice must say" list is the same as
+/// an earlier card's refers to that card in print instead of repeating it.
+fn refer_repeated_notice_lists(
+    themes: &[findings_view::ThemeGroup],
+    advice: &mut BTreeMap<String, case::AdviceView>,
+) {
+    let mut first: Vec<(Vec<String>, String)> = Vec::new();
+    for card in themes.iter().flat_map(|g| &g.cards) {
+        let Some(a) = advice.get_mut(&card.lead) else {
+            continue;
+        };
+        if a.must_say.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = a.must_say.iter().map(|m| m.text.clone()).collect();
+        match first.iter().find(|(l, _)| *l == list) {
+            Some((_, earlier)) => a.must_say_as_in = Some(earlier.clone()),
+            None => first.push((list, card.lead.clone())),
+        }
+    }
 }
 
 #[cfg(test)]

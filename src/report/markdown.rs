@@ -365,6 +365,26 @@ fn write_device_details(
         }
         out.push('\n');
     }
+    if !d.cloud_indications.is_empty() {
+        let _ = writeln!(out, "**{}**\n", t.cloud_indications);
+        let _ = writeln!(out, "{}\n", t.cloud_indications_note);
+        header_row(
+            out,
+            &[t.indication_kind, t.source, t.value, t.meaning_source],
+        );
+        for i in &d.cloud_indications {
+            row(
+                out,
+                &[
+                    md(&i.kind),
+                    md(&i.source),
+                    md(&i.value),
+                    md(&i.meaning_source),
+                ],
+            );
+        }
+        out.push('\n');
+    }
     if !d.cut_short.is_empty() {
         let _ = writeln!(out, "**{}**\n", t.cut_short);
         header_row(out, &[t.cut_probe, t.port, t.cut_reason, t.cut_detail]);
@@ -882,6 +902,34 @@ mod tests {
         report.scan.captures = vec!["x.pcap".into()];
         let en = render_markdown(&report, Lang::En);
         assert!(en.contains("No traffic capture was analysed"), "{en}");
+        assert!(en.contains("uploads could not be observed"), "{en}");
+        let zh = render_markdown(&report, Lang::Zh);
+        assert!(zh.contains("无法观察设备是否上传"), "{zh}");
+    }
+
+    /// A report with no vantage point (no listening at all) says in both languages, on the page
+    /// and in Markdown, that uploads could not be observed; the device's own "cloud on" is still
+    /// shown.
+    #[test]
+    fn no_vantage_says_uploads_could_not_be_observed_in_both_languages() {
+        let mut report = sample_report();
+        for device in &mut report.devices {
+            device.cloud_contacts.clear();
+            device.upstream_timeline.clear();
+        }
+        report.scan.captures.clear();
+        report.scan.vantage = Some("none".into());
+        for (lang, words) in [
+            (Lang::En, "uploads could not be observed"),
+            (Lang::Zh, "无法观察设备是否上传"),
+        ] {
+            let md = render_markdown(&report, lang);
+            assert!(md.contains(words), "{md}");
+            assert!(!md.contains("no device contacted"), "{md}");
+            let html = crate::report::html::render_html(&report, lang).unwrap();
+            assert!(html.contains(words), "{lang:?}");
+            assert!(html.contains("hik_connect_enabled"), "{lang:?}");
+        }
     }
 
     /// Cells of a Markdown table row, splitting on unescaped `|` as a renderer would.

@@ -61,6 +61,7 @@ fn camera() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -93,6 +94,7 @@ fn recorder() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -122,6 +124,7 @@ fn face_terminal() -> Device {
             Evidence::new("http.server", Some(80), "face-webs"),
             Evidence::new("onvif.model", Some(80), "DS-K1T671M"),
             Evidence::new("onvif.firmware", Some(80), "V3.2.30 build 220309"),
+            Evidence::new("sadp.hc_platform_enable", Some(37020), "true"),
         ],
         cloud_contacts: vec![
             CloudContact {
@@ -166,6 +169,12 @@ fn face_terminal() -> Device {
             },
         ],
         upstream_timeline: face_terminal_timeline(),
+        cloud_indications: vec![crate::model::CloudIndication {
+            kind: "hik_connect_enabled".to_string(),
+            source: "sadp.hc_platform_enable".to_string(),
+            value: "true".to_string(),
+            meaning_source: "Hikvision SADP ProbeMatch HCPlatformEnable".to_string(),
+        }],
         cut_short: Vec::new(),
     }
 }
@@ -212,6 +221,7 @@ fn printer() -> Device {
         )],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }
@@ -241,6 +251,7 @@ fn hostile() -> Device {
         ],
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
+        cloud_indications: Vec::new(),
         cut_short: Vec::new(),
     }
 }

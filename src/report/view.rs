@@ -92,6 +92,16 @@ pub(crate) struct DeviceView {
     pub cloud: Vec<CloudView>,
     pub findings: Vec<String>,
     pub cut_short: Vec<CutView>,
+    pub cloud_indications: Vec<IndicationView>,
+}
+
+/// A cloud or P2P service the device reports as switched on.
+#[derive(Debug, Serialize)]
+pub(crate) struct IndicationView {
+    pub kind: String,
+    pub source: String,
+    pub value: String,
+    pub meaning_source: String,
 }
 
 /// A probe of the device that stopped early, and why.
@@ -389,6 +399,16 @@ fn device_view(device: &Device, report: &Report, lang: Lang, t: &Labels) -> Devi
             .iter()
             .filter(|f| f.device.as_deref() == Some(device.id.as_str()))
             .map(|f| text(&f.id))
+            .collect(),
+        cloud_indications: device
+            .cloud_indications
+            .iter()
+            .map(|i| IndicationView {
+                kind: text(&i.kind),
+                source: text(&i.source),
+                value: text(&i.value),
+                meaning_source: text(&i.meaning_source),
+            })
             .collect(),
         cut_short: device
             .cut_short

@@ -470,3 +470,90 @@ fn listening_on_a_down_interface_is_said_in_words() {
         text(&out.stderr)
     );
 }
+
+/// A person reads the command line in their locale's language: help, the refusal of a public
+/// target, a missing file, and the demo's summary are Chinese under zh_CN and English under
+/// en_US.
+#[test]
+fn the_terminal_speaks_the_locale_language() {
+    use common::camsweep_in_locale;
+    let zh = "zh_CN.UTF-8";
+    let en = "en_US.UTF-8";
+
+    let help = text(&camsweep_in_locale(zh, &["--help"]).stdout);
+    assert!(help.contains("用法：") && help.contains("命令:"), "{help}");
+    assert!(
+        !help.contains("Usage:") && !help.contains("Print help"),
+        "{help}"
+    );
+    let help = text(&camsweep_in_locale(en, &["--help"]).stdout);
+    assert!(
+        help.contains("Usage:") && help.contains("Commands:"),
+        "{help}"
+    );
+
+    let audit = text(&camsweep_in_locale(zh, &["audit", "--help"]).stdout);
+    assert!(audit.contains("选项:") && audit.contains("示例"), "{audit}");
+    assert!(!audit.contains("Options:"), "{audit}");
+    let audit = text(&camsweep_in_locale(en, &["audit", "--help"]).stdout);
+    assert!(
+        audit.contains("Options:") && audit.contains("Examples:"),
+        "{audit}"
+    );
+
+    let public = ["audit", "--targets", "8.8.8.8", "--authorised-by", "test"];
+    let refused = camsweep_in_locale(zh, &public);
+    assert_eq!(refused.status.code(), Some(2));
+    let said = text(&refused.stderr);
+    assert!(said.contains("错误：") && said.contains("局域网"), "{said}");
+    let said = text(&camsweep_in_locale(en, &public).stderr);
+    assert!(said.contains("outside the private"), "{said}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope/report.json");
+    let missing = missing.to_str().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let said = text(&camsweep_in_locale(zh, &["report", missing, "--out", out]).stderr);
+    assert!(
+        said.contains("读取报告") && said.contains("文件或文件夹不存在"),
+        "{said}"
+    );
+    assert!(
+        !Path::new(out).exists(),
+        "a failed command left its output folder behind"
+    );
+    let said = text(&camsweep_in_locale(en, &["report", missing, "--out", out]).stderr);
+    assert!(said.contains("No such file"), "{said}");
+
+    let demo_zh = dir.path().join("demo-zh");
+    let run = camsweep_in_locale(zh, &["demo", "--out", demo_zh.to_str().unwrap()]);
+    assert!(
+        run.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        text(&run.stderr)
+    );
+    let shown = text(&run.stdout);
+    assert!(
+        shown.contains("需现场核实") && shown.contains("报告:"),
+        "{shown}"
+    );
+    assert!(
+        text(&run.stderr).contains("模拟门店核对"),
+        "{}",
+        text(&run.stderr)
+    );
+    let demo_en = dir.path().join("demo-en");
+    let run = camsweep_in_locale(en, &["demo", "--out", demo_en.to_str().unwrap()]);
+    let shown = text(&run.stdout);
+    assert!(
+        shown.contains("To verify on site") && shown.contains("report:"),
+        "{shown}"
+    );
+    // The report files keep their own language (--lang, Chinese by default) either way.
+    let html = std::fs::read_to_string(demo_en.join("report.html")).unwrap();
+    assert!(
+        html.contains("lang=\"zh"),
+        "the report's language followed the locale"
+    );
+}

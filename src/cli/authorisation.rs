@@ -6,6 +6,9 @@
 use anyhow::{Result, bail};
 use std::io::{BufRead, IsTerminal, Write};
 
+use super::locale;
+use crate::report::Lang;
+
 /// The note a report gets when nobody stated who authorised the scan.
 pub const NOT_STATED: &str = "authorisation not stated: no --authorised-by was given and camsweep was not run at a terminal to ask";
 
@@ -30,15 +33,22 @@ pub fn resolve(flag: Option<String>) -> Result<Authorisation> {
         });
     }
     if std::io::stdin().is_terminal() {
-        let by = ask(std::io::stdin().lock(), std::io::stderr().lock())?;
+        let by = ask(
+            locale::ui(),
+            std::io::stdin().lock(),
+            std::io::stderr().lock(),
+        )?;
         return Ok(Authorisation {
             by: Some(by),
             note: None,
         });
     }
     eprintln!(
-        "warning: who authorised this scan is not stated (give --authorised-by \"name, role\"); \
-         the report records that it was not stated"
+        "{}",
+        locale::text(
+            "warning: who authorised this scan is not stated (give --authorised-by \"name, role\"); \
+             the report records that it was not stated"
+        )
     );
     Ok(Authorisation {
         by: None,
@@ -46,15 +56,19 @@ pub fn resolve(flag: Option<String>) -> Result<Authorisation> {
     })
 }
 
-/// Asks who authorised the scan and reads one line.
+/// Asks, in `lang`, who authorised the scan and reads one line.
 ///
 /// # Errors
 /// When the answer is empty or the input ends.
-pub fn ask(mut input: impl BufRead, mut prompt: impl Write) -> Result<String> {
+pub fn ask(lang: Lang, mut input: impl BufRead, mut prompt: impl Write) -> Result<String> {
     write!(
         prompt,
-        "Scanning a network without its owner's authorisation can be unlawful.\n\
-         Who authorised this scan? (name, role): "
+        "{}\n{}",
+        locale::text_in(
+            lang,
+            "Scanning a network without its owner's authorisation can be unlawful."
+        ),
+        locale::text_in(lang, "Who authorised this scan? (name, role): ")
     )?;
     prompt.flush()?;
     let mut line = String::new();
@@ -62,7 +76,11 @@ pub fn ask(mut input: impl BufRead, mut prompt: impl Write) -> Result<String> {
     let answer = line.trim();
     if answer.is_empty() {
         bail!(
-            "no authorisation given: an audit needs the name of who authorised it (or --authorised-by \"name, role\")"
+            "{}",
+            locale::text_in(
+                lang,
+                "no authorisation given: an audit needs the name of who authorised it (or --authorised-by \"name, role\")"
+            )
         );
     }
     Ok(answer.to_string())
@@ -75,14 +93,29 @@ mod tests {
     #[test]
     fn the_answer_is_recorded_and_an_empty_one_refused() {
         let mut prompt = Vec::new();
-        let by = ask(&b"Li Wei, store manager\n"[..], &mut prompt).unwrap();
+        let by = ask(Lang::En, &b"Li Wei, store manager\n"[..], &mut prompt).unwrap();
         assert_eq!(by, "Li Wei, store manager");
         assert!(
             String::from_utf8(prompt)
                 .unwrap()
                 .contains("Who authorised")
         );
-        assert!(ask(&b"  \n"[..], Vec::new()).is_err());
-        assert!(ask(&b""[..], Vec::new()).is_err());
+        assert!(ask(Lang::En, &b"  \n"[..], Vec::new()).is_err());
+        assert!(ask(Lang::En, &b""[..], Vec::new()).is_err());
+    }
+
+    #[test]
+    fn a_chinese_terminal_is_asked_in_chinese() {
+        let mut prompt = Vec::new();
+        let by = ask(Lang::Zh, &"李伟，店长\n".as_bytes()[..], &mut prompt).unwrap();
+        assert_eq!(by, "李伟，店长");
+        let prompt = String::from_utf8(prompt).unwrap();
+        assert!(prompt.contains("谁授权"), "{prompt}");
+        assert!(!prompt.contains("Who authorised"), "{prompt}");
+        let refusal = ask(Lang::Zh, &b"\n"[..], Vec::new())
+            .unwrap_err()
+            .to_string();
+        assert!(refusal.contains("--authorised-by"), "{refusal}");
+        assert!(!refusal.contains("no authorisation given"), "{refusal}");
     }
 }

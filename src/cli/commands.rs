@@ -11,7 +11,7 @@ use super::args::{
 use super::progress::BarProgress;
 use super::{
     EXIT_CLEAN, EXIT_FLAGGED, EXIT_PARTIAL, analyze, authorisation, demo, fleet, guard, integrity,
-    lab, output, packaging, plan, policy, signals, summary,
+    lab, locale, output, packaging, plan, policy, signals, summary,
 };
 use crate::app::{self, Interrupt, Signal};
 use crate::discover::ProgressSink;
@@ -215,6 +215,8 @@ pub fn finish_report_with(
     };
     let json_to_stdout = options.json;
     let lang = lang(options.lang);
+    // The files are in the report's language; the terminal in the reader's (see cli::locale).
+    let shown = locale::terminal_lang(lang);
     let json = report::to_json(report)?;
     output::write_report_files(
         out,
@@ -235,18 +237,18 @@ pub fn finish_report_with(
         write!(
             stdout,
             "{}",
-            report::render_table_within(report, lang, use_color(), columns)
+            report::render_table_within(report, shown, use_color(), columns)
         )?;
         let to_verify = summary::to_verify_count(&json);
         write!(
             stdout,
             "{}",
-            summary::render(report, lang, to_verify, columns)
+            summary::render(report, shown, to_verify, columns)
         )?;
         writeln!(
             stdout,
             "{}: {}",
-            if matches!(lang, Lang::Zh) {
+            if matches!(shown, Lang::Zh) {
                 "报告"
             } else {
                 "report"
@@ -268,15 +270,27 @@ pub fn finish_report_with(
 /// Says on stderr why a report is partial: the signal that interrupted it, the capture damage.
 fn tell_partial(report: &Report, out: Option<&Path>) {
     for damage in &report.scan.damaged_captures {
-        eprintln!("warning: {}", output::terminal(&damage.note()));
+        eprintln!(
+            "{}",
+            locale::fill("warning: {}", &[&output::terminal(&damage.note())])
+        );
     }
     if let Some(signal) = &report.scan.interrupted_by {
         match out {
             Some(out) => eprintln!(
-                "interrupted by {signal}: partial report (scan.complete = false) written to {}",
-                output::terminal(&out.display().to_string())
+                "{}",
+                locale::fill(
+                    "interrupted by {}: partial report (scan.complete = false) written to {}",
+                    &[signal, &output::terminal(&out.display().to_string())]
+                )
             ),
-            None => eprintln!("interrupted by {signal}: the results above are partial"),
+            None => eprintln!(
+                "{}",
+                locale::fill(
+                    "interrupted by {}: the results above are partial",
+                    &[signal]
+                )
+            ),
         }
     }
 }
@@ -312,7 +326,7 @@ async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> 
             "{}",
             report::render_table_within(
                 &report,
-                lang(args.output.lang),
+                locale::terminal_lang(lang(args.output.lang)),
                 use_color(),
                 summary::terminal_columns()
             )
@@ -376,12 +390,6 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         None => guard::fresh(&rendered_sibling(&report_path)),
     };
     guard::check_out_dir(&out, args.output.force)?;
-    if args.out.is_none() {
-        eprintln!(
-            "writing into a new folder {} (the original folder is left as it is; --out chooses another)",
-            output::terminal(&out.display().to_string())
-        );
-    }
     let text = guard::read_text(&report_path, "report")?;
     // The per-connection record comes from the capture, not from report.json: it is carried
     // into the new folder as it is.
@@ -395,6 +403,16 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         .with_context(|| format!("{} is not a valid camsweep report", report_path.display()))?;
     let mut report = report::from_json(&text)
         .with_context(|| format!("{} is not a camsweep report", report_path.display()))?;
+    // Said once the input is known to be a report: a failed command leaves no folder to tell of.
+    if args.out.is_none() {
+        eprintln!(
+            "{}",
+            locale::fill(
+                "writing into a new folder {} (the original folder is left as it is; --out chooses another)",
+                &[&output::terminal(&out.display().to_string())]
+            )
+        );
+    }
     // With --site the findings are evaluated again and a new report.json is written.
     let reevaluated = match &args.site {
         Some(site) => {

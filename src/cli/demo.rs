@@ -114,12 +114,15 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     let mut stderr = std::io::stderr().lock();
     if !quiet && interrupt.raised().is_none() {
         for line in &check.misses {
-            writeln!(stderr, "lab check: {line}")?;
+            writeln!(stderr, "{}", super::locale::fill("lab check: {}", &[line]))?;
         }
         writeln!(
             stderr,
-            "lab check: {}/{} personas identified as expected",
-            check.matched, check.total
+            "{}",
+            super::locale::fill(
+                "lab check: {}/{} personas identified as expected",
+                &[&check.matched.to_string(), &check.total.to_string()]
+            )
         )?;
     }
     Ok(code)

@@ -269,6 +269,43 @@ pub fn prepare_out_dir(
     Ok(dir)
 }
 
+/// Output folders this run created, deepest last: a command that fails before writing into
+/// them removes them again, so a mistyped input leaves no empty `reports/<time>/` behind.
+static CREATED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// `dir` and those of its ancestors that do not exist yet, outermost first.
+fn missing_ancestors(dir: &Path) -> Vec<PathBuf> {
+    let mut missing: Vec<PathBuf> = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .take_while(|a| std::fs::symlink_metadata(a).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    missing.reverse();
+    missing
+}
+
+/// Removes the output folders this run created that are still empty (a failed command's), the
+/// deepest first. A folder with anything in it is kept: evidence is never removed.
+pub fn remove_unused_out_dirs() {
+    let created = std::mem::take(
+        &mut *CREATED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    remove_empty(&created);
+}
+
+/// Removes `folders` (outermost first) from the deepest up, stopping at the first that is not
+/// empty: remove_dir fails on a folder with anything in it, which is what keeps written files.
+fn remove_empty(folders: &[PathBuf]) {
+    for dir in folders.iter().rev() {
+        if std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+    }
+}
+
 /// A path beside `base` that does not exist yet (`base`, then `base-2`, `base-3` …).
 pub fn fresh(base: &Path) -> PathBuf {
     if !base.exists() {
@@ -302,7 +339,12 @@ pub fn check_out_dir(dir: &Path, force: bool) -> Result<()> {
             _ => {}
         }
     }
+    let new_folders = missing_ancestors(dir);
     std::fs::create_dir_all(dir).with_context(|| format!("creating output folder {shown}"))?;
+    CREATED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .extend(new_folders);
     let probe = dir.join(".camsweep-write-check");
     std::fs::write(&probe, b"")
         .with_context(|| format!("output folder {shown} is not writable; choose another --out"))?;
@@ -322,6 +364,28 @@ mod tests {
         assert!(parse_size("0").is_err());
         assert!(parse_size("99999999999999999999G").is_err());
         assert!(parse_size("5T").is_err());
+    }
+
+    #[test]
+    fn folders_a_failed_command_created_are_removed_unless_written_to() {
+        let root = tempfile::tempdir().unwrap();
+        // The global list is shared with the other tests of this binary: these check the
+        // parts on lists of their own.
+        let empty = root.path().join("reports/20261205T000000Z");
+        let created_empty = missing_ancestors(&empty);
+        assert_eq!(created_empty.len(), 2, "{created_empty:?}");
+        check_out_dir(&empty, false).unwrap();
+        let kept = root.path().join("kept/run");
+        let created_kept = missing_ancestors(&kept);
+        check_out_dir(&kept, false).unwrap();
+        std::fs::write(kept.join("report.json"), b"{}").unwrap();
+        remove_empty(&created_empty);
+        remove_empty(&created_kept);
+        assert!(!root.path().join("reports").exists(), "empty folders stay");
+        assert!(
+            kept.join("report.json").exists(),
+            "a written file was removed"
+        );
     }
 
     #[test]

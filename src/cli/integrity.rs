@@ -31,12 +31,12 @@ pub fn keygen(args: &KeygenArgs) -> Result<u8> {
         integrity::encode_public_key(&key.verifying_key()).as_bytes(),
         0o644,
     )?;
-    println!(
+    say(&format!(
         "wrote {} (secret, keep it private) and {} (share with whoever verifies)\nfingerprint {}",
         secret_path.display(),
         public_path.display(),
         integrity::fingerprint(&key.verifying_key())
-    );
+    ))?;
     Ok(EXIT_CLEAN)
 }
 
@@ -78,12 +78,12 @@ pub fn sign(args: &SignArgs) -> Result<u8> {
         sig_name,
         integrity::render_signature(&record).as_bytes(),
     )?;
-    println!(
+    say(&format!(
         "signed {} with key {}\nwrote {}",
         signed.path.display(),
         record.key_fingerprint,
         sig_path.display()
-    );
+    ))?;
     Ok(EXIT_CLEAN)
 }
 
@@ -118,14 +118,23 @@ pub fn verify(args: &VerifyArgs) -> Result<u8> {
     } else {
         1
     };
-    println!(
+    say(&format!(
         "verified: {} intact ({files} file(s) checked)\nsigned by {} at {} with {}",
         args.target.display(),
         record.key_fingerprint,
         record.signed_at.escape_debug(),
         record.tool.escape_debug()
-    );
+    ))?;
     Ok(EXIT_CLEAN)
+}
+
+/// Prints `text` on stdout with control characters escaped. An error (a reader that closed the
+/// pipe) is returned, not a panic as `println!` would: the CLI ends quietly on a broken pipe.
+fn say(text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", super::output::terminal(text))?;
+    Ok(())
 }
 
 /// The file a signature covers.

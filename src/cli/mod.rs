@@ -12,6 +12,7 @@ mod fleet;
 mod guard;
 mod integrity;
 mod lab;
+mod locale;
 pub mod output;
 mod packaging;
 pub mod plan;
@@ -21,7 +22,6 @@ mod signals;
 mod summary;
 mod targets_file;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 pub use args::Cli;
@@ -45,8 +45,15 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_millis(500
 
 /// The program: parse arguments, run the command, map the outcome to an exit code.
 pub fn main() -> ExitCode {
+    locale::init_from_env();
     // clap's own messages quote the bad value; it goes through the terminal escaping too.
-    let cli = match Cli::try_parse() {
+    let parsed = locale::localize(<Cli as clap::CommandFactory>::command())
+        .try_get_matches()
+        .and_then(|matches| {
+            locale::set_lang_explicit(locale::lang_given(&matches));
+            <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
+        });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(),
         Err(err) => {
@@ -67,7 +74,13 @@ pub fn main() -> ExitCode {
         _ => false,
     };
     if builds_lab && let Err(err) = crate::lab::enter_lab_namespaces() {
-        eprintln!("error: cannot build the simulated store: {err}");
+        eprintln!(
+            "{}",
+            locale::fill(
+                "error: cannot build the simulated store: {}",
+                &[&output::terminal(&err.to_string())]
+            )
+        );
         return ExitCode::from(EXIT_ERROR);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -87,7 +100,8 @@ pub fn main() -> ExitCode {
         // The reader went away (`camsweep rules list | head`): nothing left to say to anyone.
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
         Err(err) => {
-            eprintln!("error: {}", output::terminal(&format!("{err:#}")));
+            guard::remove_unused_out_dirs();
+            eprintln!("{}", output::terminal(&locale::error_message(&err)));
             ExitCode::from(EXIT_ERROR)
         }
     }

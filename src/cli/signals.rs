@@ -21,16 +21,22 @@ pub fn watch() -> Result<Interrupt> {
         };
         trigger.raise(first);
         eprintln!(
-            "\n{} received: stopping and writing the partial report (send it again to quit at once)",
-            first.name()
+            "\n{}",
+            super::locale::fill(
+                "{} received: stopping and writing the partial report (send it again to quit at once)",
+                &[first.name()]
+            )
         );
         let second = tokio::select! {
             _ = int.recv() => Signal::Interrupt,
             _ = term.recv() => Signal::Terminate,
         };
         eprintln!(
-            "{} received again: quitting without a report",
-            second.name()
+            "{}",
+            super::locale::fill(
+                "{} received again: quitting without a report",
+                &[second.name()]
+            )
         );
         std::process::exit(i32::from(second.exit_code()));
     });

@@ -4,10 +4,22 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output};
 
-/// Runs the built binary with `args` and returns what it printed and its exit status.
+/// Runs the built binary with `args` and returns what it printed and its exit status. The
+/// terminal language is pinned to English (the messages these tests read), whatever the
+/// machine's locale.
 pub fn camsweep(args: &[&str]) -> Output {
+    camsweep_in_locale("C.UTF-8", args)
+}
+
+/// Runs the built binary with `args` under the locale `lang` (the `LANG` value; `LC_ALL` and
+/// `LC_MESSAGES` removed so it decides).
+#[allow(dead_code)] // each test binary compiles this module; not every one uses every helper
+pub fn camsweep_in_locale(lang: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_camsweep"))
         .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
         .output()
         .unwrap()
 }

@@ -210,8 +210,7 @@ fn compile_examples(
 ) -> Result<Vec<Example>, SignatureError> {
     list.iter()
         .map(|e| {
-            compile_example(e.get_ref(), ctx.line(e.span().start))
-                .map_err(|m| bad(e.span(), m))
+            compile_example(e.get_ref(), ctx.line(e.span().start)).map_err(|m| bad(e.span(), m))
         })
         .collect()
 }

@@ -151,7 +151,10 @@ impl SignatureDb {
             }
         }
         let ctx_of = |name: &str| {
-            files.iter().find(|f| f.relative == name).map(|f| FileCtx::new(&f.display, &f.text))
+            files
+                .iter()
+                .find(|f| f.relative == name)
+                .map(|f| FileCtx::new(&f.display, &f.text))
         };
         let lexicon = lexicon::compile(
             ctx_of(VOCABULARY_FILE).as_ref(),

@@ -109,9 +109,7 @@ impl<'a> FileCtx<'a> {
     }
 
     pub fn parse_error(&self, err: &toml::de::Error) -> SignatureError {
-        let (line, column) = err
-            .span()
-            .map_or((1, 1), |span| self.line_col(span.start));
+        let (line, column) = err.span().map_or((1, 1), |span| self.line_col(span.start));
         SignatureError::Parse {
             file: self.name.to_string(),
             line,

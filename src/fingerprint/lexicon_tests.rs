@@ -212,7 +212,10 @@ fn stated_manufacturer_names_an_unknown_maker() {
         &host(None, &[("ssdp.manufacturer", "Zorblax Optics")], &[]),
     )
     .identity;
-    assert_eq!(id.vendor, None, "not surveillance, so not named by this rule");
+    assert_eq!(
+        id.vendor, None,
+        "not surveillance, so not named by this rule"
+    );
 }
 
 /// A routed host's MAC is never seen, but a realm that is nothing but a MAC states it: the IEEE
@@ -220,11 +223,7 @@ fn stated_manufacturer_names_an_unknown_maker() {
 /// surveillance-maker rule types it. A realm merely containing hex digits states no MAC.
 #[test]
 fn mac_form_realm_is_looked_up() {
-    let id = identify(
-        db(),
-        &host(None, &[("rtsp.realm", "00bc99123456")], &[554]),
-    )
-    .identity;
+    let id = identify(db(), &host(None, &[("rtsp.realm", "00bc99123456")], &[554])).identity;
     assert_eq!(id.vendor.as_deref(), Some("Hikvision"));
     assert_eq!(id.device_type, DeviceType::Camera);
     let id = identify(
@@ -246,6 +245,10 @@ fn issuer_words_do_not_type_the_device() {
     let id = identify(db(), &host(None, &[issuer], &[443])).identity;
     assert_eq!(id.vendor.as_deref(), Some("Hikvision"));
     assert_eq!(id.device_type, DeviceType::Camera);
-    let id = identify(db(), &host(None, &[issuer, ("tls.subject", "CN=NVR")], &[443])).identity;
+    let id = identify(
+        db(),
+        &host(None, &[issuer, ("tls.subject", "CN=NVR")], &[443]),
+    )
+    .identity;
     assert_eq!(id.device_type, DeviceType::Nvr);
 }

@@ -139,6 +139,9 @@ impl HostDiscoverer for WsDiscovery {
                         ("location", "wsd.location"),
                         ("type", "wsd.type"),
                         ("MAC", "wsd.mac"),
+                        // Not in the ONVIF Core table of scopes, but allowed (Core §7.3.2.2.1:
+                        // a device may have other scope URIs) and sent by several makers.
+                        ("manufacturer", "wsd.manufacturer"),
                     ] {
                         for v in m.scope_values(kind) {
                             hosts.add(ip, source, port, Some(&v));

@@ -84,6 +84,7 @@ const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
     ("xmeye.version", &[Firmware]),
     ("wsd.name", &[Vendor, Text]),
     ("wsd.hardware", &[Model, Text]),
+    ("wsd.manufacturer", &[Vendor, Text]),
     ("wsd.type", &[DeviceClass, Text]),
     ("wsd.types", &[DeviceClass, Text]),
     ("ssdp.server", &[Text]),

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::claims::ClaimKind;
 use super::db::Signature;
-use super::error::{FileCtx, SignatureError, line_col};
+use super::error::{FileCtx, SignatureError};
 use super::format::{DeviceFile, RawClause, RawExtractor, RawSignature, SCHEMA_VERSION};
 use super::matcher::{Clause, Example, Extractor, ValueTest};
 use crate::model::{DeviceType, FaceRecognition};
@@ -23,7 +23,7 @@ pub(crate) fn parse_device_file(
 ) -> Result<Vec<Signature>, SignatureError> {
     let file: DeviceFile = toml::from_str(ctx.text).map_err(|e| ctx.parse_error(&e))?;
     if *file.schema_version.get_ref() != SCHEMA_VERSION {
-        let (line, column) = line_col(ctx.text, file.schema_version.span().start);
+        let (line, column) = ctx.line_col(file.schema_version.span().start);
         return Err(SignatureError::Parse {
             file: ctx.name.to_string(),
             line,
@@ -35,7 +35,7 @@ pub(crate) fn parse_device_file(
         });
     }
     if file.source.get_ref().trim().is_empty() {
-        let (line, column) = line_col(ctx.text, file.source.span().start);
+        let (line, column) = ctx.line_col(file.source.span().start);
         return Err(SignatureError::Parse {
             file: ctx.name.to_string(),
             line,
@@ -99,7 +99,7 @@ fn compile_signature(
         device_type,
         face_recognition,
         file: relative.to_string(),
-        line: line_col(ctx.text, span.start).0,
+        line: ctx.line(span.start),
         clauses,
         model,
         firmware,
@@ -210,8 +210,7 @@ fn compile_examples(
 ) -> Result<Vec<Example>, SignatureError> {
     list.iter()
         .map(|e| {
-            compile_example(e.get_ref(), line_col(ctx.text, e.span().start).0)
-                .map_err(|m| bad(e.span(), m))
+            compile_example(e.get_ref(), ctx.line(e.span().start)).map_err(|m| bad(e.span(), m))
         })
         .collect()
 }

@@ -126,13 +126,10 @@ impl SignatureDb {
         let mut seen: HashMap<String, (String, usize)> = HashMap::new();
         let mut oui_entries = Vec::new();
         for file in &files {
-            let ctx = FileCtx {
-                name: &file.display,
-                text: &file.text,
-            };
             if is_lexicon_file(&file.relative) {
                 continue;
             }
+            let ctx = FileCtx::new(&file.display, &file.text);
             if is_device_file(&file.relative) {
                 for sig in parse_device_file(&ctx, &file.relative)? {
                     if let Some((first_file, first_line)) = seen.get(&sig.id) {
@@ -154,10 +151,10 @@ impl SignatureDb {
             }
         }
         let ctx_of = |name: &str| {
-            files.iter().find(|f| f.relative == name).map(|f| FileCtx {
-                name: &f.display,
-                text: &f.text,
-            })
+            files
+                .iter()
+                .find(|f| f.relative == name)
+                .map(|f| FileCtx::new(&f.display, &f.text))
         };
         let lexicon = lexicon::compile(
             ctx_of(VOCABULARY_FILE).as_ref(),

@@ -309,10 +309,11 @@ fn oui_vote() -> Vote {
     }
 }
 
-/// The atoms that matched, once each, plus the MAC facts.
+/// The atoms that matched, once each, plus the MAC facts (`mac_shown`: the MAC the prefix was
+/// read from, the host's own or the one it stated).
 fn matched_atoms(
     hits: &[Hit<'_>],
-    host: &HostObservation,
+    mac_shown: Option<&str>,
     mac_vendor: Option<&str>,
     local: bool,
 ) -> Vec<Evidence> {
@@ -322,18 +323,65 @@ fn matched_atoms(
             matched.push((*atom).clone());
         }
     }
-    if let (Some(v), Some(m)) = (mac_vendor, &host.mac) {
+    if let (Some(v), Some(m)) = (mac_vendor, mac_shown) {
         matched.push(Evidence::new(
             EvidenceSource::MAC_VENDOR,
             None,
             format!("{v} ({m})"),
         ));
     }
-    if local && let Some(m) = &host.mac {
-        matched.push(Evidence::new(EvidenceSource::MAC_LOCAL, None, m.clone()));
+    if local && let Some(m) = mac_shown {
+        matched.push(Evidence::new(EvidenceSource::MAC_LOCAL, None, m));
     }
     matched
 }
+
+/// Sources where a device states its own MAC, for a host whose MAC the scanner never saw (a
+/// routed host): the ONVIF `MAC` scope (onvif/specs#350, Core §7.3.2.2.1), XMeye's MAC, and a
+/// digest realm that is nothing but a MAC: some firmware uses the MAC as its realm, and the IEEE
+/// registry then says whose prefix it is (a text that merely contains hex digits never counts).
+const STATED_MAC: &[&str] = &["wsd.mac", "xmeye.mac", "rtsp.realm", "http.realm"];
+
+fn stated_mac(atoms: &[Evidence]) -> Option<(&Evidence, [u8; 6])> {
+    atoms
+        .iter()
+        .filter(|a| STATED_MAC.contains(&a.source.as_str()))
+        .find_map(|a| {
+            let v = a.value.trim();
+            // 12 hex digits, or six pairs with separators (`aa:bb:…`, `aa-bb-…`).
+            if v.len() != 12 && v.len() != 17 {
+                return None;
+            }
+            parse_mac(v).map(|m| (a, m))
+        })
+}
+
+/// The vendor a device names itself in a manufacturer field (ONVIF GetDeviceInformation, a
+/// WS-Discovery `manufacturer` scope, UPnP `<manufacturer>` …) when no brand entry knows it:
+/// `EYEPLUS` says EYEPLUS. Placeholders and class words (`IPCAM`, `General`) name no maker.
+fn stated_vendor<'a>(db: &'a SignatureDb, atoms: &'a [Evidence]) -> Option<(&'a Evidence, String)> {
+    let rule = &db.lexicon.stated_vendor;
+    rule.sources.iter().find_map(|source| {
+        atoms.iter().filter(|a| &a.source == source).find_map(|a| {
+            let value = a.value.replace("%20", " ").trim().to_string();
+            let letters = value.chars().filter(|c| c.is_alphabetic()).count();
+            let placeholder = rule
+                .placeholders
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&value));
+            // A manufacturer field holding a class word ("IPCAM", "NVR") names a kind of device.
+            let class_word = db
+                .lexicon
+                .matches(&value)
+                .into_iter()
+                .any(|n| db.lexicon.signatures[n].vendor.is_none());
+            (letters >= 2 && !placeholder && !class_word).then_some((a, value))
+        })
+    })
+}
+
+/// Evidence source of a certificate's issuer.
+const ISSUER: &str = "tls.issuer";
 
 /// The vocabulary's and the brand lexicon's hits: every word or brand named in a text or vendor
 /// claim, once, pointing at the atom that stated it.
@@ -352,8 +400,15 @@ fn lexicon_hits<'a>(
             continue;
         }
         let origin = &atoms[origins.get(i).copied().flatten().unwrap_or(i)];
+        // A certificate's issuer is whoever signed it (a maker's CA, or the recorder that
+        // enrolled a camera: `CN=NVR, O=ZheJiang Dahua`): it can name the maker, never what this
+        // device is, so only brands count there, not the vocabulary's class words.
+        let issuer = origin.source == ISSUER;
         for n in db.lexicon.matches(&atom.value) {
             let signature = &db.lexicon.signatures[n];
+            if issuer && signature.vendor.is_none() {
+                continue;
+            }
             if hits.iter().any(|h| std::ptr::eq(h.signature, signature)) {
                 continue;
             }
@@ -408,7 +463,20 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
         .collect();
     hits.extend(lexicon_hits(db, &atoms, &origins));
 
-    let mac = host.mac.as_deref().and_then(parse_mac);
+    let stated = if host.mac.is_none() {
+        stated_mac(&atoms)
+    } else {
+        None
+    };
+    let mac = host
+        .mac
+        .as_deref()
+        .and_then(parse_mac)
+        .or(stated.map(|(_, m)| m));
+    let mac_shown = host
+        .mac
+        .clone()
+        .or_else(|| stated.map(|(a, _)| format!("{} {}", a.source, a.value)));
     let local = mac.is_some_and(is_locally_administered);
     let oui = (!local)
         .then(|| mac.and_then(|m| db.oui.lookup(m)))
@@ -434,19 +502,40 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     {
         support.push(oui_vote());
     }
+    let model = best_extracted(&agreeing, Extracted::Model);
+    let firmware = best_extracted(&agreeing, Extracted::Firmware);
+    let device_type = class.device_type(&hits);
+    let face_recognition = class.face_recognition(&hits);
+    let confidence = penalise(combine(&support), &[vendor.conflict, class.conflict]);
+    let mut vendor_name = vendor.brand.clone();
+    if vendor_name.is_none()
+        && class.class == Some(Class::Surveillance)
+        && let (Some((atom, name)), Some(signature)) = (
+            stated_vendor(db, &atoms),
+            db.lexicon.stated_vendor.signature.as_ref(),
+        )
+    {
+        vendor_name = Some(name);
+        hits.push(Hit {
+            signature,
+            atoms: vec![atom],
+            model: None,
+            firmware: None,
+        });
+    }
 
     Analysis {
         identity: Identity {
-            vendor: vendor.brand.clone(),
+            vendor: vendor_name,
             maker: vendor.maker.clone(),
-            model: best_extracted(&agreeing, Extracted::Model),
-            firmware: best_extracted(&agreeing, Extracted::Firmware),
-            device_type: class.device_type(&hits),
-            face_recognition: class.face_recognition(&hits),
-            confidence: penalise(combine(&support), &[vendor.conflict, class.conflict]),
+            model,
+            firmware,
+            device_type,
+            face_recognition,
+            confidence,
             signatures: hits.iter().map(|h| h.signature.id.clone()).collect(),
         },
-        matched: matched_atoms(&hits, host, mac_vendor.as_deref(), local),
+        matched: matched_atoms(&hits, mac_shown.as_deref(), mac_vendor.as_deref(), local),
         mac_vendor,
         mac_locally_administered: local,
     }

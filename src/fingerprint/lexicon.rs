@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::db::Signature;
-use super::error::{FileCtx, SignatureError, line_col};
+use super::error::{FileCtx, SignatureError};
 use crate::model::{DeviceType, FaceRecognition};
 
 /// The vocabulary file, relative to the signature root.
@@ -58,6 +58,8 @@ struct BrandsFile {
     /// Weight of a surveillance-only brand named in text, as evidence of a surveillance device.
     surveillance_brand_weight: Spanned<f64>,
     oui_rule: Spanned<RawOuiRule>,
+    #[serde(default)]
+    stated_vendor: Option<Spanned<RawStatedVendor>>,
     #[serde(default, rename = "brand")]
     brands: Vec<Spanned<RawBrand>>,
 }
@@ -69,6 +71,26 @@ struct RawOuiRule {
     ports: Vec<u16>,
     weight: f64,
     source: Option<String>,
+}
+
+/// A manufacturer field the device fills itself names the vendor when no brand does.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStatedVendor {
+    /// Evidence sources that carry the device's own manufacturer field.
+    sources: Vec<String>,
+    /// Values that name no maker (compared whole, case-insensitive).
+    placeholders: Vec<String>,
+    source: Option<String>,
+}
+
+/// The compiled `[stated_vendor]` rule.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StatedVendor {
+    pub sources: Vec<String>,
+    pub placeholders: Vec<String>,
+    /// Where the rule is defined, for the report's signature list.
+    pub signature: Option<Signature>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,6 +132,8 @@ pub(crate) struct Lexicon {
     pub brands: Vec<Brand>,
     /// The MAC-prefix rule's signature and the ports it needs.
     pub oui_rule: Option<(Signature, Vec<u16>)>,
+    /// Which manufacturer fields name a vendor nobody wrote a brand entry for.
+    pub stated_vendor: StatedVendor,
 }
 
 impl Lexicon {
@@ -157,7 +181,7 @@ fn check_version(ctx: &FileCtx<'_>, v: &Spanned<u32>) -> Result<(), SignatureErr
     if *v.get_ref() == super::format::SCHEMA_VERSION {
         return Ok(());
     }
-    let (line, column) = line_col(ctx.text, v.span().start);
+    let (line, column) = ctx.line_col(v.span().start);
     Err(SignatureError::Parse {
         file: ctx.name.to_string(),
         line,
@@ -262,7 +286,7 @@ fn compile_vocabulary(
         let span = raw.span();
         let raw = raw.into_inner();
         let id = raw.id.get_ref().clone();
-        let line = line_col(ctx.text, span.start).0;
+        let line = ctx.line(span.start);
         if id.is_empty()
             || !id
                 .chars()
@@ -375,19 +399,43 @@ fn compile_brands(
     let mut sig = lexicon_signature(
         "oui:surveillance-maker".into(),
         BRANDS_FILE,
-        line_col(ctx.text, rule_span.start).0,
+        ctx.line(rule_span.start),
         rule_source,
         rule.weight,
     );
     sig.device_type = Some(DeviceType::Camera);
     lexicon.oui_rule = Some((sig, rule.ports));
+    if let Some(raw) = file.stated_vendor {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let source = match raw.source {
+            Some(s) if !s.trim().is_empty() => s,
+            _ => return Err(ctx.invalid(span, "stated_vendor", "missing `source`")),
+        };
+        if raw.sources.is_empty() {
+            return Err(ctx.invalid(span, "stated_vendor", "needs `sources`"));
+        }
+        let mut sig = lexicon_signature(
+            "vendor:stated".into(),
+            BRANDS_FILE,
+            ctx.line(span.start),
+            source,
+            0.0,
+        );
+        sig.description = "the manufacturer the device states itself".into();
+        lexicon.stated_vendor = StatedVendor {
+            sources: raw.sources,
+            placeholders: raw.placeholders,
+            signature: Some(sig),
+        };
+    }
 
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for raw in file.brands {
         let span = raw.span();
         let raw = raw.into_inner();
         let name = raw.name.get_ref().trim().to_string();
-        let line = line_col(ctx.text, span.start).0;
+        let line = ctx.line(span.start);
         if name.is_empty() {
             return Err(ctx.invalid(raw.name.span(), "brand", "empty brand name"));
         }
@@ -444,7 +492,7 @@ mod tests {
     use super::*;
 
     fn ctx<'a>(name: &'a str, text: &'a str) -> FileCtx<'a> {
-        FileCtx { name, text }
+        FileCtx::new(name, text)
     }
 
     const VOCAB: &str = r#"schema_version = 1

@@ -184,3 +184,71 @@ fn lexicon_has_sourced_brands() {
         );
     }
 }
+
+/// A maker nobody wrote a brand entry for is named as the device names itself in its ONVIF
+/// manufacturer field; a placeholder or a class word there names nobody, and a decoy's
+/// manufacturer field does not make it surveillance. (Synthetic values: the rule is about the
+/// field, not about any maker's string.)
+#[test]
+fn stated_manufacturer_names_an_unknown_maker() {
+    let nvt = ("wsd.types", "dn:NetworkVideoTransmitter");
+    let id = identify(
+        db(),
+        &host(None, &[nvt, ("onvif.manufacturer", "Zorblax Optics")], &[]),
+    )
+    .identity;
+    assert_eq!(id.vendor.as_deref(), Some("Zorblax Optics"));
+    assert!(id.signatures.iter().any(|s| s == "vendor:stated"));
+    for placeholder in ["IPCAM", "General", "ONVIF"] {
+        let id = identify(
+            db(),
+            &host(None, &[nvt, ("onvif.manufacturer", placeholder)], &[]),
+        )
+        .identity;
+        assert_eq!(id.vendor, None, "{placeholder}");
+    }
+    let id = identify(
+        db(),
+        &host(None, &[("ssdp.manufacturer", "Zorblax Optics")], &[]),
+    )
+    .identity;
+    assert_eq!(
+        id.vendor, None,
+        "not surveillance, so not named by this rule"
+    );
+}
+
+/// A routed host's MAC is never seen, but a realm that is nothing but a MAC states it: the IEEE
+/// prefix then names the maker (Hikvision's registered 00BC99 here), and with RTSP answering the
+/// surveillance-maker rule types it. A realm merely containing hex digits states no MAC.
+#[test]
+fn mac_form_realm_is_looked_up() {
+    let id = identify(db(), &host(None, &[("rtsp.realm", "00bc99123456")], &[554])).identity;
+    assert_eq!(id.vendor.as_deref(), Some("Hikvision"));
+    assert_eq!(id.device_type, DeviceType::Camera);
+    let id = identify(
+        db(),
+        &host(None, &[("rtsp.realm", "Login to 00bc99123456")], &[554]),
+    )
+    .identity;
+    assert_ne!(id.vendor.as_deref(), Some("Hikvision"));
+}
+
+/// A certificate issued by a recorder's CA names the maker but does not make the device a
+/// recorder; the subject still types it.
+#[test]
+fn issuer_words_do_not_type_the_device() {
+    let issuer = (
+        "tls.issuer",
+        "CN=NVR; O=Hangzhou Hikvision Digital Technology Co.,Ltd.",
+    );
+    let id = identify(db(), &host(None, &[issuer], &[443])).identity;
+    assert_eq!(id.vendor.as_deref(), Some("Hikvision"));
+    assert_eq!(id.device_type, DeviceType::Camera);
+    let id = identify(
+        db(),
+        &host(None, &[issuer, ("tls.subject", "CN=NVR")], &[443]),
+    )
+    .identity;
+    assert_eq!(id.device_type, DeviceType::Nvr);
+}

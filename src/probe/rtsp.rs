@@ -132,13 +132,49 @@ async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findi
     }
 }
 
+/// Extra attempts after an exchange timed out (on a fresh connection each).
+const RETRY_ROUNDS: u32 = 2;
+
+/// Pause before the first retry, doubled before each further one.
+const RETRY_BACKOFF: Duration = Duration::from_millis(200);
+
 /// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.
+/// After a timeout (a lost SYN or reply on a lossy link) it tries again on a new connection, up
+/// to [`RETRY_ROUNDS`] times with backoff; other failures are answers and end it at once.
 pub(super) async fn exchange(
     stream: &mut Option<TcpStream>,
     addr: SocketAddr,
     request: &[u8],
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
+    let mut backoff = RETRY_BACKOFF;
+    let mut retries_left = RETRY_ROUNDS;
+    loop {
+        match exchange_once(stream, addr, request, timeout).await {
+            Err(ExchangeError::TimedOut(_)) if retries_left > 0 => {
+                tracing::debug!(%addr, ?backoff, "exchange timed out; retrying");
+                *stream = None;
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                retries_left -= 1;
+            }
+            Err(ExchangeError::TimedOut(e) | ExchangeError::Failed(e)) => return Err(e),
+            Ok(reply) => return Ok(reply),
+        }
+    }
+}
+
+enum ExchangeError {
+    TimedOut(String),
+    Failed(String),
+}
+
+async fn exchange_once(
+    stream: &mut Option<TcpStream>,
+    addr: SocketAddr,
+    request: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, ExchangeError> {
     let work = async {
         if stream.is_none() {
             *stream = Some(
@@ -157,7 +193,8 @@ pub(super) async fn exchange(
     };
     tokio::time::timeout(timeout, work)
         .await
-        .map_err(|_| format!("no reply within {timeout:?}"))?
+        .map_err(|_| ExchangeError::TimedOut(format!("no reply within {timeout:?}")))?
+        .map_err(ExchangeError::Failed)
 }
 
 async fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, String> {

@@ -151,8 +151,27 @@ impl HttpClient {
         self.send(req, url).await
     }
 
+    /// Sends `req`, again after a timeout (up to [`RETRY_ROUNDS`] more times, with backoff): on a
+    /// lossy link a lost SYN or reply costs a timeout, not the device's identity. Other
+    /// failures (refused, reset, TLS) are answers and are not retried.
     async fn send(&self, req: reqwest::RequestBuilder, url: Url) -> Result<Fetched, FetchError> {
-        let mut resp = req.send().await.map_err(|e| self.classify(&e))?;
+        let mut backoff = RETRY_BACKOFF;
+        let mut retries_left = RETRY_ROUNDS;
+        let mut resp = loop {
+            let Some(attempt) = req.try_clone().filter(|_| retries_left > 0) else {
+                break req.send().await.map_err(|e| self.classify(&e))?;
+            };
+            match attempt.send().await {
+                Ok(resp) => break resp,
+                Err(e) if e.is_timeout() => {
+                    tracing::debug!(%url, ?backoff, "request timed out; retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    retries_left -= 1;
+                }
+                Err(e) => return Err(self.classify(&e)),
+            }
+        };
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -208,6 +227,12 @@ impl HttpClient {
         FetchError::Failed(error_chain(err))
     }
 }
+
+/// Extra attempts after a request timed out (the first attempt is not counted).
+const RETRY_ROUNDS: u32 = 2;
+
+/// Pause before the first retry, doubled before each further one.
+const RETRY_BACKOFF: Duration = Duration::from_millis(200);
 
 /// An error and its sources, joined: rustls's reason sits deep in the chain.
 fn error_chain(err: &dyn std::error::Error) -> String {

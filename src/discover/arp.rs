@@ -138,7 +138,13 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep,
             }
         });
         let mut send_failures = 0usize;
-        for pass in 0..ARP_PASSES {
+        // Without retries (the loss test's control run) the sweep keeps its one repeat pass.
+        let passes = if crate::retry::enabled() {
+            ARP_PASSES
+        } else {
+            2
+        };
+        for pass in 0..passes {
             let pending: Vec<Ipv4Addr> = {
                 let map = answered.lock().map(|m| m.clone()).unwrap_or_default();
                 wanted
@@ -163,7 +169,7 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep,
                     std::thread::sleep(next - now);
                 }
             }
-            std::thread::sleep(if pass + 1 < ARP_PASSES {
+            std::thread::sleep(if pass + 1 < passes {
                 SETTLE_FIRST
             } else {
                 SETTLE_LAST

@@ -23,14 +23,10 @@ pub async fn probe_banner(
     findings: &Findings,
 ) -> Vec<u8> {
     let port = addr.port();
-    let mut stream = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(err)) => {
-            findings.note(format!("banner {port}: connect failed: {err}"));
-            return Vec::new();
-        }
-        Err(_) => {
-            findings.note(format!("banner {port}: connect timed out"));
+    let mut stream = match super::connect::connect(addr, connect_timeout).await {
+        Ok(s) => s,
+        Err(err) => {
+            findings.note(format!("banner {port}: {err}"));
             return Vec::new();
         }
     };

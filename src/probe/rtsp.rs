@@ -74,7 +74,7 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
 
 /// Why an exchange failed, from its message.
 fn exchange_reason(err: &str) -> CutReason {
-    if err.starts_with("no reply within") {
+    if err.starts_with("no reply within") || err == super::connect::ConnectError::TimedOut.to_string() {
         CutReason::Timeout
     } else {
         CutReason::Reset
@@ -132,60 +132,27 @@ async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findi
     }
 }
 
-/// Extra attempts after an exchange timed out (on a fresh connection each).
-const RETRY_ROUNDS: u32 = 2;
-
-/// Pause before the first retry, doubled before each further one.
-const RETRY_BACKOFF: Duration = Duration::from_millis(200);
-
 /// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.
-/// After a timeout (a lost SYN or reply on a lossy link) it tries again on a new connection, up
-/// to [`RETRY_ROUNDS`] times with backoff; other failures are answers and end it at once.
+/// The connect is tried again after a timeout within the host's budget ([`super::connect`]);
+/// a reply that does not come on an established connection is not (the kernel already resends
+/// lost segments, so the service is silent).
 pub(super) async fn exchange(
     stream: &mut Option<TcpStream>,
     addr: SocketAddr,
     request: &[u8],
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
-    let mut backoff = RETRY_BACKOFF;
-    let mut retries_left = RETRY_ROUNDS;
-    loop {
-        match exchange_once(stream, addr, request, timeout).await {
-            Err(ExchangeError::TimedOut(_)) if retries_left > 0 => {
-                tracing::debug!(%addr, ?backoff, "exchange timed out; retrying");
-                *stream = None;
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-                retries_left -= 1;
-            }
-            Err(ExchangeError::TimedOut(e) | ExchangeError::Failed(e)) => return Err(e),
-            Ok(reply) => return Ok(reply),
-        }
+    if stream.is_none() {
+        *stream = Some(
+            super::connect::connect(addr, timeout)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
     }
-}
-
-enum ExchangeError {
-    TimedOut(String),
-    Failed(String),
-}
-
-async fn exchange_once(
-    stream: &mut Option<TcpStream>,
-    addr: SocketAddr,
-    request: &[u8],
-    timeout: Duration,
-) -> Result<Vec<u8>, ExchangeError> {
+    let Some(s) = stream.as_mut() else {
+        return Err("no connection".to_string());
+    };
     let work = async {
-        if stream.is_none() {
-            *stream = Some(
-                TcpStream::connect(addr)
-                    .await
-                    .map_err(|e| format!("connect: {e}"))?,
-            );
-        }
-        let Some(s) = stream.as_mut() else {
-            return Err("no connection".to_string());
-        };
         s.write_all(request)
             .await
             .map_err(|e| format!("send: {e}"))?;
@@ -193,8 +160,7 @@ async fn exchange_once(
     };
     tokio::time::timeout(timeout, work)
         .await
-        .map_err(|_| ExchangeError::TimedOut(format!("no reply within {timeout:?}")))?
-        .map_err(ExchangeError::Failed)
+        .map_err(|_| format!("no reply within {timeout:?}"))?
 }
 
 async fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, String> {

@@ -191,9 +191,12 @@ enum ExchangeError {
 }
 
 async fn device_name(addr: SocketAddr, timeout: Duration) -> Result<Option<String>, ExchangeError> {
-    let mut stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+    let mut stream = super::connect::connect(addr, timeout)
         .await
-        .map_err(|_| ExchangeError::Timeout)??;
+        .map_err(|e| match e {
+            super::connect::ConnectError::TimedOut => ExchangeError::Timeout,
+            super::connect::ConnectError::Failed(io) => ExchangeError::Io(io),
+        })?;
     let hello = exchange(
         &mut stream,
         timeout,

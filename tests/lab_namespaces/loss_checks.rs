@@ -1,20 +1,27 @@
 //! The lab under packet loss: a shop's Wi-Fi or a busy switch drops packets, the lab's veth
-//! link never does. This check audits the lab once as it is and once with 20 % of the packets
+//! link never does. This check audits the lab three times: as it is; with 20 % of the packets
 //! dropped each way at the scanner (nftables `numgen random` rules on the input and output hooks
 //! of the lab root namespace, where the scanner's `lan0` lives; the personas' namespaces are
-//! untouched), and requires the same devices recognised with the same vendors.
+//! untouched); and once more under that loss with camsweep's retries switched off
+//! (`camsweep::retry::set_enabled(false)`, a switch that exists for this test only).
+//!
+//! Each device is compared by what a user reads and what decided it: vendor, model, device type,
+//! face recognition, the signatures that matched and the kinds of evidence collected. The scan
+//! under loss must equal the lossless one; the control scan without retries must NOT (else this
+//! check would not show that the retries are what keeps identification intact).
 //!
 //! The loss is applied with nftables because the kernels this runs on (CI containers, the
 //! development VM) may lack `sch_netem`; nf_tables works in an unprivileged user namespace.
 //! What it does not cover: ARP (the raw-socket sweep and the kernel's neighbour resolution are
-//! below the `inet` hooks), so the ARP repeats are exercised by their own unit of behaviour only.
+//! below the `inet` hooks), so the vendor from the MAC prefix is never lost here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use camsweep::discover::NoProgress;
 use camsweep::lab::Lab;
-use camsweep::model::ScanMode;
+use camsweep::model::{Device, ScanMode};
 
 /// Percentage of packets dropped in each direction at the scanner.
 const LOSS_PERCENT: u32 = 20;
@@ -22,50 +29,112 @@ const LOSS_PERCENT: u32 = 20;
 /// nftables table holding the loss rules (removed again whatever the scan's outcome).
 const TABLE: &str = "camsweep_loss";
 
+/// What a device was recognised as, and from what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Recognised {
+    vendor: Option<String>,
+    model: Option<String>,
+    device_type: String,
+    face: String,
+    signatures: BTreeSet<String>,
+    evidence_kinds: BTreeSet<String>,
+}
+
+type Scan = BTreeMap<String, Recognised>;
+
 pub fn identification_under_loss_equals_lossless(lab: &Lab) -> Result<(), String> {
     // Fail early and clearly when nft is missing, before spending a scan on it.
     nft(&["--version"]).map_err(|e| {
         format!("{e}: install nftables (scripts/test-deps.txt) to run the packet-loss lab test")
     })?;
-    let started = std::time::Instant::now();
-    let lossless = recognised(lab)?;
-    let lossless_took = started.elapsed();
-    if lossless.is_empty() {
+    let (lossless, lossless_took) = scan(lab)?;
+    if lossless.values().all(|d| d.vendor.is_none()) {
         return Err("the lossless scan recognised no device".into());
     }
     add_loss()?;
-    let started = std::time::Instant::now();
-    let lossy = recognised(lab);
-    let lossy_took = started.elapsed();
+    let lossy = scan(lab);
+    camsweep::retry::set_enabled(false);
+    let without_retries = scan(lab);
+    camsweep::retry::set_enabled(true);
     let removed = nft(&["delete", "table", "inet", TABLE]);
-    let lossy = lossy?;
+    let (lossy, lossy_took) = lossy?;
+    let (without_retries, without_took) = without_retries?;
     removed?;
     println!(
-        "  lossless: {} devices recognised in {lossless_took:.1?}; {LOSS_PERCENT} % loss each way: {} in {lossy_took:.1?}",
+        "  {} devices; lossless scan {lossless_took:.1?}, {LOSS_PERCENT} % loss each way \
+         {lossy_took:.1?} ({} differ), same loss without retries {without_took:.1?} ({} differ)",
         lossless.len(),
-        lossy.len()
+        differences(&lossless, &lossy).len(),
+        differences(&lossless, &without_retries).len(),
     );
-    if lossy != lossless {
-        let missed: Vec<_> = lossless
-            .iter()
-            .filter(|(ip, v)| lossy.get(*ip) != Some(*v))
-            .collect();
-        let extra: Vec<_> = lossy
-            .iter()
-            .filter(|(ip, v)| lossless.get(*ip) != Some(*v))
-            .collect();
+    let changed = differences(&lossless, &lossy);
+    if !changed.is_empty() {
         return Err(format!(
-            "under {LOSS_PERCENT} % loss {} devices recognised, without loss {}; \
-             lost or changed: {missed:?}; new or changed: {extra:?}",
-            lossy.len(),
-            lossless.len()
+            "under {LOSS_PERCENT} % loss {} device(s) came out differently:\n{}",
+            changed.len(),
+            changed.join("\n")
+        ));
+    }
+    if differences(&lossless, &without_retries).is_empty() {
+        return Err(format!(
+            "the control scan under {LOSS_PERCENT} % loss WITHOUT retries also equals the \
+             lossless one, so this check does not show what the retries do"
         ));
     }
     Ok(())
 }
 
-/// Device address → vendor, for every device the scan recognised (a vendor named).
-fn recognised(lab: &Lab) -> Result<BTreeMap<String, String>, String> {
+/// One line per device that differs between `a` and `b` (missing, new or changed).
+fn differences(a: &Scan, b: &Scan) -> Vec<String> {
+    let ips: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    ips.into_iter()
+        .filter_map(|ip| match (a.get(ip), b.get(ip)) {
+            (Some(x), Some(y)) if x == y => None,
+            (Some(x), Some(y)) => Some(format!("  {ip}: {}", changed_fields(x, y))),
+            (x, y) => Some(format!("  {ip}: {x:?} → {y:?}")),
+        })
+        .collect()
+}
+
+fn changed_fields(x: &Recognised, y: &Recognised) -> String {
+    let mut out = Vec::new();
+    if (&x.vendor, &x.model) != (&y.vendor, &y.model) {
+        out.push(format!("{:?}/{:?} → {:?}/{:?}", x.vendor, x.model, y.vendor, y.model));
+    }
+    if (&x.device_type, &x.face) != (&y.device_type, &y.face) {
+        out.push(format!(
+            "type {}/face {} → {}/{}",
+            x.device_type, x.face, y.device_type, y.face
+        ));
+    }
+    for (what, a, b) in [
+        ("signatures", &x.signatures, &y.signatures),
+        ("evidence", &x.evidence_kinds, &y.evidence_kinds),
+    ] {
+        let lost: Vec<_> = a.difference(b).collect();
+        let gained: Vec<_> = b.difference(a).collect();
+        if !lost.is_empty() || !gained.is_empty() {
+            out.push(format!("{what} lost {lost:?} gained {gained:?}"));
+        }
+    }
+    out.join("; ")
+}
+
+fn recognised(d: &Device) -> Recognised {
+    let id = &d.identity;
+    Recognised {
+        vendor: id.vendor.clone(),
+        model: id.model.clone(),
+        device_type: format!("{:?}", id.device_type),
+        face: format!("{:?}", id.face_recognition),
+        signatures: id.signatures.iter().cloned().collect(),
+        evidence_kinds: d.evidence.iter().map(|e| e.source.clone()).collect(),
+    }
+}
+
+/// Audits the lab's subnet the way `camsweep demo` does; every device found, and how long it took.
+fn scan(lab: &Lab) -> Result<(Scan, Duration), String> {
+    let started = Instant::now();
     let opts = camsweep::cli::args::ScanOptions {
         targets: vec![lab.subnet().to_string()],
         targets_file: None,
@@ -95,11 +164,12 @@ fn recognised(lab: &Lab) -> Result<BTreeMap<String, String>, String> {
     let report = rt
         .block_on(camsweep::app::run(&plan, &db, &NoProgress))
         .map_err(|e| e.to_string())?;
-    Ok(report
+    let devices = report
         .devices
         .iter()
-        .filter_map(|d| Some((d.ip.clone(), d.identity.vendor.clone()?)))
-        .collect())
+        .map(|d| (d.ip.clone(), recognised(d)))
+        .collect();
+    Ok((devices, started.elapsed()))
 }
 
 /// Drops `LOSS_PERCENT` % of the packets entering and of those leaving this namespace.

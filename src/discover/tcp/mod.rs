@@ -33,13 +33,9 @@ const LIKELY_PORTS: &[u16] = &[
 /// the sweep waits one connect timeout for that host instead of one per few ports.
 const FILTERED_CONCURRENCY: usize = 64;
 
-/// Extra rounds for the ports of a host that answered but whose connect to them timed out: on a
-/// lossy link (shop Wi-Fi, a busy switch) a SYN or SYN-ACK was lost. Hosts that never answered
-/// are not retried, so an empty address or a firewall still costs one timeout.
-const RETRY_ROUNDS: u32 = 2;
-
-/// Pause before the first retry round, doubled before each further one (backoff).
-const RETRY_BACKOFF: Duration = Duration::from_millis(200);
+// A host that answered (open, refused or reset) but whose connect to some ports timed out gets
+// those ports tried again ([`crate::retry`]): on a lossy link a SYN or SYN-ACK was lost. Hosts
+// that never answered are not retried, so an empty address or a firewall still costs one timeout.
 
 /// How the sweep runs.
 #[derive(Debug, Clone)]
@@ -243,7 +239,7 @@ impl Sweep<'_> {
         }
     }
 
-    /// Tries again, in up to [`RETRY_ROUNDS`] rounds with backoff, the ports of a live host whose
+    /// Tries again, in up to [`crate::retry::RETRIES`] rounds with backoff, the ports of a live host whose
     /// connect timed out. Each retry waits twice the connect timeout, so the kernel's own SYN
     /// retransmission (after 1 s) falls inside it. The host deadline still bounds everything.
     async fn retry_timeouts(
@@ -254,17 +250,17 @@ impl Sweep<'_> {
         deadline: Instant,
     ) {
         let per_host = Semaphore::new(concurrency);
-        let mut backoff = RETRY_BACKOFF;
-        for round in 0..RETRY_ROUNDS {
+        let mut backoff = crate::retry::Backoff::until(Some(deadline));
+        loop {
             let pending: Vec<usize> = (0..outcomes.len())
                 .filter(|&i| outcomes[i].1 == Some(ConnectOutcome::TimedOut))
                 .collect();
-            if pending.is_empty() || Instant::now() + backoff >= deadline {
+            if pending.is_empty() || !backoff.another(self.cfg.connect_timeout).await {
                 return;
             }
-            debug!(round, ports = pending.len(), "retrying timed-out ports");
-            tokio::time::sleep(backoff).await;
-            backoff *= 2;
+            debug!(ports = pending.len(), "retrying timed-out ports");
+            // Twice the connect timeout (capped by the deadline): the kernel's own SYN resend
+            // after 1 s then falls inside it.
             let timeout = self.cfg.connect_timeout * 2;
             let retried = join_all(pending.iter().map(|&i| {
                 let per_host = &per_host;

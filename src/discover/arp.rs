@@ -17,7 +17,10 @@ use crate::wire::arp;
 
 /// Requests per second: a /24 leaves in about 0.13 s, far below what a switch notices.
 pub const DEFAULT_RATE: u32 = 2000;
-/// Wait after the first pass before the retry, and after the retry before giving up.
+/// Requests go out to the addresses still silent up to this many times (a lost request or reply
+/// on a lossy link must not hide a device); a pass only runs when someone has not answered.
+const ARP_PASSES: usize = 3;
+/// Wait after the first pass before a retry, and after the last pass before giving up.
 const SETTLE_FIRST: Duration = Duration::from_millis(250);
 const SETTLE_LAST: Duration = Duration::from_millis(400);
 /// How long one receive may block, so the receiver notices the end of the sweep.
@@ -135,7 +138,13 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep,
             }
         });
         let mut send_failures = 0usize;
-        for pass in 0..2 {
+        // Without retries (the loss test's control run) the sweep keeps its one repeat pass.
+        let passes = if crate::retry::enabled() {
+            ARP_PASSES
+        } else {
+            2
+        };
+        for pass in 0..passes {
             let pending: Vec<Ipv4Addr> = {
                 let map = answered.lock().map(|m| m.clone()).unwrap_or_default();
                 wanted
@@ -160,7 +169,11 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep,
                     std::thread::sleep(next - now);
                 }
             }
-            std::thread::sleep(if pass == 0 { SETTLE_FIRST } else { SETTLE_LAST });
+            std::thread::sleep(if pass + 1 < passes {
+                SETTLE_FIRST
+            } else {
+                SETTLE_LAST
+            });
         }
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         if send_failures > 0 {

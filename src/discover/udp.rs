@@ -26,6 +26,13 @@ pub const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
 /// Pause between unicast inquiries: 2 000 datagrams a second at most.
 const UNICAST_GAP: Duration = Duration::from_micros(500);
 
+/// Each inquiry is sent this many times ([`crate::retry`]): on a lossy link (shop Wi-Fi) one
+/// datagram, or its reply, is easily lost, and a device that misses it stays unnamed. Replies
+/// to the repeats merge by sender like any others and count towards the per-sender cap.
+const INQUIRY_ROUNDS: u32 = 2;
+/// Pause before an inquiry is sent again (replies to the first round arrive meanwhile).
+const RESEND_AFTER: Duration = Duration::from_millis(300);
+
 /// Where and how long discovery asks.
 #[derive(Debug, Clone)]
 pub struct DiscoveryContext {
@@ -159,14 +166,24 @@ pub async fn collect(
     );
     let mut failures = 0usize;
     let mut last_error = None;
-    for dest in &destinations {
-        for payload in &inquiry.payloads {
-            if let Err(e) = sock.send_to(payload, dest).await {
-                failures += 1;
-                last_error = Some(format!("{dest}: {e}"));
-            }
+    let rounds = if crate::retry::enabled() {
+        INQUIRY_ROUNDS
+    } else {
+        1
+    };
+    for round in 0..rounds {
+        if round > 0 {
+            tokio::time::sleep(RESEND_AFTER).await;
         }
-        tokio::time::sleep(UNICAST_GAP).await;
+        for dest in &destinations {
+            for payload in &inquiry.payloads {
+                if let Err(e) = sock.send_to(payload, dest).await {
+                    failures += 1;
+                    last_error = Some(format!("{dest}: {e}"));
+                }
+            }
+            tokio::time::sleep(UNICAST_GAP).await;
+        }
     }
     if let Some(e) = last_error {
         out.notes.push(format!(

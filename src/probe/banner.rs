@@ -23,18 +23,23 @@ pub async fn probe_banner(
     findings: &Findings,
 ) -> Vec<u8> {
     let port = addr.port();
-    let mut stream = match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(err)) => {
-            findings.note(format!("banner {port}: connect failed: {err}"));
-            return Vec::new();
-        }
-        Err(_) => {
-            findings.note(format!("banner {port}: connect timed out"));
-            return Vec::new();
+    // A silent service is asked again on a fresh connection while the host's deadline leaves
+    // room: after a handshake that lost a packet, the kernel resends a lost greeting only after
+    // 3 s, past the wait for the first byte.
+    let mut backoff = crate::retry::Backoff::in_host_budget();
+    let banner = loop {
+        let mut stream = match super::connect::connect(addr, connect_timeout).await {
+            Ok(s) => s,
+            Err(err) => {
+                findings.note(format!("banner {port}: {err}"));
+                return Vec::new();
+            }
+        };
+        let banner = read_banner(&mut stream).await;
+        if !banner.is_empty() || !backoff.another(connect_timeout + FIRST_BYTE_WAIT).await {
+            break banner;
         }
     };
-    let banner = read_banner(&mut stream).await;
     if banner.is_empty() {
         return banner;
     }

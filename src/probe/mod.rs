@@ -24,6 +24,7 @@
 //! - `zkteco.device_name`: the name a ZKTeco terminal reports over its protocol on 4370.
 
 pub mod banner;
+pub mod connect;
 pub mod credentials;
 pub mod findings;
 pub mod http;
@@ -164,7 +165,10 @@ impl Prober {
             .map(|(addr, kind)| self.probe_port(addr, kind, findings_ref))
             .buffer_unordered(self.cfg.port_concurrency.max(1))
             .collect::<Vec<()>>();
-        if tokio::time::timeout(self.cfg.host_deadline, work)
+        // The deadline bounds the probes' retries too (crate::retry): none outlasts it.
+        let deadline = tokio::time::Instant::now() + self.cfg.host_deadline;
+        let bounded = tokio::time::timeout_at(deadline, work);
+        if crate::retry::within_host_deadline(deadline, bounded)
             .await
             .is_err()
         {

@@ -31,6 +31,12 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
         // Reuse the connection; a device that closed it after OPTIONS gets a fresh one.
         let reply = match exchange(&mut stream, addr, request.as_bytes(), timeout).await {
             Ok(reply) => reply,
+            // A timeout was already retried inside `exchange`.
+            Err(err) if exchange_reason(&err) == CutReason::Timeout => {
+                findings.note(format!("rtsp {port}: {err}"));
+                findings.cut("rtsp", Some(port), CutReason::Timeout, err);
+                break;
+            }
             Err(err) => {
                 stream = None;
                 match exchange(&mut stream, addr, request.as_bytes(), timeout).await {
@@ -72,9 +78,12 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
     answered
 }
 
+/// How a reply timeout's message starts.
+const NO_REPLY: &str = "no reply within";
+
 /// Why an exchange failed, from its message.
 fn exchange_reason(err: &str) -> CutReason {
-    if err.starts_with("no reply within") {
+    if err.starts_with(NO_REPLY) || err == super::connect::ConnectError::TimedOut.to_string() {
         CutReason::Timeout
     } else {
         CutReason::Reset
@@ -133,23 +142,45 @@ async fn http_on_rtsp_port(addr: SocketAddr, timeout: Duration, findings: &Findi
 }
 
 /// Sends `request` (connecting first if needed) and reads one reply under `timeout` and the cap.
+/// After a timeout it tries again on a fresh connection, with backoff, while the host's deadline
+/// leaves room ([`crate::retry`]): after a handshake that lost a packet the kernel resends a lost
+/// request or reply only after 3 s. Other failures are answers and end it at once.
 pub(super) async fn exchange(
     stream: &mut Option<TcpStream>,
     addr: SocketAddr,
     request: &[u8],
     timeout: Duration,
 ) -> Result<Vec<u8>, String> {
-    let work = async {
-        if stream.is_none() {
-            *stream = Some(
-                TcpStream::connect(addr)
-                    .await
-                    .map_err(|e| format!("connect: {e}"))?,
-            );
+    let mut backoff = crate::retry::Backoff::in_host_budget();
+    loop {
+        match exchange_once(stream, addr, request, timeout).await {
+            // A connect timeout was already retried by `connect`.
+            Err(e) if e.starts_with(NO_REPLY) && backoff.another(timeout).await => {
+                tracing::debug!(%addr, "exchange timed out; retrying");
+                *stream = None;
+            }
+            done => return done,
         }
-        let Some(s) = stream.as_mut() else {
-            return Err("no connection".to_string());
-        };
+    }
+}
+
+async fn exchange_once(
+    stream: &mut Option<TcpStream>,
+    addr: SocketAddr,
+    request: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    if stream.is_none() {
+        *stream = Some(
+            super::connect::connect(addr, timeout)
+                .await
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    let Some(s) = stream.as_mut() else {
+        return Err("no connection".to_string());
+    };
+    let work = async {
         s.write_all(request)
             .await
             .map_err(|e| format!("send: {e}"))?;
@@ -157,7 +188,7 @@ pub(super) async fn exchange(
     };
     tokio::time::timeout(timeout, work)
         .await
-        .map_err(|_| format!("no reply within {timeout:?}"))?
+        .map_err(|_| format!("{NO_REPLY} {timeout:?}"))?
 }
 
 async fn read_reply(stream: &mut TcpStream) -> Result<Vec<u8>, String> {

@@ -147,7 +147,17 @@ pub fn option_value(data: &[u8]) -> Option<String> {
 /// Asks the terminal at `addr` its device name and records `zkteco.device_name`.
 pub async fn probe_zk(addr: SocketAddr, timeout: Duration, findings: &Findings) {
     let port = addr.port();
-    match tokio::time::timeout(timeout * 3, device_name(addr, timeout)).await {
+    // A conversation that timed out is started again while the host's deadline leaves room
+    // (crate::retry): on a lossy link a lost segment after a lossy handshake costs 3 s.
+    let mut backoff = crate::retry::Backoff::in_host_budget();
+    let outcome = loop {
+        let outcome = tokio::time::timeout(timeout * 3, device_name(addr, timeout)).await;
+        let timed_out = matches!(outcome, Err(_) | Ok(Err(ExchangeError::Timeout)));
+        if !timed_out || !backoff.another(timeout * 3).await {
+            break outcome;
+        }
+    };
+    match outcome {
         Ok(Ok(Some(name))) => {
             findings.service(port, "zkteco");
             findings.push(Evidence::new(ZKTECO_DEVICE_NAME, Some(port), name));
@@ -191,9 +201,12 @@ enum ExchangeError {
 }
 
 async fn device_name(addr: SocketAddr, timeout: Duration) -> Result<Option<String>, ExchangeError> {
-    let mut stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+    let mut stream = super::connect::connect(addr, timeout)
         .await
-        .map_err(|_| ExchangeError::Timeout)??;
+        .map_err(|e| match e {
+            super::connect::ConnectError::TimedOut => ExchangeError::Timeout,
+            super::connect::ConnectError::Failed(io) => ExchangeError::Io(io),
+        })?;
     let hello = exchange(
         &mut stream,
         timeout,

@@ -33,6 +33,10 @@ const LIKELY_PORTS: &[u16] = &[
 /// the sweep waits one connect timeout for that host instead of one per few ports.
 const FILTERED_CONCURRENCY: usize = 64;
 
+// A host that answered (open, refused or reset) but whose connect to some ports timed out gets
+// those ports tried again ([`crate::retry`]): on a lossy link a SYN or SYN-ACK was lost. Hosts
+// that never answered are not retried, so an empty address or a firewall still costs one timeout.
+
 /// How the sweep runs.
 #[derive(Debug, Clone)]
 pub struct SweepConfig {
@@ -217,10 +221,58 @@ impl Sweep<'_> {
             per_host
         };
         let rest = self.wave(ip, &self.rest, concurrency, deadline).await;
-        let host = self.observation(ip, liveness, entry.as_ref(), wave.into_iter().chain(rest));
+        let mut outcomes: Vec<(u16, Option<ConnectOutcome>)> =
+            wave.into_iter().chain(rest).collect();
+        // A host judged filtered from its first wave may still have answered on a later port
+        // (its first-wave SYNs lost on a lossy link): any answer makes its timeouts worth a retry.
+        let answered = outcomes
+            .iter()
+            .any(|(_, o)| o.as_ref().is_some_and(ConnectOutcome::host_answered));
+        if answered {
+            self.retry_timeouts(ip, &mut outcomes, concurrency, deadline)
+                .await;
+        }
+        let host = self.observation(ip, liveness, entry.as_ref(), outcomes.into_iter());
         match neighbour_error {
             Some(err) => HostResult::NeighbourError(err, Some(Box::new(host))),
             None => HostResult::Up(Box::new(host)),
+        }
+    }
+
+    /// Tries again, in up to [`crate::retry::RETRIES`] rounds with backoff, the ports of a live host whose
+    /// connect timed out. Each retry waits twice the connect timeout, so the kernel's own SYN
+    /// retransmission (after 1 s) falls inside it. The host deadline still bounds everything.
+    async fn retry_timeouts(
+        &self,
+        ip: IpAddr,
+        outcomes: &mut [(u16, Option<ConnectOutcome>)],
+        concurrency: usize,
+        deadline: Instant,
+    ) {
+        let per_host = Semaphore::new(concurrency);
+        let mut backoff = crate::retry::Backoff::until(Some(deadline));
+        loop {
+            let pending: Vec<usize> = (0..outcomes.len())
+                .filter(|&i| outcomes[i].1 == Some(ConnectOutcome::TimedOut))
+                .collect();
+            if pending.is_empty() || !backoff.another(self.cfg.connect_timeout).await {
+                return;
+            }
+            debug!(ports = pending.len(), "retrying timed-out ports");
+            // Twice the connect timeout (capped by the deadline): the kernel's own SYN resend
+            // after 1 s then falls inside it.
+            let timeout = self.cfg.connect_timeout * 2;
+            let retried = join_all(pending.iter().map(|&i| {
+                let per_host = &per_host;
+                let addr = SocketAddr::new(ip, outcomes[i].0);
+                async move { self.attempt(addr, per_host, deadline, timeout).await }
+            }))
+            .await;
+            for (i, outcome) in pending.into_iter().zip(retried) {
+                if let Some(outcome) = outcome {
+                    outcomes[i].1 = Some(outcome);
+                }
+            }
         }
     }
 
@@ -238,7 +290,12 @@ impl Sweep<'_> {
             let per_host = &per_host;
             async move {
                 let outcome = self
-                    .attempt(SocketAddr::new(ip, port), per_host, deadline)
+                    .attempt(
+                        SocketAddr::new(ip, port),
+                        per_host,
+                        deadline,
+                        self.cfg.connect_timeout,
+                    )
                     .await;
                 self.progress.advance(1);
                 (port, outcome)
@@ -252,6 +309,7 @@ impl Sweep<'_> {
         addr: SocketAddr,
         per_host: &Semaphore,
         deadline: Instant,
+        timeout: Duration,
     ) -> Option<ConnectOutcome> {
         let permits = async {
             let host_permit = per_host.acquire().await.ok()?;
@@ -264,7 +322,7 @@ impl Sweep<'_> {
         if left.is_zero() {
             return None;
         }
-        Some(connect_once(addr, self.cfg.connect_timeout.min(left)).await)
+        Some(connect_once(addr, timeout.min(left)).await)
     }
 
     fn observation(

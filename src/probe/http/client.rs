@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::{Client, Method, Url, redirect};
 
 use crate::probe::credentials::{Credential, Credentials};
+use crate::retry::Backoff;
 use thiserror::Error;
 
 /// Building the client failed (TLS backend could not initialise).
@@ -151,8 +152,25 @@ impl HttpClient {
         self.send(req, url).await
     }
 
+    /// Sends `req`; after a timeout sends it again with backoff while the host's deadline
+    /// leaves room for a whole attempt ([`Backoff::in_host_budget`]). On a lossy link a lost SYN
+    /// is resent by the kernel only after 1 s, and after a handshake that lost a packet a lost
+    /// request or reply only after 3 s (RFC 6298 5.7): a fresh connection is quicker. Refusals,
+    /// resets and TLS failures are answers and are not retried.
     async fn send(&self, req: reqwest::RequestBuilder, url: Url) -> Result<Fetched, FetchError> {
-        let mut resp = req.send().await.map_err(|e| self.classify(&e))?;
+        let mut backoff = Backoff::in_host_budget();
+        let mut resp = loop {
+            let Some(attempt) = req.try_clone() else {
+                break req.send().await.map_err(|e| self.classify(&e))?;
+            };
+            match attempt.send().await {
+                Ok(resp) => break resp,
+                Err(e) if e.is_timeout() && backoff.another(self.timeout).await => {
+                    tracing::debug!(%url, "request timed out; retrying");
+                }
+                Err(e) => return Err(self.classify(&e)),
+            }
+        };
         let status = resp.status().as_u16();
         let headers = resp
             .headers()

@@ -558,6 +558,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
         cloud_contacts: Vec::new(),
         upstream_timeline: Vec::new(),
         cut_short,
+        data_store: None,
     }
 }
 

@@ -142,6 +142,36 @@ pub struct Device {
     /// Probes of this device that stopped before they were done, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cut_short: Vec<CutShort>,
+    /// What this host receives from surveillance or face devices on the LAN (traffic analysis):
+    /// present when it is a local data store, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_store: Option<DataStore>,
+}
+
+/// A LAN host that receives image-sized uploads (snapshots, video) from surveillance or face
+/// devices: a local server, recorder or PC where the pictures end up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataStore {
+    /// `face_images` when a face-capable device sends it snapshots, else `images`.
+    pub holds: String,
+    /// Each sending device, biggest first.
+    pub from: Vec<ReceivedUpload>,
+}
+
+/// One device's uploads to a local data store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedUpload {
+    /// The sender's device id (`d-<ip>`) and address.
+    pub device: String,
+    pub ip: String,
+    /// The store's port the uploads went to.
+    pub port: u16,
+    /// Bytes the sender sent to the store.
+    pub bytes: u64,
+    /// The traffic's shape (`snapshots`, `video_stream`, `bulk`).
+    pub pattern: String,
+    /// The sender is face-capable and sent snapshots: face images.
+    pub faces: bool,
 }
 
 /// One minute of a device's upstream traffic.

@@ -284,6 +284,7 @@ mod tests {
             cloud_contacts: vec![],
             upstream_timeline: vec![],
             cut_short: vec![],
+            data_store: None,
         }
     }
 

@@ -37,6 +37,7 @@ fn device(
         cloud_contacts: vec![],
         upstream_timeline: vec![],
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 

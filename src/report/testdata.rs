@@ -62,6 +62,7 @@ fn camera() -> Device {
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -94,6 +95,7 @@ fn recorder() -> Device {
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -167,6 +169,7 @@ fn face_terminal() -> Device {
         ],
         upstream_timeline: face_terminal_timeline(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -213,6 +216,7 @@ fn printer() -> Device {
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -242,6 +246,7 @@ fn hostile() -> Device {
         cloud_contacts: vec![],
         upstream_timeline: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 

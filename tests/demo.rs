@@ -14,7 +14,15 @@ fn run_demo(lang: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
 fn run_scenario(lang: &str, scenario: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();
     let result = Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args(["demo", "--quiet", "--json", "--lang", lang, "--scenario", scenario])
+        .args([
+            "demo",
+            "--quiet",
+            "--json",
+            "--lang",
+            lang,
+            "--scenario",
+            scenario,
+        ])
         .arg("--out")
         .arg(out.path().join("demo"))
         .output()
@@ -407,7 +415,10 @@ fn sales_office_shows_the_local_face_server() {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    assert!(validator.is_valid(&json), "report does not match the schema");
+    assert!(
+        validator.is_valid(&json),
+        "report does not match the schema"
+    );
     assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
 
     let spec = Scenario::SalesOffice.spec().unwrap();
@@ -446,7 +457,10 @@ fn sales_office_shows_the_local_face_server() {
 
     // The server is a face-data store receiving the camera's snapshots, with their volume.
     let server = device(&report, "198.18.0.40").unwrap();
-    let store = server.data_store.as_ref().expect("the server is a data store");
+    let store = server
+        .data_store
+        .as_ref()
+        .expect("the server is a data store");
     assert_eq!(store.holds, "face_images");
     assert_eq!(store.from[0].ip, "198.18.0.12");
     assert!(store.from[0].faces);
@@ -464,17 +478,40 @@ fn sales_office_shows_the_local_face_server() {
         report
             .findings
             .iter()
-            .find(|f| f.device.as_deref() == Some(Device::id_for(ip).as_str()) && f.rules.iter().any(|r| r == rule))
+            .find(|f| {
+                f.device.as_deref() == Some(Device::id_for(ip).as_str())
+                    && f.rules.iter().any(|r| r == rule)
+            })
             .map(|f| f.severity.as_str().to_string())
     };
-    assert_eq!(severity("198.18.0.40", "CN-FRM-8-RETENTION").as_deref(), Some("high"));
-    assert_eq!(severity("198.18.0.12", "CN-CRPL-29").as_deref(), Some("high"));
-    assert_eq!(severity("198.18.0.12", "CN-PIPL-29-SEPCONSENT").as_deref(), Some("high"));
+    assert_eq!(
+        severity("198.18.0.40", "CN-FRM-8-RETENTION").as_deref(),
+        Some("high")
+    );
+    assert_eq!(
+        severity("198.18.0.12", "CN-CRPL-29").as_deref(),
+        Some("high")
+    );
+    assert_eq!(
+        severity("198.18.0.12", "CN-PIPL-29-SEPCONSENT").as_deref(),
+        Some("high")
+    );
     // Nothing leaves for the internet here.
-    assert!(report.devices.iter().all(|d| d.cloud_contacts.iter().all(|c| !c.upload)));
+    assert!(
+        report
+            .devices
+            .iter()
+            .all(|d| d.cloud_contacts.iter().all(|c| !c.upload))
+    );
 
     // The network picture draws the camera → server flow.
     let html = std::fs::read_to_string(out.path().join("demo/report.html")).unwrap();
-    assert!(html.contains("face-data store on the LAN"), "network picture lacks the store");
-    assert!(html.contains("198.18.0.12 → 198.18.0.40:7200"), "no camera → server line");
+    assert!(
+        html.contains("face-data store on the LAN"),
+        "network picture lacks the store"
+    );
+    assert!(
+        html.contains("198.18.0.12 → 198.18.0.40 (Hikvision HikCentral Professional):7200"),
+        "no camera → server line"
+    );
 }

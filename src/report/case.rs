@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use crate::model::{Advice, CloudContact, Device, FaceRecognition, Finding, Report, Severity, UpstreamMinute};
+use crate::model::{
+    Advice, CloudContact, Device, FaceRecognition, Finding, Report, Severity, UpstreamMinute,
+};
 
 use super::case_i18n::CaseLabels;
 use super::i18n::Lang;

@@ -2,15 +2,28 @@
 //! come out as the real device it imitates would. Needs unprivileged user namespaces; if they cannot
 //! be created the test fails with the demo's reason (it never skips).
 
-use camsweep::lab::{LabSpec, Persona, uploads};
+use camsweep::lab::{LabSpec, Persona, Scenario, uploads};
 use camsweep::model::{Device, FaceRecognition, Report};
 use camsweep::traffic::CloudDb;
 use std::process::Command;
 
 fn run_demo(lang: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
+    run_scenario(lang, "shop")
+}
+
+fn run_scenario(lang: &str, scenario: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();
     let result = Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args(["demo", "--quiet", "--json", "--lang", lang, "--out"])
+        .args([
+            "demo",
+            "--quiet",
+            "--json",
+            "--lang",
+            lang,
+            "--scenario",
+            scenario,
+        ])
+        .arg("--out")
         .arg(out.path().join("demo"))
         .output()
         .unwrap();
@@ -413,5 +426,117 @@ fn demo_findings_follow_the_store_declaration() {
             .findings
             .iter()
             .all(|f| !f.title.zh.is_empty() && !f.legal_basis.is_empty())
+    );
+}
+
+/// The sales-office scenario (legal.md §4 C3): the entrance face camera pushes face snapshots to a
+/// HikCentral server in the back room. The report names every device, shows the server as a
+/// face-data store with the camera's volume, and draws the consent, notice and retention findings.
+#[test]
+fn sales_office_shows_the_local_face_server() {
+    let started = std::time::Instant::now();
+    let (report, json, out) = run_scenario("en", "sales-office");
+    let took = started.elapsed();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(
+        validator.is_valid(&json),
+        "report does not match the schema"
+    );
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+
+    let spec = Scenario::SalesOffice.spec().unwrap();
+    let mut wrong = Vec::new();
+    for persona in &spec.personas {
+        let ip = persona.ip.to_string();
+        let Some(d) = device(&report, &ip) else {
+            wrong.push(format!("{} ({ip}) not found", persona.name));
+            continue;
+        };
+        let want = &persona.expect;
+        if d.identity.vendor != want.vendor
+            || d.identity.device_type != want.device_type
+            || d.identity.face_recognition != want.face_recognition
+            || (want.model.is_some() && d.identity.model != want.model)
+        {
+            wrong.push(format!("{} ({ip}): got {:?}", persona.name, d.identity));
+        }
+        let mut got: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.device.as_deref() == Some(d.id.as_str()))
+            .flat_map(|f| std::iter::once(&f.rule).chain(&f.rules))
+            .map(String::as_str)
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        if Some(got.iter().map(|r| r.to_string()).collect::<Vec<_>>()) != persona.expected_rules {
+            wrong.push(format!(
+                "{} ({ip}): expected rules {:?}, got {got:?}",
+                persona.name, persona.expected_rules
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // The server is a face-data store receiving the camera's snapshots, with their volume.
+    let server = device(&report, "198.18.0.40").unwrap();
+    let store = server
+        .data_store
+        .as_ref()
+        .expect("the server is a data store");
+    assert_eq!(store.holds, "face_images");
+    assert_eq!(store.from[0].ip, "198.18.0.12");
+    assert!(store.from[0].faces);
+    assert!(
+        store.from[0].bytes >= 300_000,
+        "at least one face snapshot: {} bytes",
+        store.from[0].bytes
+    );
+    for d in &report.devices {
+        if d.ip != "198.18.0.40" {
+            assert!(d.data_store.is_none(), "{} is no data store", d.ip);
+        }
+    }
+    let severity = |ip: &str, rule: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| {
+                f.device.as_deref() == Some(Device::id_for(ip).as_str())
+                    && f.rules.iter().any(|r| r == rule)
+            })
+            .map(|f| f.severity.as_str().to_string())
+    };
+    assert_eq!(
+        severity("198.18.0.40", "CN-FRM-8-RETENTION").as_deref(),
+        Some("high")
+    );
+    assert_eq!(
+        severity("198.18.0.12", "CN-CRPL-29").as_deref(),
+        Some("high")
+    );
+    assert_eq!(
+        severity("198.18.0.12", "CN-PIPL-29-SEPCONSENT").as_deref(),
+        Some("high")
+    );
+    // Nothing leaves for the internet here.
+    assert!(
+        report
+            .devices
+            .iter()
+            .all(|d| d.cloud_contacts.iter().all(|c| !c.upload))
+    );
+
+    // The network picture draws the camera → server flow.
+    let html = std::fs::read_to_string(out.path().join("demo/report.html")).unwrap();
+    assert!(
+        html.contains("face-data store on the LAN"),
+        "network picture lacks the store"
+    );
+    assert!(
+        html.contains("198.18.0.12 → 198.18.0.40 (Hikvision HikCentral Professional):7200"),
+        "no camera → server line"
     );
 }

@@ -568,6 +568,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
         upstream_timeline: Vec::new(),
         cloud_indications,
         cut_short,
+        data_store: None,
     }
 }
 

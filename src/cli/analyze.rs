@@ -234,6 +234,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             evidence_files,
         },
     };
+    crate::traffic::mark_data_stores(&mut report.devices);
     // Cloud contacts are new evidence: the rules are evaluated again with them.
     super::policy::apply(
         &mut report,
@@ -507,6 +508,8 @@ fn attach(devices: &mut [Device], traffic: Vec<DeviceTraffic>) {
             attach_one(device, t);
         }
     }
+    // With every device's contacts in place, the LAN hosts receiving their pictures show.
+    crate::traffic::mark_data_stores(devices);
 }
 
 fn attach_one(device: &mut Device, t: DeviceTraffic) {

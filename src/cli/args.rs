@@ -406,6 +406,25 @@ pub struct DemoArgs {
     /// a learning switch).
     #[arg(long)]
     pub intercept: bool,
+    /// Which public case to simulate: `shop` (chain store, faces uploaded to clouds) or
+    /// `sales-office` (entrance face camera keeping faces on a local server).
+    #[arg(long, value_enum, default_value_t = ScenarioArg::Shop)]
+    pub scenario: ScenarioArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScenarioArg {
+    Shop,
+    SalesOffice,
+}
+
+impl ScenarioArg {
+    pub fn scenario(self) -> crate::lab::Scenario {
+        match self {
+            ScenarioArg::Shop => crate::lab::Scenario::Shop,
+            ScenarioArg::SalesOffice => crate::lab::Scenario::SalesOffice,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ use super::commands::{finish_report, load_signatures};
 use super::progress::BarProgress;
 use super::{analyze, guard, plan, policy};
 use crate::app::{self, Interrupt};
-use crate::lab::{Lab, LabSpec, Persona, Switch, uploads};
+use crate::lab::{Lab, Persona, Switch, uploads};
 use crate::model::{FaceRecognition, Report, ScanMode};
 use crate::traffic::CloudDb;
 
@@ -23,7 +23,8 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     // The folder is checked first: a demo never runs only to find it cannot write its report.
     let out = guard::prepare_out_dir(args.out.as_deref(), "-demo", args.output.force)?;
     let db = load_signatures(args.signatures.as_deref())?;
-    let spec = LabSpec::bundled().context("loading the lab personas")?;
+    let scenario = args.scenario.scenario();
+    let spec = scenario.spec().context("loading the lab personas")?;
     let switch = match args.switch {
         super::args::SwitchArg::Mirror => Switch::Mirror,
         super::args::SwitchArg::Learning => Switch::Learning,
@@ -55,7 +56,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         &opts,
         ScanMode::Demo,
         args.output.lang,
-        Some("camsweep demo (simulated store)".into()),
+        Some(scenario.authorised_by().into()),
     )?;
     scan_plan.sweep.connect_timeout = Duration::from_millis(1500);
     // The scanner's port sees every frame of the lab bridge, as a mirror port would: the
@@ -92,7 +93,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         &mut report,
         &args.policy,
         args.signatures.as_deref(),
-        policy::DefaultSite::DemoStore,
+        policy::DefaultSite::Bundled(scenario.site_file()),
     )?;
     let check = lab_check(&lab, &report);
     // Shutting the lab down waits for its servers; an interrupted demo writes its report first.
@@ -143,7 +144,7 @@ async fn interrupted_before_the_lab(
         interface: None,
         sweep: crate::discover::SweepConfig::default(),
         probe: crate::probe::ProbeConfig::default(),
-        authorised_by: Some("camsweep demo (simulated store)".into()),
+        authorised_by: Some(args.scenario.scenario().authorised_by().into()),
         lang: plan::lang_code(args.output.lang).into(),
         skipped_own: 0,
         scanner_addresses: Vec::new(),

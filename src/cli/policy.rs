@@ -13,8 +13,8 @@ use crate::policy::{self, PolicyInput, RuleSet, SiteDeclaration};
 /// Which declaration to use when `--site` is not given.
 pub enum DefaultSite {
     None,
-    /// The bundled declaration of the demo's simulated store.
-    DemoStore,
+    /// A bundled declaration of a demo scenario (`sites/demo-store.toml`).
+    Bundled(&'static str),
     /// The declaration the report already carries (an earlier audit's, re-evaluated with new evidence).
     FromReport,
 }
@@ -33,13 +33,10 @@ pub fn apply(
             hash_site_files(report, path, &site);
             Some(site)
         }
-        (None, DefaultSite::DemoStore) => {
-            let text =
-                policy::demo_site_text().context("the demo site declaration is not bundled")?;
-            Some(SiteDeclaration::parse(
-                "signatures/sites/demo-store.toml",
-                text,
-            )?)
+        (None, DefaultSite::Bundled(file)) => {
+            let text = policy::bundled_site_text(file)
+                .with_context(|| format!("the demo site declaration {file} is not bundled"))?;
+            Some(SiteDeclaration::parse(&format!("signatures/{file}"), text)?)
         }
         (None, DefaultSite::FromReport) => match &report.site {
             Some(value) => Some(

@@ -139,7 +139,8 @@ pub async fn configure(
     // source of the replies sent from the server's 0.0.0.0 socket, and replies must come from the
     // address the device asked.
     let mut addresses = vec![DNS_IP];
-    for upload in uploads {
+    // Uploads to a LAN host (`to`) are not on the lab internet.
+    for upload in uploads.iter().filter(|u| u.to.is_none()) {
         if !addresses.contains(&upload.ip) {
             addresses.push(upload.ip);
         }
@@ -215,6 +216,7 @@ fn dns_reply(query: &[u8], uploads: &[Upload]) -> Option<Vec<u8>> {
         let asked = question.qname.to_string();
         let known = uploads
             .iter()
+            .filter(|u| u.to.is_none())
             .find(|u| u.name.eq_ignore_ascii_case(asked.trim_end_matches('.')));
         if let Some(upload) = known {
             reply.answers.push(ResourceRecord::new(

@@ -28,6 +28,7 @@ mod internet;
 mod ns;
 pub mod persona;
 pub mod responders;
+mod scenario;
 mod serve;
 mod start;
 mod tls;
@@ -48,6 +49,7 @@ pub use persona::{
     HostileBehaviour, HostileService, HttpService, LabSpec, OnvifService, PathResponse, Persona,
     RtspService, Service, SilentService,
 };
+pub use scenario::Scenario;
 pub use topology::Switch;
 
 /// What one persona saw while the lab ran: TCP connections accepted on any of its ports (the

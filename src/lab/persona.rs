@@ -359,6 +359,10 @@ impl HostileService {
 #[serde(deny_unknown_fields)]
 pub struct SilentService {
     pub port: u16,
+    /// Reads up to this many bytes per connection before dropping it (default 64 KiB): a
+    /// server that receives uploads (pictures pushed to a platform) takes whole messages.
+    #[serde(default)]
+    pub accepts_bytes: Option<usize>,
 }
 
 impl LabSpec {

@@ -56,7 +56,10 @@ pub enum Responder {
         service: HostileService,
         reply: Arc<Vec<u8>>,
     },
-    Silent,
+    /// Reads and drops what the client sends, up to `accepts_bytes` (default [`MAX_DISCARD`]).
+    Silent {
+        accepts_bytes: Option<usize>,
+    },
 }
 
 /// Serves `listener` until the task is aborted; aborting also ends its open connections.
@@ -131,14 +134,16 @@ async fn serve_connection(
         Responder::Rtsp { service } => serve_rtsp(persona.ip, port, stream, service).await,
         Responder::Banner { service } => {
             if stream.write_all(banner::greeting(service)).await.is_ok() {
-                discard(&mut stream).await;
+                discard(&mut stream, MAX_DISCARD).await;
             }
         }
         Responder::Zk { service } => serve_zk(&mut stream, service).await,
         Responder::Hostile { service, reply } => {
             super::hostile::serve(stream, service, reply, stats).await;
         }
-        Responder::Silent => discard(&mut stream).await,
+        Responder::Silent { accepts_bytes } => {
+            discard(&mut stream, accepts_bytes.unwrap_or(MAX_DISCARD)).await;
+        }
     }
 }
 
@@ -167,10 +172,10 @@ async fn serve_zk(stream: &mut tokio::net::TcpStream, service: &ZkService) {
 }
 
 /// Reads and drops whatever the client sends, until it closes, idles or sends too much.
-async fn discard(stream: &mut tokio::net::TcpStream) {
+async fn discard(stream: &mut tokio::net::TcpStream, limit: usize) {
     let mut buf = [0u8; 4096];
     let mut total = 0;
-    while total < MAX_DISCARD {
+    while total < limit {
         match timeout(IDLE, stream.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => total += n,
             _ => break,

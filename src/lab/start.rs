@@ -64,11 +64,12 @@ pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError>
             .iter()
             .map(|g| groups::make(Arc::new(g.clone()))),
     );
-    // The lab internet exists when some persona sends data out (uploads.toml).
+    // The lab internet exists when some persona sends data out (uploads.toml); uploads to a
+    // host on the lab LAN need none.
     let sending = spec
         .personas
         .iter()
-        .any(|p| uploads::for_persona(&p.name).is_some());
+        .any(|p| uploads::for_persona(&p.name).is_some_and(|u| u.to.is_none()));
     let internet = async {
         if sending {
             internet::make().await.map(Some)
@@ -364,7 +365,9 @@ async fn configure_persona(
     if ip != GATEWAY_IP {
         netlink.default_route(GATEWAY_IP).await?;
     }
-    if uploads::for_persona(&persona_ns.persona.name).is_some() && !internet_behind_router {
+    if uploads::for_persona(&persona_ns.persona.name).is_some_and(|u| u.to.is_none())
+        && !internet_behind_router
+    {
         // The lab internet is a host on the bridge (see internet.rs), reached on the link.
         let net = uploads::INTERNET;
         netlink
@@ -447,6 +450,11 @@ fn responder_for(persona: &Persona, port: u16) -> Result<Responder, LabError> {
                 reason,
             })?),
         },
-        Some(Service::Silent(_)) | None => Responder::Silent,
+        Some(Service::Silent(silent)) => Responder::Silent {
+            accepts_bytes: silent.accepts_bytes,
+        },
+        None => Responder::Silent {
+            accepts_bytes: None,
+        },
     })
 }

@@ -43,6 +43,11 @@ pub struct Upload {
     pub bytes: usize,
     /// Pause between messages.
     pub every_ms: u64,
+    /// A host on the lab LAN to send to instead (`198.18.0.40:7660`): plain HTTP POSTs of one
+    /// picture each, with `name` as the Host header, as a camera pushes events to a local
+    /// platform server. No DNS, no TLS, no lab internet.
+    #[serde(default)]
+    pub to: Option<std::net::SocketAddrV4>,
     pub source: String,
 }
 
@@ -153,6 +158,9 @@ async fn run(upload: &'static Upload, stats: &UploadStats) {
 }
 
 async fn send_once(upload: &Upload, config: &Arc<rustls::ClientConfig>) -> Result<(), String> {
+    if let Some(to) = upload.to {
+        return post_on_lan(upload, to).await;
+    }
     let ip = resolve(&upload.name).await?;
     let stream = tokio::net::TcpStream::connect(SocketAddr::from((ip, 443)))
         .await
@@ -170,6 +178,36 @@ async fn send_once(upload: &Upload, config: &Arc<rustls::ClientConfig>) -> Resul
         .await
         .map_err(|e| format!("send to {}: {e}", upload.name))?;
     tls.shutdown().await.map_err(|e| e.to_string())
+}
+
+/// One picture as an HTTP POST to a host on the LAN (multipart, as event pushes are): the
+/// receiving persona reads and discards it.
+async fn post_on_lan(upload: &Upload, to: std::net::SocketAddrV4) -> Result<(), String> {
+    let mut stream = tokio::net::TcpStream::connect(to)
+        .await
+        .map_err(|e| format!("connect {to}: {e}"))?;
+    let boundary = "camsweep-lab-boundary";
+    let mut picture = vec![0x5a; upload.bytes.max(2)];
+    picture[..2].copy_from_slice(&[0xff, 0xd8]);
+    let part = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"picture\"; filename=\"face.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    );
+    let end = format!("\r\n--{boundary}--\r\n");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        upload.name,
+        part.len() + picture.len() + end.len()
+    );
+    let mut message = Vec::with_capacity(head.len() + part.len() + picture.len() + end.len());
+    message.extend_from_slice(head.as_bytes());
+    message.extend_from_slice(part.as_bytes());
+    message.extend_from_slice(&picture);
+    message.extend_from_slice(end.as_bytes());
+    stream
+        .write_all(&message)
+        .await
+        .map_err(|e| format!("send to {to}: {e}"))?;
+    stream.shutdown().await.map_err(|e| e.to_string())
 }
 
 /// Asks the lab DNS server for `name`'s A record.

@@ -150,6 +150,10 @@ pub struct Device {
     /// What the device itself says about its vendor-cloud or P2P access (no traffic needed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cloud_indications: Vec<CloudIndication>,
+    /// What this host receives from surveillance or face devices on the LAN (traffic analysis):
+    /// present when it is a local data store, absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_store: Option<DataStore>,
 }
 
 /// A cloud or P2P service the device reports as switched on, from one evidence atom.
@@ -163,6 +167,32 @@ pub struct CloudIndication {
     pub value: String,
     /// The public source for what the value means.
     pub meaning_source: String,
+}
+
+/// A LAN host that receives image-sized uploads (snapshots, video) from surveillance or face
+/// devices: a local server, recorder or PC where the pictures end up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataStore {
+    /// `face_images` when a face-capable device sends it snapshots, else `images`.
+    pub holds: String,
+    /// Each sending device, biggest first.
+    pub from: Vec<ReceivedUpload>,
+}
+
+/// One device's uploads to a local data store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedUpload {
+    /// The sender's device id (`d-<ip>`) and address.
+    pub device: String,
+    pub ip: String,
+    /// The store's port the uploads went to.
+    pub port: u16,
+    /// Bytes the sender sent to the store.
+    pub bytes: u64,
+    /// The traffic's shape (`snapshots`, `video_stream`, `bulk`).
+    pub pattern: String,
+    /// The sender is face-capable and sent snapshots: face images.
+    pub faces: bool,
 }
 
 /// One minute of a device's upstream traffic.

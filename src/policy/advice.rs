@@ -285,6 +285,7 @@ mod tests {
             upstream_timeline: vec![],
             cloud_indications: Vec::new(),
             cut_short: vec![],
+            data_store: None,
         }
     }
 

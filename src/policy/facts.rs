@@ -82,6 +82,13 @@ impl<'a> Ctx<'a> {
                 Some(d) if !d.cloud_indications.is_empty() => Fact::Bool(true),
                 _ => Fact::Unknown,
             },
+            // Traffic decides it: a host seen receiving face snapshots stores faces; one not seen
+            // receiving any is not shown to.
+            "device.face_store" => flag(self.device.map(|d| {
+                d.data_store
+                    .as_ref()
+                    .is_some_and(|s| s.from.iter().any(|f| f.faces))
+            })),
             "device.face_in_use" => self.device.map_or(Fact::Unknown, |d| {
                 face_in_use(d, self.declared).map_or(Fact::Unknown, Fact::Bool)
             }),
@@ -248,6 +255,14 @@ fn face_in_use(d: &Device, declared: Option<&DeclaredDevice>) -> Option<bool> {
     let face = d.identity.face_recognition.as_str();
     if face == "no" {
         return Some(false);
+    }
+    // Face snapshots pushed to a server on the LAN: faces are captured and kept, only not online.
+    if face == "yes"
+        && d.cloud_contacts
+            .iter()
+            .any(|c| c.scope.as_deref() == Some("lan") && c.pattern.as_deref() == Some("snapshots"))
+    {
+        return Some(true);
     }
     if face == "yes" && d.identity.device_type.as_str() == "face_terminal" {
         return Some(true);

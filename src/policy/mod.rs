@@ -29,9 +29,14 @@ pub use vocab::{FIELDS, Field, value_label};
 
 /// The bundled example declaration of the demo's simulated store.
 pub fn demo_site_text() -> Option<&'static str> {
+    bundled_site_text("sites/demo-store.toml")
+}
+
+/// A bundled site declaration by its path under `signatures/` (`sites/sales-office.toml`).
+pub fn bundled_site_text(path: &str) -> Option<&'static str> {
     crate::fingerprint::bundled_files()
         .iter()
-        .find(|(p, _)| *p == "sites/demo-store.toml")
+        .find(|(p, _)| *p == path)
         .map(|(_, t)| *t)
 }
 

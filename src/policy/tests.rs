@@ -38,6 +38,7 @@ fn device(
         upstream_timeline: vec![],
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 

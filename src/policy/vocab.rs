@@ -382,6 +382,19 @@ pub static FIELDS: &[Field] = &[
         ],
     ),
     flag(
+        "device.face_store",
+        Scan,
+        Device,
+        [
+            "{it}接收人脸设备发来的人脸图像（本地人脸数据存储）",
+            "{it} receives face images from face devices (a local face-data store)",
+        ],
+        [
+            "{it}没有接收人脸设备发来的人脸图像",
+            "{it} receives no face images from face devices",
+        ],
+    ),
+    flag(
         "device.captures_images",
         Scan,
         Device,

@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use crate::model::{Advice, Device, FaceRecognition, Finding, Report, Severity, UpstreamMinute};
+use crate::model::{
+    Advice, CloudContact, Device, FaceRecognition, Finding, Report, Severity, UpstreamMinute,
+};
 
 use super::case_i18n::CaseLabels;
 use super::i18n::Lang;
@@ -185,22 +187,37 @@ fn device_name(device: &Device) -> String {
     .join(" ")
 }
 
-/// Every contact of every device with a destination outside the LAN, in reading order of devices
-/// and, within a device, most bytes first. Infrastructure (DNS, NTP, DHCP) is no cloud
-/// destination and is left out.
+/// Every contact of every device with a destination outside the LAN, and every upload to a LAN
+/// data store (a host receiving its pictures), in reading order of devices and, within a device,
+/// most bytes first. Infrastructure (DNS, NTP, DHCP) is no cloud destination and is left out.
 pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
     let mut out = Vec::new();
+    let c = lang.case_labels();
     for device in reading_order(report) {
+        let store_of = |address: &str| {
+            report.devices.iter().find(|d| {
+                d.ip == address
+                    && d.data_store
+                        .as_ref()
+                        .is_some_and(|s| s.from.iter().any(|f| f.device == device.id))
+            })
+        };
         let mut contacts: Vec<_> = device
             .cloud_contacts
             .iter()
             .filter(|c| {
-                c.scope.as_deref() != Some("lan")
-                    && !matches!(c.category.as_str(), "infrastructure" | "lan")
+                (c.scope.as_deref() != Some("lan")
+                    && !matches!(c.category.as_str(), "infrastructure" | "lan"))
+                    || store_of(&c.destination).is_some()
             })
             .collect();
         contacts.sort_by_key(|c| std::cmp::Reverse(c.bytes_up));
-        for c in contacts {
+        for contact in contacts {
+            if let Some(store) = store_of(&contact.destination) {
+                out.push(store_link(device, contact, store, c));
+                continue;
+            }
+            let c = contact;
             let name = c.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
             out.push(Link {
                 device_id: text(&device.id),
@@ -225,6 +242,47 @@ pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
         }
     }
     out
+}
+
+/// A device's uploads to a data store on the LAN: the store named as the scan identified it.
+fn store_link(device: &Device, contact: &CloudContact, store: &Device, c: &CaseLabels) -> Link {
+    let name = device_name(store);
+    let holds_faces = store
+        .data_store
+        .as_ref()
+        .is_some_and(|s| s.holds == "face_images");
+    Link {
+        device_id: text(&device.id),
+        device_anchor: super::view::anchor(&device.id),
+        device_ip: text(&device.ip),
+        device_name: device_name(device),
+        face: device.identity.face_recognition == FaceRecognition::Yes,
+        // The store as people know it (its product), its address beside it.
+        destination: if name.is_empty() {
+            text(&contact.destination)
+        } else {
+            format!("{} ({name})", text(&contact.destination))
+        },
+        address: text(&contact.destination),
+        port: contact.port,
+        provider: None,
+        category: if holds_faces {
+            "lan_face_store"
+        } else {
+            "lan_image_store"
+        }
+        .to_string(),
+        category_label: if holds_faces {
+            c.lan_face_store
+        } else {
+            c.lan_image_store
+        }
+        .to_string(),
+        country: None,
+        bytes_up: contact.bytes_up,
+        sent: bytes(contact.bytes_up),
+        upload: true,
+    }
 }
 
 /// A timeline needs this many minutes of capture to show a shape rather than a triangle.

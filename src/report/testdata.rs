@@ -63,6 +63,7 @@ fn camera() -> Device {
         upstream_timeline: Vec::new(),
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -96,6 +97,7 @@ fn recorder() -> Device {
         upstream_timeline: Vec::new(),
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -176,6 +178,7 @@ fn face_terminal() -> Device {
             meaning_source: "Hikvision SADP ProbeMatch HCPlatformEnable".to_string(),
         }],
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -223,6 +226,7 @@ fn printer() -> Device {
         upstream_timeline: Vec::new(),
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 
@@ -253,6 +257,7 @@ fn hostile() -> Device {
         upstream_timeline: Vec::new(),
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
+        data_store: None,
     }
 }
 

@@ -18,6 +18,7 @@ pub mod names;
 pub mod quic;
 pub mod reassembly;
 pub mod source;
+pub mod stores;
 pub mod tls;
 
 pub use analyze::{Analyzer, Connection, Counters, DeviceTraffic, Finished, is_local};
@@ -25,3 +26,4 @@ pub use cloud::{CloudDb, CloudEntry};
 pub use flows::FlowLimits;
 pub use judge::UploadPolicy;
 pub use source::{CaptureError, Frame, FrameSource, LinkType, PcapSource};
+pub use stores::mark_data_stores;

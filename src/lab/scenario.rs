@@ -1,0 +1,92 @@
+//! The demo's scenarios: each public case camsweep exists for, as a simulated site. A scenario is
+//! data: its personas (src/lab/personas.toml for the shop, src/lab/scenarios/*.toml for the
+//! others), what they send (src/lab/uploads.toml) and the site declaration an inspector would
+//! record there (signatures/sites/*.toml).
+
+use super::{LabError, LabSpec};
+
+const SALES_OFFICE: &str = include_str!("scenarios/sales-office.toml");
+
+/// A simulated site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scenario {
+    /// The chain store (the Kohler case): the demo's shop, face cameras uploading to clouds.
+    #[default]
+    Shop,
+    /// The sales centre (Shanghai Fengxian, 2022): an entrance face camera keeping visitors'
+    /// faces on a local HikCentral server.
+    SalesOffice,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 2] = [Scenario::Shop, Scenario::SalesOffice];
+
+    /// The name on the command line (`--scenario sales-office`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Shop => "shop",
+            Scenario::SalesOffice => "sales-office",
+        }
+    }
+
+    /// The site declaration bundled for the scenario, as a path under `signatures/`.
+    pub fn site_file(self) -> &'static str {
+        match self {
+            Scenario::Shop => "sites/demo-store.toml",
+            Scenario::SalesOffice => "sites/sales-office.toml",
+        }
+    }
+
+    /// Who "authorised" the scan, as the report's cover shows it.
+    pub fn authorised_by(self) -> &'static str {
+        match self {
+            Scenario::Shop => "camsweep demo (simulated store)",
+            Scenario::SalesOffice => "camsweep demo (simulated sales office)",
+        }
+    }
+
+    /// The personas of the scenario.
+    ///
+    /// # Errors
+    /// [`LabError::Spec`] when the bundled data does not parse or is inconsistent.
+    pub fn spec(self) -> Result<LabSpec, LabError> {
+        match self {
+            Scenario::Shop => LabSpec::bundled(),
+            Scenario::SalesOffice => LabSpec::from_toml(SALES_OFFICE),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_parses_and_has_a_bundled_site_declaration() {
+        for scenario in Scenario::ALL {
+            let spec = scenario.spec().unwrap();
+            assert!(!spec.personas.is_empty(), "{}", scenario.name());
+            let site = crate::fingerprint::bundled_files()
+                .iter()
+                .find(|(p, _)| *p == scenario.site_file())
+                .map(|(_, t)| *t)
+                .unwrap_or_else(|| panic!("{} is not bundled", scenario.site_file()));
+            let site = crate::policy::SiteDeclaration::parse(scenario.site_file(), site).unwrap();
+            // Every persona of a case scenario is declared: its findings are about what it
+            // shows, not about an inventory gap (the shop hides one camera on purpose).
+            if scenario == Scenario::Shop {
+                continue;
+            }
+            for p in &spec.personas {
+                let declared = site.device_for(&p.ip.to_string(), None, None).is_some();
+                assert!(
+                    declared,
+                    "{} ({}) is not in {}",
+                    p.name,
+                    p.ip,
+                    scenario.site_file()
+                );
+            }
+        }
+    }
+}

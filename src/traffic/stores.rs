@@ -85,6 +85,7 @@ mod tests {
             cloud_contacts: Vec::new(),
             upstream_timeline: Vec::new(),
             cut_short: Vec::new(),
+            cloud_indications: Vec::new(),
             data_store: None,
         }
     }

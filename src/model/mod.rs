@@ -14,5 +14,8 @@ pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};
 pub use interception::{InterceptedDevice, Interception};
 pub use limits::{CutReason, CutShort, LimitHit};
 pub use report::{
-    Advice, CloudContact, CloudIndication, DamagedCapture, DataStore, Device, DeviceSettingsAdvice, DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized, NoticeAdvice, NoticeItem, ReceivedUpload, Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity, SignatureSetInfo, ToolInfo, UpstreamMinute, VerifyItem,
+    Advice, CloudContact, CloudIndication, DamagedCapture, DataStore, Device, DeviceSettingsAdvice,
+    DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized, NoticeAdvice,
+    NoticeItem, ReceivedUpload, Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity,
+    SignatureSetInfo, ToolInfo, UpstreamMinute, VerifyItem,
 };

@@ -540,3 +540,98 @@ fn sales_office_shows_the_local_face_server() {
         "no camera → server line"
     );
 }
+
+/// What differs between a scenario's personas and the report: identity (vendor, type, face,
+/// model) and the rule ids of each persona's findings (`expected_rules` in the scenario file).
+fn persona_mismatches(report: &Report, scenario: Scenario) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for persona in &scenario.spec().unwrap().personas {
+        let ip = persona.ip.to_string();
+        let Some(d) = device(report, &ip) else {
+            wrong.push(format!("{} ({ip}) not found", persona.name));
+            continue;
+        };
+        let want = &persona.expect;
+        if d.identity.vendor != want.vendor
+            || d.identity.device_type != want.device_type
+            || d.identity.face_recognition != want.face_recognition
+            || (want.model.is_some() && d.identity.model != want.model)
+        {
+            wrong.push(format!("{} ({ip}): got {:?}", persona.name, d.identity));
+        }
+        let mut got: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.device.as_deref() == Some(d.id.as_str()))
+            .flat_map(|f| std::iter::once(&f.rule).chain(&f.rules))
+            .cloned()
+            .collect();
+        got.sort_unstable();
+        got.dedup();
+        if Some(&got) != persona.expected_rules.as_ref() {
+            wrong.push(format!(
+                "{} ({ip}): expected rules {:?}, got {got:?}",
+                persona.name, persona.expected_rules
+            ));
+        }
+    }
+    wrong
+}
+
+/// Severity of the finding on `ip` that names `rule`.
+fn severity_of(report: &Report, ip: &str, rule: &str) -> Option<String> {
+    report
+        .findings
+        .iter()
+        .find(|f| {
+            f.device.as_deref() == Some(Device::id_for(ip).as_str())
+                && (f.rule == rule || f.rules.iter().any(|r| r == rule))
+        })
+        .map(|f| f.severity.as_str().to_string())
+}
+
+#[test]
+fn school_canteen_face_payment_raises_the_minors_findings() {
+    let started = std::time::Instant::now();
+    let (report, _json, _out) = run_scenario("en", "school");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+    let wrong = persona_mismatches(&report, Scenario::School);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    for (ip, model) in [("198.18.0.21", "青蛙Pro"), ("198.18.0.22", "蜻蜓二代")] {
+        let d = device(&report, ip).unwrap();
+        assert_eq!(d.identity.model.as_deref(), Some(model));
+        // Pupils pay by face: guardian consent (PIPL Art. 31) and the measures' minors
+        // provision are the critical findings; face as the only way to pay is one too.
+        assert_eq!(
+            severity_of(&report, ip, "CN-PIPL-31-MINORS").as_deref(),
+            Some("critical")
+        );
+        assert_eq!(
+            severity_of(&report, ip, "CN-FRM-7-MINORS").as_deref(),
+            Some("critical")
+        );
+        assert_eq!(
+            severity_of(&report, ip, "CN-FRM-10-ALTERNATIVE").as_deref(),
+            Some("high")
+        );
+    }
+    let minors = report
+        .findings
+        .iter()
+        .find(|f| f.rules.iter().any(|r| r == "CN-PIPL-31-MINORS"))
+        .unwrap();
+    let cited = serde_json::to_string(minors).unwrap();
+    assert!(cited.contains("PIPL Art. 31"), "{cited}");
+    // The WeChat Pay terminal talks to WeChat Pay's face SDK endpoint.
+    let wechat = device(&report, "198.18.0.21").unwrap();
+    assert!(
+        wechat
+            .cloud_contacts
+            .iter()
+            .any(|c| c.name.as_deref() == Some("payapp.weixin.qq.com") && c.upload),
+        "{:?}",
+        wechat.cloud_contacts
+    );
+}

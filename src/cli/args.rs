@@ -406,8 +406,9 @@ pub struct DemoArgs {
     /// a learning switch).
     #[arg(long)]
     pub intercept: bool,
-    /// Which public case to simulate: `shop` (chain store, faces uploaded to clouds) or
-    /// `sales-office` (entrance face camera keeping faces on a local server).
+    /// Which public case to simulate: `shop` (chain store, faces uploaded to clouds),
+    /// `sales-office` (entrance face camera keeping faces on a local server) or `school` (canteen
+    /// face-payment terminals used by pupils).
     #[arg(long, value_enum, default_value_t = ScenarioArg::Shop)]
     pub scenario: ScenarioArg,
 }
@@ -416,6 +417,7 @@ pub struct DemoArgs {
 pub enum ScenarioArg {
     Shop,
     SalesOffice,
+    School,
 }
 
 impl ScenarioArg {
@@ -423,6 +425,7 @@ impl ScenarioArg {
         match self {
             ScenarioArg::Shop => crate::lab::Scenario::Shop,
             ScenarioArg::SalesOffice => crate::lab::Scenario::SalesOffice,
+            ScenarioArg::School => crate::lab::Scenario::School,
         }
     }
 }

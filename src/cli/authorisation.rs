@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn a_chinese_terminal_is_asked_in_chinese() {
         let mut prompt = Vec::new();
-        let by = ask(Lang::Zh, &"李伟，店长\n".as_bytes()[..], &mut prompt).unwrap();
+        let by = ask(Lang::Zh, "李伟，店长\n".as_bytes(), &mut prompt).unwrap();
         assert_eq!(by, "李伟，店长");
         let prompt = String::from_utf8(prompt).unwrap();
         assert!(prompt.contains("谁授权"), "{prompt}");

@@ -6,6 +6,7 @@
 use super::{LabError, LabSpec};
 
 const SALES_OFFICE: &str = include_str!("scenarios/sales-office.toml");
+const SCHOOL: &str = include_str!("scenarios/school.toml");
 
 /// A simulated site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -16,16 +17,20 @@ pub enum Scenario {
     /// The sales centre (Shanghai Fengxian, 2022): an entrance face camera keeping visitors'
     /// faces on a local HikCentral server.
     SalesOffice,
+    /// A school canteen where pupils pay by face at WeChat Pay and Alipay face-payment
+    /// terminals, without guardian consent or another way to pay.
+    School,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 2] = [Scenario::Shop, Scenario::SalesOffice];
+    pub const ALL: [Scenario; 3] = [Scenario::Shop, Scenario::SalesOffice, Scenario::School];
 
     /// The name on the command line (`--scenario sales-office`).
     pub fn name(self) -> &'static str {
         match self {
             Scenario::Shop => "shop",
             Scenario::SalesOffice => "sales-office",
+            Scenario::School => "school",
         }
     }
 
@@ -34,6 +39,7 @@ impl Scenario {
         match self {
             Scenario::Shop => "sites/demo-store.toml",
             Scenario::SalesOffice => "sites/sales-office.toml",
+            Scenario::School => "sites/school.toml",
         }
     }
 
@@ -42,6 +48,7 @@ impl Scenario {
         match self {
             Scenario::Shop => "camsweep demo (simulated store)",
             Scenario::SalesOffice => "camsweep demo (simulated sales office)",
+            Scenario::School => "camsweep demo (simulated school canteen)",
         }
     }
 
@@ -53,6 +60,7 @@ impl Scenario {
         match self {
             Scenario::Shop => LabSpec::bundled(),
             Scenario::SalesOffice => LabSpec::from_toml(SALES_OFFICE),
+            Scenario::School => LabSpec::from_toml(SCHOOL),
         }
     }
 }

@@ -401,6 +401,22 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_catalogue_names_each_text_once() {
+        let file: CatalogueFile = toml::from_str(CATALOGUE).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for entry in &file.text {
+            assert!(seen.insert(&entry.en), "twice in locales/zh-CN.toml: {}", entry.en);
+            assert!(!entry.zh.trim().is_empty(), "no Chinese for: {}", entry.en);
+            assert_eq!(
+                entry.en.matches("{}").count(),
+                entry.zh.matches("{}").count(),
+                "holes differ: {}",
+                entry.en
+            );
+        }
+    }
+
     fn toml_string(s: &str) -> String {
         toml::Value::String(s.to_string()).to_string()
     }

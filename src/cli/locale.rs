@@ -406,7 +406,11 @@ mod tests {
         let file: CatalogueFile = toml::from_str(CATALOGUE).unwrap();
         let mut seen = std::collections::HashSet::new();
         for entry in &file.text {
-            assert!(seen.insert(&entry.en), "twice in locales/zh-CN.toml: {}", entry.en);
+            assert!(
+                seen.insert(&entry.en),
+                "twice in locales/zh-CN.toml: {}",
+                entry.en
+            );
             assert!(!entry.zh.trim().is_empty(), "no Chinese for: {}", entry.en);
             assert_eq!(
                 entry.en.matches("{}").count(),

@@ -446,38 +446,7 @@ fn sales_office_shows_the_local_face_server() {
     );
     assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
 
-    let spec = Scenario::SalesOffice.spec().unwrap();
-    let mut wrong = Vec::new();
-    for persona in &spec.personas {
-        let ip = persona.ip.to_string();
-        let Some(d) = device(&report, &ip) else {
-            wrong.push(format!("{} ({ip}) not found", persona.name));
-            continue;
-        };
-        let want = &persona.expect;
-        if d.identity.vendor != want.vendor
-            || d.identity.device_type != want.device_type
-            || d.identity.face_recognition != want.face_recognition
-            || (want.model.is_some() && d.identity.model != want.model)
-        {
-            wrong.push(format!("{} ({ip}): got {:?}", persona.name, d.identity));
-        }
-        let mut got: Vec<&str> = report
-            .findings
-            .iter()
-            .filter(|f| f.device.as_deref() == Some(d.id.as_str()))
-            .flat_map(|f| std::iter::once(&f.rule).chain(&f.rules))
-            .map(String::as_str)
-            .collect();
-        got.sort_unstable();
-        got.dedup();
-        if Some(got.iter().map(|r| r.to_string()).collect::<Vec<_>>()) != persona.expected_rules {
-            wrong.push(format!(
-                "{} ({ip}): expected rules {:?}, got {got:?}",
-                persona.name, persona.expected_rules
-            ));
-        }
-    }
+    let wrong = persona_mismatches(&report, Scenario::SalesOffice);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 
     // The server is a face-data store receiving the camera's snapshots, with their volume.

@@ -151,35 +151,7 @@ pub fn ssdp_reads_description(lab: &Lab) -> Result<(), String> {
 /// The whole scan: the persona whose TCP ports all drop SYNs is in the report, named and typed
 /// from its SADP reply, with its firmware; the unicast-only ONVIF persona is named too.
 pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
-    let opts = camsweep::cli::args::ScanOptions {
-        targets: vec![lab.subnet().to_string()],
-        targets_file: None,
-        interface: Some(lab.scanner_interface().to_string()),
-        signatures: None,
-        ports: Vec::new(),
-        rate: None,
-        concurrency: 768,
-        per_host: 4,
-        timeout_ms: 1500,
-        host_deadline: 20,
-        allow_public: false,
-        allow_large: false,
-    };
-    let plan = camsweep::cli::plan::build(
-        &opts,
-        ScanMode::Demo,
-        camsweep::cli::args::LangArg::En,
-        Some("lab test".into()),
-    )
-    .map_err(|e| format!("{e:#}"))?;
-    let db = camsweep::fingerprint::SignatureDb::bundled().map_err(|e| e.to_string())?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let report = rt
-        .block_on(camsweep::app::run(&plan, &db, &NoProgress))
-        .map_err(|e| e.to_string())?;
+    let report = audit_lab(lab, "lab test")?;
     for want in [
         "sadp",
         "ws_discovery",
@@ -338,4 +310,37 @@ pub fn passive_dhcp_hears_the_axis_vendor_class(lab: &Lab) -> Result<(), String>
         return Err(format!("mac {:?}", h.mac));
     }
     Ok(())
+}
+
+/// Audits the lab's subnet the way `camsweep demo` does (same options), recording `authorised_by`;
+/// shared by the checks that need a whole scan.
+pub fn audit_lab(lab: &Lab, authorised_by: &str) -> Result<camsweep::model::Report, String> {
+    let opts = camsweep::cli::args::ScanOptions {
+        targets: vec![lab.subnet().to_string()],
+        targets_file: None,
+        interface: Some(lab.scanner_interface().to_string()),
+        signatures: None,
+        ports: Vec::new(),
+        rate: None,
+        concurrency: 768,
+        per_host: 4,
+        timeout_ms: 1500,
+        host_deadline: 20,
+        allow_public: false,
+        allow_large: false,
+    };
+    let plan = camsweep::cli::plan::build(
+        &opts,
+        ScanMode::Demo,
+        camsweep::cli::args::LangArg::En,
+        Some(authorised_by.into()),
+    )
+    .map_err(|e| format!("{e:#}"))?;
+    let db = camsweep::fingerprint::SignatureDb::bundled().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(camsweep::app::run(&plan, &db, &NoProgress))
+        .map_err(|e| e.to_string())
 }

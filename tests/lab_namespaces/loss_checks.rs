@@ -19,9 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use camsweep::discover::NoProgress;
 use camsweep::lab::Lab;
-use camsweep::model::{Device, ScanMode};
+use camsweep::model::Device;
 
 /// Percentage of packets dropped in each direction at the scanner.
 const LOSS_PERCENT: u32 = 20;
@@ -180,35 +179,7 @@ fn recognised(d: &Device) -> Recognised {
 /// Audits the lab's subnet the way `camsweep demo` does; every device found, and how long it took.
 fn scan(lab: &Lab) -> Result<(Scan, Duration), String> {
     let started = Instant::now();
-    let opts = camsweep::cli::args::ScanOptions {
-        targets: vec![lab.subnet().to_string()],
-        targets_file: None,
-        interface: Some(lab.scanner_interface().to_string()),
-        signatures: None,
-        ports: Vec::new(),
-        rate: None,
-        concurrency: 768,
-        per_host: 4,
-        timeout_ms: 1500,
-        host_deadline: 20,
-        allow_public: false,
-        allow_large: false,
-    };
-    let plan = camsweep::cli::plan::build(
-        &opts,
-        ScanMode::Demo,
-        camsweep::cli::args::LangArg::En,
-        Some("lab test under loss".into()),
-    )
-    .map_err(|e| format!("{e:#}"))?;
-    let db = camsweep::fingerprint::SignatureDb::bundled().map_err(|e| e.to_string())?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let report = rt
-        .block_on(camsweep::app::run(&plan, &db, &NoProgress))
-        .map_err(|e| e.to_string())?;
+    let report = super::discovery_checks::audit_lab(lab, "lab test under loss")?;
     let devices = report
         .devices
         .iter()

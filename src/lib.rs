@@ -12,6 +12,7 @@ pub mod discover;
 pub mod fingerprint;
 pub mod fleet;
 pub mod fuzzing;
+pub mod input;
 pub mod integrity;
 pub mod intercept;
 pub mod lab;

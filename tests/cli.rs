@@ -343,6 +343,58 @@ fn dev_zero_as_report_or_site_is_a_clear_error_within_two_seconds() {
     }
 }
 
+/// The files of a `--signatures DIR` are bounded like every other input: a huge signature file
+/// or a FIFO posing as one is a clear error, not a memory blow-up or a hang.
+#[test]
+fn signature_directory_files_are_bounded_and_never_special() {
+    let valid = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signatures/valid");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("sigs");
+    for sub in ["devices", "oui"] {
+        std::fs::create_dir_all(copy.join(sub)).unwrap();
+        for entry in std::fs::read_dir(valid.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, copy.join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let copy_arg = copy.to_str().unwrap();
+    // A comment makes the file 8 KiB without changing what it says.
+    let mut big = std::fs::read_to_string(
+        std::fs::read_dir(copy.join("devices"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path(),
+    )
+    .unwrap();
+    big.push_str(&format!("# {}\n", "x".repeat(8 * 1024)));
+    std::fs::write(copy.join("devices/big.toml"), &big).unwrap();
+    let started = std::time::Instant::now();
+    let err = assert_refused(&["signatures", "check", copy_arg, "--max-input-size", "4K"]);
+    assert!(
+        err.contains("big.toml") && err.contains("larger than"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+
+    std::fs::remove_file(copy.join("devices/big.toml")).unwrap();
+    nix::unistd::mkfifo(&copy.join("oui/stalled.tsv"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let started = std::time::Instant::now();
+    let out = camsweep(&["signatures", "check", copy_arg]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "a FIFO in the signature folder blocked the loader"
+    );
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("stalled.tsv") && err.contains("not a regular file"),
+        "{err}"
+    );
+}
+
 /// Escape sequences and bidi overrides in input never reach the terminal raw.
 #[test]
 fn control_characters_from_input_are_escaped_on_the_terminal() {

@@ -31,7 +31,7 @@ pub struct PortSet {
 pub enum PortSetError {
     #[error("{file}: {message}")]
     Parse { file: String, message: String },
-    #[error("reading {file}: {source}")]
+    #[error("reading {file}")]
     Read {
         file: String,
         #[source]
@@ -57,7 +57,7 @@ impl PortSet {
             return Self::bundled();
         };
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| PortSetError::Read {
+        let text = crate::input::read_text_file(&path).map_err(|source| PortSetError::Read {
             file: file.clone(),
             source,
         })?;

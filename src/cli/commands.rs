@@ -589,8 +589,7 @@ fn read_eval_corpus(dir: &Path) -> Result<Vec<crate::accuracy::EvalDevice>> {
     files.sort();
     let mut devices = Vec::new();
     for path in files {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text = super::guard::read_text(&path, "evaluation corpus file")?;
         let name = path
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());

@@ -8,44 +8,13 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::output::{default_out_dir, terminal};
 
-/// Default for `--max-input-size`: larger than any report of a /16 (a few MB), small enough that
-/// reading it can never exhaust memory.
-pub const DEFAULT_MAX_INPUT_SIZE: u64 = 64 * 1024 * 1024;
-
-/// The bounds on input files, set once from the command line.
-#[derive(Debug, Clone, Copy)]
-pub struct InputLimits {
-    /// Largest report.json, site.toml, signature, key, rule or credentials file read.
-    pub max_input_size: u64,
-    /// Whether FIFOs and devices may be read (`--allow-special-files`).
-    pub allow_special_files: bool,
-}
-
-impl Default for InputLimits {
-    fn default() -> Self {
-        Self {
-            max_input_size: DEFAULT_MAX_INPUT_SIZE,
-            allow_special_files: false,
-        }
-    }
-}
-
-static LIMITS: OnceLock<InputLimits> = OnceLock::new();
-
-/// Sets the bounds for the rest of the process (the first call wins).
-pub fn set_limits(limits: InputLimits) {
-    let _ = LIMITS.set(limits);
-}
-
-fn limits() -> InputLimits {
-    LIMITS.get().copied().unwrap_or_default()
-}
+use crate::input::limits;
+pub use crate::input::{InputLimits, set_limits};
 
 /// Parses a size: plain bytes or with a K, M or G suffix (binary multiples).
 pub fn parse_size(text: &str) -> Result<u64, String> {

@@ -9,8 +9,7 @@ use crate::targets::{self, TargetPolicy};
 /// The target specifications in `path`, each checked on its own so a bad one is reported as
 /// `FILE:LINE`.
 pub fn read(path: &Path, policy: TargetPolicy) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading the targets file {}", path.display()))?;
+    let text = super::guard::read_text(path, "targets file")?;
     let specs = parse(&text, path, policy)?;
     if specs.is_empty() {
         bail!("the targets file {} lists no target", path.display());

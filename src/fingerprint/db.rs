@@ -96,11 +96,12 @@ impl SignatureDb {
         let mut files = read_folder(dir, "devices", "toml")?;
         for name in [VOCABULARY_FILE, BRANDS_FILE] {
             let path = dir.join(name);
-            if path.is_file() {
-                let text = std::fs::read_to_string(&path).map_err(|source| SignatureError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+            if path.exists() {
+                let text =
+                    crate::input::read_text_file(&path).map_err(|source| SignatureError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
                 files.push(SignatureFile {
                     relative: name.to_string(),
                     display: path.display().to_string(),
@@ -284,10 +285,12 @@ fn read_folder(
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
         };
-        if !path.is_file() || path.extension().and_then(|e| e.to_str()) != Some(ext) {
+        // A folder named like a file is skipped; a FIFO or device named like one is refused by
+        // the reader (it could block the loader for ever).
+        if path.is_dir() || path.extension().and_then(|e| e.to_str()) != Some(ext) {
             continue;
         }
-        let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+        let text = crate::input::read_text_file(&path).map_err(io(&path))?;
         files.push(SignatureFile {
             relative: format!("{sub}/{name}"),
             display: path.display().to_string(),

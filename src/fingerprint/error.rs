@@ -35,7 +35,7 @@ pub enum SignatureError {
     #[error("{path}: {what} is missing")]
     Missing { path: PathBuf, what: &'static str },
     /// Reading a signature directory failed.
-    #[error("reading {path}: {source}")]
+    #[error("reading {path}")]
     Io {
         path: PathBuf,
         #[source]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use parquet::basic::Compression;
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
 use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
@@ -93,6 +93,8 @@ pub struct ParquetTable<W: Write + Send> {
     writer: SerializedFileWriter<W>,
     /// Rows written in total, flushed or not.
     pub total_rows: u64,
+    /// Row groups written so far; the writer keeps each one's metadata until the file is closed.
+    pub row_groups: usize,
 }
 
 /// A problem writing a table.
@@ -131,6 +133,12 @@ impl<W: Write + Send> ParquetTable<W> {
         let props = Arc::new(
             WriterProperties::builder()
                 .set_compression(Compression::SNAPPY)
+                // Row-group statistics (what DuckDB and Spark prune with) but no page index: the
+                // writer keeps every page's index entries in memory until the file is closed, which
+                // with hive partitions (hundreds of open files) grew to hundreds of MB. Long text
+                // bounds are cut to 64 bytes for the same reason.
+                .set_statistics_enabled(EnabledStatistics::Chunk)
+                .set_statistics_truncate_length(Some(64))
                 .set_created_by(format!("camsweep {}", env!("CARGO_PKG_VERSION")))
                 .build(),
         );
@@ -154,6 +162,7 @@ impl<W: Write + Send> ParquetTable<W> {
             text_bytes: 0,
             writer,
             total_rows: 0,
+            row_groups: 0,
         })
     }
 
@@ -207,6 +216,7 @@ impl<W: Write + Send> ParquetTable<W> {
         if self.rows == 0 {
             return Ok(());
         }
+        self.row_groups += 1;
         let mut group = self.writer.next_row_group()?;
         for column in &mut self.columns {
             let Some(mut writer) = group.next_column()? else {

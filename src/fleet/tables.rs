@@ -189,7 +189,15 @@ pub fn columns(table: &str, partition: Partition) -> Vec<(&'static str, Kind)> {
 }
 
 /// Opens the sink for one file: `(table, partition folder or None)`.
-pub type OpenSink<'a, W> = dyn FnMut(&str, Option<&str>) -> std::io::Result<W> + 'a;
+/// Opens the sink of `tables/<table>[/<partition folder>]/part-<index>.parquet`.
+pub type OpenSink<'a, W> = dyn FnMut(&str, Option<&str>, usize) -> std::io::Result<W> + 'a;
+
+/// Row groups the open files may hold together before the files with the most are closed and
+/// continued in a next `part-N.parquet`: the Parquet writer keeps every row group's metadata
+/// (about 15 kB here) until its file is closed, which with hive partitions (hundreds of open
+/// files, each flushed often) grew to hundreds of MB. Unpartitioned runs of 10,000 reports stay
+/// far below it, so they write one file per table.
+const OPEN_ROW_GROUPS: usize = 1024;
 
 /// A problem writing the tables.
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +215,8 @@ pub struct FinishedFile<W> {
     pub folder: Option<String>,
     pub sink: W,
     pub rows: u64,
+    /// The N of `part-N.parquet`.
+    pub index: usize,
 }
 
 /// All open table files.
@@ -214,8 +224,15 @@ pub struct TableSet<'a, W: Write + Send> {
     partition: Partition,
     evidence: bool,
     open: Box<OpenSink<'a, W>>,
-    /// `(table, partition folder)` → its file.
-    files: BTreeMap<(String, Option<String>), ParquetTable<W>>,
+    /// `(table, partition folder)` → its open file and that file's part index.
+    files: BTreeMap<(String, Option<String>), (usize, ParquetTable<W>)>,
+    /// Parts closed early (see [`OPEN_ROW_GROUPS`]).
+    closed: Vec<FinishedFile<W>>,
+    /// `(table, partition folder)` → the next part index.
+    next_index: BTreeMap<(String, Option<String>), usize>,
+    /// [`BUFFER_BUDGET`] and [`OPEN_ROW_GROUPS`], smaller in tests.
+    buffer_budget: usize,
+    open_row_groups: usize,
 }
 
 impl<'a, W: Write + Send> TableSet<'a, W> {
@@ -227,6 +244,10 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
             evidence,
             open,
             files: BTreeMap::new(),
+            closed: Vec::new(),
+            next_index: BTreeMap::new(),
+            buffer_budget: BUFFER_BUDGET,
+            open_row_groups: OPEN_ROW_GROUPS,
         }
     }
 
@@ -250,11 +271,13 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
                 .as_ref()
                 .zip(self.partition.key())
                 .map(|(value, key)| format!("{key}={value}"));
-            let sink = (self.open)(table, folder.as_deref())?;
+            let index = self.next_index.get(&key).copied().unwrap_or(0);
+            self.next_index.insert(key.clone(), index + 1);
+            let sink = (self.open)(table, folder.as_deref(), index)?;
             let file = ParquetTable::new(table, &columns(table, self.partition), sink)?;
-            self.files.insert(key.clone(), file);
+            self.files.insert(key.clone(), (index, file));
         }
-        if let Some(file) = self.files.get_mut(&key) {
+        if let Some((_, file)) = self.files.get_mut(&key) {
             file.push(table, row)?;
         }
         Ok(())
@@ -407,30 +430,69 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
             );
             self.push("findings", &part, &row)?;
         }
-        let buffered: usize = self.files.values().map(|f| f.buffered_bytes()).sum();
-        if buffered > BUFFER_BUDGET {
-            for file in self.files.values_mut() {
+        let buffered: usize = self.files.values().map(|(_, f)| f.buffered_bytes()).sum();
+        if buffered > self.buffer_budget {
+            for (_, file) in self.files.values_mut() {
                 file.flush()?;
             }
+            self.close_crowded_files()?;
         }
         Ok(())
     }
 
-    /// Finishes every file; returns each, in order.
-    pub fn finish(self) -> Result<Vec<FinishedFile<W>>, TablesError> {
-        let key = self.partition.key();
-        let mut done = Vec::new();
-        for ((table, part), file) in self.files {
-            let rows = file.total_rows;
-            let sink = file.finish()?;
-            let folder = part.zip(key).map(|(value, key)| format!("{key}={value}"));
-            done.push(FinishedFile {
-                table,
-                folder,
-                sink,
-                rows,
-            });
+    /// Closes the files holding the most row groups until the open ones hold at most half of
+    /// [`OPEN_ROW_GROUPS`]; their tables continue in a next part when rows arrive.
+    fn close_crowded_files(&mut self) -> Result<(), TablesError> {
+        let held: usize = self.files.values().map(|(_, f)| f.row_groups).sum();
+        if held <= self.open_row_groups {
+            return Ok(());
         }
+        let mut by_groups: Vec<(usize, (String, Option<String>))> = self
+            .files
+            .iter()
+            .map(|(key, (_, f))| (f.row_groups, key.clone()))
+            .collect();
+        by_groups.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut left = held;
+        for (groups, key) in by_groups {
+            if left <= self.open_row_groups / 2 {
+                break;
+            }
+            if let Some((index, file)) = self.files.remove(&key) {
+                self.closed.push(self.finished(key, index, file)?);
+            }
+            left -= groups;
+        }
+        Ok(())
+    }
+
+    fn finished(
+        &self,
+        (table, part): (String, Option<String>),
+        index: usize,
+        file: ParquetTable<W>,
+    ) -> Result<FinishedFile<W>, TablesError> {
+        let rows = file.total_rows;
+        let sink = file.finish()?;
+        let folder = part
+            .zip(self.partition.key())
+            .map(|(value, key)| format!("{key}={value}"));
+        Ok(FinishedFile {
+            table,
+            folder,
+            sink,
+            rows,
+            index,
+        })
+    }
+
+    /// Finishes every file; returns each, in order.
+    pub fn finish(mut self) -> Result<Vec<FinishedFile<W>>, TablesError> {
+        let mut done = std::mem::take(&mut self.closed);
+        for (key, (index, file)) in std::mem::take(&mut self.files) {
+            done.push(self.finished(key, index, file)?);
+        }
+        done.sort_by(|a, b| (&a.table, &a.folder, a.index).cmp(&(&b.table, &b.folder, b.index)));
         Ok(done)
     }
 }
@@ -489,7 +551,7 @@ mod tests {
         let mut set = TableSet::new(
             Partition::Date,
             true,
-            Box::new(|table: &str, folder: Option<&str>| {
+            Box::new(|table: &str, folder: Option<&str>, _index: usize| {
                 opened.push(format!("{table}/{}", folder.unwrap_or("")));
                 Ok(Vec::new())
             }),
@@ -516,6 +578,43 @@ mod tests {
                 .iter()
                 .any(|(n, _)| *n == "province")
         );
+    }
+
+    /// Many partitions flushed often: files holding many row groups are closed and continued in
+    /// a next part, so the writers' metadata stays bounded, and no row is lost or doubled.
+    #[test]
+    fn crowded_partitions_continue_in_new_parts_without_losing_rows() {
+        let report = sample(Some("Shop A"));
+        let mut set = TableSet::new(
+            Partition::Date,
+            false,
+            Box::new(|_: &str, _: Option<&str>, _: usize| Ok(Vec::new())),
+        );
+        set.buffer_budget = 1;
+        set.open_row_groups = 6;
+        let days = ["2026-12-01", "2026-12-02", "2026-12-03"];
+        let rounds = 8;
+        for round in 0..rounds {
+            let mut shop = ShopContext::of(&report, "ab", "a", &Default::default());
+            shop.scan_date = days[round % days.len()].to_string();
+            set.add(&shop, &report).unwrap();
+            let held: usize = set.files.values().map(|(_, f)| f.row_groups).sum();
+            assert!(held <= 6, "{held} row groups held open");
+        }
+        let done = set.finish().unwrap();
+        assert!(done.iter().any(|f| f.index > 0), "no file was continued");
+        let devices: u64 = done
+            .iter()
+            .filter(|f| f.table == "devices")
+            .map(|f| f.rows)
+            .sum();
+        assert_eq!(devices, (rounds * report.devices.len()) as u64);
+        let mut names: Vec<_> = done
+            .iter()
+            .map(|f| (f.table.clone(), f.folder.clone(), f.index))
+            .collect();
+        names.dedup();
+        assert_eq!(names.len(), done.len(), "a part name was used twice");
     }
 
     #[test]

@@ -80,14 +80,18 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
     let mut tables = TableSet::new(
         partition,
         args.evidence,
-        Box::new(move |table: &str, folder: Option<&str>| {
+        Box::new(move |table: &str, folder: Option<&str>, index: usize| {
             let mut dir = open_dir.join(table);
             if let Some(folder) = folder {
                 dir = dir.join(folder);
             }
             std::fs::create_dir_all(&dir)?;
-            let file = File::create(dir.join(out::partial("part-0.parquet")))?;
-            Ok(BufWriter::with_capacity(256 * 1024, file))
+            let file = File::create(dir.join(out::partial(&format!("part-{index}.parquet"))))?;
+            // Row groups are written whole at each flush, so a large buffer only saves system
+            // calls; partitioned runs keep hundreds of files open, where 256 KiB each cost
+            // over 100 MB.
+            let capacity = if folder.is_some() { 16 } else { 256 } * 1024;
+            Ok(BufWriter::with_capacity(capacity, file))
         }),
     );
     let create = |name: &str| -> Result<BufWriter<File>> {
@@ -194,6 +198,7 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
         folder,
         sink,
         rows,
+        index,
     } in tables.finish()?
     {
         out::sync_done(sink)?;
@@ -202,8 +207,9 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
             rel.push('/');
             rel.push_str(folder);
         }
-        out::publish(out, &format!("{rel}/part-0.parquet"))?;
-        written.push(format!("{rel}/part-0.parquet"));
+        let name = format!("{rel}/part-{index}.parquet");
+        out::publish(out, &name)?;
+        written.push(name);
         match rows_by_table.iter_mut().find(|(t, _)| *t == table) {
             Some((_, n)) => *n += rows,
             None => rows_by_table.push((table, rows)),

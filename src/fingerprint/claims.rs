@@ -94,6 +94,9 @@ const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
     ("ssdp.model_description", &[Text]),
     ("ssdp.friendly_name", &[Text]),
     ("ssdp.device_type", &[DeviceClass, Text]),
+    // A USN is `uuid:<device UUID>::<type>`; some makers put their domain in the UUID
+    // (`uuid:www.<maker>.com.device_…`), so it is read as text for the brand lexicon.
+    ("ssdp.usn", &[Text]),
     ("upnp.manufacturer", &[Vendor, Text]),
     ("upnp.model", &[Model, Text]),
     ("upnp.model_number", &[Model, Text]),

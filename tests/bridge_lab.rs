@@ -318,7 +318,7 @@ fn bridged(lab: &Lab) -> Result<(), String> {
             "{failed_during} upload(s) failed while camsweep was the cable"
         ));
     }
-    if sent_during.iter().any(|n| *n == 0) {
+    if sent_during.contains(&0) {
         problems.push(format!(
             "uploads completed per persona during the audit: {sent_during:?}"
         ));

@@ -131,6 +131,7 @@ pub async fn run_until(
             redacted: false,
             vantage: None,
             interception: None,
+            bridge: None,
         },
         site: None,
         devices,

@@ -215,6 +215,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                     .into(),
                 ),
                 interception: None,
+                bridge: None,
                 capture_kernel_drops: kernel_drops,
                 scanner_addresses,
             },
@@ -270,6 +271,10 @@ pub struct Listening {
     interception: Arc<Mutex<Option<crate::model::Interception>>>,
     /// Ends an interception early (and repairs) when the audit fails before finishing.
     stop: Arc<AtomicBool>,
+    /// Filled by the capture thread when it bridged (`scan.bridge`).
+    bridge: Arc<Mutex<Option<crate::model::Bridge>>>,
+    /// A passive audit: every local host seen becomes a device (identified from what it sent).
+    adopt: Option<crate::fingerprint::SignatureDb>,
 }
 
 impl Drop for Listening {
@@ -346,6 +351,79 @@ pub fn start_intercepting(
         vantage: "interception",
         interception,
         stop,
+        bridge: Arc::new(Mutex::new(None)),
+        adopt: None,
+    })
+}
+
+/// [`start_listening_excluding`] through the inline bridge: frames come from the bridge's two
+/// forwarding threads, and the report gets `scan.bridge`.
+pub fn start_bridging(
+    plan: &crate::intercept::BridgePlan,
+    write_pcap: Option<&Path>,
+    exclude: &[IpAddr],
+    interrupt: Arc<AtomicBool>,
+) -> Result<Listening> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let either = Arc::new(AtomicBool::new(false));
+    // The bridge watches one flag: set by an interrupt or by the audit ending early.
+    {
+        let (interrupt, stop, either) = (interrupt, Arc::clone(&stop), Arc::clone(&either));
+        std::thread::Builder::new()
+            .name("bridge-stop".into())
+            .spawn(move || {
+                while !either.load(Ordering::Relaxed) {
+                    if interrupt.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                        either.store(true, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            })
+            .context("starting the bridge's stop watcher")?;
+    }
+    let mut source =
+        match crate::intercept::BridgeSource::start(plan, Arc::clone(&either), write_pcap) {
+            Ok(source) => source,
+            Err(e) => {
+                either.store(true, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
+    let exclude = exclude.to_vec();
+    let bridge = Arc::new(Mutex::new(None));
+    let slot = Arc::clone(&bridge);
+    let done = Arc::clone(&either);
+    let task = tokio::task::spawn_blocking(move || {
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        analyzer.exclude_hosts(exclude);
+        while let Some(frame) = source.next_frame()? {
+            analyzer.push(&frame);
+        }
+        // The bridge counts its own drops (scan.bridge); the analyser saw every frame.
+        let stats = LiveStats {
+            frames: source.frame_count,
+            ..LiveStats::default()
+        };
+        let (summary, written) = source.finish();
+        done.store(true, Ordering::Relaxed);
+        if let Ok(mut slot) = slot.lock() {
+            *slot = Some(summary);
+        }
+        let written = written
+            .transpose()
+            .context("renaming the capture file into place")?;
+        Ok((analyzer, stats, written))
+    });
+    Ok(Listening {
+        interface: plan.ports.join(","),
+        started: std::time::Instant::now(),
+        length: plan.listen,
+        task,
+        vantage: "bridge",
+        interception: Arc::new(Mutex::new(None)),
+        stop,
+        bridge,
+        adopt: None,
     })
 }
 
@@ -381,10 +459,20 @@ pub fn start_listening_excluding(
         vantage: "own_port",
         interception: Arc::new(Mutex::new(None)),
         stop: Arc::new(AtomicBool::new(false)),
+        bridge: Arc::new(Mutex::new(None)),
+        adopt: None,
     })
 }
 
 impl Listening {
+    /// Makes every local host seen in the traffic a device (a passive audit, which scanned
+    /// nothing), identified from its MAC and what it sent.
+    #[must_use]
+    pub fn adopting_hosts_seen(mut self, db: crate::fingerprint::SignatureDb) -> Listening {
+        self.adopt = Some(db);
+        self
+    }
+
     /// A countdown to the end of the capture, shown until it is dropped.
     pub fn countdown(&self, quiet: bool) -> Countdown {
         Countdown::start(
@@ -426,6 +514,21 @@ pub async fn finish_listening(
         report.scan.discovery.push("arp_interception".into());
         report.scan.interception = Some(interception);
     }
+    if let Some(bridge) = listening.bridge.lock().ok().and_then(|mut b| b.take()) {
+        let restored = if bridge.restored {
+            "both ports put back as found"
+        } else {
+            "the ports were NOT all put back"
+        };
+        report.scan.notes.push(format!(
+            "inline bridge between {}: {} frames passed one way, {} the other, none of its own sent; {restored}",
+            bridge.interfaces.join(" and "),
+            bridge.frames_forward,
+            bridge.frames_back
+        ));
+        report.scan.discovery.push("inline_bridge".into());
+        report.scan.bridge = Some(bridge);
+    }
     let cloud = CloudDb::bundled().context("loading the built-in cloud endpoints")?;
     let finished = analyzer.finish_all(&cloud);
     let connections = connections_csv(&finished, &mut report.scan.notes);
@@ -436,6 +539,14 @@ pub async fn finish_listening(
         .filter_map(|d| d.ip.parse().ok())
         .collect();
     let unscanned = traffic.iter().filter(|t| !found.contains(&t.ip)).count();
+    if let Some(db) = &listening.adopt {
+        for t in traffic.iter().filter(|t| !found.contains(&t.ip)) {
+            let mut host = HostObservation::new(t.ip);
+            host.mac.clone_from(&t.mac);
+            report.devices.push(app::build_device(db, &host));
+        }
+        report.devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
+    }
     attach(&mut report.devices, traffic);
     report.scan.notes.push(format!(
         "{}; {unscanned} local host(s) seen in the traffic but not found by the scan",

@@ -38,6 +38,19 @@ pub struct Cli {
 const MAX_DURATION_SECS: u64 = 7 * 24 * 3600;
 
 /// A `--listen` duration (20s, 10m, 1h), checked at parse time: more than 0, at most a week.
+/// `IF1,IF2`: two different interface names.
+fn bridge_ports(text: &str) -> Result<[String; 2], String> {
+    let names: Vec<&str> = text.split(',').map(str::trim).collect();
+    match names.as_slice() {
+        [a, b] if !a.is_empty() && !b.is_empty() && a != b => {
+            Ok([(*a).to_owned(), (*b).to_owned()])
+        }
+        _ => Err(format!(
+            "`{text}` is not two different interfaces, comma-separated (IF1,IF2)"
+        )),
+    }
+}
+
 fn listen_duration(text: &str) -> Result<String, String> {
     let digits: String = text
         .trim()
@@ -267,6 +280,7 @@ pub struct OutputOptions {
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("listen_on").args(["interface", "bridge"]).multiple(true))]
 pub struct AuditArgs {
     #[command(flatten)]
     pub scan: ScanOptions,
@@ -282,7 +296,7 @@ pub struct AuditArgs {
     pub policy: PolicyOptions,
     /// Also capture on --interface for this long (20s, 10m), alongside the scan, and add each
     /// device's cloud contacts (a mirror port sees every device's traffic).
-    #[arg(long, value_name = "DURATION", requires = "interface", value_parser = listen_duration)]
+    #[arg(long, value_name = "DURATION", requires = "listen_on", value_parser = listen_duration)]
     pub listen: Option<String>,
     /// Keep the --listen capture as a pcap (off by default: camsweep stores metadata, not content).
     #[arg(long, value_name = "FILE", requires = "listen")]
@@ -297,6 +311,14 @@ pub struct AuditArgs {
     /// The gateway to intercept between (default: the default route of --interface).
     #[arg(long, value_name = "IP", requires = "intercept")]
     pub gateway: Option<std::net::Ipv4Addr>,
+    /// Inline bridge during --listen: two wired ports of this host put in the cable (between the
+    /// shop's switch and router, or a camera and the switch); every frame is passed from one to
+    /// the other unchanged and analysed, and nothing of this host's own is sent (ARP and IPv6
+    /// are turned off on both ports and put back at the end). Without --targets or --interface
+    /// the audit is passive: the devices are those seen crossing. Needs CAP_NET_RAW and
+    /// CAP_NET_ADMIN. See docs/interception.md
+    #[arg(long, value_name = "IF1,IF2", value_parser = bridge_ports, requires = "listen", conflicts_with = "intercept")]
+    pub bridge: Option<[String; 2]>,
     /// The owner's own logins for self-checks (TOML: [[device]] address, user, password): used only
     /// to answer a device's HTTP Digest challenge to ONVIF GetDeviceInformation; never guessed,
     /// never written to the report or the logs.

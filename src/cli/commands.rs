@@ -80,7 +80,18 @@ async fn audit(
     // Checked before the scan: an audit never runs for minutes only to fail writing its report.
     let out = guard::prepare_out_dir(args.out.as_deref(), "", args.output.force)?;
     let db = load_signatures(args.scan.signatures.as_deref())?;
-    let mut plan = plan::build(
+    // An inline bridge without targets is a passive audit: the devices are those seen crossing
+    // it, and nothing is sent at all.
+    let passive = args.bridge.is_some()
+        && args.scan.targets.is_empty()
+        && args.scan.targets_file.is_none()
+        && args.scan.interface.is_none();
+    let build = if passive {
+        plan::build_passive
+    } else {
+        plan::build
+    };
+    let mut plan = build(
         &args.scan,
         ScanMode::Audit,
         args.output.lang,
@@ -96,6 +107,20 @@ async fn audit(
     }
     // The capture starts first so a missing capability fails before the scan, not after it.
     let listening = match (&args.listen, &args.scan.interface) {
+        (Some(listen), _) if let Some(ports) = &args.bridge => {
+            let bridge = bridge_plan(&plan, ports, listen)?;
+            let listening = analyze::start_bridging(
+                &bridge,
+                args.write_pcap.as_deref(),
+                &plan.scanner_addresses,
+                interrupt.flag(),
+            )?;
+            Some(if passive {
+                listening.adopting_hosts_seen(db.clone())
+            } else {
+                listening
+            })
+        }
         (Some(listen), Some(iface)) if args.intercept => {
             let intercept = intercept_plan(&args, &plan, iface, listen)?;
             Some(analyze::start_intercepting(
@@ -182,6 +207,34 @@ fn intercept_plan(
         interface: interface.to_string(),
         gateway,
         targets,
+        listen: crate::capture::parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?,
+    })
+}
+
+/// What `audit --bridge` passes frames between. Refused without a stated authorisation: the
+/// inspector's host goes into the shop's cable, which only the network's owner may allow.
+fn bridge_plan(
+    plan: &app::ScanPlan,
+    ports: &[String; 2],
+    listen: &str,
+) -> Result<crate::intercept::BridgePlan> {
+    if plan.authorised_by.is_none() {
+        anyhow::bail!(
+            "--bridge puts this host into the shop's network cable: it needs the network owner's \
+             authorisation, stated with --authorised-by \"name, role\" (or answered at the \
+             prompt); nothing was changed"
+        );
+    }
+    if let Some(iface) = &plan.interface
+        && ports.contains(iface)
+    {
+        anyhow::bail!(
+            "--interface {iface} is one of the --bridge ports: scan from another interface, or \
+             leave --interface out for a passive audit"
+        );
+    }
+    Ok(crate::intercept::BridgePlan {
+        ports: ports.clone(),
         listen: crate::capture::parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?,
     })
 }

@@ -19,6 +19,27 @@ const DISCOVERY_WINDOW: Duration = Duration::from_millis(1500);
 /// Sockets kept free for the process itself when bounding concurrency by the open-file limit.
 const FD_RESERVE: u64 = 64;
 
+/// A plan that scans nothing (`audit --bridge` without targets: the devices are those seen
+/// crossing the bridge). Sends nothing: no addresses, no interface, no discovery.
+pub fn build_passive(
+    opts: &ScanOptions,
+    mode: ScanMode,
+    lang: LangArg,
+    authorised_by: Option<String>,
+) -> Result<ScanPlan> {
+    let mut plan = assemble(
+        opts,
+        mode,
+        lang,
+        authorised_by,
+        (Vec::new(), Vec::new(), 0, own_addresses()),
+    )?;
+    plan.interface = None;
+    plan.discovery = None;
+    plan.sweep.ports.clear();
+    Ok(plan)
+}
+
 /// Builds the plan; targets come from --targets or, failing that, from the interface's IPv4 subnets.
 pub fn build(
     opts: &ScanOptions,
@@ -54,6 +75,24 @@ pub fn build(
     let before = addresses.len();
     addresses.retain(|ip| ip.is_loopback() || !own.contains(ip));
     let skipped_own = before - addresses.len();
+    assemble(
+        opts,
+        mode,
+        lang,
+        authorised_by,
+        (specs, addresses, skipped_own, own),
+    )
+}
+
+/// The plan for these targets (the specifications, their addresses, how many of them were this
+/// host's own, this host's addresses).
+fn assemble(
+    opts: &ScanOptions,
+    mode: ScanMode,
+    lang: LangArg,
+    authorised_by: Option<String>,
+    (specs, addresses, skipped_own, own): (Vec<String>, Vec<IpAddr>, usize, Vec<IpAddr>),
+) -> Result<ScanPlan> {
     let ports = PortSet::from_dir_or_bundled(opts.signatures.as_deref())?.with_ports(&opts.ports);
     let timeout = Duration::from_millis(opts.timeout_ms.max(50));
     let host_deadline = Duration::from_secs(opts.host_deadline.max(1));

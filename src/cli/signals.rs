@@ -38,6 +38,8 @@ pub fn watch() -> Result<Interrupt> {
                 &[second.name()]
             )
         );
+        // Destructors do not run on this path: an inline bridge's ports are put back here.
+        crate::intercept::bridge::restore_pending();
         std::process::exit(i32::from(second.exit_code()));
     });
     Ok(interrupt)

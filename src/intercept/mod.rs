@@ -13,11 +13,18 @@
 //!   sends correct ARP (gratuitous and ordinary replies, unicast) to each device and to the
 //!   gateway, several times. After SIGKILL nothing is sent: the entries recover when the
 //!   kernel's neighbour timers expire them (see the docs).
+//!
+//! The inline bridge ([`bridge`], `audit --bridge IF1,IF2`) is the other way to see a device's
+//! traffic: two wired ports in the cable, every frame passed on unchanged, nothing sent of its
+//! own.
 
 pub mod arp;
+pub mod bridge;
 mod forward;
+mod link;
 mod socket;
 
+pub use bridge::{BridgePlan, BridgeSource};
 pub use forward::{InterceptPlan, InterceptSource};
 
 /// What can stop an interception from starting.

@@ -50,7 +50,7 @@ pub use persona::{
     RtspService, Service, SilentService,
 };
 pub use scenario::Scenario;
-pub use topology::Switch;
+pub use topology::{INLINE_ROUTER_SIDE, INLINE_SWITCH_SIDE, Switch};
 
 /// What one persona saw while the lab ran: TCP connections accepted on any of its ports (the
 /// UPnP description port included), and bytes its hostile ports sent.

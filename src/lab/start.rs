@@ -10,6 +10,7 @@ use futures::future::try_join_all;
 use super::persona::{GATEWAY_IP, SCANNER_IP, Service};
 use super::serve::{self, Responder};
 use super::topology::{
+    INLINE_ROUTER_SIDE, INLINE_ROUTER_SIDE_INDEX, INLINE_SWITCH_SIDE, INLINE_SWITCH_SIDE_MAC,
     Netlink, PERSONA_ETH_INDEX, SCANNER_INTERFACE, SWITCH_PORT_BASE, Switch, VethPair,
 };
 use super::{
@@ -85,7 +86,14 @@ pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError>
     let internet = internet?;
 
     // On a learning switch the internet hangs off the router persona, which must exist.
-    let behind_router = switch_kind == Switch::Learning && internet.is_some();
+    let behind_router = switch_kind != Switch::Mirror && internet.is_some();
+    let inline = switch_kind == Switch::Inline;
+    if inline && !personas.iter().any(|p| p.persona.ip == GATEWAY_IP) {
+        return Err(LabError::Spec {
+            persona: None,
+            reason: format!("an inline lab needs a router persona at {GATEWAY_IP}"),
+        });
+    }
     if behind_router && !personas.iter().any(|p| p.persona.ip == GATEWAY_IP) {
         return Err(LabError::Spec {
             persona: None,
@@ -104,11 +112,22 @@ pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError>
         host_index: None,
         host_mac: SCANNER_MAC,
     };
+    // Inline, the router is not on the switch: its cable ends in the lab root (below).
     let persona_pairs = personas
         .iter()
         .enumerate()
+        .filter(|(_, p)| !(inline && p.persona.ip == GATEWAY_IP))
         .map(|(n, p)| persona_pair(&switch_ns, n, p))
         .collect::<Result<Vec<_>, _>>()?;
+    let uplink_pair = inline.then(|| VethPair {
+        switch_ns: &switch_ns,
+        port_name: "sw-up".to_owned(),
+        port_index: SWITCH_PORT_BASE - 2,
+        host_ns: &root_ns,
+        host_name: INLINE_SWITCH_SIDE,
+        host_index: None,
+        host_mac: INLINE_SWITCH_SIDE_MAC,
+    });
     let too_many = || LabError::Spec {
         persona: None,
         reason: "too many personas".into(),
@@ -143,9 +162,35 @@ pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError>
             .chain(&persona_pairs)
             .chain(&group_pairs)
             .chain(&internet_pair)
+            .chain(&uplink_pair)
             .map(|pair| root.add_veth(pair)),
     )
     .await?;
+    if inline {
+        let router = personas
+            .iter()
+            .find(|p| p.persona.ip == GATEWAY_IP)
+            .ok_or_else(|| LabError::Spec {
+                persona: None,
+                reason: format!("no router persona at {GATEWAY_IP}"),
+            })?;
+        let router_mac = router
+            .persona
+            .mac_bytes()
+            .map_err(|reason| LabError::Spec {
+                persona: Some(router.persona.name.clone()),
+                reason,
+            })?;
+        root.add_link_veth(
+            (&root_ns, INLINE_ROUTER_SIDE, INLINE_ROUTER_SIDE_INDEX),
+            (&router.handle, "eth0", PERSONA_ETH_INDEX, router_mac),
+        )
+        .await?;
+        // The inspector's two ports, plugged in and up, with no address: nothing joins them yet.
+        root.link_up(INLINE_ROUTER_SIDE_INDEX).await?;
+        let down = root.index_of(INLINE_SWITCH_SIDE).await?;
+        root.link_up(down).await?;
+    }
 
     let lan0 = root.index_of(SCANNER_INTERFACE).await?;
     let scanner = async {

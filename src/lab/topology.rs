@@ -43,7 +43,22 @@ pub enum Switch {
     /// sits behind the router persona (a second link of its own), so uploads cross the switch
     /// as device → router frames only.
     Learning,
+    /// [`Switch::Learning`], with the router persona not on the switch: its link runs through
+    /// the lab root namespace, where the switch's uplink ends as [`INLINE_SWITCH_SIDE`] and the
+    /// router's cable as [`INLINE_ROUTER_SIDE`], both up and without addresses, joined by
+    /// nothing: the two wired ports of an inspector's laptop put in the cable between a shop's
+    /// switch and its router, before anything passes between them (`audit --bridge`).
+    Inline,
 }
+
+/// The inspector's port facing the switch, in the lab root namespace ([`Switch::Inline`]).
+pub const INLINE_SWITCH_SIDE: &str = "dn0";
+/// The inspector's port facing the router, in the lab root namespace ([`Switch::Inline`]).
+pub const INLINE_ROUTER_SIDE: &str = "up0";
+/// Index of [`INLINE_ROUTER_SIDE`] in the lab root namespace.
+pub const INLINE_ROUTER_SIDE_INDEX: u32 = 60;
+/// MACs of the two inline ports: locally administered, like a USB Ethernet adapter's may be.
+pub const INLINE_SWITCH_SIDE_MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x18, 0x00, 0xd0];
 
 /// The Linux bridge default (300 s, in the netlink unit of 1/100 s), as on unmanaged switches.
 const LEARNING_AGEING_CENTISECONDS: u32 = 30_000;
@@ -167,7 +182,7 @@ impl Netlink {
             // Ageing 0 forgets every learnt MAC at once, so the bridge floods all unicast
             // frames to every port, like a switch's mirror port.
             Switch::Mirror => 0,
-            Switch::Learning => LEARNING_AGEING_CENTISECONDS,
+            Switch::Learning | Switch::Inline => LEARNING_AGEING_CENTISECONDS,
         };
         let message = LinkBridge::new("br0")
             .index(BRIDGE_INDEX)

@@ -48,3 +48,34 @@ pub struct InterceptedDevice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_early: Option<String>,
 }
+
+/// What the inline bridge (`audit --bridge IF1,IF2`) did: it passed every frame between the two
+/// ports unchanged and sent none of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bridge {
+    /// The two ports, as given: frames "forward" go from the first to the second.
+    pub interfaces: Vec<String>,
+    /// RFC 3339.
+    pub started_at: String,
+    /// RFC 3339: when forwarding stopped (the ports were put back right after).
+    pub finished_at: String,
+    pub frames_forward: u64,
+    pub bytes_forward: u64,
+    pub frames_back: u64,
+    pub bytes_back: u64,
+    /// Frames that could not be passed on (too large, or the port refused them).
+    pub frames_dropped: u64,
+    pub bytes_dropped: u64,
+    /// Frames the kernel dropped before camsweep could read them (socket buffer full): they
+    /// were not passed on either.
+    #[serde(default)]
+    pub frames_dropped_by_kernel: u64,
+    /// Frames passed on but not analysed because the analyser fell behind.
+    #[serde(default)]
+    pub frames_not_analysed: u64,
+    /// True when both ports' state, ARP and IPv6 settings were put back as found.
+    pub restored: bool,
+    /// What could not be put back, if anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restore_errors: Vec<String>,
+}

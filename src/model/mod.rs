@@ -11,7 +11,7 @@ mod report;
 
 pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};
-pub use interception::{InterceptedDevice, Interception};
+pub use interception::{Bridge, InterceptedDevice, Interception};
 pub use limits::{CutReason, CutShort, LimitHit};
 pub use report::{
     Advice, CloudContact, CloudIndication, DamagedCapture, DataStore, Device, DeviceSettingsAdvice,

@@ -99,6 +99,9 @@ pub struct ScanInfo {
     /// What an authorised ARP interception (`audit --intercept`) did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interception: Option<super::Interception>,
+    /// What the inline bridge (`audit --bridge`) did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<super::Bridge>,
     /// Frames the kernel dropped during a live capture (its socket buffer was full): traffic
     /// that crossed the wire and was not counted. Absent without a live capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -765,6 +765,7 @@ fn site_template_round_trip() {
             redacted: false,
             vantage: None,
             interception: None,
+            bridge: None,
         },
         site: None,
         devices: vec![minmoe(), plain_camera()],

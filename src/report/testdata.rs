@@ -368,6 +368,7 @@ pub fn sample_report() -> Report {
             redacted: false,
             vantage: None,
             interception: None,
+            bridge: None,
         },
         site: Some(serde_json::json!({
             "name": "示例便利店 Example Mart #12",

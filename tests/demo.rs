@@ -689,7 +689,11 @@ fn parking_identifies_plate_cameras_and_raises_no_face_finding() {
         .iter()
         .find(|f| f.rule == "SITE-PLATE-DATA")
         .unwrap();
-    assert!(note.detail.en.contains("no provision specific to plate data"));
+    assert!(
+        note.detail
+            .en
+            .contains("no provision specific to plate data")
+    );
     let html = std::fs::read_to_string(out.path().join("demo/report.html")).unwrap();
     assert!(html.contains("plate-recognition camera (ANPR)"));
 }

@@ -604,3 +604,96 @@ fn school_canteen_face_payment_raises_the_minors_findings() {
         wechat.cloud_contacts
     );
 }
+
+/// The parking scenario: the entry and exit ANPR cameras come out as plate cameras (vehicle and
+/// plate data, not faces), the controller receiving their snapshots as a LAN image store, and the
+/// findings are only what the network and the declaration show: the public-place sign rules and
+/// the note that no plate-specific rule exists. No face finding at all.
+#[test]
+fn parking_identifies_plate_cameras_and_raises_no_face_finding() {
+    let started = std::time::Instant::now();
+    let (report, json, out) = run_scenario("en", "parking");
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(
+        validator.is_valid(&json),
+        "report does not match the schema"
+    );
+    let wrong = persona_mismatches(&report, Scenario::Parking);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    for ip in ["198.18.0.51", "198.18.0.52"] {
+        let d = device(&report, ip).unwrap();
+        assert_eq!(d.identity.device_type.as_str(), "plate_camera", "{ip}");
+        assert_ne!(d.identity.face_recognition, FaceRecognition::Yes, "{ip}");
+        assert_eq!(
+            severity_of(&report, ip, "CN-PIPL-26-SIGN").as_deref(),
+            Some("medium")
+        );
+        assert_eq!(
+            severity_of(&report, ip, "CN-PSVIS-13-SIGN").as_deref(),
+            Some("medium")
+        );
+        assert_eq!(
+            severity_of(&report, ip, "SITE-PLATE-DATA").as_deref(),
+            Some("info")
+        );
+    }
+    // The controller receives the plate snapshots: an image store, not a face store.
+    let store = device(&report, "198.18.0.60")
+        .unwrap()
+        .data_store
+        .as_ref()
+        .expect("the controller is a data store");
+    assert_eq!(store.holds, "images");
+    assert_eq!(store.from.len(), 2);
+    assert!(store.from.iter().all(|f| !f.faces));
+
+    // No face finding: no rule of the face themes, no face rule id, no face wording.
+    let face_rules = [
+        "CN-FRM-",
+        "CN-PIPL-28-",
+        "CN-PIPL-29-",
+        "CN-PIPL-31-",
+        "CN-CRPL-29",
+        "CN-PIPL-17-",
+        "CN-PIPL-55-",
+    ];
+    for f in &report.findings {
+        for r in std::iter::once(&f.rule).chain(&f.rules) {
+            assert!(
+                !face_rules.iter().any(|p| r.starts_with(p)),
+                "face finding {r} in the parking report"
+            );
+        }
+        assert!(
+            !f.title.en.to_lowercase().contains("face"),
+            "{}: {}",
+            f.rule,
+            f.title.en
+        );
+    }
+    // Nothing leaves for the internet.
+    assert!(
+        report
+            .devices
+            .iter()
+            .all(|d| d.cloud_contacts.iter().all(|c| !c.upload))
+    );
+    // The report says plainly that no plate-specific rule exists.
+    let note = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "SITE-PLATE-DATA")
+        .unwrap();
+    assert!(
+        note.detail
+            .en
+            .contains("no provision specific to plate data")
+    );
+    let html = std::fs::read_to_string(out.path().join("demo/report.html")).unwrap();
+    assert!(html.contains("plate-recognition camera (ANPR)"));
+}

@@ -429,8 +429,9 @@ pub struct DemoArgs {
     #[arg(long)]
     pub intercept: bool,
     /// Which public case to simulate: `shop` (chain store, faces uploaded to clouds),
-    /// `sales-office` (entrance face camera keeping faces on a local server) or `school` (canteen
-    /// face-payment terminals used by pupils).
+    /// `sales-office` (entrance face camera keeping faces on a local server), `school` (canteen
+    /// face-payment terminals used by pupils) or `parking` (mall car park: plate-recognition
+    /// cameras and a pay station).
     #[arg(long, value_enum, default_value_t = ScenarioArg::Shop)]
     pub scenario: ScenarioArg,
 }
@@ -440,6 +441,7 @@ pub enum ScenarioArg {
     Shop,
     SalesOffice,
     School,
+    Parking,
 }
 
 impl ScenarioArg {
@@ -448,6 +450,7 @@ impl ScenarioArg {
             ScenarioArg::Shop => crate::lab::Scenario::Shop,
             ScenarioArg::SalesOffice => crate::lab::Scenario::SalesOffice,
             ScenarioArg::School => crate::lab::Scenario::School,
+            ScenarioArg::Parking => crate::lab::Scenario::Parking,
         }
     }
 }

@@ -53,8 +53,9 @@ fn class_of(t: DeviceType) -> Option<Class> {
 /// More specific types beat `camera` when a model family says so.
 fn specificity(t: DeviceType) -> u8 {
     match t {
-        DeviceType::FaceTerminal => 6,
-        DeviceType::PeopleCounter => 5,
+        DeviceType::FaceTerminal => 7,
+        DeviceType::PeopleCounter => 6,
+        DeviceType::PlateCamera => 5,
         DeviceType::AccessControl => 4,
         DeviceType::Doorbell => 3,
         DeviceType::Nvr => 2,

@@ -7,6 +7,7 @@ use super::{LabError, LabSpec};
 
 const SALES_OFFICE: &str = include_str!("scenarios/sales-office.toml");
 const SCHOOL: &str = include_str!("scenarios/school.toml");
+const PARKING: &str = include_str!("scenarios/parking.toml");
 
 /// A simulated site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,10 +21,18 @@ pub enum Scenario {
     /// A school canteen where pupils pay by face at WeChat Pay and Alipay face-payment
     /// terminals, without guardian consent or another way to pay.
     School,
+    /// A mall car park: plate-recognition (ANPR) cameras at the lanes pushing plate pictures to
+    /// the car park's controller and pay station; no face recognition.
+    Parking,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 3] = [Scenario::Shop, Scenario::SalesOffice, Scenario::School];
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Shop,
+        Scenario::SalesOffice,
+        Scenario::School,
+        Scenario::Parking,
+    ];
 
     /// The name on the command line (`--scenario sales-office`).
     pub fn name(self) -> &'static str {
@@ -31,6 +40,7 @@ impl Scenario {
             Scenario::Shop => "shop",
             Scenario::SalesOffice => "sales-office",
             Scenario::School => "school",
+            Scenario::Parking => "parking",
         }
     }
 
@@ -40,6 +50,7 @@ impl Scenario {
             Scenario::Shop => "sites/demo-store.toml",
             Scenario::SalesOffice => "sites/sales-office.toml",
             Scenario::School => "sites/school.toml",
+            Scenario::Parking => "sites/parking.toml",
         }
     }
 
@@ -49,6 +60,7 @@ impl Scenario {
             Scenario::Shop => "camsweep demo (simulated store)",
             Scenario::SalesOffice => "camsweep demo (simulated sales office)",
             Scenario::School => "camsweep demo (simulated school canteen)",
+            Scenario::Parking => "camsweep demo (simulated car park)",
         }
     }
 
@@ -61,6 +73,7 @@ impl Scenario {
             Scenario::Shop => LabSpec::bundled(),
             Scenario::SalesOffice => LabSpec::from_toml(SALES_OFFICE),
             Scenario::School => LabSpec::from_toml(SCHOOL),
+            Scenario::Parking => LabSpec::from_toml(PARKING),
         }
     }
 }

@@ -232,19 +232,22 @@ pub enum DeviceType {
     PeopleCounter,
     AccessControl,
     Doorbell,
+    /// Reads vehicle licence plates (ANPR/LPR, 车牌识别): vehicle and plate data, not faces.
+    PlateCamera,
     Other,
     #[default]
     Unknown,
 }
 
 impl DeviceType {
-    pub const ALL: [DeviceType; 8] = [
+    pub const ALL: [DeviceType; 9] = [
         DeviceType::Camera,
         DeviceType::Nvr,
         DeviceType::FaceTerminal,
         DeviceType::PeopleCounter,
         DeviceType::AccessControl,
         DeviceType::Doorbell,
+        DeviceType::PlateCamera,
         DeviceType::Other,
         DeviceType::Unknown,
     ];
@@ -258,6 +261,7 @@ impl DeviceType {
             DeviceType::PeopleCounter => "people_counter",
             DeviceType::AccessControl => "access_control",
             DeviceType::Doorbell => "doorbell",
+            DeviceType::PlateCamera => "plate_camera",
             DeviceType::Other => "other",
             DeviceType::Unknown => "unknown",
         }
@@ -272,6 +276,7 @@ impl DeviceType {
             (DeviceType::PeopleCounter, "zh") => "客流统计设备",
             (DeviceType::AccessControl, "zh") => "门禁设备",
             (DeviceType::Doorbell, "zh") => "可视门铃",
+            (DeviceType::PlateCamera, "zh") => "车牌识别摄像机",
             (DeviceType::Other, "zh") => "其他设备",
             (DeviceType::Unknown, "zh") => "未知",
             (DeviceType::Camera, _) => "camera",
@@ -280,6 +285,7 @@ impl DeviceType {
             (DeviceType::PeopleCounter, _) => "people counter",
             (DeviceType::AccessControl, _) => "access control",
             (DeviceType::Doorbell, _) => "video doorbell",
+            (DeviceType::PlateCamera, _) => "plate-recognition camera (ANPR)",
             (DeviceType::Other, _) => "other",
             (DeviceType::Unknown, _) => "unknown",
         }

@@ -195,6 +195,7 @@ const IMAGE_CAPTURING: &[&str] = &[
     "people_counter",
     "access_control",
     "doorbell",
+    "plate_camera",
 ];
 
 fn captures_images(d: &Device) -> bool {

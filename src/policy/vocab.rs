@@ -53,6 +53,7 @@ const DEVICE_TYPES: &[&str] = &[
     "people_counter",
     "access_control",
     "doorbell",
+    "plate_camera",
     "other",
     "unknown",
 ];
@@ -596,6 +597,7 @@ pub fn value_label(word: &str, zh: bool) -> String {
         "people_counter" => "客流统计设备",
         "access_control" => "门禁",
         "doorbell" => "可视门铃",
+        "plate_camera" => "车牌识别摄像机",
         "other" => "其他",
         "unknown" => "未知",
         "yes" => "是",

@@ -183,7 +183,10 @@ fn service_attrs(device: &Device) -> String {
 /// doorbells are `webcam`; recorders, face terminals, counters and access control `security-misc`.
 fn nmap_device_type(device_type: DeviceType) -> Option<&'static str> {
     match device_type {
-        DeviceType::Camera | DeviceType::Doorbell | DeviceType::PeopleCounter => Some("webcam"),
+        DeviceType::Camera
+        | DeviceType::Doorbell
+        | DeviceType::PeopleCounter
+        | DeviceType::PlateCamera => Some("webcam"),
         DeviceType::Nvr | DeviceType::FaceTerminal | DeviceType::AccessControl => {
             Some("security-misc")
         }

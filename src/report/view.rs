@@ -260,8 +260,9 @@ fn type_rank(t: DeviceType) -> u8 {
         DeviceType::PeopleCounter => 3,
         DeviceType::AccessControl => 4,
         DeviceType::Doorbell => 5,
-        DeviceType::Unknown => 6,
-        DeviceType::Other => 7,
+        DeviceType::PlateCamera => 6,
+        DeviceType::Unknown => 7,
+        DeviceType::Other => 8,
     }
 }
 

@@ -88,6 +88,8 @@ pub struct ConnRecord {
 pub struct DnsRecord {
     pub ts_us: i64,
     pub asker: IpAddr,
+    /// The server that answered.
+    pub server: IpAddr,
     pub query: String,
     pub answers: Vec<String>,
 }
@@ -340,6 +342,7 @@ impl LogReader {
                 Record::Dns(DnsRecord {
                     ts_us,
                     asker: self.addr(n, row, "id.orig_h")?,
+                    server: self.addr(n, row, "id.resp_h")?,
                     query,
                     answers,
                 })

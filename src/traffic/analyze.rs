@@ -487,7 +487,11 @@ impl Analyzer {
     /// has no packet times: the bytes each way are spread evenly over the connection's
     /// duration, one share a second (see docs/traffic.md for what this cannot show).
     pub fn push_logged(&mut self, c: &LoggedConnection) {
-        let (orig, resp) = (c.orig, c.resp);
+        let (mut orig, mut resp) = (c.orig, c.resp);
+        if matches!(c.proto, Proto::Other(_)) {
+            // A log's ICMP "ports" are its type and code; a capture's contacts have none.
+            (orig.1, resp.1) = (0, 0);
+        }
         if !self.excluded.is_empty()
             && (self.excluded.contains(&orig.0) || self.excluded.contains(&resp.0))
         {

@@ -124,8 +124,9 @@ pub struct LoggedConnection {
     pub l2: [Option<[u8; 6]>; 2],
 }
 
-/// Most shares one logged connection's bytes are spread over (a day of seconds).
-const MAX_SHARES: u64 = 86_400;
+/// Most shares one logged connection's bytes are spread over (an hour of seconds: a longer
+/// connection gets shares more than a second apart, so reading a log stays linear in its size).
+const MAX_SHARES: u64 = 3_600;
 
 /// `bytes` sent in `packets` between `first_us` and `last_us`, as shares one second apart (at
 /// most one a packet, at least one), for the burst and timeline accounting of a logged
@@ -498,8 +499,14 @@ impl Analyzer {
             return;
         }
         self.counters.logged_connections += 1;
-        self.counters.ip_packets += c.packets[0] + c.packets[1];
-        self.counters.bytes += c.bytes[0] + c.bytes[1];
+        self.counters.ip_packets = self
+            .counters
+            .ip_packets
+            .saturating_add(c.packets[0].saturating_add(c.packets[1]));
+        self.counters.bytes = self
+            .counters
+            .bytes
+            .saturating_add(c.bytes[0].saturating_add(c.bytes[1]));
         for (side, ip) in [orig.0, resp.0].into_iter().enumerate() {
             if self.is_device(ip) {
                 let host = self.hosts.entry(ip).or_default();
@@ -556,9 +563,9 @@ impl Analyzer {
             let t = &mut stats.totals;
             t.first_us = t.first_us.min(c.first_us);
             t.last_us = t.last_us.max(last_us);
-            t.bytes_up += c.bytes[up];
-            t.packets_up += c.packets[up];
-            t.bytes_down += c.bytes[down];
+            t.bytes_up = t.bytes_up.saturating_add(c.bytes[up]);
+            t.packets_up = t.packets_up.saturating_add(c.packets[up]);
+            t.bytes_down = t.bytes_down.saturating_add(c.bytes[down]);
             for &(ts, bytes) in &shares {
                 stats.bursts.add(t, &self.policy, ts, bytes);
             }

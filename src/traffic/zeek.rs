@@ -19,6 +19,12 @@ pub const MAX_LINE: usize = 64 * 1024;
 const MAX_ANSWERS: usize = 64;
 /// Names of a CNAME chain kept (as [`super::dns`] does).
 const MAX_CHAIN: usize = 8;
+/// Latest time accepted (µs since the epoch: the year 2286); earlier than the epoch is refused.
+const MAX_TIME_US: i64 = 10_000_000_000_000_000;
+/// Longest connection accepted (ten years, in µs).
+const MAX_DURATION_US: i64 = 10 * 366 * 86_400 * 1_000_000;
+/// Largest byte or packet count accepted (a petabyte).
+const MAX_COUNT: u64 = 1 << 50;
 
 /// Which log a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -307,9 +313,16 @@ impl LogReader {
                     ]
                 };
                 let duration_us = match row.get("duration") {
-                    Some(d) => micros(&d).ok_or_else(|| {
-                        self.error(n, format!("duration: `{d}` is not a number of seconds"))
-                    })?,
+                    Some(d) => micros(&d)
+                        .filter(|us| (0..=MAX_DURATION_US).contains(us))
+                        .ok_or_else(|| {
+                            self.error(
+                                n,
+                                format!(
+                                    "duration: `{d}` is not a number of seconds up to ten years"
+                                ),
+                            )
+                        })?,
                     None => 0,
                 };
                 Record::Conn(ConnRecord {
@@ -382,7 +395,8 @@ impl LogReader {
         let ts = self.required(n, row, "ts")?;
         micros(&ts)
             .or_else(|| iso8601_micros(&ts))
-            .ok_or_else(|| self.error(n, format!("ts: `{ts}` is not a time")))
+            .filter(|us| (0..=MAX_TIME_US).contains(us))
+            .ok_or_else(|| self.error(n, format!("ts: `{ts}` is not a time since 1970")))
     }
 
     fn addr(&self, n: usize, row: &Row<'_>, field: &str) -> Result<IpAddr, ZeekError> {
@@ -402,8 +416,10 @@ impl LogReader {
             None => Ok(None),
             Some(text) => text
                 .parse()
+                .ok()
+                .filter(|c| *c <= MAX_COUNT)
                 .map(Some)
-                .map_err(|_| self.error(n, format!("{field}: `{text}` is not a count"))),
+                .ok_or_else(|| self.error(n, format!("{field}: `{text}` is not a count"))),
         }
     }
 }

@@ -169,6 +169,29 @@ fn bad_lines_are_errors_with_file_and_line() {
     );
     let err = read_all("weird.json", None, r#"{"ts":1,"foo":2}"#).unwrap_err();
     assert!(err.reason.contains("not a conn, dns, ssl or http"), "{err}");
+    let conn = |ts: &str, duration: &str, pkts: &str| {
+        format!(
+            "{TSV_HEADER}\n{ts}\tC1\t192.168.1.20\t40000\t47.96.1.2\t443\ttcp\tssl\t{duration}\t1\t1\tSF\tT\tF\t0\tS\t{pkts}\t1\t1\t1\t(empty)\n"
+        )
+    };
+    for (text, reason) in [
+        (
+            conn("-5.0", "1.0", "1"),
+            "ts: `-5.0` is not a time since 1970",
+        ),
+        (
+            conn("1.0", "-1.0", "1"),
+            "duration: `-1.0` is not a number of seconds up to ten years",
+        ),
+        (conn("1.0", "999999999999", "1"), "duration: `999999999999`"),
+        (
+            conn("1.0", "1.0", "18446744073709551615"),
+            "orig_pkts: `18446744073709551615` is not a count",
+        ),
+    ] {
+        let err = read_all("conn.log", None, &text).unwrap_err();
+        assert!(err.reason.starts_with(reason), "{err}");
+    }
     let long = "x".repeat(MAX_LINE + 1);
     assert!(read_all("conn.log", None, &long).is_err());
     let err = read_all("x.log", None, "#path\tfiles").unwrap_err();

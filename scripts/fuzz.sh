@@ -13,7 +13,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(wire_discovery http_rtsp onvif_xml pcap traffic_payloads signatures site_rules)
+  targets=(wire_discovery http_rtsp onvif_xml pcap traffic_payloads signatures site_rules zeek_logs)
 fi
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 export RUSTC_BOOTSTRAP=1
@@ -47,7 +47,7 @@ seed $corpus/http_rtsp 0 $w/ssdp-*.txt
 seed $corpus/http_rtsp 1 $w/upnp-*.xml
 mkdir -p $corpus/onvif_xml && cp tests/fixtures/probe/*.xml $corpus/onvif_xml/
 mkdir -p $corpus/pcap && cp tests/fixtures/pcaps/*.pcap* $corpus/pcap/
-mkdir -p $corpus/traffic_payloads
+mkdir -p $corpus/traffic_payloads $corpus/zeek_logs
 for hex in src/traffic/testdata/*.hex; do
   selector=0
   [[ $hex == *client_hello* ]] && selector=1
@@ -58,6 +58,13 @@ seed $corpus/signatures 0 signatures/devices/hikvision.toml signatures/devices/d
 seed $corpus/signatures 1 signatures/oui/cameras.tsv
 seed $corpus/site_rules 0 signatures/sites/demo-store.toml
 seed $corpus/site_rules 1 signatures/rules/cn.toml
+for form in tsv json; do
+  for log in tests/fixtures/zeek/named_uploads/$form/*.log; do
+    selector=0
+    case $(basename "$log") in conn.log) selector=1 ;; dns.log) selector=2 ;; ssl.log) selector=3 ;; http.log) selector=4 ;; esac
+    { printf "\\x$(printf %02x $selector)"; cat "$log"; } >"$corpus/zeek_logs/$form-$(basename "$log")"
+  done
+done
 
 status=0
 for target in "${targets[@]}"; do

@@ -159,6 +159,57 @@ pub fn pcap(data: &[u8]) {
     );
 }
 
+/// Zeek logs from a sensor nobody checked: the first byte picks the log kind the file name would
+/// give (or none: the `#path` line or the JSON fields decide); every line read is fed to the
+/// analyser as `analyze --zeek` does.
+pub fn zeek_logs(data: &[u8]) {
+    use crate::traffic::LoggedConnection;
+    use crate::traffic::flows::NameSource;
+    use crate::traffic::zeek::{LogKind, LogReader, Record};
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let kind = [
+        None,
+        Some(LogKind::Conn),
+        Some(LogKind::Dns),
+        Some(LogKind::Ssl),
+        Some(LogKind::Http),
+    ][usize::from(selector) % 5];
+    let text = String::from_utf8_lossy(body);
+    let mut reader = LogReader::new("fuzz.log", kind);
+    let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+    let mut name = None;
+    for (i, line) in text.split('\n').enumerate() {
+        match reader.line(i + 1, line) {
+            Ok(Some(Record::Conn(c))) => analyzer.push_logged(&LoggedConnection {
+                first_us: c.ts_us,
+                duration_us: c.duration_us,
+                orig: c.orig,
+                resp: c.resp,
+                proto: c.proto,
+                bytes: c.bytes,
+                packets: c.packets,
+                name: name.take(),
+                l2: c.l2,
+            }),
+            Ok(Some(Record::Dns(d))) => {
+                for (addr, chain) in d.bindings() {
+                    analyzer.learn_logged_dns(d.asker, d.server, addr, chain, d.ts_us);
+                }
+            }
+            Ok(Some(Record::Sni(n))) => name = Some((NameSource::Sni, n.name)),
+            Ok(Some(Record::HttpHost(n))) => name = Some((NameSource::HttpHost, n.name)),
+            Ok(None) | Err(_) => {}
+        }
+    }
+    let finished = analyzer.finish_all(&CLOUD);
+    let _ = crate::report::render_connections_csv(
+        &finished.connections,
+        finished.counters.connections_dropped,
+    );
+}
+
 /// Payloads inside captured packets, reached directly rather than through a pcap: DNS answers,
 /// TLS ClientHellos (whole and split over segments), HTTP Host lines, and frame decoding for
 /// every supported link type.

@@ -17,6 +17,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("traffic_payloads", camsweep::fuzzing::traffic_payloads),
     ("signatures", camsweep::fuzzing::signatures),
     ("site_rules", camsweep::fuzzing::site_rules),
+    ("zeek_logs", camsweep::fuzzing::zeek_logs),
 ];
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -61,6 +62,8 @@ fn real_fixtures_pass_through_every_target_and_selector() {
         "tests/fixtures/wire",
         "tests/fixtures/probe",
         "tests/fixtures/pcaps",
+        "tests/fixtures/zeek/named_uploads/tsv",
+        "tests/fixtures/zeek/named_uploads/json",
     ] {
         fixtures.extend(files_under(&root.join(dir)));
     }

@@ -272,3 +272,33 @@ fn synthetic_camera_uploads_agree_with_tshark() {
     assert!(status.success());
     agree(&file);
 }
+
+/// The Zeek logs under tests/fixtures/zeek/ are what scripts/pcap-to-zeek.py writes from their
+/// captures with this tshark (tests/zeek_logs.rs checks what camsweep makes of them).
+#[test]
+#[ignore = "needs tshark and python3: cargo test --test tshark_agreement -- --ignored"]
+fn zeek_log_fixtures_are_what_the_script_writes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for capture in ["named_uploads", "yi_camera_sample"] {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("python3")
+            .arg(root.join("scripts/pcap-to-zeek.py"))
+            .arg(root.join(format!("tests/fixtures/pcaps/{capture}.pcap")))
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        for form in ["tsv", "json"] {
+            for log in ["conn", "dns", "ssl", "http"] {
+                let path = format!("{form}/{log}.log");
+                let fixture = root.join("tests/fixtures/zeek").join(capture).join(&path);
+                assert_eq!(
+                    std::fs::read_to_string(dir.path().join(&path)).unwrap(),
+                    std::fs::read_to_string(&fixture).unwrap(),
+                    "{} differs from what scripts/pcap-to-zeek.py writes",
+                    fixture.display()
+                );
+            }
+        }
+    }
+}

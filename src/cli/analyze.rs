@@ -137,6 +137,14 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             sha256,
         });
     }
+    if !args.zeek.is_empty() {
+        let zeek = super::zeek_logs::read(&args.zeek, &mut analyzer, &stop)?;
+        if zeek.interrupted {
+            complete = false;
+        }
+        notes.extend(zeek.notes);
+        evidence_files.extend(zeek.evidence_files);
+    }
     let interrupted_by = interrupt.raised();
     if let Some(signal) = interrupted_by {
         complete = false;
@@ -148,10 +156,18 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
     let finished = analyzer.finish_all(&cloud);
     let connections = connections_csv(&finished, &mut notes);
     let (traffic, counters) = (finished.devices, finished.counters);
-    notes.push(format!(
-        "traffic: {} frames, {} bytes, {} IP packets, {} frames not IP or of an undecoded link type, {} DNS answers",
-        counters.frames, counters.bytes, counters.ip_packets, counters.undecoded_frames, counters.dns_answers
-    ));
+    if counters.frames > 0 || counters.logged_connections == 0 {
+        notes.push(format!(
+            "traffic: {} frames, {} bytes, {} IP packets, {} frames not IP or of an undecoded link type, {} DNS answers",
+            counters.frames, counters.bytes, counters.ip_packets, counters.undecoded_frames, counters.dns_answers
+        ));
+    }
+    if counters.logged_connections > 0 {
+        notes.push(format!(
+            "traffic: {} logged connections, {} DNS answers",
+            counters.logged_connections, counters.dns_answers
+        ));
+    }
     if counters.flows_untracked > 0 || counters.contacts_dropped > 0 {
         complete = false;
         notes.push(format!(
@@ -175,7 +191,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 base.scan.capture_kernel_drops = kernel_drops;
             }
             base.scan.scanner_addresses = scanner_addresses;
-            base.scan.discovery.push("pcap".into());
+            base.scan.discovery.extend(discovery(args));
             base.evidence_files.extend(evidence_files);
             base
         }
@@ -196,7 +212,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 captures,
                 addresses_scanned: 0,
                 ports: Vec::new(),
-                discovery: vec!["pcap".into()],
+                discovery: discovery(args),
                 notes,
                 authorised_by: None,
                 lang: Some(lang_code(args)),
@@ -207,7 +223,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 // A file's vantage is not known to camsweep; a live capture here is the
                 // inspector's own port.
                 vantage: Some(
-                    if args.files.is_empty() {
+                    if args.files.is_empty() && args.zeek.is_empty() {
                         "own_port"
                     } else {
                         "capture_file"
@@ -250,6 +266,19 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         quiet,
         &[(CONNECTIONS_CSV, connections.as_bytes())],
     )
+}
+
+/// How the traffic was read (`scan.discovery`): `pcap` for captures (files or live), `zeek_logs`
+/// for Zeek logs.
+fn discovery(args: &AnalyzeArgs) -> Vec<String> {
+    let mut how = Vec::new();
+    if !args.files.is_empty() || args.interface.is_some() {
+        how.push("pcap".to_string());
+    }
+    if !args.zeek.is_empty() {
+        how.push("zeek_logs".to_string());
+    }
+    how
 }
 
 fn lang_code(args: &AnalyzeArgs) -> String {

@@ -363,8 +363,12 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Capture files (pcap or pcapng; Ethernet, VLAN, Linux SLL/SLL2 or raw IP).
-    #[arg(value_name = "FILE", required_unless_present = "interface")]
+    #[arg(value_name = "FILE", required_unless_present_any = ["interface", "zeek"])]
     pub files: Vec<PathBuf>,
+    /// Zeek logs to read instead of (or beside) captures: a folder holding conn.log, dns.log,
+    /// ssl.log and http.log (TSV or JSON lines), or those files; repeatable.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub zeek: Vec<PathBuf>,
     /// Capture live on this interface (promiscuous; a mirror port sees the whole switch).
     #[arg(short, long, value_name = "IFACE", requires = "listen")]
     pub interface: Option<String>,

@@ -21,6 +21,7 @@ mod progress;
 mod signals;
 mod summary;
 mod targets_file;
+mod zeek_logs;
 
 use std::process::ExitCode;
 

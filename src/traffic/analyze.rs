@@ -102,6 +102,49 @@ pub struct Counters {
     pub contacts_dropped: u64,
     /// Connections ended beyond what connections.csv keeps.
     pub connections_dropped: u64,
+    /// Connections read from a connection log (Zeek's conn.log) instead of packets.
+    pub logged_connections: u64,
+}
+
+/// A connection from a connection log (Zeek's conn.log): totals each way, no packets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedConnection {
+    pub first_us: i64,
+    pub duration_us: i64,
+    /// The side that opened the connection and the side that answered.
+    pub orig: (IpAddr, u16),
+    pub resp: (IpAddr, u16),
+    pub proto: Proto,
+    /// Bytes and packets each way: index 0 sent by `orig`, 1 by `resp`.
+    pub bytes: [u64; 2],
+    pub packets: [u64; 2],
+    /// The name the opener asked for on it (TLS SNI, HTTP Host).
+    pub name: Option<(NameSource, String)>,
+    /// Link addresses of each side, when logged (a group address marks a broadcast).
+    pub l2: [Option<[u8; 6]>; 2],
+}
+
+/// Most shares one logged connection's bytes are spread over (an hour of seconds: a longer
+/// connection gets shares more than a second apart, so reading a log stays linear in its size).
+const MAX_SHARES: u64 = 3_600;
+
+/// `bytes` sent in `packets` between `first_us` and `last_us`, as shares one second apart (at
+/// most one a packet, at least one), for the burst and timeline accounting of a logged
+/// connection.
+fn spread(first_us: i64, last_us: i64, bytes: u64, packets: u64) -> Vec<(i64, u64)> {
+    if bytes == 0 {
+        return Vec::new();
+    }
+    let span = (last_us - first_us).max(0) as u64;
+    let n = (span / 1_000_000 + 1).min(packets.max(1)).min(MAX_SHARES);
+    let each = bytes / n;
+    let step = if n > 1 { span / (n - 1) } else { 0 };
+    (0..n)
+        .map(|i| {
+            let extra = if i == 0 { bytes - each * n } else { 0 };
+            (first_us + (i * step) as i64, each + extra)
+        })
+        .collect()
 }
 
 /// One connection (a flow with a device at one end), as connections.csv lists it: when, who,
@@ -407,17 +450,170 @@ impl Analyzer {
 
     fn learn_dns(&mut self, message: &[u8], asker: IpAddr, ts: i64) {
         for binding in dns::bindings(message) {
-            self.counters.dns_answers += 1;
-            let key = (asker, binding.addr);
-            if self.names.len() >= MAX_NAMED_ADDRS && !self.names.contains_key(&key) {
+            self.learn_binding(binding, asker, ts);
+        }
+    }
+
+    fn learn_binding(&mut self, binding: dns::DnsBinding, asker: IpAddr, ts: i64) {
+        self.counters.dns_answers += 1;
+        let key = (asker, binding.addr);
+        if self.names.len() >= MAX_NAMED_ADDRS && !self.names.contains_key(&key) {
+            return;
+        }
+        let chains = self.names.entry(key).or_default();
+        if chains.len() < MAX_CHAINS_PER_ADDR && !chains.iter().any(|(_, c)| *c == binding.chain) {
+            chains.push((ts, binding.chain));
+        }
+    }
+
+    /// Learns one DNS answer from a log (Zeek's dns.log): `asker` received `chain` (the name it
+    /// asked for, then the CNAME targets) for `addr` at `ts` — as [`Analyzer::push`] learns it
+    /// from the answer's packet.
+    pub fn learn_logged_dns(
+        &mut self,
+        asker: IpAddr,
+        server: IpAddr,
+        addr: IpAddr,
+        chain: Vec<String>,
+        ts: i64,
+    ) {
+        if self.excluded.contains(&asker) || self.excluded.contains(&server) {
+            return;
+        }
+        self.learn_binding(dns::DnsBinding { addr, chain }, asker, ts);
+    }
+
+    /// Accounts one connection from a connection log (Zeek's conn.log) as the packets of a
+    /// capture would be: the same contacts, names, connections and verdicts, from totals. A log
+    /// has no packet times: the bytes each way are spread evenly over the connection's
+    /// duration, one share a second (see docs/traffic.md for what this cannot show).
+    pub fn push_logged(&mut self, c: &LoggedConnection) {
+        let (mut orig, mut resp) = (c.orig, c.resp);
+        if matches!(c.proto, Proto::Other(_)) {
+            // A log's ICMP "ports" are its type and code; a capture's contacts have none.
+            (orig.1, resp.1) = (0, 0);
+        }
+        if !self.excluded.is_empty()
+            && (self.excluded.contains(&orig.0) || self.excluded.contains(&resp.0))
+        {
+            return;
+        }
+        self.counters.logged_connections += 1;
+        self.counters.ip_packets = self
+            .counters
+            .ip_packets
+            .saturating_add(c.packets[0].saturating_add(c.packets[1]));
+        self.counters.bytes = self
+            .counters
+            .bytes
+            .saturating_add(c.bytes[0].saturating_add(c.bytes[1]));
+        for (side, ip) in [orig.0, resp.0].into_iter().enumerate() {
+            if self.is_device(ip) {
+                let host = self.hosts.entry(ip).or_default();
+                if host.mac.is_none() {
+                    host.mac = c.l2[side].filter(|m| m[0] & 1 == 0);
+                }
+            }
+        }
+        let link_group = c.l2[1].is_some_and(|m| m[0] & 1 == 1);
+        if link_group || !is_host(orig.0) || !is_host(resp.0) {
+            return;
+        }
+        let last_us = c.first_us.saturating_add(c.duration_us.max(0));
+        // Each side of the connection that is a device: (device, remote, what it sent, what it
+        // received, whether it opened the connection).
+        for (device, remote, up, down, opened) in
+            [(orig, resp, 0, 1, true), (resp, orig, 1, 0, false)]
+        {
+            if !self.is_device(device.0) {
                 continue;
             }
-            let chains = self.names.entry(key).or_default();
-            if chains.len() < MAX_CHAINS_PER_ADDR
-                && !chains.iter().any(|(_, c)| *c == binding.chain)
-            {
-                chains.push((ts, binding.chain));
+            let key = ContactKey {
+                device: device.0,
+                remote: remote.0,
+                port: resp.1,
+                proto: c.proto,
+            };
+            let shares = spread(c.first_us, last_us, c.bytes[up], c.packets[up]);
+            let minutes = self.timelines.entry(device.0).or_default();
+            for &(ts, bytes) in &shares {
+                let slot = minutes.entry(ts.div_euclid(60_000_000)).or_default();
+                slot.0 += bytes;
+                if !is_local(remote.0) {
+                    slot.1 += bytes;
+                }
             }
+            let full = self.contacts.len() >= MAX_CONTACTS;
+            let stats = match self.contacts.get_mut(&key) {
+                Some(s) => s,
+                None if full => {
+                    self.counters.contacts_dropped += 1;
+                    continue;
+                }
+                None => self.contacts.entry(key).or_insert_with(|| ContactStats {
+                    totals: Totals {
+                        first_us: c.first_us,
+                        last_us,
+                        port: key.port,
+                        ..Totals::default()
+                    },
+                    ..ContactStats::default()
+                }),
+            };
+            let t = &mut stats.totals;
+            t.first_us = t.first_us.min(c.first_us);
+            t.last_us = t.last_us.max(last_us);
+            t.bytes_up = t.bytes_up.saturating_add(c.bytes[up]);
+            t.packets_up = t.packets_up.saturating_add(c.packets[up]);
+            t.bytes_down = t.bytes_down.saturating_add(c.bytes[down]);
+            for &(ts, bytes) in &shares {
+                stats.bursts.add(t, &self.policy, ts, bytes);
+            }
+            if opened {
+                match &c.name {
+                    Some((NameSource::Sni, name)) if stats.sni.is_none() => {
+                        stats.sni = Some(name.clone());
+                    }
+                    Some((NameSource::HttpHost, name)) if stats.http_host.is_none() => {
+                        stats.http_host = Some(name.clone());
+                    }
+                    _ => {}
+                }
+            }
+            stats.connections += 1;
+            if self.ended.len() >= MAX_CONNECTIONS {
+                self.counters.connections_dropped += 1;
+                continue;
+            }
+            // This connection's own upstream shape, for its verdict.
+            let own = (!is_local(remote.0)).then(|| {
+                let mut t = Totals {
+                    first_us: c.first_us,
+                    last_us,
+                    port: key.port,
+                    bytes_up: c.bytes[up],
+                    bytes_down: c.bytes[down],
+                    packets_up: c.packets[up],
+                    ..Totals::default()
+                };
+                let mut bursts = BurstTracker::default();
+                for &(ts, bytes) in &shares {
+                    bursts.add(&mut t, &self.policy, ts, bytes);
+                }
+                bursts.finish(&mut t, &self.policy);
+                t
+            });
+            self.ended.push(EndedConnection {
+                key,
+                device_port: device.1,
+                device_opened: opened,
+                first_us: c.first_us,
+                last_us,
+                bytes: [c.bytes[up], c.bytes[down]],
+                packets: [c.packets[up], c.packets[down]],
+                name: c.name.clone(),
+                up: own,
+            });
         }
     }
 

@@ -20,8 +20,11 @@ pub mod reassembly;
 pub mod source;
 pub mod stores;
 pub mod tls;
+pub mod zeek;
 
-pub use analyze::{Analyzer, Connection, Counters, DeviceTraffic, Finished, is_local};
+pub use analyze::{
+    Analyzer, Connection, Counters, DeviceTraffic, Finished, LoggedConnection, is_local,
+};
 pub use cloud::{CloudDb, CloudEntry};
 pub use flows::FlowLimits;
 pub use judge::UploadPolicy;

@@ -695,14 +695,20 @@ fn announcements_in_a_capture_name_devices_and_one_machine_is_one_device() {
     // The DIRECTV box (18:16:c9:e0:a6:33) announces from 192.168.152.15 and from its
     // link-local 169.254.8.219: one device, listed under the routable address.
     let directv = device(&report, "192.168.152.15");
-    assert_eq!(directv["other_addresses"], serde_json::json!(["169.254.8.219"]));
+    assert_eq!(
+        directv["other_addresses"],
+        serde_json::json!(["169.254.8.219"])
+    );
     assert!(!devices.iter().any(|d| d["ip"] == "169.254.8.219"));
     // Two Windows machines announce over IPv4 and IPv6 link-local.
     for (v4, v6) in [
         ("192.168.152.26", "fe80::f1e4:9cfd:8de0:5a4"),
         ("192.168.152.33", "fe80::25bb:e203:3dbe:5bea"),
     ] {
-        assert_eq!(device(&report, v4)["other_addresses"], serde_json::json!([v6]));
+        assert_eq!(
+            device(&report, v4)["other_addresses"],
+            serde_json::json!([v6])
+        );
     }
     let macs: Vec<&str> = devices.iter().filter_map(|d| d["mac"].as_str()).collect();
     let mut unique = macs.clone();

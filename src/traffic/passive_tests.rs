@@ -64,8 +64,7 @@ fn mdns_answer_becomes_passive_mdns_atoms_of_its_sender() {
 /// A Hikvision camera's real ProbeMatches: model and maker scopes as `wsd.*` atoms.
 #[test]
 fn ws_discovery_probe_matches_become_passive_wsd_atoms() {
-    let xml =
-        include_str!("../../tests/fixtures/wire/wsd-probematches-hikvision-ds2cd2385g1.xml");
+    let xml = include_str!("../../tests/fixtures/wire/wsd-probematches-hikvision-ds2cd2385g1.xml");
     let mut passive = PassiveIdentity::default();
     passive.observe(&udp(CAMERA, "192.168.1.64", 3702, 51000, xml.as_bytes()));
     let found = passive.finish();
@@ -189,7 +188,11 @@ fn a_machine_is_listed_under_its_routable_address() {
     );
     assert_eq!(
         groups,
-        [vec![ip("192.168.152.15"), ip("169.254.8.219"), ip("fe80::1")]]
+        [vec![
+            ip("192.168.152.15"),
+            ip("169.254.8.219"),
+            ip("fe80::1")
+        ]]
     );
 }
 

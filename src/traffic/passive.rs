@@ -88,12 +88,15 @@ impl PassiveIdentity {
             return;
         }
         match src {
-            IpAddr::V4(v4) if !is_local(src) => {
-                if !(v4.is_unspecified() || v4.is_broadcast() || v4.is_multicast())
-                    && self.forwarders.len() < MAX_ENTRIES
-                {
-                    self.forwarders.insert(mac);
-                }
+            // A public IPv4 source (not 0.0.0.0 of a DHCP client): this MAC forwards.
+            IpAddr::V4(v4)
+                if !(is_local(src)
+                    || v4.is_unspecified()
+                    || v4.is_broadcast()
+                    || v4.is_multicast())
+                    && self.forwarders.len() < MAX_ENTRIES =>
+            {
+                self.forwarders.insert(mac);
             }
             _ if is_local(src) => {
                 if self.sent_from.len() >= MAX_ENTRIES && !self.sent_from.contains_key(&mac) {

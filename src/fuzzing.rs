@@ -39,6 +39,7 @@ pub fn wire_discovery(data: &[u8]) {
         }
         3 => {
             let _ = wsd::parse_probe_matches(&text);
+            let _ = wsd::parse_hello(&text);
             let _ = wsd::parse_probe(&text);
             let _ = wsd::percent_decode(&text);
         }
@@ -212,7 +213,8 @@ pub fn zeek_logs(data: &[u8]) {
 
 /// Payloads inside captured packets, reached directly rather than through a pcap: DNS answers,
 /// TLS ClientHellos (whole and split over segments), HTTP Host lines, and frame decoding for
-/// every supported link type.
+/// every supported link type, and the announcements passive identity reads (DHCP, mDNS, SSDP,
+/// WS-Discovery, ARP).
 pub fn traffic_payloads(data: &[u8]) {
     let Some((&selector, body)) = data.split_first() else {
         return;
@@ -246,6 +248,7 @@ pub fn traffic_payloads(data: &[u8]) {
             }
         }
         _ => {
+            let mut passive = crate::traffic::passive::PassiveIdentity::default();
             for link in [
                 LinkType::Ethernet,
                 LinkType::LinuxSll,
@@ -259,8 +262,29 @@ pub fn traffic_payloads(data: &[u8]) {
                     data: body,
                     orig_len: u32::try_from(body.len()).unwrap_or(u32::MAX),
                 };
-                let _ = decode::decode(&frame);
+                if let Some(packet) = decode::decode(&frame) {
+                    passive.observe(&packet);
+                }
             }
+            passive.observe_frame(body);
+            // The body as the payload of each discovery protocol the capture reads (DHCP,
+            // mDNS, SSDP, WS-Discovery).
+            for (src_port, dst_port) in [(68, 67), (5353, 5353), (1900, 40000), (3702, 3702)] {
+                passive.observe(&decode::Packet {
+                    src_mac: Some([2, 0, 0, 0, 0, 1]),
+                    link_broadcast: true,
+                    src: std::net::IpAddr::from([192, 168, 1, 20]),
+                    dst: std::net::IpAddr::from([239, 255, 255, 250]),
+                    proto: decode::Proto::Udp,
+                    src_port,
+                    dst_port,
+                    tcp: decode::TcpFlags::default(),
+                    tcp_seq: 0,
+                    payload: body,
+                    fragment: None,
+                });
+            }
+            let _ = passive.finish();
         }
     }
 }

@@ -681,3 +681,55 @@ fn corrupted_captures_never_panic_or_hang() {
     }
     assert!(start.elapsed() < std::time::Duration::from_secs(60));
 }
+
+/// Announcements in a real capture (Wireshark's sample, trimmed to its SSDP NOTIFYs, mDNS
+/// answers and one ARP per sender): the capture alone names the Swann DVR from what it
+/// announced, each machine is one device whatever its addresses, and the evidence says it was
+/// observed passively.
+#[test]
+fn announcements_in_a_capture_name_devices_and_one_machine_is_one_device() {
+    let capture = fixture("wireshark-samples-announcements.pcapng");
+    let (code, report) = analyze(&[&capture], &[]);
+    assert_eq!(code, Some(0));
+    let devices = report["devices"].as_array().unwrap();
+    // The DIRECTV box (18:16:c9:e0:a6:33) announces from 192.168.152.15 and from its
+    // link-local 169.254.8.219: one device, listed under the routable address.
+    let directv = device(&report, "192.168.152.15");
+    assert_eq!(
+        directv["other_addresses"],
+        serde_json::json!(["169.254.8.219"])
+    );
+    assert!(!devices.iter().any(|d| d["ip"] == "169.254.8.219"));
+    // Two Windows machines announce over IPv4 and IPv6 link-local.
+    for (v4, v6) in [
+        ("192.168.152.26", "fe80::f1e4:9cfd:8de0:5a4"),
+        ("192.168.152.33", "fe80::25bb:e203:3dbe:5bea"),
+    ] {
+        assert_eq!(
+            device(&report, v4)["other_addresses"],
+            serde_json::json!([v6])
+        );
+    }
+    let macs: Vec<&str> = devices.iter().filter_map(|d| d["mac"].as_str()).collect();
+    let mut unique = macs.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(macs.len(), unique.len(), "a MAC listed twice: {macs:?}");
+    // The Swann DVR (bc:51:fe, USN uuid:DVR8-4500) is named from its NOTIFY and its MAC.
+    let dvr = device(&report, "192.168.152.115");
+    assert_eq!(dvr["identity"]["vendor"], "Swann");
+    let evidence = dvr["evidence"].as_array().unwrap();
+    let usn = evidence
+        .iter()
+        .find(|e| e["source"] == "ssdp.usn")
+        .expect("the DVR's USN as evidence");
+    assert_eq!(usn["passive"], true);
+    assert!(usn["value"].as_str().unwrap().contains("DVR8-4500"));
+    assert!(
+        evidence
+            .iter()
+            .filter(|e| e["source"] != "mac.vendor")
+            .all(|e| e["passive"] == true),
+        "{evidence:?}"
+    );
+}

@@ -570,6 +570,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
         cloud_indications,
         cut_short,
         data_store: None,
+        other_addresses: Vec::new(),
     }
 }
 

@@ -17,8 +17,8 @@ use super::{guard, output};
 use crate::app::{self, Interrupt, now_rfc3339};
 use crate::capture::{LiveSource, LiveStats, PcapFileOutcome, parse_duration};
 use crate::model::{
-    DamagedCapture, Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION,
-    ScanInfo, ScanMode, ToolInfo,
+    DamagedCapture, Device, EvidenceFile, FaceRecognition, Report, SCHEMA_VERSION, ScanInfo,
+    ScanMode, ToolInfo,
 };
 use crate::report;
 use crate::traffic::{
@@ -155,7 +155,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
     }
     let finished = analyzer.finish_all(&cloud);
     let connections = connections_csv(&finished, &mut notes);
-    let (traffic, counters) = (finished.devices, finished.counters);
+    let (traffic, counters, passive) = (finished.devices, finished.counters, finished.passive);
     if counters.frames > 0 || counters.logged_connections == 0 {
         notes.push(format!(
             "traffic: {} frames, {} bytes, {} IP packets, {} frames not IP or of an undecoded link type, {} DNS answers",
@@ -236,16 +236,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 scanner_addresses,
             },
             site: None,
-            devices: traffic
-                .into_iter()
-                .map(|t| {
-                    let mut host = HostObservation::new(t.ip);
-                    host.mac = t.mac.clone();
-                    let mut device = app::build_device(&db, &host);
-                    attach_one(&mut device, t);
-                    device
-                })
-                .collect(),
+            devices: app::devices_from_capture(&db, traffic, &passive),
             findings: Vec::new(),
             to_verify: Vec::new(),
             evidence_files,

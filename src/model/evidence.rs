@@ -15,6 +15,10 @@ pub struct Evidence {
     /// True when `value` was cut to [`MAX_EVIDENCE_VALUE`].
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// True when the atom was read from traffic the device sent of its own accord (a capture or
+    /// a live listen: DHCP, mDNS, SSDP, WS-Discovery announcements), not from a reply to a probe.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub passive: bool,
 }
 
 impl Evidence {
@@ -35,7 +39,15 @@ impl Evidence {
             port,
             value,
             truncated,
+            passive: false,
         }
+    }
+
+    /// The same atom, marked as observed passively.
+    #[must_use]
+    pub fn observed_passively(mut self) -> Self {
+        self.passive = true;
+        self
     }
 
     /// `source=value`, the short form findings and tables quote.

@@ -157,6 +157,9 @@ pub struct Device {
     /// present when it is a local data store, absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_store: Option<DataStore>,
+    /// Further LAN addresses of the same device (one MAC): it is listed once, under `ip`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_addresses: Vec<String>,
 }
 
 /// A cloud or P2P service the device reports as switched on, from one evidence atom.

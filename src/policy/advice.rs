@@ -286,6 +286,7 @@ mod tests {
             cloud_indications: Vec::new(),
             cut_short: vec![],
             data_store: None,
+            other_addresses: Vec::new(),
         }
     }
 

@@ -39,6 +39,7 @@ fn device(
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
         data_store: None,
+        other_addresses: Vec::new(),
     }
 }
 

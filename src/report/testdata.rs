@@ -64,6 +64,7 @@ fn camera() -> Device {
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
         data_store: None,
+        other_addresses: Vec::new(),
     }
 }
 
@@ -98,6 +99,7 @@ fn recorder() -> Device {
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
         data_store: None,
+        other_addresses: Vec::new(),
     }
 }
 
@@ -179,6 +181,7 @@ fn face_terminal() -> Device {
         }],
         cut_short: Vec::new(),
         data_store: None,
+        other_addresses: Vec::new(),
     }
 }
 
@@ -227,6 +230,7 @@ fn printer() -> Device {
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
         data_store: None,
+        other_addresses: Vec::new(),
     }
 }
 
@@ -258,6 +262,7 @@ fn hostile() -> Device {
         cloud_indications: Vec::new(),
         cut_short: Vec::new(),
         data_store: None,
+        other_addresses: Vec::new(),
     }
 }
 

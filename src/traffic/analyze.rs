@@ -14,7 +14,8 @@ use super::decode::{self, Packet, Proto};
 use super::dns;
 use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
 use super::judge::{self, BurstTracker, Pattern, Totals, UploadPolicy};
-use super::source::Frame;
+use super::passive::{PassiveFindings, PassiveIdentity};
+use super::source::{Frame, LinkType};
 use crate::model::{CloudContact, Evidence, UpstreamMinute};
 
 /// Distinct device × destination pairs kept; more (a port scan) are counted, not kept.
@@ -183,6 +184,8 @@ pub struct Finished {
     /// In the order they started.
     pub connections: Vec<Connection>,
     pub counters: Counters,
+    /// What the devices announced about themselves, and which addresses are one machine.
+    pub passive: PassiveFindings,
 }
 
 /// A connection ended during the capture, before it is named and judged.
@@ -231,6 +234,8 @@ pub struct Analyzer {
     judged: HashMap<FlowKey, (Totals, BurstTracker)>,
     /// Connections ended so far (bounded).
     ended: Vec<EndedConnection>,
+    /// DHCP, mDNS, SSDP and WS-Discovery announcements, ARP statements.
+    passive: PassiveIdentity,
     pub counters: Counters,
 }
 
@@ -253,6 +258,7 @@ impl Analyzer {
             fragments: HashMap::new(),
             judged: HashMap::new(),
             ended: Vec::new(),
+            passive: PassiveIdentity::default(),
             counters: Counters::default(),
         }
     }
@@ -277,6 +283,9 @@ impl Analyzer {
         self.counters.bytes += wire;
         let Some(packet) = decode::decode(frame) else {
             self.counters.undecoded_frames += 1;
+            if frame.link == LinkType::Ethernet {
+                self.passive.observe_frame(frame.data);
+            }
             return;
         };
         self.counters.ip_packets += 1;
@@ -311,6 +320,7 @@ impl Analyzer {
         {
             return;
         }
+        self.passive.observe(p);
         if p.src_port == 53 && p.proto == Proto::Udp {
             self.learn_dns(p.payload, p.dst, ts);
         }
@@ -748,6 +758,7 @@ impl Analyzer {
             devices: by_device.into_values().collect(),
             connections,
             counters: self.counters,
+            passive: self.passive.finish(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod flows;
 pub mod http;
 pub mod judge;
 pub mod names;
+pub mod passive;
 pub mod quic;
 pub mod reassembly;
 pub mod source;
@@ -28,5 +29,6 @@ pub use analyze::{
 pub use cloud::{CloudDb, CloudEntry};
 pub use flows::FlowLimits;
 pub use judge::UploadPolicy;
+pub use passive::{PassiveFindings, group_by_machine};
 pub use source::{CaptureError, Frame, FrameSource, LinkType, PcapSource};
 pub use stores::mark_data_stores;

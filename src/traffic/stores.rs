@@ -87,6 +87,7 @@ mod tests {
             cut_short: Vec::new(),
             cloud_indications: Vec::new(),
             data_store: None,
+            other_addresses: Vec::new(),
         }
     }
 

@@ -139,19 +139,31 @@ pub fn parse_probe_matches(xml_text: &str) -> Result<ProbeMatches, XmlError> {
     let doc = xml::parse_leaves(xml_text)?;
     Ok(ProbeMatches {
         relates_to: doc.first("RelatesTo").map(str::to_string),
-        matches: split_matches(&doc),
+        matches: split_matches(&doc, "ProbeMatch", "ProbeMatches"),
     })
 }
 
-/// Groups leaves by the `ProbeMatch` element they sit in (a reply may carry several).
-fn split_matches(doc: &Leaves) -> Vec<ProbeMatch> {
+/// Reads a `Hello` a device multicasts when it joins the network (WS-Discovery 2005/04 §4.1):
+/// the same endpoint, types, scopes and addresses a `ProbeMatch` carries. `None` for other
+/// messages.
+///
+/// # Errors
+/// [`XmlError`] when the datagram is not a readable XML document.
+pub fn parse_hello(xml_text: &str) -> Result<Option<ProbeMatch>, XmlError> {
+    let doc = xml::parse_leaves(xml_text)?;
+    Ok(split_matches(&doc, "Hello", "Body").into_iter().next())
+}
+
+/// Groups leaves by the `item` element (`ProbeMatch`, `Hello`) they sit in, inside `container`
+/// (a reply may carry several).
+fn split_matches(doc: &Leaves, item: &str, container: &str) -> Vec<ProbeMatch> {
     let mut matches: Vec<ProbeMatch> = Vec::new();
     let mut current: Option<usize> = None;
     for (path, text) in &doc.leaves {
-        let Some(at) = path.iter().position(|p| p == "ProbeMatch") else {
+        let Some(at) = path.iter().position(|p| p == item) else {
             continue;
         };
-        if !path.iter().any(|p| p == "ProbeMatches") {
+        if !path[..at].iter().any(|p| p == container) {
             continue;
         }
         let field = path.last().map(String::as_str).unwrap_or_default();

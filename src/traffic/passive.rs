@@ -1,0 +1,328 @@
+//! Passive identity: what devices say about themselves, unasked, in a capture. DHCP client
+//! messages (host name, vendor class), mDNS/DNS-SD answers (instances, services, TXT keys),
+//! SSDP NOTIFY and search responses (SERVER, LOCATION, NT/ST, USN) and WS-Discovery Hello and
+//! ProbeMatches become the same evidence atoms the active discovery emits (`dhcp.hostname`,
+//! `mdns.txt`, `ssdp.server`, `wsd.types` …), marked as observed passively, so the claims and
+//! the fingerprint read them the same way.
+//!
+//! It also learns which LAN addresses one machine holds (one MAC), so a router seen with three
+//! addresses is one device. The gateway's MAC fronts every remote address, so a MAC is trusted
+//! for its own packets' addresses only when it never forwards (never sources a public IPv4
+//! address and sources few LAN addresses); an ARP or DHCP message in which a MAC states its
+//! own address is proof whatever the MAC. Pure: bytes in, atoms out, bounded memory.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+use super::analyze::is_local;
+use super::decode::{Packet, Proto};
+use crate::model::Evidence;
+use crate::wire::{arp, dhcp, mdns, ssdp, wsd};
+
+/// Most addresses (and MACs) remembered: a flood of forged packets cannot grow memory without end.
+const MAX_ENTRIES: usize = 65_536;
+/// Atoms kept per address or MAC (the host keeps at most its own cap too).
+const MAX_ATOMS: usize = 256;
+/// A MAC sending from more LAN addresses than this is taken for a router (an internal gateway
+/// routing a camera VLAN fronts many LAN addresses): its own packets then prove nothing.
+const MAX_ADDRESSES_PER_MACHINE: usize = 8;
+
+/// What a capture's announcements said, being collected.
+#[derive(Debug, Default)]
+pub struct PassiveIdentity {
+    atoms: HashMap<IpAddr, Vec<Evidence>>,
+    hostnames: HashMap<IpAddr, String>,
+    /// DHCP atoms by client MAC: a DISCOVER carries no address yet.
+    mac_atoms: HashMap<[u8; 6], Vec<Evidence>>,
+    /// Addresses a MAC stated as its own (ARP sender, DHCP client address).
+    stated: HashMap<IpAddr, [u8; 6]>,
+    /// LAN addresses each MAC sent from.
+    sent_from: HashMap<[u8; 6], BTreeSet<IpAddr>>,
+    /// MACs that sent packets from public IPv4 addresses: routers.
+    forwarders: HashSet<[u8; 6]>,
+}
+
+/// What [`PassiveIdentity::finish`] hands back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassiveFindings {
+    /// Atoms by the address that sent them (DHCP atoms under the address their MAC holds).
+    pub atoms: BTreeMap<IpAddr, Vec<Evidence>>,
+    /// Host names the device announced (mDNS host records, DHCP option 12).
+    pub hostnames: BTreeMap<IpAddr, String>,
+    /// The machine (MAC) each LAN address belongs to, where the capture shows it.
+    pub owners: BTreeMap<IpAddr, [u8; 6]>,
+}
+
+impl PassiveIdentity {
+    /// Looks at one decoded packet: its source MAC and address, and discovery payloads.
+    pub fn observe(&mut self, p: &Packet<'_>) {
+        if let Some(mac) = p.src_mac {
+            self.observe_source(mac, p.src);
+        }
+        if p.proto != Proto::Udp || p.fragment.is_some_and(|f| !f.first) {
+            return;
+        }
+        let (sport, dport) = (p.src_port, p.dst_port);
+        if dport == dhcp::SERVER_PORT && sport == dhcp::CLIENT_PORT {
+            self.observe_dhcp(p.payload);
+        } else if sport == mdns::PORT {
+            self.observe_mdns(p.src, p.payload);
+        } else if sport == ssdp::PORT || dport == ssdp::PORT {
+            self.observe_ssdp(p.src, p.payload);
+        } else if sport == wsd::PORT || dport == wsd::PORT {
+            self.observe_wsd(p.src, p.payload);
+        }
+    }
+
+    /// Looks at a non-IP Ethernet frame: an ARP sender states its own address.
+    pub fn observe_frame(&mut self, frame: &[u8]) {
+        if let Some((mac, ip)) = arp::parse_sender(frame)
+            && !ip.is_unspecified()
+        {
+            self.state(IpAddr::V4(ip), mac);
+        }
+    }
+
+    fn observe_source(&mut self, mac: [u8; 6], src: IpAddr) {
+        if mac[0] & 1 == 1 {
+            return;
+        }
+        match src {
+            // A public IPv4 source (not 0.0.0.0 of a DHCP client): this MAC forwards.
+            IpAddr::V4(v4)
+                if !(is_local(src)
+                    || v4.is_unspecified()
+                    || v4.is_broadcast()
+                    || v4.is_multicast())
+                    && self.forwarders.len() < MAX_ENTRIES =>
+            {
+                self.forwarders.insert(mac);
+            }
+            _ if is_local(src) => {
+                if self.sent_from.len() >= MAX_ENTRIES && !self.sent_from.contains_key(&mac) {
+                    return;
+                }
+                let set = self.sent_from.entry(mac).or_default();
+                // One past the limit is enough to know the MAC is a router.
+                if set.len() <= MAX_ADDRESSES_PER_MACHINE {
+                    set.insert(src);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn state(&mut self, ip: IpAddr, mac: [u8; 6]) {
+        if is_local(ip) && (self.stated.len() < MAX_ENTRIES || self.stated.contains_key(&ip)) {
+            // The first statement holds: a later one for the same address is a change or a spoof.
+            self.stated.entry(ip).or_insert(mac);
+        }
+    }
+
+    fn add(&mut self, ip: IpAddr, source: &str, port: u16, value: Option<&str>) {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return;
+        };
+        if !is_local(ip) || (self.atoms.len() >= MAX_ENTRIES && !self.atoms.contains_key(&ip)) {
+            return;
+        }
+        let atom = Evidence::new(source, Some(port), value).observed_passively();
+        push_atom(self.atoms.entry(ip).or_default(), atom);
+    }
+
+    fn set_hostname(&mut self, ip: IpAddr, name: &str) {
+        let name = name.trim_end_matches('.').trim_end_matches(".local").trim();
+        if name.is_empty() || !is_local(ip) || self.hostnames.len() >= MAX_ENTRIES {
+            return;
+        }
+        self.hostnames.entry(ip).or_insert_with(|| name.to_string());
+    }
+
+    fn observe_dhcp(&mut self, payload: &[u8]) {
+        let Some(msg) = dhcp::parse_client_message(payload) else {
+            return;
+        };
+        if let Some(address) = msg.address {
+            self.state(IpAddr::V4(address), msg.mac);
+        }
+        if self.mac_atoms.len() >= MAX_ENTRIES && !self.mac_atoms.contains_key(&msg.mac) {
+            return;
+        }
+        let atoms = self.mac_atoms.entry(msg.mac).or_default();
+        for (source, value) in [
+            ("dhcp.hostname", &msg.hostname),
+            ("dhcp.vendor_class", &msg.vendor_class),
+        ] {
+            if let Some(v) = value {
+                let atom = Evidence::new(source, Some(dhcp::SERVER_PORT), v.clone());
+                push_atom(atoms, atom.observed_passively());
+            }
+        }
+    }
+
+    fn observe_mdns(&mut self, ip: IpAddr, payload: &[u8]) {
+        let Some(reply) = mdns::parse_reply(payload) else {
+            return;
+        };
+        let port = mdns::PORT;
+        for service in &reply.service_types {
+            self.add(ip, "mdns.service", port, Some(service));
+        }
+        for i in &reply.instances {
+            self.add(ip, "mdns.service", port, Some(&i.service));
+            self.add(ip, "mdns.instance", port, Some(&i.name));
+            for (k, v) in &i.txt {
+                self.add(ip, "mdns.txt", port, Some(&format!("{k}={v}")));
+            }
+            if let Some(target) = &i.target {
+                self.set_hostname(ip, target);
+            }
+        }
+        for (name, addr) in &reply.hosts {
+            if IpAddr::V4(*addr) == ip {
+                self.set_hostname(ip, name);
+            }
+        }
+    }
+
+    fn observe_ssdp(&mut self, ip: IpAddr, payload: &[u8]) {
+        // Searches (M-SEARCH) say what a client looks for, not what it is: parse_response
+        // reads only NOTIFY and search responses.
+        let Some(r) = ssdp::parse_response(payload) else {
+            return;
+        };
+        let port = ssdp::PORT;
+        self.add(ip, "ssdp.server", port, r.server.as_deref());
+        self.add(ip, "ssdp.st", port, r.st.as_deref());
+        self.add(ip, "ssdp.usn", port, r.usn.as_deref());
+        self.add(ip, "ssdp.location", port, r.location.as_deref());
+    }
+
+    fn observe_wsd(&mut self, ip: IpAddr, payload: &[u8]) {
+        let text = String::from_utf8_lossy(payload);
+        let mut matches = wsd::parse_probe_matches(&text)
+            .map(|r| r.matches)
+            .unwrap_or_default();
+        if matches.is_empty()
+            && let Ok(Some(hello)) = wsd::parse_hello(&text)
+        {
+            matches.push(hello);
+        }
+        let port = wsd::PORT;
+        for m in matches {
+            self.add(ip, "wsd.types", port, Some(&m.types.join(" ")));
+            self.add(ip, "wsd.endpoint", port, m.endpoint.as_deref());
+            for (kind, source) in [
+                ("name", "wsd.name"),
+                ("hardware", "wsd.hardware"),
+                ("location", "wsd.location"),
+                ("type", "wsd.type"),
+                ("MAC", "wsd.mac"),
+                ("manufacturer", "wsd.manufacturer"),
+            ] {
+                for v in m.scope_values(kind) {
+                    self.add(ip, source, port, Some(&v));
+                }
+            }
+            for x in &m.xaddrs {
+                self.add(ip, "wsd.xaddr", port, Some(x));
+            }
+        }
+    }
+
+    /// The machine holding a LAN address: the MAC that stated it (ARP, DHCP), else the one MAC
+    /// that sent from it, when that MAC is no router.
+    fn owner(&self, ip: IpAddr) -> Option<[u8; 6]> {
+        if let Some(mac) = self.stated.get(&ip) {
+            return Some(*mac);
+        }
+        let mut senders = self
+            .sent_from
+            .iter()
+            .filter(|(mac, ips)| {
+                ips.contains(&ip)
+                    && ips.len() <= MAX_ADDRESSES_PER_MACHINE
+                    && !self.forwarders.contains(*mac)
+            })
+            .map(|(mac, _)| *mac);
+        let first = senders.next()?;
+        // Two MACs sending from one address (a moved address, a spoof): no owner.
+        senders.next().is_none().then_some(first)
+    }
+
+    /// Ends the collection: atoms per address, DHCP atoms under their MAC's address(es).
+    pub fn finish(self) -> PassiveFindings {
+        let mut addresses: BTreeSet<IpAddr> = self.stated.keys().copied().collect();
+        addresses.extend(self.sent_from.values().flatten().copied());
+        addresses.extend(self.atoms.keys().copied());
+        let owners: BTreeMap<IpAddr, [u8; 6]> = addresses
+            .into_iter()
+            .filter_map(|ip| self.owner(ip).map(|mac| (ip, mac)))
+            .collect();
+        let mut atoms: BTreeMap<IpAddr, Vec<Evidence>> = self.atoms.into_iter().collect();
+        let mut hostnames: BTreeMap<IpAddr, String> = self.hostnames.into_iter().collect();
+        for (ip, mac) in &owners {
+            let Some(dhcp_atoms) = self.mac_atoms.get(mac) else {
+                continue;
+            };
+            let list = atoms.entry(*ip).or_default();
+            for atom in dhcp_atoms {
+                if atom.source == "dhcp.hostname" {
+                    hostnames.entry(*ip).or_insert_with(|| atom.value.clone());
+                }
+                push_atom(list, atom.clone());
+            }
+        }
+        PassiveFindings {
+            atoms,
+            hostnames,
+            owners,
+        }
+    }
+}
+
+fn push_atom(list: &mut Vec<Evidence>, atom: Evidence) {
+    if list.len() < MAX_ATOMS && !list.contains(&atom) {
+        list.push(atom);
+    }
+}
+
+/// LAN addresses grouped by the machine holding them: each group is one device, its first
+/// address (see [`listing_rank`]) the one it is listed under. Addresses with no known owner
+/// stand alone.
+pub fn group_by_machine(
+    addresses: impl IntoIterator<Item = IpAddr>,
+    owners: &BTreeMap<IpAddr, [u8; 6]>,
+) -> Vec<Vec<IpAddr>> {
+    let mut by_mac: BTreeMap<[u8; 6], Vec<IpAddr>> = BTreeMap::new();
+    let mut groups: Vec<Vec<IpAddr>> = Vec::new();
+    let unique: BTreeSet<IpAddr> = addresses.into_iter().collect();
+    for ip in unique {
+        match owners.get(&ip) {
+            Some(mac) if is_local(ip) => by_mac.entry(*mac).or_default().push(ip),
+            _ => groups.push(vec![ip]),
+        }
+    }
+    for mut group in by_mac.into_values() {
+        group.sort_by_key(|ip| (listing_rank(*ip), *ip));
+        groups.push(group);
+    }
+    groups.sort();
+    groups
+}
+
+/// Which of a machine's addresses it is listed under: a routable IPv4 address before a
+/// link-local one (169.254/16, what a device falls back to without DHCP), then IPv6
+/// unique-local before link-local.
+fn listing_rank(ip: IpAddr) -> u8 {
+    match ip {
+        IpAddr::V4(v4) if !v4.is_link_local() => 0,
+        IpAddr::V4(_) => 1,
+        IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) != 0xfe80 => 2,
+        IpAddr::V6(_) => 3,
+    }
+}
+
+#[cfg(test)]
+#[path = "passive_tests.rs"]
+mod tests;

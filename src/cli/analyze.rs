@@ -17,8 +17,8 @@ use super::{guard, output};
 use crate::app::{self, Interrupt, now_rfc3339};
 use crate::capture::{LiveSource, LiveStats, PcapFileOutcome, parse_duration};
 use crate::model::{
-    DamagedCapture, Device, EvidenceFile, FaceRecognition, Report, SCHEMA_VERSION, ScanInfo,
-    ScanMode, ToolInfo,
+    DamagedCapture, Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION,
+    ScanInfo, ScanMode, ToolInfo,
 };
 use crate::report;
 use crate::traffic::{

@@ -452,7 +452,7 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
             .iter()
             .map(|(key, (_, f))| (f.row_groups, key.clone()))
             .collect();
-        by_groups.sort_by(|a, b| b.0.cmp(&a.0));
+        by_groups.sort_by_key(|g| std::cmp::Reverse(g.0));
         let mut left = held;
         for (groups, key) in by_groups {
             if left <= self.open_row_groups / 2 {

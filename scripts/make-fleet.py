@@ -8,8 +8,11 @@ vendor/upload provider swapped for another real vendor/provider the demo report 
 No real shop is described. Each report stays valid against reports/report.schema.json (only
 values of existing fields change; the subset keeps findings consistent with the devices kept).
 
-Usage: scripts/make-fleet.py --shops 10000 --out DIR [--seed 1] [--duplicates K]
+Usage: scripts/make-fleet.py --shops 10000 --out DIR [--seed 1] [--duplicates K] [--chain NAME]
   --duplicates K additionally writes K copies of earlier reports (same bytes) as dup-*/report.json.
+  --chain NAME   one chain's shops (the Kohler pattern, 222 shops in the 2021 case): every shop is
+                 NAME's, and every shop keeps the demo's customer-flow camera that uploads faces to
+                 its vendor's cloud (people counters uploading, unchanged); other devices vary.
 """
 import argparse
 import copy
@@ -34,6 +37,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--duplicates", type=int, default=0)
+    ap.add_argument("--chain", default=None)
     ap.add_argument("--source", default=os.path.join(ROOT, "reports", "example", "report.json"))
     args = ap.parse_args()
     rng = random.Random(args.seed)
@@ -41,23 +45,33 @@ def main():
         base = json.load(f)
     devices = base["devices"]
     vendors = sorted({d["identity"]["vendor"] for d in devices if d["identity"]["vendor"]})
+    # The Kohler pattern: a people counter uploading to its vendor's cloud, kept in every shop.
+    pattern = {
+        k for k, d in enumerate(devices)
+        if d["identity"].get("device_type") == "people_counter"
+        and any(c.get("upload") for c in d.get("cloud_contacts") or [])
+    }
+    if args.chain and not pattern:
+        sys.exit(f"{args.source} has no people counter uploading to a cloud: no chain pattern to repeat")
     os.makedirs(args.out, exist_ok=True)
     written = []
     for i in range(1, args.shops + 1):
         report = copy.copy(base)
         province, city = rng.choice(PLACES)
         place = province + (city or "")
-        brand = rng.choice(BRANDS)
+        brand = args.chain or rng.choice(BRANDS)
         site = dict(base["site"])
         site["name"] = f"{brand}{(city or province)[:-1]}{i:05d}店（模拟） / Example shop {i:05d} (simulated)"
         site["address"] = f"{place}示例路 {rng.randint(1, 999)} 号（模拟地址）"
         report["site"] = site
         # A subset of the demo's devices (at least 5), each kept with everything that refers to it.
         keep = sorted(rng.sample(range(len(devices)), rng.randint(5, len(devices))))
+        if args.chain:
+            keep = sorted(set(keep) | pattern)
         kept = []
         for k in keep:
             d = devices[k]
-            if rng.random() < 0.2 and d["identity"]["vendor"]:
+            if rng.random() < 0.2 and d["identity"]["vendor"] and not (args.chain and k in pattern):
                 d = copy.deepcopy(d)
                 d["identity"]["vendor"] = rng.choice(vendors)
             kept.append(d)

@@ -476,3 +476,49 @@ fn verify_names_a_file_added_after_signing() {
     );
     assert!(err.contains("report (2).json"), "{err}");
 }
+
+/// The shop scenario's chain (issue 15): 222 shops of one chain, each with the demo's
+/// customer-flow camera uploading faces to its vendor's cloud — the Kohler pattern — rolled up by
+/// `fleet`, which shows it in every shop.
+#[test]
+fn a_222_shop_chain_shows_the_kohler_pattern_in_every_shop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shops = tmp.path().join("chain");
+    let made = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/make-fleet.py"
+        ))
+        .args(["--shops", "222", "--chain", "示例卫浴", "--out"])
+        .arg(&shops)
+        .output()
+        .expect("running scripts/make-fleet.py");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let out = tmp.path().join("fleet");
+    let res = run(&[
+        "fleet",
+        shops.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let fleet: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
+    let totals = &fleet["totals"];
+    assert_eq!(totals["shops"], 222);
+    let uploading = totals["shops_uploading_to"].as_object().unwrap();
+    let (vendor_cloud, shops_with_it) = uploading
+        .iter()
+        .find(|(provider, _)| provider.starts_with("Ovopark"))
+        .expect("the customer-flow vendor's cloud is named");
+    assert_eq!(shops_with_it, 222, "{vendor_cloud} in every shop");
+    assert!(totals["face_capable"].as_u64().unwrap() >= 222);
+    assert!(
+        fleet["shops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["shop"].as_str().unwrap().starts_with("示例卫浴"))
+    );
+}

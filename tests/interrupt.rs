@@ -10,22 +10,42 @@ use nix::unistd::Pid;
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The promise: the report is on disk this soon after the signal.
 const REPORT_WITHIN: Duration = Duration::from_secs(2);
 
-/// A port that accepts and then stays silent, holding every connection open.
-fn silent_device() -> u16 {
+/// A port that accepts and then stays silent, holding every connection open; the counter says
+/// how many connections it accepted.
+fn silent_device() -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for stream in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
             held.push(stream);
         }
     });
-    port
+    (port, accepted)
+}
+
+/// Waits until the sweep has reached the silent device (so the signal comes after something was
+/// found, however loaded the machine is), then a little longer for camsweep to record it.
+fn until_reached(accepted: &AtomicUsize) -> Duration {
+    let started = Instant::now();
+    while accepted.load(Ordering::SeqCst) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the sweep never reached the silent device"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Duration::from_millis(300)
 }
 
 fn start(args: &[&str]) -> Child {
@@ -92,7 +112,8 @@ fn partial_report(dir: &Path, signal: &str) -> camsweep::model::Report {
 }
 
 fn audit_of_a_slow_device(signal: Signal, code: i32) {
-    let port = silent_device().to_string();
+    let (port, accepted) = silent_device();
+    let port = port.to_string();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("audit");
     let child = start(&[
@@ -113,7 +134,7 @@ fn audit_of_a_slow_device(signal: Signal, code: i32) {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let (exit, took, stderr) = interrupt(child, Duration::from_millis(1200), signal);
+    let (exit, took, stderr) = interrupt(child, until_reached(&accepted), signal);
     assert_eq!(exit, Some(code), "{stderr}");
     assert!(took <= REPORT_WITHIN, "report took {took:?} after {signal}");
     let report = partial_report(&out, signal.as_str());
@@ -141,7 +162,8 @@ fn sigterm_during_an_audit_writes_a_partial_report() {
 /// `scan` writes no files: it prints the partial JSON and says it is partial.
 #[test]
 fn sigint_during_a_scan_prints_the_partial_report() {
-    let port = silent_device().to_string();
+    let (port, accepted) = silent_device();
+    let port = port.to_string();
     let mut child = start(&[
         "scan",
         "--quiet",
@@ -157,7 +179,7 @@ fn sigint_during_a_scan_prints_the_partial_report() {
     ]);
     let stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap());
-    let (exit, took, stderr) = interrupt(child, Duration::from_millis(1200), Signal::SIGINT);
+    let (exit, took, stderr) = interrupt(child, until_reached(&accepted), Signal::SIGINT);
     assert_eq!(exit, Some(130), "{stderr}");
     assert!(took <= REPORT_WITHIN, "{took:?}");
     let json = reader.join().unwrap();

@@ -343,6 +343,7 @@ fn kind_of(path: &str, c: &CaseLabels) -> &'static str {
     let ext = lower.rsplit('.').next().unwrap_or("");
     match ext {
         "pcap" | "pcapng" | "cap" => c.kind_capture,
+        "log" => c.kind_sensor_log,
         "jpg" | "jpeg" | "png" | "heic" | "webp" | "gif" | "tif" | "tiff" => c.kind_photo,
         "toml" => c.kind_declaration,
         _ => c.kind_other,
@@ -413,5 +414,17 @@ mod tests {
                 .iter()
                 .any(|r| r.kind == "traffic capture" && r.path.ends_with(".pcapng"))
         );
+    }
+
+    #[test]
+    fn zeek_logs_are_named_as_sensor_logs() {
+        let zh = Lang::Zh.case_labels();
+        assert_eq!(kind_of("sensor/conn.log", zh), "网络传感器日志（Zeek）");
+        let en = Lang::En.case_labels();
+        assert_eq!(
+            kind_of("sensor/dns.2025-01-01-00-00-00.log", en),
+            "network sensor log (Zeek)"
+        );
+        assert_eq!(kind_of("notes.txt", en), "other file");
     }
 }

@@ -164,7 +164,6 @@ pub fn pcap(data: &[u8]) {
 /// give (or none: the `#path` line or the JSON fields decide); every line read is fed to the
 /// analyser as `analyze --zeek` does.
 pub fn zeek_logs(data: &[u8]) {
-    use crate::traffic::LoggedConnection;
     use crate::traffic::flows::NameSource;
     use crate::traffic::zeek::{LogKind, LogReader, Record};
     let Some((&selector, body)) = data.split_first() else {
@@ -183,17 +182,7 @@ pub fn zeek_logs(data: &[u8]) {
     let mut name = None;
     for (i, line) in text.split('\n').enumerate() {
         match reader.line(i + 1, line) {
-            Ok(Some(Record::Conn(c))) => analyzer.push_logged(&LoggedConnection {
-                first_us: c.ts_us,
-                duration_us: c.duration_us,
-                orig: c.orig,
-                resp: c.resp,
-                proto: c.proto,
-                bytes: c.bytes,
-                packets: c.packets,
-                name: name.take(),
-                l2: c.l2,
-            }),
+            Ok(Some(Record::Conn(c))) => analyzer.push_logged(&c.logged(name.take())),
             Ok(Some(Record::Dns(d))) => {
                 for (addr, chain) in d.bindings() {
                     analyzer.learn_logged_dns(d.asker, d.server, addr, chain, d.ts_us);

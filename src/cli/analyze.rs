@@ -303,6 +303,28 @@ impl Drop for Listening {
     }
 }
 
+/// One flag set as soon as `interrupt` or `stop` is set, for a forwarder that watches a single
+/// flag; the watching thread ends once the flag is set (by it or by the caller).
+fn watch_stop(
+    interrupt: Arc<AtomicBool>,
+    stop: &Arc<AtomicBool>,
+    name: &str,
+) -> std::io::Result<Arc<AtomicBool>> {
+    let either = Arc::new(AtomicBool::new(false));
+    let (stop, flag) = (Arc::clone(stop), Arc::clone(&either));
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                if interrupt.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        })?;
+    Ok(either)
+}
+
 /// [`start_listening_excluding`] through an ARP interception: frames come from the
 /// interceptor's forwarding loop instead of a plain capture, and the report gets
 /// `scan.interception`.
@@ -313,22 +335,9 @@ pub fn start_intercepting(
     interrupt: Arc<AtomicBool>,
 ) -> Result<Listening> {
     let stop = Arc::new(AtomicBool::new(false));
-    let either = Arc::new(AtomicBool::new(false));
     // The interceptor watches one flag: set by an interrupt or by the audit ending early.
-    {
-        let (interrupt, stop, either) = (interrupt, Arc::clone(&stop), Arc::clone(&either));
-        std::thread::Builder::new()
-            .name("intercept-stop".into())
-            .spawn(move || {
-                while !either.load(Ordering::Relaxed) {
-                    if interrupt.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                        either.store(true, Ordering::Relaxed);
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-            })
-            .context("starting the interception's stop watcher")?;
-    }
+    let either = watch_stop(interrupt, &stop, "intercept-stop")
+        .context("starting the interception's stop watcher")?;
     let mut source =
         match crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap) {
             Ok(source) => source,
@@ -385,22 +394,9 @@ pub fn start_bridging(
     interrupt: Arc<AtomicBool>,
 ) -> Result<Listening> {
     let stop = Arc::new(AtomicBool::new(false));
-    let either = Arc::new(AtomicBool::new(false));
     // The bridge watches one flag: set by an interrupt or by the audit ending early.
-    {
-        let (interrupt, stop, either) = (interrupt, Arc::clone(&stop), Arc::clone(&either));
-        std::thread::Builder::new()
-            .name("bridge-stop".into())
-            .spawn(move || {
-                while !either.load(Ordering::Relaxed) {
-                    if interrupt.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                        either.store(true, Ordering::Relaxed);
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-            })
-            .context("starting the bridge's stop watcher")?;
-    }
+    let either = watch_stop(interrupt, &stop, "bridge-stop")
+        .context("starting the bridge's stop watcher")?;
     let mut source =
         match crate::intercept::BridgeSource::start(plan, Arc::clone(&either), write_pcap) {
             Ok(source) => source,

@@ -13,7 +13,6 @@ use super::guard;
 use super::output::terminal;
 use crate::model::EvidenceFile;
 use crate::traffic::Analyzer;
-use crate::traffic::LoggedConnection;
 use crate::traffic::flows::NameSource;
 use crate::traffic::zeek::{LogKind, LogReader, MAX_LINE, Record, ZeekError};
 
@@ -225,17 +224,7 @@ pub fn read(inputs: &[PathBuf], analyzer: &mut Analyzer, stop: &AtomicBool) -> R
                             );
                         }
                     }
-                    Record::Conn(c) => analyzer.push_logged(&LoggedConnection {
-                        first_us: c.ts_us,
-                        duration_us: c.duration_us,
-                        orig: c.orig,
-                        resp: c.resp,
-                        proto: c.proto,
-                        bytes: c.bytes,
-                        packets: c.packets,
-                        name: names.get(&c.uid).cloned(),
-                        l2: c.l2,
-                    }),
+                    Record::Conn(c) => analyzer.push_logged(&c.logged(names.get(&c.uid).cloned())),
                 }
             }
         }

@@ -88,6 +88,26 @@ pub struct ConnRecord {
     pub l2: [Option<[u8; 6]>; 2],
 }
 
+impl ConnRecord {
+    /// The connection as the analyser takes it, named by ssl.log or http.log (`name`).
+    pub fn logged(
+        &self,
+        name: Option<(super::flows::NameSource, String)>,
+    ) -> super::analyze::LoggedConnection {
+        super::analyze::LoggedConnection {
+            first_us: self.ts_us,
+            duration_us: self.duration_us,
+            orig: self.orig,
+            resp: self.resp,
+            proto: self.proto,
+            bytes: self.bytes,
+            packets: self.packets,
+            name,
+            l2: self.l2,
+        }
+    }
+}
+
 /// One dns.log answer: `asker` received `answers` (addresses and CNAME targets, in order) for
 /// `query` at `ts_us`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -338,40 +338,10 @@ pub fn start_intercepting(
     // The interceptor watches one flag: set by an interrupt or by the audit ending early.
     let either = watch_stop(interrupt, &stop, "intercept-stop")
         .context("starting the interception's stop watcher")?;
-    let mut source =
-        match crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap) {
-            Ok(source) => source,
-            Err(e) => {
-                // Ends the stop watcher too.
-                either.store(true, Ordering::Relaxed);
-                return Err(e.into());
-            }
-        };
-    let exclude = exclude.to_vec();
+    let source = crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap)
+        .inspect_err(|_| either.store(true, Ordering::Relaxed))?;
     let interception = Arc::new(Mutex::new(None));
-    let slot = Arc::clone(&interception);
-    let done = Arc::clone(&either);
-    let task = tokio::task::spawn_blocking(move || {
-        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
-        analyzer.exclude_hosts(exclude);
-        while let Some(frame) = source.next_frame()? {
-            analyzer.push(&frame);
-        }
-        // The forwarder counts its own drops (scan.interception); the analyser saw every frame.
-        let stats = LiveStats {
-            frames: source.frame_count,
-            ..LiveStats::default()
-        };
-        let (summary, written) = source.finish();
-        done.store(true, Ordering::Relaxed);
-        if let Ok(mut slot) = slot.lock() {
-            *slot = Some(summary);
-        }
-        let written = written
-            .transpose()
-            .context("renaming the capture file into place")?;
-        Ok((analyzer, stats, written))
-    });
+    let task = analyse_forwarded(source, exclude, either, Arc::clone(&interception));
     Ok(Listening {
         interface: plan.interface.clone(),
         started: std::time::Instant::now(),
@@ -397,39 +367,10 @@ pub fn start_bridging(
     // The bridge watches one flag: set by an interrupt or by the audit ending early.
     let either = watch_stop(interrupt, &stop, "bridge-stop")
         .context("starting the bridge's stop watcher")?;
-    let mut source =
-        match crate::intercept::BridgeSource::start(plan, Arc::clone(&either), write_pcap) {
-            Ok(source) => source,
-            Err(e) => {
-                either.store(true, Ordering::Relaxed);
-                return Err(e.into());
-            }
-        };
-    let exclude = exclude.to_vec();
+    let source = crate::intercept::BridgeSource::start(plan, Arc::clone(&either), write_pcap)
+        .inspect_err(|_| either.store(true, Ordering::Relaxed))?;
     let bridge = Arc::new(Mutex::new(None));
-    let slot = Arc::clone(&bridge);
-    let done = Arc::clone(&either);
-    let task = tokio::task::spawn_blocking(move || {
-        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
-        analyzer.exclude_hosts(exclude);
-        while let Some(frame) = source.next_frame()? {
-            analyzer.push(&frame);
-        }
-        // The bridge counts its own drops (scan.bridge); the analyser saw every frame.
-        let stats = LiveStats {
-            frames: source.frame_count,
-            ..LiveStats::default()
-        };
-        let (summary, written) = source.finish();
-        done.store(true, Ordering::Relaxed);
-        if let Ok(mut slot) = slot.lock() {
-            *slot = Some(summary);
-        }
-        let written = written
-            .transpose()
-            .context("renaming the capture file into place")?;
-        Ok((analyzer, stats, written))
-    });
+    let task = analyse_forwarded(source, exclude, either, Arc::clone(&bridge));
     Ok(Listening {
         interface: plan.ports.join(","),
         started: std::time::Instant::now(),
@@ -440,6 +381,39 @@ pub fn start_bridging(
         stop,
         bridge,
         adopt: None,
+    })
+}
+
+/// Analyses a forwarder's frames on a blocking thread until it ends; then puts its summary in
+/// `summary` and sets `done` (which also ends the stop watcher).
+fn analyse_forwarded<F: crate::intercept::Forwarder>(
+    mut source: F,
+    exclude: &[IpAddr],
+    done: Arc<AtomicBool>,
+    summary: Arc<Mutex<Option<F::Summary>>>,
+) -> tokio::task::JoinHandle<Result<(Analyzer, LiveStats, Option<PcapFileOutcome>)>> {
+    let exclude = exclude.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+        analyzer.exclude_hosts(exclude);
+        while let Some(frame) = source.next_frame()? {
+            analyzer.push(&frame);
+        }
+        // The forwarder counts its own drops (scan.interception / scan.bridge); the analyser
+        // saw every frame it was handed.
+        let stats = LiveStats {
+            frames: source.frames_analysed(),
+            ..LiveStats::default()
+        };
+        let (finished, written) = source.finish();
+        done.store(true, Ordering::Relaxed);
+        if let Ok(mut slot) = summary.lock() {
+            *slot = Some(finished);
+        }
+        let written = written
+            .transpose()
+            .context("renaming the capture file into place")?;
+        Ok((analyzer, stats, written))
     })
 }
 

@@ -16,17 +16,18 @@
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::InterceptError;
+use super::frames::{Captured, ForwardedFrames, Forwarder};
 use super::link::{self, IFF_NOARP, IFF_UP};
 use super::socket::{FRAME_BUFFER, PacketSocket, VNET_HDR_LEN};
 use crate::capture::{PcapFile, PcapFileOutcome};
 use crate::model::Bridge;
-use crate::traffic::{CaptureError, Frame, FrameSource, LinkType};
+use crate::traffic::{CaptureError, Frame, FrameSource};
 
 const READ_TIMEOUT: Duration = Duration::from_millis(50);
 /// Frames queued for the analyser; beyond it they are forwarded but not analysed (counted).
@@ -217,35 +218,19 @@ struct Shared {
     not_analysed: AtomicU64,
 }
 
-/// One frame for the analyser.
-struct Captured {
-    ts_micros: i64,
-    data: Vec<u8>,
-}
-
-fn now_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-}
-
 /// The bridge as a [`FrameSource`]: frames come from both forwarding threads until the
 /// listening time is over or a stop; then the ports are put back. Dropping it ends the bridge
 /// early (and still puts the ports back).
 pub struct BridgeSource {
     ports: [String; 2],
     saved: Vec<SavedPort>,
-    frames: Receiver<Captured>,
-    current: Vec<u8>,
+    frames: ForwardedFrames,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
     started_at: String,
     finished_at: Option<String>,
     restore_errors: Vec<String>,
-    writer: Option<PcapFile>,
-    /// Frames handed to the analyser so far.
-    pub frame_count: u64,
 }
 
 impl BridgeSource {
@@ -355,16 +340,13 @@ impl BridgeSource {
         Ok(BridgeSource {
             ports: plan.ports.clone(),
             saved,
-            frames,
-            current: Vec::with_capacity(FRAME_BUFFER),
+            frames: ForwardedFrames::new(frames, writer),
             stop,
             shared,
             threads,
             started_at: crate::app::now_rfc3339(),
             finished_at: None,
             restore_errors: Vec::new(),
-            writer,
-            frame_count: 0,
         })
     }
 
@@ -392,7 +374,7 @@ impl BridgeSource {
             restored: self.restore_errors.is_empty(),
             restore_errors: self.restore_errors.clone(),
         };
-        let written = self.writer.take().map(PcapFile::finish);
+        let written = self.frames.finish_writing();
         (report, written)
     }
 
@@ -422,25 +404,19 @@ impl Drop for BridgeSource {
 
 impl FrameSource for BridgeSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        let captured = loop {
-            match self.frames.recv_timeout(Duration::from_millis(200)) {
-                Ok(c) => break c,
-                Err(RecvTimeoutError::Timeout) => {}
-                // Both forwarding threads ended: the capture is over.
-                Err(RecvTimeoutError::Disconnected) => return Ok(None),
-            }
-        };
-        self.current = captured.data;
-        if let Some(w) = self.writer.as_mut() {
-            w.write_frame(captured.ts_micros, &self.current);
-        }
-        self.frame_count += 1;
-        Ok(Some(Frame {
-            ts_micros: captured.ts_micros,
-            link: LinkType::Ethernet,
-            data: &self.current,
-            orig_len: u32::try_from(self.current.len()).unwrap_or(u32::MAX),
-        }))
+        self.frames.next_frame()
+    }
+}
+
+impl Forwarder for BridgeSource {
+    type Summary = Bridge;
+
+    fn frames_analysed(&self) -> u64 {
+        self.frames.count
+    }
+
+    fn finish(self) -> (Self::Summary, Option<std::io::Result<PcapFileOutcome>>) {
+        BridgeSource::finish(self)
     }
 }
 
@@ -488,11 +464,7 @@ fn forward(
                 tracing::debug!("bridge: passing a frame on failed: {e}");
             }
         }
-        let captured = Captured {
-            ts_micros: now_micros(),
-            data: frame.to_vec(),
-        };
-        if let Err(TrySendError::Full(_)) = analyser.try_send(captured) {
+        if let Err(TrySendError::Full(_)) = analyser.try_send(Captured::now(frame)) {
             shared.not_analysed.fetch_add(1, Ordering::Relaxed);
         }
     }

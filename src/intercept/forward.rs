@@ -6,17 +6,18 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use super::InterceptError;
 use super::arp::{self, Mac};
+use super::frames::{Captured, ForwardedFrames, Forwarder};
 use super::socket::{FRAME_BUFFER, PacketSocket, PacketType, VNET_HDR_LEN};
 use crate::capture::{PcapFile, PcapFileOutcome};
 use crate::model::{InterceptedDevice, Interception};
-use crate::traffic::{CaptureError, Frame, FrameSource, LinkType};
+use crate::traffic::{CaptureError, Frame, FrameSource};
 
 /// How often the ARP entries are refreshed: well inside Linux's shortest reachable time (15 s)
 /// and past its neighbour lock time (1 s), which ignores a second change within a second.
@@ -207,19 +208,12 @@ impl Shared {
     }
 }
 
-/// One frame for the analyser.
-struct Captured {
-    ts_micros: i64,
-    data: Vec<u8>,
-}
-
 /// The interception as a [`FrameSource`]: frames come from the forwarding loop until the
 /// interception has ended and its repair is done. Dropping it ends the interception early
 /// (and still repairs).
 pub struct InterceptSource {
     interface: String,
-    frames: Receiver<Captured>,
-    current: Vec<u8>,
+    frames: ForwardedFrames,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
@@ -227,15 +221,6 @@ pub struct InterceptSource {
     finished_at: Arc<Mutex<Option<String>>>,
     began: Instant,
     not_answering: u64,
-    writer: Option<PcapFile>,
-    /// Frames handed to the analyser so far.
-    pub frame_count: u64,
-}
-
-fn now_micros() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 impl InterceptSource {
@@ -361,8 +346,7 @@ impl InterceptSource {
         };
         Ok(InterceptSource {
             interface: plan.interface.clone(),
-            frames,
-            current: Vec::with_capacity(FRAME_BUFFER),
+            frames: ForwardedFrames::new(frames, writer),
             stop,
             shared,
             threads: vec![control, forwarding],
@@ -370,8 +354,6 @@ impl InterceptSource {
             finished_at,
             began: Instant::now(),
             not_answering,
-            writer,
-            frame_count: 0,
         })
     }
 
@@ -422,7 +404,7 @@ impl InterceptSource {
             frames_dropped_by_kernel: shared.socket.kernel_drops(),
             frames_not_analysed: shared.not_analysed.load(Ordering::Relaxed),
         };
-        let written = self.writer.take().map(PcapFile::finish);
+        let written = self.frames.finish_writing();
         (report, written)
     }
 
@@ -443,25 +425,19 @@ impl Drop for InterceptSource {
 
 impl FrameSource for InterceptSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        let captured = loop {
-            match self.frames.recv_timeout(Duration::from_millis(200)) {
-                Ok(c) => break c,
-                Err(RecvTimeoutError::Timeout) => {}
-                // The forwarding loop ended after the repair: the capture is over.
-                Err(RecvTimeoutError::Disconnected) => return Ok(None),
-            }
-        };
-        self.current = captured.data;
-        if let Some(w) = self.writer.as_mut() {
-            w.write_frame(captured.ts_micros, &self.current);
-        }
-        self.frame_count += 1;
-        Ok(Some(Frame {
-            ts_micros: captured.ts_micros,
-            link: LinkType::Ethernet,
-            data: &self.current,
-            orig_len: u32::try_from(self.current.len()).unwrap_or(u32::MAX),
-        }))
+        self.frames.next_frame()
+    }
+}
+
+impl Forwarder for InterceptSource {
+    type Summary = Interception;
+
+    fn frames_analysed(&self) -> u64 {
+        self.frames.count
+    }
+
+    fn finish(self) -> (Self::Summary, Option<std::io::Result<PcapFileOutcome>>) {
+        InterceptSource::finish(self)
     }
 }
 
@@ -594,11 +570,7 @@ fn forward_loop(shared: &Shared, analyser: &SyncSender<Captured>) {
             }
             continue;
         }
-        let captured = Captured {
-            ts_micros: now_micros(),
-            data: frame.to_vec(),
-        };
-        if let Err(TrySendError::Full(_)) = analyser.try_send(captured) {
+        if let Err(TrySendError::Full(_)) = analyser.try_send(Captured::now(frame)) {
             shared.not_analysed.fetch_add(1, Ordering::Relaxed);
         }
         if let Some(request) = arp::parse(frame).filter(|a| a.request) {

@@ -21,11 +21,13 @@
 pub mod arp;
 pub mod bridge;
 mod forward;
+mod frames;
 mod link;
 mod socket;
 
 pub use bridge::{BridgePlan, BridgeSource};
 pub use forward::{InterceptPlan, InterceptSource};
+pub use frames::Forwarder;
 
 /// What can stop an interception from starting.
 #[derive(Debug, thiserror::Error)]

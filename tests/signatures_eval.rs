@@ -7,8 +7,17 @@ use std::process::Command;
 const CORPUS: &str = "tests/fixtures/eval";
 /// Strings signatures were written from: run to catch regressions, never reported as accuracy.
 const REGRESSION: &str = "tests/fixtures/regression";
-/// Terms every ONVIF device sends because the specification defines them.
-const SPEC_TERMS: &[&str] = &["NetworkVideoTransmitter"];
+/// Terms devices send because a specification defines them: ONVIF's device type, and the UPnP,
+/// DIAL and Wi-Fi Alliance type names the UPnP type table (signatures/devices/upnp-device-types.toml)
+/// quotes from those specifications, not from any device.
+const SPEC_TERMS: &[&str] = &[
+    "NetworkVideoTransmitter",
+    "upnp:rootdevice",
+    "urn:schemas-upnp-org:device:MediaServer:1",
+    "urn:schemas-upnp-org:device:MediaRenderer:1",
+    "urn:dial-multiscreen-org:service:dial:1",
+    "urn:schemas-wifialliance-org:service:WFAWLANConfig:1",
+];
 
 fn read(dir: &str) -> Vec<camsweep::accuracy::EvalDevice> {
     let mut files: Vec<_> = std::fs::read_dir(dir)

@@ -137,10 +137,11 @@ const TXT_VENDOR: &[&str] = &["manufacturer", "mfg", "usb_mfg", "vendor", "brand
 const TXT_FIRMWARE: &[&str] = &["fw", "firmware", "fwversion", "sw", "swversion"];
 
 /// Sources whose `urn:…` part names a device or service type (UPnP Device Architecture 2.0
-/// §1.1.2-1.1.3: a search target or USN ends in `urn:<domain>:device:<type>:<v>` or
+/// §1.1.2-1.1.3: a search target, a NOTIFY's NT (filed as `ssdp.st` by passive capture) or a
+/// USN ends in `urn:<domain>:device:<type>:<v>` or
 /// `urn:<domain>:service:<type>:<v>`): that part is a device-class claim, read by the
 /// UPnP type table (`signatures/devices/upnp-device-types.toml`).
-const URN_SOURCES: &[&str] = &["ssdp.st", "ssdp.usn", "ssdp.nt"];
+const URN_SOURCES: &[&str] = &["ssdp.st", "ssdp.usn"];
 
 /// The `urn:…` part of a search target or USN (`uuid:…::urn:schemas-upnp-org:device:X:1`).
 fn urn_part(value: &str) -> Option<&str> {

@@ -4,7 +4,7 @@ signatures were written from, so the whole-corpus figure has a known-circular pa
 the evaluation-only part against.
 
 Usage: scripts/eval-corpus-from-signature-sources.py [SHARED_DATA_DIR] [OUT_DIR]
-       (defaults: /work/shared/data  tests/fixtures/eval)
+       (defaults: /work/shared/data  tests/fixtures/regression)
 
 Writes OUT_DIR/sig-fingerprints-public.toml (cameras, recorders, access control from
 shared/data/fingerprints-public.tsv: one device per row whose string a camsweep probe collects)
@@ -135,7 +135,7 @@ used_for_signatures = true
 
 def main():
     data = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data"
-    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "eval")
+    out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "regression")
     os.makedirs(out, exist_ok=True)
     tsv = from_tsv(os.path.join(data, "fingerprints-public.tsv"))
     with open(os.path.join(out, "sig-fingerprints-public.toml"), "w", encoding="utf-8") as fh:

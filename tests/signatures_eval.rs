@@ -1,15 +1,26 @@
-//! The accuracy command on the evaluation corpus (tests/fixtures/eval), and the wall between
-//! evaluation-only strings and the signatures.
+//! The accuracy command on the evaluation corpus (tests/fixtures/eval) and the regression set
+//! (tests/fixtures/regression), and the wall between evaluation-only strings and the signatures.
 
 use std::path::Path;
 use std::process::Command;
 
 const CORPUS: &str = "tests/fixtures/eval";
-/// Terms every ONVIF device sends because the specification defines them.
-const SPEC_TERMS: &[&str] = &["NetworkVideoTransmitter"];
+/// Strings signatures were written from: run to catch regressions, never reported as accuracy.
+const REGRESSION: &str = "tests/fixtures/regression";
+/// Terms devices send because a specification defines them: ONVIF's device type, and the UPnP,
+/// DIAL and Wi-Fi Alliance type names the UPnP type table (signatures/devices/upnp-device-types.toml)
+/// quotes from those specifications, not from any device.
+const SPEC_TERMS: &[&str] = &[
+    "NetworkVideoTransmitter",
+    "upnp:rootdevice",
+    "urn:schemas-upnp-org:device:MediaServer:1",
+    "urn:schemas-upnp-org:device:MediaRenderer:1",
+    "urn:dial-multiscreen-org:service:dial:1",
+    "urn:schemas-wifialliance-org:service:WFAWLANConfig:1",
+];
 
-fn corpus() -> Vec<camsweep::accuracy::EvalDevice> {
-    let mut files: Vec<_> = std::fs::read_dir(CORPUS)
+fn read(dir: &str) -> Vec<camsweep::accuracy::EvalDevice> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -25,12 +36,27 @@ fn corpus() -> Vec<camsweep::accuracy::EvalDevice> {
         .collect()
 }
 
-/// The command runs on the corpus, prints both parts, and no decoy is called surveillance
-/// (it exits non-zero if one is).
+/// Both folders: the evaluation corpus, then the regression set.
+fn corpus() -> Vec<camsweep::accuracy::EvalDevice> {
+    let mut devices = read(CORPUS);
+    devices.extend(read(REGRESSION));
+    devices
+}
+
+/// The evaluation corpus holds only evaluation-only sources, and the regression set only
+/// sources signatures were written from: the split is by folder as well as by flag.
+#[test]
+fn evaluation_corpus_and_regression_set_are_apart() {
+    assert!(read(CORPUS).iter().all(|d| !d.used_for_signatures));
+    assert!(read(REGRESSION).iter().all(|d| d.used_for_signatures));
+}
+
+/// The command runs on the corpus and the regression set, prints them apart, and no decoy is
+/// called surveillance (it exits non-zero if one is).
 #[test]
 fn eval_runs_on_the_corpus_and_no_decoy_is_called_surveillance() {
     let out = Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args(["signatures", "eval", CORPUS])
+        .args(["signatures", "eval", CORPUS, "--regression", REGRESSION])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -39,10 +65,14 @@ fn eval_runs_on_the_corpus_and_no_decoy_is_called_surveillance() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("whole corpus:"), "{stdout}");
-    assert!(stdout.contains("evaluation-only sources"), "{stdout}");
-    assert!(
-        stdout.contains("non-surveillance called surveillance: 0 of"),
+    assert!(stdout.contains("evaluation corpus:"), "{stdout}");
+    assert!(stdout.contains("regression set:"), "{stdout}");
+    assert!(stdout.contains("both together"), "{stdout}");
+    assert_eq!(
+        stdout
+            .matches("non-surveillance called surveillance: 0 of")
+            .count(),
+        3,
         "{stdout}"
     );
 }

@@ -88,9 +88,16 @@ fn tallies_split_evaluation_only_sources() {
     let scores = evaluate(&db, &devices);
     assert_eq!(scores.whole.surveillance, 2);
     assert_eq!(scores.eval_only.surveillance, 1);
+    assert_eq!(scores.regression.surveillance, 1);
+    assert_eq!(scores.regression.decoys, 0);
     assert_eq!(scores.whole.decoys, 1);
     let text = render(&scores);
-    assert!(text.contains("evaluation-only sources"), "{text}");
+    assert!(
+        text.contains("evaluation corpus: evaluation-only sources"),
+        "{text}"
+    );
+    assert!(text.contains("regression set:"), "{text}");
+    assert!(text.contains("not a measure of accuracy"), "{text}");
     assert!(text.contains("[eval] a camera"), "{text}");
     assert!(text.contains("[sig] a camera"), "{text}");
 }

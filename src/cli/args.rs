@@ -483,6 +483,10 @@ pub enum SignaturesCommand {
     Eval {
         /// Corpus folder (*.toml, see tests/fixtures/eval/README.md).
         dir: PathBuf,
+        /// Regression set folder (tests/fixtures/regression): strings signatures were written
+        /// from, reported separately and never as accuracy.
+        #[arg(long, value_name = "DIR")]
+        regression: Option<PathBuf>,
         /// Signature directory (default: the built-in set).
         #[arg(long, value_name = "DIR")]
         signatures: Option<PathBuf>,

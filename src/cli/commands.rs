@@ -594,18 +594,22 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
         }
         SignaturesCommand::Eval {
             dir,
+            regression,
             signatures,
             min_recognised,
             min_vendor,
         } => {
             let db = load_signatures(signatures.as_deref())?;
-            let devices = read_eval_corpus(&dir)?;
+            let mut devices = read_eval_corpus(&dir)?;
+            if let Some(regression) = &regression {
+                devices.extend(read_eval_corpus(regression)?);
+            }
             let scores = crate::accuracy::evaluate(&db, &devices);
             write!(stdout, "{}", crate::accuracy::render(&scores))?;
             let mut failed = Vec::new();
             for (part, t) in [
-                ("whole", &scores.whole),
-                ("evaluation-only", &scores.eval_only),
+                ("evaluation corpus", &scores.eval_only),
+                ("regression set", &scores.regression),
             ] {
                 if t.decoys_called_surveillance > 0 {
                     failed.push(format!(
@@ -613,6 +617,11 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
                         t.decoys_called_surveillance
                     ));
                 }
+            }
+            for (part, t) in [
+                ("whole", &scores.whole),
+                ("evaluation corpus", &scores.eval_only),
+            ] {
                 if let Some(min) = min_recognised.filter(|m| t.recognised_pct() < *m) {
                     failed.push(format!(
                         "{part}: recognised {:.1} % < {min} %",

@@ -95,7 +95,8 @@ const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
     ("ssdp.friendly_name", &[Text]),
     ("ssdp.device_type", &[DeviceClass, Text]),
     // A USN is `uuid:<device UUID>::<type>`; some makers put their domain in the UUID
-    // (`uuid:www.<maker>.com.device_…`), so it is read as text for the brand lexicon.
+    // (`uuid:www.<maker>.com.device_…`), so it is read as text for the brand lexicon. Its
+    // `urn:…` part, like a search target's, is a device class (see `URN_SOURCES`).
     ("ssdp.usn", &[Text]),
     ("upnp.manufacturer", &[Vendor, Text]),
     ("upnp.model", &[Model, Text]),
@@ -134,6 +135,21 @@ const TXT_MODEL: &[&str] = &[
 ];
 const TXT_VENDOR: &[&str] = &["manufacturer", "mfg", "usb_mfg", "vendor", "brand"];
 const TXT_FIRMWARE: &[&str] = &["fw", "firmware", "fwversion", "sw", "swversion"];
+
+/// Sources whose `urn:…` part names a device or service type (UPnP Device Architecture 2.0
+/// §1.1.2-1.1.3: a search target, a NOTIFY's NT (filed as `ssdp.st` by passive capture) or a
+/// USN ends in `urn:<domain>:device:<type>:<v>` or
+/// `urn:<domain>:service:<type>:<v>`): that part is a device-class claim, read by the
+/// UPnP type table (`signatures/devices/upnp-device-types.toml`).
+const URN_SOURCES: &[&str] = &["ssdp.st", "ssdp.usn"];
+
+/// The `urn:…` part of a search target or USN (`uuid:…::urn:schemas-upnp-org:device:X:1`).
+fn urn_part(value: &str) -> Option<&str> {
+    let lower = value.to_ascii_lowercase();
+    let at = lower.find("urn:")?;
+    let urn = value[at..].trim();
+    (urn.split(':').count() >= 5).then_some(urn)
+}
 
 /// The kinds an evidence source states (empty for sources that state none).
 pub(crate) fn kinds_of(source: &str) -> &'static [ClaimKind] {
@@ -211,6 +227,11 @@ pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
     };
     for (origin, atom) in atoms.iter().enumerate() {
         let source = atom.source.as_str();
+        if URN_SOURCES.contains(&source)
+            && let Some(urn) = urn_part(&atom.value)
+        {
+            push(DeviceClass, urn, origin);
+        }
         let kinds = kinds_of(source);
         if kinds.is_empty() {
             continue;
@@ -304,6 +325,31 @@ mod tests {
         assert_eq!(of_kind(&c, Text), ["DVR FTP server ready"]);
         let c = claims(&[atom("tcp.banner", "220-NVR\\x0d\\x0a220 ok")]);
         assert_eq!(of_kind(&c, Text), ["NVR 220 ok"]);
+    }
+
+    /// The device or service type in an SSDP search target or USN is a device-class claim;
+    /// `upnp:rootdevice` and bare UUIDs state none.
+    #[test]
+    fn ssdp_types_are_device_classes() {
+        let atoms = [
+            atom("ssdp.st", "urn:schemas-upnp-org:device:MediaServer:1"),
+            atom(
+                "ssdp.usn",
+                "uuid:4d696e69-444c-164e-9d41-b827eb000001::urn:schemas-upnp-org:service:ContentDirectory:1",
+            ),
+            atom("ssdp.st", "upnp:rootdevice"),
+            atom("ssdp.usn", "uuid:4d696e69-444c-164e-9d41-b827eb000001"),
+        ];
+        let c = claims(&atoms);
+        assert_eq!(
+            of_kind(&c, DeviceClass),
+            [
+                "urn:schemas-upnp-org:device:MediaServer:1",
+                "urn:schemas-upnp-org:service:ContentDirectory:1"
+            ]
+        );
+        let st = c.iter().find(|c| c.kind == DeviceClass).unwrap();
+        assert_eq!(atoms[st.origin].source, "ssdp.st");
     }
 
     /// Vendors come from manufacturer fields of every discovery protocol.

@@ -10,6 +10,7 @@ use super::claims::ClaimKind;
 use super::db::Signature;
 use super::error::{FileCtx, SignatureError};
 use super::format::{DeviceFile, RawClause, RawExtractor, RawSignature, SCHEMA_VERSION};
+use super::lazy_regex::LazyRegex;
 use super::matcher::{Clause, Example, Extractor, ValueTest};
 use crate::model::{DeviceType, FaceRecognition};
 
@@ -75,7 +76,8 @@ fn compile_signature(
 
     let (source, weight) = check_provenance(&raw, span.clone(), &bad)?;
     let (device_type, face_recognition) = parse_kind(&raw, &bad)?;
-    let (clauses, model, firmware) = compile_matching(&raw, span.clone(), &bad)?;
+    let (clauses, model, firmware) =
+        compile_matching(&raw, span.clone(), &bad, &|at: usize| ctx.line(at))?;
     if raw.example.is_empty() {
         return Err(bad(
             span,
@@ -182,6 +184,7 @@ fn compile_matching(
     raw: &RawSignature,
     span: Range<usize>,
     bad: &Bad<'_>,
+    line_of: &dyn Fn(usize) -> usize,
 ) -> Result<Matching, SignatureError> {
     if raw.clauses.is_empty() {
         return Err(bad(span, "`match` needs at least one clause".into()));
@@ -189,11 +192,14 @@ fn compile_matching(
     let clauses = raw
         .clauses
         .iter()
-        .map(|c| compile_clause(c.get_ref()).map_err(|m| bad(c.span(), m)))
+        .map(|c| compile_clause(c.get_ref(), line_of(c.span().start)).map_err(|m| bad(c.span(), m)))
         .collect::<Result<Vec<_>, _>>()?;
     let extractor = |e: &Option<Spanned<RawExtractor>>| {
         e.as_ref()
-            .map(|e| compile_extractor(e.get_ref()).map_err(|m| bad(e.span(), m)))
+            .map(|e| {
+                compile_extractor(e.get_ref(), line_of(e.span().start))
+                    .map_err(|m| bad(e.span(), m))
+            })
             .transpose()
     };
     let (model, firmware) = match &raw.extract {
@@ -278,27 +284,12 @@ fn source_list(
     Ok(list)
 }
 
-fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(pattern)
-        .case_insensitive(!case_sensitive)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| {
-            // The regex crate's message spans several lines (pattern, caret, reason): keep the reason.
-            let text = e.to_string();
-            let reason = text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            format!(
-                "invalid regex `{pattern}`: {}",
-                reason.trim().trim_start_matches("error: ")
-            )
-        })
+/// Checks the syntax now; the automaton is built on first use (see `lazy_regex`).
+fn compile_regex(pattern: &str, case_sensitive: bool) -> Result<LazyRegex, String> {
+    LazyRegex::new(pattern, !case_sensitive)
 }
 
-fn compile_clause(raw: &RawClause) -> Result<Clause, String> {
+fn compile_clause(raw: &RawClause, line: usize) -> Result<Clause, String> {
     let sources = source_list(
         raw.claim.as_ref(),
         raw.source.as_ref(),
@@ -310,10 +301,14 @@ fn compile_clause(raw: &RawClause) -> Result<Clause, String> {
         (None, None, Some(v)) => ValueTest::contains(v, raw.case_sensitive),
         _ => return Err("a clause needs exactly one of `regex`, `equals`, `contains`".into()),
     };
-    Ok(Clause { sources, test })
+    Ok(Clause {
+        sources,
+        test,
+        line,
+    })
 }
 
-fn compile_extractor(raw: &RawExtractor) -> Result<Extractor, String> {
+fn compile_extractor(raw: &RawExtractor, line: usize) -> Result<Extractor, String> {
     let sources = source_list(
         raw.claim.as_ref(),
         raw.source.as_ref(),
@@ -324,7 +319,7 @@ fn compile_extractor(raw: &RawExtractor) -> Result<Extractor, String> {
         .as_ref()
         .map(|r| compile_regex(r.get_ref(), false))
         .transpose()?;
-    let groups = regex.as_ref().map_or(0, |r| r.captures_len() - 1);
+    let groups = regex.as_ref().map_or(0, LazyRegex::capture_groups);
     let group = raw.group.unwrap_or(usize::from(groups > 0));
     if group > groups {
         return Err(format!(
@@ -335,6 +330,7 @@ fn compile_extractor(raw: &RawExtractor) -> Result<Extractor, String> {
         sources,
         regex,
         group,
+        line,
     })
 }
 

@@ -88,10 +88,13 @@ impl SignatureDb {
         Self::from_files(files)
     }
 
-    /// Reads `DIR/devices/*.toml` and `DIR/oui/*.tsv`; both folders must exist.
+    /// Reads `DIR/devices/*.toml` and `DIR/oui/*.tsv`; both folders must exist. Unlike the
+    /// bundled set (compiled whole by the crate's tests), a directory is the user's input: every
+    /// regex is compiled now, so one that cannot compile is an error at load, not a signature
+    /// that silently matches nothing.
     ///
     /// # Errors
-    /// A missing folder, an unreadable file, or any file that does not validate.
+    /// A missing folder, an unreadable file, or any file or regex that does not validate.
     pub fn load_dir(dir: &Path) -> Result<SignatureDb, SignatureError> {
         let mut files = read_folder(dir, "devices", "toml")?;
         for name in [VOCABULARY_FILE, BRANDS_FILE] {
@@ -110,7 +113,41 @@ impl SignatureDb {
             }
         }
         files.extend(read_folder(dir, "oui", "tsv")?);
-        Self::from_files(files)
+        let db = Self::from_files(files)?;
+        db.compile_all().map_err(|e| match e {
+            SignatureError::Invalid {
+                file,
+                line,
+                column,
+                id,
+                message,
+            } => SignatureError::Invalid {
+                file: dir.join(file).display().to_string(),
+                line,
+                column,
+                id,
+                message,
+            },
+            other => other,
+        })?;
+        Ok(db)
+    }
+
+    /// Compiles every regex now (they otherwise compile on first use).
+    ///
+    /// # Errors
+    /// The first regex that cannot compile, at its file and line.
+    pub fn compile_all(&self) -> Result<(), SignatureError> {
+        match super::matcher::check_regexes(self).into_iter().next() {
+            None => Ok(()),
+            Some(f) => Err(SignatureError::Invalid {
+                file: f.file,
+                line: f.line,
+                column: 1,
+                id: f.id,
+                message: f.problem,
+            }),
+        }
     }
 
     /// Builds a database from file contents. Files under `devices/` ending in `.toml` are

@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use regex::RegexSet;
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::db::Signature;
 use super::error::{FileCtx, SignatureError};
+use super::lazy_regex::{LazyRegexSet, check_syntax};
 use crate::model::{DeviceType, FaceRecognition};
 
 /// The vocabulary file, relative to the signature root.
@@ -108,6 +108,11 @@ struct RawBrand {
     /// The brand builds only surveillance, access-control and face devices.
     #[serde(default)]
     surveillance_only: bool,
+    /// The brand's names are also common words or the names of other products (Mercury is a
+    /// planet and a router line): they name the brand only in a text that also names a
+    /// surveillance class word (`MERCURY-IPC`, `Mercury NVR`).
+    #[serde(default)]
+    needs_class_word: bool,
     #[serde(default)]
     source: Option<Spanned<String>>,
 }
@@ -120,6 +125,7 @@ pub struct Brand {
     pub maker: Option<String>,
     pub ieee: Vec<String>,
     pub surveillance_only: bool,
+    pub needs_class_word: bool,
     pub source: String,
 }
 
@@ -128,7 +134,9 @@ pub struct Brand {
 pub(crate) struct Lexicon {
     /// One per vocabulary term and per brand, in set order.
     pub signatures: Vec<Signature>,
-    set: Option<RegexSet>,
+    /// Per signature: it counts only when a surveillance class word matched in the same text.
+    needs_class_word: Vec<bool>,
+    set: LazyRegexSet,
     pub brands: Vec<Brand>,
     /// The MAC-prefix rule's signature and the ports it needs.
     pub oui_rule: Option<(Signature, Vec<u16>)>,
@@ -139,10 +147,23 @@ pub(crate) struct Lexicon {
 impl Lexicon {
     /// Indexes of the signatures whose words occur in `text`.
     pub fn matches(&self, text: &str) -> Vec<usize> {
-        self.set
-            .as_ref()
-            .map(|s| s.matches(text).into_iter().collect())
-            .unwrap_or_default()
+        let all = self.set.matches(text);
+        let class_word = all.iter().any(|&n| {
+            let s = &self.signatures[n];
+            s.vendor.is_none() && s.device_type.is_some_and(|t| t.is_surveillance())
+        });
+        all.into_iter()
+            .filter(|&n| class_word || !self.needs_class_word.get(n).copied().unwrap_or(false))
+            .collect()
+    }
+
+    /// Builds the vocabulary's and the lexicon's regex set now (it otherwise builds on first
+    /// use).
+    ///
+    /// # Errors
+    /// The patterns do not compile together.
+    pub fn compile_set(&self) -> Result<(), String> {
+        self.set.compile().map(|_| ())
     }
 
     /// The brand whose name or alias is `vendor` (case-insensitive).
@@ -256,18 +277,8 @@ pub(crate) fn compile(
     if let Some(ctx) = brands {
         compile_brands(ctx, &mut lexicon, &mut patterns)?;
     }
-    if !patterns.is_empty() {
-        let set = regex::RegexSetBuilder::new(&patterns)
-            .size_limit(1 << 26)
-            .build()
-            .map_err(|e| SignatureError::Parse {
-                file: VOCABULARY_FILE.into(),
-                line: 1,
-                column: 1,
-                message: format!("the vocabulary and brands do not compile together: {e}"),
-            })?;
-        lexicon.set = Some(set);
-    }
+    // Built on first use: `signatures check` and `--signatures DIR` build it at once.
+    lexicon.set = LazyRegexSet::new(patterns);
     Ok(lexicon)
 }
 
@@ -338,15 +349,7 @@ fn compile_vocabulary(
         }
         let mut alternatives: Vec<String> = raw.words.iter().map(|w| word_pattern(w)).collect();
         for r in &raw.regex {
-            regex::Regex::new(r.get_ref()).map_err(|e| {
-                let text = e.to_string();
-                let reason = text
-                    .lines()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
+            check_syntax(r.get_ref()).map_err(|reason| {
                 ctx.invalid(
                     r.span(),
                     &id,
@@ -363,6 +366,7 @@ fn compile_vocabulary(
         sig.device_type = Some(device_type);
         sig.face_recognition = face;
         lexicon.signatures.push(sig);
+        lexicon.needs_class_word.push(false);
     }
     Ok(())
 }
@@ -475,12 +479,14 @@ fn compile_brands(
             sig.weight = brand_weight.max(class_weight);
         }
         lexicon.signatures.push(sig);
+        lexicon.needs_class_word.push(raw.needs_class_word);
         lexicon.brands.push(Brand {
             name,
             aliases: raw.aliases,
             maker: raw.maker,
             ieee: raw.ieee,
             surveillance_only: raw.surveillance_only,
+            needs_class_word: raw.needs_class_word,
             source,
         });
     }

@@ -3,16 +3,15 @@
 
 use std::fmt;
 
-use regex::Regex;
-
 use super::claims::{claim_atoms, claims};
 use super::db::{Signature, SignatureDb};
+use super::lazy_regex::LazyRegex;
 use crate::model::Evidence;
 
 /// A test on one evidence value.
 #[derive(Debug, Clone)]
 pub(crate) enum ValueTest {
-    Regex(Regex),
+    Regex(LazyRegex),
     Equals { value: String, case_sensitive: bool },
     Contains { value: String, case_sensitive: bool },
 }
@@ -70,6 +69,8 @@ impl ValueTest {
 pub(crate) struct Clause {
     pub sources: Vec<String>,
     pub test: ValueTest,
+    /// Line of the clause in its file, for errors found when the regex is compiled.
+    pub line: usize,
 }
 
 impl Clause {
@@ -85,8 +86,10 @@ impl Clause {
 #[derive(Debug, Clone)]
 pub(crate) struct Extractor {
     pub sources: Vec<String>,
-    pub regex: Option<Regex>,
+    pub regex: Option<LazyRegex>,
     pub group: usize,
+    /// Line of the extractor in its file.
+    pub line: usize,
 }
 
 impl Extractor {
@@ -100,6 +103,7 @@ impl Extractor {
                 let value = match &self.regex {
                     None => a.value.trim().to_string(),
                     Some(re) => re
+                        .get()?
                         .captures(&a.value)?
                         .get(self.group)?
                         .as_str()
@@ -197,10 +201,53 @@ pub(crate) fn with_claims(mut atoms: Vec<Evidence>) -> (Vec<Evidence>, Vec<Optio
     (atoms, origins)
 }
 
-/// Checks every signature against its examples (must match, and extract what they expect) and
-/// counterexamples (must not match). Empty means the database is consistent with itself.
-pub fn check_examples(db: &SignatureDb) -> Vec<ExampleFailure> {
+impl Signature {
+    /// Every regex of the signature with the line it is written on.
+    pub(crate) fn regexes(&self) -> impl Iterator<Item = (usize, &LazyRegex)> {
+        let clauses = self.clauses.iter().filter_map(|c| match &c.test {
+            ValueTest::Regex(re) => Some((c.line, re)),
+            _ => None,
+        });
+        let extractors = [&self.model, &self.firmware]
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.regex.as_ref().map(|re| (e.line, re)));
+        clauses.chain(extractors)
+    }
+}
+
+/// Compiles every regex of the database now (they otherwise compile on first use): a pattern
+/// that parses but cannot compile is reported at its file and line.
+pub fn check_regexes(db: &SignatureDb) -> Vec<ExampleFailure> {
     let mut failures = Vec::new();
+    for sig in db.signatures() {
+        for (line, re) in sig.regexes() {
+            if let Err(problem) = re.compile() {
+                failures.push(ExampleFailure {
+                    id: sig.id.clone(),
+                    file: sig.file.clone(),
+                    line,
+                    problem,
+                });
+            }
+        }
+    }
+    if let Err(problem) = db.lexicon.compile_set() {
+        failures.push(ExampleFailure {
+            id: "vocabulary".into(),
+            file: super::lexicon::VOCABULARY_FILE.into(),
+            line: 1,
+            problem: format!("the vocabulary and brands do not compile together: {problem}"),
+        });
+    }
+    failures
+}
+
+/// Checks every regex (compiled now, see [`check_regexes`]), then every signature against its
+/// examples (must match, and extract what they expect) and counterexamples (must not match).
+/// Empty means the database is consistent with itself.
+pub fn check_examples(db: &SignatureDb) -> Vec<ExampleFailure> {
+    let mut failures = check_regexes(db);
     for sig in db.signatures() {
         let fail = |line: usize, problem: String| ExampleFailure {
             id: sig.id.clone(),

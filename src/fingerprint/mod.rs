@@ -13,6 +13,7 @@ mod db;
 mod error;
 mod format;
 mod identify;
+mod lazy_regex;
 mod lexicon;
 mod matcher;
 mod oui;
@@ -22,7 +23,7 @@ pub use db::{Signature, SignatureDb, SignatureFile};
 pub use error::SignatureError;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};
 pub use lexicon::Brand;
-pub use matcher::{ExampleFailure, check_examples};
+pub use matcher::{ExampleFailure, check_examples, check_regexes};
 pub use oui::{OuiEntry, is_locally_administered, parse_mac};
 
 /// Every file embedded from `signatures/` at build time, as (relative path, contents), sorted.

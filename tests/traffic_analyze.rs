@@ -733,3 +733,204 @@ fn announcements_in_a_capture_name_devices_and_one_machine_is_one_device() {
         "{evidence:?}"
     );
 }
+
+/// The connections.csv rows of `analyze` on `files`, with the report.
+fn analyze_with_connections(
+    files: &[&Path],
+) -> (
+    serde_json::Value,
+    Vec<std::collections::BTreeMap<String, String>>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .arg("analyze")
+        .args(files)
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--json", "--lang", "en"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("connections.csv")).unwrap();
+    let (_, rows) = csv_rows::rows(&text);
+    (report, rows)
+}
+
+/// The real TLS 1.3 capture (rtshark's test_tls.pcap): one connection from a LAN host to a
+/// Google address, named by its own ClientHello. tshark counts 22 frames / 3032 bytes up and
+/// 26 / 23288 down (`tshark -z conv,tcp`).
+#[test]
+fn a_real_tls_connection_is_named_by_its_own_sni() {
+    let (report, rows) = analyze_with_connections(&[&fixture("google-tls13.pcap")]);
+    let host = device(&report, "172.23.128.80");
+    let c = contacts(host, "172.217.20.206");
+    assert_eq!(c.len(), 1, "{c:?}");
+    let c = c[0];
+    assert_eq!(c["port"], 443);
+    assert_eq!(c["protocol"], "tcp");
+    assert_eq!(c["name"], "ogs.google.fr");
+    assert_eq!(c["name_source"], "sni");
+    assert_eq!(c["bytes_up"], 3032);
+    assert_eq!(c["packets_up"], 22);
+    assert_eq!(c["bytes_down"], 23288);
+    assert_eq!(c["scope"], "internet");
+    // 3 kB of requests in 76 ms, 23 kB back: a page fetched, nothing uploaded.
+    assert_eq!(c["upload"], false, "{c}");
+    assert_eq!(host["cloud_contacts"].as_array().unwrap().len(), 1);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["device_opened"], "yes");
+    assert_eq!(rows[0]["device_port"], "59266");
+    assert_eq!(rows[0]["name"], "ogs.google.fr");
+}
+
+/// Item 1 on real packets: the same capture with the server's address rewritten to the public
+/// 203.0.113.255 (`tcprewrite --srcipmap/--dstipmap … --fixcsum`, the link destination is still
+/// the gateway's unicast MAC). An internet host whose address ends in .255 is a contact like
+/// any other, with the same bytes and name.
+#[test]
+fn a_public_address_ending_in_255_is_a_contact() {
+    let (report, _) = analyze_with_connections(&[&fixture("google-tls13-dot255.pcap")]);
+    let c = contacts(device(&report, "172.23.128.80"), "203.0.113.255");
+    assert_eq!(c.len(), 1, "the .255 server vanished: {report}");
+    assert_eq!(c[0]["name"], "ogs.google.fr");
+    assert_eq!(c[0]["bytes_up"], 3032);
+    assert_eq!(c[0]["bytes_down"], 23288);
+    let timeline: u64 = device(&report, "172.23.128.80")["upstream_timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["bytes_up_internet"].as_u64().unwrap())
+        .sum();
+    assert_eq!(timeline, 3032);
+}
+
+/// Item 3 on real packets: the capture with its closing FIN/ACK exchange (the last four frames)
+/// moved 200 s later (`editcap -t 200` on frames 45–48, merged back), past the 120-s idle
+/// timeout. The late FIN/ACKs belong to the same client→server direction: still one contact,
+/// to port 443, and none on the client's port 59266.
+#[test]
+fn a_fin_after_the_idle_timeout_keeps_the_connections_direction() {
+    let (report, rows) = analyze_with_connections(&[&fixture("google-tls13-idle-fin.pcap")]);
+    let host = device(&report, "172.23.128.80");
+    let all = host["cloud_contacts"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0]["destination"], "172.217.20.206");
+    assert_eq!(all[0]["port"], 443);
+    assert_eq!(all[0]["bytes_up"], 3032);
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(
+            (
+                r["device"].as_str(),
+                r["device_port"].as_str(),
+                r["port"].as_str()
+            ),
+            ("172.23.128.80", "59266", "443"),
+            "{r:#?}"
+        );
+    }
+}
+
+/// Item 5 on real packets: the capture as BSD tools write raw IP (link type 12; Ethernet headers
+/// cut with `editcap -C 14 -T rawip`, the header's link type set to 12, each record's original
+/// length set to what it holds) reads like the Ethernet original, 14 bytes a frame lighter.
+#[test]
+fn raw_ip_link_type_12_reads_like_the_ethernet_capture() {
+    let (ether, _) = analyze_with_connections(&[&fixture("google-tls13.pcap")]);
+    let (raw, _) = analyze_with_connections(&[&fixture("google-tls13-linktype12.pcap")]);
+    let a = contacts(device(&ether, "172.23.128.80"), "172.217.20.206")[0];
+    let b = contacts(device(&raw, "172.23.128.80"), "172.217.20.206")[0];
+    for k in [
+        "port",
+        "protocol",
+        "name",
+        "name_source",
+        "packets_up",
+        "upload",
+    ] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert_eq!(
+        a["bytes_up"].as_u64().unwrap(),
+        b["bytes_up"].as_u64().unwrap() + 14 * b["packets_up"].as_u64().unwrap()
+    );
+    // 26 frames down (tshark -z conv,tcp).
+    assert_eq!(
+        a["bytes_down"].as_u64().unwrap(),
+        b["bytes_down"].as_u64().unwrap() + 14 * 26
+    );
+}
+
+/// Items 1 and 7 on a real home LAN (Wireshark's sample, trimmed to its DNS, NTP and subnet
+/// broadcasts): the time server 64.113.32.5 and the router's resolver are infrastructure, never
+/// an upload; NetBIOS and port-15600 broadcasts to 192.168.152.255 (link destination
+/// ff:ff:ff:ff:ff:ff) are no contact of anybody.
+#[test]
+fn dns_and_ntp_are_infrastructure_and_a_subnet_broadcast_is_no_contact() {
+    let (report, _) = analyze_with_connections(&[&fixture("wireshark-samples-dns-ntp.pcapng")]);
+    let pc = device(&report, "192.168.152.101");
+    let ntp = contacts(pc, "64.113.32.5");
+    assert_eq!(ntp.len(), 1, "{pc}");
+    assert_eq!(ntp[0]["port"], 123);
+    assert_eq!(ntp[0]["category"], "infrastructure");
+    assert_eq!(ntp[0]["scope"], "internet");
+    assert_eq!(ntp[0]["upload"], false);
+    let dns = contacts(pc, "192.168.152.1");
+    assert!(!dns.is_empty(), "{pc}");
+    assert!(
+        dns.iter()
+            .all(|c| c["port"] == 53 && c["category"] == "infrastructure" && c["upload"] == false),
+        "{dns:#?}"
+    );
+    for d in report["devices"].as_array().unwrap() {
+        assert_ne!(d["ip"], "192.168.152.255");
+        for c in d["cloud_contacts"].as_array().unwrap() {
+            assert_ne!(c["destination"], "192.168.152.255", "{c}");
+        }
+    }
+}
+
+/// Item 9: a device's own cloud names its maker. SYNTHETIC (no real capture of an EZVIZ camera
+/// was found): a camera opens TLS to EZVIZ's device platform (`dev.ezvizlife.com`, the "EZVIZ
+/// access" domain cameras are configured with) and sends a few kB. With nothing else said about
+/// it, the capture alone names it EZVIZ (maker Hikvision), from passive evidence.
+#[test]
+fn a_devices_own_cloud_names_its_maker() {
+    let mut pcap = synthetic::Pcap::new();
+    let camera = [192, 168, 1, 60];
+    pcap.tls_upload(
+        (camera, 40_100),
+        ([203, 0, 113, 20], 443),
+        "dev.ezvizlife.com",
+        4_000,
+        10,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ezviz.pcap");
+    std::fs::write(&file, &pcap.bytes).unwrap();
+    let (_, report) = analyze(&[&file], &[]);
+    let cam = device(&report, "192.168.1.60");
+    assert_eq!(cam["identity"]["vendor"], "EZVIZ", "{}", cam["identity"]);
+    assert_eq!(cam["identity"]["maker"], "Hikvision");
+    let atom = cam["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source"] == "traffic.cloud_maker")
+        .expect("the cloud as evidence");
+    assert_eq!(atom["value"], "EZVIZ via dev.ezvizlife.com:443");
+    assert_eq!(atom["passive"], true);
+    assert!(
+        cam["identity"]["signatures"]
+            .to_string()
+            .contains("cloud-maker:ezviz"),
+        "{}",
+        cam["identity"]
+    );
+}

@@ -71,14 +71,15 @@ fn analyze(file: &Path) -> (serde_json::Value, String) {
     (report, connections)
 }
 
-/// A connection's SNI: (client, client port, server, server port, name).
+/// A connection's own name: (client, client port, server, server port, name).
 type NamedConnection = (String, String, String, String, String);
 
-/// The SNI of each connection a device opened, from connections.csv.
-fn our_connection_names(connections: &str) -> BTreeSet<NamedConnection> {
+/// The name each connection a device opened carries itself (`sni` or `http_host`), from
+/// connections.csv.
+fn our_connection_names(connections: &str, source: &str) -> BTreeSet<NamedConnection> {
     let (_, rows) = csv_rows::rows(connections);
     rows.into_iter()
-        .filter(|r| r["name_source"] == "sni" && r["device_opened"] == "yes")
+        .filter(|r| r["name_source"] == source && r["device_opened"] == "yes")
         .map(|r| {
             (
                 r["device"].clone(),
@@ -91,15 +92,33 @@ fn our_connection_names(connections: &str) -> BTreeSet<NamedConnection> {
         .collect()
 }
 
-/// The SNI of each ClientHello a local host sent, per connection, from tshark (the first
-/// ClientHello of a connection names it, as in camsweep).
-fn tshark_connection_names(file: &Path) -> BTreeSet<NamedConnection> {
+/// What tshark reads as a connection's own name: the SNI of a ClientHello, or the Host of an
+/// HTTP request (field name and display filter).
+struct TsharkName {
+    filter: &'static str,
+    field: &'static str,
+}
+
+const TSHARK_SNI: TsharkName = TsharkName {
+    filter: "tls.handshake.type==1",
+    field: "tls.handshake.extensions_server_name",
+};
+
+const TSHARK_HOST: TsharkName = TsharkName {
+    filter: "http.request",
+    field: "http.host",
+};
+
+/// The name of each connection a local host opened, from tshark: the first ClientHello's SNI or
+/// the first request's Host names it, as in camsweep (a Host is compared lower-case, without a
+/// port, the way camsweep keeps it).
+fn tshark_connection_names(file: &Path, what: &TsharkName) -> BTreeSet<NamedConnection> {
     let mut seen = BTreeMap::new();
     for line in tshark(
         file,
         &[
             "-Y",
-            "tls.handshake.type==1",
+            what.filter,
             "-T",
             "fields",
             "-E",
@@ -117,12 +136,17 @@ fn tshark_connection_names(file: &Path) -> BTreeSet<NamedConnection> {
             "-e",
             "udp.dstport",
             "-e",
-            "tls.handshake.extensions_server_name",
+            what.field,
         ],
     ) {
         let f: Vec<&str> = line.split('\t').collect();
         let port = |tcp: &str, udp: &str| if tcp.is_empty() { udp } else { tcp }.to_string();
         let name = f.get(6).copied().unwrap_or_default();
+        let name = if what.field == TSHARK_HOST.field {
+            strip_port(name).to_ascii_lowercase()
+        } else {
+            name.to_string()
+        };
         let Ok(src) = f[0].parse::<std::net::IpAddr>() else {
             continue;
         };
@@ -135,11 +159,22 @@ fn tshark_connection_names(file: &Path) -> BTreeSet<NamedConnection> {
             f[3].to_string(),
             port(f[4], f[5]),
         );
-        seen.entry(key).or_insert_with(|| name.to_string());
+        seen.entry(key).or_insert(name);
     }
     seen.into_iter()
         .map(|((a, b, c, d), name)| (a, b, c, d, name))
         .collect()
+}
+
+/// A Host header's name without its port (`cam.example:8080`, `[2001:db8::1]:80`).
+fn strip_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
 }
 
 /// Bytes per (device, destination) from `camsweep analyze`'s report.
@@ -237,9 +272,15 @@ fn agree(file: &Path) {
     assert_eq!(snis, t_snis, "SNIs of {}", file.display());
     let (report, connections) = analyze(file);
     assert_eq!(
-        our_connection_names(&connections),
-        tshark_connection_names(file),
-        "per-connection names of {}",
+        our_connection_names(&connections, "sni"),
+        tshark_connection_names(file, &TSHARK_SNI),
+        "per-connection SNIs of {}",
+        file.display()
+    );
+    assert_eq!(
+        our_connection_names(&connections, "http_host"),
+        tshark_connection_names(file, &TSHARK_HOST),
+        "per-connection HTTP Hosts of {}",
         file.display()
     );
     assert_eq!(
@@ -256,6 +297,38 @@ fn yi_capture_agrees_with_tshark() {
     agree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/yi_camera_sample.pcap"),
     );
+}
+
+/// The real TLS capture (rtshark's test_tls.pcap) and what the fixtures README derives from it
+/// (server at a public .255 address; FIN/ACKs after the idle timeout; raw IP, link type 12).
+#[test]
+#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+fn real_tls_captures_agree_with_tshark() {
+    for name in [
+        "google-tls13.pcap",
+        "google-tls13-dot255.pcap",
+        "google-tls13-idle-fin.pcap",
+        "google-tls13-linktype12.pcap",
+    ] {
+        agree(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/pcaps/{name}")));
+    }
+}
+
+/// Wireshark's home-LAN sample trimmed to DNS, NTP and subnet broadcasts.
+#[test]
+#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+fn wireshark_dns_ntp_excerpt_agrees_with_tshark() {
+    agree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pcaps/wireshark-samples-dns-ntp.pcapng"),
+    );
+}
+
+/// The synthetic named capture carries HTTP requests with a Host: per-connection Hosts agree.
+#[test]
+#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+fn named_uploads_agree_with_tshark() {
+    agree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/named_uploads.pcap"));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The devices of a capture analysed on its own (no inventory): one device per machine, its LAN
 //! addresses grouped by MAC, and what it announced (DHCP, mDNS, SSDP, WS-Discovery) read by the
-//! same fingerprint as the probes' replies, so a capture alone names devices.
+//! same fingerprint as the probes' replies, so a capture alone names devices; so does the
+//! maker's own cloud a device sends to.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -35,6 +36,10 @@ pub fn devices_from_capture(
             }
             let parts: Vec<DeviceTraffic> =
                 group.iter().filter_map(|ip| by_ip.remove(ip)).collect();
+            // What the traffic says about the maker (its own cloud) is read with the rest.
+            for atom in parts.iter().flat_map(|t| &t.identity_evidence) {
+                host.push_evidence(atom.clone());
+            }
             host.mac = passive
                 .owners
                 .get(&group[0])

@@ -65,27 +65,7 @@ fn listen(name: &str, stop: &AtomicBool) -> Result<SweepResult, ArpError> {
     let mut hosts: BTreeMap<IpAddr, HostObservation> = BTreeMap::new();
     while !stop.load(Ordering::Relaxed) {
         let Ok(frame) = rx.next() else { continue };
-        if hosts.len() >= MAX_HOSTS {
-            continue;
-        }
-        if let Some(msg) = dhcp::parse_frame(frame) {
-            let Some(ip) = msg.address else { continue };
-            let h = heard(&mut hosts, IpAddr::V4(ip));
-            h.mac.get_or_insert_with(|| arp::format_mac(msg.mac));
-            if let Some(name) = &msg.hostname {
-                h.hostname.get_or_insert_with(|| name.clone());
-                h.push_evidence(Evidence::new("dhcp.hostname", None, name.clone()));
-            }
-            if let Some(vc) = &msg.vendor_class {
-                h.push_evidence(Evidence::new("dhcp.vendor_class", None, vc.clone()));
-            }
-        } else if let Some(sender) = arp::parse_sender(frame)
-            && !sender.1.is_unspecified()
-        {
-            heard(&mut hosts, IpAddr::V4(sender.1))
-                .mac
-                .get_or_insert_with(|| arp::format_mac(sender.0));
-        }
+        hear(&mut hosts, frame);
     }
     Ok(SweepResult {
         hosts: hosts.into_values().collect(),
@@ -94,10 +74,103 @@ fn listen(name: &str, stop: &AtomicBool) -> Result<SweepResult, ArpError> {
     })
 }
 
+/// Takes what one frame says about its sender: a DHCP client's host name and vendor class
+/// (atoms marked as observed passively, as the capture path marks them), an ARP sender's MAC.
+fn hear(hosts: &mut BTreeMap<IpAddr, HostObservation>, frame: &[u8]) {
+    if hosts.len() >= MAX_HOSTS {
+        return;
+    }
+    if let Some(msg) = dhcp::parse_frame(frame) {
+        let Some(ip) = msg.address else { return };
+        let h = heard(hosts, IpAddr::V4(ip));
+        h.mac.get_or_insert_with(|| arp::format_mac(msg.mac));
+        if let Some(name) = &msg.hostname {
+            h.hostname.get_or_insert_with(|| name.clone());
+            h.push_evidence(
+                Evidence::new("dhcp.hostname", None, name.clone()).observed_passively(),
+            );
+        }
+        if let Some(vc) = &msg.vendor_class {
+            h.push_evidence(
+                Evidence::new("dhcp.vendor_class", None, vc.clone()).observed_passively(),
+            );
+        }
+    } else if let Some(sender) = arp::parse_sender(frame)
+        && !sender.1.is_unspecified()
+    {
+        heard(hosts, IpAddr::V4(sender.1))
+            .mac
+            .get_or_insert_with(|| arp::format_mac(sender.0));
+    }
+}
+
 fn heard(hosts: &mut BTreeMap<IpAddr, HostObservation>, ip: IpAddr) -> &mut HostObservation {
     hosts.entry(ip).or_insert_with(|| {
         let mut h = HostObservation::new(ip);
         h.mark_seen(SeenBy::Traffic);
         h
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::dhcp::{ClientMessage, client_message};
+    use std::net::Ipv4Addr;
+
+    /// An Ethernet/IPv4/UDP frame carrying a DHCP client message from 0.0.0.0:68 to the
+    /// broadcast address, port 67.
+    fn dhcp_frame(msg: &ClientMessage) -> Vec<u8> {
+        let payload = client_message(msg, 0x3903_f326);
+        let mut frame = vec![0xff; 6];
+        frame.extend_from_slice(&msg.mac);
+        frame.extend_from_slice(&[0x08, 0x00]);
+        let udp_len = 8 + payload.len();
+        let total = (20 + udp_len) as u16;
+        frame.extend_from_slice(&[0x45, 0]);
+        frame.extend_from_slice(&total.to_be_bytes());
+        frame.extend_from_slice(&[0, 0, 0, 0, 64, 17, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255]);
+        frame.extend_from_slice(&[0, 68, 0, 67]);
+        frame.extend_from_slice(&(udp_len as u16).to_be_bytes());
+        frame.extend_from_slice(&[0, 0]);
+        frame.extend_from_slice(&payload);
+        frame
+    }
+
+    /// What the live listener hears is marked as observed passively, as the capture path marks
+    /// it: the report must tell atoms the device announced unasked from probe replies.
+    #[test]
+    fn dhcp_atoms_heard_live_are_marked_passive() {
+        let msg = ClientMessage {
+            message_type: Some(dhcp::DHCPREQUEST),
+            mac: [0xac, 0xcc, 0x8e, 0x4a, 0x32, 0x21],
+            address: Some(Ipv4Addr::new(192, 168, 1, 90)),
+            hostname: Some("axis-accc8e4a3221".into()),
+            vendor_class: Some("AXIS,Network Camera,P3225-LV Mk II,9.80.3.8".into()),
+        };
+        let mut hosts = BTreeMap::new();
+        hear(&mut hosts, &dhcp_frame(&msg));
+        let host = &hosts[&IpAddr::V4(Ipv4Addr::new(192, 168, 1, 90))];
+        assert_eq!(host.mac.as_deref(), Some("ac:cc:8e:4a:32:21"));
+        assert_eq!(host.hostname.as_deref(), Some("axis-accc8e4a3221"));
+        let sources: Vec<&str> = host.evidence.iter().map(|e| e.source.as_str()).collect();
+        assert_eq!(sources, ["dhcp.hostname", "dhcp.vendor_class"]);
+        assert!(
+            host.evidence.iter().all(|e| e.passive),
+            "{:?}",
+            host.evidence
+        );
+    }
+
+    /// A real DHCPREQUEST (a Grandstream device, pcapng test suite) names its address and MAC;
+    /// it carries no host name, so it adds no atom.
+    #[test]
+    fn a_real_request_names_the_address_of_its_mac() {
+        let frame = include_bytes!("../../tests/fixtures/wire/dhcp-request-frame3.bin");
+        let mut hosts = BTreeMap::new();
+        hear(&mut hosts, frame);
+        let host = &hosts[&IpAddr::V4(Ipv4Addr::new(192, 168, 0, 10))];
+        assert_eq!(host.mac.as_deref(), Some("00:0b:82:01:fc:42"));
+        assert!(host.evidence.is_empty());
+    }
 }

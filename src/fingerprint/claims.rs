@@ -6,7 +6,7 @@
 //! brand lexicon read claims, so a model stated by WS-Discovery counts as much as one stated
 //! by ONVIF. Pure.
 
-use crate::model::Evidence;
+use crate::model::{Evidence, EvidenceSource};
 
 /// What an atom states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -106,6 +106,9 @@ const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
     ("mdns.service", &[DeviceClass]),
     ("mdns.txt", &[Text]),
     ("dhcp.vendor_class", &[Vendor, Text]),
+    // `<maker> via <endpoint>`: the device sends to its maker's own cloud. Only the maker is
+    // claimed; the endpoint's name is not the device's text.
+    (EvidenceSource::TRAFFIC_CLOUD_MAKER, &[Vendor]),
     ("dhcp.hostname", &[Text]),
     ("host.name", &[Text]),
     ("http.server", &[Text]),
@@ -238,6 +241,9 @@ pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
         }
         let value = if source.ends_with(".banner") {
             clean_banner(&atom.value)
+        } else if source == EvidenceSource::TRAFFIC_CLOUD_MAKER {
+            let maker = atom.value.split(" via ").next().unwrap_or_default();
+            maker.to_string()
         } else {
             atom.value.replace("%20", " ")
         };
@@ -350,6 +356,24 @@ mod tests {
         );
         let st = c.iter().find(|c| c.kind == DeviceClass).unwrap();
         assert_eq!(atoms[st.origin].source, "ssdp.st");
+    }
+
+    /// A device's own cloud claims its maker, and only the maker: the endpoint's name is no
+    /// model or text of the device.
+    #[test]
+    fn a_devices_own_cloud_claims_its_maker_only() {
+        let c = claims(&[atom(
+            EvidenceSource::TRAFFIC_CLOUD_MAKER,
+            "EZVIZ via dev.ezvizlife.com:443",
+        )]);
+        assert_eq!(
+            c,
+            [Claim {
+                kind: Vendor,
+                value: "EZVIZ".into(),
+                origin: 0
+            }]
+        );
     }
 
     /// Vendors come from manufacturer fields of every discovery protocol.

@@ -405,8 +405,17 @@ fn lexicon_hits<'a>(
         // enrolled a camera: `CN=NVR, O=ZheJiang Dahua`): it can name the maker, never what this
         // device is, so only brands count there, not the vocabulary's class words.
         let issuer = origin.source == ISSUER;
+        // The device's own cloud names a brand at the lower cloud weight, never a class word.
+        let own_cloud = origin.source == EvidenceSource::TRAFFIC_CLOUD_MAKER;
         for n in db.lexicon.matches(&atom.value) {
-            let signature = &db.lexicon.signatures[n];
+            let signature = if own_cloud {
+                match db.lexicon.cloud_maker.get(&n) {
+                    Some(cloud) => cloud,
+                    None => continue,
+                }
+            } else {
+                &db.lexicon.signatures[n]
+            };
             if issuer && signature.vendor.is_none() {
                 continue;
             }

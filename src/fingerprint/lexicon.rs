@@ -57,6 +57,9 @@ struct BrandsFile {
     brand_weight: Spanned<f64>,
     /// Weight of a surveillance-only brand named in text, as evidence of a surveillance device.
     surveillance_brand_weight: Spanned<f64>,
+    /// Weight of a brand named by the device's own cloud (it sends to its maker's endpoint):
+    /// lower than a brand named in a banner, since an app on a phone reaches the same cloud.
+    cloud_maker_weight: Spanned<f64>,
     oui_rule: Spanned<RawOuiRule>,
     #[serde(default)]
     stated_vendor: Option<Spanned<RawStatedVendor>>,
@@ -142,6 +145,9 @@ pub(crate) struct Lexicon {
     pub oui_rule: Option<(Signature, Vec<u16>)>,
     /// Which manufacturer fields name a vendor nobody wrote a brand entry for.
     pub stated_vendor: StatedVendor,
+    /// For each brand signature (by index in `signatures`), the signature a claim read from the
+    /// device's own cloud (`traffic.cloud_maker`) counts as: the same brand at a lower weight.
+    pub cloud_maker: BTreeMap<usize, Signature>,
 }
 
 impl Lexicon {
@@ -387,6 +393,14 @@ fn compile_brands(
         "surveillance_brand_weight",
         &file.surveillance_brand_weight,
     )?;
+    let cloud_maker_weight = check_weight(ctx, "cloud_maker_weight", &file.cloud_maker_weight)?;
+    if cloud_maker_weight >= brand_weight {
+        return Err(ctx.invalid(
+            file.cloud_maker_weight.span(),
+            "cloud_maker_weight",
+            format!("must be below brand_weight ({brand_weight}): a cloud is weaker than a banner"),
+        ));
+    }
     let rule_span = file.oui_rule.span();
     let rule = file.oui_rule.into_inner();
     let rule_source = match rule.source {
@@ -478,6 +492,11 @@ fn compile_brands(
             sig.device_type = Some(DeviceType::Camera);
             sig.weight = brand_weight.max(class_weight);
         }
+        let mut cloud = sig.clone();
+        cloud.id = format!("cloud-maker:{id}");
+        cloud.description = format!("sends to {name}'s own cloud");
+        cloud.weight = cloud_maker_weight;
+        lexicon.cloud_maker.insert(lexicon.signatures.len(), cloud);
         lexicon.signatures.push(sig);
         lexicon.needs_class_word.push(raw.needs_class_word);
         lexicon.brands.push(Brand {

@@ -818,3 +818,76 @@ fn regexes_compile_lazily_and_check_compiles_all() {
         "{failures:?}"
     );
 }
+
+/// A device sending to its maker's own cloud is named by it (`traffic.cloud_maker`, a vendor
+/// claim), at a weight below a brand named in a banner: the same brand named by the device
+/// itself is surer, and a banner naming another brand wins.
+#[test]
+fn a_devices_own_cloud_names_its_maker_below_a_banner() {
+    let cloud = ("traffic.cloud_maker", "EZVIZ via dev.ezvizlife.com:443");
+    let by_cloud = identify(db(), &host(None, &[cloud]));
+    assert_eq!(by_cloud.identity.vendor.as_deref(), Some("EZVIZ"));
+    assert_eq!(by_cloud.identity.maker.as_deref(), Some("Hikvision"));
+    assert!(
+        by_cloud
+            .identity
+            .signatures
+            .contains(&"cloud-maker:ezviz".to_string()),
+        "{:?}",
+        by_cloud.identity.signatures
+    );
+    assert!(by_cloud.matched.iter().any(|e| e.source == cloud.0));
+    let by_banner = identify(db(), &host(None, &[("http.title", "EZVIZ")]));
+    assert_eq!(by_banner.identity.vendor.as_deref(), Some("EZVIZ"));
+    assert!(
+        by_cloud.identity.confidence < by_banner.identity.confidence,
+        "cloud {} vs banner {}",
+        by_cloud.identity.confidence,
+        by_banner.identity.confidence
+    );
+    let both = identify(db(), &host(None, &[cloud, ("http.title", "Reolink")]));
+    assert_eq!(both.identity.vendor.as_deref(), Some("Reolink"));
+}
+
+/// The endpoint's name is never read as the device's text: a cloud whose host names a class word
+/// (`smartcamera`) or another brand adds only its maker.
+#[test]
+fn a_cloud_claim_adds_no_class_word() {
+    let a = identify(
+        db(),
+        &host(
+            None,
+            &[(
+                "traffic.cloud_maker",
+                "Xiongmai via business.smartcamera.nvr.dvr.example:443",
+            )],
+        ),
+    );
+    assert_eq!(a.identity.vendor.as_deref(), Some("Xiongmai"));
+    assert!(
+        a.identity
+            .signatures
+            .iter()
+            .all(|s| s.starts_with("cloud-maker:")),
+        "{:?}",
+        a.identity.signatures
+    );
+}
+
+/// Every cloud endpoint's `maker` is a brand of brands.toml, so its claim can name a vendor.
+#[test]
+fn every_cloud_maker_is_a_brand() {
+    let cloud = crate::traffic::CloudDb::bundled().unwrap();
+    let makers: Vec<&str> = cloud
+        .entries()
+        .iter()
+        .filter_map(|e| e.maker.as_deref())
+        .collect();
+    assert!(makers.contains(&"EZVIZ") && makers.contains(&"Blink Home"));
+    for maker in makers {
+        assert!(
+            db().lexicon.brands.iter().any(|b| b.name == maker),
+            "cloud maker `{maker}` is no brand of brands.toml"
+        );
+    }
+}

@@ -62,6 +62,9 @@ pub struct EvidenceSource;
 
 impl EvidenceSource {
     pub const MAC_VENDOR: &'static str = "mac.vendor";
+    /// A device sending to its maker's own cloud (an endpoint with a `maker`): `EZVIZ via
+    /// dev.ezvizlife.com:443`.
+    pub const TRAFFIC_CLOUD_MAKER: &'static str = "traffic.cloud_maker";
     pub const MAC_LOCAL: &'static str = "mac.locally_administered";
     pub const TCP_BANNER: &'static str = "tcp.banner";
     pub const HTTP_STATUS: &'static str = "http.status";

@@ -16,7 +16,7 @@ use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
 use super::judge::{self, BurstTracker, Pattern, Totals, UploadPolicy};
 use super::passive::{PassiveFindings, PassiveIdentity};
 use super::source::{Frame, LinkType};
-use crate::model::{CloudContact, Evidence, UpstreamMinute};
+use crate::model::{CloudContact, Evidence, EvidenceSource, UpstreamMinute};
 
 /// Distinct device × destination pairs kept; more (a port scan) are counted, not kept.
 const MAX_CONTACTS: usize = 100_000;
@@ -212,6 +212,8 @@ pub struct DeviceTraffic {
     pub timeline: Vec<UpstreamMinute>,
     /// Contacts that make it a face-recognition device, as evidence atoms.
     pub face_evidence: Vec<Evidence>,
+    /// What its traffic says about who made it (`traffic.cloud_maker`), for the fingerprint.
+    pub identity_evidence: Vec<Evidence>,
 }
 
 /// Streaming analyser.
@@ -700,6 +702,7 @@ impl Analyzer {
                     contacts: Vec::new(),
                     timeline: self.timelines.get(ip).map(timeline).unwrap_or_default(),
                     face_evidence: Vec::new(),
+                    identity_evidence: Vec::new(),
                 },
             );
         }
@@ -719,8 +722,22 @@ impl Analyzer {
                         .map(timeline)
                         .unwrap_or_default(),
                     face_evidence: Vec::new(),
+                    identity_evidence: Vec::new(),
                 });
-            let contact = describe(&key, &stats, &self.names, cloud, &self.policy);
+            let (contact, maker) = describe(&key, &stats, &self.names, cloud, &self.policy);
+            // The device's own cloud names its maker: only what the device itself sent there.
+            if let Some(maker) = maker.filter(|_| contact.bytes_up > 0) {
+                let via = contact.name.as_deref().unwrap_or(&contact.destination);
+                let atom = Evidence::new(
+                    EvidenceSource::TRAFFIC_CLOUD_MAKER,
+                    Some(contact.port),
+                    format!("{maker} via {via}:{}", contact.port),
+                )
+                .observed_passively();
+                if !device.identity_evidence.contains(&atom) {
+                    device.identity_evidence.push(atom);
+                }
+            }
             // Any face-API contact is listed; it marks the device only when the device itself sent
             // to it (inbound-only packets from such an address prove nothing about the device).
             let face = (contact.category == "face_api" && contact.bytes_up > 0)
@@ -894,13 +911,14 @@ fn face_analytics(
         .is_some_and(|(e, _)| e.face_analytics)
 }
 
+/// Names and judges one device × destination; also gives the maker whose own cloud it is.
 fn describe(
     key: &ContactKey,
     stats: &ContactStats,
     names: &DnsNames,
     cloud: &CloudDb,
     policy: &UploadPolicy,
-) -> CloudContact {
+) -> (CloudContact, Option<String>) {
     let lan = is_local(key.remote);
     let named = names_of(key, stats, names);
     let plain: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
@@ -921,7 +939,8 @@ fn describe(
     let verdict = judge::judge(&stats.totals, policy);
     let pattern = verdict.pattern;
     let t = &stats.totals;
-    CloudContact {
+    let maker = matched.and_then(|(e, _)| e.maker.clone());
+    let contact = CloudContact {
         destination: key.remote.to_string(),
         port: key.port,
         protocol: key.proto.as_str().to_string(),
@@ -948,7 +967,8 @@ fn describe(
         scope: Some(if lan { "lan" } else { "internet" }.to_string()),
         pattern: Some(pattern_name(pattern)),
         upload_reason: Some(verdict.reason),
-    }
+    };
+    (contact, maker)
 }
 
 fn pattern_name(p: Pattern) -> String {

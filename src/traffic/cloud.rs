@@ -47,6 +47,11 @@ pub struct CloudEntry {
     /// the device as doing face recognition.
     #[serde(default)]
     pub face_analytics: bool,
+    /// The brand (a `brands.toml` name) whose own devices send here (EZVIZ's device platform,
+    /// Blink's camera API): a device sending to it is probably that maker's, a vendor claim
+    /// weaker than a banner. None for shared clouds, app-only APIs and infrastructure.
+    #[serde(default)]
+    pub maker: Option<String>,
     /// Where this entry comes from (repository + file, RFC, published list with its date).
     pub source: String,
     /// File the entry came from (set by the loader).
@@ -183,6 +188,9 @@ impl CloudDb {
                 }
                 if entry.source.trim().is_empty() {
                     return Err(invalid("no source".into()));
+                }
+                if entry.maker.as_deref().is_some_and(|m| m.trim().is_empty()) {
+                    return Err(invalid("empty maker".into()));
                 }
                 if entry.domains.is_empty() && entry.ranges.is_empty() && entry.ports.is_empty() {
                     return Err(invalid("neither domains, ranges nor ports".into()));

@@ -78,7 +78,7 @@ pub enum TcpState {
     Established,
     /// First packet seen was not a SYN: the capture started mid-connection.
     Midstream,
-    /// One side sent FIN.
+    /// One side sent FIN, or both and the last FIN is not yet acknowledged.
     Closing,
     Closed,
     Reset,
@@ -329,7 +329,10 @@ fn advance_tcp(flow: &mut Flow, p: &Packet<'_>, dir: usize) {
         flow.fins[dir] = true;
     }
     flow.tcp = match flow.tcp {
-        _ if flow.fins[0] && flow.fins[1] => TcpState::Closed,
+        // Both sides sent FIN: the packet after the last FIN (its ACK) ends the connection, so
+        // the final ACK is counted with it, not as a connection of its own (tshark's stream).
+        // A capture missing that ACK ends the flow at the idle timeout.
+        _ if flow.fins[0] && flow.fins[1] && !p.tcp.fin => TcpState::Closed,
         _ if flow.fins[0] || flow.fins[1] => TcpState::Closing,
         TcpState::SynSent if p.tcp.syn && p.tcp.ack => TcpState::Established,
         state => state,
@@ -518,12 +521,14 @@ mod tests {
         table.observe(&tcp(cam, 40000, cloud, 443, FIN, b""), 66, 4_000, &mut done);
         assert!(done.is_empty());
         table.observe(&tcp(cloud, 443, cam, 40000, FIN, b""), 66, 5_000, &mut done);
+        assert!(done.is_empty(), "the last FIN's ACK is still to come");
+        table.observe(&tcp(cam, 40000, cloud, 443, ACK, b""), 66, 5_100, &mut done);
         assert_eq!(done.len(), 1);
         let (_, flow) = &done[0];
         assert_eq!(flow.tcp, TcpState::Closed);
-        assert_eq!(flow.packets.iter().sum::<u64>(), 6);
+        assert_eq!(flow.packets.iter().sum::<u64>(), 7);
         assert_eq!(flow.first_us, 1_000);
-        assert_eq!(flow.last_us, 5_000);
+        assert_eq!(flow.last_us, 5_100);
         assert!(table.is_empty());
     }
 

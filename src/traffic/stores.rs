@@ -43,7 +43,14 @@ pub fn mark_data_stores(devices: &mut [Device]) {
         }
     }
     for device in devices.iter_mut() {
-        device.data_store = received.remove(&device.ip).map(|mut from| {
+        // A store is one machine whatever address the sender used: its main address or any
+        // other it holds (one server with a LAN and a camera-VLAN address).
+        let mut from: Vec<ReceivedUpload> = std::iter::once(&device.ip)
+            .chain(&device.other_addresses)
+            .filter_map(|ip| received.remove(ip))
+            .flatten()
+            .collect();
+        device.data_store = (!from.is_empty()).then(|| {
             from.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.ip.cmp(&b.ip)));
             let holds = if from.iter().any(|f| f.faces) {
                 "face_images"
@@ -152,6 +159,28 @@ mod tests {
         assert_eq!(store.holds, "images");
         assert!(!store.from[0].faces);
         assert_eq!(devices[2].data_store, None, "heartbeats are not pictures");
+    }
+
+    /// A recorder holding two addresses (its LAN address and one on the camera VLAN) is one
+    /// store: cameras sending to either address are listed on the device.
+    #[test]
+    fn a_store_is_found_by_any_of_its_addresses() {
+        let mut camera_a = device("10.0.0.5", DeviceType::Camera, FaceRecognition::Yes);
+        camera_a
+            .cloud_contacts
+            .push(contact("10.0.0.9", 8080, 2_000_000, "snapshots", "lan"));
+        let mut camera_b = device("10.0.1.6", DeviceType::Camera, FaceRecognition::Unknown);
+        camera_b
+            .cloud_contacts
+            .push(contact("10.0.1.1", 554, 5_000_000, "video_stream", "lan"));
+        let mut nvr = device("10.0.0.9", DeviceType::Nvr, FaceRecognition::No);
+        nvr.other_addresses = vec!["10.0.1.1".into()];
+        let mut devices = vec![camera_a, camera_b, nvr];
+        mark_data_stores(&mut devices);
+        let store = devices[2].data_store.as_ref().expect("the recorder stores");
+        let senders: Vec<&str> = store.from.iter().map(|f| f.ip.as_str()).collect();
+        assert_eq!(senders, ["10.0.1.6", "10.0.0.5"], "biggest first");
+        assert_eq!(store.holds, "face_images");
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! `live_capture --bench-rates [SECONDS]` (scripts/bench-live-capture.sh) steps the rate up
 //! instead and prints the table of docs/benchmarks.md.
 
+#[path = "live_capture/wire_checks.rs"]
 mod wire_checks;
+#[path = "live_capture/wire_lab.rs"]
 mod wire_lab;
 
 use std::net::UdpSocket;

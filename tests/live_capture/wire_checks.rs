@@ -36,7 +36,8 @@ fn analyze(interface: &str, listen: &str, out: &Path, extra: &[&str]) -> Result<
 fn report_of(child: Child) -> Result<serde_json::Value, String> {
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
+    // 1: the run worked and the report has findings (the uploads here are findings).
+    if !matches!(out.status.code(), Some(0 | 1)) {
         return Err(format!(
             "camsweep exited {:?}: {}",
             out.status.code(),
@@ -71,7 +72,15 @@ fn contact<'a>(
     let d = report["devices"]
         .as_array()
         .and_then(|d| d.iter().find(|d| d["ip"] == device))
-        .ok_or_else(|| format!("no device {device} in the report"))?;
+        .ok_or_else(|| {
+            let ips: Vec<String> = report["devices"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| format!("{} ({})", d["ip"], d["cloud_contacts"]))
+                .collect();
+            format!("no device {device} in the report; devices: {}", ips.join(", "))
+        })?;
     d["cloud_contacts"]
         .as_array()
         .and_then(|c| {
@@ -283,7 +292,12 @@ fn send_raw(interface: &str, frames: &[Vec<u8>]) -> Result<(), String> {
 
 /// An Ethernet frame carrying one UDP datagram, with an 802.1Q tag when `vlan` is given.
 fn udp_frame(src: [u8; 4], dst: [u8; 4], dport: u16, vlan: Option<u16>, payload: &[u8]) -> Vec<u8> {
-    let eth = etherparse::PacketBuilder::ethernet2([0x02, 0, 0x5e, 0, 0, 0x12], [0xff; 6]);
+    // Each source address its own MAC (one MAC is one machine to the analyser), sent unicast
+    // to an address nobody has (a broadcast frame is never a contact).
+    let eth = etherparse::PacketBuilder::ethernet2(
+        [0x02, 0, src[0], src[1], src[2], src[3]],
+        [0x02, 0, 0x5e, 0, 0, 0x10],
+    );
     let mut frame = Vec::new();
     match vlan {
         Some(id) => eth

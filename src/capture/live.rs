@@ -214,7 +214,10 @@ fn open_socket(interface: &str) -> io::Result<(OwnedFd, Ring)> {
     };
     if map == libc::MAP_FAILED {
         let e = io::Error::last_os_error();
-        return Err(io::Error::new(e.kind(), format!("mapping the receive ring: {e}")));
+        return Err(io::Error::new(
+            e.kind(),
+            format!("mapping the receive ring: {e}"),
+        ));
     }
     let ring = Ring {
         base: NonNull::new(map.cast()).ok_or_else(|| io::Error::other("ring mapped at 0"))?,

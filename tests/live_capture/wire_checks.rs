@@ -49,7 +49,10 @@ fn report_of(child: Child) -> Result<serde_json::Value, String> {
 
 /// The analyser's totals from the report's note `traffic: N frames, M bytes, …`.
 fn counted(report: &serde_json::Value) -> Result<(u64, u64), String> {
-    let notes = report["scan"]["notes"].as_array().cloned().unwrap_or_default();
+    let notes = report["scan"]["notes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for note in notes.iter().filter_map(|n| n.as_str()) {
         if let Some(rest) = note.strip_prefix("traffic: ") {
             let words: Vec<&str> = rest.split([' ', ',']).filter(|w| !w.is_empty()).collect();
@@ -79,7 +82,10 @@ fn contact<'a>(
                 .flatten()
                 .map(|d| format!("{} ({})", d["ip"], d["cloud_contacts"]))
                 .collect();
-            format!("no device {device} in the report; devices: {}", ips.join(", "))
+            format!(
+                "no device {device} in the report; devices: {}",
+                ips.join(", ")
+            )
         })?;
     d["cloud_contacts"]
         .as_array()
@@ -183,7 +189,9 @@ impl Measurement {
         let report = &self.report;
         let notes = report["scan"]["notes"].to_string();
         if !notes.contains(&format!("{} dropped by the kernel", self.drops)) {
-            return Err(format!("the notes do not state the kernel's drops: {notes}"));
+            return Err(format!(
+                "the notes do not state the kernel's drops: {notes}"
+            ));
         }
         if self.drops > 0 {
             return Err(format!(
@@ -305,7 +313,10 @@ fn udp_frame(src: [u8; 4], dst: [u8; 4], dport: u16, vlan: Option<u16>, payload:
             .ipv4(src, dst, 64)
             .udp(40_000, dport)
             .write(&mut frame, payload),
-        None => eth.ipv4(src, dst, 64).udp(40_000, dport).write(&mut frame, payload),
+        None => eth
+            .ipv4(src, dst, 64)
+            .udp(40_000, dport)
+            .write(&mut frame, payload),
     }
     .expect("frame builds");
     frame
@@ -338,7 +349,10 @@ fn udp_dport(frame: &[u8]) -> Option<u16> {
         return None;
     }
     let l4 = l3 + usize::from(frame.get(l3)? & 0x0f) * 4;
-    Some(u16::from_be_bytes([*frame.get(l4 + 2)?, *frame.get(l4 + 3)?]))
+    Some(u16::from_be_bytes([
+        *frame.get(l4 + 2)?,
+        *frame.get(l4 + 3)?,
+    ]))
 }
 
 fn now_micros() -> i64 {
@@ -366,9 +380,23 @@ pub fn kernel_timestamps_and_vlan_tags(link: &Link) -> Result<(), String> {
     kill(pid, Signal::SIGSTOP).map_err(|e| e.to_string())?;
     let sent_from = now_micros();
     let frames: Vec<Vec<u8>> = (0..5u8)
-        .map(|i| udp_frame(DEVICE_IP.octets(), REMOTE_IP.octets(), MARK_PORT, None, &[i; 64]))
+        .map(|i| {
+            udp_frame(
+                DEVICE_IP.octets(),
+                REMOTE_IP.octets(),
+                MARK_PORT,
+                None,
+                &[i; 64],
+            )
+        })
         .chain((0..5u8).map(|i| {
-            udp_frame(VLAN_DEVICE, REMOTE_IP.octets(), VLAN_PORT, Some(VLAN_ID), &[i; 200])
+            udp_frame(
+                VLAN_DEVICE,
+                REMOTE_IP.octets(),
+                VLAN_PORT,
+                Some(VLAN_ID),
+                &[i; 200],
+            )
         }))
         .collect();
     let sent = in_device(&link.device, || send_raw("eth0", &frames));
@@ -384,7 +412,10 @@ pub fn kernel_timestamps_and_vlan_tags(link: &Link) -> Result<(), String> {
         .map(|(ts, _)| *ts)
         .collect();
     if marks.len() != 5 {
-        return Err(format!("{} of the 5 marked frames in the pcap", marks.len()));
+        return Err(format!(
+            "{} of the 5 marked frames in the pcap",
+            marks.len()
+        ));
     }
     // Sent while camsweep was stopped; read by it at least 1.5 s later.
     for ts in &marks {

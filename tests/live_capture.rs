@@ -1,7 +1,17 @@
-//! `camsweep analyze --interface lo --listen 3s --write-pcap`: live capture in a private network
-//! namespace (nothing reaches a real network). Runs without libtest's harness: a user namespace
-//! is granted only to a single-threaded process. When namespaces cannot be created the test
-//! fails with the kernel's reason; it never skips.
+//! `camsweep analyze --interface … --listen …`: live capture in private network namespaces
+//! (nothing reaches a real network): on the namespace's loopback (`--write-pcap`, `audit
+//! --listen`), and on a veth between two lab namespaces, where what camsweep counts is checked
+//! against the kernel's interface counters (wire_lab.rs, wire_checks.rs). Runs without
+//! libtest's harness: a user namespace is granted only to a single-threaded process. When
+//! namespaces cannot be created the test fails with the kernel's reason; it never skips.
+//!
+//! `live_capture --bench-rates [SECONDS]` (scripts/bench-live-capture.sh) steps the rate up
+//! instead and prints the table of docs/benchmarks.md.
+
+#[path = "live_capture/wire_checks.rs"]
+mod wire_checks;
+#[path = "live_capture/wire_lab.rs"]
+mod wire_lab;
 
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
@@ -12,13 +22,50 @@ fn main() {
         eprintln!("live_capture: FAILED: cannot create the test namespaces: {err}");
         std::process::exit(1);
     }
-    match run() {
-        Ok(()) => println!("live_capture: ok"),
-        Err(err) => {
-            eprintln!("live_capture: FAILED: {err}");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--bench-rates") {
+        let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5.0);
+        let result = wire_lab::Link::make().and_then(|link| wire_checks::bench_rates(&link, secs));
+        if let Err(err) = result {
+            eprintln!("live_capture --bench-rates: FAILED: {err}");
             std::process::exit(1);
         }
+        return;
     }
+    let mut failed = 0;
+    let mut report = |name: &str, result: Result<(), String>| match result {
+        Ok(()) => println!("test live_capture::{name} ... ok"),
+        Err(why) => {
+            failed += 1;
+            println!("test live_capture::{name} ... FAILED\n  {why}");
+        }
+    };
+    report("loopback_capture_writes_a_pcap_and_audit_listens", run());
+    match wire_lab::Link::make() {
+        Ok(link) => {
+            report(
+                "tcp_200mbit_and_udp_800mbit_counted_within_2_percent_of_the_wire",
+                wire_checks::tcp_and_udp_counted_within_2_percent(&link),
+            );
+            report(
+                "kernel_timestamps_and_vlan_tags_are_kept",
+                wire_checks::kernel_timestamps_and_vlan_tags(&link),
+            );
+        }
+        Err(why) => report(
+            "veth_between_two_lab_namespaces",
+            Err(format!("cannot build the link: {why}")),
+        ),
+    }
+    report(
+        "receive_error_ends_the_capture_with_a_partial_report",
+        wire_checks::receive_error_ends_with_a_partial_report(),
+    );
+    if failed > 0 {
+        println!("\ntest result: FAILED. {failed} failed\n");
+        std::process::exit(101);
+    }
+    println!("\ntest result: ok\n");
 }
 
 fn run() -> Result<(), String> {

@@ -1,56 +1,132 @@
 //! Frames from an interface for a fixed time: a Linux packet socket (AF_PACKET) in promiscuous
-//! mode, read with `recvmsg`.
+//! mode, read through a TPACKET_V3 receive ring the kernel shares with this process.
+//!
+//! Why a ring: a packet socket's receive buffer is capped by `net.core.rmem_max` (208 kB on many
+//! machines, and `SO_RCVBUFFORCE` is refused inside a user namespace), a few milliseconds at
+//! line rate, so a capture thread that a busy machine does not schedule for a moment loses
+//! frames. The ring is not capped by that setting; [`RING_BLOCKS`] × [`RING_BLOCK`] bytes wait
+//! in it, and a whole block of frames is read without a system call each.
 //!
 //! What crosses the wire is counted, not what fits a buffer: with GRO/TSO the kernel hands over
-//! TCP super-frames of up to 64 kB (more with BIG TCP), so every frame's original length comes
-//! from the kernel (`MSG_TRUNC`), whatever part of it the receive buffer keeps. Timestamps are
-//! the kernel's (`SO_TIMESTAMPNS`), a VLAN tag the driver stripped is put back from
-//! `PACKET_AUXDATA`, and the kernel's drop counter (`PACKET_STATISTICS`) is read at the end. A
-//! receive error ends the capture (what was read so far stands) instead of aborting the run.
+//! TCP super-frames of up to 64 kB (more with BIG TCP); each frame's header in the ring gives
+//! its original length (`tp_len`), kept whole up to the block size. Timestamps are the kernel's
+//! (taken when the frame arrived, not when it was read), a VLAN tag the driver stripped is put
+//! back from the frame's header, and the kernel's drop counter (`PACKET_STATISTICS`: frames
+//! that found the ring full) is read at the end. A receive error (the interface went down or
+//! vanished) ends the capture; what was read so far stands.
 
 use std::ffi::CString;
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
+use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicBool, Ordering, fence};
+use std::time::{Duration, Instant};
 
 use super::{PcapFile, PcapFileOutcome};
 use crate::traffic::{CaptureError, Frame, FrameSource, LinkType};
 
-/// How often the receive loop wakes up to check the deadline.
+/// How often the receive loop wakes up to check the deadline and the stop flag.
 const POLL: Duration = Duration::from_millis(200);
-/// Bytes of each frame kept (headers and the first bytes of payload are what the analyser
-/// reads; the length counted is the kernel's, not this).
-const SNAP: usize = 256 * 1024;
-/// Socket receive buffer asked for, so bursts at line rate wait in the kernel, not get dropped.
-const RCVBUF: libc::c_int = 64 * 1024 * 1024;
-/// Room for the control messages (timestamp and auxdata).
-const CONTROL: usize = 256;
+/// Bytes of one ring block. A frame is kept whole up to this size (less the headers), far above
+/// any GRO/TSO super-frame, so only its length in the ring limits what the pcap keeps.
+const RING_BLOCK: u32 = 1 << 20;
+/// Blocks in the ring: 64 MiB wait for the analyser, over half a second of a saturated
+/// gigabit link, so a capture briefly not scheduled on a busy machine drops nothing.
+const RING_BLOCKS: u32 = 64;
+/// A block partly filled is handed over after this long, so a quiet link's frames are not held
+/// back until the block fills (milliseconds).
+const RING_RETIRE_MS: u32 = 50;
 
 /// What a live capture saw, beyond its frames.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LiveStats {
     /// Frames handed to the analyser.
     pub frames: u64,
-    /// Frames the kernel received for this socket.
+    /// Frames the kernel received for this socket (the dropped ones included).
     pub kernel_packets: u64,
-    /// Frames the kernel dropped because the socket's buffer was full (they were not counted).
+    /// Frames the kernel dropped because the ring was full (they were not counted).
     pub kernel_drops: u64,
-    /// Frames cut to the snap length (their original length was still counted).
+    /// Frames longer than a ring block keeps (their original length was still counted).
     pub truncated: u64,
     /// The receive error that ended the capture early, if any.
     pub error: Option<String>,
 }
 
+/// The receive ring mapped into this process; unmapped when dropped.
+struct Ring {
+    base: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is owned by one `Ring` and only read through `&mut LiveSource`.
+unsafe impl Send for Ring {}
+
+impl Ring {
+    fn block(&self, index: usize) -> *mut u8 {
+        // SAFETY: `index < RING_BLOCKS`, so the offset stays inside the mapping.
+        unsafe { self.base.as_ptr().add(index * RING_BLOCK as usize) }
+    }
+
+    fn status(&self, index: usize) -> *mut u32 {
+        let desc = self.block(index).cast::<libc::tpacket_block_desc>();
+        // SAFETY: every block starts with its descriptor; only the field's address is taken.
+        unsafe { &raw mut (*desc).hdr.bh1.block_status }
+    }
+
+    /// The block's packet count and first packet's offset, when the kernel has handed it over.
+    fn ready(&self, index: usize) -> Option<(u32, usize)> {
+        // SAFETY: the status word is shared with the kernel, hence the volatile read.
+        let status = unsafe { std::ptr::read_volatile(self.status(index)) };
+        if status & libc::TP_STATUS_USER == 0 {
+            return None;
+        }
+        // The kernel wrote the block before it set the status.
+        fence(Ordering::Acquire);
+        let desc = self.block(index).cast::<libc::tpacket_block_desc>();
+        // SAFETY: the block belongs to this process until it is released.
+        let header = unsafe { std::ptr::read(&raw const (*desc).hdr.bh1) };
+        Some((header.num_pkts, header.offset_to_first_pkt as usize))
+    }
+
+    /// Gives the block back to the kernel.
+    fn release(&self, index: usize) {
+        fence(Ordering::Release);
+        // SAFETY: as in `ready`.
+        unsafe { std::ptr::write_volatile(self.status(index), libc::TP_STATUS_KERNEL) };
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was made with this address and length and is no longer borrowed.
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
+    }
+}
+
+/// Where the reader is in a block the kernel handed over.
+#[derive(Clone, Copy)]
+struct Cursor {
+    block: usize,
+    left: u32,
+    offset: usize,
+}
+
 /// Captures on one interface until the listening time is over.
 pub struct LiveSource {
     interface: String,
+    // Declared before the socket: the ring is unmapped before the socket closes.
+    ring: Ring,
     socket: OwnedFd,
     deadline: Instant,
-    frame: Vec<u8>,
+    next_block: usize,
+    cursor: Option<Cursor>,
+    /// Blocks still read after the deadline or stop (frames that had already arrived).
+    drain: Option<u32>,
+    /// A frame with its VLAN tag put back.
+    tagged: Vec<u8>,
     writer: Option<PcapFile>,
     /// Set when the run is interrupted: the capture ends as if its time were over.
     stop: Option<Arc<AtomicBool>>,
@@ -77,7 +153,8 @@ fn setsockopt<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T)
     }
 }
 
-fn open_socket(interface: &str) -> io::Result<OwnedFd> {
+/// A packet socket with its ring, bound to `interface` in promiscuous mode.
+fn open_socket(interface: &str) -> io::Result<(OwnedFd, Ring)> {
     let name = CString::new(interface)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "interface name with NUL"))?;
     // SAFETY: `name` is a NUL-terminated string alive for the call.
@@ -85,24 +162,68 @@ fn open_socket(interface: &str) -> io::Result<OwnedFd> {
     if ifindex == 0 {
         return Err(io::Error::new(io::ErrorKind::NotFound, "no such interface"));
     }
-    let protocol = (libc::ETH_P_ALL as u16).to_be();
+    // Protocol 0: the socket receives nothing until it is bound, after its ring exists (frames
+    // arriving before would queue where they are never read).
     // SAFETY: plain system call; the descriptor is owned right after.
-    let raw = unsafe {
-        libc::socket(
-            libc::AF_PACKET,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            libc::c_int::from(protocol),
-        )
-    };
+    let raw = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
     if raw < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `raw` is a fresh descriptor nobody else owns.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    // A bigger buffer first: as root beyond rmem_max, else up to it.
-    if setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &RCVBUF).is_err() {
-        let _ = setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &RCVBUF);
+    let version = libc::tpacket_versions::TPACKET_V3 as libc::c_int;
+    setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_VERSION, &version)?;
+    let request = libc::tpacket_req3 {
+        tp_block_size: RING_BLOCK,
+        tp_block_nr: RING_BLOCKS,
+        tp_frame_size: RING_BLOCK,
+        tp_frame_nr: RING_BLOCKS,
+        tp_retire_blk_tov: RING_RETIRE_MS,
+        tp_sizeof_priv: 0,
+        tp_feature_req_word: 0,
+    };
+    setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_RX_RING, &request)
+        .map_err(|e| io::Error::new(e.kind(), format!("setting up the receive ring: {e}")))?;
+    let len = RING_BLOCK as usize * RING_BLOCKS as usize;
+    // SAFETY: maps the ring the kernel just made for this socket; checked below.
+    let map = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_LOCKED,
+            fd.as_raw_fd(),
+            0,
+        )
+    };
+    // MAP_LOCKED is refused beyond RLIMIT_MEMLOCK; the ring works unlocked as well.
+    let map = if map == libc::MAP_FAILED {
+        // SAFETY: as above, without locking.
+        unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        }
+    } else {
+        map
+    };
+    if map == libc::MAP_FAILED {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(
+            e.kind(),
+            format!("mapping the receive ring: {e}"),
+        ));
     }
+    let ring = Ring {
+        base: NonNull::new(map.cast()).ok_or_else(|| io::Error::other("ring mapped at 0"))?,
+        len,
+    };
+    let protocol = (libc::ETH_P_ALL as u16).to_be();
     // SAFETY: sockaddr_ll is plain data; all-zero is a valid start.
     let mut addr: libc::sockaddr_ll = unsafe { zeroed() };
     addr.sll_family = libc::AF_PACKET as u16;
@@ -124,24 +245,16 @@ fn open_socket(interface: &str) -> io::Result<OwnedFd> {
     mreq.mr_ifindex = ifindex as libc::c_int;
     mreq.mr_type = libc::PACKET_MR_PROMISC as u16;
     setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_ADD_MEMBERSHIP, &mreq)?;
-    let on: libc::c_int = 1;
-    setsockopt(&fd, libc::SOL_PACKET, libc::PACKET_AUXDATA, &on)?;
-    setsockopt(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, &on)?;
-    let timeout = libc::timeval {
-        tv_sec: 0,
-        tv_usec: POLL.as_micros() as libc::suseconds_t,
-    };
-    setsockopt(&fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeout)?;
     // Counters start now: reading them resets them.
     let _ = read_statistics(&fd);
-    Ok(fd)
+    Ok((fd, ring))
 }
 
 /// The kernel's (packets, drops) since the last read (reading resets them).
 fn read_statistics(fd: &OwnedFd) -> io::Result<(u64, u64)> {
-    // SAFETY: tpacket_stats is plain data, and its size is passed.
-    let mut stats: libc::tpacket_stats = unsafe { zeroed() };
-    let mut len = size_of::<libc::tpacket_stats>() as libc::socklen_t;
+    // SAFETY: tpacket_stats_v3 is plain data, and its size is passed.
+    let mut stats: libc::tpacket_stats_v3 = unsafe { zeroed() };
+    let mut len = size_of::<libc::tpacket_stats_v3>() as libc::socklen_t;
     // SAFETY: `stats` and `len` are valid for writing for the call.
     let rc = unsafe {
         libc::getsockopt(
@@ -158,65 +271,95 @@ fn read_statistics(fd: &OwnedFd) -> io::Result<(u64, u64)> {
     Ok((u64::from(stats.tp_packets), u64::from(stats.tp_drops)))
 }
 
-/// One frame as received: bytes kept, original length, kernel time, VLAN tag.
-struct Received {
-    kept: usize,
-    orig_len: usize,
-    ts_micros: Option<i64>,
-    vlan_tci: Option<(u16, u16)>,
+/// The socket's pending error (`SO_ERROR`, cleared by reading it).
+fn socket_error(fd: &OwnedFd) -> io::Error {
+    let mut value: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writing for the call.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&raw mut value).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        io::Error::last_os_error()
+    } else if value == 0 {
+        io::Error::other("error condition on the packet socket")
+    } else {
+        io::Error::from_raw_os_error(value)
+    }
 }
 
-fn receive(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<Received> {
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
+/// Waits up to `timeout` for the ring to have a block; `Err` for an error on the socket.
+fn wait_readable(fd: &OwnedFd, timeout: Duration) -> io::Result<()> {
+    let mut pollfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
     };
-    let mut control = [0u64; CONTROL / 8];
-    // SAFETY: msghdr is plain data; the pointers set below outlive the call.
-    let mut msg: libc::msghdr = unsafe { zeroed() };
-    msg.msg_iov = &raw mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = CONTROL as _;
-    // SAFETY: `msg` describes buffers valid for writing.
-    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, libc::MSG_TRUNC) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
+    let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: one valid pollfd.
+    let rc = unsafe { libc::poll(&raw mut pollfd, 1, ms.max(1)) };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted {
+            Ok(())
+        } else {
+            Err(e)
+        };
     }
-    let orig_len = n as usize;
-    let mut received = Received {
-        kept: orig_len.min(buf.len()),
-        orig_len,
-        ts_micros: None,
-        vlan_tci: None,
-    };
-    // SAFETY: walking the control messages the kernel wrote into `control`, with libc's macros.
-    unsafe {
-        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
-        while !cmsg.is_null() {
-            let data = libc::CMSG_DATA(cmsg);
-            match ((*cmsg).cmsg_level, (*cmsg).cmsg_type) {
-                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
-                    let ts: libc::timespec = std::ptr::read_unaligned(data.cast());
-                    received.ts_micros = Some(ts.tv_sec * 1_000_000 + ts.tv_nsec / 1_000);
-                }
-                (libc::SOL_PACKET, libc::PACKET_AUXDATA) => {
-                    let aux: libc::tpacket_auxdata = std::ptr::read_unaligned(data.cast());
-                    if aux.tp_status & libc::TP_STATUS_VLAN_VALID != 0 {
-                        let tpid = if aux.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
-                            aux.tp_vlan_tpid
-                        } else {
-                            0x8100
-                        };
-                        received.vlan_tci = Some((tpid, aux.tp_vlan_tci));
-                    }
-                }
-                _ => {}
-            }
-            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
-        }
+    if pollfd.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 {
+        return Err(socket_error(fd));
     }
-    Ok(received)
+    Ok(())
+}
+
+/// A frame's header in the ring, with its bytes.
+struct RingFrame {
+    ts_micros: i64,
+    orig_len: usize,
+    data: *const u8,
+    kept: usize,
+    vlan: Option<(u16, u16)>,
+    next_offset: usize,
+}
+
+/// Reads the frame header at `offset` of a block; `None` when it points outside the block.
+///
+/// # Safety
+/// `block` must be a block the kernel handed over, `RING_BLOCK` bytes long.
+unsafe fn frame_at(block: *const u8, offset: usize) -> Option<RingFrame> {
+    if offset + size_of::<libc::tpacket3_hdr>() > RING_BLOCK as usize {
+        return None;
+    }
+    // SAFETY: in bounds (checked above); the kernel wrote the header before handing the block.
+    let header: libc::tpacket3_hdr = unsafe { std::ptr::read_unaligned(block.add(offset).cast()) };
+    let start = offset + usize::from(header.tp_mac);
+    let kept = header.tp_snaplen as usize;
+    if start + kept > RING_BLOCK as usize {
+        return None;
+    }
+    let vlan = (header.tp_status & libc::TP_STATUS_VLAN_VALID != 0).then(|| {
+        let tpid = if header.tp_status & libc::TP_STATUS_VLAN_TPID_VALID != 0 {
+            header.hv1.tp_vlan_tpid
+        } else {
+            0x8100
+        };
+        (tpid, header.hv1.tp_vlan_tci as u16)
+    });
+    Some(RingFrame {
+        ts_micros: i64::from(header.tp_sec) * 1_000_000 + i64::from(header.tp_nsec / 1_000),
+        orig_len: header.tp_len as usize,
+        // SAFETY: in bounds (checked above).
+        data: unsafe { block.add(start) },
+        kept,
+        vlan,
+        next_offset: header.tp_next_offset as usize,
+    })
 }
 
 impl LiveSource {
@@ -231,7 +374,7 @@ impl LiveSource {
             interface: interface.to_string(),
             reason,
         };
-        let socket = open_socket(interface).map_err(|e| match e.kind() {
+        let (socket, ring) = open_socket(interface).map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => fail("no such interface".into()),
             _ => fail(format!("{e} (capturing needs CAP_NET_RAW)")),
         })?;
@@ -244,9 +387,13 @@ impl LiveSource {
         };
         Ok(Self {
             interface: interface.to_string(),
+            ring,
             socket,
             deadline: Instant::now() + listen,
-            frame: vec![0; SNAP + 4],
+            next_block: 0,
+            cursor: None,
+            drain: None,
+            tagged: Vec::new(),
             writer,
             stop: None,
             frames: 0,
@@ -283,63 +430,101 @@ impl LiveSource {
             })
             .transpose()
     }
+
+    /// Whether the listening time is over or the run was interrupted.
+    fn time_is_up(&self) -> bool {
+        Instant::now() >= self.deadline
+            || self
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+
+    /// The next frame in the ring, waiting for the kernel to hand over a block; `None` at the
+    /// end of the capture.
+    fn next_in_ring(&mut self) -> Option<RingFrame> {
+        loop {
+            if let Some(cursor) = self.cursor.as_mut() {
+                if cursor.left > 0 {
+                    // SAFETY: the cursor's block was handed over and is not yet released.
+                    let frame = unsafe { frame_at(self.ring.block(cursor.block), cursor.offset) };
+                    match frame {
+                        Some(frame) => {
+                            cursor.left -= 1;
+                            cursor.offset += frame.next_offset;
+                            return Some(frame);
+                        }
+                        None => {
+                            tracing::warn!(interface = %self.interface, "malformed ring block skipped");
+                            cursor.left = 0;
+                        }
+                    }
+                }
+                let block = cursor.block;
+                self.ring.release(block);
+                self.cursor = None;
+                self.next_block = (block + 1) % RING_BLOCKS as usize;
+            }
+            if self.drain.is_none() && (self.stats.error.is_some() || self.time_is_up()) {
+                // Frames that arrived in time are still read, but no more than one ring's worth.
+                self.drain = Some(RING_BLOCKS);
+            }
+            if let Some(left) = self.drain.as_mut() {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+            }
+            if let Some((left, offset)) = self.ring.ready(self.next_block) {
+                self.cursor = Some(Cursor {
+                    block: self.next_block,
+                    left,
+                    offset,
+                });
+                continue;
+            }
+            if self.drain.is_some() {
+                return None;
+            }
+            let wait = POLL.min(self.deadline.saturating_duration_since(Instant::now()));
+            if let Err(e) = wait_readable(&self.socket, wait) {
+                // What was read so far stands; the caller reports why the capture ended.
+                tracing::warn!(interface = %self.interface, "capture ended early: {e}");
+                self.stats.error = Some(e.to_string());
+            }
+        }
+    }
 }
 
 impl FrameSource for LiveSource {
     fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        let received = loop {
-            if self.stats.error.is_some()
-                || Instant::now() >= self.deadline
-                || self
-                    .stop
-                    .as_ref()
-                    .is_some_and(|s| s.load(Ordering::Relaxed))
-            {
-                return Ok(None);
-            }
-            // Room at the front for a VLAN tag the driver stripped.
-            match receive(&self.socket, &mut self.frame[4..]) {
-                Ok(r) => break r,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::TimedOut
-                            | io::ErrorKind::WouldBlock
-                            | io::ErrorKind::Interrupted
-                    ) => {}
-                Err(e) => {
-                    // What was read so far stands; the caller reports why the capture ended.
-                    tracing::warn!(interface = %self.interface, "capture ended early: {e}");
-                    self.stats.error = Some(e.to_string());
-                    return Ok(None);
-                }
-            }
+        let Some(frame) = self.next_in_ring() else {
+            return Ok(None);
         };
-        if received.orig_len > received.kept {
+        if frame.orig_len > frame.kept {
             self.stats.truncated += 1;
         }
-        let ts_micros = received.ts_micros.unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        });
-        let (start, orig_len) = match received.vlan_tci {
-            Some((tpid, tci)) if received.kept >= 12 => {
+        // SAFETY: the frame's block stays handed over until the next call, which needs
+        // `&mut self` and so ends this borrow first.
+        let bytes = unsafe { std::slice::from_raw_parts(frame.data, frame.kept) };
+        let (data, orig_len): (&[u8], usize) = match frame.vlan {
+            Some((tpid, tci)) if bytes.len() >= 12 => {
                 // Put the tag back after the two MAC addresses: [dst, src, tpid, tci, type…].
-                self.frame.copy_within(4..16, 0);
-                self.frame[12..14].copy_from_slice(&tpid.to_be_bytes());
-                self.frame[14..16].copy_from_slice(&tci.to_be_bytes());
-                (0, received.orig_len + 4)
+                self.tagged.clear();
+                self.tagged.extend_from_slice(&bytes[..12]);
+                self.tagged.extend_from_slice(&tpid.to_be_bytes());
+                self.tagged.extend_from_slice(&tci.to_be_bytes());
+                self.tagged.extend_from_slice(&bytes[12..]);
+                (&self.tagged, frame.orig_len + 4)
             }
-            _ => (4, received.orig_len),
+            _ => (bytes, frame.orig_len),
         };
-        let data = &self.frame[start..4 + received.kept];
         if let Some(w) = self.writer.as_mut() {
-            w.write_frame(ts_micros, data);
+            w.write_frame(frame.ts_micros, data);
         }
         self.frames += 1;
         Ok(Some(Frame {
-            ts_micros,
+            ts_micros: frame.ts_micros,
             link: LinkType::Ethernet,
             data,
             orig_len: u32::try_from(orig_len).unwrap_or(u32::MAX),

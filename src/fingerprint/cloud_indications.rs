@@ -113,7 +113,7 @@ fn port_mapping_indication_from(
         kind: entry.kind.clone(),
         source: PORT_MAPPING_SOURCE.to_string(),
         value: format!(
-            "{} {} on the internet side of {} -> {}:{} ({from}; \"{}\"; {lease})",
+            "{} {} on the internet side of {} → {}:{} ({from}; \"{}\"; {lease})",
             mapping.protocol,
             mapping.external_port,
             mapping.gateway,

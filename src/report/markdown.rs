@@ -625,7 +625,7 @@ fn write_network(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
 }
 
 /// Where the traffic was seen from, and what an interception or the inline bridge did.
-fn write_vantage(out: &mut String, case: &Case, c: &CaseLabels) {
+fn write_vantage(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
     let v = &case.vantage;
     let _ = writeln!(out, "## {}\n", c.vantage_title);
     let code = if v.code.is_empty() {
@@ -633,7 +633,11 @@ fn write_vantage(out: &mut String, case: &Case, c: &CaseLabels) {
     } else {
         format!(" (`{}`)", md(&v.code))
     };
-    let _ = writeln!(out, "{}{code}: {}\n", c.vantage_point, v.explanation);
+    let _ = writeln!(
+        out,
+        "{}{code}{}{}\n",
+        c.vantage_point, t.colon, v.explanation
+    );
     if let Some(i) = &v.interception {
         let _ = writeln!(out, "### {}\n", c.interception_title);
         header_row(out, &[c.interface, c.gateway, c.period, c.restored]);
@@ -966,7 +970,7 @@ pub fn render_markdown_for(report: &Report, lang: Lang, report_sha256: &str) -> 
     write_cover(&mut out, &case, t, c);
     write_summary(&mut out, &v, t);
     write_network(&mut out, &case, t, c);
-    write_vantage(&mut out, &case, c);
+    write_vantage(&mut out, &case, t, c);
     write_device_table(&mut out, &v, t);
     if !v.devices.is_empty() {
         let _ = writeln!(out, "## {}\n", t.device_details);

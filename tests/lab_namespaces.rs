@@ -80,6 +80,10 @@ const CHECKS: &[(&str, Check)] = &[
         "scan_finds_names_and_types_the_discovery_only_persona",
         discovery_checks::scan_names_discovery_only,
     ),
+    (
+        "audit_reads_the_gateways_port_mappings_and_a_finding_cites_them",
+        discovery_checks::audit_reads_the_gateways_port_mappings,
+    ),
     ("loopback_is_up_in_the_lab_root", loopback_up),
     (
         "identification_under_20_percent_loss_equals_lossless",

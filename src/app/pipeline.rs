@@ -94,6 +94,7 @@ pub async fn run_until(
     let complete = outcome.interrupted_by.is_none() && limits_hit.is_empty();
     let mut devices: Vec<Device> = hosts.iter().map(|h| build_device(db, h)).collect();
     devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
+    notes.extend(fingerprint::attach_port_mappings(&mut devices));
     for host in &hosts {
         notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
     }

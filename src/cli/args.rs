@@ -308,8 +308,10 @@ pub struct AuditArgs {
     /// CAP_NET_RAW and CAP_NET_ADMIN. See docs/interception.md.
     #[arg(long, requires = "listen")]
     pub intercept: bool,
-    /// The gateway to intercept between (default: the default route of --interface).
-    #[arg(long, value_name = "IP", requires = "intercept")]
+    /// The store LAN's gateway (default: the default route of --interface): --intercept
+    /// intercepts between it and the devices, and when it is in --targets its UPnP port-mapping
+    /// table is read (read-only) to see which devices opened ports to the internet.
+    #[arg(long, value_name = "IP")]
     pub gateway: Option<std::net::Ipv4Addr>,
     /// Inline bridge during --listen: two wired ports of this host put in the cable (between the
     /// shop's switch and router, or a camera and the switch); every frame is passed from one to

@@ -105,6 +105,9 @@ async fn audit(
     if let Some(credentials) = &credentials {
         plan.probe.credentials = std::sync::Arc::new(credentials.clone());
     }
+    if let (Some(gateway), Some(ctx)) = (args.gateway, plan.discovery.as_mut()) {
+        ctx.gateway = Some(gateway);
+    }
     // The capture starts first so a missing capability fails before the scan, not after it.
     let listening = match (&args.listen, &args.scan.interface) {
         (Some(listen), _) if let Some(ports) = &args.bridge => {

@@ -59,6 +59,10 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         Some(scenario.authorised_by().into()),
     )?;
     scan_plan.sweep.connect_timeout = Duration::from_millis(1500);
+    // The lab router is the store's gateway and a target: its UPnP port-mapping table is read.
+    if let Some(ctx) = scan_plan.discovery.as_mut() {
+        ctx.gateway = Some(crate::lab::persona::GATEWAY_IP);
+    }
     // The scanner's port sees every frame of the lab bridge, as a mirror port would: the
     // capture runs alongside the scan so the report shows what the devices send out.
     let scanner = std::net::IpAddr::V4(lab.scanner_ip());

@@ -125,7 +125,11 @@ fn assemble(
         skipped_own,
         scanner_addresses: scanner_addresses(own),
         discovery: Some(match &opts.interface {
-            Some(iface) => DiscoveryContext::for_interface(iface, DISCOVERY_WINDOW),
+            Some(iface) => DiscoveryContext {
+                // Read only when the gateway is also a target (see discover::igd).
+                gateway: crate::intercept::default_gateway(iface).ok(),
+                ..DiscoveryContext::for_interface(iface, DISCOVERY_WINDOW)
+            },
             None => DiscoveryContext::default(),
         }),
     })

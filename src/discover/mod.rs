@@ -12,6 +12,7 @@
 //!   the sweep's result by address.
 
 pub mod arp;
+pub mod igd;
 pub mod neighbour;
 pub mod passive;
 pub mod progress;

@@ -215,7 +215,16 @@ impl HostDiscoverer for Ssdp {
                     .buffer_unordered(DESCRIPTIONS_IN_FLIGHT)
                     .collect()
                     .await;
+            let mut gateway_description = None;
             for (ip, loc, result) in fetched {
+                let result = result.map(|(d, text)| {
+                    // Only the gateway, and only when it is in scope (a live target).
+                    if self.0.gateway.is_some_and(|g| IpAddr::V4(g) == ip) && targets.contains(&ip)
+                    {
+                        gateway_description = Some((loc.clone(), text));
+                    }
+                    d
+                });
                 match result {
                     Ok(Some(d)) => {
                         let port = url_port(&loc).unwrap_or(80);
@@ -242,6 +251,34 @@ impl HostDiscoverer for Ssdp {
                             e.reason,
                             format!("description {loc}: {}", e.detail),
                         ));
+                    }
+                }
+            }
+            // The store gateway, when it is a target and answered: its UPnP port-mapping table
+            // (read-only), kept on the gateway as one atom per entry; the pipeline attaches each
+            // entry to the device it forwards to.
+            if let (Some(gateway), Some((loc, text))) = (self.0.gateway, gateway_description) {
+                let table = super::igd::read_table(gateway, &loc, &text).await;
+                got.notes.extend(table.notes);
+                if table.cut {
+                    limits_hit.push(LimitHit::new(
+                        "port_mappings",
+                        format!(
+                            "upnp: {gateway}: more than {} port mappings, the first {} read",
+                            super::igd::MAX_ENTRIES,
+                            super::igd::MAX_ENTRIES
+                        ),
+                    ));
+                }
+                let port = url_port(&loc).unwrap_or(80);
+                for m in &table.mappings {
+                    if let Ok(json) = serde_json::to_string(m) {
+                        hosts.add(
+                            IpAddr::V4(gateway),
+                            crate::fingerprint::PORT_MAPPING_SOURCE,
+                            port,
+                            Some(&json),
+                        );
                     }
                 }
             }
@@ -279,7 +316,11 @@ impl std::fmt::Display for DescriptionError {
     }
 }
 
-async fn fetch_description(location: &str) -> Result<Option<ssdp::Description>, DescriptionError> {
+/// The description behind `location`, parsed, with its text (the gateway's is read again for
+/// its services).
+async fn fetch_description(
+    location: &str,
+) -> Result<(Option<ssdp::Description>, String), DescriptionError> {
     let failed = |e: reqwest::Error| DescriptionError {
         reason: if e.is_timeout() {
             CutReason::Timeout
@@ -305,10 +346,12 @@ async fn fetch_description(location: &str) -> Result<Option<ssdp::Description>, 
             });
         }
     }
-    ssdp::parse_description(&String::from_utf8_lossy(&body)).map_err(|e| DescriptionError {
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let description = ssdp::parse_description(&text).map_err(|e| DescriptionError {
         reason: CutReason::Malformed,
         detail: e.to_string(),
-    })
+    })?;
+    Ok((description, text))
 }
 
 /// mDNS/DNS-SD: the service enumeration and the camera service types, answered by unicast.

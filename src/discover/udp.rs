@@ -42,6 +42,11 @@ pub struct DiscoveryContext {
     pub broadcast: Option<Ipv4Addr>,
     /// How long replies are awaited after the last inquiry left.
     pub window: Duration,
+    /// The store LAN's gateway (`--gateway`, else the default route of `--interface`). When it
+    /// is among the targets and its SSDP description names a WAN connection service, its UPnP
+    /// port-mapping table is read (IGD `GetGenericPortMappingEntry`, read-only); no other host
+    /// is ever asked.
+    pub gateway: Option<Ipv4Addr>,
 }
 
 impl Default for DiscoveryContext {
@@ -50,6 +55,7 @@ impl Default for DiscoveryContext {
             local: None,
             broadcast: None,
             window: Duration::from_millis(1500),
+            gateway: None,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
-use crate::model::{CloudIndication, Evidence};
+use crate::model::{CloudIndication, Evidence, PortMapping};
 
 const BUNDLED: &str = include_str!("../../signatures/cloud-indications.toml");
 
@@ -44,11 +44,98 @@ pub fn cloud_indications(evidence: &[Evidence]) -> Vec<CloudIndication> {
     indications_from(&TABLE, evidence)
 }
 
+/// The evidence source of a gateway's port-mapping entry (the entry itself is in
+/// `CloudIndication::port_mapping`); its `on_values` are the `NewEnabled` values of a mapping in
+/// force.
+pub const PORT_MAPPING_SOURCE: &str = "upnp.port_mapping";
+
+/// The indication a gateway's port-mapping entry makes for the device it forwards to, when the
+/// table has an entry for that source and the mapping is in force (a disabled entry opens
+/// nothing).
+pub fn port_mapping_indication(mapping: &PortMapping) -> Option<CloudIndication> {
+    port_mapping_indication_from(&TABLE, mapping)
+}
+
+/// Gives each device the gateway's port mappings that forward to it (its address is the
+/// mapping's `NewInternalClient`), read from the `upnp.port_mapping` atoms on the gateway.
+/// Returns notes for mappings in force whose internal client is not among the devices.
+pub fn attach_port_mappings(devices: &mut [crate::model::Device]) -> Vec<String> {
+    let mappings: Vec<PortMapping> = devices
+        .iter()
+        .flat_map(|d| d.evidence.iter())
+        .filter(|e| e.source == PORT_MAPPING_SOURCE)
+        .filter_map(|e| serde_json::from_str(&e.value).ok())
+        .collect();
+    let mut notes = Vec::new();
+    for m in mappings {
+        let Some(indication) = port_mapping_indication(&m) else {
+            continue;
+        };
+        let target = devices
+            .iter_mut()
+            .find(|d| d.ip == m.internal_client || d.other_addresses.contains(&m.internal_client));
+        match target {
+            Some(d) if !d.cloud_indications.contains(&indication) => {
+                d.cloud_indications.push(indication);
+            }
+            Some(_) => {}
+            None => notes.push(format!(
+                "upnp: the gateway {} forwards {} {} from the internet to {}:{}, which is not among the devices found (outside --targets or not answering)",
+                m.gateway, m.protocol, m.external_port, m.internal_client, m.internal_port
+            )),
+        }
+    }
+    notes
+}
+
+fn port_mapping_indication_from(
+    table: &[IndicationEntry],
+    mapping: &PortMapping,
+) -> Option<CloudIndication> {
+    let entry = table.iter().find(|t| t.source == PORT_MAPPING_SOURCE)?;
+    let enabled = if mapping.enabled { "1" } else { "0" };
+    if !entry
+        .on_values
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(enabled))
+    {
+        return None;
+    }
+    let lease = match mapping.lease_seconds {
+        0 => "permanent".to_string(),
+        s => format!("lease {s} s"),
+    };
+    let from = mapping
+        .remote_host
+        .as_deref()
+        .map_or_else(|| "any internet host".to_string(), |h| format!("only {h}"));
+    Some(CloudIndication {
+        kind: entry.kind.clone(),
+        source: PORT_MAPPING_SOURCE.to_string(),
+        value: format!(
+            "{} {} on the internet side of {} → {}:{} ({from}; \"{}\"; {lease})",
+            mapping.protocol,
+            mapping.external_port,
+            mapping.gateway,
+            mapping.internal_client,
+            mapping.internal_port,
+            mapping.description,
+        ),
+        meaning_source: entry.meaning_source.clone(),
+        port_mapping: Some(mapping.clone()),
+    })
+}
+
 fn indications_from(table: &[IndicationEntry], evidence: &[Evidence]) -> Vec<CloudIndication> {
     let mut out: Vec<CloudIndication> = Vec::new();
     for e in evidence {
         let value = e.value.trim();
-        for entry in table.iter().filter(|t| t.source == e.source) {
+        // A port-mapping atom sits on the gateway and concerns another device: it is read by
+        // `port_mapping_indication`, never as the gateway's own indication.
+        for entry in table
+            .iter()
+            .filter(|t| t.source == e.source && t.source != PORT_MAPPING_SOURCE)
+        {
             if !entry
                 .on_values
                 .iter()
@@ -67,6 +154,7 @@ fn indications_from(table: &[IndicationEntry], evidence: &[Evidence]) -> Vec<Clo
                 source: e.source.clone(),
                 value: value.to_string(),
                 meaning_source: entry.meaning_source.clone(),
+                port_mapping: None,
             });
         }
     }
@@ -76,6 +164,34 @@ fn indications_from(table: &[IndicationEntry], evidence: &[Evidence]) -> Vec<Clo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mapping(enabled: bool) -> PortMapping {
+        PortMapping {
+            gateway: "198.18.0.1".into(),
+            protocol: "TCP".into(),
+            external_port: 8000,
+            internal_client: "198.18.0.12".into(),
+            internal_port: 8000,
+            remote_host: None,
+            enabled,
+            description: "DS-2CD7A26G0 8000".into(),
+            lease_seconds: 0,
+        }
+    }
+
+    #[test]
+    fn an_enabled_mapping_is_an_indication_with_the_entry_and_a_disabled_one_is_not() {
+        let i = port_mapping_indication(&mapping(true)).expect("the table has upnp.port_mapping");
+        assert_eq!(i.kind, "upnp_port_mapping");
+        assert_eq!(i.source, "upnp.port_mapping");
+        assert_eq!(i.port_mapping, Some(mapping(true)));
+        assert!(i.value.contains("TCP 8000") && i.value.contains("198.18.0.12:8000"));
+        assert!(i.value.contains("any internet host") && i.value.contains("permanent"));
+        assert!(i.meaning_source.contains("GetGenericPortMappingEntry"));
+        assert_eq!(port_mapping_indication(&mapping(false)), None);
+        // A vendor-cloud indication is not made from an atom with the port-mapping source.
+        assert!(cloud_indications(&[Evidence::new("upnp.port_mapping", None, "1")]).is_empty());
+    }
 
     fn atom(source: &str, value: &str) -> Evidence {
         Evidence::new(source, Some(37020), value)

@@ -18,7 +18,9 @@ mod lexicon;
 mod matcher;
 mod oui;
 
-pub use cloud_indications::cloud_indications;
+pub use cloud_indications::{
+    PORT_MAPPING_SOURCE, attach_port_mappings, cloud_indications, port_mapping_indication,
+};
 pub use db::{Signature, SignatureDb, SignatureFile};
 pub use error::SignatureError;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};

@@ -45,6 +45,9 @@ pub struct DeviceDiscovery {
     pub filtered_tcp: bool,
     pub wsd: Option<WsdData>,
     pub ssdp: Option<SsdpData>,
+    /// A UPnP Internet Gateway Device (the lab router): answers SSDP with its root description
+    /// and serves its port-mapping table to `GetGenericPortMappingEntry`.
+    pub igd: Option<IgdData>,
     pub mdns: Option<MdnsData>,
     pub sadp: Option<SadpData>,
     pub dhdiscover: Option<DhData>,
@@ -118,6 +121,42 @@ pub struct SsdpData {
     pub serial: Option<String>,
     pub friendly_name: Option<String>,
 }
+
+/// The lab gateway's UPnP IGD: its root description (served at `/rootDesc.xml` on `port`; the
+/// WAN connection service and control URL are read from it) and its port-mapping table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgdData {
+    pub server: String,
+    pub port: u16,
+    pub description: String,
+    #[serde(default)]
+    pub mappings: Vec<IgdMapping>,
+}
+
+/// One entry of the lab gateway's port-mapping table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IgdMapping {
+    pub protocol: String,
+    pub external_port: u16,
+    pub internal_client: String,
+    pub internal_port: u16,
+    #[serde(default)]
+    pub remote_host: String,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    pub description: String,
+    #[serde(default)]
+    pub lease_duration: u32,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// The path the lab gateway serves its root description at (MiniUPnPd's).
+pub const IGD_DESCRIPTION_PATH: &str = "/rootDesc.xml";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -195,6 +234,8 @@ pub fn for_persona(name: &str) -> Option<DeviceDiscovery> {
 pub struct Bound {
     udp: Vec<(Protocol, StdUdp)>,
     description: Option<StdListener>,
+    /// The IGD's HTTP listener (description and SOAP control).
+    igd: Option<StdListener>,
     /// Listeners whose filter drops every SYN; kept open so the ports stay filtered.
     filtered: Vec<StdListener>,
     /// The DHCP client socket (port 68), for personas that announce themselves by DHCP.
@@ -256,7 +297,7 @@ pub fn bind(
     let mut bound = Bound::default();
     let wanted = [
         (Protocol::Wsd, data.wsd.is_some()),
-        (Protocol::Ssdp, data.ssdp.is_some()),
+        (Protocol::Ssdp, data.ssdp.is_some() || data.igd.is_some()),
         (Protocol::Mdns, data.mdns.is_some()),
         (Protocol::Sadp, data.sadp.is_some()),
         (Protocol::DhDiscover, data.dhdiscover.is_some()),
@@ -288,6 +329,11 @@ pub fn bind(
         l.set_nonblocking(true)
             .map_err(fail("upnp-description", port))?;
         bound.description = Some(l);
+    }
+    if let Some(g) = &data.igd {
+        let l = StdListener::bind(("0.0.0.0", g.port)).map_err(fail("upnp-igd", g.port))?;
+        l.set_nonblocking(true).map_err(fail("upnp-igd", g.port))?;
+        bound.igd = Some(l);
     }
     if data.dhcp.is_some() {
         let port = dhcp::CLIENT_PORT;
@@ -369,6 +415,16 @@ pub fn serve(
             s,
             Arc::clone(stats),
         )));
+    }
+    if let (Some(listener), Some(g)) = (bound.igd, data.igd.clone()) {
+        let listener =
+            tokio::net::TcpListener::from_std(listener).map_err(|source| LabError::Listen {
+                persona: persona.name.clone(),
+                kind: "upnp-igd",
+                port: g.port,
+                source,
+            })?;
+        tasks.push(tokio::spawn(igd_loop(listener, g, Arc::clone(stats))));
     }
     if let (Some(sock), Some(d)) = (bound.dhcp, data.dhcp.clone()) {
         let sock = UdpSocket::from_std(sock).map_err(|source| LabError::Listen {
@@ -490,6 +546,19 @@ fn answer(
             };
             let relates = probe.message_id.unwrap_or_default();
             Some(wsd::probe_matches(&relates, &endpoint_uuid(&relates), &m).into_bytes())
+        }
+        Protocol::Ssdp if let Some(g) = &data.igd => {
+            ssdp::parse_m_search(&text())?;
+            let r = ssdp::Response {
+                location: Some(format!(
+                    "http://{}:{}{IGD_DESCRIPTION_PATH}",
+                    persona.ip, g.port
+                )),
+                server: Some(g.server.clone()),
+                st: Some("upnp:rootdevice".into()),
+                usn: Some(format!("uuid:{}::upnp:rootdevice", endpoint_uuid(&mac))),
+            };
+            Some(ssdp::response(&r).into_bytes())
         }
         Protocol::Ssdp => {
             let s = data.ssdp.as_ref()?;
@@ -641,6 +710,40 @@ async fn description_loop(
                     .to_string()
             };
             let _ = stream.write_all(reply.as_bytes()).await;
+        });
+    }
+}
+
+/// Serves the IGD: the root description and `GetGenericPortMappingEntry`, one request per
+/// connection (MiniUPnPd closes after each answer).
+async fn igd_loop(listener: tokio::net::TcpListener, g: IgdData, stats: Arc<PersonaStats>) {
+    let g = Arc::new(g);
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        stats
+            .connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let g = Arc::clone(&g);
+        let stats = Arc::clone(&stats);
+        tokio::spawn(async move {
+            let mut buf = Vec::new();
+            let Ok((request, body)) = super::serve::read_request(&mut stream, &mut buf).await
+            else {
+                return;
+            };
+            if request.method == "POST" {
+                stats
+                    .igd_control_requests
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            let answer = super::responders::igd::respond(&g, &request, &body);
+            let _ = stream
+                .write_all(&answer.to_bytes(request.method == "HEAD"))
+                .await;
+            let _ = stream.shutdown().await;
         });
     }
 }

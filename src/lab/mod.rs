@@ -58,6 +58,8 @@ pub use topology::{INLINE_ROUTER_SIDE, INLINE_SWITCH_SIDE, Switch};
 pub struct PersonaStats {
     pub connections: AtomicU64,
     pub bytes_sent: AtomicU64,
+    /// Requests to the persona's UPnP IGD control URL (any action).
+    pub igd_control_requests: AtomicU64,
 }
 
 /// A running lab. Dropping it stops the personas and closes the namespace handles (a namespace
@@ -150,6 +152,14 @@ impl Lab {
         self.stats
             .get(persona)
             .map_or(0, |s| s.connections.load(Ordering::Relaxed))
+    }
+
+    /// Requests the persona's UPnP IGD control URL received so far (`GetGenericPortMappingEntry`
+    /// or anything else posted there).
+    pub fn igd_control_requests(&self, persona: &str) -> u64 {
+        self.stats
+            .get(persona)
+            .map_or(0, |s| s.igd_control_requests.load(Ordering::Relaxed))
     }
 
     /// Bytes the persona's hostile ports sent so far.

@@ -184,14 +184,14 @@ async fn discard(stream: &mut tokio::net::TcpStream, limit: usize) {
 }
 
 /// Why a request could not be read.
-enum ReadError {
+pub(super) enum ReadError {
     Closed,
     TooLarge,
     Malformed,
 }
 
 /// Reads one request head (and its body, capped) from `stream`, keeping leftovers in `buf`.
-async fn read_request<S: AsyncRead + Unpin>(
+pub(super) async fn read_request<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
 ) -> Result<(Request, Vec<u8>), ReadError> {

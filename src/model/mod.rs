@@ -16,6 +16,6 @@ pub use limits::{CutReason, CutShort, LimitHit};
 pub use report::{
     Advice, CloudContact, CloudIndication, DamagedCapture, DataStore, Device, DeviceSettingsAdvice,
     DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized, NoticeAdvice,
-    NoticeItem, ReceivedUpload, Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity,
+    NoticeItem, PortMapping, ReceivedUpload, Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity,
     SignatureSetInfo, ToolInfo, UpstreamMinute, VerifyItem,
 };

@@ -173,6 +173,33 @@ pub struct CloudIndication {
     pub value: String,
     /// The public source for what the value means.
     pub meaning_source: String,
+    /// For `upnp_port_mapping`: the entry of the gateway's port-mapping table that forwards a
+    /// port on its internet side to this device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_mapping: Option<PortMapping>,
+}
+
+/// One entry of the store gateway's UPnP port-mapping table (IGD `GetGenericPortMappingEntry`),
+/// read-only: a port on the gateway's internet side forwarded to a LAN device, which the device
+/// (or software on it) asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortMapping {
+    /// The gateway that holds the mapping.
+    pub gateway: String,
+    /// `TCP` or `UDP`.
+    pub protocol: String,
+    /// The port open on the gateway's internet side (0: any port, where the gateway allows it).
+    pub external_port: u16,
+    pub internal_client: String,
+    pub internal_port: u16,
+    /// The only internet host let in; absent: any host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_host: Option<String>,
+    pub enabled: bool,
+    /// Free text chosen by whoever asked for the mapping.
+    pub description: String,
+    /// Seconds left on the mapping; 0: permanent.
+    pub lease_seconds: u32,
 }
 
 /// A LAN host that receives image-sized uploads (snapshots, video) from surveillance or face

@@ -223,11 +223,18 @@ fn compare(fact: &Fact, op: Op, values: &[Value]) -> Option<bool> {
 /// contact, or the declared fact as written in site.toml.
 fn evidence(test: &Test, fact: &Fact, ctx: &Ctx<'_>) -> Vec<String> {
     match (test.field.origin, test.field.subject) {
-        (Origin::Scan, Subject::Device) if test.field.name == "device.cloud_platform_enabled" => {
+        (Origin::Scan, Subject::Device)
+            if matches!(
+                test.field.name,
+                "device.cloud_platform_enabled" | "device.internet_port_mapping"
+            ) =>
+        {
+            let mapping = test.field.name == "device.internet_port_mapping";
             ctx.device
                 .map(|d| {
                     d.cloud_indications
                         .iter()
+                        .filter(|i| i.port_mapping.is_some() == mapping)
                         // What the field means, and its source, is in the device's
                         // `cloud_indications`; the finding cites the atom.
                         .map(|i| {

@@ -79,7 +79,17 @@ impl<'a> Ctx<'a> {
             "device.captures_images" => flag(self.device.map(captures_images)),
             // Only a device's own "on" is known: its silence is not "off".
             "device.cloud_platform_enabled" => match self.device {
-                Some(d) if !d.cloud_indications.is_empty() => Fact::Bool(true),
+                Some(d) if d.cloud_indications.iter().any(|i| i.port_mapping.is_none()) => {
+                    Fact::Bool(true)
+                }
+                _ => Fact::Unknown,
+            },
+            // Only the gateway's table says so, and only when it was read: an unread or empty
+            // table is not "no port open".
+            "device.internet_port_mapping" => match self.device {
+                Some(d) if d.cloud_indications.iter().any(|i| i.port_mapping.is_some()) => {
+                    Fact::Bool(true)
+                }
                 _ => Fact::Unknown,
             },
             // Traffic decides it: a host seen receiving face snapshots stores faces; one not seen

@@ -869,3 +869,60 @@ fn declared_contract_and_assessment_answer_the_cloud_setting() {
     let findings = run(&["cn"], Some(&site), &[with_hik_connect_on(plain_camera())]);
     assert!(!rules_of(&findings).contains(&"CN-PIPL-21-CLOUD-ENABLED"));
 }
+
+/// A camera the gateway's UPnP table forwards TCP 8000 to, attached as the scan attaches it.
+fn with_port_mapping(mut d: Device) -> Device {
+    let mapping = crate::model::PortMapping {
+        gateway: "198.18.0.1".into(),
+        protocol: "TCP".into(),
+        external_port: 8000,
+        internal_client: d.ip.clone(),
+        internal_port: 8000,
+        remote_host: None,
+        enabled: true,
+        description: "camera 8000".into(),
+        lease_seconds: 0,
+    };
+    let gateway_atom = Evidence::new(
+        crate::fingerprint::PORT_MAPPING_SOURCE,
+        Some(5000),
+        serde_json::to_string(&mapping).unwrap(),
+    );
+    let mut router = plain_camera();
+    router.ip = "198.18.0.1".into();
+    router.evidence.push(gateway_atom);
+    let mut both = vec![router, d];
+    assert!(crate::fingerprint::attach_port_mappings(&mut both).is_empty());
+    d = both.pop().unwrap();
+    d
+}
+
+#[test]
+fn a_port_opened_on_the_router_is_a_security_finding_not_a_cloud_setting() {
+    let camera = with_port_mapping(plain_camera());
+    assert_eq!(camera.cloud_indications[0].kind, "upnp_port_mapping");
+    let findings = run(&["cn"], None, std::slice::from_ref(&camera));
+    let f = get(&findings, "CN-PIPL-51-UPNP-EXPOSED");
+    assert_eq!(f.severity, Severity::Medium);
+    assert_eq!(f.theme.as_deref(), Some("security"));
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("upnp_port_mapping") && e.contains("TCP 8000")),
+        "{:?}",
+        f.evidence
+    );
+    assert!(f.legal_basis.iter().any(|l| l.contains("Art. 51")));
+    // A router's table is not the vendor cloud switched on in the device.
+    assert!(!rules_of(&findings).contains(&"CN-PIPL-21-CLOUD-ENABLED"));
+    // A face terminal with a port open to the internet: high.
+    let findings = run(&["cn"], None, &[with_port_mapping(minmoe())]);
+    assert_eq!(
+        get(&findings, "CN-PIPL-51-UPNP-EXPOSED").severity,
+        Severity::High
+    );
+    // Without a mapping the rule stays silent (an unread table is not "no port open").
+    let e = run_all(&["cn"], None, &[plain_camera()]);
+    assert!(!rules_of(&e.findings).contains(&"CN-PIPL-51-UPNP-EXPOSED"));
+    assert!(!verify_rules(&e).contains(&"CN-PIPL-51-UPNP-EXPOSED"));
+}

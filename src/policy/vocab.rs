@@ -416,6 +416,19 @@ pub static FIELDS: &[Field] = &[
         ],
     ),
     flag(
+        "device.internet_port_mapping",
+        Scan,
+        Device,
+        [
+            "网关的UPnP端口映射表将互联网侧的端口转发到{it}",
+            "the gateway's UPnP port-mapping table forwards a port on its internet side to {it}",
+        ],
+        [
+            "网关的UPnP端口映射表没有转发到{it}的端口",
+            "the gateway's UPnP port-mapping table forwards no port to {it}",
+        ],
+    ),
+    flag(
         "device.face_in_use",
         Scan,
         Device,

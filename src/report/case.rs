@@ -122,6 +122,8 @@ pub(crate) struct Case {
     /// `own_port`): on an ordinary switch uploads cannot be observed there, so seeing none
     /// proves nothing.
     pub own_port_only: bool,
+    /// Where the traffic was seen from, and what interception or the bridge did.
+    pub vantage: super::vantage::Vantage,
     pub report_sha256: String,
     pub appendix: Vec<AppendixRow>,
 }
@@ -372,6 +374,7 @@ pub(crate) fn build(report: &Report, lang: Lang, report_sha256: &str) -> Case {
                     .iter()
                     .any(|d| !d.upstream_timeline.is_empty())),
         own_port_only: report.scan.vantage.as_deref() == Some("own_port"),
+        vantage: super::vantage::build(report, lang),
         report_sha256: text(report_sha256),
         appendix,
     }

@@ -367,7 +367,12 @@ fn write_device_details(
     }
     if !d.cloud_indications.is_empty() {
         let _ = writeln!(out, "**{}**\n", t.cloud_indications);
-        let _ = writeln!(out, "{}\n", t.cloud_indications_note);
+        if d.own_indications {
+            let _ = writeln!(out, "{}\n", t.cloud_indications_note);
+        }
+        if d.gateway_indications {
+            let _ = writeln!(out, "{}\n", t.port_mapping_note);
+        }
         header_row(
             out,
             &[t.indication_kind, t.source, t.value, t.meaning_source],
@@ -619,6 +624,105 @@ fn write_network(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
     out.push('\n');
 }
 
+/// Where the traffic was seen from, and what an interception or the inline bridge did.
+fn write_vantage(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
+    let v = &case.vantage;
+    let _ = writeln!(out, "## {}\n", c.vantage_title);
+    let code = if v.code.is_empty() {
+        String::new()
+    } else {
+        format!(" (`{}`)", md(&v.code))
+    };
+    let _ = writeln!(
+        out,
+        "{}{code}{}{}\n",
+        c.vantage_point, t.colon, v.explanation
+    );
+    if let Some(i) = &v.interception {
+        let _ = writeln!(out, "### {}\n", c.interception_title);
+        header_row(out, &[c.interface, c.gateway, c.period, c.restored]);
+        row(
+            out,
+            &[
+                md(&i.interface),
+                md(&i.gateway),
+                md(&i.period),
+                i.restored.to_string(),
+            ],
+        );
+        out.push('\n');
+        header_row(
+            out,
+            &[
+                "IP",
+                "MAC",
+                c.duration_s,
+                c.to_gateway,
+                c.to_device,
+                c.dropped,
+                c.stopped_early,
+            ],
+        );
+        for d in &i.devices {
+            row(
+                out,
+                &[
+                    md(&d.ip),
+                    md(&d.mac),
+                    d.seconds.clone(),
+                    md(&d.to_gateway),
+                    md(&d.to_device),
+                    md(&d.dropped),
+                    d.stopped_early.as_deref().map_or("—".to_string(), md),
+                ],
+            );
+        }
+        out.push('\n');
+        for (label, n) in [
+            (c.arp_replies, i.arp_replies),
+            (c.not_answering, i.not_answering),
+            (c.kernel_drops, i.kernel_drops),
+            (c.not_analysed, i.not_analysed),
+        ] {
+            let _ = writeln!(out, "- {label}: {n}");
+        }
+        out.push('\n');
+    }
+    if let Some(b) = &v.bridge {
+        let _ = writeln!(out, "### {}\n", c.bridge_title);
+        header_row(
+            out,
+            &[
+                c.interface,
+                c.period,
+                c.forward,
+                c.back,
+                c.dropped,
+                c.restored,
+            ],
+        );
+        row(
+            out,
+            &[
+                md(&b.interfaces),
+                md(&b.period),
+                md(&b.forward),
+                md(&b.back),
+                md(&b.dropped),
+                b.restored.to_string(),
+            ],
+        );
+        out.push('\n');
+        let _ = writeln!(out, "- {}: {}", c.kernel_drops, b.kernel_drops);
+        let _ = writeln!(out, "- {}: {}", c.not_analysed, b.not_analysed);
+        if !b.restore_errors.is_empty() {
+            let errors: Vec<String> = b.restore_errors.iter().map(|e| md(e)).collect();
+            let _ = writeln!(out, "- {}: {}", c.restore_errors, errors.join("; "));
+        }
+        out.push('\n');
+    }
+}
+
 fn write_advice(out: &mut String, a: &AdviceView, t: &Labels, c: &CaseLabels, lang: Lang) {
     let _ = writeln!(out, "**{}**\n", c.advice);
     if let Some(template) = &a.template {
@@ -866,6 +970,7 @@ pub fn render_markdown_for(report: &Report, lang: Lang, report_sha256: &str) -> 
     write_cover(&mut out, &case, t, c);
     write_summary(&mut out, &v, t);
     write_network(&mut out, &case, t, c);
+    write_vantage(&mut out, &case, t, c);
     write_device_table(&mut out, &v, t);
     if !v.devices.is_empty() {
         let _ = writeln!(out, "## {}\n", t.device_details);

@@ -20,6 +20,7 @@ pub mod sanitize;
 mod sums;
 mod svg;
 mod table;
+mod vantage;
 mod view;
 
 #[cfg(test)]

@@ -178,6 +178,7 @@ fn face_terminal() -> Device {
             source: "sadp.hc_platform_enable".to_string(),
             value: "true".to_string(),
             meaning_source: "Hikvision SADP ProbeMatch HCPlatformEnable".to_string(),
+            port_mapping: None,
         }],
         cut_short: Vec::new(),
         data_store: None,

@@ -93,6 +93,10 @@ pub(crate) struct DeviceView {
     pub findings: Vec<String>,
     pub cut_short: Vec<CutView>,
     pub cloud_indications: Vec<IndicationView>,
+    /// Some indications are the device's own reply / some come from the gateway's table: each
+    /// kind gets its own note.
+    pub own_indications: bool,
+    pub gateway_indications: bool,
 }
 
 /// A cloud or P2P service the device reports as switched on.
@@ -102,6 +106,8 @@ pub(crate) struct IndicationView {
     pub source: String,
     pub value: String,
     pub meaning_source: String,
+    /// Read from the gateway's UPnP port-mapping table, not from the device.
+    pub from_gateway: bool,
 }
 
 /// A probe of the device that stopped early, and why.
@@ -409,8 +415,17 @@ fn device_view(device: &Device, report: &Report, lang: Lang, t: &Labels) -> Devi
                 source: text(&i.source),
                 value: text(&i.value),
                 meaning_source: text(&i.meaning_source),
+                from_gateway: i.port_mapping.is_some(),
             })
             .collect(),
+        own_indications: device
+            .cloud_indications
+            .iter()
+            .any(|i| i.port_mapping.is_none()),
+        gateway_indications: device
+            .cloud_indications
+            .iter()
+            .any(|i| i.port_mapping.is_some()),
         cut_short: device
             .cut_short
             .iter()

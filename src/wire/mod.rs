@@ -4,6 +4,7 @@ pub mod arp;
 pub mod auth;
 pub mod dhcp;
 pub mod dhdiscover;
+pub mod igd;
 pub mod mdns;
 #[cfg(test)]
 pub(crate) mod noise;

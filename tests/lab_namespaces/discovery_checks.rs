@@ -344,3 +344,137 @@ pub fn audit_lab(lab: &Lab, authorised_by: &str) -> Result<camsweep::model::Repo
     rt.block_on(camsweep::app::run(&plan, &db, &NoProgress))
         .map_err(|e| e.to_string())
 }
+
+/// `camsweep audit` with the lab router (the gateway) among the targets reads the router's UPnP
+/// port-mapping table (read-only IGD `GetGenericPortMappingEntry` until fault 713), attaches the
+/// entry that forwards TCP 8000 from the internet to hik-bullet to that camera as a structured
+/// cloud indication, and a finding cites it. Without the gateway in the targets the router is
+/// never asked at all.
+pub fn audit_reads_the_gateways_port_mappings(lab: &Lab) -> Result<(), String> {
+    let gateway = ip_of(lab, "router");
+    let camera = ip_of(lab, "hik-bullet");
+    let audit = |targets: &str| -> Result<serde_json::Value, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_camsweep"))
+            .args([
+                "audit",
+                "--targets",
+                targets,
+                "--interface",
+                lab.scanner_interface(),
+                "--gateway",
+                &gateway.to_string(),
+                "--ports",
+                "80",
+                "--json",
+                "--lang",
+                "en",
+                "--authorised-by",
+                "lab test, owner",
+                "--out",
+            ])
+            .arg(dir.path().join("out"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice(&out.stdout).map_err(|e| {
+            format!(
+                "no report ({e}); exit {:?}; stderr: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+    };
+    let asked_before = lab.igd_control_requests("router");
+    let without = audit(&camera.to_string())?;
+    if lab.igd_control_requests("router") != asked_before {
+        return Err("the router's mapping table was read although it was not a target".into());
+    }
+    let kinds = |report: &serde_json::Value| -> Vec<String> {
+        report["devices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["ip"] == camera.to_string())
+            .flat_map(|d| {
+                d["cloud_indications"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|i| i["kind"].as_str().map(str::to_owned))
+            .collect()
+    };
+    if kinds(&without).iter().any(|k| k == "upnp_port_mapping") {
+        return Err("a port mapping was reported without the gateway in the targets".into());
+    }
+
+    let report = audit(&format!("{gateway},{camera}"))?;
+    // Entry 0, then fault 713 at index 1: two calls, no more.
+    let calls = lab.igd_control_requests("router") - asked_before;
+    if calls != 2 {
+        return Err(format!(
+            "{calls} IGD control requests for a one-entry table"
+        ));
+    }
+    let device = report["devices"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["ip"] == camera.to_string())
+        .ok_or_else(|| format!("{camera} not in the report"))?;
+    let indication = device["cloud_indications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["kind"] == "upnp_port_mapping")
+        .ok_or_else(|| {
+            format!(
+                "no upnp_port_mapping on {camera}: {}; notes {}",
+                device["cloud_indications"], report["scan"]["notes"]
+            )
+        })?;
+    let m = &indication["port_mapping"];
+    let want = serde_json::json!({
+        "gateway": gateway.to_string(),
+        "protocol": "TCP",
+        "external_port": 8000,
+        "internal_client": camera.to_string(),
+        "internal_port": 8000,
+        "enabled": true,
+        "description": "DS-2CD2143G0-I 8000",
+        "lease_seconds": 0,
+    });
+    if *m != want {
+        return Err(format!("port_mapping {m}, want {want}"));
+    }
+    if indication["source"] != "upnp.port_mapping" {
+        return Err(format!("indication source {}", indication["source"]));
+    }
+    let finding = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "CN-PIPL-51-UPNP-EXPOSED" && f["device"] == device["id"])
+        .ok_or_else(|| format!("no CN-PIPL-51-UPNP-EXPOSED finding on {camera}"))?;
+    let cites = finding["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.as_str())
+        .any(|e| e.contains("upnp_port_mapping") && e.contains("TCP 8000"));
+    if !cites {
+        return Err(format!("the finding does not cite the mapping: {finding}"));
+    }
+    // The gateway itself is not "cloud enabled" because it holds other devices' mappings.
+    if report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|f| f["rule"] == "CN-PIPL-21-CLOUD-ENABLED")
+    {
+        return Err("a port mapping was read as a vendor-cloud setting".into());
+    }
+    camsweep::report::validate(&report.to_string()).map_err(|e| format!("schema: {e}"))?;
+    Ok(())
+}

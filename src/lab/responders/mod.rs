@@ -3,6 +3,7 @@
 
 pub mod banner;
 pub mod http;
+pub mod igd;
 pub mod onvif;
 pub mod rtsp;
 pub mod zk;

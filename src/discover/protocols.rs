@@ -288,6 +288,7 @@ async fn fetch_description(location: &str) -> Result<Option<ssdp::Description>, 
         },
         detail: e.to_string(),
     };
+    crate::probe::http::client::install_crypto_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(DESCRIPTION_TIMEOUT)

@@ -263,4 +263,20 @@ mod tests {
         assert!(zh.contains("人脸识别终端"));
         assert!(zh.contains("上海南京西路店"));
     }
+
+    /// The chain page and the shop's case file carry the same style sheet, not a copy of it.
+    #[test]
+    fn the_page_has_the_case_files_style_sheet() {
+        let style = |html: &str| {
+            let start = html.find("<style>").expect("a style element") + "<style>".len();
+            let end = html.find("</style>").expect("a closed style element");
+            html[start..end].to_string()
+        };
+        let report =
+            crate::report::render_html(&crate::report::testdata::sample_report(), Lang::En)
+                .unwrap();
+        let fleet = page(Lang::En, &["Shop A"]);
+        assert!(style(&fleet).contains("--navy") && style(&fleet).contains(".grid2"));
+        assert_eq!(style(&fleet), style(&report));
+    }
 }

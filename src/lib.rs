@@ -16,6 +16,7 @@ pub mod input;
 pub mod integrity;
 pub mod intercept;
 pub mod lab;
+pub mod markup;
 pub mod model;
 pub mod policy;
 pub mod probe;

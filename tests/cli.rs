@@ -609,3 +609,77 @@ fn the_terminal_speaks_the_locale_language() {
         "the report's language followed the locale"
     );
 }
+
+/// `audit` at a terminal without `--authorised-by` asks who authorised it, in the locale's
+/// language, and an empty answer stops it before anything is sent. stdin is a pseudo-terminal
+/// (openpty), as when a person runs it.
+#[test]
+fn the_authorisation_prompt_speaks_the_locale_language() {
+    let zh = prompt_answered_empty("zh_CN.UTF-8");
+    assert!(
+        zh.contains("未经网络所有者授权扫描网络可能违法")
+            && zh.contains("谁授权了本次扫描")
+            && zh.contains("未提供授权"),
+        "{zh}"
+    );
+    assert!(!zh.contains("Who authorised"), "{zh}");
+    let en = prompt_answered_empty("en_US.UTF-8");
+    assert!(
+        en.contains("can be unlawful")
+            && en.contains("Who authorised this scan?")
+            && en.contains("no authorisation given"),
+        "{en}"
+    );
+}
+
+/// Runs `audit` with a pseudo-terminal as stdin under `LANG=lang`, answers the authorisation
+/// prompt with an empty line, and returns what it wrote on stderr (it must refuse, exit 2).
+fn prompt_answered_empty(lang: &str) -> String {
+    use std::io::Write;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::{Command, Stdio};
+
+    let (mut master, slave) = {
+        let (mut master, mut slave) = (-1, -1);
+        // SAFETY: openpty writes two new descriptors into the out-parameters; the null name,
+        // termios and window size are allowed.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors were just opened by openpty and are owned here alone.
+        unsafe {
+            (
+                std::fs::File::from(OwnedFd::from_raw_fd(master)),
+                OwnedFd::from_raw_fd(slave),
+            )
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args(["audit", "--targets", "127.0.0.1", "--out"])
+        .arg(dir.path().join("out"))
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
+        .stdin(Stdio::from(slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    master.write_all(b"\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        !dir.path().join("out").exists(),
+        "an unauthorised audit left an output folder"
+    );
+    said
+}

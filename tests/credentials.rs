@@ -1,8 +1,10 @@
 //! `audit --credentials FILE`: the owner's own login answers the device's Digest challenge to
-//! ONVIF GetDeviceInformation — once, with the listed login only — and the password appears
-//! nowhere: not in report.json/html/md/csv, not in the `-vvv` logs.
+//! ONVIF GetDeviceInformation — once, with the listed login only — whether the device demands
+//! SHA-256 or MD5, and the password appears nowhere: not in report.json/html/md/csv, not in the
+//! `-vvv` logs.
 
-use md5::{Digest, Md5};
+use md5::Md5;
+use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;
@@ -17,12 +19,31 @@ const PASSWORD: &str = "Zq7-unique-Pa55word";
 const REALM: &str = "IP Camera(C1234)";
 const NONCE: &str = "4d4a31314e7a45774f6a63345a6a5a6c";
 
-fn md5_hex(text: &str) -> String {
-    hex::encode(Md5::digest(text.as_bytes()))
+/// The hash a protected camera's Digest challenge names (RFC 7616 section 3.3's `algorithm`).
+#[derive(Clone, Copy, Debug)]
+enum Algorithm {
+    Sha256,
+    Md5,
 }
 
-/// Checks a Digest `Authorization` value the way the device would.
-fn digest_ok(authorization: &str) -> bool {
+impl Algorithm {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sha256 => "SHA-256",
+            Self::Md5 => "MD5",
+        }
+    }
+
+    fn hex(self, text: &str) -> String {
+        match self {
+            Self::Sha256 => hex::encode(Sha256::digest(text.as_bytes())),
+            Self::Md5 => hex::encode(Md5::digest(text.as_bytes())),
+        }
+    }
+}
+
+/// Checks a Digest `Authorization` value the way the device would (RFC 7616 section 3.4.1).
+fn digest_ok(authorization: &str, algorithm: Algorithm) -> bool {
     let field = |name: &str| {
         authorization
             .split(", ")
@@ -33,14 +54,17 @@ fn digest_ok(authorization: &str) -> bool {
             .map(|v| v.trim_matches('"').to_string())
             .unwrap_or_default()
     };
-    let ha1 = md5_hex(&format!("{USER}:{REALM}:{PASSWORD}"));
-    let ha2 = md5_hex(&format!("POST:{}", field("uri")));
-    let expect = md5_hex(&format!(
+    let ha1 = algorithm.hex(&format!("{USER}:{REALM}:{PASSWORD}"));
+    let ha2 = algorithm.hex(&format!("POST:{}", field("uri")));
+    let expect = algorithm.hex(&format!(
         "{ha1}:{NONCE}:{}:{}:auth:{ha2}",
         field("nc"),
         field("cnonce")
     ));
-    field("username") == USER && field("response") == expect
+    field("username") == USER
+        && field("algorithm") == algorithm.name()
+        && field("qop") == "auth"
+        && field("response") == expect
 }
 
 /// Reads one HTTP request: (request line, headers, body).
@@ -80,9 +104,9 @@ fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<String>, String)>
     Some((request, headers, body))
 }
 
-/// An ONVIF camera whose GetDeviceInformation needs the owner's Digest login. Records every
-/// Authorization header it is sent.
-fn protected_camera(seen: Arc<Mutex<Vec<String>>>) -> u16 {
+/// An ONVIF camera whose GetDeviceInformation needs the owner's Digest login with `algorithm`.
+/// Records every Authorization header it is sent.
+fn protected_camera(seen: Arc<Mutex<Vec<String>>>, algorithm: Algorithm) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -111,13 +135,17 @@ fn protected_camera(seen: Arc<Mutex<Vec<String>>>) -> u16 {
                     ("200 OK", String::new(), DATETIME.to_string())
                 } else if body.contains("GetCapabilities") {
                     ("200 OK", String::new(), CAPABILITIES.to_string())
-                } else if authorization.as_deref().is_some_and(digest_ok) {
+                } else if authorization
+                    .as_deref()
+                    .is_some_and(|a| digest_ok(a, algorithm))
+                {
                     ("200 OK", String::new(), DEVICE_INFO.to_string())
                 } else {
                     (
                         "401 Unauthorized",
                         format!(
-                            "WWW-Authenticate: Digest realm=\"{REALM}\", qop=\"auth\", nonce=\"{NONCE}\", stale=\"FALSE\"\r\n"
+                            "WWW-Authenticate: Digest realm=\"{REALM}\", qop=\"auth\", algorithm={}, nonce=\"{NONCE}\", stale=\"FALSE\"\r\n",
+                            algorithm.name()
                         ),
                         String::new(),
                     )
@@ -156,9 +184,18 @@ fn signatures_with_onvif_port(dir: &std::path::Path, port: &str) -> std::path::P
 }
 
 #[test]
-fn the_owners_login_reads_device_information_and_is_never_written() {
+fn the_owners_login_answers_a_sha256_digest_challenge_and_is_never_written() {
+    self_check_against(Algorithm::Sha256);
+}
+
+#[test]
+fn the_owners_login_answers_an_md5_digest_challenge_and_is_never_written() {
+    self_check_against(Algorithm::Md5);
+}
+
+fn self_check_against(algorithm: Algorithm) {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let port = protected_camera(Arc::clone(&seen)).to_string();
+    let port = protected_camera(Arc::clone(&seen), algorithm).to_string();
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("logins.toml");
     std::fs::write(
@@ -206,7 +243,13 @@ fn the_owners_login_reads_device_information_and_is_never_written() {
     // One answer to one challenge, with the listed login only.
     let attempts = seen.lock().unwrap().clone();
     assert_eq!(attempts.len(), 1, "{attempts:?}");
-    assert!(digest_ok(&attempts[0]));
+    assert!(digest_ok(&attempts[0], algorithm), "{}", attempts[0]);
+    let answered = format!("HTTP Digest {}", algorithm.name());
+    assert!(
+        report.scan.notes.iter().any(|n| n.contains(&answered)),
+        "{:?}",
+        report.scan.notes
+    );
     // The password is nowhere: report files, logs (everything at trace level), stdout.
     assert!(!stderr.is_empty(), "-vvv logs expected");
     for name in [

@@ -410,9 +410,10 @@ fn https_certificates(lab: &Lab) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    camsweep::probe::http::client::install_crypto_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
-        .danger_accept_invalid_certs(true)
+        .tls_danger_accept_invalid_certs(true)
         .tls_info(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(5))

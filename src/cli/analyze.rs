@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use super::args::AnalyzeArgs;
 use super::commands::load_signatures;
 use super::countdown::Countdown;
+use super::read_progress::ReadProgress;
 use super::{guard, output};
 use crate::app::{self, Interrupt, now_rfc3339};
 use crate::capture::{LiveSource, LiveStats, PcapFileOutcome, parse_duration};
@@ -82,7 +83,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
     if let (Some(iface), Some(listen)) = (&args.interface, &args.listen) {
         let listen = parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?;
         let countdown = Countdown::start(
-            format!("capturing on {iface}"),
+            super::locale::fill("capturing on {}", &[iface]),
             std::time::Instant::now(),
             listen,
             quiet || args.output.json,
@@ -109,12 +110,15 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             captures.push(written.path.display().to_string());
         }
     }
+    let paths: Vec<&Path> = args.files.iter().map(PathBuf::as_path).collect();
+    let hidden = quiet || args.output.json || paths.is_empty();
+    let reading = ReadProgress::start("reading captures", &paths, hidden);
     for path in &args.files {
         if stop.load(Ordering::Relaxed) {
             notes.push(format!("{}: not read (interrupted)", path.display()));
             continue;
         }
-        let (sha256, damage) = read_capture(path, &mut analyzer, &stop)?;
+        let (sha256, damage) = read_capture(path, &mut analyzer, &stop, &reading)?;
         if let Some(damage) = damage {
             complete = false;
             let damage = DamagedCapture {
@@ -137,8 +141,10 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             sha256,
         });
     }
+    drop(reading);
     if !args.zeek.is_empty() {
-        let zeek = super::zeek_logs::read(&args.zeek, &mut analyzer, &stop)?;
+        let zeek =
+            super::zeek_logs::read(&args.zeek, &mut analyzer, &stop, quiet || args.output.json)?;
         if zeek.interrupted {
             complete = false;
         }
@@ -466,7 +472,7 @@ impl Listening {
     /// A countdown to the end of the capture, shown until it is dropped.
     pub fn countdown(&self, quiet: bool) -> Countdown {
         Countdown::start(
-            format!("capturing on {}", self.interface),
+            super::locale::fill("capturing on {}", &[&self.interface]),
             self.started,
             self.length,
             quiet,
@@ -637,13 +643,14 @@ fn read_capture(
     path: &Path,
     analyzer: &mut Analyzer,
     stop: &AtomicBool,
+    progress: &ReadProgress,
 ) -> Result<(Option<String>, Option<Damage>)> {
     // A FIFO or device is refused unless allowed, and opened without blocking either way: a FIFO
     // nobody writes to must not hang camsweep in open() or read() past Ctrl-C.
     let file = guard::open_input(path, "capture")?;
     let hasher = Arc::new(Mutex::new(Sha256::new()));
     let mut reader = HashingReader {
-        inner: guard::StoppableReader::new(file, stop),
+        inner: progress.counting(guard::StoppableReader::new(file, stop)),
         hasher: Arc::clone(&hasher),
     };
     let damage = {

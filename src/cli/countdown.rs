@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::locale;
+
 /// How often the countdown is redrawn.
 const TICK: Duration = Duration::from_millis(250);
 
@@ -37,7 +39,8 @@ impl Countdown {
             while !flag.load(Ordering::Relaxed) {
                 let elapsed = started.elapsed();
                 bar.set_position(elapsed.as_secs());
-                bar.set_message(format!("{} left", clock(length.saturating_sub(elapsed))));
+                let left = clock(length.saturating_sub(elapsed));
+                bar.set_message(locale::fill("{} left", &[&left]));
                 if elapsed >= length {
                     break;
                 }

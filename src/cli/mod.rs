@@ -18,6 +18,7 @@ mod packaging;
 pub mod plan;
 mod policy;
 mod progress;
+mod read_progress;
 mod signals;
 mod summary;
 mod targets_file;

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::guard;
 use super::output::terminal;
+use super::read_progress::ReadProgress;
 use crate::model::EvidenceFile;
 use crate::traffic::Analyzer;
 use crate::traffic::flows::NameSource;
@@ -143,9 +144,17 @@ fn read_line(
 }
 
 /// Feeds the logs of `inputs` to the analyser (until `stop` is set): names from ssl.log and
-/// http.log joined to conn.log's connections by uid, DNS answers from dns.log.
-pub fn read(inputs: &[PathBuf], analyzer: &mut Analyzer, stop: &AtomicBool) -> Result<ZeekOutcome> {
+/// http.log joined to conn.log's connections by uid, DNS answers from dns.log. A progress bar
+/// in bytes shows on stderr unless `quiet`.
+pub fn read(
+    inputs: &[PathBuf],
+    analyzer: &mut Analyzer,
+    stop: &AtomicBool,
+    quiet: bool,
+) -> Result<ZeekOutcome> {
     let files = log_files(inputs)?;
+    let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    let progress = ReadProgress::start("reading Zeek logs", &paths, quiet);
     let mut outcome = ZeekOutcome::default();
     let mut names: HashMap<String, (NameSource, String)> = HashMap::new();
     let mut names_dropped = 0u64;
@@ -161,7 +170,7 @@ pub fn read(inputs: &[PathBuf], analyzer: &mut Analyzer, stop: &AtomicBool) -> R
         }
         let handle = guard::open_input(&file.path, "Zeek log")?;
         let mut hashing = HashingReader {
-            inner: guard::StoppableReader::new(handle, stop),
+            inner: progress.counting(guard::StoppableReader::new(handle, stop)),
             hasher: Sha256::new(),
         };
         let mut reader = LogReader::new(&shown, Some(file.kind));

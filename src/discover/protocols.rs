@@ -329,6 +329,7 @@ async fn fetch_description(
         },
         detail: e.to_string(),
     };
+    crate::probe::http::client::install_crypto_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(DESCRIPTION_TIMEOUT)

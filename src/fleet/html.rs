@@ -1,17 +1,16 @@
-//! fleet.html: one self-contained page styled like the case file (inline style, no script, no
+//! fleet.html: one self-contained page with the case file's own style sheet (inlined, no script, no
 //! external resource), in Chinese or English. Rendered from templates in three pieces so shop rows
 //! can be written as the reports stream through: the rows first (to a side file), then the head
 //! with the totals, the rows, the tail. Every value is escaped after hidden characters are made
 //! visible.
 
-use minijinja::value::{Serde, Value};
-use minijinja::{AutoEscape, Environment, Output, State};
+use minijinja::Environment;
+use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::{FleetTotals, ShopSummary};
 use crate::model::DeviceType;
 use crate::report::Lang;
-use crate::report::sanitize::visible;
 
 static PAGE: &str = include_str!("templates/fleet.html");
 static ROW: &str = include_str!("templates/fleet_row.html");
@@ -100,21 +99,6 @@ const EN: FleetLabels = FleetLabels {
     footer: "Device-level rows are in the Parquet tables under tables/ (DuckDB, Spark, ClickHouse read them); see docs/fleet.md.",
 };
 
-/// Writes every value HTML-escaped, with control and bidi characters made visible first.
-fn visible_escaped(
-    out: &mut Output,
-    state: &mut State,
-    value: &Value,
-) -> Result<(), minijinja::Error> {
-    match value.as_str() {
-        Some(text) if !value.is_safe() && *state.auto_escape() != AutoEscape::None => {
-            let shown = Value::from(visible(text).into_owned());
-            minijinja::escape_formatter(out, state, &shown)
-        }
-        _ => minijinja::escape_formatter(out, state, value),
-    }
-}
-
 #[derive(Serialize)]
 struct Section {
     title: &'static str,
@@ -136,10 +120,8 @@ impl FleetHtml {
                 "fleet.html has no shop-rows marker",
             )
         })?;
-        let mut env = Environment::new();
-        env.set_auto_escape_callback(|_| AutoEscape::Html);
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        env.set_formatter(visible_escaped);
+        // Escaping, hidden characters and the style sheet as on report.html.
+        let mut env = crate::report::page_environment()?;
         env.add_template("head.html", head)?;
         env.add_template("tail.html", tail)?;
         env.add_template("row.html", ROW)?;
@@ -280,5 +262,21 @@ mod tests {
         assert!(zh.contains("连锁门店汇总"));
         assert!(zh.contains("人脸识别终端"));
         assert!(zh.contains("上海南京西路店"));
+    }
+
+    /// The chain page and the shop's case file carry the same style sheet, not a copy of it.
+    #[test]
+    fn the_page_has_the_case_files_style_sheet() {
+        let style = |html: &str| {
+            let start = html.find("<style>").expect("a style element") + "<style>".len();
+            let end = html.find("</style>").expect("a closed style element");
+            html[start..end].to_string()
+        };
+        let report =
+            crate::report::render_html(&crate::report::testdata::sample_report(), Lang::En)
+                .unwrap();
+        let fleet = page(Lang::En, &["Shop A"]);
+        assert!(style(&fleet).contains("--navy") && style(&fleet).contains(".grid2"));
+        assert_eq!(style(&fleet), style(&report));
     }
 }

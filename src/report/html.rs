@@ -14,8 +14,12 @@ use std::collections::BTreeMap;
 const TEMPLATE_NAME: &str = "report.html";
 static TEMPLATE: &str = include_str!("templates/report.html");
 
-/// Writes every value HTML-escaped, with control and bidi characters made visible first, so no
-/// value from a device reaches the page raw whatever the template does with it.
+/// The case file's style sheet, shared by report.html and fleet.html (`{% include "style.css" %}`).
+static STYLE: &str = include_str!("templates/style.css");
+
+/// Writes every value HTML-escaped (by [`crate::markup`]'s escaper, the templates' own), with
+/// control and bidi characters made visible first, so no value from a device reaches the page raw
+/// whatever the template does with it.
 fn visible_escaped(
     out: &mut Output,
     state: &mut State,
@@ -30,12 +34,20 @@ fn visible_escaped(
     }
 }
 
-fn environment() -> Result<Environment<'static>, ReportError> {
+/// A template environment for camsweep's HTML pages: HTML auto-escaping whatever a template's
+/// name, hidden characters made visible, undefined values an error, and the shared style sheet.
+pub(crate) fn page_environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
     // `.html` turns on HTML auto-escaping; make it explicit so a rename cannot switch it off.
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_formatter(visible_escaped);
+    env.add_template("style.css", STYLE)?;
+    Ok(env)
+}
+
+fn environment() -> Result<Environment<'static>, ReportError> {
+    let mut env = page_environment().map_err(ReportError::Template)?;
     env.add_template(TEMPLATE_NAME, TEMPLATE)
         .map_err(ReportError::Template)?;
     Ok(env)

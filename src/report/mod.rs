@@ -31,6 +31,7 @@ pub(crate) mod testdata;
 pub use case_csv::render_case_csvs;
 pub use connections_csv::{CONNECTION_COLUMNS, render_connections_csv};
 pub use csv::{CSV_BOM, CSV_COLUMNS, render_csv};
+pub(crate) use html::page_environment;
 pub use html::{render_html, render_html_for};
 pub use i18n::{EN, Labels, Lang, UnknownLang, ZH};
 pub use json::{from_json, schema, to_json, validate};

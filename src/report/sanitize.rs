@@ -44,6 +44,12 @@ fn push_visible(out: &mut String, c: char) {
     }
 }
 
+/// A value for HTML, SVG or XML text or an attribute: hidden characters made visible, then every
+/// markup character escaped ([`crate::markup::escape`]).
+pub fn markup(text: &str) -> String {
+    crate::markup::escape(&visible(text))
+}
+
 /// A value for a Markdown table cell or paragraph: hidden characters made visible, then every
 /// character that could start Markdown or HTML markup escaped, so a banner cannot break a table,
 /// forge a link or inject a tag.

@@ -10,7 +10,7 @@ use crate::model::UpstreamMinute;
 
 use super::case::Link;
 use super::case_i18n::CaseLabels;
-use super::sanitize::visible;
+use super::sanitize;
 
 /// Colours of the picture; the HTML test in Chromium looks for the node fills on the screenshot.
 pub const DEVICE_FILL: &str = "#e8f0fe";
@@ -31,19 +31,7 @@ const LABEL_CHARS: usize = 34;
 
 /// Text for an SVG text node or attribute: hidden characters shown, markup characters escaped.
 fn esc(value: &str) -> String {
-    let shown = visible(value);
-    let mut out = String::with_capacity(shown.len());
-    for c in shown.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    sanitize::markup(value)
 }
 
 fn cut(value: &str) -> String {

@@ -4,7 +4,8 @@
 //! (`UniversalScanner/Hikvision.cs`, `Hikvision.selftest`). Only the inquiry is ever built: SADP's
 //! modify/activate/reset messages are not.
 
-use super::xml::{self, XmlError, escape};
+use super::xml::{self, XmlError};
+use crate::markup::escape;
 
 /// The UDP port of SADP.
 pub const PORT: u16 = 37020;

@@ -3,7 +3,8 @@
 //! and the device description XML LOCATION points at (manufacturer, modelName, modelNumber,
 //! serialNumber, friendlyName). Pure: no I/O.
 
-use super::xml::{self, XmlError, escape};
+use super::xml::{self, XmlError};
+use crate::markup::escape;
 
 /// The UDP port of SSDP.
 pub const PORT: u16 = 1900;

@@ -3,7 +3,8 @@
 //! and the `ProbeMatches` a device returns with its types, scopes (name, hardware = model,
 //! location, type), service addresses and endpoint UUID. Pure: no I/O.
 
-use super::xml::{self, Leaves, XmlError, escape};
+use super::xml::{self, Leaves, XmlError};
+use crate::markup::escape;
 
 /// The UDP port of WS-Discovery.
 pub const PORT: u16 = 3702;

@@ -299,13 +299,14 @@ fn progress(quiet: bool, len: Option<u64>) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(len, target);
     let template = if len.is_some() {
-        "reports [{bar:30}] {pos}/{len} {per_sec} {elapsed}"
+        "{prefix} [{bar:30}] {pos}/{len} {per_sec} {elapsed}"
     } else {
-        "reports {spinner} {pos} {per_sec} {elapsed}"
+        "{prefix} {spinner} {pos} {per_sec} {elapsed}"
     };
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
+    bar.set_prefix(super::locale::text("reports").into_owned());
     bar
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::lab::persona::OnvifService;
+use crate::markup::escape;
 
 use super::Context;
 use super::http::Response;
@@ -133,16 +134,10 @@ fn capabilities(ctx: &Context<'_>) -> String {
 fn device_information(device: &OnvifService) -> String {
     format!(
         "<tds:GetDeviceInformationResponse><tds:Manufacturer>{}</tds:Manufacturer><tds:Model>{}</tds:Model><tds:FirmwareVersion>{}</tds:FirmwareVersion><tds:SerialNumber>{}</tds:SerialNumber><tds:HardwareId>{}</tds:HardwareId></tds:GetDeviceInformationResponse>",
-        xml_escape(&device.manufacturer),
-        xml_escape(&device.model),
-        xml_escape(&device.firmware),
-        xml_escape(&device.serial),
-        xml_escape(&device.hardware_id)
+        escape(&device.manufacturer),
+        escape(&device.model),
+        escape(&device.firmware),
+        escape(&device.serial),
+        escape(&device.hardware_id)
     )
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

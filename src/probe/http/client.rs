@@ -48,6 +48,13 @@ impl Fetched {
     }
 }
 
+/// Makes ring rustls's process-wide crypto provider, before any `reqwest::Client` is built:
+/// reqwest is built without a bundled provider (its own would be the aws-lc-rs C build) and
+/// refuses to build a client without one. Idempotent: an error only says one is installed.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A client for read-only probing.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
@@ -62,11 +69,12 @@ impl HttpClient {
     /// # Errors
     /// [`ClientError`] if the TLS backend cannot be set up.
     pub fn new(timeout: Duration, max_body: usize) -> Result<Self, ClientError> {
+        install_crypto_provider();
         let client = Client::builder()
             .no_proxy()
             .redirect(redirect::Policy::none())
-            .danger_accept_invalid_certs(true)
-            .danger_accept_invalid_hostnames(true)
+            .tls_danger_accept_invalid_certs(true)
+            .tls_danger_accept_invalid_hostnames(true)
             .tls_info(true)
             .timeout(timeout)
             .connect_timeout(timeout)

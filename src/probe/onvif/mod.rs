@@ -99,20 +99,20 @@ async fn self_check(
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
         .map(|(_, v)| v.as_str());
-    let cnonce = hex::encode(rand_bytes());
-    let Some(authorization) = challenges
-        .filter_map(|c| {
-            super::credentials::digest_authorization(c, cred, "POST", url.path(), &cnonce)
-        })
-        .next()
+    let Some(answer) =
+        super::credentials::digest_authorization(challenges, cred, "POST", url.path())
     else {
         findings.note(format!(
-            "onvif {p}: a login is listed for this device, but it asked for no HTTP Digest authentication (the only kind answered)"
+            "onvif {p}: a login is listed for this device, but it asked for no HTTP Digest authentication camsweep answers (SHA-256, SHA-512-256 or MD5 with qop=auth)"
         ));
         return;
     };
     match client
-        .post_soap_authorized(url.clone(), soap::get_device_information(), &authorization)
+        .post_soap_authorized(
+            url.clone(),
+            soap::get_device_information(),
+            &answer.authorization,
+        )
         .await
     {
         Ok(resp) if resp.status == 401 || resp.status == 403 => findings.note(format!(
@@ -121,20 +121,13 @@ async fn self_check(
         )),
         Ok(resp) => {
             findings.note(format!(
-                "onvif {p}: GetDeviceInformation read with the owner's listed login (self-check)"
+                "onvif {p}: GetDeviceInformation read with the owner's listed login (self-check, HTTP Digest {})",
+                answer.algorithm
             ));
             read_device_information(&resp, url.port_or_known_default(), findings, p);
         }
         Err(err) => findings.note(format!("onvif {p}: self-check: {err}")),
     }
-}
-
-/// A client nonce for Digest authentication.
-fn rand_bytes() -> [u8; 8] {
-    let mut bytes = [0u8; 8];
-    // A fixed nonce still authenticates; randomness only keeps it from repeating.
-    let _ = getrandom::fill(&mut bytes);
-    bytes
 }
 
 /// POSTs one request; returns the reply's leaves when it is SOAP.

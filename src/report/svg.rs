@@ -552,7 +552,10 @@ mod tests {
             "Destinations (cloud and store LAN)"
         );
         assert_eq!(heading(&both, &CASE_ZH), "目的地（云端与局域网存储）");
-        assert_eq!(heading(&[cloud.clone()], &CASE_EN), "Cloud destinations");
+        assert_eq!(
+            heading(std::slice::from_ref(&cloud), &CASE_EN),
+            "Cloud destinations"
+        );
         assert_eq!(heading(&[cloud], &CASE_ZH), "云端目的地");
         // The lead under the title says the same.
         assert!(CASE_EN.network_lead_for(&only_store).contains("not clouds"));

@@ -510,6 +510,24 @@ fn sales_office_shows_the_local_face_server() {
         html.contains("198.18.0.12 → 198.18.0.40 (Hikvision HikCentral Professional):7200"),
         "no camera → server line"
     );
+    // The server is on the store's LAN, not a cloud: neither the picture's heading nor the lead
+    // of the HTML and Markdown calls it one.
+    let md = std::fs::read_to_string(out.path().join("demo/report.md")).unwrap();
+    assert!(
+        html.contains(">Data stores on the store LAN</text>"),
+        "svg heading"
+    );
+    for (name, page) in [("html", &html), ("md", &md)] {
+        assert!(
+            page.contains("the hosts on the same LAN they sent pictures to"),
+            "{name}: network lead"
+        );
+        assert!(!page.contains("Cloud destinations"), "{name}");
+        assert!(
+            !page.contains("cloud destinations they contacted"),
+            "{name}"
+        );
+    }
 }
 
 /// What differs between a scenario's personas and the report: identity (vendor, type, face,
@@ -587,6 +605,12 @@ fn school_canteen_face_payment_raises_the_minors_findings() {
             severity_of(&report, ip, "CN-FRM-10-ALTERNATIVE").as_deref(),
             Some("high")
         );
+        // A face-payment terminal films no area: no video-surveillance sign rule. The posted
+        // "face payment accepted" sign is its PIPL Art. 26 sign; what the sign leaves out is the
+        // Face Recognition Measures' notice finding.
+        assert_eq!(severity_of(&report, ip, "CN-PSVIS-13-SIGN"), None);
+        assert_eq!(severity_of(&report, ip, "CN-PIPL-26-SIGN"), None);
+        assert!(severity_of(&report, ip, "CN-FRM-5-NOTICE").is_some());
     }
     let minors = report
         .findings

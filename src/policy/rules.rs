@@ -466,6 +466,82 @@ mod tests {
         }
     }
 
+    /// A quote is printed after "条文：" as statute text, so it is a whole provision or marks where
+    /// it was cut (……), carries no editor's note, and a rule whose text was not checked verbatim
+    /// (status other than V) quotes only the part that was and marks the rest as cut. The FRM
+    /// articles whose official text could not be read (Arts. 6, 7, 13, 14) print no quote.
+    #[test]
+    fn quotes_are_whole_or_marked_where_cut() {
+        let set = RuleSet::bundled().unwrap();
+        for rule in &set.rules {
+            let Some(quote) = &rule.quote else { continue };
+            let zh = quote.zh.trim_end();
+            assert!(
+                zh.ends_with('。') || zh.ends_with("……"),
+                "{}: quote ends mid-provision without ……: {zh}",
+                rule.id
+            );
+            for note in ["二手", "来源", "汇编", "（注"] {
+                assert!(
+                    !zh.contains(note),
+                    "{}: editor's note in the quote: {zh}",
+                    rule.id
+                );
+            }
+            if rule.status != "V" {
+                assert!(
+                    zh.ends_with("……"),
+                    "{}: unverified text quoted whole",
+                    rule.id
+                );
+            }
+        }
+        for id in [
+            "CN-FRM-6-CONSENT",
+            "CN-FRM-7-MINORS",
+            "CN-FRM-13-PRIVATE",
+            "CN-FRM-14-SECURITY",
+        ] {
+            let rule = set.rules.iter().find(|r| r.id == id).unwrap();
+            assert!(rule.quote.is_none(), "{id} quotes a text not read");
+            assert!(
+                rule.legal_basis().contains("[S]") || rule.legal_basis().contains("[P]"),
+                "{id}: {}",
+                rule.legal_basis()
+            );
+        }
+    }
+
+    /// Precedents sit under the article they were decided on: Shunde (2021) under CRPL Art. 29,
+    /// not PIPL Art. 29 (in force only from 2021-11-01); Kohler without a claimed basis. Every
+    /// rule citing the PIPL shows its Art. 66 penalty.
+    #[test]
+    fn precedents_and_penalties_cite_what_was_decided() {
+        let set = RuleSet::bundled().unwrap();
+        let rule = |id: &str| set.rules.iter().find(|r| r.id == id).unwrap();
+        let pipl29 = rule("CN-PIPL-29-SEPCONSENT");
+        assert!(
+            !pipl29.explanation.zh.contains("顺德") && !pipl29.explanation.en.contains("Shunde")
+        );
+        let crpl = rule("CN-CRPL-29");
+        assert!(crpl.explanation.zh.contains("顺德") && crpl.explanation.en.contains("Shunde"));
+        assert!(
+            crpl.explanation
+                .en
+                .contains("public reports do not name the articles")
+        );
+        for r in &set.rules {
+            assert!(!r.explanation.en.contains("on this basis"), "{}", r.id);
+            if r.citation.zh.contains("《个人信息保护法》") {
+                assert!(
+                    r.penalty_basis().is_some_and(|p| p.contains("第六十六条")),
+                    "{}: no PIPL Art. 66",
+                    r.id
+                );
+            }
+        }
+    }
+
     /// A broken rule file gives one error per problem, each with file and line.
     #[test]
     fn broken_rules_are_reported_with_lines() {

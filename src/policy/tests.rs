@@ -360,6 +360,88 @@ fn plain_camera_with_cctv_sign_is_clean() {
     assert!(run(&["cn"], Some(&no_sign), &[nvr]).is_empty());
 }
 
+/// A face-payment terminal at a till films no area: the video-surveillance sign rule (PSVIS
+/// Art. 13) is for cameras, doorbells and plate cameras, not for it. Its PIPL Art. 26 sign is one
+/// saying face recognition is used, and what a notice must say is the Face Recognition Measures'
+/// (FRM Art. 5). A people counter and a recorder get no PSVIS sign finding either; a camera does.
+#[test]
+fn face_payment_terminal_gets_the_face_notice_not_the_video_sign() {
+    let terminal = device(
+        "198.18.0.21",
+        "WeChat Pay",
+        "青蛙Pro",
+        DeviceType::FaceTerminal,
+        FaceRecognition::Yes,
+        &[("http.title", "青蛙Pro")],
+    );
+    let site = |discloses: &str| {
+        format!(
+            "schema_version = 1\nkind = \"shop\"\nconsent = \"sign_only\"\n[[notice]]\nlocation = \"till\"\ntext = \"x\"\ndiscloses = [{discloses}]\n[[device]]\nip = \"198.18.0.21\"\nlocation = \"till 1\"\narea = \"public\"\npurpose = \"payment\"\n"
+        )
+    };
+    // No sign at all: the notice finding cites PIPL Art. 26 and FRM Art. 5, never PSVIS Art. 13.
+    let e = run_all(&["cn"], Some(&site("")), std::slice::from_ref(&terminal));
+    let notice = get(&e.findings, "CN-FRM-5-NOTICE");
+    assert!(
+        notice.rules.iter().any(|r| r == "CN-PIPL-26-SIGN"),
+        "{:?}",
+        notice.rules
+    );
+    assert!(!rules_of(&e.findings).contains(&"CN-PSVIS-13-SIGN"));
+    assert!(!verify_rules(&e).contains(&"CN-PSVIS-13-SIGN"));
+    // A CCTV sign does not tell people a till recognises faces.
+    let e = run_all(
+        &["cn"],
+        Some(&site("\"video_surveillance\"")),
+        std::slice::from_ref(&terminal),
+    );
+    assert!(rules_of(&e.findings).contains(&"CN-PIPL-26-SIGN"));
+    assert!(!rules_of(&e.findings).contains(&"CN-PSVIS-13-SIGN"));
+    // A "face payment accepted" sign is its sign; the notice's missing contents stay FRM Art. 5's.
+    let e = run_all(
+        &["cn"],
+        Some(&site("\"face_recognition\"")),
+        std::slice::from_ref(&terminal),
+    );
+    assert!(!rules_of(&e.findings).contains(&"CN-PIPL-26-SIGN"));
+    assert!(!rules_of(&e.findings).contains(&"CN-PSVIS-13-SIGN"));
+    assert!(rules_of(&e.findings).contains(&"CN-FRM-5-NOTICE"));
+    // Without a declaration the terminal's sign is a check about a face-recognition sign only.
+    let e = run_all(&["cn"], None, std::slice::from_ref(&terminal));
+    assert!(!verify_rules(&e).contains(&"CN-PSVIS-13-SIGN"));
+    let sign = e
+        .to_verify
+        .iter()
+        .find(|v| v.rules.iter().any(|r| r == "CN-PIPL-26-SIGN"))
+        .expect("a sign check for the terminal");
+    assert!(
+        sign.check
+            .iter()
+            .all(|c| !c.en.contains("video surveillance")),
+        "{:?}",
+        sign.check
+    );
+    // A camera, a people counter and a recorder in the same public spot with no sign.
+    let mut cam = plain_camera();
+    cam.ip = "198.18.0.21".into();
+    cam.id = Device::id_for(&cam.ip);
+    let mut counter = cam.clone();
+    counter.identity.device_type = DeviceType::PeopleCounter;
+    let mut nvr = cam.clone();
+    nvr.identity.device_type = DeviceType::Nvr;
+    assert!(rules_of(&run(&["cn"], Some(&site("")), &[cam])).contains(&"CN-PSVIS-13-SIGN"));
+    let f = run(&["cn"], Some(&site("")), &[counter]);
+    assert!(!rules_of(&f).contains(&"CN-PSVIS-13-SIGN"));
+    assert!(
+        rules_of(&f).contains(&"CN-PIPL-26-SIGN"),
+        "{:?}",
+        rules_of(&f)
+    );
+    let e = run_all(&["cn"], Some(&site("")), &[nvr]);
+    assert!(e.findings.is_empty(), "{:?}", rules_of(&e.findings));
+    assert!(!verify_rules(&e).iter().any(|r| r.ends_with("-SIGN")));
+}
+
 /// A face-capable camera at an entrance, declared with no notice posted: a high notice finding.
 #[test]
 fn face_camera_at_entrance_without_notice_is_high() {

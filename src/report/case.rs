@@ -74,6 +74,17 @@ pub(crate) struct Link {
     pub upload: bool,
 }
 
+impl Link {
+    /// The destination is a data store on the store's own LAN (`store_link`), not a cloud.
+    pub(crate) fn to_lan_store(&self) -> bool {
+        matches!(self.category.as_str(), LAN_FACE_STORE | LAN_IMAGE_STORE)
+    }
+}
+
+/// The category codes of a LAN data store's links.
+const LAN_FACE_STORE: &str = "lan_face_store";
+const LAN_IMAGE_STORE: &str = "lan_image_store";
+
 #[derive(Debug, Serialize)]
 pub(crate) struct Timeline {
     pub minutes: usize,
@@ -116,6 +127,9 @@ pub(crate) struct AppendixRow {
 pub(crate) struct Case {
     pub cover: Cover,
     pub links: Vec<Link>,
+    /// The network picture's lead, naming what its right column holds: clouds, data stores on
+    /// the LAN, or both.
+    pub network_lead: &'static str,
     /// A traffic capture was analysed (so no links means no contacts, not unknown).
     pub traffic_analysed: bool,
     /// Traffic was seen only from the inspector's own switch port (`scan.vantage` =
@@ -269,9 +283,9 @@ fn store_link(device: &Device, contact: &CloudContact, store: &Device, c: &CaseL
         port: contact.port,
         provider: None,
         category: if holds_faces {
-            "lan_face_store"
+            LAN_FACE_STORE
         } else {
-            "lan_image_store"
+            LAN_IMAGE_STORE
         }
         .to_string(),
         category_label: if holds_faces {
@@ -364,9 +378,11 @@ pub(crate) fn build(report: &Report, lang: Lang, report_sha256: &str) -> Case {
         path: text(&f.path),
         sha256: text(&f.sha256),
     }));
+    let links = links(report, lang);
     Case {
         cover: cover(report, lang),
-        links: links(report, lang),
+        network_lead: c.network_lead_for(&links),
+        links,
         traffic_analysed: report.scan.vantage.as_deref() != Some("none")
             && (!report.scan.captures.is_empty()
                 || report

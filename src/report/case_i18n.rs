@@ -32,7 +32,14 @@ pub struct CaseLabels {
     /// A LAN host receiving face images / other pictures from devices (`device.data_store`).
     pub lan_face_store: &'static str,
     pub lan_image_store: &'static str,
+    /// The destination column's heading: cloud destinations only, data stores on the store LAN
+    /// only, or both (`CaseLabels::destinations_heading`).
     pub internet: &'static str,
+    pub lan_destinations: &'static str,
+    pub mixed_destinations: &'static str,
+    /// The network picture's lead when it draws LAN data stores only, or LAN stores and clouds.
+    pub network_lead_lan: &'static str,
+    pub network_lead_mixed: &'static str,
     pub face_mark: &'static str,
     pub no_capture: &'static str,
     pub no_contacts: &'static str,
@@ -125,6 +132,10 @@ pub static CASE_ZH: CaseLabels = CaseLabels {
     lan_face_store: "局域网人脸数据存储",
     lan_image_store: "局域网图像存储",
     internet: "云端目的地",
+    lan_destinations: "局域网内的数据存储",
+    mixed_destinations: "目的地（云端与局域网存储）",
+    network_lead_lan: "左侧为门店局域网内的设备，右侧为它们在抓包期间发送图像的同一局域网内的数据存储主机（不是云端）；连线越粗，上行数据越多。",
+    network_lead_mixed: "左侧为门店局域网内的设备，右侧为它们在抓包期间联系的云端目的地，以及接收其图像的局域网内数据存储主机（按类别区分）；连线越粗，上行数据越多。",
     face_mark: "人脸",
     no_capture: "本次检查未分析流量抓包（没有观察点），因此无法观察设备是否上传（不等于没有上传），也不知道设备联系了哪些云端目的地。",
     no_contacts: "已分析流量，但没有设备联系局域网以外的目的地。",
@@ -214,6 +225,10 @@ pub static CASE_EN: CaseLabels = CaseLabels {
     lan_face_store: "face-data store on the LAN",
     lan_image_store: "image store on the LAN",
     internet: "Cloud destinations",
+    lan_destinations: "Data stores on the store LAN",
+    mixed_destinations: "Destinations (cloud and store LAN)",
+    network_lead_lan: "The store LAN's devices on the left, the hosts on the same LAN they sent pictures to during the capture on the right (data stores, not clouds); the thicker the line, the more data went up.",
+    network_lead_mixed: "The store LAN's devices on the left; on the right, the cloud destinations they contacted during the capture and the data stores on the store LAN that received their pictures (the category tells them apart); the thicker the line, the more data went up.",
     face_mark: "FACE",
     no_capture: "No traffic capture was analysed in this inspection, so uploads could not be observed (which is not the same as no uploads) and which clouds the devices contact is not known.",
     no_contacts: "Traffic was analysed, and no device contacted a destination outside the local network.",
@@ -278,6 +293,34 @@ pub static CASE_EN: CaseLabels = CaseLabels {
     restored_no: "no",
     restore_errors: "not put back",
 };
+
+impl CaseLabels {
+    /// The heading of the network picture's destination column: a data store on the store's own
+    /// LAN is no cloud, so a picture that draws one says so.
+    pub(crate) fn destinations_heading(&self, links: &[super::case::Link]) -> &'static str {
+        match destination_kinds(links) {
+            (true, false) => self.lan_destinations,
+            (true, true) => self.mixed_destinations,
+            _ => self.internet,
+        }
+    }
+
+    /// The sentence under the network picture's title, naming what its right column holds.
+    pub(crate) fn network_lead_for(&self, links: &[super::case::Link]) -> &'static str {
+        match destination_kinds(links) {
+            (true, false) => self.network_lead_lan,
+            (true, true) => self.network_lead_mixed,
+            _ => self.network_lead,
+        }
+    }
+}
+
+/// Whether the links reach a data store on the LAN, and whether they reach anything else.
+fn destination_kinds(links: &[super::case::Link]) -> (bool, bool) {
+    let lan = links.iter().any(super::case::Link::to_lan_store);
+    let other = links.iter().any(|l| !l.to_lan_store());
+    (lan, other)
+}
 
 impl Lang {
     pub fn case_labels(self) -> &'static CaseLabels {

@@ -579,7 +579,7 @@ fn write_network(out: &mut String, case: &Case, t: &Labels, c: &CaseLabels) {
         let _ = writeln!(out, "{why}\n");
         return;
     }
-    let _ = writeln!(out, "{}\n", c.network_lead);
+    let _ = writeln!(out, "{}\n", case.network_lead);
     header_row(
         out,
         &[

@@ -254,7 +254,7 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
          <text x=\"{}\" y=\"24\" font-size=\"15\" font-weight=\"700\" fill=\"#102a43\" text-anchor=\"end\">{}</text>",
         esc(c.store_lan),
         WIDTH - 10.0,
-        esc(c.internet)
+        esc(c.destinations_heading(links))
     );
     // Lines first, so the nodes are drawn over their ends.
     svg.push_str("<g class=\"links\" fill=\"none\">");
@@ -502,6 +502,52 @@ mod tests {
         assert!(svg.contains(&format!("stroke-width=\"{MAX_LINE:.1}\"")));
         assert!(svg.contains(">FACE<"));
         assert!(network(&[], &CASE_EN).is_none());
+    }
+
+    /// A data store on the store's own LAN is no cloud: a picture that draws one heads its right
+    /// column "Data stores on the store LAN", or "Destinations (cloud and store LAN)" beside a
+    /// cloud, in both languages; a cloud-only picture keeps "Cloud destinations".
+    #[test]
+    fn a_lan_data_store_is_not_headed_as_a_cloud() {
+        use crate::report::case_i18n::CASE_ZH;
+        let mut store = link(
+            "198.18.0.12",
+            "198.18.0.40 (Hikvision HikCentral Professional)",
+            900_000,
+            true,
+            true,
+        );
+        store.category = "lan_face_store".to_string();
+        store.category_label = CASE_EN.lan_face_store.to_string();
+        store.country = None;
+        store.provider = None;
+        let cloud = link("198.18.0.22", "apiieu.ezvizlife.com", 50_000, false, true);
+        let heading = |links: &[Link], c: &CaseLabels| {
+            let svg = network(links, c).unwrap();
+            let end = svg.find("</text><g class=\"links\"").unwrap();
+            let start = svg[..end].rfind('>').unwrap() + 1;
+            svg[start..end].to_string()
+        };
+        let only_store = [store.clone()];
+        assert_eq!(
+            heading(&only_store, &CASE_EN),
+            "Data stores on the store LAN"
+        );
+        assert_eq!(heading(&only_store, &CASE_ZH), "局域网内的数据存储");
+        let both = [store, cloud.clone()];
+        assert_eq!(
+            heading(&both, &CASE_EN),
+            "Destinations (cloud and store LAN)"
+        );
+        assert_eq!(heading(&both, &CASE_ZH), "目的地（云端与局域网存储）");
+        assert_eq!(
+            heading(std::slice::from_ref(&cloud), &CASE_EN),
+            "Cloud destinations"
+        );
+        assert_eq!(heading(&[cloud], &CASE_ZH), "云端目的地");
+        // The lead under the title says the same.
+        assert!(CASE_EN.network_lead_for(&only_store).contains("not clouds"));
+        assert!(CASE_ZH.network_lead_for(&only_store).contains("不是云端"));
     }
 
     /// One host with 80,000 destinations (a port scan, a P2P swarm): the picture draws the 40

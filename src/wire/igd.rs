@@ -6,7 +6,8 @@
 //! `NewLeaseDuration`) and the SOAP fault (`UPnPError` `errorCode` 713 `SpecifiedArrayIndexInvalid`
 //! past the last entry). Nothing here adds, changes or deletes a mapping. Pure: no I/O.
 
-use super::xml::{self, XmlError, escape};
+use super::xml::{self, XmlError};
+use crate::markup::escape;
 
 /// The action camsweep calls: it only reads.
 pub const GET_GENERIC_PORT_MAPPING_ENTRY: &str = "GetGenericPortMappingEntry";

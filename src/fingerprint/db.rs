@@ -263,7 +263,12 @@ impl SignatureDb {
             .or_else(|| {
                 self.lexicon
                     .brand(vendor)
-                    .map(|b| b.maker.as_deref().unwrap_or(&b.name))
+                    .map(|b| {
+                        b.maker
+                            .as_deref()
+                            .or(b.sold_as.as_deref())
+                            .unwrap_or(&b.name)
+                    })
             })
             .unwrap_or(vendor)
     }

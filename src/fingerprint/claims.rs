@@ -162,7 +162,12 @@ pub(crate) fn sdp_banner_atoms(atoms: &[Evidence]) -> Vec<(Evidence, usize)> {
         .iter()
         .enumerate()
         .filter(|(_, a)| SDP_BANNER_SOURCES.contains(&a.source.as_str()))
-        .map(|(i, a)| (Evidence::new(BANNER_SOURCE, a.port, sdp_program(&a.value)), i))
+        .map(|(i, a)| {
+            (
+                Evidence::new(BANNER_SOURCE, a.port, sdp_program(&a.value)),
+                i,
+            )
+        })
         .filter(|(e, _)| !e.value.is_empty())
         .collect()
 }

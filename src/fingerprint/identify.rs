@@ -558,9 +558,7 @@ fn oui_rule_hit<'a>(
         None => {
             let likely = db.lexicon.oui_maker_only.as_ref()?;
             Some(Hit {
-                signature: typed
-                    .and_then(|(_, only)| only.as_ref())
-                    .unwrap_or(likely),
+                signature: typed.and_then(|(_, only)| only.as_ref()).unwrap_or(likely),
                 atoms: Vec::new(),
                 model: None,
                 firmware: None,
@@ -579,7 +577,10 @@ pub(crate) fn contains_words(text: &str, name: &str) -> bool {
     }
     let alnum_at = |s: &str, i: usize| s[i..].chars().next().is_some_and(char::is_alphanumeric);
     text.match_indices(&name).any(|(i, m)| {
-        let before = text[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+        let before = text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
         let after = i + m.len() < text.len() && alnum_at(&text, i + m.len());
         !before && !after
     })

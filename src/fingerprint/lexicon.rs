@@ -209,7 +209,7 @@ impl Lexicon {
         let all = self.set.matches(text);
         let class_word = class_context
             || all.iter().any(|&n| {
-            let s = &self.signatures[n];
+                let s = &self.signatures[n];
                 s.vendor.is_none() && s.device_type.is_some_and(|t| t.is_surveillance())
             });
         all.into_iter()

@@ -122,7 +122,11 @@ fn surveillance_maker_mac_with_rtsp() {
     assert!(id.signatures.iter().any(|s| s == "oui:surveillance-maker"));
     let id = identify(db(), &host(Some(hik), &[], &[80])).identity;
     assert_eq!(id.type_basis, Some(crate::model::TypeBasis::MacMakerOnly));
-    assert!(id.signatures.iter().any(|s| s == "oui:surveillance-maker-only"));
+    assert!(
+        id.signatures
+            .iter()
+            .any(|s| s == "oui:surveillance-maker-only")
+    );
     let tp_link = "00:0a:eb:12:34:56";
     let id = identify(db(), &host(Some(tp_link), &[], &[554])).identity;
     assert!(!id.signatures.iter().any(|s| s == "oui:surveillance-maker"));

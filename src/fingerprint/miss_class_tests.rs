@@ -99,7 +99,10 @@ fn sdp_names_are_read_as_banners() {
         db(),
         &host(
             None,
-            &[("rtsp.sdp_session", "Session streamed by \"Hipcam RealServer/V1.0\"")],
+            &[(
+                "rtsp.sdp_session",
+                "Session streamed by \"Hipcam RealServer/V1.0\"",
+            )],
             &[],
         ),
     )
@@ -216,7 +219,10 @@ fn mac_prefix_policy() {
         let a = identify(db(), &host(Some(mac), &[], &[(554, "rtsp")]));
         assert!(a.mac_module_maker, "{mac}");
         assert_eq!(a.identity.vendor, None, "{mac}");
-        assert!(a.identity.device_type.is_surveillance(), "the RTSP port still counts");
+        assert!(
+            a.identity.device_type.is_surveillance(),
+            "the RTSP port still counts"
+        );
         assert!(
             a.matched
                 .iter()

@@ -196,7 +196,10 @@ mod tests {
             sdp_line(body, "a=tool:").as_deref(),
             Some("LIVE555 Streaming Media v2011.03.05")
         );
-        assert_eq!(sdp_line(b"v=0\r\nm=video 0 RTP/AVP 96\r\ni=x\r\n", "i="), None);
+        assert_eq!(
+            sdp_line(b"v=0\r\nm=video 0 RTP/AVP 96\r\ni=x\r\n", "i="),
+            None
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Deserialize;
 
+use crate::app::ports::PortSet;
 use crate::model::{DeviceType, Evidence, FaceRecognition, HostObservation, OpenPort};
 
 /// Broad class the device belongs to.
@@ -89,18 +90,21 @@ pub struct EvalDevice {
 }
 
 impl EvalDevice {
-    /// The observation the scanner would have built from this device's evidence.
+    /// The observation the scanner would have built from this device's evidence: open ports
+    /// carry the service the scanner's port knowledge (`signatures/ports.toml`) names, as the
+    /// sweep would have filed them.
     pub fn observation(&self) -> HostObservation {
         let mut host = HostObservation::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         host.mac = self.mac.clone();
         host.hostname = self.hostname.clone();
+        let known = PortSet::bundled().map(|p| p.services).unwrap_or_default();
         host.open_ports = self
             .ports
             .iter()
             .map(|p| OpenPort {
                 port: *p,
                 protocol: "tcp".into(),
-                service: "unknown".into(),
+                service: known.get(p).cloned().unwrap_or_else(|| "unknown".into()),
             })
             .collect();
         host.evidence = self

@@ -50,6 +50,8 @@ pub struct Tally {
     pub face_right: usize,
     pub decoys: usize,
     pub decoys_called_surveillance: usize,
+    /// Recognised surveillance devices whose type is only likely (the MAC maker alone said so).
+    pub recognised_likely_only: usize,
 }
 
 /// Percentage, or 100 when nothing was expected (so an empty part never fails a threshold
@@ -68,6 +70,8 @@ impl Tally {
             ExpectedClass::Surveillance => {
                 self.surveillance += 1;
                 self.recognised += usize::from(o.recognised);
+                self.recognised_likely_only +=
+                    usize::from(o.recognised && o.identity.type_basis.is_some());
                 if let Some(r) = o.vendor_right {
                     self.vendor_expected += 1;
                     self.vendor_right += usize::from(r);
@@ -174,6 +178,13 @@ fn tally_lines(out: &mut String, title: &str, t: &Tally) {
         t.recognised,
         t.surveillance
     );
+    if t.recognised_likely_only > 0 {
+        let _ = writeln!(
+            out,
+            "    of which only likely (from the MAC maker only): {}",
+            t.recognised_likely_only
+        );
+    }
     let _ = writeln!(
         out,
         "  vendor right             {:>6.1} %  ({}/{})",
@@ -203,8 +214,11 @@ fn tally_lines(out: &mut String, title: &str, t: &Tally) {
 }
 
 fn describe(identity: &Identity) -> String {
+    let likely = identity
+        .type_basis
+        .map_or(String::new(), |b| format!(" ({})", b.label("en")));
     format!(
-        "{} / {} / face {}",
+        "{} / {}{likely} / face {}",
         identity.vendor.as_deref().unwrap_or("-"),
         identity.device_type.as_str(),
         identity.face_recognition.as_str()

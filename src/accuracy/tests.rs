@@ -24,6 +24,7 @@ fn identity(vendor: Option<&str>, t: DeviceType) -> Identity {
     Identity {
         vendor: vendor.map(str::to_string),
         device_type: t,
+        type_basis: None,
         face_recognition: FaceRecognition::Unknown,
         ..Identity::default()
     }

@@ -533,10 +533,13 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
     let analysis = fingerprint::identify(db, host);
     let mut evidence = host.evidence.clone();
     if let Some(vendor) = &analysis.mac_vendor {
-        evidence.insert(
-            0,
-            Evidence::new(EvidenceSource::MAC_VENDOR, None, vendor.clone()),
-        );
+        // A network-module maker's prefix names the chip's maker, not the device's vendor.
+        let value = if analysis.mac_module_maker {
+            format!("network module by {vendor}")
+        } else {
+            vendor.clone()
+        };
+        evidence.insert(0, Evidence::new(EvidenceSource::MAC_VENDOR, None, value));
     }
     let mut cut_short = host.cut_short.clone();
     // An over-long value is kept cut and marked on the atom; the device lists the cut too.

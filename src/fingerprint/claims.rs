@@ -124,7 +124,53 @@ const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
     ("rtsp.realm", &[Text]),
     ("rtsp.http_server", &[Text]),
     ("rtsp.sdp_session", &[Text]),
+    ("rtsp.sdp_info", &[Text]),
+    ("rtsp.sdp_tool", &[Text]),
 ];
+
+/// SDP lines that name the program or product serving the stream (RFC 8866 §5.3 `s=`, §5.4
+/// `i=`, §6.3 `a=tool:`): each is read as the RTSP server's banner too, so every signature over
+/// `rtsp.server` (a Recog RTSP server, a maker's streaming server) matches the same name
+/// stated there. LIVE555's servers write `s=Session streamed by "<program>"` (live555
+/// `testProgs/testOnDemandRTSPServer.cpp`: `Session streamed by "testOnDemandRTSPServer"`): the
+/// quoted program is the banner.
+const SDP_BANNER_SOURCES: &[&str] = &["rtsp.sdp_session", "rtsp.sdp_info", "rtsp.sdp_tool"];
+/// The source an SDP name is read as.
+const BANNER_SOURCE: &str = "rtsp.server";
+
+/// The program an SDP line names: the quoted part of LIVE555's `Session streamed by "X"`, else
+/// the whole line.
+fn sdp_program(value: &str) -> &str {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    if let Some(rest) = lower
+        .strip_prefix("session streamed by")
+        .map(|r| &v[v.len() - r.len()..])
+    {
+        let inner = rest.trim().trim_matches('"').trim();
+        if !inner.is_empty() {
+            return inner;
+        }
+    }
+    v
+}
+
+/// Banner atoms read from SDP lines (`rtsp.server` = the program an SDP names), each with the
+/// index of the SDP atom it was read from.
+pub(crate) fn sdp_banner_atoms(atoms: &[Evidence]) -> Vec<(Evidence, usize)> {
+    atoms
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| SDP_BANNER_SOURCES.contains(&a.source.as_str()))
+        .map(|(i, a)| {
+            (
+                Evidence::new(BANNER_SOURCE, a.port, sdp_program(&a.value)),
+                i,
+            )
+        })
+        .filter(|(e, _)| !e.value.is_empty())
+        .collect()
+}
 
 /// mDNS TXT keys whose value is a model, a vendor or a firmware.
 const TXT_MODEL: &[&str] = &[

@@ -261,9 +261,12 @@ impl SignatureDb {
             })
             .and_then(|s| s.vendor_family.as_deref())
             .or_else(|| {
-                self.lexicon
-                    .brand(vendor)
-                    .map(|b| b.maker.as_deref().unwrap_or(&b.name))
+                self.lexicon.brand(vendor).map(|b| {
+                    b.maker
+                        .as_deref()
+                        .or(b.sold_as.as_deref())
+                        .unwrap_or(&b.name)
+                })
             })
             .unwrap_or(vendor)
     }

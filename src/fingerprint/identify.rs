@@ -11,7 +11,7 @@ use super::db::SignatureDb;
 use super::matcher::{Hit, match_signature, with_claims};
 use super::oui::{OuiEntry, is_locally_administered, parse_mac};
 use crate::model::{
-    DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity,
+    DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity, TypeBasis,
 };
 
 /// Weight of a MAC prefix as vendor evidence. Low on purpose: it says who made the network
@@ -22,6 +22,9 @@ pub const OUI_WEIGHT: f64 = 0.25;
 pub const TCP_OPEN: &str = "tcp.open";
 /// Derived atom: the host name (DHCP, DNS or NetBIOS), where known.
 pub const HOST_NAME: &str = "host.name";
+/// Derived atom: the service an open port carries, as the port knowledge
+/// (`signatures/ports.toml`) or a probe named it (`rtsp` on 8554 as on 554); `unknown` is left out.
+pub const TCP_SERVICE: &str = "tcp.service";
 
 /// What the engine concluded about one host, and the evidence it rests on.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -31,6 +34,9 @@ pub struct Analysis {
     pub mac_vendor: Option<String>,
     /// The MAC is locally administered (randomised or virtual), so its prefix was ignored.
     pub mac_locally_administered: bool,
+    /// The MAC prefix belongs to a network-module maker or ODM (Texas Instruments, AMPAK …):
+    /// it names the network chip's maker, never the device's vendor.
+    pub mac_module_maker: bool,
     /// The atoms that matched signatures (plus `mac.vendor` / `mac.locally_administered`).
     pub matched: Vec<Evidence>,
 }
@@ -92,6 +98,10 @@ fn atoms_for(host: &HostObservation) -> Vec<Evidence> {
     let mut atoms = host.evidence.clone();
     for p in &host.open_ports {
         atoms.push(Evidence::new(TCP_OPEN, Some(p.port), p.port.to_string()));
+        let service = p.service.trim();
+        if !service.is_empty() && service != "unknown" {
+            atoms.push(Evidence::new(TCP_SERVICE, Some(p.port), service));
+        }
     }
     if let Some(name) = host.hostname.as_deref().filter(|n| !n.is_empty()) {
         atoms.push(Evidence::new(HOST_NAME, None, name));
@@ -105,8 +115,15 @@ fn vote(hit: &Hit<'_>) -> Vote {
     let mut sources: Vec<&str> = hit.atoms.iter().map(|a| a.source.as_str()).collect();
     sources.sort_unstable();
     sources.dedup();
+    // A hit resting on no atom rests on the MAC prefix (the surveillance-maker rule without a
+    // port): one piece of evidence with the prefix's own vendor vote.
+    let key = if sources.is_empty() {
+        "mac.oui".to_string()
+    } else {
+        sources.join("+")
+    };
     Vote {
-        key: sources.join("+"),
+        key,
         weight: hit.signature.weight,
     }
 }
@@ -227,6 +244,9 @@ struct VendorDecision {
     family: Option<String>,
     /// The maker whose firmware the brand runs, when it is not the brand itself.
     maker: Option<String>,
+    /// The OEM supplier's family, when a brand of another family sells its device: its
+    /// signatures agree with the vendor too.
+    also_family: Option<String>,
     conflict: f64,
 }
 
@@ -267,6 +287,7 @@ impl VendorDecision {
                 brand: None,
                 family: None,
                 maker: None,
+                also_family: None,
                 conflict: 0.0,
             };
         };
@@ -281,15 +302,63 @@ impl VendorDecision {
                     .then(combine(&a.votes).total_cmp(&combine(&b.votes)))
             })
             .map(|(_, b)| b);
-        let brand = chosen.map(|b| b.name.clone());
-        let maker = chosen
+        let mut brand = chosen.map(|b| b.name.clone());
+        let mut maker = chosen
             .filter(|b| !b.name.eq_ignore_ascii_case(&b.family_name))
             .map(|b| b.family_name.clone());
+        // An ecosystem maker's devices are sold under a brand (Chuangmi → Xiaomi): the brand is
+        // the vendor, the maker stays the maker.
+        if let Some(b) = chosen
+            && let Some(lex) = db.lexicon.brand(&b.name)
+            && let Some(sold_as) = &lex.sold_as
+        {
+            brand = Some(sold_as.clone());
+            maker = Some(lex.name.clone());
+        }
+        let mut family = family.to_string();
+        let mut also_family = None;
+        let mut conflict = ranked.get(1).map_or(0.0, |(_, s)| *s);
+        // An OEM supplier's firmware (Hipcam, a Dahua realm) next to a surveillance-only brand of
+        // another family (Foscam): the brand sells the device, the supplier made it.
+        if let Some(&(runner_up, _)) = ranked.get(1) {
+            let is_supplier = |f: &str| {
+                db.lexicon
+                    .brand(f)
+                    .is_some_and(|b| b.oem_supplier && b.name.eq_ignore_ascii_case(f))
+            };
+            let surveillance_brand = |f: &str| {
+                brands
+                    .values()
+                    .filter(|b| b.family == f)
+                    .filter_map(|b| db.lexicon.brand(&b.name).map(|l| (b, l)))
+                    .find(|(_, l)| l.surveillance_only && !l.oem_supplier)
+                    .map(|(b, _)| b.name.clone())
+            };
+            let pair = if is_supplier(&family) {
+                surveillance_brand(runner_up).map(|b| (b, family.clone(), runner_up.to_string()))
+            } else if is_supplier(runner_up) {
+                surveillance_brand(&family).map(|b| (b, runner_up.to_string(), family.clone()))
+            } else {
+                None
+            };
+            if let Some((brand_name, supplier, brand_family)) = pair {
+                let supplier_name = brands
+                    .values()
+                    .find(|b| b.family == supplier)
+                    .map_or(supplier.clone(), |b| b.family_name.clone());
+                brand = Some(brand_name);
+                maker = Some(supplier_name);
+                also_family = Some(supplier);
+                family = brand_family;
+                conflict = ranked.get(2).map_or(0.0, |(_, s)| *s);
+            }
+        }
         Self {
             brand,
             maker,
-            family: Some(family.to_string()),
-            conflict: ranked.get(1).map_or(0.0, |(_, s)| *s),
+            family: Some(family),
+            also_family,
+            conflict,
         }
     }
 
@@ -297,7 +366,14 @@ impl VendorDecision {
     fn fits(&self, db: &SignatureDb, vendor: Option<&str>) -> bool {
         match (vendor, &self.family) {
             (None, _) => true,
-            (Some(v), Some(f)) => db.vendor_family(v).eq_ignore_ascii_case(f),
+            (Some(v), Some(f)) => {
+                let of = db.vendor_family(v);
+                of.eq_ignore_ascii_case(f)
+                    || self
+                        .also_family
+                        .as_deref()
+                        .is_some_and(|a| of.eq_ignore_ascii_case(a))
+            }
             (Some(_), None) => false,
         }
     }
@@ -317,6 +393,7 @@ fn matched_atoms(
     mac_shown: Option<&str>,
     mac_vendor: Option<&str>,
     local: bool,
+    module: bool,
 ) -> Vec<Evidence> {
     let mut matched: Vec<Evidence> = Vec::new();
     for atom in hits.iter().flat_map(|h| h.atoms.iter()) {
@@ -328,7 +405,11 @@ fn matched_atoms(
         matched.push(Evidence::new(
             EvidenceSource::MAC_VENDOR,
             None,
-            format!("{v} ({m})"),
+            if module {
+                format!("network module by {v} ({m})")
+            } else {
+                format!("{v} ({m})")
+            },
         ));
     }
     if local && let Some(m) = mac_shown {
@@ -407,7 +488,8 @@ fn lexicon_hits<'a>(
         let issuer = origin.source == ISSUER;
         // The device's own cloud names a brand at the lower cloud weight, never a class word.
         let own_cloud = origin.source == EvidenceSource::TRAFFIC_CLOUD_MAKER;
-        for n in db.lexicon.matches(&atom.value) {
+        let class_context = is_class_context(&origin.source);
+        for n in db.lexicon.matches_in(&atom.value, class_context) {
             let signature = if own_cloud {
                 match db.lexicon.cloud_maker.get(&n) {
                     Some(cloud) => cloud,
@@ -434,33 +516,89 @@ fn lexicon_hits<'a>(
 }
 
 /// The MAC prefix of a maker that builds only surveillance gear, plus an answering RTSP or SDK
-/// port, is a surveillance device (the prefix alone never is).
-fn oui_rule_hit<'a>(db: &'a SignatureDb, oui: &OuiEntry, atoms: &'a [Evidence]) -> Option<Hit<'a>> {
+/// port (or a port the port knowledge names RTSP: 8554 as 554), is a surveillance device. The
+/// prefix alone is only a *likely* one (`maker_only`), typed as the brand's devices are.
+/// A network-module maker's prefix (`module`) is never one.
+fn oui_rule_hit<'a>(
+    db: &'a SignatureDb,
+    oui: &OuiEntry,
+    atoms: &'a [Evidence],
+    module: bool,
+) -> Option<Hit<'a>> {
     let (signature, ports): &'a (Signature, Vec<u16>) = db.lexicon.oui_rule.as_ref()?;
+    if module {
+        return None;
+    }
     let organization = oui.organization.to_lowercase();
-    let surveillance_maker = db.lexicon.brands.iter().any(|b| {
+    let surveillance_maker = db.lexicon.brands.iter().find(|b| {
         b.surveillance_only
             && ((!oui.vendor.is_empty()
                 && (b.name.eq_ignore_ascii_case(&oui.vendor)
                     || b.aliases
                         .iter()
                         .any(|a| a.eq_ignore_ascii_case(&oui.vendor))))
-                || b.ieee
-                    .iter()
-                    .any(|o| organization.contains(&o.to_lowercase())))
+                || b.ieee.iter().any(|o| contains_words(&organization, o)))
+    })?;
+    let services = &db.lexicon.oui_services;
+    let port = atoms.iter().find(|a| {
+        (a.source == TCP_OPEN && a.port.is_some_and(|p| ports.contains(&p)))
+            || (a.source == TCP_SERVICE && services.iter().any(|s| s == &a.value))
     });
-    if !surveillance_maker {
-        return None;
+    // A maker that builds one kind of device (a doorbell maker) types it so.
+    let typed = surveillance_maker
+        .device_type
+        .and_then(|t| db.lexicon.oui_typed.get(&t));
+    match port {
+        Some(port) => Some(Hit {
+            signature: typed.map_or(signature, |(with_port, _)| with_port),
+            atoms: vec![port],
+            model: None,
+            firmware: None,
+        }),
+        None => {
+            let likely = db.lexicon.oui_maker_only.as_ref()?;
+            Some(Hit {
+                signature: typed.and_then(|(_, only)| only.as_ref()).unwrap_or(likely),
+                atoms: Vec::new(),
+                model: None,
+                firmware: None,
+            })
+        }
     }
-    let port = atoms
-        .iter()
-        .find(|a| a.source == TCP_OPEN && a.port.is_some_and(|p| ports.contains(&p)))?;
-    Some(Hit {
-        signature,
-        atoms: vec![port],
-        model: None,
-        firmware: None,
+}
+
+/// `name` occurs in `text` as whole words (case-insensitive): `Ctronics` is not in
+/// `LG Electronics`. The same rule `scripts/update-oui.py` selects MAC prefixes by.
+pub(crate) fn contains_words(text: &str, name: &str) -> bool {
+    let text = text.to_lowercase();
+    let name = name.trim().to_lowercase();
+    if name.is_empty() {
+        return false;
+    }
+    let alnum_at = |s: &str, i: usize| s[i..].chars().next().is_some_and(char::is_alphanumeric);
+    text.match_indices(&name).any(|(i, m)| {
+        let before = text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+        let after = i + m.len() < text.len() && alnum_at(&text, i + m.len());
+        !before && !after
     })
+}
+
+/// Evidence sources that are surveillance context themselves: an RTSP server, realm or SDP
+/// session is a video stream (RFC 2326 §1: RTSP controls the delivery of real-time media), so
+/// a brand whose name is also a common word (`needs_class_word`) counts there.
+const CLASS_CONTEXT: &[&str] = &[
+    EvidenceSource::RTSP_SERVER,
+    EvidenceSource::RTSP_REALM,
+    EvidenceSource::RTSP_SDP_SESSION,
+    EvidenceSource::RTSP_SDP_INFO,
+    EvidenceSource::RTSP_SDP_TOOL,
+];
+
+fn is_class_context(source: &str) -> bool {
+    CLASS_CONTEXT.contains(&source)
 }
 
 /// Identifies one host. Never fails: no evidence gives an unknown device with confidence 0.
@@ -492,11 +630,13 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
         .then(|| mac.and_then(|m| db.oui.lookup(m)))
         .flatten();
     let mac_vendor = oui.map(|e| e.display_name().to_string());
-    hits.extend(oui.and_then(|e| oui_rule_hit(db, e, &atoms)));
+    // A network-module maker's or ODM's prefix names the chip's maker, never the device's.
+    let module = oui.is_some_and(|e| db.lexicon.is_module_maker(&e.organization));
+    hits.extend(oui.and_then(|e| oui_rule_hit(db, e, &atoms, module)));
     // Only rows with a short vendor name vote: a registry-only row (often a NIC-module maker)
     // says who made the network chip, not the device.
     let voting_vendor = oui
-        .filter(|e| !e.vendor.is_empty())
+        .filter(|e| !e.vendor.is_empty() && !module)
         .map(|e| e.vendor.clone());
 
     let class = ClassDecision::of(&hits);
@@ -516,6 +656,13 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     let firmware = best_extracted(&agreeing, Extracted::Firmware);
     let device_type = class.device_type(&hits);
     let face_recognition = class.face_recognition(&hits);
+    // Surveillance only because of the MAC maker: likely, not certain.
+    let type_basis = (class.class == Some(Class::Surveillance)
+        && hits
+            .iter()
+            .filter(|h| h.signature.device_type.and_then(class_of) == Some(Class::Surveillance))
+            .all(|h| h.atoms.is_empty()))
+    .then_some(TypeBasis::MacMakerOnly);
     let confidence = penalise(combine(&support), &[vendor.conflict, class.conflict]);
     let mut vendor_name = vendor.brand.clone();
     if vendor_name.is_none()
@@ -541,12 +688,20 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
             model,
             firmware,
             device_type,
+            type_basis,
             face_recognition,
             confidence,
             signatures: hits.iter().map(|h| h.signature.id.clone()).collect(),
         },
-        matched: matched_atoms(&hits, mac_shown.as_deref(), mac_vendor.as_deref(), local),
+        matched: matched_atoms(
+            &hits,
+            mac_shown.as_deref(),
+            mac_vendor.as_deref(),
+            local,
+            module,
+        ),
         mac_vendor,
         mac_locally_administered: local,
+        mac_module_maker: module,
     }
 }

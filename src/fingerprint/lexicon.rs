@@ -63,6 +63,8 @@ struct BrandsFile {
     oui_rule: Spanned<RawOuiRule>,
     #[serde(default)]
     stated_vendor: Option<Spanned<RawStatedVendor>>,
+    #[serde(default)]
+    module_makers: Option<Spanned<RawModuleMakers>>,
     #[serde(default, rename = "brand")]
     brands: Vec<Spanned<RawBrand>>,
 }
@@ -72,7 +74,24 @@ struct BrandsFile {
 #[serde(deny_unknown_fields)]
 struct RawOuiRule {
     ports: Vec<u16>,
+    /// Services (as the port knowledge or a probe names them: `rtsp` on 8554 as on 554) that
+    /// count like `ports`.
+    #[serde(default)]
+    services: Vec<String>,
     weight: f64,
+    /// Weight of the prefix alone (no port): a *likely* surveillance device, never a certain one.
+    #[serde(default)]
+    maker_only_weight: Option<f64>,
+    source: Option<String>,
+}
+
+/// Organisations that make Wi-Fi/network modules or build devices for other brands (ODMs): their
+/// MAC prefix says who made the network chip, never whose device it is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModuleMakers {
+    /// Organisation names (case-insensitive substrings) as registered with the IEEE.
+    organisations: Vec<String>,
     source: Option<String>,
 }
 
@@ -116,6 +135,20 @@ struct RawBrand {
     /// surveillance class word (`MERCURY-IPC`, `Mercury NVR`).
     #[serde(default)]
     needs_class_word: bool,
+    /// The brand this maker's devices are sold under (Xiaomi's ecosystem makers: Chuangmi
+    /// builds `chuangmi.camera.*` sold as Xiaomi/Mijia): that brand is named the vendor and this
+    /// maker is kept as the maker.
+    #[serde(default)]
+    sold_as: Option<String>,
+    /// The maker builds devices (or firmware) other brands sell under their own names (Hipcam,
+    /// Xiongmai, Dahua, Hikvision): when a surveillance-only brand is named next to it, the
+    /// brand is the vendor and this one the maker.
+    #[serde(default)]
+    oem_supplier: bool,
+    /// The one device type the brand builds (DoorBird: `doorbell`), for a surveillance-only
+    /// brand; otherwise a surveillance-only brand counts as `camera`.
+    #[serde(default)]
+    device_type: Option<Spanned<String>>,
     #[serde(default)]
     source: Option<Spanned<String>>,
 }
@@ -129,6 +162,10 @@ pub struct Brand {
     pub ieee: Vec<String>,
     pub surveillance_only: bool,
     pub needs_class_word: bool,
+    pub sold_as: Option<String>,
+    pub oem_supplier: bool,
+    /// The device type a surveillance-only brand's devices have (camera unless stated).
+    pub device_type: Option<DeviceType>,
     pub source: String,
 }
 
@@ -143,6 +180,15 @@ pub(crate) struct Lexicon {
     pub brands: Vec<Brand>,
     /// The MAC-prefix rule's signature and the ports it needs.
     pub oui_rule: Option<(Signature, Vec<u16>)>,
+    /// Services that count like the rule's ports (`rtsp` wherever it answers).
+    pub oui_services: Vec<String>,
+    /// The prefix of a surveillance-only maker alone: a likely surveillance device.
+    pub oui_maker_only: Option<Signature>,
+    /// Both rules again for makers whose brand entry names one device type (a doorbell
+    /// maker): `(with a port, prefix only)` by type.
+    pub oui_typed: BTreeMap<DeviceType, (Signature, Option<Signature>)>,
+    /// IEEE organisation names of network-module makers and ODMs (lower case).
+    pub module_makers: Vec<String>,
     /// Which manufacturer fields name a vendor nobody wrote a brand entry for.
     pub stated_vendor: StatedVendor,
     /// For each brand signature (by index in `signatures`), the signature a claim read from the
@@ -153,11 +199,19 @@ pub(crate) struct Lexicon {
 impl Lexicon {
     /// Indexes of the signatures whose words occur in `text`.
     pub fn matches(&self, text: &str) -> Vec<usize> {
+        self.matches_in(text, false)
+    }
+
+    /// Like [`Lexicon::matches`]; `class_context` says the text comes from a source that is
+    /// itself surveillance context (an RTSP server or SDP session: a video stream), so brands
+    /// that need a class word count there without one.
+    pub fn matches_in(&self, text: &str, class_context: bool) -> Vec<usize> {
         let all = self.set.matches(text);
-        let class_word = all.iter().any(|&n| {
-            let s = &self.signatures[n];
-            s.vendor.is_none() && s.device_type.is_some_and(|t| t.is_surveillance())
-        });
+        let class_word = class_context
+            || all.iter().any(|&n| {
+                let s = &self.signatures[n];
+                s.vendor.is_none() && s.device_type.is_some_and(|t| t.is_surveillance())
+            });
         all.into_iter()
             .filter(|&n| class_word || !self.needs_class_word.get(n).copied().unwrap_or(false))
             .collect()
@@ -170,6 +224,13 @@ impl Lexicon {
     /// The patterns do not compile together.
     pub fn compile_set(&self) -> Result<(), String> {
         self.set.compile().map(|_| ())
+    }
+
+    /// The MAC registry organisation is a network-module maker or ODM.
+    pub fn is_module_maker(&self, organisation: &str) -> bool {
+        self.module_makers
+            .iter()
+            .any(|m| super::identify::contains_words(organisation, m))
     }
 
     /// The brand whose name or alias is `vendor` (case-insensitive).
@@ -422,7 +483,49 @@ fn compile_brands(
         rule.weight,
     );
     sig.device_type = Some(DeviceType::Camera);
+    if let Some(w) = rule.maker_only_weight {
+        if !(w > 0.0 && w < rule.weight) {
+            return Err(ctx.invalid(
+                rule_span,
+                "oui_rule",
+                format!("maker_only_weight {w} must be in (0, weight): the prefix alone is weaker"),
+            ));
+        }
+        let mut likely = sig.clone();
+        likely.id = "oui:surveillance-maker-only".into();
+        likely.description =
+            "MAC prefix of a maker that builds only surveillance gear (likely; from the MAC maker only)"
+                .into();
+        likely.weight = w;
+        lexicon.oui_maker_only = Some(likely);
+    }
+    for t in DeviceType::ALL {
+        if t.is_surveillance() && t != DeviceType::Camera {
+            let retype = |base: &Signature| {
+                let mut typed = base.clone();
+                typed.id = format!("{}:{}", base.id, t.as_str());
+                typed.device_type = Some(t);
+                typed
+            };
+            let likely = lexicon.oui_maker_only.as_ref().map(retype);
+            lexicon.oui_typed.insert(t, (retype(&sig), likely));
+        }
+    }
+    lexicon.oui_services = rule.services;
     lexicon.oui_rule = Some((sig, rule.ports));
+    if let Some(raw) = file.module_makers {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        if raw.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            return Err(ctx.invalid(span, "module_makers", "missing `source`"));
+        }
+        lexicon.module_makers = raw
+            .organisations
+            .iter()
+            .map(|o| o.trim().to_lowercase())
+            .filter(|o| !o.is_empty())
+            .collect();
+    }
     if let Some(raw) = file.stated_vendor {
         let span = raw.span();
         let raw = raw.into_inner();
@@ -486,10 +589,31 @@ fn compile_brands(
             .collect::<Vec<_>>()
             .join(", ");
         sig.vendor = Some(name.clone());
-        sig.vendor_family = Some(raw.maker.clone().unwrap_or_else(|| name.clone()));
+        sig.vendor_family = Some(
+            raw.maker
+                .clone()
+                .or_else(|| raw.sold_as.clone())
+                .unwrap_or_else(|| name.clone()),
+        );
+        let device_type = match &raw.device_type {
+            None => None,
+            Some(t) => match t.get_ref().parse::<DeviceType>() {
+                Ok(parsed) if parsed.is_surveillance() && raw.surveillance_only => Some(parsed),
+                _ => {
+                    return Err(ctx.invalid(
+                        t.span(),
+                        &name,
+                        format!(
+                            "device_type `{}`: a surveillance type, on a surveillance-only brand",
+                            t.get_ref()
+                        ),
+                    ));
+                }
+            },
+        };
         if raw.surveillance_only {
             // A surveillance-only brand named on a device is weak evidence it is one of theirs.
-            sig.device_type = Some(DeviceType::Camera);
+            sig.device_type = Some(device_type.unwrap_or(DeviceType::Camera));
             sig.weight = brand_weight.max(class_weight);
         }
         let mut cloud = sig.clone();
@@ -506,6 +630,9 @@ fn compile_brands(
             ieee: raw.ieee,
             surveillance_only: raw.surveillance_only,
             needs_class_word: raw.needs_class_word,
+            sold_as: raw.sold_as,
+            oem_supplier: raw.oem_supplier,
+            device_type,
             source,
         });
     }

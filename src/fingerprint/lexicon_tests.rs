@@ -111,15 +111,22 @@ fn oem_brand_reports_brand_and_maker() {
 }
 
 /// The MAC prefix of a surveillance-only maker plus an answering RTSP port is a camera; the
-/// prefix alone is not, and a router maker's prefix with RTSP does not invoke the rule.
+/// prefix alone (port 80 says nothing) is only a likely one, and a router maker's prefix with
+/// RTSP does not invoke the rule.
 #[test]
 fn surveillance_maker_mac_with_rtsp() {
     let hik = "00:bc:99:12:34:56";
     let id = identify(db(), &host(Some(hik), &[], &[554])).identity;
     assert_eq!(id.device_type, DeviceType::Camera);
+    assert_eq!(id.type_basis, None);
     assert!(id.signatures.iter().any(|s| s == "oui:surveillance-maker"));
     let id = identify(db(), &host(Some(hik), &[], &[80])).identity;
-    assert_eq!(id.device_type, DeviceType::Unknown);
+    assert_eq!(id.type_basis, Some(crate::model::TypeBasis::MacMakerOnly));
+    assert!(
+        id.signatures
+            .iter()
+            .any(|s| s == "oui:surveillance-maker-only")
+    );
     let tp_link = "00:0a:eb:12:34:56";
     let id = identify(db(), &host(Some(tp_link), &[], &[554])).identity;
     assert!(!id.signatures.iter().any(|s| s == "oui:surveillance-maker"));

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::claims::{claim_atoms, claims};
+use super::claims::{claim_atoms, claims, sdp_banner_atoms};
 use super::db::{Signature, SignatureDb};
 use super::lazy_regex::LazyRegex;
 use crate::model::Evidence;
@@ -192,7 +192,8 @@ fn atoms_of(example: &Example) -> Vec<Evidence> {
 /// The atoms followed by their claims as derived atoms (`claim.model` …), and for each derived
 /// atom the index of the atom it was read from.
 pub(crate) fn with_claims(mut atoms: Vec<Evidence>) -> (Vec<Evidence>, Vec<Option<usize>>) {
-    let derived = claim_atoms(&claims(&atoms));
+    let mut derived = claim_atoms(&claims(&atoms));
+    derived.extend(sdp_banner_atoms(&atoms));
     let mut origins = vec![None; atoms.len()];
     for (atom, origin) in derived {
         atoms.push(atom);

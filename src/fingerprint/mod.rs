@@ -23,7 +23,7 @@ pub use cloud_indications::{
 };
 pub use db::{Signature, SignatureDb, SignatureFile};
 pub use error::SignatureError;
-pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};
+pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, TCP_SERVICE, identify};
 pub use lexicon::Brand;
 pub use matcher::{ExampleFailure, check_examples, check_regexes};
 pub use oui::{OuiEntry, is_locally_administered, parse_mac};
@@ -39,3 +39,6 @@ mod tests;
 
 #[cfg(test)]
 mod lexicon_tests;
+
+#[cfg(test)]
+mod miss_class_tests;

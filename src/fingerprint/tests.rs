@@ -293,15 +293,21 @@ fn nas_and_router_are_other() {
     }
 }
 
-/// A bare Hikvision MAC prefix names a vendor, weakly, but never makes a camera.
+/// A bare Hikvision MAC prefix names a vendor, weakly, and makes only a *likely* camera (the
+/// maker builds nothing but surveillance gear): never a certain one, never above the prefix's
+/// own weight.
 #[test]
-fn bare_hikvision_oui_is_not_a_camera() {
+fn bare_hikvision_oui_is_only_a_likely_camera() {
     let a = identify(db(), &host(Some("BC-AD-28-00-00-01"), &[]));
     assert_eq!(a.mac_vendor.as_deref(), Some("Hikvision"));
-    assert_eq!(a.identity.device_type, DeviceType::Unknown);
+    assert_eq!(a.identity.device_type, DeviceType::Camera);
+    assert_eq!(
+        a.identity.type_basis,
+        Some(crate::model::TypeBasis::MacMakerOnly)
+    );
     assert_eq!(a.identity.vendor.as_deref(), Some("Hikvision"));
     assert!(a.identity.confidence <= OUI_WEIGHT + 1e-9);
-    assert!(a.identity.signatures.is_empty());
+    assert_eq!(a.identity.signatures, ["oui:surveillance-maker-only"]);
 }
 
 /// A prefix known only from the full IEEE registry (here a NIC-module maker's, as no-name

@@ -92,6 +92,10 @@ impl EvidenceSource {
     pub const RTSP_HTTP_SERVER: &'static str = "rtsp.http_server";
     /// The `s=` session name of the SDP a `DESCRIBE` returned without authentication.
     pub const RTSP_SDP_SESSION: &'static str = "rtsp.sdp_session";
+    /// The `i=` (session information) line of the same SDP (RFC 8866 §5.4).
+    pub const RTSP_SDP_INFO: &'static str = "rtsp.sdp_info";
+    /// The `a=tool:` attribute of the same SDP: the program that wrote it (RFC 8866 §6.3).
+    pub const RTSP_SDP_TOOL: &'static str = "rtsp.sdp_tool";
     pub const ONVIF_DATETIME: &'static str = "onvif.datetime";
     pub const ONVIF_SERVICE: &'static str = "onvif.service";
     pub const ONVIF_MANUFACTURER: &'static str = "onvif.manufacturer";

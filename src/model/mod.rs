@@ -17,5 +17,5 @@ pub use report::{
     Advice, CloudContact, CloudIndication, DamagedCapture, DataStore, Device, DeviceSettingsAdvice,
     DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized, NoticeAdvice,
     NoticeItem, PortMapping, ReceivedUpload, Report, SCHEMA_VERSION, ScanInfo, ScanMode, Severity,
-    SignatureSetInfo, ToolInfo, UpstreamMinute, VerifyItem,
+    SignatureSetInfo, ToolInfo, TypeBasis, UpstreamMinute, VerifyItem,
 };

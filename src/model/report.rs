@@ -357,6 +357,43 @@ impl FaceRecognition {
     }
 }
 
+/// Why a device type is only likely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeBasis {
+    /// Only the MAC prefix of a maker that builds only surveillance gear.
+    MacMakerOnly,
+}
+
+impl TypeBasis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TypeBasis::MacMakerOnly => "mac_maker_only",
+        }
+    }
+
+    /// The qualifier reports put after the type label.
+    pub fn label(self, lang: &str) -> &'static str {
+        match (self, lang) {
+            (TypeBasis::MacMakerOnly, "zh") => "可能；仅依据 MAC 厂商",
+            (TypeBasis::MacMakerOnly, _) => "likely; from the MAC maker only",
+        }
+    }
+}
+
+impl Identity {
+    /// The device type as reports show it: `camera`, or `camera (likely; from the MAC maker
+    /// only)` when only the MAC prefix's maker says so.
+    pub fn type_label(&self, lang: &str) -> String {
+        let label = self.device_type.label(lang);
+        match self.type_basis {
+            None => label.to_string(),
+            Some(b) if lang == "zh" => format!("{label}（{}）", b.label(lang)),
+            Some(b) => format!("{label} ({})", b.label(lang)),
+        }
+    }
+}
+
 /// What the signature engine concluded a device is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Identity {
@@ -368,6 +405,10 @@ pub struct Identity {
     pub model: Option<String>,
     pub firmware: Option<String>,
     pub device_type: DeviceType,
+    /// Set when the device type is only likely: `mac_maker_only` = nothing but the MAC prefix of
+    /// a maker that builds only surveillance gear says so. Absent when evidence decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_basis: Option<TypeBasis>,
     pub face_recognition: FaceRecognition,
     /// 0.0 ..= 1.0; grows with independent agreeing evidence.
     pub confidence: f64,

@@ -26,6 +26,7 @@ fn device(
             model: Some(model.into()),
             firmware: None,
             device_type: t,
+            type_basis: None,
             face_recognition: face,
             confidence: 0.93,
             signatures: vec!["hikvision-http-appwebs".into()],

@@ -11,7 +11,7 @@ use super::findings::Findings;
 use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 use crate::wire::auth::parse_challenge;
 use crate::wire::rtsp::{
-    Response, build_request, content_length, header_end, parse_response, sdp_session_name,
+    Response, build_request, content_length, header_end, parse_response, sdp_line, sdp_session_name,
 };
 
 /// Most bytes read for one reply (headers plus SDP).
@@ -113,9 +113,16 @@ pub fn rtsp_evidence(resp: &Response, port: u16) -> Vec<Evidence> {
         && resp
             .header("Content-Type")
             .is_some_and(|t| t.contains("sdp"))
-        && let Some(name) = sdp_session_name(&resp.body)
     {
-        out.push(Evidence::new(Src::RTSP_SDP_SESSION, p, name));
+        if let Some(name) = sdp_session_name(&resp.body) {
+            out.push(Evidence::new(Src::RTSP_SDP_SESSION, p, name));
+        }
+        if let Some(info) = sdp_line(&resp.body, "i=") {
+            out.push(Evidence::new(Src::RTSP_SDP_INFO, p, info));
+        }
+        if let Some(tool) = sdp_line(&resp.body, "a=tool:") {
+            out.push(Evidence::new(Src::RTSP_SDP_TOOL, p, tool));
+        }
     }
     out
 }

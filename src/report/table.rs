@@ -89,7 +89,7 @@ pub fn render_table_within(report: &Report, lang: Lang, color: bool, columns: us
                 cell(Some(&d.ip)),
                 cell(id.vendor.as_deref()),
                 cell(id.model.as_deref()),
-                id.device_type.label(lang.code()).to_string(),
+                id.type_label(lang.code()),
                 t.face(id.face_recognition).to_string(),
                 percent(id.confidence),
             ]

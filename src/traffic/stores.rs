@@ -84,6 +84,7 @@ mod tests {
                 model: None,
                 firmware: None,
                 device_type,
+                type_basis: None,
                 face_recognition,
                 confidence: 0.9,
                 signatures: Vec::new(),

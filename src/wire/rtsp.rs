@@ -128,9 +128,16 @@ pub fn parse_response(bytes: &[u8]) -> Result<Response, ParseError> {
 
 /// The `s=` (session name) line of an SDP body, if present.
 pub fn sdp_session_name(body: &[u8]) -> Option<String> {
+    sdp_line(body, "s=")
+}
+
+/// The first session-level SDP line starting with `prefix` (`i=`, `a=tool:`), without the
+/// prefix; media sections (`m=` onwards) describe streams, not the session, and are not read.
+pub fn sdp_line(body: &[u8], prefix: &str) -> Option<String> {
     String::from_utf8_lossy(body)
         .lines()
-        .find_map(|l| l.strip_prefix("s=").map(|s| s.trim().to_string()))
+        .take_while(|l| !l.starts_with("m="))
+        .find_map(|l| l.strip_prefix(prefix).map(|s| s.trim().to_string()))
         .filter(|s| !s.is_empty())
 }
 
@@ -176,6 +183,25 @@ mod tests {
     }
 
     /// An SDP body (mpromonet/webrtc-streamer issue #138) follows the headers; its session name is read.
+    #[test]
+    fn reads_sdp_information_and_tool() {
+        // SDP of LIVE555's test server (live555 testProgs, as quoted in its own sources).
+        let body = b"v=0\r\no=- 1073934419791938 1 IN IP4 10.0.0.2\r\ns=Session streamed by \"testOnDemandRTSPServer\"\r\ni=aacAudioTest\r\nt=0 0\r\na=tool:LIVE555 Streaming Media v2011.03.05\r\na=type:broadcast\r\nm=audio 0 RTP/AVP 96\r\ni=track\r\n";
+        assert_eq!(
+            sdp_session_name(body).as_deref(),
+            Some("Session streamed by \"testOnDemandRTSPServer\"")
+        );
+        assert_eq!(sdp_line(body, "i=").as_deref(), Some("aacAudioTest"));
+        assert_eq!(
+            sdp_line(body, "a=tool:").as_deref(),
+            Some("LIVE555 Streaming Media v2011.03.05")
+        );
+        assert_eq!(
+            sdp_line(b"v=0\r\nm=video 0 RTP/AVP 96\r\ni=x\r\n", "i="),
+            None
+        );
+    }
+
     #[test]
     fn reads_body_and_sdp_session() {
         let reply = b"RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Type: application/sdp\r\nContent-Length: 36\r\n\r\nv=0\r\ns=Media Presentation\r\ne=NONE\r\n";

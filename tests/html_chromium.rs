@@ -381,11 +381,12 @@ addEventListener('load', () => {
 });
 </script>"#;
 
-/// The demo's case file, as an inspector prints it: at most 30 A4 pages in both languages, no
+/// The demo's case file, as an inspector prints it: at most 28 A4 pages in both languages (it
+/// prints on 26: two pages of headroom), no
 /// element wider than the page, finding cards readable (contrast ≥ 4.5:1), and the Chinese case
 /// file shows the site declaration with labels, never raw keys.
 #[test]
-fn demo_case_file_prints_on_at_most_30_a4_pages() {
+fn demo_case_file_prints_on_at_most_28_a4_pages() {
     let pdfinfo = tool("pdfinfo", "poppler-utils");
     let pdftotext = tool("pdftotext", "poppler-utils");
     let dir = tempfile::tempdir().unwrap();
@@ -430,7 +431,7 @@ fn demo_case_file_prints_on_at_most_30_a4_pages() {
             .and_then(|n| n.trim().parse().ok())
             .unwrap();
         assert!(
-            pages <= 30,
+            pages <= 28,
             "{lang}: the demo case file prints on {pages} A4 pages"
         );
         if let Some(keep) = std::env::var_os("CAMSWEEP_KEEP_SCREENSHOT") {

@@ -77,6 +77,10 @@ impl<'a> Ctx<'a> {
             },
             "device.purpose" => word(self.declared.and_then(|d| d.purpose.as_deref())),
             "device.captures_images" => flag(self.device.map(captures_images)),
+            "device.attribute_analytics" => flag(self.device.map(attribute_analytics)),
+            "device.face_identification" => self.device.map_or(Fact::Unknown, |d| {
+                face_identification(d).map_or(Fact::Unknown, Fact::Bool)
+            }),
             // Only a device's own "on" is known: its silence is not "off".
             "device.cloud_platform_enabled" => match self.device {
                 Some(d) if d.cloud_indications.iter().any(|i| i.port_mapping.is_none()) => {
@@ -239,16 +243,53 @@ fn carries_images(d: &Device, c: &CloudContact) -> Option<bool> {
     }
 }
 
-/// Whether an upload carries face information: evidence is a face-API destination, or
-/// snapshot-sized bursts from a face-capable device. Video from a capable device may or may not.
+/// A service that counts people or estimates age and gender, with no face library and no
+/// matching (`signatures/cloud`, category `people_analytics`).
+const PEOPLE_ANALYTICS: &str = "people_analytics";
+
+/// Whether the device's evidence shows people counting or attribute analytics: it is a people
+/// counter (the vocabulary's and the model signatures' counting category), or it uploads to a
+/// people-analytics service. Evidence decides: no such evidence is "no".
+fn attribute_analytics(d: &Device) -> bool {
+    d.identity.device_type.as_str() == "people_counter"
+        || d.cloud_contacts
+            .iter()
+            .any(|c| c.upload && c.category == PEOPLE_ANALYTICS)
+}
+
+/// Whether the device recognises faces in the Face Recognition Measures' sense (identifying or
+/// verifying people): yes when its model family, a face API or a face-analytics cloud says so;
+/// no when it cannot, or when all its evidence shows is counting or age/gender analytics, which
+/// may be personal information processing (PIPL) but is not face recognition; else unknown.
+fn face_identification(d: &Device) -> Option<bool> {
+    if d.cloud_contacts
+        .iter()
+        .any(|c| c.upload && c.category == "face_api")
+    {
+        return Some(true);
+    }
+    match d.identity.face_recognition.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ if attribute_analytics(d) => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether an upload carries face information for recognition: evidence is a face-API
+/// destination, or snapshot-sized bursts from a face-capable device. Video from a capable device
+/// may or may not; what a counting or attribute-analytics device or service handles does not.
 fn carries_faces(d: &Device, c: &CloudContact) -> Option<bool> {
     if c.upload && c.category == "face_api" {
         return Some(true);
     }
+    if c.category == PEOPLE_ANALYTICS {
+        return Some(false);
+    }
     let face = d.identity.face_recognition.as_str();
     match carries_images(d, c) {
         Some(false) => Some(false),
-        _ if face == "no" => Some(false),
+        _ if face_identification(d) == Some(false) => Some(false),
         Some(true) if face == "yes" && c.pattern.as_deref() == Some("snapshots") => Some(true),
         _ => None,
     }

@@ -1009,3 +1009,190 @@ fn a_port_opened_on_the_router_is_a_security_finding_not_a_cloud_setting() {
     assert!(!rules_of(&e.findings).contains(&"CN-PIPL-51-UPNP-EXPOSED"));
     assert!(!verify_rules(&e).contains(&"CN-PIPL-51-UPNP-EXPOSED"));
 }
+
+/// Dahua 3D people counter (its model signature gives the counting category, no face verdict),
+/// declared at the entrance, sending snapshots to the vendor's cloud.
+fn dahua_counter_uploading() -> Device {
+    let mut d = device(
+        "198.18.0.34",
+        "Dahua",
+        "DH-IPC-HDW8341X-3D",
+        DeviceType::PeopleCounter,
+        FaceRecognition::Unknown,
+        &[("onvif.model", "DH-IPC-HDW8341X-3D")],
+    );
+    d.cloud_contacts.push(contact(
+        "203.0.113.21",
+        "vendor_cloud",
+        Some("CN"),
+        "snapshots",
+        443,
+    ));
+    d
+}
+
+const COUNTER_AT_ENTRANCE: &str = r#"schema_version = 1
+consent = "sign_only"
+[[notice]]
+location = "entrance"
+text = "您已进入视频监控区域"
+discloses = ["video_surveillance"]
+[[device]]
+ip = "198.18.0.34"
+purpose = "footfall"
+area = "public"
+"#;
+
+/// Every rule of the Face Recognition Measures (CN-FRM-*) a set of rule ids names.
+fn frm(rules: &[&str]) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|r| r.starts_with("CN-FRM-"))
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// The Measures cover identifying and verifying people: a counter whose evidence shows only
+/// counting gets no FRM finding and no FRM check, neither with a declaration nor without.
+#[test]
+fn people_counting_gets_no_face_recognition_measures() {
+    let counter = dahua_counter_uploading();
+    for site in [None, Some(COUNTER_AT_ENTRANCE)] {
+        let e = run_all(&["cn"], site, std::slice::from_ref(&counter));
+        assert!(
+            frm(&rules_of(&e.findings)).is_empty(),
+            "{site:?}: {:?}",
+            rules_of(&e.findings)
+        );
+        assert!(
+            frm(&verify_rules(&e)).is_empty(),
+            "{site:?}: {:?}",
+            verify_rules(&e)
+        );
+        // Not sensitive: no biometric identification, so no separate-consent, necessity,
+        // impact-assessment or sensitive-export finding or check.
+        for sensitive in [
+            "CN-PIPL-28-NECESSITY",
+            "CN-PIPL-29-SEPCONSENT",
+            "CN-PIPL-38-XBORDER",
+            "CN-PIPL-55-PIA",
+        ] {
+            assert!(
+                !rules_of(&e.findings).contains(&sensitive),
+                "{site:?}: {sensitive}"
+            );
+            assert!(
+                !verify_rules(&e).contains(&sensitive),
+                "{site:?}: {sensitive}"
+            );
+        }
+    }
+}
+
+/// CN-FRM-8 needs face recognition: the same snapshots from a counter are not "face information
+/// leaving the device", from a face-capable camera they are.
+#[test]
+fn frm_8_needs_face_identification() {
+    let counter = dahua_counter_uploading();
+    let e = run_all(&["cn"], None, std::slice::from_ref(&counter));
+    assert!(!rules_of(&e.findings).contains(&"CN-FRM-8-LOCALSTORE"));
+    assert!(!verify_rules(&e).contains(&"CN-FRM-8-LOCALSTORE"));
+    let mut face_camera = counter.clone();
+    face_camera.identity.device_type = DeviceType::Camera;
+    face_camera.identity.face_recognition = FaceRecognition::Yes;
+    let e = run_all(&["cn"], None, std::slice::from_ref(&face_camera));
+    assert!(rules_of(&e.findings).contains(&"CN-FRM-8-LOCALSTORE"));
+}
+
+/// The PIPL still applies to counting customers in a public area: the purpose rule (Art. 26),
+/// the notice rule for attribute analytics (Art. 17) and entrusted processing of the uploaded
+/// images (Art. 21).
+#[test]
+fn people_counting_gets_the_pipl_rules() {
+    let counter = dahua_counter_uploading();
+    let e = run_all(
+        &["cn"],
+        Some(COUNTER_AT_ENTRANCE),
+        std::slice::from_ref(&counter),
+    );
+    let rules = rules_of(&e.findings);
+    for pipl in [
+        "CN-PIPL-26-PURPOSE",
+        "CN-PIPL-17-ANALYTICS",
+        "CN-PIPL-21-ENTRUSTED",
+    ] {
+        assert!(rules.contains(&pipl), "{pipl} not in {rules:?}");
+    }
+    // Entrusted processing of images, not of faces: the transfer finding cites no FRM article.
+    let transfer = get(&e.findings, "CN-PIPL-21-ENTRUSTED");
+    assert!(
+        frm(&transfer
+            .rules
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>())
+        .is_empty()
+    );
+    assert!(
+        !transfer
+            .legal_basis
+            .iter()
+            .any(|b| b.contains("人脸识别技术应用安全管理办法"))
+    );
+    // Without a declaration the public area is unknown: the notice and purpose rules are checks.
+    let e = run_all(&["cn"], None, std::slice::from_ref(&counter));
+    let checks = verify_rules(&e);
+    assert!(checks.contains(&"CN-PIPL-17-ANALYTICS"), "{checks:?}");
+    assert!(checks.contains(&"CN-PIPL-26-PURPOSE"), "{checks:?}");
+}
+
+/// CN-PIPL-17-ANALYTICS is for devices that only count: a face-recognising device at the same
+/// place gets the face notice rule instead, never both.
+#[test]
+fn analytics_notice_is_not_for_face_recognition() {
+    let mut kohler = dahua_counter_uploading();
+    kohler.identity.face_recognition = FaceRecognition::Yes;
+    let e = run_all(
+        &["cn"],
+        Some(COUNTER_AT_ENTRANCE),
+        std::slice::from_ref(&kohler),
+    );
+    let rules = rules_of(&e.findings);
+    assert!(!rules.contains(&"CN-PIPL-17-ANALYTICS"), "{rules:?}");
+    assert!(rules.contains(&"CN-FRM-8-LOCALSTORE"), "{rules:?}");
+}
+
+/// An upload to a people-analytics service (counting, age and gender; no face library) is
+/// images, not face information: an unknown camera sending snapshots there gets entrusted
+/// processing, no FRM finding or check, and no face escalation.
+#[test]
+fn people_analytics_upload_is_images_not_faces() {
+    let mut cam = device(
+        "198.18.0.35",
+        "Uniview",
+        "IPC2122LB-SF28-A",
+        DeviceType::Camera,
+        FaceRecognition::Unknown,
+        &[("onvif.model", "IPC2122LB-SF28-A")],
+    );
+    cam.cloud_contacts.push(contact(
+        "203.0.113.22",
+        "people_analytics",
+        Some("CN"),
+        "snapshots",
+        443,
+    ));
+    let e = run_all(&["cn"], None, std::slice::from_ref(&cam));
+    assert!(
+        frm(&rules_of(&e.findings)).is_empty(),
+        "{:?}",
+        rules_of(&e.findings)
+    );
+    assert!(frm(&verify_rules(&e)).is_empty(), "{:?}", verify_rules(&e));
+    let entrusted = get(&e.findings, "CN-PIPL-21-ENTRUSTED");
+    assert_eq!(entrusted.severity, Severity::Medium);
+    // The same camera sending to a face API is face information leaving the device.
+    cam.cloud_contacts[0].category = "face_api".into();
+    let e = run_all(&["cn"], None, std::slice::from_ref(&cam));
+    assert!(rules_of(&e.findings).contains(&"CN-FRM-8-LOCALSTORE"));
+}

@@ -62,6 +62,7 @@ pub const CLOUD_CATEGORIES: &[&str] = &[
     "vendor_cloud",
     "vendor_p2p",
     "face_api",
+    "people_analytics",
     "object_storage",
     "iot_mqtt",
     "generic_cloud",
@@ -396,6 +397,32 @@ pub static FIELDS: &[Field] = &[
         ],
     ),
     flag(
+        "device.attribute_analytics",
+        Scan,
+        Device,
+        [
+            "{it}做客流或属性分析（计数、年龄、性别）",
+            "{it} does people counting or attribute analytics (counts, age, gender)",
+        ],
+        [
+            "{it}没有客流或属性分析的迹象",
+            "{it} shows no sign of people counting or attribute analytics",
+        ],
+    ),
+    flag(
+        "device.face_identification",
+        Scan,
+        Device,
+        [
+            "{it}具备人脸识别（辨识或验证身份）能力",
+            "{it} can recognise faces (identify or verify people)",
+        ],
+        [
+            "{it}只做客流或属性分析，不辨识或验证身份",
+            "{it} only counts people or estimates attributes; it identifies and verifies no one",
+        ],
+    ),
+    flag(
         "device.captures_images",
         Scan,
         Device,
@@ -618,6 +645,7 @@ pub fn value_label(word: &str, zh: bool) -> String {
         "vendor_cloud" => "厂商云平台",
         "vendor_p2p" => "厂商P2P中转",
         "face_api" => "人脸识别云接口",
+        "people_analytics" => "客流与属性分析服务",
         "object_storage" => "对象存储",
         "iot_mqtt" => "物联网消息服务",
         "generic_cloud" => "通用云服务",

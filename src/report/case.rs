@@ -112,6 +112,9 @@ pub(crate) struct AdviceView {
     pub template: Option<Vec<String>>,
     pub product: Option<String>,
     pub steps: Vec<String>,
+    /// The finding printed earlier with the same device-settings steps: the print refers to it
+    /// instead of repeating them (the page shows them in full).
+    pub steps_as_in: Option<String>,
     pub source: Option<String>,
     pub status: Option<&'static str>,
 }
@@ -341,6 +344,7 @@ pub(crate) fn advice(advice: Option<&Advice>, lang: Lang, c: &CaseLabels) -> Opt
         must_say_as_in: None,
         template: notice.map(|n| n.template.get(code).lines().map(text).collect()),
         product: settings.map(|s| text(s.product.get(code))),
+        steps_as_in: None,
         steps: settings
             .map(|s| s.steps.iter().map(|x| text(x.get(code))).collect())
             .unwrap_or_default(),

@@ -46,6 +46,8 @@ pub(crate) struct FindingsLabels {
     pub area: &'static str,
     pub more_evidence: &'static str,
     pub print_details_note: &'static str,
+    /// After a declared fact a card prints once for all its devices.
+    pub all_devices_below: &'static str,
 }
 
 static ZH: FindingsLabels = FindingsLabels {
@@ -76,7 +78,8 @@ static ZH: FindingsLabels = FindingsLabels {
     purpose: "用途",
     area: "区域",
     more_evidence: "打印版只列出前4条证据；完整列表见网页版和 evidence.csv",
-    print_details_note: "打印版省略了没有发现、也没有云端连接的设备的详情，发现中的设备标识证据也只在此列出（网页版和 evidence.csv 中有完整内容）。",
+    print_details_note: "打印版省略了没有发现、也没有云端连接的设备的详情；设备的标识证据只在此列出，命中的特征列表只在网页版（网页版和 evidence.csv 中有完整内容）。",
+    all_devices_below: "适用于以下各设备",
 };
 
 static EN: FindingsLabels = FindingsLabels {
@@ -107,7 +110,8 @@ static EN: FindingsLabels = FindingsLabels {
     purpose: "Purpose",
     area: "Area",
     more_evidence: "The print shows the first 4 evidence atoms; all of them are in the HTML page and evidence.csv",
-    print_details_note: "The print leaves out the details of devices with no finding and no cloud contact, and lists a finding's identity evidence only here (the HTML page and evidence.csv have everything).",
+    print_details_note: "The print leaves out the details of devices with no finding and no cloud contact, lists a device's identity evidence only here, and the signatures that matched only in the HTML page (the HTML page and evidence.csv have everything).",
+    all_devices_below: "for every device below",
 };
 
 pub(crate) fn labels(lang: Lang) -> &'static FindingsLabels {
@@ -463,6 +467,8 @@ pub(crate) struct Card {
     pub ids: String,
     /// The first finding's id: where its detail, basis, remedy and advice come from.
     pub lead: String,
+    /// Lines of the site declaration every device of the card quotes: printed once.
+    pub common: Vec<EvidenceLine>,
     pub devices: Vec<CardDevice>,
 }
 
@@ -483,6 +489,12 @@ pub(crate) struct CardDevice {
 pub(crate) struct EvidenceLine {
     pub text: String,
     pub atom: bool,
+    /// The device's identity line ("…, face recognition yes (confidence …)"): the card's device
+    /// label and the device details say it, so the print leaves it out.
+    pub identity: bool,
+    /// A site-wide fact of the declaration (`site.toml: site.consent = …`, no device named).
+    #[serde(skip)]
+    pub site_wide: bool,
     /// The signature list of an identity line (`; signatures …`), screen only: the device details
     /// print it once.
     pub signatures: Option<String>,
@@ -501,12 +513,19 @@ fn evidence_line(e: &str, lang: Lang) -> EvidenceLine {
         return EvidenceLine {
             text: text(head),
             atom,
+            identity: true,
+            site_wide: false,
             signatures: Some(text(&format!("signatures {list}"))),
         };
     }
     EvidenceLine {
         text: declared_line(e, lang),
         atom,
+        identity: e.contains("(confidence"),
+        site_wide: e
+            .strip_prefix("site.toml: ")
+            .and_then(|rest| rest.split_once(" = "))
+            .is_some_and(|(lhs, _)| !lhs.contains(' ')),
         signatures: None,
     }
 }
@@ -622,13 +641,45 @@ pub(crate) fn cards(
                     card: Card {
                         ids: text(&f.id),
                         lead: text(&f.id),
+                        common: Vec::new(),
                         devices: vec![device],
                     },
                 },
             )),
         }
     }
-    out.into_iter().map(|(_, c)| c.card).collect()
+    out.into_iter()
+        .map(|(_, c)| lift_common_declarations(c.card))
+        .collect()
+}
+
+/// A site-wide declared fact every device of a card quotes ("what the posted notices disclose",
+/// "how consent is obtained") is printed once above the devices instead of under each of them.
+fn lift_common_declarations(mut card: Card) -> Card {
+    if card.devices.len() < 2 {
+        return card;
+    }
+    let (first, rest) = card.devices.split_first().expect("two or more");
+    let common: Vec<String> = first
+        .evidence
+        .iter()
+        .filter(|e| e.site_wide)
+        .map(|e| e.text.clone())
+        .filter(|t| rest.iter().all(|d| d.evidence.iter().any(|e| e.text == *t)))
+        .collect();
+    for t in &common {
+        for d in &mut card.devices {
+            d.evidence.retain(|e| e.text != *t);
+        }
+        card.common.push(EvidenceLine {
+            text: t.clone(),
+            atom: false,
+            identity: false,
+            site_wide: true,
+            signatures: None,
+        });
+    }
+    card
 }
 
 /// One notice template, printed once.

@@ -98,6 +98,7 @@ pub fn render_html_for(
     findings.sort_by_key(|f| (f.severity, f.conditional));
     let themes = findings_view::theme_groups(&findings, report, lang);
     refer_repeated_notice_lists(&themes, &mut advice);
+    refer_repeated_steps(&themes, &mut advice);
     let advice: BTreeMap<String, Value> = advice
         .into_iter()
         .map(|(id, a)| (id, Value::from(Serde(a))))
@@ -138,6 +139,26 @@ fn refer_repeated_notice_lists(
         match first.iter().find(|(l, _)| *l == list) {
             Some((_, earlier)) => a.must_say_as_in = Some(earlier.clone()),
             None => first.push((list, card.lead.clone())),
+        }
+    }
+}
+
+/// The same for device-settings steps: a product's steps print once, later cards refer to them.
+fn refer_repeated_steps(
+    themes: &[findings_view::ThemeGroup],
+    advice: &mut BTreeMap<String, case::AdviceView>,
+) {
+    let mut first: Vec<(Vec<String>, String)> = Vec::new();
+    for card in themes.iter().flat_map(|g| &g.cards) {
+        let Some(a) = advice.get_mut(&card.lead) else {
+            continue;
+        };
+        if a.steps.is_empty() {
+            continue;
+        }
+        match first.iter().find(|(s, _)| *s == a.steps) {
+            Some((_, earlier)) => a.steps_as_in = Some(earlier.clone()),
+            None => first.push((a.steps.clone(), card.lead.clone())),
         }
     }
 }

@@ -226,6 +226,10 @@ impl Labels {
             "object_storage" => ("对象存储", "object storage"),
             "iot_mqtt" => ("物联网消息服务(MQTT)", "IoT messaging (MQTT)"),
             "generic_cloud" => ("通用云服务", "generic cloud"),
+            "people_analytics" => (
+                "客流与属性分析服务",
+                "people-counting / attribute analytics",
+            ),
             "infrastructure" => (
                 "网络基础服务(DNS/NTP/DHCP)",
                 "network infrastructure (DNS/NTP/DHCP)",

@@ -8,10 +8,13 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// The categories a contact can be put in (report contract).
-pub const CATEGORIES: [&str; 7] = [
+pub const CATEGORIES: [&str; 8] = [
     "vendor_cloud",
     "vendor_p2p",
     "face_api",
+    // Counts people or estimates age and gender from what it receives, with no face library and
+    // no matching: attribute analytics, not face recognition.
+    "people_analytics",
     "object_storage",
     "iot_mqtt",
     "generic_cloud",

@@ -1,6 +1,6 @@
 //! One entry point per fuzz target (fuzz/fuzz_targets/*.rs call these), so that every input
 //! a fuzzer ever found troublesome replays in `cargo test` as a regression test
-//! (tests/fuzz_regressions.rs, inputs in tests/fixtures/fuzz/TARGET/).
+//! (tests/integration/fuzz_regressions.rs, inputs in tests/fixtures/fuzz/TARGET/).
 //!
 //! Each function feeds untrusted bytes to parsers and must return, whatever the bytes:
 //! no panic, no hang, no unbounded allocation.

@@ -10,6 +10,10 @@
 //! The lab suites (namespaces, single-threaded processes) are tests/labs/; the browser test of
 //! the case file is tests/html_chromium.rs.
 
+// A test fails by panicking: expect() is its assertion (clippy.toml allows it inside #[test]
+// functions; this covers the helpers they share).
+#![allow(clippy::expect_used)]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -11,6 +11,12 @@
 //!
 //! When namespaces cannot be created a suite fails with the kernel's reason; it never skips.
 
+// A test fails by panicking: expect() is its assertion (clippy.toml allows it inside #[test]
+// functions; this covers the helpers they share).
+#![allow(clippy::expect_used)]
+// Measurements (rates, percentages, MiB) are printed and compared within tolerances.
+#![allow(clippy::cast_precision_loss)]
+
 mod harness;
 
 mod bench_lab;

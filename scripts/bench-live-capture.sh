@@ -9,5 +9,5 @@ set -eu
 secs=${1:-5}
 echo "machine: $(nproc) cores, $(uname -m), load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 date -u +"start: %Y-%m-%d %H:%M UTC"
-cargo test --release --test live_capture -- --bench-rates "$secs"
+cargo test --release --test labs -- --bench-rates "$secs"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -48,7 +48,7 @@ seed $corpus/http_rtsp 1 $w/upnp-*.xml
 mkdir -p $corpus/onvif_xml && cp tests/fixtures/probe/*.xml $corpus/onvif_xml/
 mkdir -p $corpus/pcap && cp tests/fixtures/pcaps/*.pcap* $corpus/pcap/
 mkdir -p $corpus/traffic_payloads $corpus/zeek_logs
-for hex in src/traffic/testdata/*.hex; do
+for hex in tests/fixtures/traffic/*.hex; do
   selector=0
   [[ $hex == *client_hello* ]] && selector=1
   { printf "\\x$(printf %02x $selector)"; perl -0777 -ne 's/\s//g; print pack("H*", $_)' "$hex"; } \

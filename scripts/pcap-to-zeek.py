@@ -3,7 +3,7 @@
 Zeek's documented layouts: the TSV form (LogAscii) into OUT/tsv/ and the JSON-lines form
 (LogAscii::use_json=T) into OUT/json/. Zeek itself is not packaged here; this stands in for a
 site sensor running it, so `camsweep analyze --zeek` can be checked against `camsweep analyze`
-of the same capture (tests/zeek_logs.rs).
+of the same capture (tests/integration/zeek_logs.rs).
 
 What it does as Zeek does: a connection is a 5-tuple until TCP closes (FIN both ways or RST) or
 it is idle longer than Zeek's inactivity timeouts (TCP 5 min, UDP and ICMP 1 min); its

@@ -2,7 +2,7 @@
 # The README's test command: installs the system packages the tests use when they are missing
 # (scripts/test-deps.txt), then runs `cargo test --release` with any arguments given.
 #   scripts/test.sh                       everything
-#   scripts/test.sh --test report_cli     one test target
+#   scripts/test.sh --test integration    one test target
 # As root, missing packages are installed with apt-get (and pip); as another user the script
 # prints what to install and fails, so a missing tool never turns into a skipped test.
 set -euo pipefail

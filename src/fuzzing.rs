@@ -1,6 +1,6 @@
 //! One entry point per fuzz target (fuzz/fuzz_targets/*.rs call these), so that every input
 //! a fuzzer ever found troublesome replays in `cargo test` as a regression test
-//! (tests/fuzz_regressions.rs, inputs in tests/fixtures/fuzz/TARGET/).
+//! (tests/integration/fuzz_regressions.rs, inputs in tests/fixtures/fuzz/TARGET/).
 //!
 //! Each function feeds untrusted bytes to parsers and must return, whatever the bytes:
 //! no panic, no hang, no unbounded allocation.
@@ -138,6 +138,8 @@ pub fn onvif_xml(data: &[u8]) {
     }
 }
 
+// The bundled set is checked by unit tests; fuzzing without it would test nothing.
+#[allow(clippy::expect_used)]
 static CLOUD: LazyLock<CloudDb> =
     LazyLock::new(|| CloudDb::bundled().expect("bundled cloud endpoints load"));
 

@@ -31,7 +31,7 @@ tokio::task_local! {
 }
 
 /// Switches retries on or off for the whole process. For the packet-loss lab test only
-/// (`tests/lab_namespaces/loss_checks.rs`); nothing in camsweep turns them off.
+/// (`tests/labs/lab_namespaces/loss_checks.rs`); nothing in camsweep turns them off.
 #[doc(hidden)]
 pub fn set_enabled(enabled: bool) {
     ENABLED.store(enabled, Ordering::SeqCst);

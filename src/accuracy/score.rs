@@ -56,6 +56,7 @@ pub struct Tally {
 
 /// Percentage, or 100 when nothing was expected (so an empty part never fails a threshold
 /// by itself; the counts say how many there were).
+#[allow(clippy::cast_precision_loss)] // a percentage of corpus counts, far below 2^52
 pub fn percent(hit: usize, of: usize) -> f64 {
     if of == 0 {
         100.0

@@ -94,6 +94,7 @@ struct Catalogue {
 
 static ZH: LazyLock<Catalogue> = LazyLock::new(|| {
     // The file is part of the binary and checked by a test: a broken one is a build error.
+    #[allow(clippy::expect_used)]
     let file: CatalogueFile = toml::from_str(CATALOGUE).expect("locales/zh-CN.toml parses");
     let mut exact = HashMap::new();
     let mut patterns = Vec::new();

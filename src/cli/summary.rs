@@ -128,6 +128,7 @@ pub fn render(report: &Report, lang: Lang, to_verify: usize, columns: usize) -> 
 }
 
 /// Bytes as the report shows them: B, KB, MB, GB (powers of 1000).
+#[allow(clippy::cast_precision_loss)] // display only
 fn bytes(n: u64) -> String {
     match n {
         0..1_000 => format!("{n} B"),

@@ -17,7 +17,7 @@
 //! [`Switch::Learning`] (`Lab::start_with_switch`) is the harder, ordinary case: `br0` learns
 //! addresses (ageing 300 s) and the lab internet hangs off the router persona's own `eth1`, so a
 //! device's uploads cross the switch only as frames to the router and `lan0` does not see them
-//! (what `audit --intercept` is for; tests/intercept_lab.rs).
+//! (what `audit --intercept` is for; tests/labs/intercept_lab.rs).
 
 pub mod bench;
 pub mod discovery;

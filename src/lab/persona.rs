@@ -89,7 +89,7 @@ pub struct Persona {
     /// What camsweep should conclude about this host.
     pub expect: Expectation,
     /// The rule ids camsweep's findings name for this host when the demo runs with the lab's site
-    /// declaration (`signatures/sites/demo-store.toml`), sorted; tests/demo.rs asserts them.
+    /// declaration (`signatures/sites/demo-store.toml`), sorted; tests/integration/demo.rs asserts them.
     #[serde(default)]
     pub expected_rules: Option<Vec<String>>,
     /// The public facts the behaviour is reproduced from.

@@ -444,7 +444,8 @@ pub(crate) fn theme_groups(findings: &[&Finding], report: &Report, lang: Lang) -
                     devices: Vec::new(),
                     cards: Vec::new(),
                 });
-                groups.last_mut().expect("just pushed")
+                let pushed = groups.len() - 1;
+                &mut groups[pushed]
             }
         };
         group.finding_ids.push(text(&f.id));

@@ -52,6 +52,7 @@ struct Node {
 
 /// Line width for `bytes` when the largest flow is `max`: area-like (square root), so one big
 /// uploader does not reduce every other line to a hairline.
+#[allow(clippy::cast_precision_loss)] // drawing coordinates
 fn line_width(bytes: u64, max: u64) -> f64 {
     if max == 0 {
         return MIN_LINE;
@@ -83,6 +84,7 @@ struct Line {
 /// [`MAX_DRAWN_DEVICES`] + 1 devices and [`MAX_DRAWN_DESTINATIONS`] + 1 destinations are drawn
 /// (the destinations with the most data sent, uploads first; the first devices in reading order),
 /// so at most 41 × 41 lines. What is merged is said in the picture.
+#[allow(clippy::cast_precision_loss)] // drawing coordinates
 pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
     if links.is_empty() {
         return None;
@@ -380,6 +382,7 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
 
 /// Minutes since the first entry, from the RFC 3339 start of each minute; entries whose time does
 /// not parse are placed one minute after the previous one.
+#[allow(clippy::cast_precision_loss)] // drawing coordinates
 fn minute_offsets(timeline: &[UpstreamMinute]) -> Vec<f64> {
     use time::OffsetDateTime;
     use time::format_description::well_known::Rfc3339;
@@ -405,6 +408,7 @@ fn minute_offsets(timeline: &[UpstreamMinute]) -> Vec<f64> {
 
 /// A sparkline of bytes sent per minute (all traffic as the filled area, traffic to the internet
 /// as the red line), or None for an empty timeline.
+#[allow(clippy::cast_precision_loss)] // drawing coordinates
 pub fn sparkline(timeline: &[UpstreamMinute], c: &CaseLabels) -> Option<String> {
     if timeline.is_empty() {
         return None;

@@ -223,6 +223,7 @@ pub(crate) fn bytes(count: u64) -> String {
         return format!("{count} B");
     }
     // Precision loss above 2^53 bytes does not matter for a display value.
+    #[allow(clippy::cast_precision_loss)]
     let mut size = count as f64;
     let mut unit = 0;
     while size >= 1024.0 && unit < UNITS.len() - 1 {

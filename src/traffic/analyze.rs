@@ -1120,9 +1120,13 @@ mod tests {
     /// (CDN) address; a DNS answer the device itself received names its SNI-less connection.
     #[test]
     fn own_sni_wins_and_dns_names_only_for_the_host_that_asked() {
-        let hello = hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap();
-        let hello_sni = include_str!("testdata/client_hello_sni.txt").trim();
-        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let hello =
+            hex::decode(include_str!("../../tests/fixtures/traffic/client_hello.hex").trim())
+                .unwrap();
+        let hello_sni = include_str!("../../tests/fixtures/traffic/client_hello_sni.txt").trim();
+        let answer =
+            hex::decode(include_str!("../../tests/fixtures/traffic/dns_time_nist_gov.hex").trim())
+                .unwrap();
         let eth = || etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1]);
         let udp = |src: [u8; 4], dst: [u8; 4], sp: u16, dp: u16, data: &[u8]| {
             let mut b = Vec::new();
@@ -1174,7 +1178,9 @@ mod tests {
 
     #[test]
     fn dns_over_tcp_answer_names_the_contact_and_ntp_is_a_network_service() {
-        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let answer =
+            hex::decode(include_str!("../../tests/fixtures/traffic/dns_time_nist_gov.hex").trim())
+                .unwrap();
         let mut tcp_dns = (answer.len() as u16).to_be_bytes().to_vec();
         tcp_dns.extend_from_slice(&answer);
         let eth = || etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 5], [2, 0, 0, 0, 0, 1]);
@@ -1226,11 +1232,17 @@ mod tests {
     /// segments arriving out of order.
     #[test]
     fn quic_sni_reordered_client_hello_and_split_tcp_dns_name_their_contacts() {
-        let quic = hex::decode(include_str!("testdata/quic_rfc9001_a2_client_initial.hex").trim())
-            .unwrap();
-        let hello = hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap();
-        let hello_sni = include_str!("testdata/client_hello_sni.txt").trim();
-        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let quic = hex::decode(
+            include_str!("../../tests/fixtures/traffic/quic_rfc9001_a2_client_initial.hex").trim(),
+        )
+        .unwrap();
+        let hello =
+            hex::decode(include_str!("../../tests/fixtures/traffic/client_hello.hex").trim())
+                .unwrap();
+        let hello_sni = include_str!("../../tests/fixtures/traffic/client_hello_sni.txt").trim();
+        let answer =
+            hex::decode(include_str!("../../tests/fixtures/traffic/dns_time_nist_gov.hex").trim())
+                .unwrap();
         let mut tcp_dns = (answer.len() as u16).to_be_bytes().to_vec();
         tcp_dns.extend_from_slice(&answer);
         let cam = [192, 168, 1, 5];

@@ -126,7 +126,9 @@ mod tests {
 
     #[test]
     fn cname_chain_is_followed_from_the_name_asked() {
-        let found = parse_hex(include_str!("testdata/dns_time_nist_gov.hex"));
+        let found = parse_hex(include_str!(
+            "../../tests/fixtures/traffic/dns_time_nist_gov.hex"
+        ));
         assert_eq!(
             found,
             vec![DnsBinding {
@@ -138,7 +140,9 @@ mod tests {
 
     #[test]
     fn two_step_cname_chain_to_ipv6_addresses() {
-        let found = parse_hex(include_str!("testdata/dns_typekit_aaaa.hex"));
+        let found = parse_hex(include_str!(
+            "../../tests/fixtures/traffic/dns_typekit_aaaa.hex"
+        ));
         assert_eq!(found.len(), 2);
         assert_eq!(
             found[0].chain,
@@ -162,7 +166,9 @@ mod tests {
 
     #[test]
     fn dns_over_tcp_message_split_over_segments_out_of_order() {
-        let answer = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
+        let answer =
+            hex::decode(include_str!("../../tests/fixtures/traffic/dns_time_nist_gov.hex").trim())
+                .unwrap();
         let bytes = framed(&[&answer]);
         let (a, b) = bytes.split_at(1); // even the length is split
         let (b, c) = b.split_at(20);
@@ -176,8 +182,12 @@ mod tests {
 
     #[test]
     fn several_dns_messages_in_one_segment() {
-        let first = hex::decode(include_str!("testdata/dns_time_nist_gov.hex").trim()).unwrap();
-        let second = hex::decode(include_str!("testdata/dns_typekit_aaaa.hex").trim()).unwrap();
+        let first =
+            hex::decode(include_str!("../../tests/fixtures/traffic/dns_time_nist_gov.hex").trim())
+                .unwrap();
+        let second =
+            hex::decode(include_str!("../../tests/fixtures/traffic/dns_typekit_aaaa.hex").trim())
+                .unwrap();
         let bytes = framed(&[&first, &second, &first]);
         let (one, rest) = bytes.split_at(bytes.len() - 10);
         let mut stream = DnsTcpStream::default();

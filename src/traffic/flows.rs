@@ -494,7 +494,9 @@ mod tests {
 
     #[test]
     fn connection_counts_each_direction_learns_sni_and_is_folded_when_closed() {
-        let hello = hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap();
+        let hello =
+            hex::decode(include_str!("../../tests/fixtures/traffic/client_hello.hex").trim())
+                .unwrap();
         let mut table = FlowTable::new(FlowLimits::default());
         let mut done = Vec::new();
         let cam = "192.168.1.20";

@@ -202,6 +202,7 @@ pub fn judge(t: &Totals, policy: &UploadPolicy) -> Verdict {
     let seconds = (span_us / 1_000_000).max(1);
     let rate = t.bytes_up / seconds;
     let span = human_span(span_us);
+    #[allow(clippy::cast_precision_loss)] // a ratio test; 2^52 bytes is far beyond any capture
     let ratio_ok = t.bytes_up as f64 >= policy.min_up_down_ratio * t.bytes_down as f64;
     let trickle =
         t.bytes_up >= policy.min_upload_bytes && rate > policy.heartbeat_floor_bytes_per_second;
@@ -269,6 +270,7 @@ pub fn judge(t: &Totals, policy: &UploadPolicy) -> Verdict {
     }
 }
 
+#[allow(clippy::cast_precision_loss)] // display only
 fn human_bytes(n: u64) -> String {
     match n {
         0..1_000 => format!("{n} B"),
@@ -281,6 +283,7 @@ fn human_rate(bytes_per_second: u64) -> String {
     format!("{}/s", human_bytes(bytes_per_second))
 }
 
+#[allow(clippy::cast_precision_loss)] // display only
 fn human_span(us: u64) -> String {
     let s = us / 1_000_000;
     match s {

@@ -114,11 +114,11 @@ mod tests {
     }
 
     fn hello() -> Vec<u8> {
-        hex::decode(include_str!("testdata/client_hello.hex").trim()).unwrap()
+        hex::decode(include_str!("../../tests/fixtures/traffic/client_hello.hex").trim()).unwrap()
     }
 
     fn sni() -> Probe {
-        let name = include_str!("testdata/client_hello_sni.txt")
+        let name = include_str!("../../tests/fixtures/traffic/client_hello_sni.txt")
             .trim()
             .to_string();
         Probe::Done(Some((NameSource::Sni, name)))

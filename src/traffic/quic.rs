@@ -279,7 +279,10 @@ mod tests {
 
     /// RFC 9001 Appendix A.2: the protected client Initial, whose ClientHello names example.com.
     fn rfc9001_client_initial() -> Vec<u8> {
-        hex::decode(include_str!("testdata/quic_rfc9001_a2_client_initial.hex").trim()).unwrap()
+        hex::decode(
+            include_str!("../../tests/fixtures/traffic/quic_rfc9001_a2_client_initial.hex").trim(),
+        )
+        .unwrap()
     }
 
     #[test]

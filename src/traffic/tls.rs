@@ -85,8 +85,8 @@ mod tests {
     use super::*;
 
     /// A real ClientHello (TLS record) from a public capture; its SNI is in the companion file.
-    const HELLO: &str = include_str!("testdata/client_hello.hex");
-    const HELLO_SNI: &str = include_str!("testdata/client_hello_sni.txt");
+    const HELLO: &str = include_str!("../../tests/fixtures/traffic/client_hello.hex");
+    const HELLO_SNI: &str = include_str!("../../tests/fixtures/traffic/client_hello_sni.txt");
 
     fn hello() -> Vec<u8> {
         hex::decode(HELLO.trim()).unwrap()

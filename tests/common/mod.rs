@@ -1,8 +1,26 @@
-//! Fakes shared by the binary-level tests.
+//! Helpers shared by the integration tests (tests/integration): running the built binary,
+//! reading what it wrote, and fakes to point it at.
 
+pub mod csv_rows;
+
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::path::Path;
 use std::process::{Command, Output};
+
+use camsweep::model::Report;
+
+/// The built binary as a command, its terminal language pinned to English (`LANG=C.UTF-8`, the
+/// messages these tests read) whatever the machine's locale. For runs that need pipes, signals
+/// or a terminal; [`camsweep`] and [`run_and_read_report`] cover the rest.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_camsweep"));
+    cmd.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8");
+    cmd
+}
 
 /// Runs the built binary with `args` and returns what it printed and its exit status. The
 /// terminal language is pinned to English (the messages these tests read), whatever the
@@ -13,15 +31,45 @@ pub fn camsweep(args: &[&str]) -> Output {
 
 /// Runs the built binary with `args` under the locale `lang` (the `LANG` value; `LC_ALL` and
 /// `LC_MESSAGES` removed so it decides).
-#[allow(dead_code)] // each test binary compiles this module; not every one uses every helper
 pub fn camsweep_in_locale(lang: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_camsweep"))
+    command().args(args).env("LANG", lang).output().unwrap()
+}
+
+/// Runs the binary with `args` followed by `--json --out OUT` (a command that writes a report:
+/// audit, scan, analyze, demo, report), checks that the report.json written to `out` is valid
+/// against the JSON Schema, and returns the run and the report printed on stdout. The exit code
+/// is the caller's to check (0 nothing flagged, 1 findings).
+pub fn run_and_read_report<I, S>(args: I, out: &Path) -> (Output, serde_json::Value)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let run = command()
         .args(args)
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("LANG", lang)
+        .arg("--json")
+        .arg("--out")
+        .arg(out)
         .output()
-        .unwrap()
+        .expect("running camsweep");
+    let printed = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "--json printed no report ({e}; {:?}): {}\n{}",
+            run.status,
+            text(&run.stdout),
+            text(&run.stderr)
+        )
+    });
+    read_report(out);
+    (run, printed)
+}
+
+/// The report.json in `dir`: checked against the JSON Schema, then read.
+pub fn read_report(dir: &Path) -> Report {
+    let path = dir.join("report.json");
+    let json = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} not written: {e}", path.display()));
+    camsweep::report::validate(&json).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    camsweep::report::from_json(&json).unwrap()
 }
 
 /// Output bytes as text (lossy: device strings may not be UTF-8).

@@ -3,8 +3,9 @@
 //! ONVIF reply states its model is found recognising faces, as a face terminal or access
 //! controller; every recorder is an `nvr`; no decoy is called surveillance gear.
 //!
-//! Own `main` (`harness = false`): only a single-threaded process may enter a user namespace.
-//! When namespaces cannot be created the test fails with the kernel's reason; it never skips.
+//! A suite of the lab runner (tests/labs/harness.rs, its own process): only a single-threaded
+//! process may enter a user namespace. When namespaces cannot be created the test fails with the
+//! kernel's reason; it never skips.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -12,32 +13,18 @@ use std::process::Command;
 use camsweep::lab::{self, Lab, LabSpec};
 use camsweep::model::{DeviceType, FaceRecognition};
 
+use crate::harness::Tally;
+
 const NAME: &str = "audit_without_listening_finds_face_terminals_and_recorders";
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
-        println!(
-            "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out\n"
-        );
-        return;
-    }
-    println!("\nrunning 1 test");
-    match run() {
-        Ok(summary) => {
-            println!("{summary}\ntest lab_no_listen::{NAME} ... ok");
-            println!(
-                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n"
-            );
-        }
-        Err(why) => {
-            println!("test lab_no_listen::{NAME} ... FAILED\n  {why}");
-            println!(
-                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
-            );
-            std::process::exit(101);
-        }
+/// Every check's name (one).
+pub fn checks() -> Vec<&'static str> {
+    vec![NAME]
+}
+
+pub fn main(tally: &mut Tally) {
+    if tally.wants(NAME) {
+        tally.report(NAME, run().map(|summary| println!("{summary}")));
     }
 }
 

@@ -5,7 +5,8 @@
 use camsweep::lab::{LabSpec, Persona, Scenario, uploads};
 use camsweep::model::{Device, FaceRecognition, Report};
 use camsweep::traffic::CloudDb;
-use std::process::Command;
+
+use crate::common;
 
 fn run_demo(lang: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
     run_scenario(lang, "shop")
@@ -13,28 +14,16 @@ fn run_demo(lang: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
 
 fn run_scenario(lang: &str, scenario: &str) -> (Report, serde_json::Value, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();
-    let result = Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args([
-            "demo",
-            "--quiet",
-            "--json",
-            "--lang",
-            lang,
-            "--scenario",
-            scenario,
-        ])
-        .arg("--out")
-        .arg(out.path().join("demo"))
-        .output()
-        .unwrap();
+    let (result, json) = common::run_and_read_report(
+        ["demo", "--quiet", "--lang", lang, "--scenario", scenario],
+        &out.path().join("demo"),
+    );
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(
         matches!(result.status.code(), Some(0 | 1)),
         "demo failed ({:?}): {stderr}",
         result.status
     );
-    let json: serde_json::Value =
-        serde_json::from_slice(&result.stdout).expect("demo --json prints the report");
     let report: Report = serde_json::from_value(json.clone()).unwrap();
     (report, json, out)
 }
@@ -64,7 +53,7 @@ fn expected_face(persona: &Persona, cloud: &CloudDb) -> FaceRecognition {
 fn demo_identifies_every_persona() {
     let (report, json, out) = run_demo("en");
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../reports/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&json)
@@ -222,7 +211,7 @@ fn demo_identifies_every_persona() {
 fn demo_findings_follow_the_store_declaration() {
     let (report, json, _out) = run_demo("zh");
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../reports/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(
         validator.is_valid(&json),
@@ -440,7 +429,7 @@ fn sales_office_shows_the_local_face_server() {
     let (report, json, out) = run_scenario("en", "sales-office");
     let took = started.elapsed();
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../reports/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(
         validator.is_valid(&json),
@@ -642,7 +631,7 @@ fn parking_identifies_plate_cameras_and_raises_no_face_finding() {
     let took = started.elapsed();
     assert!(took < std::time::Duration::from_secs(15), "took {took:?}");
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../reports/report.schema.json")).unwrap();
+        serde_json::from_str(include_str!("../../reports/report.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(
         validator.is_valid(&json),

@@ -11,7 +11,7 @@ use camsweep::traffic::FrameSource;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::wire_lab::{
+use super::wire_lab::{
     CAPTURE_IF, Counters, DEVICE_IP, Link, REMOTE_IP, Sent, TCP_PORT, UDP_HEADERS, UDP_PAYLOAD,
     UDP_PORT, in_device, ip, tcp_transfer, udp_stream, wait_for_capture,
 };

@@ -6,7 +6,7 @@ use camsweep::report::{
 };
 use serde_json::{Value, json};
 
-const SAMPLE: &str = include_str!("fixtures/report/sample-report.json");
+const SAMPLE: &str = include_str!("../fixtures/report/sample-report.json");
 
 fn validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(schema()).expect("the schema is JSON");

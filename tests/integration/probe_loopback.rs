@@ -11,10 +11,10 @@ use camsweep::probe::{ProbeConfig, probe_host};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const DATETIME: &str = include_str!("fixtures/probe/onvif_get_system_date_and_time.xml");
-const CAPABILITIES: &str = include_str!("fixtures/probe/onvif_get_capabilities.xml");
-const DEVICE_INFO: &str = include_str!("fixtures/probe/onvif_get_device_information.xml");
-const FAULT: &str = include_str!("fixtures/probe/onvif_fault_not_authorized.xml");
+const DATETIME: &str = include_str!("../fixtures/probe/onvif_get_system_date_and_time.xml");
+const CAPABILITIES: &str = include_str!("../fixtures/probe/onvif_get_capabilities.xml");
+const DEVICE_INFO: &str = include_str!("../fixtures/probe/onvif_get_device_information.xml");
+const FAULT: &str = include_str!("../fixtures/probe/onvif_fault_not_authorized.xml");
 /// Bytes of a tiny icon; its hashes are computed by the probe, not looked up.
 const ICON: &[u8] = b"\x00\x00\x01\x00\x01\x00\x10\x10\x00\x00\x01\x00\x20\x00fake-icon-bytes";
 

@@ -3,8 +3,9 @@
 //! without calling any PC, phone, printer or NAS a camera. (The nmap comparison and the timings
 //! are scripts/bench-nmap.sh and scripts/bench-scale.sh, not tests.)
 //!
-//! Own `main` (`harness = false`): only a single-threaded process may enter a user namespace.
-//! When namespaces cannot be created the test fails with the kernel's reason; it never skips.
+//! A suite of the lab runner (tests/labs/harness.rs, its own process): only a single-threaded
+//! process may enter a user namespace. When namespaces cannot be created the test fails with the
+//! kernel's reason; it never skips.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -12,31 +13,18 @@ use std::process::Command;
 use camsweep::lab::bench::{self, Scale};
 use camsweep::lab::{self, Lab};
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    const NAME: &str = "store_audit_names_every_surveillance_device";
-    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
-        println!(
-            "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out\n"
-        );
-        return;
-    }
-    println!("\nrunning 1 test");
-    match run() {
-        Ok(summary) => {
-            println!("{summary}\ntest bench_lab::{NAME} ... ok");
-            println!(
-                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n"
-            );
-        }
-        Err(why) => {
-            println!("test bench_lab::{NAME} ... FAILED\n  {why}");
-            println!(
-                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
-            );
-            std::process::exit(101);
-        }
+use crate::harness::Tally;
+
+const NAME: &str = "store_audit_names_every_surveillance_device";
+
+/// Every check's name (one).
+pub fn checks() -> Vec<&'static str> {
+    vec![NAME]
+}
+
+pub fn main(tally: &mut Tally) {
+    if tally.wants(NAME) {
+        tally.report(NAME, run().map(|summary| println!("{summary}")));
     }
 }
 

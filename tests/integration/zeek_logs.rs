@@ -6,15 +6,15 @@
 //!
 //! The logs under tests/fixtures/zeek/ were written by scripts/pcap-to-zeek.py from the
 //! captures in tests/fixtures/pcaps/ (Zeek is not packaged here; the script writes Zeek's
-//! documented TSV and JSON layouts from tshark's fields). tests/tshark_agreement.rs checks that
+//! documented TSV and JSON layouts from tshark's fields). tests/integration/tshark_agreement.rs checks that
 //! the script still writes them.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[path = "common/csv_rows.rs"]
-mod csv_rows;
+use crate::common::{self, csv_rows};
 
 /// Ethernet header bytes a capture counts per packet and conn.log's IP bytes do not.
 const ETHERNET_HEADER: u64 = 14;
@@ -26,20 +26,16 @@ fn fixture(path: &str) -> PathBuf {
 }
 
 /// `camsweep analyze ARGS`: its report and connections.csv.
-fn analyze(args: &[&std::ffi::OsStr]) -> (serde_json::Value, String) {
+fn analyze(args: &[&OsStr]) -> (serde_json::Value, String) {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args(["analyze", "--json", "--lang", "en", "--out"])
-        .arg(dir.path())
-        .args(args)
-        .output()
-        .unwrap();
+    let command: [&OsStr; 3] = ["analyze".as_ref(), "--lang".as_ref(), "en".as_ref()];
+    let (out, report) =
+        common::run_and_read_report(command.into_iter().chain(args.iter().copied()), dir.path());
     assert!(
         out.status.code().is_some_and(|c| c <= 1),
         "analyze failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let connections = std::fs::read_to_string(dir.path().join("connections.csv")).unwrap();
     (report, connections)
 }

@@ -1,16 +1,18 @@
 //! The lab end to end, as an ordinary user: enter the lab namespaces, start every bundled persona,
 //! and talk to them from the scanner's `lan0` like camsweep does.
 //!
-//! Runs without libtest's harness (`harness = false` in Cargo.toml): the kernel only grants a new
-//! user namespace to a single-threaded process, and libtest starts threads before any test runs.
-//! This `main` calls `enter_lab_namespaces()` first, exactly like `camsweep demo` does. When
-//! namespaces cannot be created the test fails with the kernel's reason; it never skips.
+//! A suite of the lab runner (tests/labs/harness.rs, its own process): the kernel only grants a
+//! new user namespace to a single-threaded process. This `main` calls `enter_lab_namespaces()`
+//! first, exactly like `camsweep demo` does. When namespaces cannot be created the suite fails
+//! with the kernel's reason; it never skips.
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
 use camsweep::lab::{self, Lab, LabSpec, Service};
+
+use crate::harness::Tally;
 
 #[path = "lab_namespaces/discovery_checks.rs"]
 mod discovery_checks;
@@ -103,35 +105,14 @@ const CHECKS: &[(&str, Check)] = &[
     ),
 ];
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        for (name, _) in CHECKS {
-            println!("lab_namespaces::{name}: test");
-        }
-        return;
-    }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let selected: Vec<&(&str, Check)> = CHECKS
-        .iter()
-        .filter(|(name, _)| {
-            filters.is_empty()
-                || filters
-                    .iter()
-                    .any(|f| name.contains(f.as_str()) || "lab_namespaces".contains(f.as_str()))
-        })
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    if selected.is_empty() {
-        println!("\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n");
-        return;
-    }
+/// Every check's name, in order.
+pub fn checks() -> Vec<&'static str> {
+    CHECKS.iter().map(|(name, _)| *name).collect()
+}
+
+pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        println!("test lab_namespaces::enter_lab_namespaces ... FAILED\n  {e}");
-        println!(
-            "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
-        );
-        std::process::exit(101);
+        tally.abort("enter_lab_namespaces", &e);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -140,13 +121,7 @@ fn main() {
     let spec = LabSpec::bundled().expect("bundled personas parse");
     let lab = match runtime.block_on(Lab::start(&spec)) {
         Ok(lab) => lab,
-        Err(e) => {
-            println!("test lab_namespaces::lab_starts ... FAILED\n  {e}");
-            println!(
-                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n"
-            );
-            std::process::exit(101);
-        }
+        Err(e) => tally.abort("lab_starts", &e),
     };
     let uid_map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
     println!(
@@ -155,27 +130,12 @@ fn main() {
         lab.startup_time(),
         uid_map.split_whitespace().collect::<Vec<_>>().join(" ")
     );
-    let (mut passed, mut failed) = (0, 0);
-    for (name, check) in &selected {
-        match check(&lab) {
-            Ok(()) => {
-                passed += 1;
-                println!("test lab_namespaces::{name} ... ok");
-            }
-            Err(why) => {
-                failed += 1;
-                println!("test lab_namespaces::{name} ... FAILED\n  {why}");
-            }
+    for (name, check) in CHECKS {
+        if tally.wants(name) {
+            tally.report(name, check(&lab));
         }
     }
     runtime.block_on(lab.shutdown());
-    let verdict = if failed == 0 { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {verdict}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out\n"
-    );
-    if failed > 0 {
-        std::process::exit(101);
-    }
 }
 
 /// Sends `request` to the persona from the scanner's address and returns what came back.

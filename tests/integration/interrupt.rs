@@ -89,9 +89,7 @@ fn interrupt(mut child: Child, after: Duration, signal: Signal) -> (Option<i32>,
 
 /// The report in `dir` is schema-valid and partial; returns it.
 fn partial_report(dir: &Path, signal: &str) -> camsweep::model::Report {
-    let text = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
-    camsweep::report::validate(&text).unwrap();
-    let report = camsweep::report::from_json(&text).unwrap();
+    let report = crate::common::read_report(dir);
     assert!(!report.scan.complete, "complete must be false");
     assert_eq!(report.scan.interrupted_by.as_deref(), Some(signal));
     assert!(

@@ -5,10 +5,10 @@
 //! string in the terminal, HTML, Markdown and CSV output, never contact the witness host that the
 //! hostile replies point at, and report what it cut short and why.
 //!
-//! Runs without libtest's harness (`harness = false`), like tests/lab_namespaces.rs: only a
-//! single-threaded process may enter a new user namespace. When namespaces cannot be created the
-//! test fails with the kernel's reason; it never skips. The figures it prints (wall time, peak
-//! RSS, bytes the hostile ports sent) are the ones in docs/robustness.md.
+//! A suite of the lab runner (tests/labs/harness.rs, its own process), like lab_namespaces.rs:
+//! only a single-threaded process may enter a new user namespace. When namespaces cannot be
+//! created the suite fails with the kernel's reason; it never skips. The figures it prints (wall
+//! time, peak RSS, bytes the hostile ports sent) are the ones in docs/robustness.md.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use camsweep::lab::{self, Lab, LabSpec};
 use camsweep::model::Report;
+
+use crate::harness::Tally;
 
 /// The audited range: every persona but the witness (198.18.0.200).
 const TARGETS: &str = "198.18.0.0/25";
@@ -72,41 +74,23 @@ const CHECKS: &[(&str, Check)] = &[
     ("hostile_bodies_are_read_only_up_to_the_caps", bodies_capped),
 ];
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        for (name, _) in CHECKS {
-            println!("hostile_lab::{name}: test");
-        }
-        return;
-    }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let selected: Vec<&(&str, Check)> = CHECKS
-        .iter()
-        .filter(|(name, _)| {
-            filters.is_empty()
-                || filters
-                    .iter()
-                    .any(|f| name.contains(f.as_str()) || "hostile_lab".contains(f.as_str()))
-        })
-        .collect();
-    println!("\nrunning {} tests", selected.len());
-    if selected.is_empty() {
-        println!("\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n");
-        return;
-    }
+/// Every check's name, in order.
+pub fn checks() -> Vec<&'static str> {
+    CHECKS.iter().map(|(name, _)| *name).collect()
+}
+
+pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        fail_setup("enter_lab_namespaces", &e.to_string());
+        tally.abort("enter_lab_namespaces", &e);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let spec =
-        LabSpec::hostile().unwrap_or_else(|e| fail_setup("hostile_spec_parses", &e.to_string()));
+    let spec = LabSpec::hostile().unwrap_or_else(|e| tally.abort("hostile_spec_parses", &e));
     let lab = match runtime.block_on(Lab::start(&spec)) {
         Ok(lab) => lab,
-        Err(e) => fail_setup("hostile_lab_starts", &e.to_string()),
+        Err(e) => tally.abort("hostile_lab_starts", &e),
     };
     println!(
         "hostile lab up: {} personas in {:?}",
@@ -115,7 +99,7 @@ fn main() {
     );
     let audit = match run_audit(lab, spec) {
         Ok(audit) => audit,
-        Err(e) => fail_setup("audit_runs", &e),
+        Err(e) => tally.abort("audit_runs", &e),
     };
     println!(
         "audit of {TARGETS}: exit {:?}, wall {:.1} s, peak RSS {:.1} MiB, {} devices",
@@ -131,38 +115,20 @@ fn main() {
             audit.lab.bytes_sent(name)
         );
     }
-    let (mut passed, mut failed) = (0, 0);
-    for (name, check) in &selected {
-        match check(&audit) {
-            Ok(()) => {
-                passed += 1;
-                println!("test hostile_lab::{name} ... ok");
-            }
-            Err(why) => {
-                failed += 1;
-                println!("test hostile_lab::{name} ... FAILED\n  {why}");
-            }
+    let mut failed = false;
+    for (name, check) in CHECKS {
+        if tally.wants(name) {
+            let result = check(&audit);
+            failed |= result.is_err();
+            tally.report(name, result);
         }
     }
-    if failed == 0 {
-        let _ = std::fs::remove_dir_all(&audit.out);
-    } else {
+    if failed {
         println!("the audit's report is kept in {}", audit.out.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&audit.out);
     }
     runtime.block_on(audit.lab.shutdown());
-    let verdict = if failed == 0 { "ok" } else { "FAILED" };
-    println!(
-        "\ntest result: {verdict}. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out\n"
-    );
-    if failed > 0 {
-        std::process::exit(101);
-    }
-}
-
-fn fail_setup(step: &str, why: &str) -> ! {
-    println!("test hostile_lab::{step} ... FAILED\n  {why}");
-    println!("\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out\n");
-    std::process::exit(101);
 }
 
 /// Runs `camsweep audit` on the lab from the lab root namespace (the child inherits it), kills it
@@ -280,7 +246,7 @@ fn rss_bounded(a: &Audit) -> Result<(), String> {
 
 fn schema_valid(a: &Audit) -> Result<(), String> {
     let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../reports/report.schema.json"))
+        serde_json::from_str(include_str!("../../reports/report.schema.json"))
             .map_err(|e| e.to_string())?;
     let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
     let errors: Vec<String> = validator

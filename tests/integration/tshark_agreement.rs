@@ -1,6 +1,6 @@
 //! camsweep's DNS names, TLS server names (per connection too, from connections.csv) and
 //! per-direction byte counts agree with tshark's on the same captures. Needs tshark (and python3 for the synthetic capture), so it is ignored by
-//! default: `cargo test --test tshark_agreement -- --ignored`.
+//! default: `cargo test --test integration -- --ignored tshark_agreement::`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -10,8 +10,7 @@ use camsweep::traffic::decode::{self, Proto};
 use camsweep::traffic::flows::{FlowLimits, FlowTable, NameSource};
 use camsweep::traffic::{FrameSource, PcapSource, dns, is_local};
 
-#[path = "common/csv_rows.rs"]
-mod csv_rows;
+use crate::common::csv_rows;
 
 fn tshark(file: &Path, args: &[&str]) -> Vec<String> {
     let out = Command::new("tshark")
@@ -292,7 +291,7 @@ fn agree(file: &Path) {
 }
 
 #[test]
-#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn yi_capture_agrees_with_tshark() {
     agree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/yi_camera_sample.pcap"),
@@ -302,7 +301,7 @@ fn yi_capture_agrees_with_tshark() {
 /// The real TLS capture (rtshark's test_tls.pcap) and what the fixtures README derives from it
 /// (server at a public .255 address; FIN/ACKs after the idle timeout; raw IP, link type 12).
 #[test]
-#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn real_tls_captures_agree_with_tshark() {
     for name in [
         "google-tls13.pcap",
@@ -316,7 +315,7 @@ fn real_tls_captures_agree_with_tshark() {
 
 /// Wireshark's home-LAN sample trimmed to DNS, NTP and subnet broadcasts.
 #[test]
-#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn wireshark_dns_ntp_excerpt_agrees_with_tshark() {
     agree(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -326,13 +325,13 @@ fn wireshark_dns_ntp_excerpt_agrees_with_tshark() {
 
 /// The synthetic named capture carries HTTP requests with a Host: per-connection Hosts agree.
 #[test]
-#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn named_uploads_agree_with_tshark() {
     agree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pcaps/named_uploads.pcap"));
 }
 
 #[test]
-#[ignore = "needs tshark and python3: cargo test --test tshark_agreement -- --ignored"]
+#[ignore = "needs tshark and python3: cargo test --test integration -- --ignored tshark_agreement::"]
 fn synthetic_camera_uploads_agree_with_tshark() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("syn.pcap");
@@ -347,9 +346,9 @@ fn synthetic_camera_uploads_agree_with_tshark() {
 }
 
 /// The Zeek logs under tests/fixtures/zeek/ are what scripts/pcap-to-zeek.py writes from their
-/// captures with this tshark (tests/zeek_logs.rs checks what camsweep makes of them).
+/// captures with this tshark (tests/integration/zeek_logs.rs checks what camsweep makes of them).
 #[test]
-#[ignore = "needs tshark and python3: cargo test --test tshark_agreement -- --ignored"]
+#[ignore = "needs tshark and python3: cargo test --test integration -- --ignored tshark_agreement::"]
 fn zeek_log_fixtures_are_what_the_script_writes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for capture in ["named_uploads", "yi_camera_sample"] {

@@ -1,7 +1,7 @@
 //! The policy commands as a user meets them: `rules check|list`, `site init`, and `audit --site`
 //! of a fake camera on loopback, where editing the declaration changes the findings.
 
-mod common;
+use crate::common;
 
 use common::{camsweep, fake_hikvision, text};
 use std::path::Path;
@@ -55,9 +55,7 @@ fn rules_check_names_file_and_line_of_each_mistake() {
 }
 
 fn report(dir: &Path) -> camsweep::model::Report {
-    let json = std::fs::read_to_string(dir.join("report.json")).unwrap();
-    camsweep::report::validate(&json).unwrap();
-    camsweep::report::from_json(&json).unwrap()
+    common::read_report(dir)
 }
 
 /// Audit without a declaration: whether a sign is posted is a check ("to verify on site"), not a finding.

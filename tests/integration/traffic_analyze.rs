@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[path = "common/csv_rows.rs"]
-mod csv_rows;
+use crate::common::{self, csv_rows};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,19 +22,12 @@ fn analyze_with_stderr(
     extra: &[&str],
 ) -> (Option<i32>, serde_json::Value, String) {
     let out_dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_camsweep"));
-    cmd.arg("analyze")
-        .args(files)
-        .arg("--out")
-        .arg(out_dir.path());
-    cmd.args(["--json", "--lang", "en"]).args(extra);
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let args = ["analyze".as_ref()]
+        .into_iter()
+        .chain(files.iter().map(|f| f.as_os_str()))
+        .chain(["--lang", "en"].iter().chain(extra).map(AsRef::as_ref));
+    let (out, report) = common::run_and_read_report(args, out_dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let report: serde_json::Value =
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
-    let written = std::fs::read_to_string(out_dir.path().join("report.json")).unwrap();
-    camsweep::report::validate(&written).unwrap();
     (out.status.code(), report, stderr)
 }
 
@@ -505,7 +497,7 @@ mod synthetic {
 
     /// The test-vector ClientHello with its SNI `server` replaced by `name`, lengths fixed.
     pub fn client_hello(name: &str) -> Vec<u8> {
-        let hex_text = include_str!("../src/traffic/testdata/client_hello.hex");
+        let hex_text = include_str!("../fixtures/traffic/client_hello.hex");
         let orig = hex::decode(hex_text.trim()).unwrap();
         let old_ext = [&[0u8, 0, 0, 0x0b, 0, 0x09, 0, 0, 6][..], b"server"].concat();
         let at = orig

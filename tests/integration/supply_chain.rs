@@ -35,11 +35,11 @@ fn every_oui_row_names_its_source() {
     for (file, text) in [
         (
             "base-ieee-registry.tsv",
-            include_str!("../signatures/oui/base-ieee-registry.tsv"),
+            include_str!("../../signatures/oui/base-ieee-registry.tsv"),
         ),
         (
             "camera-vendors.tsv",
-            include_str!("../signatures/oui/camera-vendors.tsv"),
+            include_str!("../../signatures/oui/camera-vendors.tsv"),
         ),
     ] {
         let rows = camsweep::fingerprint::OuiEntry::parse_tsv(file, text).unwrap();

@@ -4,8 +4,9 @@
 //! ARP entry is repaired after a normal end and after SIGINT/SIGTERM, that SIGKILL stops the
 //! poisoning at once, and that no ARP reply ever claims an address outside `--targets`.
 //!
-//! Runs without libtest's harness (a user namespace needs a single-threaded process); when the
-//! namespaces cannot be made it fails with the kernel's reason, it never skips.
+//! A suite of the lab runner (tests/labs/harness.rs, its own process: a user namespace needs a
+//! single-threaded process); when the namespaces cannot be made it fails with the kernel's
+//! reason, it never skips.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -18,6 +19,8 @@ use camsweep::intercept::arp;
 use camsweep::lab::{self, Lab, LabSpec, Switch, uploads};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+
+use crate::harness::Tally;
 
 const GATEWAY: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 const GATEWAY_MAC: &str = "60:3a:7c:11:22:01";
@@ -36,10 +39,32 @@ const TARGETS: &str = "198.18.0.12,198.18.0.15,198.18.0.19,198.18.0.22";
 /// One lab check.
 type Check = fn(&Lab, &Watcher) -> Result<(), String>;
 
-fn main() {
+/// The checks, in the order they run: each leaves the lab as it found it.
+const CHECKS: [(&str, Check); 6] = [
+    ("plain_listen_on_a_learning_switch_sees_no_upload", baseline),
+    ("intercept_is_refused_without_authorisation", refused),
+    ("intercept_sees_the_uploads_and_repairs_arp", intercepted),
+    ("sigint_mid_audit_repairs_arp_within_5s", |l, w| {
+        signalled(l, w, Signal::SIGINT)
+    }),
+    ("sigterm_mid_audit_repairs_arp_within_5s", |l, w| {
+        signalled(l, w, Signal::SIGTERM)
+    }),
+    ("sigkill_stops_the_poisoning_at_once", sigkilled),
+];
+/// Checked by the watcher over the whole run, after the other checks.
+const NO_REPLY_OUTSIDE: &str = "no_arp_reply_outside_the_targets";
+
+/// Every check's name, in order.
+pub fn checks() -> Vec<&'static str> {
+    let mut names: Vec<&str> = CHECKS.iter().map(|(name, _)| *name).collect();
+    names.push(NO_REPLY_OUTSIDE);
+    names
+}
+
+pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        eprintln!("intercept_lab: FAILED: cannot create the test namespaces: {e}");
-        std::process::exit(1);
+        tally.abort("enter_lab_namespaces", &e);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -48,47 +73,21 @@ fn main() {
     let spec = LabSpec::bundled().expect("bundled personas parse");
     let lab = match runtime.block_on(Lab::start_with_switch(&spec, Switch::Learning)) {
         Ok(lab) => lab,
-        Err(e) => {
-            eprintln!("intercept_lab: FAILED: the learning-switch lab did not start: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => tally.abort("learning_switch_lab_starts", &e),
     };
     let watcher = Watcher::start(&lab);
-    let checks: [(&str, Check); 6] = [
-        ("plain_listen_on_a_learning_switch_sees_no_upload", baseline),
-        ("intercept_is_refused_without_authorisation", refused),
-        ("intercept_sees_the_uploads_and_repairs_arp", intercepted),
-        ("sigint_mid_audit_repairs_arp_within_5s", |l, w| {
-            signalled(l, w, Signal::SIGINT)
-        }),
-        ("sigterm_mid_audit_repairs_arp_within_5s", |l, w| {
-            signalled(l, w, Signal::SIGTERM)
-        }),
-        ("sigkill_stops_the_poisoning_at_once", sigkilled),
-    ];
-    let mut failed = 0;
-    for (name, check) in checks {
-        match check(&lab, &watcher) {
-            Ok(()) => println!("test intercept_lab::{name} ... ok"),
-            Err(why) => {
-                failed += 1;
-                println!("test intercept_lab::{name} ... FAILED\n  {why}");
-            }
+    for (name, check) in CHECKS {
+        if tally.wants(name) {
+            tally.report(name, check(&lab, &watcher));
         }
     }
-    match watcher.finish() {
-        Ok(()) => println!("test intercept_lab::no_arp_reply_outside_the_targets ... ok"),
-        Err(why) => {
-            failed += 1;
-            println!("test intercept_lab::no_arp_reply_outside_the_targets ... FAILED\n  {why}");
-        }
+    // The watcher always runs (it is what sees the other checks' ARP replies); its verdict is
+    // reported when selected.
+    let outside = watcher.finish();
+    if tally.wants(NO_REPLY_OUTSIDE) {
+        tally.report(NO_REPLY_OUTSIDE, outside);
     }
     runtime.block_on(lab.shutdown());
-    if failed > 0 {
-        println!("\ntest result: FAILED. {failed} failed\n");
-        std::process::exit(101);
-    }
-    println!("\ntest result: ok\n");
 }
 
 fn audit(listen: &str, extra: &[&str], out: &std::path::Path) -> Command {

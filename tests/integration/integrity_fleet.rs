@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const SAMPLE: &str = include_str!("fixtures/report/sample-report.json");
+const SAMPLE: &str = include_str!("../fixtures/report/sample-report.json");
 
 fn camsweep(args: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_camsweep"))
+    crate::common::command()
         .args(args)
         .output()
         .expect("running camsweep")

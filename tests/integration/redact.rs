@@ -1,20 +1,9 @@
 //! `camsweep report REPORT --redact --out DIR`: no MAC address, serial number or host name of the
 //! original is left in report.json, report.html, report.md or inventory.csv; vendors and models stay.
 
-use std::process::{Command, Output};
+use crate::common::{camsweep, text};
 
-fn camsweep(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_camsweep"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-const SAMPLE: &str = include_str!("fixtures/report/sample-report.json");
+const SAMPLE: &str = include_str!("../fixtures/report/sample-report.json");
 
 const SERIALS: [&str; 3] = [
     "DS-2CD2143G0-I20190101AAWRD12345678",

@@ -10,9 +10,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-const DATETIME: &str = include_str!("fixtures/probe/onvif_get_system_date_and_time.xml");
-const CAPABILITIES: &str = include_str!("fixtures/probe/onvif_get_capabilities.xml");
-const DEVICE_INFO: &str = include_str!("fixtures/probe/onvif_get_device_information.xml");
+const DATETIME: &str = include_str!("../fixtures/probe/onvif_get_system_date_and_time.xml");
+const CAPABILITIES: &str = include_str!("../fixtures/probe/onvif_get_capabilities.xml");
+const DEVICE_INFO: &str = include_str!("../fixtures/probe/onvif_get_device_information.xml");
 
 const USER: &str = "owner";
 const PASSWORD: &str = "Zq7-unique-Pa55word";

@@ -1,6 +1,6 @@
 //! The binary as a user meets it: exit codes, error messages, and an audit of a fake camera on loopback.
 
-mod common;
+use crate::common;
 
 use common::{camsweep, fake_hikvision, text};
 use std::path::Path;

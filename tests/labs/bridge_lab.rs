@@ -8,8 +8,9 @@
 //! packet socket watches both wires, every frame with its direction), and afterwards both ports
 //! are as they were (flags, promiscuity, MTU, addresses, IPv6 setting).
 //!
-//! Runs without libtest's harness (a user namespace needs a single-threaded process); when the
-//! namespaces cannot be made it fails with the kernel's reason, it never skips.
+//! A suite of the lab runner (tests/labs/harness.rs, its own process: a user namespace needs a
+//! single-threaded process); when the namespaces cannot be made it fails with the kernel's
+//! reason, it never skips.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
@@ -27,6 +28,8 @@ use nix::sys::socket::{
 };
 use nix::sys::time::TimeVal;
 
+use crate::harness::Tally;
+
 /// The uploading personas (uploads.toml) and their addresses.
 const UPLOADERS: [(&str, Ipv4Addr); 4] = [
     ("hik-deepinview", Ipv4Addr::new(198, 18, 0, 12)),
@@ -40,10 +43,27 @@ const ETHERTYPE_IPV6: u16 = 0x86dd;
 
 type Check = fn(&Lab) -> Result<(), String>;
 
-fn main() {
+/// The checks, in the order they run.
+const CHECKS: [(&str, Check); 3] = [
+    ("bridge_refuses_a_port_the_host_uses", refuses_used_port),
+    (
+        "bridge_is_refused_without_authorisation",
+        refused_unauthorised,
+    ),
+    (
+        "bridge_passes_the_uploads_sends_nothing_and_puts_the_ports_back",
+        bridged,
+    ),
+];
+
+/// Every check's name, in order.
+pub fn checks() -> Vec<&'static str> {
+    CHECKS.iter().map(|(name, _)| *name).collect()
+}
+
+pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        eprintln!("bridge_lab: FAILED: cannot create the test namespaces: {e}");
-        std::process::exit(1);
+        tally.abort("enter_lab_namespaces", &e);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -52,38 +72,14 @@ fn main() {
     let spec = LabSpec::bundled().expect("bundled personas parse");
     let lab = match runtime.block_on(Lab::start_with_switch(&spec, Switch::Inline)) {
         Ok(lab) => lab,
-        Err(e) => {
-            eprintln!("bridge_lab: FAILED: the inline lab did not start: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => tally.abort("inline_lab_starts", &e),
     };
-    let checks: [(&str, Check); 3] = [
-        ("bridge_refuses_a_port_the_host_uses", refuses_used_port),
-        (
-            "bridge_is_refused_without_authorisation",
-            refused_unauthorised,
-        ),
-        (
-            "bridge_passes_the_uploads_sends_nothing_and_puts_the_ports_back",
-            bridged,
-        ),
-    ];
-    let mut failed = 0;
-    for (name, check) in checks {
-        match check(&lab) {
-            Ok(()) => println!("test bridge_lab::{name} ... ok"),
-            Err(why) => {
-                failed += 1;
-                println!("test bridge_lab::{name} ... FAILED\n  {why}");
-            }
+    for (name, check) in CHECKS {
+        if tally.wants(name) {
+            tally.report(name, check(&lab));
         }
     }
     runtime.block_on(lab.shutdown());
-    if failed > 0 {
-        println!("\ntest result: FAILED. {failed} failed\n");
-        std::process::exit(101);
-    }
-    println!("\ntest result: ok\n");
 }
 
 fn audit(ports: &str, listen: &str, extra: &[&str], out: &std::path::Path) -> Command {

@@ -1,12 +1,13 @@
 //! `camsweep analyze --interface … --listen …`: live capture in private network namespaces
 //! (nothing reaches a real network): on the namespace's loopback (`--write-pcap`, `audit
 //! --listen`), and on a veth between two lab namespaces, where what camsweep counts is checked
-//! against the kernel's interface counters (wire_lab.rs, wire_checks.rs). Runs without
-//! libtest's harness: a user namespace is granted only to a single-threaded process. When
-//! namespaces cannot be created the test fails with the kernel's reason; it never skips.
+//! against the kernel's interface counters (wire_lab.rs, wire_checks.rs). A suite of the lab
+//! runner (tests/labs/harness.rs, its own process): a user namespace is granted only to a
+//! single-threaded process. When namespaces cannot be created the suite fails with the kernel's
+//! reason; it never skips.
 //!
-//! `live_capture --bench-rates [SECONDS]` (scripts/bench-live-capture.sh) steps the rate up
-//! instead and prints the table of docs/benchmarks.md.
+//! `labs --bench-rates [SECONDS]` (scripts/bench-live-capture.sh) steps the rate up instead and
+//! prints the table of docs/benchmarks.md.
 
 #[path = "live_capture/wire_checks.rs"]
 mod wire_checks;
@@ -17,55 +18,67 @@ use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn main() {
+use crate::harness::Tally;
+
+const LOOPBACK: &str = "loopback_capture_writes_a_pcap_and_audit_listens";
+const RATES: &str = "tcp_200mbit_and_udp_800mbit_counted_within_2_percent_of_the_wire";
+const TIMESTAMPS: &str = "kernel_timestamps_and_vlan_tags_are_kept";
+const RECEIVE_ERROR: &str = "receive_error_ends_the_capture_with_a_partial_report";
+
+/// Every check's name, in order.
+pub fn checks() -> Vec<&'static str> {
+    vec![LOOPBACK, RATES, TIMESTAMPS, RECEIVE_ERROR]
+}
+
+pub fn main(tally: &mut Tally) {
     if let Err(err) = camsweep::lab::enter_lab_namespaces() {
-        eprintln!("live_capture: FAILED: cannot create the test namespaces: {err}");
+        tally.abort("enter_lab_namespaces", &err);
+    }
+    if tally.wants(LOOPBACK) {
+        tally.report(LOOPBACK, run());
+    }
+    if tally.wants(RATES) || tally.wants(TIMESTAMPS) {
+        match wire_lab::Link::make() {
+            Ok(link) => {
+                if tally.wants(RATES) {
+                    tally.report(
+                        RATES,
+                        wire_checks::tcp_and_udp_counted_within_2_percent(&link),
+                    );
+                }
+                if tally.wants(TIMESTAMPS) {
+                    tally.report(
+                        TIMESTAMPS,
+                        wire_checks::kernel_timestamps_and_vlan_tags(&link),
+                    );
+                }
+            }
+            Err(why) => tally.report(
+                "veth_between_two_lab_namespaces",
+                Err(format!("cannot build the link: {why}")),
+            ),
+        }
+    }
+    if tally.wants(RECEIVE_ERROR) {
+        tally.report(
+            RECEIVE_ERROR,
+            wire_checks::receive_error_ends_with_a_partial_report(),
+        );
+    }
+}
+
+/// `--bench-rates SECONDS` (scripts/bench-live-capture.sh): steps the rate up on the veth and
+/// prints the table of docs/benchmarks.md. Called before any thread starts.
+pub fn bench_rates(secs: f64) {
+    if let Err(err) = camsweep::lab::enter_lab_namespaces() {
+        eprintln!("live_capture --bench-rates: FAILED: cannot create the test namespaces: {err}");
         std::process::exit(1);
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--bench-rates") {
-        let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5.0);
-        let result = wire_lab::Link::make().and_then(|link| wire_checks::bench_rates(&link, secs));
-        if let Err(err) = result {
-            eprintln!("live_capture --bench-rates: FAILED: {err}");
-            std::process::exit(1);
-        }
-        return;
+    let result = wire_lab::Link::make().and_then(|link| wire_checks::bench_rates(&link, secs));
+    if let Err(err) = result {
+        eprintln!("live_capture --bench-rates: FAILED: {err}");
+        std::process::exit(1);
     }
-    let mut failed = 0;
-    let mut report = |name: &str, result: Result<(), String>| match result {
-        Ok(()) => println!("test live_capture::{name} ... ok"),
-        Err(why) => {
-            failed += 1;
-            println!("test live_capture::{name} ... FAILED\n  {why}");
-        }
-    };
-    report("loopback_capture_writes_a_pcap_and_audit_listens", run());
-    match wire_lab::Link::make() {
-        Ok(link) => {
-            report(
-                "tcp_200mbit_and_udp_800mbit_counted_within_2_percent_of_the_wire",
-                wire_checks::tcp_and_udp_counted_within_2_percent(&link),
-            );
-            report(
-                "kernel_timestamps_and_vlan_tags_are_kept",
-                wire_checks::kernel_timestamps_and_vlan_tags(&link),
-            );
-        }
-        Err(why) => report(
-            "veth_between_two_lab_namespaces",
-            Err(format!("cannot build the link: {why}")),
-        ),
-    }
-    report(
-        "receive_error_ends_the_capture_with_a_partial_report",
-        wire_checks::receive_error_ends_with_a_partial_report(),
-    );
-    if failed > 0 {
-        println!("\ntest result: FAILED. {failed} failed\n");
-        std::process::exit(101);
-    }
-    println!("\ntest result: ok\n");
 }
 
 fn run() -> Result<(), String> {

@@ -456,6 +456,24 @@ mod tests {
         }
     }
 
+    /// Nest's own device protocol (TCP 11095) names the maker; the same names on HTTPS are
+    /// also what the Nest app and web pages use, so they name no maker there.
+    #[test]
+    fn nest_devices_own_protocol_names_the_maker_and_https_does_not() {
+        let db = bundled();
+        let addr = "192.0.2.7".parse().unwrap();
+        let (e, _) = db
+            .classify_on(
+                &["czfe105.front01.iad01.production.nest.com"],
+                addr,
+                Some(11095),
+            )
+            .unwrap();
+        assert_eq!(e.maker.as_deref(), Some("Google Nest"));
+        let https = db.classify_on(&["home.nest.com"], addr, Some(443));
+        assert!(https.is_none_or(|(e, _)| e.maker.is_none()), "{https:?}");
+    }
+
     #[test]
     fn equal_ranges_keep_the_entry_of_the_first_file() {
         let entry = |provider: &str| {

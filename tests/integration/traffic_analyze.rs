@@ -926,3 +926,216 @@ fn a_devices_own_cloud_names_its_maker() {
         cam["identity"]
     );
 }
+
+/// The rows of `connections.csv` for one device, without its DNS to the router.
+fn rows_of<'a>(
+    rows: &'a [std::collections::BTreeMap<String, String>],
+    device: &str,
+) -> Vec<&'a std::collections::BTreeMap<String, String>> {
+    rows.iter()
+        .filter(|r| r["device"] == device && r["port"] != "53")
+        .collect()
+}
+
+/// Item 5 on real packets (nDPI's dnscrypt-v1-and-resolver-pings.pcap, its first 12 frames):
+/// 10.0.0.1 sends DNSCrypt certificate queries to 149.56.228.45:443 over UDP; three of them are
+/// too big for one frame and leave as a 1514-byte first fragment (which carries the UDP
+/// header) and a 94-byte last one. tshark: 9 frames / 6486 bytes up, 3 / 678 down. Each
+/// fragmented query is one connection on its own client port, both fragments counted, and no
+/// fragment is filed as protocol `ip` or port 0.
+#[test]
+fn a_real_fragmented_udp_datagram_is_filed_under_its_ports() {
+    let (report, rows) = analyze_with_connections(&[&fixture("ndpi-udp-fragments.pcap")]);
+    let host = device(&report, "10.0.0.1");
+    let all = host["cloud_contacts"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let c = &all[0];
+    assert_eq!(c["destination"], "149.56.228.45");
+    assert_eq!(
+        (c["port"].as_u64(), c["protocol"].as_str()),
+        (Some(443), Some("udp"))
+    );
+    assert_eq!(c["bytes_up"], 6486);
+    assert_eq!(c["packets_up"], 9);
+    assert_eq!(c["bytes_down"], 678);
+    assert!(
+        rows.iter()
+            .all(|r| r["protocol"] == "udp" && r["port"] == "443"),
+        "{rows:#?}"
+    );
+    for client_port in ["45722", "35495", "35228"] {
+        let r = rows
+            .iter()
+            .find(|r| r["device_port"] == client_port)
+            .unwrap_or_else(|| panic!("no connection from port {client_port}: {rows:#?}"));
+        // 1514 + 94: the first fragment and the last, one datagram.
+        assert_eq!(
+            (r["bytes_up"].as_str(), r["packets_up"].as_str()),
+            ("1608", "2")
+        );
+    }
+}
+
+/// Item 7 on real packets: public resolvers are infrastructure, never a cloud, on port 443 too
+/// where the port says nothing. Firefox's DNS over HTTPS to `mozilla.cloudflare-dns.com`
+/// (nDPI's dns_doh.pcap, unchanged), a DoH session to Quad9's unfiltered 9.9.9.10
+/// (`dns10.quad9.net`, one TCP stream of nDPI's dnscrypt-v2-doh.pcap) and an Android phone's
+/// DNS over TLS and ping to Google's 8.8.8.8 (nDPI's googledns_android10.pcap: one TCP stream
+/// and the ICMP to 8.8.8.8); the ping is placed by address alone.
+#[test]
+fn public_resolvers_on_real_captures_are_infrastructure() {
+    let (report, _) = analyze_with_connections(&[
+        &fixture("ndpi-doh-cloudflare.pcap"),
+        &fixture("ndpi-doh-quad9.pcap"),
+        &fixture("ndpi-dot-icmp-google.pcap"),
+    ]);
+    let check = |ip: &str, dest: &str, port: u64, provider: Option<&str>| {
+        let c = contacts(device(&report, ip), dest);
+        let c = c
+            .iter()
+            .find(|c| c["port"] == port)
+            .unwrap_or_else(|| panic!("{ip} → {dest}:{port}: {c:#?}"));
+        assert_eq!(c["category"], "infrastructure", "{c}");
+        assert_eq!(c["upload"], false, "{c}");
+        if let Some(p) = provider {
+            assert_eq!(c["provider"], p, "{c}");
+        }
+        (*c).clone()
+    };
+    let cf = check(
+        "172.20.10.4",
+        "104.16.248.249",
+        443,
+        Some("Cloudflare (1.1.1.1)"),
+    );
+    assert_eq!(cf["name"], "mozilla.cloudflare-dns.com");
+    assert_eq!(cf["bytes_up"], 8460);
+    let q9 = check("10.0.0.1", "9.9.9.10", 443, Some("Quad9"));
+    assert_eq!(q9["name"], "dns10.quad9.net");
+    let ping = check("192.168.1.159", "8.8.8.8", 0, Some("Google Public DNS"));
+    assert_eq!(ping["protocol"], "icmp");
+    assert_eq!(ping["name_source"], "ip_range");
+    check("192.168.1.159", "8.8.8.8", 853, None);
+}
+
+/// Item 6 on real packets (nDPI's nest_log_sink.pcap: a Nest device, 192.168.242.15, trimmed to
+/// its DNS and two of its Weave sessions on TCP 11095): a session held open for 29 minutes
+/// with a few bytes a second each way, and a 15-kB log delivered in 4 s. Neither is an upload
+/// of pictures; the long one is called a heartbeat and says why.
+#[test]
+fn a_real_devices_half_hour_keepalive_session_is_no_upload() {
+    let (report, rows) = analyze_with_connections(&[&fixture("ndpi-nest-keepalive.pcap")]);
+    let nest = device(&report, "192.168.242.15");
+    for c in nest["cloud_contacts"].as_array().unwrap() {
+        assert_eq!(c["upload"], false, "{c}");
+    }
+    let mine = rows_of(&rows, "192.168.242.15");
+    assert_eq!(mine.len(), 2, "{mine:#?}");
+    let long = mine.iter().find(|r| r["device_port"] == "63343").unwrap();
+    assert_eq!(long["remote"], "35.174.82.237");
+    assert_eq!(long["bytes_up"], "5549");
+    assert_eq!(long["verdict"], "heartbeat", "{long:#?}");
+    assert!(long["reason"].contains("29 min"), "{long:#?}");
+    assert!(mine.iter().all(|r| r["verdict"] != "upload"), "{mine:#?}");
+}
+
+/// Item 6 on a real MQTT session (nDPI's mqtt.pcap, unchanged): a client connects to a broker
+/// on the LAN, subscribes, publishes 458 bytes and disconnects; later a CGNAT host sends one
+/// CONNECT to a broker on the internet. The LAN session is a LAN contact and the CONNECT is
+/// control traffic: neither is an upload. (The capture's MACs are anonymised: client and
+/// broker share one, so the report holds them as one machine; the per-connection rows keep
+/// each address.)
+#[test]
+fn a_real_mqtt_session_is_no_upload() {
+    let (report, rows) = analyze_with_connections(&[&fixture("ndpi-mqtt.pcap")]);
+    let lan = rows
+        .iter()
+        .find(|r| r["device"] == "192.168.0.1" && r["device_port"] == "41892")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(lan["remote"], "10.10.10.1");
+    assert_eq!(lan["port"], "1883");
+    assert_eq!(lan["device_opened"], "yes");
+    assert_eq!(
+        (lan["bytes_up"].as_str(), lan["packets_up"].as_str()),
+        ("756", "4")
+    );
+    assert_eq!(lan["verdict"], "lan", "{lan:#?}");
+    let remote = contacts(device(&report, "100.67.35.238"), "51.137.28.239");
+    assert_eq!(remote.len(), 1, "{remote:#?}");
+    assert_eq!(remote[0]["port"], 1883);
+    assert_eq!(remote[0]["scope"], "internet");
+    assert_eq!(remote[0]["upload"], false);
+    assert!(rows.iter().all(|r| r["verdict"] != "upload"), "{rows:#?}");
+    for d in report["devices"].as_array().unwrap() {
+        for c in d["cloud_contacts"].as_array().unwrap() {
+            assert_eq!(c["upload"], false, "{c}");
+        }
+    }
+}
+
+/// Item 2 on real packets, DERIVED from the Nest excerpt: the Weave log-sink session
+/// (client port 63342) moved to another LAN machine, 192.168.242.16 with its own MAC (its
+/// frames rewritten with `tcprewrite --enet-smac/--enet-dmac --srcipmap/--dstipmap`). Only the
+/// Nest asked DNS for `weave-logsink.nest.com` (35.188.154.186), so the other machine's
+/// connection there, which carries no name of its own, stays unnamed; the Nest's own session
+/// is still named by the answer it received.
+#[test]
+fn a_dns_answer_another_host_received_does_not_name_a_connection() {
+    let (report, rows) = analyze_with_connections(&[&fixture("ndpi-nest-other-host.pcap")]);
+    let other = contacts(device(&report, "192.168.242.16"), "35.188.154.186");
+    assert_eq!(other.len(), 1, "{report}");
+    assert!(other[0]["name"].is_null(), "{}", other[0]);
+    assert_eq!(other[0]["bytes_up"], 14650);
+    let theirs = rows_of(&rows, "192.168.242.16");
+    assert_eq!(theirs.len(), 1, "{theirs:#?}");
+    assert_eq!(theirs[0]["name"], "");
+    let nest = contacts(device(&report, "192.168.242.15"), "35.174.82.237");
+    assert_eq!(
+        nest[0]["name"], "czfe105.front01.iad01.production.nest.com",
+        "{}",
+        nest[0]
+    );
+    assert_eq!(nest[0]["name_source"], "dns");
+    assert!(contacts(device(&report, "192.168.242.15"), "35.188.154.186").is_empty());
+}
+
+/// Item 9 on real packets (the Nest excerpt): the device looks up `*.nest.com` names and talks
+/// Nest's own device protocol to them on TCP 11095, which names its maker as passive evidence
+/// (`traffic.cloud_maker`). In the derived capture the other machine's unnamed session to
+/// the same server says nothing about who made it.
+#[test]
+fn a_real_devices_own_cloud_names_its_maker() {
+    let (_, report) = analyze(&[&fixture("ndpi-nest-keepalive.pcap")], &[]);
+    let nest = device(&report, "192.168.242.15");
+    let atoms: Vec<&serde_json::Value> = nest["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["source"] == "traffic.cloud_maker")
+        .collect();
+    assert!(!atoms.is_empty(), "{}", nest["evidence"]);
+    for a in &atoms {
+        let v = a["value"].as_str().unwrap();
+        assert!(
+            v.starts_with("Google Nest via ") && v.ends_with(".nest.com:11095"),
+            "{v}"
+        );
+        assert_eq!(a["passive"], true);
+    }
+    assert_eq!(nest["identity"]["vendor"], "Google Nest");
+    let c = contacts(nest, "35.174.82.237");
+    assert_eq!(c[0]["category"], "vendor_cloud", "{}", c[0]);
+    assert_eq!(c[0]["provider"], "Google Nest");
+
+    let (_, derived) = analyze(&[&fixture("ndpi-nest-other-host.pcap")], &[]);
+    let other = device(&derived, "192.168.242.16");
+    assert!(
+        other["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["source"] != "traffic.cloud_maker"),
+        "{}",
+        other["evidence"]
+    );
+}

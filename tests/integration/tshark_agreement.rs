@@ -329,7 +329,7 @@ fn wireshark_dns_ntp_excerpt_agrees_with_tshark() {
 /// anonymised MACs make client and broker one machine, so its per-device sums differ by
 /// design.)
 #[test]
-#[ignore = "needs tshark: cargo test --test tshark_agreement -- --ignored"]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn ndpi_excerpts_agree_with_tshark() {
     for name in [
         "ndpi-doh-cloudflare.pcap",

@@ -4,7 +4,6 @@
 mod capture_devices;
 pub mod interrupt;
 mod pipeline;
-pub mod ports;
 
 pub use capture_devices::devices_from_capture;
 pub use interrupt::{Interrupt, InterruptTrigger, Signal};

@@ -15,7 +15,8 @@ use super::{
 };
 use crate::app::{self, Interrupt, Signal};
 use crate::discover::ProgressSink;
-use crate::fingerprint::{self, SignatureDb};
+use crate::bundle::SignatureBundle;
+use crate::fingerprint;
 use crate::model::{Report, ScanMode};
 use crate::report::{self, Lang};
 
@@ -55,15 +56,6 @@ pub async fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// The built-in signature set, or a directory's.
-pub fn load_signatures(dir: Option<&Path>) -> Result<SignatureDb> {
-    match dir {
-        Some(dir) => SignatureDb::load_dir(dir)
-            .with_context(|| format!("loading signatures from {}", dir.display())),
-        None => SignatureDb::bundled().context("loading the built-in signatures"),
-    }
-}
-
 pub fn lang(arg: LangArg) -> Lang {
     match arg {
         LangArg::Zh => Lang::Zh,
@@ -79,7 +71,7 @@ async fn audit(
 ) -> Result<u8> {
     // Checked before the scan: an audit never runs for minutes only to fail writing its report.
     let out = guard::prepare_out_dir(args.out.as_deref(), "", args.output.force)?;
-    let db = load_signatures(args.scan.signatures.as_deref())?;
+    let bundle = SignatureBundle::load(args.scan.signatures.as_deref())?;
     // An inline bridge without targets is a passive audit: the devices are those seen crossing
     // it, and nothing is sent at all.
     let passive = args.bridge.is_some()
@@ -93,6 +85,7 @@ async fn audit(
     };
     let mut plan = build(
         &args.scan,
+        &bundle.ports,
         ScanMode::Audit,
         args.output.lang,
         authorisation.by,
@@ -119,7 +112,7 @@ async fn audit(
                 interrupt.flag(),
             )?;
             Some(if passive {
-                listening.adopting_hosts_seen(db.clone())
+                listening.adopting_hosts_seen(bundle.devices.clone())
             } else {
                 listening
             })
@@ -145,7 +138,7 @@ async fn audit(
         _ => None,
     };
     let progress = BarProgress::new(quiet || args.output.json);
-    let mut report = app::run_until(&plan, &db, &progress, interrupt).await?;
+    let mut report = app::run_until(&plan, &bundle.devices, &progress, interrupt).await?;
     report
         .scan
         .notes
@@ -159,7 +152,7 @@ async fn audit(
     let mut connections = None;
     if let Some(listening) = listening {
         let countdown = listening.countdown(quiet || args.output.json);
-        connections = Some(analyze::finish_listening(listening, &mut report, interrupt).await?);
+        connections = Some(analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?);
         drop(countdown);
     } else {
         // No traffic was looked at: uploads could not be observed (not "there were none").
@@ -168,7 +161,7 @@ async fn audit(
     policy::apply(
         &mut report,
         &args.policy,
-        args.scan.signatures.as_deref(),
+        &bundle,
         policy::DefaultSite::None,
     )?;
     let extra: Vec<(&str, &[u8])> = connections
@@ -363,13 +356,19 @@ fn exit_code(report: &Report, done: u8) -> u8 {
 }
 
 async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
-    let db = load_signatures(args.scan.signatures.as_deref())?;
-    let plan = plan::build(&args.scan, ScanMode::Scan, args.output.lang, None)?;
+    let bundle = SignatureBundle::load(args.scan.signatures.as_deref())?;
+    let plan = plan::build(
+        &args.scan,
+        &bundle.ports,
+        ScanMode::Scan,
+        args.output.lang,
+        None,
+    )?;
     let progress = BarProgress::new(quiet || args.output.json);
     if args.hosts_only {
         return hosts_only(&plan, &progress, args.output.json).await;
     }
-    let mut report = app::run_until(&plan, &db, &progress, interrupt).await?;
+    let mut report = app::run_until(&plan, &bundle.devices, &progress, interrupt).await?;
     if args.output.redact {
         report = report::redact(&report);
     }
@@ -481,7 +480,8 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
                 site: Some(site.clone()),
                 jurisdictions,
             };
-            policy::apply(&mut report, &opts, None, policy::DefaultSite::None)?;
+            let bundle = SignatureBundle::builtin()?;
+            policy::apply(&mut report, &opts, &bundle, policy::DefaultSite::None)?;
             Some(report::to_json(&report)?)
         }
         None => None,
@@ -556,7 +556,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
     let mut stdout = std::io::stdout().lock();
     match cmd {
         SignaturesCommand::List { signatures } => {
-            let db = load_signatures(signatures.as_deref())?;
+            let db = SignatureBundle::load(signatures.as_deref())?.devices;
             for sig in db.signatures() {
                 writeln!(
                     stdout,
@@ -579,7 +579,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Check { dir } => {
-            let db = load_signatures(dir.as_deref())?;
+            let db = SignatureBundle::load(dir.as_deref())?.devices;
             let failures = fingerprint::check_examples(&db);
             for failure in &failures {
                 writeln!(stdout, "{failure}")?;
@@ -602,7 +602,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             min_recognised,
             min_vendor,
         } => {
-            let db = load_signatures(signatures.as_deref())?;
+            let db = SignatureBundle::load(signatures.as_deref())?.devices;
             let mut devices = read_eval_corpus(&dir)?;
             if let Some(regression) = &regression {
                 devices.extend(read_eval_corpus(regression)?);

@@ -21,7 +21,6 @@ use crate::fleet::{
     FleetCsv, FleetHtml, FleetJson, FleetTotals, Intake, LISTED, Partition, RuleJurisdictions,
     SetAside, ShopContext, TableSet, Trailer, shop_summary,
 };
-use crate::policy::RuleSet;
 use crate::report;
 use crate::report::sanitize::visible;
 use inputs::Inputs;
@@ -281,7 +280,7 @@ fn bad(
 
 /// Rule id → its pack's jurisdiction, from the bundled rules.
 fn rule_jurisdictions() -> RuleJurisdictions {
-    RuleSet::bundled()
+    crate::bundle::builtin_rules()
         .map(|set| {
             set.rules
                 .into_iter()

@@ -129,11 +129,13 @@ impl SignatureBundle {
         };
         let places = read_file(dir, crate::policy::PLACES_FILE)?;
         let rules = match read_part(dir, RULES, "toml")? {
-            Some(files) => RuleSet::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))?
-                .with_places(match &places {
-                    Some((name, text)) => Places::parse(name, text)?,
-                    None => builtin_places()?,
-                }),
+            Some(files) => {
+                RuleSet::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))?
+                    .with_places(match &places {
+                        Some((name, text)) => Places::parse(name, text)?,
+                        None => builtin_places()?,
+                    })
+            }
             None => {
                 let rules = builtin_rules()?;
                 match &places {
@@ -273,8 +275,10 @@ pub fn builtin_rules() -> Result<RuleSet, BundleError> {
         .into_iter()
         .map(|(path, text)| (format!("signatures/{path}"), text))
         .collect();
-    Ok(RuleSet::from_files(files.iter().map(|(p, t)| (p.as_str(), *t)))?
-        .with_places(builtin_places()?))
+    Ok(
+        RuleSet::from_files(files.iter().map(|(p, t)| (p.as_str(), *t)))?
+            .with_places(builtin_places()?),
+    )
 }
 
 /// The built-in advice.

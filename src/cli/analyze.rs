@@ -255,7 +255,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         &bundle,
         super::policy::DefaultSite::FromReport,
     )?;
-    super::commands::finish_report_with(
+    super::render::finish_report_with(
         &report,
         &out,
         &args.output,
@@ -538,7 +538,9 @@ pub async fn finish_listening(
         for t in traffic.iter().filter(|t| !found.contains(&t.ip)) {
             let mut host = HostObservation::new(t.ip);
             host.mac.clone_from(&t.mac);
-            report.devices.push(app::build_device(db, &host));
+            report
+                .devices
+                .push(crate::fingerprint::build_device(db, &host));
         }
         report.devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
     }

@@ -5,20 +5,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::args::{
-    AuditArgs, Cli, Command, Format, JurisdictionArg, LangArg, OutputOptions, PolicyOptions,
-    ReportArgs, ScanArgs, SignaturesCommand,
+    AuditArgs, Cli, Command, JurisdictionArg, PolicyOptions, ReportArgs, ScanArgs,
+    SignaturesCommand,
 };
 use super::progress::BarProgress;
 use super::{
-    EXIT_CLEAN, EXIT_FLAGGED, EXIT_PARTIAL, analyze, authorisation, demo, fleet, guard, integrity,
-    lab, locale, output, packaging, plan, policy, signals, summary,
+    EXIT_CLEAN, EXIT_FLAGGED, analyze, authorisation, demo, fleet, guard, integrity, lab, locale,
+    output, packaging, plan, policy, render, signals, summary,
 };
-use crate::app::{self, Interrupt, Signal};
-use crate::discover::ProgressSink;
+use crate::app::{self, Interrupt};
 use crate::bundle::SignatureBundle;
+use crate::discover::ProgressSink;
 use crate::fingerprint;
-use crate::model::{Report, ScanMode};
-use crate::report::{self, Lang};
+use crate::model::ScanMode;
+use crate::report;
 
 pub async fn run(cli: Cli) -> Result<u8> {
     let quiet = cli.quiet;
@@ -53,13 +53,6 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Lab(args) => lab::run(&args, quiet).await,
         Command::Completions(args) => packaging::completions(&args),
         Command::Man(args) => packaging::man(&args),
-    }
-}
-
-pub fn lang(arg: LangArg) -> Lang {
-    match arg {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
     }
 }
 
@@ -152,7 +145,9 @@ async fn audit(
     let mut connections = None;
     if let Some(listening) = listening {
         let countdown = listening.countdown(quiet || args.output.json);
-        connections = Some(analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?);
+        connections = Some(
+            analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?,
+        );
         drop(countdown);
     } else {
         // No traffic was looked at: uploads could not be observed (not "there were none").
@@ -168,7 +163,7 @@ async fn audit(
         .iter()
         .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
         .collect();
-    finish_report_with(&report, &out, &args.output, quiet, &extra)
+    render::finish_report_with(&report, &out, &args.output, quiet, &extra)
 }
 
 /// What `audit --intercept` may intercept: the IPv4 addresses of `--targets` between them and
@@ -235,126 +230,6 @@ fn bridge_plan(
     })
 }
 
-/// Writes the files (redacted with `--redact`), prints the table (or the JSON), and picks the
-/// exit code.
-pub fn finish_report(
-    report: &Report,
-    out: &Path,
-    options: &OutputOptions,
-    quiet: bool,
-) -> Result<u8> {
-    finish_report_with(report, out, options, quiet, &[])
-}
-
-/// [`finish_report`], with files written beside the report (connections.csv) that SHA256SUMS
-/// covers too.
-pub fn finish_report_with(
-    report: &Report,
-    out: &Path,
-    options: &OutputOptions,
-    quiet: bool,
-    extra: &[(&str, &[u8])],
-) -> Result<u8> {
-    let redacted;
-    let report = if options.redact {
-        redacted = report::redact(report);
-        &redacted
-    } else {
-        report
-    };
-    let json_to_stdout = options.json;
-    let lang = lang(options.lang);
-    // The files are in the report's language; the terminal in the reader's (see cli::locale).
-    let shown = locale::terminal_lang(lang);
-    let json = report::to_json(report)?;
-    output::write_report_files(
-        out,
-        report,
-        output::ReportJson {
-            text: &json,
-            write: true,
-        },
-        &[Format::Html, Format::Md, Format::Csv],
-        lang,
-        extra,
-    )?;
-    let mut stdout = std::io::stdout().lock();
-    if json_to_stdout {
-        writeln!(stdout, "{json}")?;
-    } else if !quiet {
-        let columns = summary::terminal_columns();
-        write!(
-            stdout,
-            "{}",
-            report::render_table_within(report, shown, use_color(), columns)
-        )?;
-        let to_verify = summary::to_verify_count(&json);
-        write!(
-            stdout,
-            "{}",
-            summary::render(report, shown, to_verify, columns)
-        )?;
-        writeln!(
-            stdout,
-            "{}: {}",
-            if matches!(shown, Lang::Zh) {
-                "报告"
-            } else {
-                "report"
-            },
-            out.join("report.html").display()
-        )?;
-    }
-    tell_partial(report, Some(out));
-    Ok(exit_code(
-        report,
-        if report.findings.is_empty() {
-            EXIT_CLEAN
-        } else {
-            EXIT_FLAGGED
-        },
-    ))
-}
-
-/// Says on stderr why a report is partial: the signal that interrupted it, the capture damage.
-fn tell_partial(report: &Report, out: Option<&Path>) {
-    for damage in &report.scan.damaged_captures {
-        eprintln!(
-            "{}",
-            locale::fill("warning: {}", &[&output::terminal(&damage.note())])
-        );
-    }
-    if let Some(signal) = &report.scan.interrupted_by {
-        match out {
-            Some(out) => eprintln!(
-                "{}",
-                locale::fill(
-                    "interrupted by {}: partial report (scan.complete = false) written to {}",
-                    &[signal, &output::terminal(&out.display().to_string())]
-                )
-            ),
-            None => eprintln!(
-                "{}",
-                locale::fill(
-                    "interrupted by {}: the results above are partial",
-                    &[signal]
-                )
-            ),
-        }
-    }
-}
-
-/// The exit code of a run that wrote `report`: 130/143 when a signal interrupted it, 3 when a
-/// capture was damaged, else `done` (0 or 1).
-fn exit_code(report: &Report, done: u8) -> u8 {
-    match report.scan.interrupted_by.as_deref() {
-        Some("SIGTERM") => Signal::Terminate.exit_code(),
-        Some(_) => Signal::Interrupt.exit_code(),
-        None if !report.scan.damaged_captures.is_empty() => EXIT_PARTIAL,
-        None => done,
-    }
-}
-
 async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     let bundle = SignatureBundle::load(args.scan.signatures.as_deref())?;
     let plan = plan::build(
@@ -381,8 +256,8 @@ async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> 
             "{}",
             report::render_table_within(
                 &report,
-                locale::terminal_lang(lang(args.output.lang)),
-                use_color(),
+                locale::terminal_lang(render::lang(args.output.lang)),
+                render::use_color(),
                 summary::terminal_columns()
             )
         )?;
@@ -390,8 +265,8 @@ async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> 
     let flagged = report.devices.iter().any(|d| {
         d.is_surveillance() || d.identity.face_recognition == crate::model::FaceRecognition::Yes
     });
-    tell_partial(&report, None);
-    Ok(exit_code(
+    render::tell_partial(&report, None);
+    Ok(render::exit_code(
         &report,
         if flagged { EXIT_FLAGGED } else { EXIT_CLEAN },
     ))
@@ -501,7 +376,7 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
             write: true,
         },
         &args.format,
-        lang(args.output.lang),
+        render::lang(args.output.lang),
         &connections
             .iter()
             .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
@@ -662,9 +537,4 @@ fn read_eval_corpus(dir: &Path) -> Result<Vec<crate::accuracy::EvalDevice>> {
     }
     anyhow::ensure!(!devices.is_empty(), "no devices in {}", dir.display());
     Ok(devices)
-}
-
-fn use_color() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

@@ -6,9 +6,8 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::args::{DemoArgs, ScanOptions};
-use super::commands::finish_report;
 use super::progress::BarProgress;
-use super::{analyze, guard, plan, policy};
+use super::{analyze, guard, plan, policy, render};
 use crate::app::{self, Interrupt};
 use crate::bundle::SignatureBundle;
 use crate::lab::{Lab, Persona, Switch, uploads};
@@ -111,7 +110,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         None
     };
 
-    let code = super::commands::finish_report_with(
+    let code = render::finish_report_with(
         &report,
         &out,
         &args.output,
@@ -157,9 +156,14 @@ async fn interrupted_before_the_lab(
         scanner_addresses: Vec::new(),
         discovery: None,
     };
-    let report =
-        app::run_until(&plan, &bundle.devices, &crate::discover::NoProgress, interrupt).await?;
-    finish_report(&report, out, &args.output, quiet)
+    let report = app::run_until(
+        &plan,
+        &bundle.devices,
+        &crate::discover::NoProgress,
+        interrupt,
+    )
+    .await?;
+    render::finish_report(&report, out, &args.output, quiet)
 }
 
 /// How the report compares with what each persona imitates.

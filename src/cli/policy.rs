@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::args::{JurisdictionArg, LangArg, PolicyOptions, RulesCommand, SiteCommand};
 use super::{EXIT_CLEAN, output};
-use crate::model::{EvidenceFile, Report};
 use crate::bundle::SignatureBundle;
+use crate::model::{EvidenceFile, Report};
 use crate::policy::{self, PolicyInput, RuleSet, SiteDeclaration};
 
 /// Which declaration to use when `--site` is not given.

@@ -9,6 +9,7 @@ mod cloud_indications;
 mod compile;
 mod confidence;
 mod db;
+mod device;
 mod error;
 mod format;
 mod identify;
@@ -21,6 +22,7 @@ pub use cloud_indications::{
     PORT_MAPPING_SOURCE, attach_port_mappings, cloud_indications, port_mapping_indication,
 };
 pub use db::{Signature, SignatureDb, SignatureFile};
+pub use device::build_device;
 pub use error::SignatureError;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, identify};
 pub use lexicon::Brand;

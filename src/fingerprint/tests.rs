@@ -12,7 +12,8 @@ use crate::model::{DeviceType, Evidence, FaceRecognition, HostObservation, OpenP
 fn db() -> &'static SignatureDb {
     static DB: OnceLock<SignatureDb> = OnceLock::new();
     DB.get_or_init(|| {
-        crate::bundle::builtin_devices().unwrap_or_else(|e| panic!("bundled signatures must load: {e}"))
+        crate::bundle::builtin_devices()
+            .unwrap_or_else(|e| panic!("bundled signatures must load: {e}"))
     })
 }
 

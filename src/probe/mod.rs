@@ -170,7 +170,12 @@ impl Prober {
         let jobs: Vec<(SocketAddr, PortKind)> = host
             .open_ports
             .iter()
-            .map(|p| (SocketAddr::new(ip, p.port), port_kind(&self.cfg.port_kinds, p)))
+            .map(|p| {
+                (
+                    SocketAddr::new(ip, p.port),
+                    port_kind(&self.cfg.port_kinds, p),
+                )
+            })
             .collect();
         let findings_ref = &findings;
         let work = futures::stream::iter(jobs)

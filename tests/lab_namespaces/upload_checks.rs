@@ -385,7 +385,8 @@ source = "synthetic"
     }
     let text = std::fs::read_to_string(out.join("report.json")).map_err(|e| e.to_string())?;
     let report: camsweep::model::Report = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let from_dir = camsweep::bundle::SignatureBundle::load(Some(&sigs)).map_err(|e| e.to_string())?;
+    let from_dir =
+        camsweep::bundle::SignatureBundle::load(Some(&sigs)).map_err(|e| e.to_string())?;
     if report.signatures.sha256 != from_dir.devices.info().sha256
         || report.signatures.sha256 == builtin.devices.info().sha256
     {
@@ -409,7 +410,9 @@ source = "synthetic"
     }
     if report.findings.is_empty() || report.findings.iter().any(|f| f.rule != RULE) {
         let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
-        return Err(format!("rules: findings not all from DIR's rule: {rules:?}"));
+        return Err(format!(
+            "rules: findings not all from DIR's rule: {rules:?}"
+        ));
     }
     let finding = report
         .findings

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use super::EXIT_CLEAN;
 use super::args::{FleetArgs, FleetPartition};
-use super::commands::lang;
 use super::output;
+use super::render::lang;
 use crate::fleet::{
     FleetCsv, FleetHtml, FleetJson, FleetTotals, Intake, LISTED, Partition, RuleJurisdictions,
     SetAside, ShopContext, TableSet, Trailer, shop_summary,

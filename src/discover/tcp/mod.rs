@@ -130,7 +130,8 @@ pub async fn sweep_with_sink(
             "tcp sweep concurrency lowered from {global} to {fd_budget} (open-file limit)"
         ));
     }
-    let (first_wave, rest) = order_ports(&cfg.ports, &cfg.first_wave, cfg.per_host_concurrency.max(1));
+    let (first_wave, rest) =
+        order_ports(&cfg.ports, &cfg.first_wave, cfg.per_host_concurrency.max(1));
     let sweep = Sweep {
         cfg,
         global: Semaphore::new(global.min(fd_budget)),

@@ -141,7 +141,7 @@ pub fn onvif_xml(data: &[u8]) {
 // The bundled set is checked by unit tests; fuzzing without it would test nothing.
 #[allow(clippy::expect_used)]
 static CLOUD: LazyLock<CloudDb> =
-    LazyLock::new(|| CloudDb::bundled().expect("bundled cloud endpoints load"));
+    LazyLock::new(|| crate::bundle::builtin_cloud().expect("bundled cloud endpoints load"));
 
 /// A capture file handed over by a store's IT: the pcap/pcapng reader and the whole analysis
 /// behind it (decode, flows, DNS/TLS/HTTP naming, cloud classification, upload judgement,

@@ -6,6 +6,7 @@
 
 pub mod accuracy;
 pub mod app;
+pub mod bundle;
 pub mod capture;
 pub mod cli;
 pub mod discover;

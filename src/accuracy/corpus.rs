@@ -7,7 +7,6 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Deserialize;
 
-use crate::app::ports::PortSet;
 use crate::model::{DeviceType, Evidence, FaceRecognition, HostObservation, OpenPort};
 
 /// Broad class the device belongs to.
@@ -97,7 +96,9 @@ impl EvalDevice {
         let mut host = HostObservation::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         host.mac = self.mac.clone();
         host.hostname = self.hostname.clone();
-        let known = PortSet::bundled().map(|p| p.services).unwrap_or_default();
+        let known = crate::bundle::builtin_ports()
+            .map(|p| p.services)
+            .unwrap_or_default();
         host.open_ports = self
             .ports
             .iter()

@@ -85,7 +85,7 @@ fn tallies_split_evaluation_only_sources() {
     let mut sig = devices[0].clone();
     sig.used_for_signatures = true;
     devices.push(sig);
-    let db = crate::fingerprint::SignatureDb::bundled().unwrap();
+    let db = crate::bundle::builtin_devices().unwrap();
     let scores = evaluate(&db, &devices);
     assert_eq!(scores.whole.surveillance, 2);
     assert_eq!(scores.eval_only.surveillance, 1);

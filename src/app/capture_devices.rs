@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use super::pipeline::build_device;
-use crate::fingerprint::SignatureDb;
+use crate::fingerprint::{SignatureDb, build_device};
 use crate::model::{Device, FaceRecognition, HostObservation, SeenBy, UpstreamMinute};
 use crate::traffic::{DeviceTraffic, PassiveFindings, group_by_machine};
 use crate::wire::arp::format_mac;

@@ -4,8 +4,7 @@
 mod capture_devices;
 pub mod interrupt;
 mod pipeline;
-pub mod ports;
 
 pub use capture_devices::devices_from_capture;
 pub use interrupt::{Interrupt, InterruptTrigger, Signal};
-pub use pipeline::{ScanPlan, build_device, find_hosts, now_rfc3339, run, run_until};
+pub use pipeline::{ScanPlan, find_hosts, now_rfc3339, run, run_until};

@@ -14,8 +14,7 @@ use crate::discover::arp::{ArpError, ArpSweep};
 use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig, SweepResult};
 use crate::fingerprint::{self, SignatureDb};
 use crate::model::{
-    CutReason, CutShort, Device, Evidence, EvidenceSource, HostObservation, LimitHit, Report,
-    SCHEMA_VERSION, ScanInfo, ScanMode, ToolInfo,
+    Device, HostObservation, LimitHit, Report, SCHEMA_VERSION, ScanInfo, ScanMode, ToolInfo,
 };
 use crate::probe::http::client::ClientError;
 use crate::probe::{ProbeConfig, Prober};
@@ -92,7 +91,10 @@ pub async fn run_until(
     // scan-wide bound reached (hosts or discovery replies dropped) is a cut. Per-probe cuts
     // (`cut_short` on a device) are not: the scan itself still covered every target.
     let complete = outcome.interrupted_by.is_none() && limits_hit.is_empty();
-    let mut devices: Vec<Device> = hosts.iter().map(|h| build_device(db, h)).collect();
+    let mut devices: Vec<Device> = hosts
+        .iter()
+        .map(|h| fingerprint::build_device(db, h))
+        .collect();
     devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
     notes.extend(fingerprint::attach_port_mappings(&mut devices));
     for host in &hosts {
@@ -526,56 +528,6 @@ async fn sweep_after_arp(
     swept.notes.extend(arp.found.notes);
     discover::merge_observations(&mut swept.hosts, arp.found.hosts);
     (swept, discovery)
-}
-
-/// Turns one host's observations into a report device (pure).
-pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
-    let analysis = fingerprint::identify(db, host);
-    let mut evidence = host.evidence.clone();
-    if let Some(vendor) = &analysis.mac_vendor {
-        // A network-module maker's prefix names the chip's maker, not the device's vendor.
-        let value = if analysis.mac_module_maker {
-            format!("network module by {vendor}")
-        } else {
-            vendor.clone()
-        };
-        evidence.insert(0, Evidence::new(EvidenceSource::MAC_VENDOR, None, value));
-    }
-    let mut cut_short = host.cut_short.clone();
-    // An over-long value is kept cut and marked on the atom; the device lists the cut too.
-    for ev in evidence.iter().filter(|e| e.truncated) {
-        let probe = ev.source.split('.').next().unwrap_or(&ev.source);
-        let cut = CutShort::new(
-            probe,
-            ev.port,
-            CutReason::ValueCap,
-            format!("{} value cut to {} bytes", ev.source, ev.value.len()),
-        );
-        if !cut_short
-            .iter()
-            .any(|c| c.probe == cut.probe && c.port == cut.port && c.reason == cut.reason)
-        {
-            cut_short.push(cut);
-        }
-    }
-    let cloud_indications = crate::fingerprint::cloud_indications(&evidence);
-    let ip = host.ip.to_string();
-    Device {
-        id: Device::id_for(&ip),
-        ip,
-        mac: host.mac.clone(),
-        mac_vendor: analysis.mac_vendor,
-        hostname: host.hostname.clone(),
-        open_ports: host.open_ports.clone(),
-        identity: analysis.identity,
-        evidence,
-        cloud_contacts: Vec::new(),
-        upstream_timeline: Vec::new(),
-        cloud_indications,
-        cut_short,
-        data_store: None,
-        other_addresses: Vec::new(),
-    }
 }
 
 /// The current time as RFC 3339 (UTC). The one clock read of a scan, at the edge.

@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::args::AnalyzeArgs;
-use super::commands::load_signatures;
 use super::countdown::Countdown;
 use super::read_progress::ReadProgress;
 use super::{guard, output};
 use crate::app::{self, Interrupt, now_rfc3339};
+use crate::bundle::SignatureBundle;
 use crate::capture::{LiveSource, LiveStats, PcapFileOutcome, parse_duration};
 use crate::model::{
     DamagedCapture, Device, EvidenceFile, FaceRecognition, HostObservation, Report, SCHEMA_VERSION,
@@ -43,8 +43,7 @@ fn connections_csv(finished: &crate::traffic::Finished, notes: &mut Vec<String>)
 
 pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     let out = guard::prepare_out_dir(args.out.as_deref(), "-analyze", args.output.force)?;
-    let db = load_signatures(args.signatures.as_deref())?;
-    let cloud = load_cloud(args.signatures.as_deref())?;
+    let bundle = SignatureBundle::load(args.signatures.as_deref())?;
     let inventory = args.inventory.as_deref().map(read_inventory).transpose()?;
     let policy = UploadPolicy {
         min_upload_bytes: args.min_upload_bytes,
@@ -159,7 +158,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
             signal.name()
         ));
     }
-    let finished = analyzer.finish_all(&cloud);
+    let finished = analyzer.finish_all(&bundle.cloud);
     let connections = connections_csv(&finished, &mut notes);
     let (traffic, counters, passive) = (finished.devices, finished.counters, finished.passive);
     if counters.frames > 0 || counters.logged_connections == 0 {
@@ -207,7 +206,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 name: "camsweep".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
             },
-            signatures: db.info(),
+            signatures: bundle.devices.info(),
             scan: ScanInfo {
                 mode: ScanMode::Analyze,
                 started_at,
@@ -242,7 +241,7 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
                 scanner_addresses,
             },
             site: None,
-            devices: app::devices_from_capture(&db, traffic, &passive),
+            devices: app::devices_from_capture(&bundle.devices, traffic, &passive),
             findings: Vec::new(),
             to_verify: Vec::new(),
             evidence_files,
@@ -253,10 +252,10 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
     super::policy::apply(
         &mut report,
         &args.policy,
-        args.signatures.as_deref(),
+        &bundle,
         super::policy::DefaultSite::FromReport,
     )?;
-    super::commands::finish_report_with(
+    super::render::finish_report_with(
         &report,
         &out,
         &args.output,
@@ -485,6 +484,7 @@ impl Listening {
 pub async fn finish_listening(
     mut listening: Listening,
     report: &mut Report,
+    cloud: &CloudDb,
     interrupt: &Interrupt,
 ) -> Result<String> {
     let (analyzer, stats, written) = (&mut listening.task)
@@ -525,8 +525,7 @@ pub async fn finish_listening(
         report.scan.discovery.push("inline_bridge".into());
         report.scan.bridge = Some(bridge);
     }
-    let cloud = CloudDb::bundled().context("loading the built-in cloud endpoints")?;
-    let finished = analyzer.finish_all(&cloud);
+    let finished = analyzer.finish_all(cloud);
     let connections = connections_csv(&finished, &mut report.scan.notes);
     let traffic = finished.devices;
     let found: HashSet<IpAddr> = report
@@ -539,7 +538,9 @@ pub async fn finish_listening(
         for t in traffic.iter().filter(|t| !found.contains(&t.ip)) {
             let mut host = HostObservation::new(t.ip);
             host.mac.clone_from(&t.mac);
-            report.devices.push(app::build_device(db, &host));
+            report
+                .devices
+                .push(crate::fingerprint::build_device(db, &host));
         }
         report.devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
     }
@@ -803,31 +804,6 @@ impl<R: Read> Read for HashingReader<R> {
         }
         Ok(n)
     }
-}
-
-fn load_cloud(dir: Option<&Path>) -> Result<CloudDb> {
-    let Some(dir) = dir else {
-        return CloudDb::bundled().context("loading the built-in cloud endpoints");
-    };
-    let cloud_dir = dir.join("cloud");
-    let mut files: Vec<(String, String)> = Vec::new();
-    if cloud_dir.is_dir() {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(&cloud_dir)
-            .with_context(|| format!("reading {}", cloud_dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            let text = guard::read_text(&path, "cloud endpoint file")?;
-            files.push((format!("cloud/{name}"), text));
-        }
-    }
-    CloudDb::from_files(files.iter().map(|(p, t)| (p.as_str(), t.as_str())))
-        .with_context(|| format!("loading cloud endpoints from {}", cloud_dir.display()))
 }
 
 fn read_inventory(path: &Path) -> Result<Report> {

@@ -5,19 +5,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::args::{
-    AuditArgs, Cli, Command, Format, JurisdictionArg, LangArg, OutputOptions, PolicyOptions,
-    ReportArgs, ScanArgs, SignaturesCommand,
+    AuditArgs, Cli, Command, JurisdictionArg, PolicyOptions, ReportArgs, ScanArgs,
+    SignaturesCommand,
 };
 use super::progress::BarProgress;
 use super::{
-    EXIT_CLEAN, EXIT_FLAGGED, EXIT_PARTIAL, analyze, authorisation, demo, fleet, guard, integrity,
-    lab, locale, output, packaging, plan, policy, signals, summary,
+    EXIT_CLEAN, EXIT_FLAGGED, analyze, authorisation, demo, fleet, guard, integrity, lab, locale,
+    output, packaging, plan, policy, render, signals, summary,
 };
-use crate::app::{self, Interrupt, Signal};
+use crate::app::{self, Interrupt};
+use crate::bundle::SignatureBundle;
 use crate::discover::ProgressSink;
-use crate::fingerprint::{self, SignatureDb};
-use crate::model::{Report, ScanMode};
-use crate::report::{self, Lang};
+use crate::fingerprint;
+use crate::model::ScanMode;
+use crate::report;
 
 pub async fn run(cli: Cli) -> Result<u8> {
     let quiet = cli.quiet;
@@ -55,22 +56,6 @@ pub async fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// The built-in signature set, or a directory's.
-pub fn load_signatures(dir: Option<&Path>) -> Result<SignatureDb> {
-    match dir {
-        Some(dir) => SignatureDb::load_dir(dir)
-            .with_context(|| format!("loading signatures from {}", dir.display())),
-        None => SignatureDb::bundled().context("loading the built-in signatures"),
-    }
-}
-
-pub fn lang(arg: LangArg) -> Lang {
-    match arg {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
-    }
-}
-
 async fn audit(
     args: AuditArgs,
     quiet: bool,
@@ -79,7 +64,7 @@ async fn audit(
 ) -> Result<u8> {
     // Checked before the scan: an audit never runs for minutes only to fail writing its report.
     let out = guard::prepare_out_dir(args.out.as_deref(), "", args.output.force)?;
-    let db = load_signatures(args.scan.signatures.as_deref())?;
+    let bundle = SignatureBundle::load(args.scan.signatures.as_deref())?;
     // An inline bridge without targets is a passive audit: the devices are those seen crossing
     // it, and nothing is sent at all.
     let passive = args.bridge.is_some()
@@ -93,6 +78,7 @@ async fn audit(
     };
     let mut plan = build(
         &args.scan,
+        &bundle.ports,
         ScanMode::Audit,
         args.output.lang,
         authorisation.by,
@@ -119,7 +105,7 @@ async fn audit(
                 interrupt.flag(),
             )?;
             Some(if passive {
-                listening.adopting_hosts_seen(db.clone())
+                listening.adopting_hosts_seen(bundle.devices.clone())
             } else {
                 listening
             })
@@ -145,7 +131,7 @@ async fn audit(
         _ => None,
     };
     let progress = BarProgress::new(quiet || args.output.json);
-    let mut report = app::run_until(&plan, &db, &progress, interrupt).await?;
+    let mut report = app::run_until(&plan, &bundle.devices, &progress, interrupt).await?;
     report
         .scan
         .notes
@@ -159,7 +145,9 @@ async fn audit(
     let mut connections = None;
     if let Some(listening) = listening {
         let countdown = listening.countdown(quiet || args.output.json);
-        connections = Some(analyze::finish_listening(listening, &mut report, interrupt).await?);
+        connections = Some(
+            analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?,
+        );
         drop(countdown);
     } else {
         // No traffic was looked at: uploads could not be observed (not "there were none").
@@ -168,14 +156,14 @@ async fn audit(
     policy::apply(
         &mut report,
         &args.policy,
-        args.scan.signatures.as_deref(),
+        &bundle,
         policy::DefaultSite::None,
     )?;
     let extra: Vec<(&str, &[u8])> = connections
         .iter()
         .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
         .collect();
-    finish_report_with(&report, &out, &args.output, quiet, &extra)
+    render::finish_report_with(&report, &out, &args.output, quiet, &extra)
 }
 
 /// What `audit --intercept` may intercept: the IPv4 addresses of `--targets` between them and
@@ -242,134 +230,20 @@ fn bridge_plan(
     })
 }
 
-/// Writes the files (redacted with `--redact`), prints the table (or the JSON), and picks the
-/// exit code.
-pub fn finish_report(
-    report: &Report,
-    out: &Path,
-    options: &OutputOptions,
-    quiet: bool,
-) -> Result<u8> {
-    finish_report_with(report, out, options, quiet, &[])
-}
-
-/// [`finish_report`], with files written beside the report (connections.csv) that SHA256SUMS
-/// covers too.
-pub fn finish_report_with(
-    report: &Report,
-    out: &Path,
-    options: &OutputOptions,
-    quiet: bool,
-    extra: &[(&str, &[u8])],
-) -> Result<u8> {
-    let redacted;
-    let report = if options.redact {
-        redacted = report::redact(report);
-        &redacted
-    } else {
-        report
-    };
-    let json_to_stdout = options.json;
-    let lang = lang(options.lang);
-    // The files are in the report's language; the terminal in the reader's (see cli::locale).
-    let shown = locale::terminal_lang(lang);
-    let json = report::to_json(report)?;
-    output::write_report_files(
-        out,
-        report,
-        output::ReportJson {
-            text: &json,
-            write: true,
-        },
-        &[Format::Html, Format::Md, Format::Csv],
-        lang,
-        extra,
-    )?;
-    let mut stdout = std::io::stdout().lock();
-    if json_to_stdout {
-        writeln!(stdout, "{json}")?;
-    } else if !quiet {
-        let columns = summary::terminal_columns();
-        write!(
-            stdout,
-            "{}",
-            report::render_table_within(report, shown, use_color(), columns)
-        )?;
-        let to_verify = summary::to_verify_count(&json);
-        write!(
-            stdout,
-            "{}",
-            summary::render(report, shown, to_verify, columns)
-        )?;
-        writeln!(
-            stdout,
-            "{}: {}",
-            if matches!(shown, Lang::Zh) {
-                "报告"
-            } else {
-                "report"
-            },
-            out.join("report.html").display()
-        )?;
-    }
-    tell_partial(report, Some(out));
-    Ok(exit_code(
-        report,
-        if report.findings.is_empty() {
-            EXIT_CLEAN
-        } else {
-            EXIT_FLAGGED
-        },
-    ))
-}
-
-/// Says on stderr why a report is partial: the signal that interrupted it, the capture damage.
-fn tell_partial(report: &Report, out: Option<&Path>) {
-    for damage in &report.scan.damaged_captures {
-        eprintln!(
-            "{}",
-            locale::fill("warning: {}", &[&output::terminal(&damage.note())])
-        );
-    }
-    if let Some(signal) = &report.scan.interrupted_by {
-        match out {
-            Some(out) => eprintln!(
-                "{}",
-                locale::fill(
-                    "interrupted by {}: partial report (scan.complete = false) written to {}",
-                    &[signal, &output::terminal(&out.display().to_string())]
-                )
-            ),
-            None => eprintln!(
-                "{}",
-                locale::fill(
-                    "interrupted by {}: the results above are partial",
-                    &[signal]
-                )
-            ),
-        }
-    }
-}
-
-/// The exit code of a run that wrote `report`: 130/143 when a signal interrupted it, 3 when a
-/// capture was damaged, else `done` (0 or 1).
-fn exit_code(report: &Report, done: u8) -> u8 {
-    match report.scan.interrupted_by.as_deref() {
-        Some("SIGTERM") => Signal::Terminate.exit_code(),
-        Some(_) => Signal::Interrupt.exit_code(),
-        None if !report.scan.damaged_captures.is_empty() => EXIT_PARTIAL,
-        None => done,
-    }
-}
-
 async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
-    let db = load_signatures(args.scan.signatures.as_deref())?;
-    let plan = plan::build(&args.scan, ScanMode::Scan, args.output.lang, None)?;
+    let bundle = SignatureBundle::load(args.scan.signatures.as_deref())?;
+    let plan = plan::build(
+        &args.scan,
+        &bundle.ports,
+        ScanMode::Scan,
+        args.output.lang,
+        None,
+    )?;
     let progress = BarProgress::new(quiet || args.output.json);
     if args.hosts_only {
         return hosts_only(&plan, &progress, args.output.json).await;
     }
-    let mut report = app::run_until(&plan, &db, &progress, interrupt).await?;
+    let mut report = app::run_until(&plan, &bundle.devices, &progress, interrupt).await?;
     if args.output.redact {
         report = report::redact(&report);
     }
@@ -382,8 +256,8 @@ async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> 
             "{}",
             report::render_table_within(
                 &report,
-                locale::terminal_lang(lang(args.output.lang)),
-                use_color(),
+                locale::terminal_lang(render::lang(args.output.lang)),
+                render::use_color(),
                 summary::terminal_columns()
             )
         )?;
@@ -391,8 +265,8 @@ async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> 
     let flagged = report.devices.iter().any(|d| {
         d.is_surveillance() || d.identity.face_recognition == crate::model::FaceRecognition::Yes
     });
-    tell_partial(&report, None);
-    Ok(exit_code(
+    render::tell_partial(&report, None);
+    Ok(render::exit_code(
         &report,
         if flagged { EXIT_FLAGGED } else { EXIT_CLEAN },
     ))
@@ -481,7 +355,8 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
                 site: Some(site.clone()),
                 jurisdictions,
             };
-            policy::apply(&mut report, &opts, None, policy::DefaultSite::None)?;
+            let bundle = SignatureBundle::builtin()?;
+            policy::apply(&mut report, &opts, &bundle, policy::DefaultSite::None)?;
             Some(report::to_json(&report)?)
         }
         None => None,
@@ -501,7 +376,7 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
             write: true,
         },
         &args.format,
-        lang(args.output.lang),
+        render::lang(args.output.lang),
         &connections
             .iter()
             .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
@@ -556,7 +431,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
     let mut stdout = std::io::stdout().lock();
     match cmd {
         SignaturesCommand::List { signatures } => {
-            let db = load_signatures(signatures.as_deref())?;
+            let db = SignatureBundle::load(signatures.as_deref())?.devices;
             for sig in db.signatures() {
                 writeln!(
                     stdout,
@@ -579,7 +454,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Check { dir } => {
-            let db = load_signatures(dir.as_deref())?;
+            let db = SignatureBundle::load(dir.as_deref())?.devices;
             let failures = fingerprint::check_examples(&db);
             for failure in &failures {
                 writeln!(stdout, "{failure}")?;
@@ -602,7 +477,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             min_recognised,
             min_vendor,
         } => {
-            let db = load_signatures(signatures.as_deref())?;
+            let db = SignatureBundle::load(signatures.as_deref())?.devices;
             let mut devices = read_eval_corpus(&dir)?;
             if let Some(regression) = &regression {
                 devices.extend(read_eval_corpus(regression)?);
@@ -662,9 +537,4 @@ fn read_eval_corpus(dir: &Path) -> Result<Vec<crate::accuracy::EvalDevice>> {
     }
     anyhow::ensure!(!devices.is_empty(), "no devices in {}", dir.display());
     Ok(devices)
-}
-
-fn use_color() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

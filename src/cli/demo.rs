@@ -6,10 +6,10 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::args::{DemoArgs, ScanOptions};
-use super::commands::{finish_report, load_signatures};
 use super::progress::BarProgress;
-use super::{analyze, guard, plan, policy};
+use super::{analyze, guard, plan, policy, render};
 use crate::app::{self, Interrupt};
+use crate::bundle::SignatureBundle;
 use crate::lab::{Lab, Persona, Switch, uploads};
 use crate::model::{FaceRecognition, Report, ScanMode};
 use crate::traffic::CloudDb;
@@ -22,7 +22,7 @@ const LISTEN: &str = "5s";
 pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     // The folder is checked first: a demo never runs only to find it cannot write its report.
     let out = guard::prepare_out_dir(args.out.as_deref(), "-demo", args.output.force)?;
-    let db = load_signatures(args.signatures.as_deref())?;
+    let bundle = SignatureBundle::load(args.signatures.as_deref())?;
     let scenario = args.scenario.scenario();
     let spec = scenario.spec().context("loading the lab personas")?;
     let switch = match args.switch {
@@ -36,7 +36,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         lab = Lab::start_with_switch(&spec, switch) => Some(lab.context("starting the simulated store")?),
     };
     let Some(lab) = lab else {
-        return interrupted_before_the_lab(&args, &out, quiet, interrupt).await;
+        return interrupted_before_the_lab(&args, &bundle, &out, quiet, interrupt).await;
     };
     let opts = ScanOptions {
         targets: vec![lab.subnet().to_string()],
@@ -54,6 +54,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     };
     let mut scan_plan = plan::build(
         &opts,
+        &bundle.ports,
         ScanMode::Demo,
         args.output.lang,
         Some(scenario.authorised_by().into()),
@@ -87,8 +88,9 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         )?
     };
     let progress = BarProgress::new(quiet || args.output.json);
-    let mut report = app::run_until(&scan_plan, &db, &progress, interrupt).await?;
-    let connections = analyze::finish_listening(listening, &mut report, interrupt).await?;
+    let mut report = app::run_until(&scan_plan, &bundle.devices, &progress, interrupt).await?;
+    let connections =
+        analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?;
     if !args.intercept && switch == Switch::Mirror {
         // The lab's flooding bridge hands the scanner every frame, as a mirror port does.
         report.scan.vantage = Some("mirror_port".into());
@@ -96,10 +98,10 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     policy::apply(
         &mut report,
         &args.policy,
-        args.signatures.as_deref(),
+        &bundle,
         policy::DefaultSite::Bundled(scenario.site_file()),
     )?;
-    let check = lab_check(&lab, &report);
+    let check = lab_check(&lab, &report, &bundle.cloud);
     // Shutting the lab down waits for its servers; an interrupted demo writes its report first.
     let lab = if interrupt.raised().is_some() {
         Some(lab)
@@ -108,7 +110,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         None
     };
 
-    let code = super::commands::finish_report_with(
+    let code = render::finish_report_with(
         &report,
         &out,
         &args.output,
@@ -136,11 +138,11 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
 /// The report of a demo interrupted before its lab was up: no devices, `complete: false`.
 async fn interrupted_before_the_lab(
     args: &DemoArgs,
+    bundle: &SignatureBundle,
     out: &std::path::Path,
     quiet: bool,
     interrupt: &Interrupt,
 ) -> Result<u8> {
-    let db = load_signatures(args.signatures.as_deref())?;
     let plan = app::ScanPlan {
         mode: ScanMode::Demo,
         target_specs: Vec::new(),
@@ -154,8 +156,14 @@ async fn interrupted_before_the_lab(
         scanner_addresses: Vec::new(),
         discovery: None,
     };
-    let report = app::run_until(&plan, &db, &crate::discover::NoProgress, interrupt).await?;
-    finish_report(&report, out, &args.output, quiet)
+    let report = app::run_until(
+        &plan,
+        &bundle.devices,
+        &crate::discover::NoProgress,
+        interrupt,
+    )
+    .await?;
+    render::finish_report(&report, out, &args.output, quiet)
 }
 
 /// How the report compares with what each persona imitates.
@@ -165,10 +173,9 @@ pub struct LabCheck {
     pub misses: Vec<String>,
 }
 
-fn lab_check(lab: &Lab, report: &Report) -> LabCheck {
+fn lab_check(lab: &Lab, report: &Report, cloud: &CloudDb) -> LabCheck {
     let mut misses = Vec::new();
     let personas = lab.personas();
-    let cloud = CloudDb::bundled().ok();
     for persona in personas {
         let ip = persona.ip.to_string();
         let Some(device) = report.devices.iter().find(|d| d.ip == ip) else {
@@ -178,7 +185,7 @@ fn lab_check(lab: &Lab, report: &Report) -> LabCheck {
         let id = &device.identity;
         let want = &persona.expect;
         let got_vendor = id.vendor.as_deref();
-        let want_face = expected_face(persona, cloud.as_ref());
+        let want_face = expected_face(persona, cloud);
         if got_vendor != want.vendor.as_deref()
             || id.device_type != want.device_type
             || id.face_recognition != want_face
@@ -205,10 +212,10 @@ fn lab_check(lab: &Lab, report: &Report) -> LabCheck {
 /// What the report should say about a persona's face recognition once its traffic was seen:
 /// a persona uploading to a face API or a face-analytics cloud is a face-recognition device
 /// (the traffic shows it), whatever a scan alone would conclude.
-fn expected_face(persona: &Persona, cloud: Option<&CloudDb>) -> FaceRecognition {
+fn expected_face(persona: &Persona, cloud: &CloudDb) -> FaceRecognition {
     let to_face_cloud = uploads::for_persona(&persona.name).is_some_and(|upload| {
         cloud
-            .and_then(|db| db.classify(&[upload.name.as_str()], upload.ip.into()))
+            .classify(&[upload.name.as_str()], upload.ip.into())
             .is_some_and(|(entry, _)| entry.category == "face_api" || entry.face_analytics)
     });
     if to_face_cloud {

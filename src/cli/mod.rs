@@ -19,6 +19,7 @@ pub mod plan;
 mod policy;
 mod progress;
 mod read_progress;
+mod render;
 mod signals;
 mod summary;
 mod targets_file;

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::app::ScanPlan;
-use crate::app::ports::PortSet;
+use crate::bundle::PortSet;
 use crate::cli::args::{LangArg, ScanOptions};
 use crate::discover::{DiscoveryContext, SweepConfig};
 use crate::model::ScanMode;
@@ -23,12 +23,14 @@ const FD_RESERVE: u64 = 64;
 /// crossing the bridge). Sends nothing: no addresses, no interface, no discovery.
 pub fn build_passive(
     opts: &ScanOptions,
+    ports: &PortSet,
     mode: ScanMode,
     lang: LangArg,
     authorised_by: Option<String>,
 ) -> Result<ScanPlan> {
     let mut plan = assemble(
         opts,
+        ports,
         mode,
         lang,
         authorised_by,
@@ -43,6 +45,7 @@ pub fn build_passive(
 /// Builds the plan; targets come from --targets or, failing that, from the interface's IPv4 subnets.
 pub fn build(
     opts: &ScanOptions,
+    ports: &PortSet,
     mode: ScanMode,
     lang: LangArg,
     authorised_by: Option<String>,
@@ -77,6 +80,7 @@ pub fn build(
     let skipped_own = before - addresses.len();
     assemble(
         opts,
+        ports,
         mode,
         lang,
         authorised_by,
@@ -88,12 +92,13 @@ pub fn build(
 /// host's own, this host's addresses).
 fn assemble(
     opts: &ScanOptions,
+    ports: &PortSet,
     mode: ScanMode,
     lang: LangArg,
     authorised_by: Option<String>,
     (specs, addresses, skipped_own, own): (Vec<String>, Vec<IpAddr>, usize, Vec<IpAddr>),
 ) -> Result<ScanPlan> {
-    let ports = PortSet::from_dir_or_bundled(opts.signatures.as_deref())?.with_ports(&opts.ports);
+    let ports = ports.clone().with_ports(&opts.ports);
     let timeout = Duration::from_millis(opts.timeout_ms.max(50));
     let host_deadline = Duration::from_secs(opts.host_deadline.max(1));
     if opts.per_host == 0 || opts.concurrency == 0 {
@@ -102,6 +107,7 @@ fn assemble(
     let sweep = SweepConfig {
         ports: ports.ports.clone(),
         services: ports.services.clone(),
+        first_wave: ports.first_wave.clone(),
         global_concurrency: opts.concurrency.min(fd_budget()),
         per_host_concurrency: opts.per_host,
         connect_timeout: timeout,
@@ -111,6 +117,7 @@ fn assemble(
     let probe = ProbeConfig {
         timeout,
         host_deadline,
+        port_kinds: ports.probe.clone(),
         ..ProbeConfig::default()
     };
     Ok(ScanPlan {

@@ -3,10 +3,11 @@
 
 use anyhow::{Context, Result, bail};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::args::{JurisdictionArg, LangArg, PolicyOptions, RulesCommand, SiteCommand};
 use super::{EXIT_CLEAN, output};
+use crate::bundle::SignatureBundle;
 use crate::model::{EvidenceFile, Report};
 use crate::policy::{self, PolicyInput, RuleSet, SiteDeclaration};
 
@@ -19,14 +20,13 @@ pub enum DefaultSite {
     FromReport,
 }
 
-/// Applies the chosen rule packs and the site declaration to the report.
+/// Applies the chosen rule packs and the site declaration to the report, then the advice.
 pub fn apply(
     report: &mut Report,
     opts: &PolicyOptions,
-    signatures: Option<&Path>,
+    bundle: &SignatureBundle,
     default_site: DefaultSite,
 ) -> Result<()> {
-    let rules = load_rules(signatures)?;
     let site = match (&opts.site, default_site) {
         (Some(path), _) => {
             let site = read_site(path)?;
@@ -34,9 +34,10 @@ pub fn apply(
             Some(site)
         }
         (None, DefaultSite::Bundled(file)) => {
-            let text = policy::bundled_site_text(file)
+            let text = bundle
+                .site_text(file)
                 .with_context(|| format!("the demo site declaration {file} is not bundled"))?;
-            Some(SiteDeclaration::parse(&format!("signatures/{file}"), text)?)
+            Some(SiteDeclaration::parse(&bundle.display_path(file), text)?)
         }
         (None, DefaultSite::FromReport) => match &report.site {
             Some(value) => Some(
@@ -51,13 +52,12 @@ pub fn apply(
     policy::apply(
         report,
         PolicyInput {
-            rules: &rules,
+            rules: &bundle.rules,
             jurisdictions: &jurisdictions,
             site: site.as_ref(),
         },
     );
-    let advice = policy::AdviceBook::bundled().context("loading the built-in advice")?;
-    advice.attach(&mut report.findings, &report.devices);
+    bundle.advice.attach(&mut report.findings, &report.devices);
     Ok(())
 }
 
@@ -93,38 +93,6 @@ fn codes(j: &[JurisdictionArg]) -> Vec<String> {
 pub fn read_site(path: &Path) -> Result<SiteDeclaration> {
     let text = super::guard::read_text(path, "site declaration")?;
     Ok(SiteDeclaration::parse(&path.display().to_string(), &text)?)
-}
-
-/// `DIR/rules/*.toml` when `--signatures DIR` has a rules folder, else the built-in rules.
-pub fn load_rules(signatures: Option<&Path>) -> Result<RuleSet> {
-    if let Some(dir) = signatures.map(|d| d.join("rules")).filter(|d| d.is_dir()) {
-        let files = read_rule_files(&dir)?;
-        return Ok(RuleSet::from_files(
-            files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-        )?);
-    }
-    RuleSet::bundled().context("loading the built-in rules")
-}
-
-/// The `.toml` files of a folder (or the one file given), sorted, as (name, text).
-fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>> {
-    let mut paths: Vec<PathBuf> = if path.is_dir() {
-        std::fs::read_dir(path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect()
-    } else {
-        vec![path.to_path_buf()]
-    };
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = super::guard::read_text(&p, "rule file")?;
-            Ok((p.display().to_string(), text))
-        })
-        .collect()
 }
 
 pub fn site(cmd: SiteCommand) -> Result<u8> {
@@ -165,7 +133,7 @@ pub fn rules(cmd: RulesCommand) -> Result<u8> {
             jurisdictions,
             signatures,
         } => {
-            let set = load_rules(signatures.as_deref())?;
+            let set = SignatureBundle::load(signatures.as_deref())?.rules;
             let chosen = codes(&jurisdictions);
             for rule in set
                 .rules
@@ -185,25 +153,9 @@ pub fn rules(cmd: RulesCommand) -> Result<u8> {
             Ok(EXIT_CLEAN)
         }
         RulesCommand::Check { path } => {
-            let (set, errors) = match path {
-                None => {
-                    let files: Vec<(String, &str)> = crate::fingerprint::bundled_files()
-                        .iter()
-                        .filter(|(p, _)| p.starts_with("rules/") && p.ends_with(".toml"))
-                        .map(|(p, t)| (format!("signatures/{p}"), *t))
-                        .collect();
-                    RuleSet::check_files(files.iter().map(|(n, t)| (n.as_str(), *t)))
-                }
-                Some(path) => {
-                    let target = if path.join("rules").is_dir() {
-                        path.join("rules")
-                    } else {
-                        path
-                    };
-                    let files = read_rule_files(&target)?;
-                    RuleSet::check_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-                }
-            };
+            let files = crate::bundle::rule_files(path.as_deref())?;
+            let (set, errors) =
+                RuleSet::check_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
             for err in &errors {
                 writeln!(stdout, "{err}")?;
             }

@@ -72,22 +72,6 @@ pub struct SignatureDb {
 }
 
 impl SignatureDb {
-    /// The set embedded in the binary at build time.
-    ///
-    /// # Errors
-    /// A bundled file that does not validate (caught by the crate's own tests).
-    pub fn bundled() -> Result<SignatureDb, SignatureError> {
-        let files = super::bundled::BUNDLED_FILES
-            .iter()
-            .map(|(rel, text)| SignatureFile {
-                relative: (*rel).to_string(),
-                display: format!("signatures/{rel}"),
-                text: (*text).to_string(),
-            })
-            .collect();
-        Self::from_files(files)
-    }
-
     /// Reads `DIR/devices/*.toml` and `DIR/oui/*.tsv`; both folders must exist. Unlike the
     /// bundled set (compiled whole by the crate's tests), a directory is the user's input: every
     /// regex is compiled now, so one that cannot compile is an error at load, not a signature

@@ -10,7 +10,7 @@ use crate::model::{DeviceType, Evidence, FaceRecognition, HostObservation, OpenP
 
 fn db() -> &'static SignatureDb {
     static DB: OnceLock<SignatureDb> = OnceLock::new();
-    DB.get_or_init(|| SignatureDb::bundled().unwrap_or_else(|e| panic!("bundled: {e}")))
+    DB.get_or_init(|| crate::bundle::builtin_devices().unwrap_or_else(|e| panic!("bundled: {e}")))
 }
 
 fn host(mac: Option<&str>, atoms: &[(&str, &str)], ports: &[u16]) -> HostObservation {

@@ -11,7 +11,7 @@ use crate::model::{DeviceType, Evidence, HostObservation, OpenPort, TypeBasis};
 
 fn db() -> &'static SignatureDb {
     static DB: OnceLock<SignatureDb> = OnceLock::new();
-    DB.get_or_init(|| SignatureDb::bundled().unwrap_or_else(|e| panic!("bundled: {e}")))
+    DB.get_or_init(|| crate::bundle::builtin_devices().unwrap_or_else(|e| panic!("bundled: {e}")))
 }
 
 /// A host with evidence atoms and open ports, each port carrying the service the sweep names

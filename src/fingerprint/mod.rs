@@ -1,15 +1,15 @@
 //! fingerprint: the signature format, loader, matcher, MAC prefix lookup and confidence.
 //!
 //! Pure: no sockets, no clock. The only file system access is [`SignatureDb::load_dir`]
-//! (`--signatures DIR`); the default set is embedded at build time ([`SignatureDb::bundled`]).
+//! (`--signatures DIR`); the default set is embedded at build time and loaded by `crate::bundle`.
 //! Knowledge lives in `signatures/devices/*.toml` and `signatures/oui/*.tsv`, never in code.
 
-mod bundled;
 mod claims;
 mod cloud_indications;
 mod compile;
 mod confidence;
 mod db;
+mod device;
 mod error;
 mod format;
 mod identify;
@@ -22,17 +22,12 @@ pub use cloud_indications::{
     PORT_MAPPING_SOURCE, attach_port_mappings, cloud_indications, port_mapping_indication,
 };
 pub use db::{Signature, SignatureDb, SignatureFile};
+pub use device::build_device;
 pub use error::SignatureError;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, TCP_SERVICE, identify};
 pub use lexicon::Brand;
 pub use matcher::{ExampleFailure, check_examples, check_regexes};
 pub use oui::{OuiEntry, is_locally_administered, parse_mac};
-
-/// Every file embedded from `signatures/` at build time, as (relative path, contents), sorted.
-/// Other modules (cloud, rules) can read their own folders from it.
-pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
-    bundled::BUNDLED_FILES
-}
 
 #[cfg(test)]
 mod tests;

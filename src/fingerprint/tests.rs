@@ -12,7 +12,8 @@ use crate::model::{DeviceType, Evidence, FaceRecognition, HostObservation, OpenP
 fn db() -> &'static SignatureDb {
     static DB: OnceLock<SignatureDb> = OnceLock::new();
     DB.get_or_init(|| {
-        SignatureDb::bundled().unwrap_or_else(|e| panic!("bundled signatures must load: {e}"))
+        crate::bundle::builtin_devices()
+            .unwrap_or_else(|e| panic!("bundled signatures must load: {e}"))
     })
 }
 
@@ -883,7 +884,7 @@ fn a_cloud_claim_adds_no_class_word() {
 /// Every cloud endpoint's `maker` is a brand of brands.toml, so its claim can name a vendor.
 #[test]
 fn every_cloud_maker_is_a_brand() {
-    let cloud = crate::traffic::CloudDb::bundled().unwrap();
+    let cloud = crate::bundle::builtin_cloud().unwrap();
     let makers: Vec<&str> = cloud
         .entries()
         .iter()

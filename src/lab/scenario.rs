@@ -87,10 +87,9 @@ mod tests {
         for scenario in Scenario::ALL {
             let spec = scenario.spec().unwrap();
             assert!(!spec.personas.is_empty(), "{}", scenario.name());
-            let site = crate::fingerprint::bundled_files()
-                .iter()
-                .find(|(p, _)| *p == scenario.site_file())
-                .map(|(_, t)| *t)
+            let bundle = crate::bundle::SignatureBundle::builtin().unwrap();
+            let site = bundle
+                .site_text(scenario.site_file())
                 .unwrap_or_else(|| panic!("{} is not bundled", scenario.site_file()));
             let site = crate::policy::SiteDeclaration::parse(scenario.site_file(), site).unwrap();
             // Every persona of a case scenario is declared: its findings are about what it

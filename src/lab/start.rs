@@ -340,7 +340,7 @@ fn bind_discovery(
     let Some(data) = data else {
         return Ok(None);
     };
-    let swept = crate::app::ports::PortSet::bundled()
+    let swept = crate::bundle::builtin_ports()
         .map(|p| p.ports)
         .unwrap_or_default();
     let bound = discovery::bind(persona, &data, &swept)?;

@@ -93,26 +93,10 @@ fn problem(file: &str, message: String) -> PolicyError {
 }
 
 impl AdviceBook {
-    /// The advice embedded at build time.
-    ///
-    /// # Errors
-    /// Only if a bundled advice file is broken, which a unit test rules out.
-    pub fn bundled() -> Result<Self, PolicyError> {
-        let files = crate::fingerprint::bundled_files();
-        let find = |name: &str| {
-            files
-                .iter()
-                .find(|(p, _)| *p == name)
-                .map(|(_, t)| *t)
-                .ok_or_else(|| problem(&format!("signatures/{name}"), "not bundled".into()))
-        };
-        Self::parse(
-            &format!("signatures/{NOTICES}"),
-            find(NOTICES)?,
-            &format!("signatures/{DEVICE_SETTINGS}"),
-            find(DEVICE_SETTINGS)?,
-        )
-    }
+    /// The notices file, relative to `signatures/`.
+    pub const NOTICES: &'static str = NOTICES;
+    /// The device-settings file, relative to `signatures/`.
+    pub const DEVICE_SETTINGS: &'static str = DEVICE_SETTINGS;
 
     /// Parses `notices.toml` and `device-settings.toml` (given as name and text).
     ///
@@ -292,8 +276,8 @@ mod tests {
 
     #[test]
     fn bundled_advice_loads_and_names_only_real_rules() {
-        let book = AdviceBook::bundled().unwrap();
-        let rules = RuleSet::bundled().unwrap();
+        let book = crate::bundle::builtin_advice().unwrap();
+        let rules = crate::bundle::builtin_rules().unwrap();
         assert_eq!(book.unknown_rules(&rules), Vec::<String>::new());
         for entry in &book.vendors {
             assert!(
@@ -314,7 +298,7 @@ mod tests {
 
     #[test]
     fn face_notice_finding_gets_a_template_that_says_what_the_rule_requires() {
-        let book = AdviceBook::bundled().unwrap();
+        let book = crate::bundle::builtin_advice().unwrap();
         let advice = book
             .advise(&finding("CN-FRM-5-NOTICE", Some("d-198.18.0.12")), None)
             .unwrap();
@@ -339,7 +323,7 @@ mod tests {
 
     #[test]
     fn upload_findings_get_the_vendors_cloud_off_steps() {
-        let book = AdviceBook::bundled().unwrap();
+        let book = crate::bundle::builtin_advice().unwrap();
         let f = finding("CN-FRM-8-LOCALSTORE", Some("d-198.18.0.12"));
         let for_vendor = |vendor: Option<&str>| {
             book.advise(&f, Some(&device(vendor)))

@@ -31,6 +31,8 @@ impl Fact {
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
     pub site: Option<&'a SiteDeclaration>,
+    /// The place words a declared location is read with (`places.toml`).
+    pub places: &'a super::places::Places,
     pub devices: &'a [Device],
     pub device: Option<&'a Device>,
     pub declared: Option<&'a DeclaredDevice>,
@@ -116,7 +118,7 @@ impl<'a> Ctx<'a> {
                     None => d
                         .location
                         .as_deref()
-                        .and_then(super::places::public_from_location)
+                        .and_then(|l| self.places.public_from_location(l))
                         .map_or(Fact::Unknown, Fact::Bool),
                 },
                 None => Fact::Unknown,

@@ -62,6 +62,7 @@ pub fn evaluate(input: PolicyInput<'_>, devices: &[Device]) -> Vec<Finding> {
 pub fn evaluate_all(input: PolicyInput<'_>, devices: &[Device]) -> Evaluation {
     let base = Ctx {
         site: input.site,
+        places: &input.rules.places,
         devices,
         device: None,
         declared: None,

@@ -2,46 +2,46 @@
 //! or "Entrance" is open to customers, "stock room" is not; a location saying neither is unknown.
 
 use serde::Deserialize;
-use std::sync::LazyLock;
+
+use super::PolicyError;
 
 /// The bundled word lists, relative to `signatures/`.
 pub const PLACES_FILE: &str = "places.toml";
 
-#[derive(Debug, Deserialize)]
+/// The word lists: locations naming a public spot, and ones naming a staff-only area.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Places {
+pub struct Places {
     #[allow(dead_code)]
+    #[serde(default)]
     schema_version: u32,
     #[allow(dead_code)]
+    #[serde(default)]
     source: String,
     public: Vec<String>,
     staff: Vec<String>,
 }
 
-static PLACES: LazyLock<Places> = LazyLock::new(|| {
-    let text = crate::fingerprint::bundled_files()
-        .iter()
-        .find(|(p, _)| *p == PLACES_FILE)
-        .map_or("", |(_, t)| *t);
-    // A broken bundled file is ruled out by a unit test; an unreadable one reads no words.
-    toml::from_str(text).unwrap_or(Places {
-        schema_version: 1,
-        source: String::new(),
-        public: Vec::new(),
-        staff: Vec::new(),
-    })
-});
+impl Places {
+    /// Parses `places.toml` (given as name and text).
+    ///
+    /// # Errors
+    /// A TOML or shape problem, with file, line and column.
+    pub fn parse(name: &str, text: &str) -> Result<Self, PolicyError> {
+        toml::from_str(text).map_err(|e| PolicyError::toml(name, text, &e))
+    }
 
-/// What a location text says about the area: `Some(true)` public, `Some(false)` staff-only,
-/// `None` when it names neither or both.
-pub fn public_from_location(location: &str) -> Option<bool> {
-    let text = location.to_lowercase();
-    let public = PLACES.public.iter().any(|w| names(&text, w));
-    let staff = PLACES.staff.iter().any(|w| names(&text, w));
-    match (public, staff) {
-        (true, false) => Some(true),
-        (false, true) => Some(false),
-        _ => None,
+    /// What a location text says about the area: `Some(true)` public, `Some(false)` staff-only,
+    /// `None` when it names neither or both.
+    pub fn public_from_location(&self, location: &str) -> Option<bool> {
+        let text = location.to_lowercase();
+        let public = self.public.iter().any(|w| names(&text, w));
+        let staff = self.staff.iter().any(|w| names(&text, w));
+        match (public, staff) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ => None,
+        }
     }
 }
 
@@ -64,17 +64,18 @@ mod tests {
 
     #[test]
     fn bundled_lists_parse_and_are_not_empty() {
-        let text = crate::fingerprint::bundled_files()
-            .iter()
-            .find(|(p, _)| *p == PLACES_FILE)
-            .map(|(_, t)| *t)
-            .expect("signatures/places.toml is bundled");
-        let places: Places = toml::from_str(text).unwrap();
+        let places = places();
         assert!(!places.public.is_empty() && !places.staff.is_empty());
+    }
+
+    fn places() -> Places {
+        crate::bundle::builtin_rules().unwrap().places
     }
 
     #[test]
     fn locations_that_name_a_spot() {
+        let places = places();
+        let public_from_location = |text: &str| places.public_from_location(text);
         for public in [
             "Entrance",
             "门店入口",

@@ -140,20 +140,16 @@ impl Rule {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// The place words the `device.public_area` fact reads a declared location with.
+    pub places: super::places::Places,
 }
 
 impl RuleSet {
-    /// The rules embedded at build time (`signatures/rules/*.toml`).
-    ///
-    /// # Errors
-    /// Only if a bundled rule file is broken, which a unit test rules out.
-    pub fn bundled() -> Result<Self, PolicyError> {
-        let files: Vec<(String, &str)> = crate::fingerprint::bundled_files()
-            .iter()
-            .filter(|(path, _)| path.starts_with("rules/") && path.ends_with(".toml"))
-            .map(|(path, text)| (format!("signatures/{path}"), *text))
-            .collect();
-        Self::from_files(files.iter().map(|(p, t)| (p.as_str(), *t)))
+    /// The same rules, reading declared locations with these place words.
+    #[must_use]
+    pub fn with_places(mut self, places: super::places::Places) -> Self {
+        self.places = places;
+        self
     }
 
     /// Parses rule files given as (name, text); stops at the first problem.
@@ -200,7 +196,13 @@ impl RuleSet {
                 Err(err) => errors.push(err),
             }
         }
-        (Self { rules }, errors)
+        (
+            Self {
+                rules,
+                places: super::places::Places::default(),
+            },
+            errors,
+        )
     }
 
     /// The rules of the chosen jurisdictions, plus the ones that apply everywhere.
@@ -426,7 +428,7 @@ mod tests {
     /// Every bundled pack loads, and each jurisdiction has rules.
     #[test]
     fn bundled_rules_load() {
-        let set = RuleSet::bundled().unwrap();
+        let set = crate::bundle::builtin_rules().unwrap();
         for j in ["cn", "eu", "us-il"] {
             assert!(
                 set.select(&[j.to_string()])
@@ -472,7 +474,7 @@ mod tests {
     /// articles whose official text could not be read (Arts. 6, 7, 13, 14) print no quote.
     #[test]
     fn quotes_are_whole_or_marked_where_cut() {
-        let set = RuleSet::bundled().unwrap();
+        let set = crate::bundle::builtin_rules().unwrap();
         for rule in &set.rules {
             let Some(quote) = &rule.quote else { continue };
             let zh = quote.zh.trim_end();
@@ -517,7 +519,7 @@ mod tests {
     /// rule citing the PIPL shows its Art. 66 penalty.
     #[test]
     fn precedents_and_penalties_cite_what_was_decided() {
-        let set = RuleSet::bundled().unwrap();
+        let set = crate::bundle::builtin_rules().unwrap();
         let rule = |id: &str| set.rules.iter().find(|r| r.id == id).unwrap();
         let pipl29 = rule("CN-PIPL-29-SEPCONSENT");
         assert!(

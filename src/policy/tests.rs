@@ -117,7 +117,7 @@ fn run(jurisdictions: &[&str], site: Option<&str>, devices: &[Device]) -> Vec<Fi
 }
 
 fn run_all(jurisdictions: &[&str], site: Option<&str>, devices: &[Device]) -> Evaluation {
-    let rules = RuleSet::bundled().unwrap();
+    let rules = crate::bundle::builtin_rules().unwrap();
     let site = site.map(|t| SiteDeclaration::parse("site.toml", t).unwrap());
     let j: Vec<String> = jurisdictions.iter().map(ToString::to_string).collect();
     evaluate_all(
@@ -882,7 +882,9 @@ fn site_template_round_trip() {
 /// The bundled demo declaration parses and matches the lab's addresses.
 #[test]
 fn demo_site_parses() {
-    let site = SiteDeclaration::parse("sites/demo-store.toml", demo_site_text().unwrap()).unwrap();
+    let bundle = crate::bundle::SignatureBundle::builtin().unwrap();
+    let site = bundle.site_text("sites/demo-store.toml").unwrap();
+    let site = SiteDeclaration::parse("sites/demo-store.toml", site).unwrap();
     assert_eq!(site.consent.as_deref(), Some("sign_only"));
     assert!(site.device_for("198.18.0.13", None, None).is_some());
     assert!(

@@ -42,18 +42,26 @@ use self::findings::Findings;
 use self::http::client::{ClientError, HttpClient};
 use crate::model::{CutReason, HostObservation, OpenPort};
 
-/// Ports that usually carry TLS: tried with HTTPS first.
-const HTTPS_PORTS: &[u16] = &[443, 4443, 7443, 8443, 9443];
-/// Ports that usually carry plain HTTP.
-const HTTP_PORTS: &[u16] = &[
-    80, 81, 82, 88, 5000, 7001, 8008, 8080, 8081, 8088, 8888, 9080,
-];
-/// RTSP ports.
-const RTSP_PORTS: &[u16] = &[554, 8554, 10554];
-/// The port many Chinese OEM cameras serve ONVIF on.
-const ONVIF_PORTS: &[u16] = &[8899];
-/// The ZKTeco terminal protocol port.
-const ZK_PORTS: &[u16] = &[4370];
+/// The ports whose number alone picks their probe (`signatures/ports.toml`, `[probe]`); a port
+/// in none of the lists is probed by the service name the sweep gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbePorts {
+    /// Ports that usually carry TLS: tried with HTTPS first.
+    #[serde(default)]
+    pub https: Vec<u16>,
+    /// Ports that usually carry plain HTTP.
+    #[serde(default)]
+    pub http: Vec<u16>,
+    #[serde(default)]
+    pub rtsp: Vec<u16>,
+    /// The port many Chinese OEM cameras serve ONVIF on.
+    #[serde(default)]
+    pub onvif: Vec<u16>,
+    /// The ZKTeco terminal protocol port.
+    #[serde(default)]
+    pub zk: Vec<u16>,
+}
 
 /// How the probes run.
 #[derive(Debug, Clone)]
@@ -71,6 +79,9 @@ pub struct ProbeConfig {
     /// The owner's logins (`--credentials`), used only to answer a Digest challenge to ONVIF
     /// `GetDeviceInformation` of the listed device; empty unless given.
     pub credentials: std::sync::Arc<credentials::Credentials>,
+    /// The ports whose number picks their probe, from the signature bundle; empty by default
+    /// (then the sweep's service names decide).
+    pub port_kinds: ProbePorts,
 }
 
 impl Default for ProbeConfig {
@@ -94,6 +105,7 @@ impl Default for ProbeConfig {
             .to_vec(),
             port_concurrency: 3,
             credentials: std::sync::Arc::default(),
+            port_kinds: ProbePorts::default(),
         }
     }
 }
@@ -114,14 +126,14 @@ enum PortKind {
     Unknown,
 }
 
-fn port_kind(port: &OpenPort) -> PortKind {
+fn port_kind(known: &ProbePorts, port: &OpenPort) -> PortKind {
     let p = port.port;
     match port.service.as_str() {
-        _ if RTSP_PORTS.contains(&p) => PortKind::Rtsp,
-        _ if ONVIF_PORTS.contains(&p) => PortKind::Onvif,
-        _ if ZK_PORTS.contains(&p) => PortKind::Zk,
-        _ if HTTPS_PORTS.contains(&p) => PortKind::Https,
-        _ if HTTP_PORTS.contains(&p) => PortKind::Http,
+        _ if known.rtsp.contains(&p) => PortKind::Rtsp,
+        _ if known.onvif.contains(&p) => PortKind::Onvif,
+        _ if known.zk.contains(&p) => PortKind::Zk,
+        _ if known.https.contains(&p) => PortKind::Https,
+        _ if known.http.contains(&p) => PortKind::Http,
         "https" => PortKind::Https,
         "http" => PortKind::Http,
         "rtsp" => PortKind::Rtsp,
@@ -158,7 +170,12 @@ impl Prober {
         let jobs: Vec<(SocketAddr, PortKind)> = host
             .open_ports
             .iter()
-            .map(|p| (SocketAddr::new(ip, p.port), port_kind(p)))
+            .map(|p| {
+                (
+                    SocketAddr::new(ip, p.port),
+                    port_kind(&self.cfg.port_kinds, p),
+                )
+            })
             .collect();
         let findings_ref = &findings;
         let work = futures::stream::iter(jobs)
@@ -269,6 +286,8 @@ mod tests {
     /// Well-known ports pick their probe whatever the sweep's guess; others follow the guess.
     #[test]
     fn ports_pick_their_probe() {
+        let known = crate::bundle::builtin_ports().unwrap().probe;
+        let port_kind = |port: &OpenPort| port_kind(&known, port);
         assert_eq!(port_kind(&open(554, "unknown")), PortKind::Rtsp);
         assert_eq!(port_kind(&open(443, "https")), PortKind::Https);
         assert_eq!(port_kind(&open(80, "http")), PortKind::Http);

@@ -344,7 +344,7 @@ fn local_store_finding() -> Finding {
 pub fn sample_report() -> Report {
     let devices = vec![camera(), recorder(), face_terminal(), printer(), hostile()];
     let mut findings = vec![local_store_finding(), finding()];
-    crate::policy::AdviceBook::bundled()
+    crate::bundle::builtin_advice()
         .expect("bundled advice")
         .attach(&mut findings, &devices);
     Report {

@@ -218,11 +218,6 @@ impl CloudDb {
         Ok(db)
     }
 
-    /// The database shipped in the binary.
-    pub fn bundled() -> Result<Self, CloudError> {
-        Self::from_files(crate::fingerprint::bundled_files().iter().copied())
-    }
-
     pub fn entries(&self) -> &[CloudEntry] {
         &self.entries
     }
@@ -292,7 +287,7 @@ mod tests {
     use super::*;
 
     fn bundled() -> CloudDb {
-        CloudDb::bundled().unwrap()
+        crate::bundle::builtin_cloud().unwrap()
     }
 
     #[test]

@@ -65,7 +65,7 @@ fn demo_identifies_every_persona() {
     );
 
     let spec = LabSpec::bundled().unwrap();
-    let cloud = CloudDb::bundled().unwrap();
+    let cloud = camsweep::bundle::builtin_cloud().unwrap();
     let mut wrong = Vec::new();
     for persona in &spec.personas {
         let ip = persona.ip.to_string();
@@ -339,7 +339,7 @@ fn demo_findings_follow_the_store_declaration() {
             .any(|r| r.contains("MINORS") || r.contains("PRIVATE"))
     );
     // The store with and without its declaration: what the issue asks of every report.
-    let rules = camsweep::policy::RuleSet::bundled().unwrap();
+    let rules = camsweep::bundle::builtin_rules().unwrap();
     let cn = vec!["cn".to_string()];
     let bare = camsweep::policy::evaluate_all(
         camsweep::policy::PolicyInput {

@@ -2,12 +2,9 @@
 //! endpoint and OUI row of the bundled set has a public source (the loaders refuse entries
 //! without one; this checks the shipped data end to end).
 
-use camsweep::fingerprint::SignatureDb;
-use camsweep::traffic::CloudDb;
-
 #[test]
 fn every_bundled_signature_names_its_source() {
-    let db = SignatureDb::bundled().unwrap();
+    let db = camsweep::bundle::builtin_devices().unwrap();
     assert!(!db.signatures().is_empty());
     let missing: Vec<&str> = db
         .signatures()
@@ -23,7 +20,7 @@ fn every_bundled_signature_names_its_source() {
 
 #[test]
 fn every_bundled_cloud_endpoint_names_its_source() {
-    let cloud = CloudDb::bundled().unwrap();
+    let cloud = camsweep::bundle::builtin_cloud().unwrap();
     assert!(!cloud.entries().is_empty());
     for entry in cloud.entries() {
         assert!(!entry.source.trim().is_empty(), "{entry:?} has no source");

@@ -652,9 +652,9 @@ fn face_api_and_face_analytics_uploads_are_found_by_name_and_heartbeats_are_not_
 /// headers, lengths, link headers) is read to the end or to the damage, never panics or hangs.
 #[test]
 fn corrupted_captures_never_panic_or_hang() {
-    use camsweep::traffic::{Analyzer, CloudDb, FlowLimits, FrameSource, PcapSource, UploadPolicy};
+    use camsweep::traffic::{Analyzer, FlowLimits, FrameSource, PcapSource, UploadPolicy};
     let original = std::fs::read(fixture("yi_camera_sample.pcap")).unwrap();
-    let cloud = CloudDb::bundled().unwrap();
+    let cloud = camsweep::bundle::builtin_cloud().unwrap();
     let start = std::time::Instant::now();
     for (i, offset) in (24..65_536).step_by(613).enumerate() {
         let mut bytes = original[..200_000].to_vec();

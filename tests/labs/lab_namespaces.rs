@@ -103,6 +103,10 @@ const CHECKS: &[(&str, Check)] = &[
         "audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure",
         upload_checks::audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure,
     ),
+    (
+        "audit_with_signatures_dir_takes_devices_cloud_rules_and_advice_from_it",
+        upload_checks::audit_with_signatures_dir_takes_devices_cloud_rules_and_advice_from_it,
+    ),
 ];
 
 /// Every check's name, in order.

@@ -15,13 +15,12 @@ use std::path::{Path, PathBuf};
 
 use super::EXIT_CLEAN;
 use super::args::{FleetArgs, FleetPartition};
-use super::commands::lang;
 use super::output;
+use super::render::lang;
 use crate::fleet::{
     FleetCsv, FleetHtml, FleetJson, FleetTotals, Intake, LISTED, Partition, RuleJurisdictions,
     SetAside, ShopContext, TableSet, Trailer, shop_summary,
 };
-use crate::policy::RuleSet;
 use crate::report;
 use crate::report::sanitize::visible;
 use inputs::Inputs;
@@ -281,7 +280,7 @@ fn bad(
 
 /// Rule id → its pack's jurisdiction, from the bundled rules.
 fn rule_jurisdictions() -> RuleJurisdictions {
-    RuleSet::bundled()
+    crate::bundle::builtin_rules()
         .map(|set| {
             set.rules
                 .into_iter()

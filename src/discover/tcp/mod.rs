@@ -22,12 +22,6 @@ use super::ProgressSink;
 use super::neighbour::{NeighbourEntry, NeighbourSource, ProcNetArp};
 use crate::model::{HostObservation, OpenPort, SeenBy};
 
-/// Ports tried first on every host: the ones cameras, recorders and PCs most often have open.
-/// Swept ports not listed here follow in the order given.
-const LIKELY_PORTS: &[u16] = &[
-    80, 554, 443, 8000, 8080, 37777, 34567, 445, 22, 23, 8899, 88, 81, 5000, 9000, 4370, 8443,
-];
-
 /// A host whose first wave only timed out drops SYNs before its TCP stack sees them, so its
 /// remaining ports are all tried at once (up to this many): the device never sees them, and
 /// the sweep waits one connect timeout for that host instead of one per few ports.
@@ -44,6 +38,9 @@ pub struct SweepConfig {
     pub ports: Vec<u16>,
     /// The service each port usually carries (`signatures/ports.toml`); missing ports are `unknown`.
     pub services: BTreeMap<u16, String>,
+    /// Ports tried first on every host, likeliest first (`signatures/ports.toml`, `first_wave`);
+    /// swept ports not listed follow in the order given.
+    pub first_wave: Vec<u16>,
     /// Connection attempts in flight at once, over all hosts (capped below the open-file limit).
     pub global_concurrency: usize,
     /// Connection attempts in flight at once to one host: embedded TCP stacks are fragile.
@@ -61,6 +58,7 @@ impl Default for SweepConfig {
         Self {
             ports: Vec::new(),
             services: BTreeMap::new(),
+            first_wave: Vec::new(),
             global_concurrency: 1024,
             per_host_concurrency: 4,
             connect_timeout: Duration::from_millis(1000),
@@ -132,7 +130,8 @@ pub async fn sweep_with_sink(
             "tcp sweep concurrency lowered from {global} to {fd_budget} (open-file limit)"
         ));
     }
-    let (first_wave, rest) = order_ports(&cfg.ports, cfg.per_host_concurrency.max(1));
+    let (first_wave, rest) =
+        order_ports(&cfg.ports, &cfg.first_wave, cfg.per_host_concurrency.max(1));
     let sweep = Sweep {
         cfg,
         global: Semaphore::new(global.min(fd_budget)),
@@ -383,8 +382,8 @@ impl Sweep<'_> {
 }
 
 /// Splits the port list into the first wave (likeliest ports first) and the rest, without duplicates.
-fn order_ports(ports: &[u16], first_wave_len: usize) -> (Vec<u16>, Vec<u16>) {
-    let mut ordered: Vec<u16> = LIKELY_PORTS
+fn order_ports(ports: &[u16], likely: &[u16], first_wave_len: usize) -> (Vec<u16>, Vec<u16>) {
+    let mut ordered: Vec<u16> = likely
         .iter()
         .copied()
         .filter(|p| ports.contains(p))
@@ -405,10 +404,11 @@ mod tests {
     /// Cameras' ports lead the first wave whatever order the caller gave, and nothing is tried twice.
     #[test]
     fn first_wave_prefers_camera_ports() {
-        let (first, rest) = order_ports(&[21, 8000, 80, 9100, 554, 80, 443], 4);
+        let likely = crate::bundle::builtin_ports().unwrap().first_wave;
+        let (first, rest) = order_ports(&[21, 8000, 80, 9100, 554, 80, 443], &likely, 4);
         assert_eq!(first, vec![80, 554, 443, 8000]);
         assert_eq!(rest, vec![21, 9100]);
-        let (first, rest) = order_ports(&[9100], 4);
+        let (first, rest) = order_ports(&[9100], &likely, 4);
         assert_eq!(first, vec![9100]);
         assert!(rest.is_empty());
     }

@@ -329,14 +329,16 @@ pub fn audit_lab(lab: &Lab, authorised_by: &str) -> Result<camsweep::model::Repo
         allow_public: false,
         allow_large: false,
     };
+    let bundle = camsweep::bundle::SignatureBundle::builtin().map_err(|e| e.to_string())?;
     let plan = camsweep::cli::plan::build(
         &opts,
+        &bundle.ports,
         ScanMode::Demo,
         camsweep::cli::args::LangArg::En,
         Some(authorised_by.into()),
     )
     .map_err(|e| format!("{e:#}"))?;
-    let db = camsweep::fingerprint::SignatureDb::bundled().map_err(|e| e.to_string())?;
+    let db = bundle.devices;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -8,7 +8,7 @@ use std::time::Duration;
 use camsweep::capture::LiveSource;
 use camsweep::lab::Lab;
 use camsweep::model::CloudContact;
-use camsweep::traffic::{Analyzer, CloudDb, DeviceTraffic, FlowLimits, FrameSource, UploadPolicy};
+use camsweep::traffic::{Analyzer, DeviceTraffic, FlowLimits, FrameSource, UploadPolicy};
 
 /// Long enough for every uploader's period (≤ 2 s, uploads.toml) to come round twice.
 const LISTEN: Duration = Duration::from_secs(5);
@@ -20,7 +20,7 @@ pub fn analysis_of_lan0_shows_who_uploaded_where(lab: &Lab) -> Result<(), String
     while let Some(frame) = source.next_frame().map_err(|e| e.to_string())? {
         analyzer.push(&frame);
     }
-    let cloud = CloudDb::bundled().map_err(|e| e.to_string())?;
+    let cloud = camsweep::bundle::builtin_cloud().map_err(|e| e.to_string())?;
     let (devices, counters) = analyzer.finish(&cloud);
     if counters.dns_answers == 0 {
         return Err(format!("no DNS answers seen on lan0 ({counters:?})"));
@@ -264,6 +264,173 @@ pub fn audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure(
         .any(|d| report.scan.scanner_addresses.contains(&d.ip))
     {
         return Err("the scanner is listed as a device".into());
+    }
+    Ok(())
+}
+
+/// `camsweep audit --signatures DIR --listen` takes all four kinds of knowledge from DIR: the
+/// device signatures (the report carries DIR's hash), the cloud endpoints (DIR names the lab's
+/// face-API upload endpoint with another provider), the rules (DIR has one rule of its own and
+/// none of the built-in ones) and the advice (DIR's device-settings advice covers that rule, which
+/// the built-in advice does not know). DIR is a copy of the built-in set changed here at run time
+/// (synthetic by necessity: no real signature directory differs from the built-in one this way).
+pub fn audit_with_signatures_dir_takes_devices_cloud_rules_and_advice_from_it(
+    lab: &Lab,
+) -> Result<(), String> {
+    const RULE: &str = "DIR-TEST-UPLOAD";
+    const TITLE: &str = "Upload seen (rule from the test's signature folder)";
+    const UPLOADER: &str = "198.18.0.12";
+    const ENDPOINT: &str = "api-us.faceplusplus.com";
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let sigs = dir.path().join("signatures");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/signatures"))
+        .arg(&sigs)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !copied.success() {
+        return Err("copying signatures/ failed".into());
+    }
+    let edit = |relative: &str, change: &dyn Fn(String) -> String| -> Result<(), String> {
+        let path = sigs.join(relative);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{relative}: {e}"))?;
+        std::fs::write(&path, change(text)).map_err(|e| format!("{relative}: {e}"))
+    };
+    // Devices: one more line in a device file changes the set's hash.
+    let builtin = camsweep::bundle::SignatureBundle::builtin().map_err(|e| e.to_string())?;
+    let device_file = std::fs::read_dir(sigs.join("devices"))
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "toml"))
+        .ok_or("no device file in the copy")?;
+    let mut text = std::fs::read_to_string(&device_file).map_err(|e| e.to_string())?;
+    text.push_str("\n# changed by the --signatures DIR test\n");
+    std::fs::write(&device_file, text).map_err(|e| e.to_string())?;
+    // Cloud: the upload endpoint's provider renamed in its file.
+    let (entry, _) = builtin
+        .cloud
+        .classify(&[ENDPOINT], "203.0.113.1".parse().map_err(|_| "ip")?)
+        .ok_or("the built-in set does not know the lab's face API")?;
+    let renamed = format!("{} (test folder)", entry.provider);
+    let old = format!("provider = \"{}\"", entry.provider);
+    let new = format!("provider = \"{renamed}\"");
+    edit(&entry.file, &|t| t.replace(&old, &new))?;
+    // Rules: one rule of DIR's own, none of the built-in ones.
+    std::fs::remove_dir_all(sigs.join("rules")).map_err(|e| e.to_string())?;
+    std::fs::create_dir(sigs.join("rules")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        sigs.join("rules/dir-test.toml"),
+        format!(
+            r#"schema_version = 1
+jurisdiction = "cn"
+source = "camsweep's --signatures DIR test (synthetic)"
+
+[[rule]]
+id = "{RULE}"
+citation = {{ zh = "测试", en = "test" }}
+status = "P"
+severity = "low"
+scope = "device"
+theme = "transfer"
+trigger = 'any_cloud(cloud.upload)'
+title = {{ zh = "测试规则", en = "{TITLE}" }}
+explanation = {{ zh = "测试", en = "test" }}
+remedy = {{ zh = "测试", en = "test" }}
+source = "synthetic"
+"#
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    // Advice: DIR's device-settings advice is for DIR's rule.
+    edit("advice/device-settings.toml", &|t| {
+        t.lines()
+            .map(|l| {
+                if l.starts_with("rules = [") {
+                    format!("rules = [\"{RULE}\"]")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+
+    let out = dir.path().join("audit");
+    let target = lab.subnet().to_string();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_camsweep"))
+        .args([
+            "audit",
+            "--targets",
+            target.as_str(),
+            "--interface",
+            lab.scanner_interface(),
+            "--listen",
+            "5s",
+            "--authorised-by",
+            "lab owner, test",
+            "--quiet",
+            "--signatures",
+        ])
+        .arg(&sigs)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.code().is_none_or(|c| c > 1) {
+        return Err(format!(
+            "camsweep audit --signatures failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let text = std::fs::read_to_string(out.join("report.json")).map_err(|e| e.to_string())?;
+    let report: camsweep::model::Report = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let from_dir =
+        camsweep::bundle::SignatureBundle::load(Some(&sigs)).map_err(|e| e.to_string())?;
+    if report.signatures.sha256 != from_dir.devices.info().sha256
+        || report.signatures.sha256 == builtin.devices.info().sha256
+    {
+        return Err(format!(
+            "devices: report.signatures {:?} is not DIR's set",
+            report.signatures
+        ));
+    }
+    let uploader = report
+        .devices
+        .iter()
+        .find(|d| d.ip == UPLOADER)
+        .ok_or("no device 198.18.0.12")?;
+    let contact = uploader
+        .cloud_contacts
+        .iter()
+        .find(|c| c.name.as_deref() == Some(ENDPOINT) && c.port == 443)
+        .ok_or_else(|| format!("198.18.0.12 has no contact named {ENDPOINT}"))?;
+    if contact.provider.as_deref() != Some(renamed.as_str()) || !contact.upload {
+        return Err(format!("cloud: not DIR's endpoint: {contact:#?}"));
+    }
+    if report.findings.is_empty() || report.findings.iter().any(|f| f.rule != RULE) {
+        let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+        return Err(format!(
+            "rules: findings not all from DIR's rule: {rules:?}"
+        ));
+    }
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.device.as_deref() == Some(uploader.id.as_str()))
+        .ok_or("rules: DIR's rule did not fire for the uploader")?;
+    if finding.title.en != TITLE {
+        return Err(format!("rules: title {:?}", finding.title.en));
+    }
+    if finding
+        .advice
+        .as_ref()
+        .and_then(|a| a.device_settings.as_ref())
+        .is_none()
+    {
+        return Err(format!(
+            "advice: DIR's device-settings advice is not attached: {finding:#?}"
+        ));
     }
     Ok(())
 }

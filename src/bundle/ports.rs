@@ -1,15 +1,23 @@
-//! The default port set (`signatures/ports.toml`): which TCP ports to sweep and what each usually carries.
+//! The port knowledge (`signatures/ports.toml`): which TCP ports to sweep, in which order, what
+//! each usually carries, and which ports pick their probe by number alone.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const BUNDLED: &str = include_str!("../../signatures/ports.toml");
+use crate::probe::ProbePorts;
+
+/// The file, relative to `signatures/`.
+pub const PORTS_FILE: &str = "ports.toml";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PortFile {
     schema_version: u32,
+    #[serde(default)]
+    first_wave: Vec<u16>,
+    #[serde(default)]
+    probe: ProbePorts,
     port: Vec<PortEntry>,
 }
 
@@ -25,6 +33,10 @@ struct PortEntry {
 pub struct PortSet {
     pub ports: Vec<u16>,
     pub services: BTreeMap<u16, String>,
+    /// Tried first on every host, likeliest first.
+    pub first_wave: Vec<u16>,
+    /// Ports whose number alone picks their probe.
+    pub probe: ProbePorts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,28 +52,21 @@ pub enum PortSetError {
 }
 
 impl PortSet {
-    /// The built-in set.
-    ///
-    /// # Errors
-    /// Only if the embedded file is broken, which a unit test rules out.
-    pub fn bundled() -> Result<Self, PortSetError> {
-        Self::parse("signatures/ports.toml", BUNDLED)
-    }
-
-    /// `DIR/ports.toml` when it exists, else the built-in set.
+    /// `DIR/ports.toml`, or `None` when DIR has none.
     ///
     /// # Errors
     /// The file exists but cannot be read or parsed.
-    pub fn from_dir_or_bundled(dir: Option<&Path>) -> Result<Self, PortSetError> {
-        let Some(path) = dir.map(|d| d.join("ports.toml")).filter(|p| p.exists()) else {
-            return Self::bundled();
-        };
+    pub fn from_dir(dir: &Path) -> Result<Option<Self>, PortSetError> {
+        let path = dir.join(PORTS_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
         let file = path.display().to_string();
         let text = crate::input::read_text_file(&path).map_err(|source| PortSetError::Read {
             file: file.clone(),
             source,
         })?;
-        Self::parse(&file, &text)
+        Self::parse(&file, &text).map(Some)
     }
 
     /// Parses a ports file; errors name the file, line and column.
@@ -93,7 +98,12 @@ impl PortSet {
             }
             ports.push(entry.port);
         }
-        Ok(Self { ports, services })
+        Ok(Self {
+            ports,
+            services,
+            first_wave: parsed.first_wave,
+            probe: parsed.probe,
+        })
     }
 
     /// Replaces the sweep order with `ports`, keeping the known service names.
@@ -124,7 +134,7 @@ mod tests {
     /// The camera-aware port list is all in the default set.
     #[test]
     fn bundled_set_covers_the_camera_ports() {
-        let set = PortSet::bundled().unwrap();
+        let set = super::super::builtin_ports().unwrap();
         for p in [
             80, 443, 554, 8000, 8080, 8443, 8554, 8899, 10554, 37777, 34567, 5000, 1935, 88, 23,
             4370, 49152, 9000, 7001,

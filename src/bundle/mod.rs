@@ -1,0 +1,432 @@
+//! The signature bundle: everything camsweep knows from `signatures/` (device signatures with the
+//! MAC prefixes, vocabulary and brands; cloud endpoints; legal rules with the place words; advice;
+//! the demo sites' declarations; ports), loaded once per run from the built-in set or from
+//! `--signatures DIR`, and passed down. This is the only module that reads the embedded files or a
+//! signature directory: a run never mixes a directory's knowledge with the built-in one behind
+//! the user's back.
+//!
+//! A directory overrides the built-in set part by part: `devices/` and `oui/` are required (as
+//! `SignatureDb::load_dir` says); `cloud/`, `rules/`, `advice/`, `sites/`, `places.toml` and
+//! `ports.toml` replace the built-in part when present, and the built-in part is used when absent.
+
+mod builtin;
+pub mod ports;
+
+use std::path::{Path, PathBuf};
+
+use crate::fingerprint::{SignatureDb, SignatureError, SignatureFile};
+use crate::policy::{AdviceBook, Places, PolicyError, RuleSet};
+use crate::traffic::CloudDb;
+use crate::traffic::cloud::CloudError;
+pub use ports::{PortSet, PortSetError};
+
+/// Everything a run knows from `signatures/`.
+#[derive(Debug, Clone)]
+pub struct SignatureBundle {
+    /// Device signatures, MAC prefixes, vocabulary and brands.
+    pub devices: SignatureDb,
+    /// Cloud endpoints (`cloud/*.toml`).
+    pub cloud: CloudDb,
+    /// Legal rules (`rules/*.toml`), with the place words (`places.toml`) their facts read.
+    pub rules: RuleSet,
+    /// Advice attached to findings (`advice/*.toml`).
+    pub advice: AdviceBook,
+    /// Ports to sweep and which probe each gets (`ports.toml`).
+    pub ports: PortSet,
+    /// Site declarations of the demo scenarios (`sites/*.toml`), as (path under `signatures/`,
+    /// text).
+    sites: Vec<(String, String)>,
+    /// The directory it came from, `None` for the built-in set.
+    pub dir: Option<PathBuf>,
+}
+
+/// A part of the bundle that does not load, named with its file.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("loading the built-in signatures")]
+    BuiltinDevices(#[source] SignatureError),
+    #[error("loading signatures from {dir}")]
+    Devices {
+        dir: String,
+        #[source]
+        source: SignatureError,
+    },
+    #[error("loading cloud endpoints from {place}")]
+    Cloud {
+        place: String,
+        #[source]
+        source: CloudError,
+    },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Ports(#[from] PortSetError),
+    #[error("reading {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+const CLOUD: &str = "cloud";
+const RULES: &str = "rules";
+const SITES: &str = "sites";
+const ADVICE: &str = "advice";
+
+impl SignatureBundle {
+    /// The set embedded in the binary at build time.
+    ///
+    /// # Errors
+    /// A broken embedded file, which the crate's tests rule out.
+    pub fn builtin() -> Result<Self, BundleError> {
+        Ok(Self {
+            devices: builtin_devices()?,
+            cloud: builtin_cloud()?,
+            rules: builtin_rules()?,
+            advice: builtin_advice()?,
+            ports: builtin_ports()?,
+            sites: builtin_under(SITES, "toml")
+                .into_iter()
+                .map(|(path, text)| (path, text.to_string()))
+                .collect(),
+            dir: None,
+        })
+    }
+
+    /// `--signatures DIR` when given, else the built-in set.
+    ///
+    /// # Errors
+    /// A file of DIR that cannot be read or does not validate, with its path (and line where
+    /// known).
+    pub fn load(dir: Option<&Path>) -> Result<Self, BundleError> {
+        match dir {
+            None => Self::builtin(),
+            Some(dir) => Self::load_dir(dir),
+        }
+    }
+
+    fn load_dir(dir: &Path) -> Result<Self, BundleError> {
+        let devices = SignatureDb::load_dir(dir).map_err(|source| BundleError::Devices {
+            dir: dir.display().to_string(),
+            source,
+        })?;
+        let cloud = match read_part(dir, CLOUD, "toml")? {
+            Some(files) => {
+                // The loader reads `cloud/NAME.toml` paths; the error names the folder.
+                let named: Vec<(String, &str)> = files
+                    .iter()
+                    .map(|(path, text)| (cloud_name(path), text.as_str()))
+                    .collect();
+                CloudDb::from_files(named.iter().map(|(p, t)| (p.as_str(), *t))).map_err(
+                    |source| BundleError::Cloud {
+                        place: dir.join(CLOUD).display().to_string(),
+                        source,
+                    },
+                )?
+            }
+            None => builtin_cloud()?,
+        };
+        let places = read_file(dir, crate::policy::PLACES_FILE)?;
+        let rules = match read_part(dir, RULES, "toml")? {
+            Some(files) => {
+                RuleSet::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))?
+                    .with_places(match &places {
+                        Some((name, text)) => Places::parse(name, text)?,
+                        None => builtin_places()?,
+                    })
+            }
+            None => {
+                let rules = builtin_rules()?;
+                match &places {
+                    Some((name, text)) => rules.with_places(Places::parse(name, text)?),
+                    None => rules,
+                }
+            }
+        };
+        let advice = if dir.join(ADVICE).is_dir() {
+            let notices = read_file(dir, AdviceBook::NOTICES)?;
+            let settings = read_file(dir, AdviceBook::DEVICE_SETTINGS)?;
+            match (notices, settings) {
+                (Some((n_name, n_text)), Some((s_name, s_text))) => {
+                    AdviceBook::parse(&n_name, &n_text, &s_name, &s_text)?
+                }
+                _ => {
+                    return Err(BundleError::Read {
+                        path: dir.join(ADVICE).display().to_string(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            format!(
+                                "an advice folder needs both {} and {}",
+                                AdviceBook::NOTICES,
+                                AdviceBook::DEVICE_SETTINGS
+                            ),
+                        ),
+                    });
+                }
+            }
+        } else {
+            builtin_advice()?
+        };
+        let ports = match PortSet::from_dir(dir)? {
+            Some(ports) => ports,
+            None => builtin_ports()?,
+        };
+        let sites = match read_part(dir, SITES, "toml")? {
+            Some(files) => files
+                .into_iter()
+                .map(|(path, text)| (format!("{SITES}/{}", file_name(&path)), text))
+                .collect(),
+            None => builtin_under(SITES, "toml")
+                .into_iter()
+                .map(|(path, text)| (path, text.to_string()))
+                .collect(),
+        };
+        Ok(Self {
+            devices,
+            cloud,
+            rules,
+            advice,
+            ports,
+            sites,
+            dir: Some(dir.to_path_buf()),
+        })
+    }
+
+    /// A site declaration of the bundle by its path under `signatures/`
+    /// (`sites/demo-store.toml`).
+    pub fn site_text(&self, path: &str) -> Option<&str> {
+        self.sites
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.as_str())
+    }
+
+    /// How a file of this bundle is named in messages: `signatures/…` for the built-in set,
+    /// the path under DIR otherwise.
+    pub fn display_path(&self, relative: &str) -> String {
+        match &self.dir {
+            Some(dir) => dir.join(relative).display().to_string(),
+            None => format!("signatures/{relative}"),
+        }
+    }
+}
+
+/// The rule files `rules check` reads: a file or folder given (a signature folder's `rules/`
+/// when it has one), else the built-in rules; as (name, text), sorted.
+///
+/// # Errors
+/// A file that cannot be read.
+pub fn rule_files(path: Option<&Path>) -> Result<Vec<(String, String)>, BundleError> {
+    let Some(path) = path else {
+        return Ok(builtin_under(RULES, "toml")
+            .into_iter()
+            .map(|(p, t)| (format!("signatures/{p}"), t.to_string()))
+            .collect());
+    };
+    let target = if path.join(RULES).is_dir() {
+        path.join(RULES)
+    } else {
+        path.to_path_buf()
+    };
+    if target.is_dir() {
+        read_folder(&target, "toml")
+    } else {
+        let text = read(&target)?;
+        Ok(vec![(target.display().to_string(), text)])
+    }
+}
+
+/// The built-in device signatures (with MAC prefixes, vocabulary and brands).
+///
+/// # Errors
+/// A broken embedded file, which the crate's tests rule out.
+pub fn builtin_devices() -> Result<SignatureDb, BundleError> {
+    let files = builtin::BUNDLED_FILES
+        .iter()
+        .map(|(rel, text)| SignatureFile {
+            relative: (*rel).to_string(),
+            display: format!("signatures/{rel}"),
+            text: (*text).to_string(),
+        })
+        .collect();
+    SignatureDb::from_files(files).map_err(BundleError::BuiltinDevices)
+}
+
+/// The built-in cloud endpoints.
+///
+/// # Errors
+/// A broken embedded file, which the crate's tests rule out.
+pub fn builtin_cloud() -> Result<CloudDb, BundleError> {
+    CloudDb::from_files(builtin::BUNDLED_FILES.iter().copied()).map_err(|source| {
+        BundleError::Cloud {
+            place: "signatures/cloud".into(),
+            source,
+        }
+    })
+}
+
+/// The built-in rules, with the built-in place words.
+///
+/// # Errors
+/// A broken embedded file, which the crate's tests rule out.
+pub fn builtin_rules() -> Result<RuleSet, BundleError> {
+    let files: Vec<(String, &str)> = builtin_under(RULES, "toml")
+        .into_iter()
+        .map(|(path, text)| (format!("signatures/{path}"), text))
+        .collect();
+    Ok(
+        RuleSet::from_files(files.iter().map(|(p, t)| (p.as_str(), *t)))?
+            .with_places(builtin_places()?),
+    )
+}
+
+/// The built-in advice.
+///
+/// # Errors
+/// A broken embedded file, which the crate's tests rule out.
+pub fn builtin_advice() -> Result<AdviceBook, BundleError> {
+    let find = |name: &str| {
+        builtin_file(name).ok_or_else(|| BundleError::Read {
+            path: format!("signatures/{name}"),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not bundled"),
+        })
+    };
+    Ok(AdviceBook::parse(
+        &format!("signatures/{}", AdviceBook::NOTICES),
+        find(AdviceBook::NOTICES)?,
+        &format!("signatures/{}", AdviceBook::DEVICE_SETTINGS),
+        find(AdviceBook::DEVICE_SETTINGS)?,
+    )?)
+}
+
+/// The built-in port knowledge.
+///
+/// # Errors
+/// A broken embedded file, which the crate's tests rule out.
+pub fn builtin_ports() -> Result<PortSet, BundleError> {
+    let text = builtin_file(ports::PORTS_FILE).unwrap_or_default();
+    Ok(PortSet::parse(
+        &format!("signatures/{}", ports::PORTS_FILE),
+        text,
+    )?)
+}
+
+fn builtin_places() -> Result<Places, BundleError> {
+    let name = crate::policy::PLACES_FILE;
+    let text = builtin_file(name).unwrap_or_default();
+    Ok(Places::parse(&format!("signatures/{name}"), text)?)
+}
+
+/// One embedded file by its path under `signatures/`.
+fn builtin_file(path: &str) -> Option<&'static str> {
+    builtin::BUNDLED_FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| *t)
+}
+
+/// The embedded files of a folder with this extension, as (path under `signatures/`, text).
+fn builtin_under(folder: &str, ext: &str) -> Vec<(String, &'static str)> {
+    builtin::BUNDLED_FILES
+        .iter()
+        .filter(|(p, _)| {
+            p.strip_prefix(folder)
+                .is_some_and(|rest| rest.starts_with('/'))
+                && p.ends_with(&format!(".{ext}"))
+        })
+        .map(|(p, t)| ((*p).to_string(), *t))
+        .collect()
+}
+
+/// `DIR/NAME` as (shown path, text), `None` when it does not exist.
+fn read_file(dir: &Path, name: &str) -> Result<Option<(String, String)>, BundleError> {
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some((path.display().to_string(), read(&path)?)))
+}
+
+/// The files of `DIR/FOLDER` with the extension, sorted, as (shown path, text);
+/// `None` when DIR has no such folder.
+fn read_part(
+    dir: &Path,
+    folder: &str,
+    ext: &str,
+) -> Result<Option<Vec<(String, String)>>, BundleError> {
+    let path = dir.join(folder);
+    if !path.is_dir() {
+        return Ok(None);
+    }
+    read_folder(&path, ext).map(Some)
+}
+
+fn read_folder(path: &Path, ext: &str) -> Result<Vec<(String, String)>, BundleError> {
+    let entries = std::fs::read_dir(path).map_err(|source| BundleError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        // Sub-folders (`cloud/sources/`) hold the data entries were built from, not entries.
+        .filter(|p| !p.is_dir())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| Ok((p.display().to_string(), read(&p)?)))
+        .collect()
+}
+
+/// A file read whole, bounded like every input (`--max-input-size`).
+fn read(path: &Path) -> Result<String, BundleError> {
+    crate::input::read_text_file(path).map_err(|source| BundleError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn cloud_name(path: &str) -> String {
+    format!("{CLOUD}/{}", file_name(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every part of the built-in set loads, and the demo's site declaration is in it.
+    #[test]
+    fn builtin_bundle_loads_whole() {
+        let bundle = SignatureBundle::builtin().unwrap();
+        assert!(!bundle.devices.signatures().is_empty());
+        assert!(!bundle.cloud.entries().is_empty());
+        assert!(!bundle.rules.rules.is_empty());
+        assert!(!bundle.ports.ports.is_empty());
+        assert!(bundle.site_text("sites/demo-store.toml").is_some());
+        assert!(bundle.advice.unknown_rules(&bundle.rules).is_empty());
+    }
+
+    /// A directory's parts replace the built-in ones; the parts it lacks stay built-in.
+    #[test]
+    fn a_directory_overrides_part_by_part() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let valid = root.join("tests/fixtures/signatures/valid");
+        let bundle = SignatureBundle::load(Some(&valid)).unwrap();
+        let builtin = SignatureBundle::builtin().unwrap();
+        assert_ne!(bundle.devices.info().sha256, builtin.devices.info().sha256);
+        // No cloud/, rules/, advice/ or ports.toml there: the built-in parts.
+        assert_eq!(bundle.cloud.entries().len(), builtin.cloud.entries().len());
+        assert_eq!(bundle.rules.rules.len(), builtin.rules.rules.len());
+        assert_eq!(bundle.ports, builtin.ports);
+        assert_eq!(bundle.dir.as_deref(), Some(valid.as_path()));
+    }
+}

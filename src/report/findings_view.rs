@@ -660,7 +660,9 @@ fn lift_common_declarations(mut card: Card) -> Card {
     if card.devices.len() < 2 {
         return card;
     }
-    let (first, rest) = card.devices.split_first().expect("two or more");
+    let Some((first, rest)) = card.devices.split_first() else {
+        return card;
+    };
     let common: Vec<String> = first
         .evidence
         .iter()

@@ -90,22 +90,19 @@ pub struct EvalDevice {
 
 impl EvalDevice {
     /// The observation the scanner would have built from this device's evidence: open ports
-    /// carry the service the scanner's port knowledge (`signatures/ports.toml`) names, as the
-    /// sweep would have filed them.
-    pub fn observation(&self) -> HostObservation {
+    /// carry the service the run's port knowledge (`services`, from `ports.toml` in the
+    /// signature bundle) names, as the sweep would have filed them.
+    pub fn observation(&self, services: &BTreeMap<u16, String>) -> HostObservation {
         let mut host = HostObservation::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         host.mac = self.mac.clone();
         host.hostname = self.hostname.clone();
-        let known = crate::bundle::builtin_ports()
-            .map(|p| p.services)
-            .unwrap_or_default();
         host.open_ports = self
             .ports
             .iter()
             .map(|p| OpenPort {
                 port: *p,
                 protocol: "tcp".into(),
-                service: known.get(p).cloned().unwrap_or_else(|| "unknown".into()),
+                service: services.get(p).cloned().unwrap_or_else(|| "unknown".into()),
             })
             .collect();
         host.evidence = self

@@ -1,6 +1,7 @@
 //! Scoring: run every corpus device through the scanner's own identification and count what it
 //! got right, for the whole corpus and for the part from evaluation-only sources.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::corpus::{EvalDevice, ExpectedClass};
@@ -154,11 +155,16 @@ pub fn score(device: &EvalDevice, identity: Identity) -> Outcome {
     }
 }
 
-/// Runs every device through [`identify`], the scanner's own identification, and scores it.
-pub fn evaluate(db: &SignatureDb, devices: &[EvalDevice]) -> Scores {
+/// Runs every device through [`identify`], the scanner's own identification, and scores it;
+/// `services` is the run's port knowledge (port → service), as the sweep would file open ports.
+pub fn evaluate(
+    db: &SignatureDb,
+    services: &BTreeMap<u16, String>,
+    devices: &[EvalDevice],
+) -> Scores {
     let mut scores = Scores::default();
     for d in devices {
-        let outcome = score(d, identify(db, &d.observation()).identity);
+        let outcome = score(d, identify(db, &d.observation(services)).identity);
         scores.whole.add(&outcome);
         if d.used_for_signatures {
             scores.regression.add(&outcome);

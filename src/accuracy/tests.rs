@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::{DeviceType, FaceRecognition, Identity};
+use std::collections::BTreeMap;
 
 const FILE: &str = r#"
 source = "example: a public issue thread"
@@ -39,7 +40,7 @@ fn parses_devices_with_repeated_sources() {
     assert_eq!(cam.device_type, Some(DeviceType::Camera));
     assert_eq!(cam.evidence.len(), 3);
     assert!(!cam.used_for_signatures);
-    assert_eq!(cam.observation().evidence.len(), 3);
+    assert_eq!(cam.observation(&BTreeMap::new()).evidence.len(), 3);
 }
 
 #[test]
@@ -86,7 +87,8 @@ fn tallies_split_evaluation_only_sources() {
     sig.used_for_signatures = true;
     devices.push(sig);
     let db = crate::bundle::builtin_devices().unwrap();
-    let scores = evaluate(&db, &devices);
+    let services = crate::bundle::builtin_ports().unwrap().services;
+    let scores = evaluate(&db, &services, &devices);
     assert_eq!(scores.whole.surveillance, 2);
     assert_eq!(scores.eval_only.surveillance, 1);
     assert_eq!(scores.regression.surveillance, 1);

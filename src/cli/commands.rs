@@ -477,12 +477,13 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             min_recognised,
             min_vendor,
         } => {
-            let db = SignatureBundle::load(signatures.as_deref())?.devices;
+            let bundle = SignatureBundle::load(signatures.as_deref())?;
             let mut devices = read_eval_corpus(&dir)?;
             if let Some(regression) = &regression {
                 devices.extend(read_eval_corpus(regression)?);
             }
-            let scores = crate::accuracy::evaluate(&db, &devices);
+            let scores =
+                crate::accuracy::evaluate(&bundle.devices, &bundle.ports.services, &devices);
             write!(stdout, "{}", crate::accuracy::render(&scores))?;
             let mut failed = Vec::new();
             for (part, t) in [

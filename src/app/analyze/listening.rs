@@ -150,11 +150,11 @@ fn analyse_forwarded<F: Forwarder>(
     let exclude = exclude.to_vec();
     tokio::task::spawn_blocking(move || {
         let mut analyzer = scan_analyzer(exclude);
-        pump(&mut source, &mut analyzer, &AtomicBool::new(false))?;
+        pump(source.frames(), &mut analyzer, &AtomicBool::new(false))?;
         // The forwarder counts its own drops (scan.interception / scan.bridge); the analyser
         // saw every frame it was handed.
         let stats = LiveStats {
-            frames: source.frames_analysed(),
+            frames: source.frames().count(),
             ..LiveStats::default()
         };
         let (finished, written) = source.finish();

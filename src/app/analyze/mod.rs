@@ -350,3 +350,29 @@ fn attach_one(device: &mut Device, t: DeviceTraffic) {
     device.cloud_contacts = t.contacts;
     device.upstream_timeline = t.timeline;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU64;
+
+    struct Counter(AtomicU64);
+
+    impl ReadMeter for Counter {
+        fn add(&self, bytes: u64) {
+            self.0.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn the_meter_is_told_every_byte_read() {
+        let counter = Counter(AtomicU64::new(0));
+        let data = vec![7u8; 3000];
+        let mut read = Vec::new();
+        Metered::new(data.as_slice(), &counter)
+            .read_to_end(&mut read)
+            .unwrap();
+        assert_eq!(read, data);
+        assert_eq!(counter.0.load(Ordering::Relaxed), 3000);
+    }
+}

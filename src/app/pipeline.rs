@@ -95,7 +95,10 @@ pub async fn run_until(
         .map(|h| fingerprint::build_device(db, h))
         .collect();
     devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
-    notes.extend(fingerprint::attach_port_mappings(&mut devices));
+    notes.extend(fingerprint::attach_port_mappings(
+        db.cloud_indications(),
+        &mut devices,
+    ));
     for host in &hosts {
         notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
     }

@@ -199,3 +199,128 @@ fn unifi_protect_ports_are_the_recorder() {
     let plain = identify(db(), &host(&[("rtsp.status", "200")], &[(554, "rtsp")])).identity;
     assert_ne!(plain.vendor.as_deref(), Some("Ubiquiti"));
 }
+
+/// A Hikvision camera's DESCRIBE reply (scottlamb/retina
+/// `src/client/testdata/hikvision_describe.txt`, shortened to the lines read here).
+const HIKVISION_DESCRIBE_SDP: &str = "v=0\r\no=- 1620251477190769 1620251477190769 IN IP4 192.168.5.106\r\ns=Media Presentation\r\ne=NONE\r\nt=0 0\r\na=control:rtsp://192.168.5.106:554/Streaming/Channels/101/?transportmode=unicast&profile=Profile_1\r\nm=video 0 RTP/AVP 96\r\na=control:rtsp://192.168.5.106:554/Streaming/Channels/101/trackID=1?transportmode=unicast&profile=Profile_1\r\nm=application 0 RTP/AVP 107\r\na=control:rtsp://192.168.5.106:554/Streaming/Channels/101/trackID=3?transportmode=unicast&profile=Profile_1\r\na=Media_header:MEDIAINFO=494D4B48010100000400010000000000000000000000000000000000000000000000000000000000;\r\na=appversion:1.0\r\n";
+
+/// Evidence the RTSP probe files for a 200 DESCRIBE reply with this Content-Base and SDP.
+fn describe_atoms(content_base: &str, sdp: &str) -> Vec<(String, String)> {
+    let mut atoms: Vec<(String, String)> =
+        crate::wire::rtsp::stream_paths(Some(content_base), sdp.as_bytes())
+            .into_iter()
+            .map(|p| ("rtsp.stream_path".to_string(), p))
+            .collect();
+    if let Some(h) = crate::wire::rtsp::sdp_media_header(sdp.as_bytes()) {
+        atoms.push(("rtsp.sdp_media_header".into(), h));
+    }
+    if let Some(s) = crate::wire::rtsp::sdp_session_name(sdp.as_bytes()) {
+        atoms.push(("rtsp.sdp_session".into(), s));
+    }
+    if let Some(i) = crate::wire::rtsp::sdp_line(sdp.as_bytes(), "i=") {
+        atoms.push(("rtsp.sdp_info".into(), i));
+    }
+    atoms
+}
+
+fn identify_atoms(atoms: &[(String, String)], port: (u16, &str)) -> crate::model::Identity {
+    let refs: Vec<(&str, &str)> = atoms
+        .iter()
+        .map(|(s, v)| (s.as_str(), v.as_str()))
+        .collect();
+    identify(db(), &host(&refs, &[port])).identity
+}
+
+/// Class 1 (stream path shapes): a DESCRIBE reply names the stream's path (Content-Base,
+/// absolute `a=control:` URLs) and Hikvision tags its SDP with the IMKH media header. Real
+/// replies of scottlamb/retina's test data: Hikvision (`/Streaming/Channels/101/`), Dahua
+/// (`/cam/realmonitor?channel=1&subtype=1…`), Foscam (`/videoMain/`, `i=videoMain`).
+#[test]
+fn stream_paths_name_the_firmware_family() {
+    let atoms = describe_atoms(
+        "rtsp://192.168.5.106:554/Streaming/Channels/101/",
+        HIKVISION_DESCRIBE_SDP,
+    );
+    assert!(
+        atoms.contains(&("rtsp.stream_path".into(), "/Streaming/Channels/101/".into())),
+        "{atoms:?}"
+    );
+    let id = identify_atoms(&atoms, (554, "rtsp"));
+    assert_eq!(id.vendor.as_deref(), Some("Hikvision"), "{id:?}");
+    assert_eq!(id.device_type, DeviceType::Camera, "{id:?}");
+    // The media header alone says Hikvision too.
+    let header = identify_atoms(
+        &[(
+            "rtsp.sdp_media_header".into(),
+            "MEDIAINFO=494D4B48010100000400010000000000000000000000000000000000000000000000000000000000;".into(),
+        )],
+        (554, "rtsp"),
+    );
+    assert_eq!(header.vendor.as_deref(), Some("Hikvision"));
+
+    let dahua = describe_atoms(
+        "rtsp://192.168.5.111:554/cam/realmonitor?channel=1&subtype=1&unicast=true&proto=Onvif/",
+        "v=0\r\ns=Media Server\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=control:trackID=0\r\n",
+    );
+    let id = identify_atoms(&dahua, (554, "rtsp"));
+    assert_eq!(id.vendor.as_deref(), Some("Dahua"), "{dahua:?} {id:?}");
+
+    let foscam = describe_atoms(
+        "rtsp://192.168.5.107:65534/videoMain/",
+        "v=0\r\ns=IP Camera Video\r\ni=videoMain\r\nt=0 0\r\na=tool:LIVE555 Streaming Media v2014.02.10\r\na=control:*\r\nm=video 0 RTP/AVP 96\r\na=control:track1\r\n",
+    );
+    let id = identify_atoms(&foscam, (554, "rtsp"));
+    assert_eq!(id.vendor.as_deref(), Some("Foscam"), "{foscam:?} {id:?}");
+    assert_eq!(id.device_type, DeviceType::Camera);
+}
+
+/// Class 3 (recorders): a stream path of a channel above the first is a recorder's channel
+/// (Hikvision channel id = channel × 100 + stream; Dahua `channel=`; Reolink `Preview_<NN>_`;
+/// Uniview `c<N>`; the makers' RTSP URL notes). Channel 1 stays a camera.
+#[test]
+fn recorder_channels_in_stream_paths_type_nvr() {
+    for (path, vendor) in [
+        ("/Streaming/Channels/401/", "Hikvision"),
+        ("/cam/realmonitor?channel=5&subtype=0", "Dahua"),
+        ("/h264Preview_05_main", "Reolink"),
+        ("/unicast/c12/s0/live", "Uniview"),
+    ] {
+        let id = identify_atoms(
+            &[("rtsp.stream_path".into(), path.into())],
+            (554, "rtsp"),
+        );
+        assert_eq!(id.vendor.as_deref(), Some(vendor), "{path}: {id:?}");
+        assert_eq!(id.device_type, DeviceType::Nvr, "{path}: {id:?}");
+    }
+    for path in [
+        "/Streaming/Channels/101/",
+        "/cam/realmonitor?channel=1&subtype=0",
+        "/h264Preview_01_main",
+        "/unicast/c1/s0/live",
+    ] {
+        let id = identify_atoms(
+            &[("rtsp.stream_path".into(), path.into())],
+            (554, "rtsp"),
+        );
+        assert_eq!(id.device_type, DeviceType::Camera, "{path}: {id:?}");
+    }
+}
+
+/// Class 6: an SDP session named `<MAC>_<stream>` states the MAC (scottlamb/retina
+/// `src/client/testdata/ubiquiti_sdp.txt`: `s=68D79AE46148_0`, a UniFi stream); the IEEE registry
+/// names Ubiquiti. A session name with other text around hex digits states nothing.
+#[test]
+fn mac_form_sdp_session_is_looked_up() {
+    let id = identify(
+        db(),
+        &host(&[("rtsp.sdp_session", "68D79AE46148_0")], &[(554, "rtsp")]),
+    )
+    .identity;
+    assert_eq!(id.vendor.as_deref(), Some("Ubiquiti"), "{id:?}");
+    let id = identify(
+        db(),
+        &host(&[("rtsp.sdp_session", "cam 68D79AE46148_x")], &[(554, "rtsp")]),
+    )
+    .identity;
+    assert_ne!(id.vendor.as_deref(), Some("Ubiquiti"));
+}

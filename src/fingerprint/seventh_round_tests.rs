@@ -84,7 +84,10 @@ fn public_method_lists_name_no_vendor() {
     ] {
         let id = identify(
             db(),
-            &host(&[("rtsp.public", public), ("rtsp.status", "200")], &[(554, "rtsp")]),
+            &host(
+                &[("rtsp.public", public), ("rtsp.status", "200")],
+                &[(554, "rtsp")],
+            ),
         )
         .identity;
         assert_eq!(id.vendor, None, "{public}");
@@ -180,7 +183,11 @@ fn face_families_mark_face_from_any_source() {
         ("http.title", "ProFace X"),
     ] {
         let id = identify(db(), &host(&[(source, name)], &[(4370, "zkteco-sdk")])).identity;
-        assert_eq!(id.face_recognition, FaceRecognition::Yes, "{source}: {id:?}");
+        assert_eq!(
+            id.face_recognition,
+            FaceRecognition::Yes,
+            "{source}: {id:?}"
+        );
         assert_eq!(id.device_type, DeviceType::FaceTerminal, "{source}: {id:?}");
         assert_eq!(id.vendor.as_deref(), Some("ZKTeco"), "{source}");
     }
@@ -285,10 +292,7 @@ fn recorder_channels_in_stream_paths_type_nvr() {
         ("/h264Preview_05_main", "Reolink"),
         ("/unicast/c12/s0/live", "Uniview"),
     ] {
-        let id = identify_atoms(
-            &[("rtsp.stream_path".into(), path.into())],
-            (554, "rtsp"),
-        );
+        let id = identify_atoms(&[("rtsp.stream_path".into(), path.into())], (554, "rtsp"));
         assert_eq!(id.vendor.as_deref(), Some(vendor), "{path}: {id:?}");
         assert_eq!(id.device_type, DeviceType::Nvr, "{path}: {id:?}");
     }
@@ -298,10 +302,7 @@ fn recorder_channels_in_stream_paths_type_nvr() {
         "/h264Preview_01_main",
         "/unicast/c1/s0/live",
     ] {
-        let id = identify_atoms(
-            &[("rtsp.stream_path".into(), path.into())],
-            (554, "rtsp"),
-        );
+        let id = identify_atoms(&[("rtsp.stream_path".into(), path.into())], (554, "rtsp"));
         assert_eq!(id.device_type, DeviceType::Camera, "{path}: {id:?}");
     }
 }
@@ -319,7 +320,10 @@ fn mac_form_sdp_session_is_looked_up() {
     assert_eq!(id.vendor.as_deref(), Some("Ubiquiti"), "{id:?}");
     let id = identify(
         db(),
-        &host(&[("rtsp.sdp_session", "cam 68D79AE46148_x")], &[(554, "rtsp")]),
+        &host(
+            &[("rtsp.sdp_session", "cam 68D79AE46148_x")],
+            &[(554, "rtsp")],
+        ),
     )
     .identity;
     assert_ne!(id.vendor.as_deref(), Some("Ubiquiti"));

@@ -11,8 +11,8 @@ use super::findings::Findings;
 use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 use crate::wire::auth::parse_challenge;
 use crate::wire::rtsp::{
-    Response, build_request, content_length, header_end, parse_response, sdp_line, sdp_media_header,
-    sdp_session_name, stream_paths,
+    Response, build_request, content_length, header_end, parse_response, sdp_line,
+    sdp_media_header, sdp_session_name, stream_paths,
 };
 
 /// Most bytes read for one reply (headers plus SDP).

@@ -187,7 +187,11 @@ fn url_path(url: &str) -> Option<String> {
 pub fn sdp_media_header(body: &[u8]) -> Option<String> {
     String::from_utf8_lossy(body)
         .lines()
-        .find_map(|l| l.trim().strip_prefix("a=Media_header:").map(|s| s.trim().to_string()))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("a=Media_header:")
+                .map(|s| s.trim().to_string())
+        })
         .filter(|s| !s.is_empty())
 }
 

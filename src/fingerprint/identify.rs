@@ -422,7 +422,16 @@ fn matched_atoms(
 /// routed host): the ONVIF `MAC` scope (onvif/specs#350, Core §7.3.2.2.1), XMeye's MAC, and a
 /// digest realm that is nothing but a MAC: some firmware uses the MAC as its realm, and the IEEE
 /// registry then says whose prefix it is (a text that merely contains hex digits never counts).
-const STATED_MAC: &[&str] = &["wsd.mac", "xmeye.mac", "rtsp.realm", "http.realm"];
+/// An SDP session name `<MAC>_<stream>` is the same statement: UniFi cameras and the Protect
+/// console relaying them name each stream so (scottlamb/retina
+/// `src/client/testdata/ubiquiti_sdp.txt`: `s=68D79AE46148_0`).
+const STATED_MAC: &[&str] = &[
+    "wsd.mac",
+    "xmeye.mac",
+    "rtsp.realm",
+    "http.realm",
+    "rtsp.sdp_session",
+];
 
 fn stated_mac(atoms: &[Evidence]) -> Option<(&Evidence, [u8; 6])> {
     atoms
@@ -430,6 +439,17 @@ fn stated_mac(atoms: &[Evidence]) -> Option<(&Evidence, [u8; 6])> {
         .filter(|a| STATED_MAC.contains(&a.source.as_str()))
         .find_map(|a| {
             let v = a.value.trim();
+            // `<12 hex digits>_<stream number>` states the MAC as much as a bare one.
+            let v = match v.split_once('_') {
+                Some((mac, stream))
+                    if a.source == "rtsp.sdp_session"
+                        && !stream.is_empty()
+                        && stream.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    mac
+                }
+                _ => v,
+            };
             // 12 hex digits, or six pairs with separators (`aa:bb:…`, `aa-bb-…`).
             if v.len() != 12 && v.len() != 17 {
                 return None;

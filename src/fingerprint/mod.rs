@@ -37,3 +37,5 @@ mod lexicon_tests;
 
 #[cfg(test)]
 mod miss_class_tests;
+#[cfg(test)]
+mod seventh_round_tests;

@@ -96,6 +96,13 @@ impl EvidenceSource {
     pub const RTSP_SDP_INFO: &'static str = "rtsp.sdp_info";
     /// The `a=tool:` attribute of the same SDP: the program that wrote it (RFC 8866 §6.3).
     pub const RTSP_SDP_TOOL: &'static str = "rtsp.sdp_tool";
+    /// The path (and query) of a stream the same reply names: its `Content-Base` header and the
+    /// SDP's absolute `a=control:` URLs (RFC 2326 §C.1.1), host and port left out. Path shapes
+    /// are a firmware family's (`/Streaming/Channels/101`, `/cam/realmonitor?channel=1`).
+    pub const RTSP_STREAM_PATH: &'static str = "rtsp.stream_path";
+    /// The value of an SDP `a=Media_header:` attribute (Hikvision's `MEDIAINFO=494D4B48…`,
+    /// the hex of its `IMKH` stream header).
+    pub const RTSP_SDP_MEDIA_HEADER: &'static str = "rtsp.sdp_media_header";
     pub const ONVIF_DATETIME: &'static str = "onvif.datetime";
     pub const ONVIF_SERVICE: &'static str = "onvif.service";
     pub const ONVIF_MANUFACTURER: &'static str = "onvif.manufacturer";

@@ -11,7 +11,8 @@ use super::findings::Findings;
 use crate::model::{CutReason, Evidence, EvidenceSource as Src};
 use crate::wire::auth::parse_challenge;
 use crate::wire::rtsp::{
-    Response, build_request, content_length, header_end, parse_response, sdp_line, sdp_session_name,
+    Response, build_request, content_length, header_end, parse_response, sdp_line,
+    sdp_media_header, sdp_session_name, stream_paths,
 };
 
 /// Most bytes read for one reply (headers plus SDP).
@@ -122,6 +123,12 @@ pub fn rtsp_evidence(resp: &Response, port: u16) -> Vec<Evidence> {
         }
         if let Some(tool) = sdp_line(&resp.body, "a=tool:") {
             out.push(Evidence::new(Src::RTSP_SDP_TOOL, p, tool));
+        }
+        if let Some(header) = sdp_media_header(&resp.body) {
+            out.push(Evidence::new(Src::RTSP_SDP_MEDIA_HEADER, p, header));
+        }
+        for path in stream_paths(resp.header("Content-Base"), &resp.body) {
+            out.push(Evidence::new(Src::RTSP_STREAM_PATH, p, path));
         }
     }
     out

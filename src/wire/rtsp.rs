@@ -141,6 +141,60 @@ pub fn sdp_line(body: &[u8], prefix: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// At most this many stream paths are kept from one reply (a DESCRIBE names a few tracks).
+const MAX_STREAM_PATHS: usize = 4;
+
+/// The paths of the streams a reply names: its `Content-Base` and the SDP's absolute
+/// `a=control:` URLs (session and media level), each as path and query without scheme, host or
+/// port (`rtsp://192.0.2.1:554/h264/ch1/main/av_stream/trackID=1` →
+/// `/h264/ch1/main/av_stream/trackID=1`). Relative controls (`trackID=1`, `*`) name no path.
+/// Deduplicated, in order, at most [`MAX_STREAM_PATHS`].
+pub fn stream_paths(content_base: Option<&str>, body: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(body);
+    let controls = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("a=control:"))
+        .map(str::trim);
+    let mut out: Vec<String> = Vec::new();
+    for url in content_base.into_iter().chain(controls) {
+        let Some(path) = url_path(url) else { continue };
+        if !out.contains(&path) {
+            out.push(path);
+        }
+        if out.len() == MAX_STREAM_PATHS {
+            break;
+        }
+    }
+    out
+}
+
+/// Path and query of an absolute `rtsp://` / `rtsps://` URL; `None` for anything else or a bare
+/// root.
+fn url_path(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    let rest = if lower.starts_with("rtsp://") {
+        &url[7..]
+    } else if lower.starts_with("rtsps://") {
+        &url[8..]
+    } else {
+        return None;
+    };
+    let path = &rest[rest.find('/')?..];
+    (path.len() > 1).then(|| path.to_string())
+}
+
+/// The first SDP `a=Media_header:` value, at any level.
+pub fn sdp_media_header(body: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(body)
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("a=Media_header:")
+                .map(|s| s.trim().to_string())
+        })
+        .filter(|s| !s.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

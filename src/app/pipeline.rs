@@ -10,12 +10,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::interrupt::{Interrupt, Signal};
+use super::report;
 use crate::discover::arp::{ArpError, ArpSweep};
 use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig, SweepResult};
 use crate::fingerprint::{self, SignatureDb};
-use crate::model::{
-    Device, HostObservation, LimitHit, Report, SCHEMA_VERSION, ScanInfo, ScanMode, ToolInfo,
-};
+use crate::model::{Device, HostObservation, LimitHit, Report, ScanInfo, ScanMode};
 use crate::probe::http::client::ClientError;
 use crate::probe::{ProbeConfig, Prober};
 
@@ -96,52 +95,33 @@ pub async fn run_until(
         .map(|h| fingerprint::build_device(db, h))
         .collect();
     devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
-    notes.extend(fingerprint::attach_port_mappings(&mut devices));
+    notes.extend(fingerprint::attach_port_mappings(
+        db.cloud_indications(),
+        &mut devices,
+    ));
     for host in &hosts {
         notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
     }
 
-    Ok(Report {
-        schema_version: SCHEMA_VERSION.to_string(),
-        tool: ToolInfo {
-            name: "camsweep".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        },
-        signatures: db.info(),
-        scan: ScanInfo {
-            capture_kernel_drops: None,
-            scanner_addresses: plan
-                .scanner_addresses
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            mode: plan.mode,
-            started_at,
-            finished_at: now_rfc3339(),
-            complete,
-            targets: plan.target_specs.clone(),
-            interface: plan.interface.clone(),
-            captures: Vec::new(),
-            addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
-            ports: plan.sweep.ports.clone(),
-            discovery: outcome.discovery,
-            notes,
-            authorised_by: plan.authorised_by.clone(),
-            lang: Some(plan.lang.clone()),
-            limits_hit,
-            interrupted_by: outcome.interrupted_by.map(|s| s.name().to_string()),
-            damaged_captures: Vec::new(),
-            redacted: false,
-            vantage: None,
-            interception: None,
-            bridge: None,
-        },
-        site: None,
-        devices,
-        findings: Vec::new(),
-        to_verify: Vec::new(),
-        evidence_files: Vec::new(),
-    })
+    let scan = ScanInfo {
+        scanner_addresses: plan
+            .scanner_addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        complete,
+        targets: plan.target_specs.clone(),
+        interface: plan.interface.clone(),
+        addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
+        ports: plan.sweep.ports.clone(),
+        discovery: outcome.discovery,
+        notes,
+        authorised_by: plan.authorised_by.clone(),
+        limits_hit,
+        interrupted_by: outcome.interrupted_by.map(|s| s.name().to_string()),
+        ..report::scan_info(plan.mode, started_at, plan.lang.clone())
+    };
+    Ok(report::assemble(db.info(), scan, devices, Vec::new()))
 }
 
 /// What the stages of a scan produced (all of it, or what an interrupt left).

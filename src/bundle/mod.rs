@@ -6,15 +6,18 @@
 //! the user's back.
 //!
 //! A directory overrides the built-in set part by part: `devices/` and `oui/` are required (as
-//! `SignatureDb::load_dir` says); `cloud/`, `rules/`, `advice/`, `sites/`, `places.toml` and
-//! `ports.toml` replace the built-in part when present, and the built-in part is used when absent.
+//! `SignatureDb::load_dir` says); `cloud/`, `rules/`, `advice/`, `sites/`, `places.toml`,
+//! `cloud-indications.toml` and `ports.toml` replace the built-in part when present, and the
+//! built-in part is used when absent.
 
 mod builtin;
 pub mod ports;
 
 use std::path::{Path, PathBuf};
 
-use crate::fingerprint::{SignatureDb, SignatureError, SignatureFile};
+use crate::fingerprint::{
+    CLOUD_INDICATIONS_FILE, CloudIndications, SignatureDb, SignatureError, SignatureFile,
+};
 use crate::policy::{AdviceBook, Places, PolicyError, RuleSet};
 use crate::traffic::CloudDb;
 use crate::traffic::cloud::CloudError;
@@ -23,7 +26,8 @@ pub use ports::{PortSet, PortSetError};
 /// Everything a run knows from `signatures/`.
 #[derive(Debug, Clone)]
 pub struct SignatureBundle {
-    /// Device signatures, MAC prefixes, vocabulary and brands.
+    /// Device signatures, MAC prefixes, vocabulary and brands, and which discovery atoms say a
+    /// vendor cloud is on (`cloud-indications.toml`).
     pub devices: SignatureDb,
     /// Cloud endpoints (`cloud/*.toml`).
     pub cloud: CloudDb,
@@ -107,10 +111,17 @@ impl SignatureBundle {
     }
 
     fn load_dir(dir: &Path) -> Result<Self, BundleError> {
-        let devices = SignatureDb::load_dir(dir).map_err(|source| BundleError::Devices {
+        let in_dir = |source| BundleError::Devices {
             dir: dir.display().to_string(),
             source,
-        })?;
+        };
+        let indications = match read_file(dir, CLOUD_INDICATIONS_FILE)? {
+            Some((name, text)) => CloudIndications::parse(&name, &text).map_err(in_dir)?,
+            None => builtin_cloud_indications()?,
+        };
+        let devices = SignatureDb::load_dir(dir)
+            .map_err(in_dir)?
+            .with_cloud_indications(indications);
         let cloud = match read_part(dir, CLOUD, "toml")? {
             Some(files) => {
                 // The loader reads `cloud/NAME.toml` paths; the error names the folder.
@@ -237,7 +248,8 @@ pub fn rule_files(path: Option<&Path>) -> Result<Vec<(String, String)>, BundleEr
     }
 }
 
-/// The built-in device signatures (with MAC prefixes, vocabulary and brands).
+/// The built-in device signatures (with MAC prefixes, vocabulary, brands and the
+/// cloud-indication table).
 ///
 /// # Errors
 /// A broken embedded file, which the crate's tests rule out.
@@ -250,7 +262,19 @@ pub fn builtin_devices() -> Result<SignatureDb, BundleError> {
             text: (*text).to_string(),
         })
         .collect();
-    SignatureDb::from_files(files).map_err(BundleError::BuiltinDevices)
+    Ok(SignatureDb::from_files(files)
+        .map_err(BundleError::BuiltinDevices)?
+        .with_cloud_indications(builtin_cloud_indications()?))
+}
+
+/// The built-in table of which discovery atoms say a vendor cloud is on.
+///
+/// # Errors
+/// A broken embedded file, which the crate's tests rule out.
+pub fn builtin_cloud_indications() -> Result<CloudIndications, BundleError> {
+    let text = builtin_file(CLOUD_INDICATIONS_FILE).unwrap_or_default();
+    CloudIndications::parse(&format!("signatures/{CLOUD_INDICATIONS_FILE}"), text)
+        .map_err(BundleError::BuiltinDevices)
 }
 
 /// The built-in cloud endpoints.
@@ -427,6 +451,63 @@ mod tests {
         assert_eq!(bundle.cloud.entries().len(), builtin.cloud.entries().len());
         assert_eq!(bundle.rules.rules.len(), builtin.rules.rules.len());
         assert_eq!(bundle.ports, builtin.ports);
+        assert_eq!(
+            bundle.devices.cloud_indications(),
+            builtin.devices.cloud_indications()
+        );
         assert_eq!(bundle.dir.as_deref(), Some(valid.as_path()));
+    }
+
+    /// `--signatures DIR` with a cloud-indications.toml: its table, not the built-in one, says
+    /// which atoms mean a cloud is on.
+    #[test]
+    fn a_directory_overrides_the_cloud_indications() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        for part in ["devices", "oui"] {
+            let from = root.join("tests/fixtures/signatures/valid").join(part);
+            std::fs::create_dir(dir.path().join(part)).unwrap();
+            for entry in std::fs::read_dir(from).unwrap() {
+                let path = entry.unwrap().path();
+                std::fs::copy(&path, dir.path().join(part).join(path.file_name().unwrap()))
+                    .unwrap();
+            }
+        }
+        std::fs::write(
+            dir.path().join(CLOUD_INDICATIONS_FILE),
+            "schema_version = 1\n\n[[indication]]\nkind = \"test_cloud_on\"\nsource = \"test.cloud\"\non_values = [\"on\"]\nmeaning_source = \"a test table\"\n",
+        )
+        .unwrap();
+        let bundle = SignatureBundle::load(Some(dir.path())).unwrap();
+        let table = bundle.devices.cloud_indications();
+        assert_eq!(table.len(), 1);
+        let atoms = [
+            crate::model::Evidence::new("test.cloud", None, "on"),
+            crate::model::Evidence::new("sadp.hc_platform_enable", Some(37020), "true"),
+        ];
+        let read = table.read(&atoms);
+        assert_eq!(read.len(), 1, "{read:?}");
+        assert_eq!(read[0].kind, "test_cloud_on");
+        // The built-in table reads the Hikvision atom, and not the test one.
+        let builtin = SignatureBundle::builtin().unwrap();
+        let kinds: Vec<_> = builtin
+            .devices
+            .cloud_indications()
+            .read(&atoms)
+            .into_iter()
+            .map(|i| i.kind)
+            .collect();
+        assert_eq!(kinds, ["hik_connect_enabled"]);
+        // A broken table is an error naming its file.
+        std::fs::write(
+            dir.path().join(CLOUD_INDICATIONS_FILE),
+            "schema_version = 1\n",
+        )
+        .unwrap();
+        let err = SignatureBundle::load(Some(dir.path())).unwrap_err();
+        assert!(
+            format!("{:#}", anyhow::Error::new(err)).contains(CLOUD_INDICATIONS_FILE),
+            "the error names the file"
+        );
     }
 }

@@ -27,7 +27,7 @@ pub struct Cli {
     pub quiet: bool,
     /// Largest input file read whole (report.json, site.toml, keys, signatures, rule and
     /// credentials files): bytes, or with a K, M or G suffix.
-    #[arg(long, global = true, default_value = "64M", value_parser = super::guard::parse_size, value_name = "SIZE")]
+    #[arg(long, global = true, default_value = "64M", value_parser = parse_size, value_name = "SIZE")]
     pub max_input_size: u64,
     /// Read FIFOs and devices given as inputs (refused by default: they can block or never end).
     #[arg(long, global = true)]
@@ -578,4 +578,47 @@ pub enum FleetPartition {
     None,
     Date,
     Province,
+}
+
+/// Parses a size: plain bytes or with a K, M or G suffix (binary multiples).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, multiplier) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        None => (text, 1u64),
+        Some((at, _)) => {
+            let unit = text[at..].trim_end_matches(['b', 'B', 'i']);
+            let multiplier = match unit {
+                "K" | "k" => 1 << 10,
+                "M" | "m" => 1 << 20,
+                "G" | "g" => 1 << 30,
+                _ => return Err(format!("`{text}`: use bytes or a K, M or G suffix (64M)")),
+            };
+            (&text[..at], multiplier)
+        }
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (bytes, or 64M)"))?;
+    let bytes = n
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("`{text}` is too large"))?;
+    if !(1024..=(1u64 << 40)).contains(&bytes) {
+        return Err(format!("`{text}`: must be between 1K and 1024G"));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_suffixes_and_bounds() {
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("2048"), Ok(2048));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+        assert!(parse_size("5T").is_err());
+    }
 }

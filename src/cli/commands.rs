@@ -14,7 +14,6 @@ use super::{
     output, packaging, plan, policy, render, signals, summary,
 };
 use crate::app::{self, Interrupt};
-use crate::bundle::SignatureBundle;
 use crate::discover::ProgressSink;
 use crate::fingerprint;
 use crate::model::ScanMode;
@@ -64,7 +63,7 @@ async fn audit(
 ) -> Result<u8> {
     // Checked before the scan: an audit never runs for minutes only to fail writing its report.
     let out = guard::prepare_out_dir(args.out.as_deref(), "", args.output.force)?;
-    let bundle = SignatureBundle::load(args.scan.signatures.as_deref())?;
+    let bundle = app::load_signatures(args.scan.signatures.as_deref())?;
     // An inline bridge without targets is a passive audit: the devices are those seen crossing
     // it, and nothing is sent at all.
     let passive = args.bridge.is_some()
@@ -98,7 +97,7 @@ async fn audit(
     let listening = match (&args.listen, &args.scan.interface) {
         (Some(listen), _) if let Some(ports) = &args.bridge => {
             let bridge = bridge_plan(&plan, ports, listen)?;
-            let listening = analyze::start_bridging(
+            let listening = app::analyze::start_bridging(
                 &bridge,
                 args.write_pcap.as_deref(),
                 &plan.scanner_addresses,
@@ -112,7 +111,7 @@ async fn audit(
         }
         (Some(listen), Some(iface)) if args.intercept => {
             let intercept = intercept_plan(&args, &plan, iface, listen)?;
-            Some(analyze::start_intercepting(
+            Some(app::analyze::start_intercepting(
                 &intercept,
                 args.write_pcap.as_deref(),
                 &plan.scanner_addresses,
@@ -121,9 +120,9 @@ async fn audit(
         }
         // The scanner's own addresses are left out: its probes and their replies are not what
         // the devices send.
-        (Some(listen), Some(iface)) => Some(analyze::start_listening_excluding(
+        (Some(listen), Some(iface)) => Some(app::analyze::start_listening_excluding(
             iface,
-            listen,
+            crate::capture::parse_duration(listen).map_err(|e| anyhow::anyhow!(e))?,
             args.write_pcap.as_deref(),
             &plan.scanner_addresses,
             interrupt.flag(),
@@ -144,9 +143,10 @@ async fn audit(
     }
     let mut connections = None;
     if let Some(listening) = listening {
-        let countdown = listening.countdown(quiet || args.output.json);
+        let countdown = analyze::countdown(&listening, quiet || args.output.json);
         connections = Some(
-            analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?,
+            app::analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt)
+                .await?,
         );
         drop(countdown);
     } else {
@@ -161,7 +161,7 @@ async fn audit(
     )?;
     let extra: Vec<(&str, &[u8])> = connections
         .iter()
-        .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
+        .map(|csv| (app::analyze::CONNECTIONS_CSV, csv.as_bytes()))
         .collect();
     render::finish_report_with(&report, &out, &args.output, quiet, &extra)
 }
@@ -231,7 +231,7 @@ fn bridge_plan(
 }
 
 async fn scan(args: ScanArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
-    let bundle = SignatureBundle::load(args.scan.signatures.as_deref())?;
+    let bundle = app::load_signatures(args.scan.signatures.as_deref())?;
     let plan = plan::build(
         &args.scan,
         &bundle.ports,
@@ -325,7 +325,7 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
     // into the new folder as it is.
     let connections = report_path
         .parent()
-        .map(|dir| dir.join(analyze::CONNECTIONS_CSV))
+        .map(|dir| dir.join(app::analyze::CONNECTIONS_CSV))
         .filter(|path| path.is_file())
         .map(|path| guard::read_text(&path, "connections.csv"))
         .transpose()?;
@@ -355,7 +355,7 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
                 site: Some(site.clone()),
                 jurisdictions,
             };
-            let bundle = SignatureBundle::builtin()?;
+            let bundle = app::load_signatures(None)?;
             policy::apply(&mut report, &opts, &bundle, policy::DefaultSite::None)?;
             Some(report::to_json(&report)?)
         }
@@ -379,7 +379,7 @@ fn rerender(args: &ReportArgs) -> Result<u8> {
         render::lang(args.output.lang),
         &connections
             .iter()
-            .map(|csv| (analyze::CONNECTIONS_CSV, csv.as_bytes()))
+            .map(|csv| (app::analyze::CONNECTIONS_CSV, csv.as_bytes()))
             .collect::<Vec<_>>(),
     )?;
     let mut stdout = std::io::stdout().lock();
@@ -431,7 +431,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
     let mut stdout = std::io::stdout().lock();
     match cmd {
         SignaturesCommand::List { signatures } => {
-            let db = SignatureBundle::load(signatures.as_deref())?.devices;
+            let db = app::load_signatures(signatures.as_deref())?.devices;
             for sig in db.signatures() {
                 writeln!(
                     stdout,
@@ -454,7 +454,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Check { dir } => {
-            let db = SignatureBundle::load(dir.as_deref())?.devices;
+            let db = app::load_signatures(dir.as_deref())?.devices;
             let failures = fingerprint::check_examples(&db);
             for failure in &failures {
                 writeln!(stdout, "{failure}")?;
@@ -477,7 +477,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             min_recognised,
             min_vendor,
         } => {
-            let bundle = SignatureBundle::load(signatures.as_deref())?;
+            let bundle = app::load_signatures(signatures.as_deref())?;
             let mut devices = read_eval_corpus(&dir)?;
             if let Some(regression) = &regression {
                 devices.extend(read_eval_corpus(regression)?);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::args::{DemoArgs, ScanOptions};
 use super::progress::BarProgress;
-use super::{analyze, guard, plan, policy, render};
+use super::{guard, plan, policy, render};
 use crate::app::{self, Interrupt};
 use crate::bundle::SignatureBundle;
 use crate::lab::{Lab, Persona, Switch, uploads};
@@ -22,7 +22,7 @@ const LISTEN: &str = "5s";
 pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8> {
     // The folder is checked first: a demo never runs only to find it cannot write its report.
     let out = guard::prepare_out_dir(args.out.as_deref(), "-demo", args.output.force)?;
-    let bundle = SignatureBundle::load(args.signatures.as_deref())?;
+    let bundle = app::load_signatures(args.signatures.as_deref())?;
     let scenario = args.scenario.scenario();
     let spec = scenario.spec().context("loading the lab personas")?;
     let switch = match args.switch {
@@ -77,11 +77,11 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
             targets: lab.subnet().hosts().collect(),
             listen: crate::capture::parse_duration(LISTEN).map_err(|e| anyhow::anyhow!(e))?,
         };
-        analyze::start_intercepting(&plan, None, &[scanner], interrupt.flag())?
+        app::analyze::start_intercepting(&plan, None, &[scanner], interrupt.flag())?
     } else {
-        analyze::start_listening_excluding(
+        app::analyze::start_listening_excluding(
             lab.scanner_interface(),
-            LISTEN,
+            crate::capture::parse_duration(LISTEN).map_err(|e| anyhow::anyhow!(e))?,
             None,
             &[scanner],
             interrupt.flag(),
@@ -90,7 +90,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
     let progress = BarProgress::new(quiet || args.output.json);
     let mut report = app::run_until(&scan_plan, &bundle.devices, &progress, interrupt).await?;
     let connections =
-        analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?;
+        app::analyze::finish_listening(listening, &mut report, &bundle.cloud, interrupt).await?;
     if !args.intercept && switch == Switch::Mirror {
         // The lab's flooding bridge hands the scanner every frame, as a mirror port does.
         report.scan.vantage = Some("mirror_port".into());
@@ -115,7 +115,7 @@ pub async fn run(args: DemoArgs, quiet: bool, interrupt: &Interrupt) -> Result<u
         &out,
         &args.output,
         quiet,
-        &[(analyze::CONNECTIONS_CSV, connections.as_bytes())],
+        &[(app::analyze::CONNECTIONS_CSV, connections.as_bytes())],
     )?;
     drop(lab);
     let mut stderr = std::io::stderr().lock();

@@ -23,7 +23,6 @@ mod render;
 mod signals;
 mod summary;
 mod targets_file;
-mod zeek_logs;
 
 use std::process::ExitCode;
 

@@ -9,24 +9,7 @@ use crate::cli::args::Format;
 use crate::model::Report;
 use crate::report::{self, Lang};
 
-/// Text for the terminal: control and bidi characters (ESC, OSC, BEL, U+202E …) shown as visible
-/// escapes so nothing from an input or a device reaches the terminal raw; line breaks and tabs
-/// are kept. Every message camsweep prints (errors, warnings, tables) goes through this.
-pub fn terminal(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains(|c: char| c != '\n' && c != '\t' && report::sanitize::is_hidden(c)) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let lines: Vec<String> = text
-        .split('\n')
-        .map(|line| {
-            line.split('\t')
-                .map(|part| report::sanitize::visible(part).into_owned())
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
-        .collect();
-    std::borrow::Cow::Owned(lines.join("\n"))
-}
+pub use crate::report::sanitize::terminal;
 
 /// `reports/<UTC timestamp><suffix>/` under the current directory.
 pub fn default_out_dir(suffix: &str) -> PathBuf {

@@ -133,7 +133,7 @@ pub fn rules(cmd: RulesCommand) -> Result<u8> {
             jurisdictions,
             signatures,
         } => {
-            let set = SignatureBundle::load(signatures.as_deref())?.rules;
+            let set = crate::app::load_signatures(signatures.as_deref())?.rules;
             let chosen = codes(&jurisdictions);
             for rule in set
                 .rules

@@ -4,7 +4,7 @@
 //! terminal; gone when dropped. The label is in the terminal's language (locales/).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use super::locale;
@@ -39,13 +39,12 @@ impl ReadProgress {
         bar.set_prefix(locale::text(label).into_owned());
         Self { bar }
     }
+}
 
-    /// `inner`, moving the bar by every byte read through it.
-    pub fn counting<R: Read>(&self, inner: R) -> CountingReader<R> {
-        CountingReader {
-            inner,
-            bar: self.bar.clone(),
-        }
+/// The analysis tells the bar every byte it reads.
+impl crate::app::analyze::ReadMeter for ReadProgress {
+    fn add(&self, bytes: u64) {
+        self.bar.inc(bytes);
     }
 }
 
@@ -68,20 +67,6 @@ fn total_size(paths: &[&Path]) -> Option<u64> {
         .sum()
 }
 
-/// A reader that moves a progress bar by the bytes it reads.
-pub struct CountingReader<R> {
-    inner: R,
-    bar: ProgressBar,
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bar.inc(n as u64);
-        Ok(n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,11 +82,8 @@ mod tests {
         assert_eq!(total, Some(4000));
         let progress =
             ReadProgress::with_target("reading Zeek logs", total, ProgressDrawTarget::hidden());
-        let mut read = Vec::new();
-        progress
-            .counting(std::fs::File::open(&a).unwrap())
-            .read_to_end(&mut read)
-            .unwrap();
+        let read = std::fs::read(&a).unwrap();
+        crate::app::analyze::ReadMeter::add(&progress, read.len() as u64);
         assert_eq!(progress.bar.position(), 3000);
         assert_eq!(progress.bar.length(), Some(4000));
     }

@@ -1,13 +1,15 @@
 //! Cloud indications: the vendor-cloud or P2P access a device reports as switched on in its own
-//! replies, read from evidence atoms by the table in `signatures/cloud-indications.toml`.
-
-use std::sync::LazyLock;
+//! replies, read from evidence atoms by the table in `signatures/cloud-indications.toml` (a part
+//! of the signature bundle: built in, or from `--signatures DIR`).
 
 use serde::Deserialize;
 
+use super::SignatureError;
+use super::error::FileCtx;
 use crate::model::{CloudIndication, Evidence, PortMapping};
 
-const BUNDLED: &str = include_str!("../../signatures/cloud-indications.toml");
+/// The table's file, under `signatures/` or a `--signatures DIR`.
+pub const CLOUD_INDICATIONS_FILE: &str = "cloud-indications.toml";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,7 +18,7 @@ struct IndicationFile {
     indication: Vec<IndicationEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct IndicationEntry {
     kind: String,
@@ -25,23 +27,55 @@ struct IndicationEntry {
     meaning_source: String,
 }
 
-fn parse(text: &str) -> Result<Vec<IndicationEntry>, String> {
-    let file: IndicationFile = toml::from_str(text).map_err(|e| e.to_string())?;
-    if file.schema_version != 1 {
-        return Err(format!(
-            "schema_version {} unsupported",
-            file.schema_version
-        ));
-    }
-    Ok(file.indication)
+/// Which discovery atoms say a vendor cloud or P2P access is switched on
+/// (`cloud-indications.toml`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudIndications {
+    entries: Vec<IndicationEntry>,
 }
 
-/// The bundled table; a unit test proves it parses, so an empty table here means a broken build.
-static TABLE: LazyLock<Vec<IndicationEntry>> = LazyLock::new(|| parse(BUNDLED).unwrap_or_default());
+impl CloudIndications {
+    /// Parses the table; `display` names the file in errors.
+    ///
+    /// # Errors
+    /// Not valid TOML, a field unknown or missing, or an unsupported `schema_version`.
+    pub fn parse(display: &str, text: &str) -> Result<Self, SignatureError> {
+        let ctx = FileCtx::new(display, text);
+        let file: IndicationFile = toml::from_str(text).map_err(|e| ctx.parse_error(&e))?;
+        if file.schema_version != 1 {
+            return Err(SignatureError::Parse {
+                file: display.to_string(),
+                line: 1,
+                column: 1,
+                message: format!("schema_version {} unsupported", file.schema_version),
+            });
+        }
+        Ok(Self {
+            entries: file.indication,
+        })
+    }
 
-/// The cloud indications the evidence atoms state, one per (kind, atom), in evidence order.
-pub fn cloud_indications(evidence: &[Evidence]) -> Vec<CloudIndication> {
-    indications_from(&TABLE, evidence)
+    /// How many (kind, source) entries the table has.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True for an empty table (no indication is ever made).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The cloud indications the evidence atoms state, one per (kind, atom), in evidence order.
+    pub fn read(&self, evidence: &[Evidence]) -> Vec<CloudIndication> {
+        indications_from(&self.entries, evidence)
+    }
+
+    /// The indication a gateway's port-mapping entry makes for the device it forwards to, when
+    /// the table has an entry for that source and the mapping is in force (a disabled entry
+    /// opens nothing).
+    pub fn port_mapping(&self, mapping: &PortMapping) -> Option<CloudIndication> {
+        port_mapping_indication_from(&self.entries, mapping)
+    }
 }
 
 /// The evidence source of a gateway's port-mapping entry (the entry itself is in
@@ -49,17 +83,13 @@ pub fn cloud_indications(evidence: &[Evidence]) -> Vec<CloudIndication> {
 /// force.
 pub const PORT_MAPPING_SOURCE: &str = "upnp.port_mapping";
 
-/// The indication a gateway's port-mapping entry makes for the device it forwards to, when the
-/// table has an entry for that source and the mapping is in force (a disabled entry opens
-/// nothing).
-pub fn port_mapping_indication(mapping: &PortMapping) -> Option<CloudIndication> {
-    port_mapping_indication_from(&TABLE, mapping)
-}
-
 /// Gives each device the gateway's port mappings that forward to it (its address is the
 /// mapping's `NewInternalClient`), read from the `upnp.port_mapping` atoms on the gateway.
 /// Returns notes for mappings in force whose internal client is not among the devices.
-pub fn attach_port_mappings(devices: &mut [crate::model::Device]) -> Vec<String> {
+pub fn attach_port_mappings(
+    table: &CloudIndications,
+    devices: &mut [crate::model::Device],
+) -> Vec<String> {
     let mappings: Vec<PortMapping> = devices
         .iter()
         .flat_map(|d| d.evidence.iter())
@@ -68,7 +98,7 @@ pub fn attach_port_mappings(devices: &mut [crate::model::Device]) -> Vec<String>
         .collect();
     let mut notes = Vec::new();
     for m in mappings {
-        let Some(indication) = port_mapping_indication(&m) else {
+        let Some(indication) = table.port_mapping(&m) else {
             continue;
         };
         let target = devices
@@ -165,6 +195,19 @@ fn indications_from(table: &[IndicationEntry], evidence: &[Evidence]) -> Vec<Clo
 mod tests {
     use super::*;
 
+    /// The built-in table, as the bundle loads it.
+    fn table() -> CloudIndications {
+        crate::bundle::builtin_cloud_indications().unwrap()
+    }
+
+    fn cloud_indications(evidence: &[Evidence]) -> Vec<CloudIndication> {
+        table().read(evidence)
+    }
+
+    fn port_mapping_indication(mapping: &PortMapping) -> Option<CloudIndication> {
+        table().port_mapping(mapping)
+    }
+
     fn mapping(enabled: bool) -> PortMapping {
         PortMapping {
             gateway: "198.18.0.1".into(),
@@ -199,9 +242,33 @@ mod tests {
 
     #[test]
     fn bundled_table_parses_and_cites_sources() {
-        let table = parse(BUNDLED).unwrap();
+        let table = table();
         assert!(!table.is_empty());
-        assert!(table.iter().all(|t| !t.meaning_source.trim().is_empty()));
+        assert!(
+            table
+                .entries
+                .iter()
+                .all(|t| !t.meaning_source.trim().is_empty())
+        );
+    }
+
+    #[test]
+    fn a_broken_table_is_an_error_at_its_line() {
+        let err = CloudIndications::parse(
+            "x/cloud-indications.toml",
+            "schema_version = 1\nindication = 3\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("x/cloud-indications.toml:2:"),
+            "{err}"
+        );
+        let err =
+            CloudIndications::parse("x.toml", "schema_version = 2\nindication = []\n").unwrap_err();
+        assert!(
+            err.to_string().contains("schema_version 2 unsupported"),
+            "{err}"
+        );
     }
 
     #[test]

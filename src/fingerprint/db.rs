@@ -6,6 +6,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::cloud_indications::CloudIndications;
 use super::compile::parse_device_file;
 use super::error::{FileCtx, SignatureError};
 use super::lexicon::{self, BRANDS_FILE, Brand, Lexicon, VOCABULARY_FILE};
@@ -68,6 +69,10 @@ pub struct SignatureDb {
     pub(crate) oui: OuiTable,
     /// The surveillance vocabulary and the brand lexicon.
     pub(crate) lexicon: Lexicon,
+    /// Which discovery atoms say a vendor cloud is on (`cloud-indications.toml`); set by the
+    /// bundle, which loads it as its own part (it is not in `sha256`, as the cloud endpoints
+    /// and rules are not).
+    indications: CloudIndications,
     sha256: String,
 }
 
@@ -186,8 +191,21 @@ impl SignatureDb {
             signatures,
             oui: OuiTable::new(oui_entries),
             lexicon,
+            indications: CloudIndications::default(),
             sha256: hash_files(&files),
         })
+    }
+
+    /// This set with its cloud-indication table.
+    #[must_use]
+    pub fn with_cloud_indications(mut self, indications: CloudIndications) -> Self {
+        self.indications = indications;
+        self
+    }
+
+    /// The cloud-indication table (empty until the bundle sets it).
+    pub fn cloud_indications(&self) -> &CloudIndications {
+        &self.indications
     }
 
     /// Version and hash of this set, for the report.

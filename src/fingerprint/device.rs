@@ -1,7 +1,7 @@
 //! One host's observations turned into a report device: identified, with the MAC vendor as
 //! evidence, over-long values listed as cut, and the cloud indications read from the evidence.
 
-use super::{SignatureDb, cloud_indications, identify};
+use super::{SignatureDb, identify};
 use crate::model::{CutReason, CutShort, Device, Evidence, EvidenceSource, HostObservation};
 
 /// Turns one host's observations into a report device (pure).
@@ -34,7 +34,7 @@ pub fn build_device(db: &SignatureDb, host: &HostObservation) -> Device {
             cut_short.push(cut);
         }
     }
-    let cloud_indications = cloud_indications(&evidence);
+    let cloud_indications = db.cloud_indications().read(&evidence);
     let ip = host.ip.to_string();
     Device {
         id: Device::id_for(&ip),

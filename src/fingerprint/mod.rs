@@ -19,7 +19,7 @@ mod matcher;
 mod oui;
 
 pub use cloud_indications::{
-    PORT_MAPPING_SOURCE, attach_port_mappings, cloud_indications, port_mapping_indication,
+    CLOUD_INDICATIONS_FILE, CloudIndications, PORT_MAPPING_SOURCE, attach_port_mappings,
 };
 pub use db::{Signature, SignatureDb, SignatureFile};
 pub use device::build_device;

@@ -27,7 +27,6 @@ use super::link::{self, IFF_NOARP, IFF_UP};
 use super::socket::{FRAME_BUFFER, PacketSocket, VNET_HDR_LEN};
 use crate::capture::{PcapFile, PcapFileOutcome};
 use crate::model::Bridge;
-use crate::traffic::{CaptureError, Frame, FrameSource};
 
 const READ_TIMEOUT: Duration = Duration::from_millis(50);
 /// Frames queued for the analyser; beyond it they are forwarded but not analysed (counted).
@@ -402,17 +401,11 @@ impl Drop for BridgeSource {
     }
 }
 
-impl FrameSource for BridgeSource {
-    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        self.frames.next_frame()
-    }
-}
-
 impl Forwarder for BridgeSource {
     type Summary = Bridge;
 
-    fn frames_analysed(&self) -> u64 {
-        self.frames.count
+    fn frames(&mut self) -> &mut ForwardedFrames {
+        &mut self.frames
     }
 
     fn finish(self) -> (Self::Summary, Option<std::io::Result<PcapFileOutcome>>) {

@@ -17,7 +17,6 @@ use super::frames::{Captured, ForwardedFrames, Forwarder};
 use super::socket::{FRAME_BUFFER, PacketSocket, PacketType, VNET_HDR_LEN};
 use crate::capture::{PcapFile, PcapFileOutcome};
 use crate::model::{InterceptedDevice, Interception};
-use crate::traffic::{CaptureError, Frame, FrameSource};
 
 /// How often the ARP entries are refreshed: well inside Linux's shortest reachable time (15 s)
 /// and past its neighbour lock time (1 s), which ignores a second change within a second.
@@ -423,17 +422,11 @@ impl Drop for InterceptSource {
     }
 }
 
-impl FrameSource for InterceptSource {
-    fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        self.frames.next_frame()
-    }
-}
-
 impl Forwarder for InterceptSource {
     type Summary = Interception;
 
-    fn frames_analysed(&self) -> u64 {
-        self.frames.count
+    fn frames(&mut self) -> &mut ForwardedFrames {
+        &mut self.frames
     }
 
     fn finish(self) -> (Self::Summary, Option<std::io::Result<PcapFileOutcome>>) {

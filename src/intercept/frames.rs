@@ -33,18 +33,18 @@ impl Captured {
     }
 }
 
-/// The queue of forwarded frames as the analyser reads it. The capture is over when every
-/// forwarding thread has dropped its sender.
-pub(super) struct ForwardedFrames {
+/// The queue of forwarded frames as the analyser reads it, the one frame source of every
+/// forwarder. The capture is over when every forwarding thread has dropped its sender.
+pub struct ForwardedFrames {
     queue: Receiver<Captured>,
     current: Vec<u8>,
     writer: Option<PcapFile>,
     /// Frames handed to the analyser so far.
-    pub count: u64,
+    count: u64,
 }
 
 impl ForwardedFrames {
-    pub fn new(queue: Receiver<Captured>, writer: Option<PcapFile>) -> Self {
+    pub(super) fn new(queue: Receiver<Captured>, writer: Option<PcapFile>) -> Self {
         Self {
             queue,
             current: Vec::with_capacity(FRAME_BUFFER),
@@ -53,8 +53,13 @@ impl ForwardedFrames {
         }
     }
 
+    /// Frames handed to the analyser so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
     /// Closes the pcap file being written, if any.
-    pub fn finish_writing(&mut self) -> Option<io::Result<PcapFileOutcome>> {
+    pub(super) fn finish_writing(&mut self) -> Option<io::Result<PcapFileOutcome>> {
         self.writer.take().map(PcapFile::finish)
     }
 }
@@ -84,11 +89,11 @@ impl FrameSource for ForwardedFrames {
 
 /// A forwarder whose frames the analyser reads: the interception or the bridge. `finish` ends
 /// it (putting back what it changed) and says what it did.
-pub trait Forwarder: FrameSource + Send + 'static {
+pub trait Forwarder: Send + 'static {
     /// What the report records of it (`scan.interception` or `scan.bridge`).
     type Summary: Send + 'static;
-    /// Frames handed to the analyser so far.
-    fn frames_analysed(&self) -> u64;
+    /// The frames it forwarded, as the analyser reads them.
+    fn frames(&mut self) -> &mut ForwardedFrames;
     /// Ends forwarding and returns its summary and the pcap file written, if one was asked for.
     fn finish(self) -> (Self::Summary, Option<io::Result<PcapFileOutcome>>);
 }

@@ -27,7 +27,7 @@ mod socket;
 
 pub use bridge::{BridgePlan, BridgeSource};
 pub use forward::{InterceptPlan, InterceptSource};
-pub use frames::Forwarder;
+pub use frames::{ForwardedFrames, Forwarder};
 
 /// What can stop an interception from starting.
 #[derive(Debug, thiserror::Error)]

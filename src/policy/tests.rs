@@ -901,7 +901,10 @@ fn with_hik_connect_on(mut d: Device) -> Device {
         Some(37020),
         "true",
     ));
-    d.cloud_indications = crate::fingerprint::cloud_indications(&d.evidence);
+    d.cloud_indications = crate::bundle::builtin_devices()
+        .unwrap()
+        .cloud_indications()
+        .read(&d.evidence);
     d
 }
 
@@ -977,7 +980,15 @@ fn with_port_mapping(mut d: Device) -> Device {
     router.ip = "198.18.0.1".into();
     router.evidence.push(gateway_atom);
     let mut both = vec![router, d];
-    assert!(crate::fingerprint::attach_port_mappings(&mut both).is_empty());
+    assert!(
+        crate::fingerprint::attach_port_mappings(
+            crate::bundle::builtin_devices()
+                .unwrap()
+                .cloud_indications(),
+            &mut both
+        )
+        .is_empty()
+    );
     d = both.pop().unwrap();
     d
 }

@@ -28,6 +28,25 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text for the terminal: control and bidi characters (ESC, OSC, BEL, U+202E …) shown as visible
+/// escapes so nothing from an input or a device reaches the terminal raw; line breaks and tabs
+/// are kept. Every message camsweep prints (errors, warnings, tables) goes through this.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    if !text.contains(|c: char| c != '\n' && c != '\t' && is_hidden(c)) {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            line.split('\t')
+                .map(|part| visible(part).into_owned())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
+    Cow::Owned(lines.join("\n"))
+}
+
 fn push_visible(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),

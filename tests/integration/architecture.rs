@@ -82,3 +82,230 @@ fn pure_modules_do_no_io() {
         violations.join("\n")
     );
 }
+
+/// What a file under `src/cli/` may not do: build a report, run the traffic analysis or load
+/// the signatures (those are `app/`'s; the CLI maps arguments to plans and renders results).
+const CLI_FORBIDDEN: &[(&str, &str)] = &[
+    (
+        "Report {",
+        "builds a Report (app/report.rs assembles every report)",
+    ),
+    ("ScanInfo {", "builds a scan record (app/report.rs does)"),
+    (
+        "SignatureBundle::load",
+        "loads the signatures (app::load_signatures does, once per run)",
+    ),
+    (
+        "SignatureBundle::builtin",
+        "loads the signatures (app::load_signatures does, once per run)",
+    ),
+    ("Analyzer", "runs the traffic analyser (app/analyze does)"),
+    ("PcapSource", "reads frames of a capture (app/analyze does)"),
+    ("LiveSource", "captures frames (app/analyze does)"),
+    (
+        "finish_all(",
+        "finishes a traffic analysis (app/analyze does)",
+    ),
+    ("traffic::zeek", "reads Zeek logs (app/analyze does)"),
+];
+
+/// The code of a file, comments left out, as (line number, code).
+fn code_lines(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.split("//").next().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// Whether `needle` occurs in `code` as a whole name (not the tail of a longer one) and, for a
+/// struct literal (`Name {`), not as a function's return type (`-> Name {`).
+fn uses(code: &str, needle: &str) -> bool {
+    code.match_indices(needle).any(|(at, _)| {
+        let before = &code[..at];
+        let whole = !before.ends_with(|c: char| c.is_alphanumeric() || c == '_');
+        let returned = needle.ends_with(" {") && before.trim_end().ends_with("->");
+        whole && !returned
+    })
+}
+
+/// The files of `src/cli/` as (module they belong to, path under src/cli, text): a file
+/// directly in cli/ is its own module, a folder (`fleet/`) is one module.
+fn cli_files(root: &Path) -> Vec<(String, String, String)> {
+    let cli = root.join("src/cli");
+    let mut files = Vec::new();
+    rust_files(&cli, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let rel = file
+                .strip_prefix(&cli)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let module = rel
+                .split('/')
+                .next()
+                .unwrap()
+                .trim_end_matches(".rs")
+                .to_string();
+            let text = std::fs::read_to_string(&file).unwrap();
+            (module, rel, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_cli_builds_no_report_runs_no_analysis_and_loads_no_signatures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut violations = Vec::new();
+    for (_, rel, text) in cli_files(root) {
+        for (n, code) in code_lines(&text) {
+            for (needle, what) in CLI_FORBIDDEN {
+                if uses(&code, needle) {
+                    violations.push(format!("src/cli/{rel}:{n}: {what}"));
+                }
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "the CLI does app/'s work:\n{}",
+        violations.join("\n")
+    );
+    // The check itself sees what it forbids.
+    assert!(uses("    let r = Report {", "Report {"));
+    assert!(!uses("fn f() -> Report {", "Report {"));
+    assert!(!uses("let x = CliReport {", "Report {"));
+}
+
+/// The modules of `src/cli/` a file names: `use super::{a, b::c}`, `super::a::f`,
+/// `crate::cli::a`; inside a folder's inner files `super::` is the folder, `super::super::` cli.
+fn cli_imports(rel: &str, text: &str, modules: &[String]) -> Vec<String> {
+    let nested = rel.contains('/') && !rel.ends_with("/mod.rs");
+    let prefixes: &[&str] = if nested {
+        &["super::super::", "crate::cli::"]
+    } else {
+        &["super::", "crate::cli::"]
+    };
+    let code: String = code_lines(text)
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    for prefix in prefixes {
+        for (at, _) in code.match_indices(prefix) {
+            let before = &code[..at];
+            if before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let rest = &code[at + prefix.len()..];
+            let names: Vec<String> = if let Some(list) = rest.strip_prefix('{') {
+                // `{a, b::c, d::{e, f}}`: the first segment of each top-level item.
+                let mut depth = 0;
+                let mut items = vec![String::new()];
+                for c in list.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => items.push(String::new()),
+                        c => items.last_mut().unwrap().push(c),
+                    }
+                }
+                items
+                    .iter()
+                    .map(|i| i.trim().split("::").next().unwrap_or("").trim().to_string())
+                    .collect()
+            } else {
+                vec![
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect(),
+                ]
+            };
+            found.extend(names.into_iter().filter(|n| modules.contains(n)));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn cli_files_import_each_other_without_a_circle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = cli_files(root);
+    // `cli/mod.rs` is the root: it declares the files and holds the exit codes they all use;
+    // a circle is among the files it declares.
+    let mut modules: Vec<String> = files
+        .iter()
+        .map(|(m, _, _)| m.clone())
+        .filter(|m| m != "mod")
+        .collect();
+    modules.dedup();
+    let mut edges: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for (module, rel, text) in &files {
+        if module == "mod" {
+            continue;
+        }
+        for target in cli_imports(rel, text, &modules) {
+            if &target != module {
+                edges.entry(module.clone()).or_default().insert(target);
+            }
+        }
+    }
+    assert!(
+        edges.get("commands").is_some_and(|t| t.contains("render")),
+        "the import reader finds commands.rs → render.rs: {edges:?}"
+    );
+    // Depth-first search; a module met again while still on the path closes a circle.
+    fn visit(
+        module: &str,
+        edges: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+        circles: &mut Vec<String>,
+    ) {
+        if let Some(at) = path.iter().position(|m| m == module) {
+            let mut circle = path[at..].to_vec();
+            circle.push(module.to_string());
+            circles.push(circle.join(" → "));
+            return;
+        }
+        if !done.insert(module.to_string()) {
+            return;
+        }
+        path.push(module.to_string());
+        for next in edges.get(module).into_iter().flatten() {
+            visit(next, edges, path, done, circles);
+        }
+        path.pop();
+    }
+    let mut circles = Vec::new();
+    let mut done = std::collections::BTreeSet::new();
+    for module in &modules {
+        visit(module, &edges, &mut Vec::new(), &mut done, &mut circles);
+    }
+    assert!(
+        circles.is_empty(),
+        "circles of imports among src/cli files:\n{}",
+        circles.join("\n")
+    );
+    // The search sees a circle when there is one.
+    let mut looped = edges.clone();
+    looped
+        .entry("render".into())
+        .or_default()
+        .insert("commands".into());
+    let (mut seen, mut found) = (std::collections::BTreeSet::new(), Vec::new());
+    for module in &modules {
+        visit(module, &looped, &mut Vec::new(), &mut seen, &mut found);
+    }
+    assert!(
+        !found.is_empty(),
+        "a planted circle commands → render → commands is found"
+    );
+}

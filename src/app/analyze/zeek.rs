@@ -1,5 +1,6 @@
 //! `camsweep analyze --zeek DIR|FILE`: reads a site sensor's Zeek logs (conn.log, dns.log,
-//! ssl.log, http.log; TSV or JSON lines) into the traffic analyser. The file I/O lives here;
+//! ssl.log, http.log; TSV or JSON lines) into the traffic analyser: another source of the same
+//! traffic model as a capture. The file I/O lives here (inputs opened through the edge's guard);
 //! parsing is `traffic::zeek` (pure).
 
 use anyhow::{Context, Result, bail};
@@ -9,10 +10,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::guard;
-use super::output::terminal;
-use super::read_progress::ReadProgress;
+use super::files::HashingReader;
+use super::{Edge, Metered};
 use crate::model::EvidenceFile;
+use crate::report::sanitize::terminal;
 use crate::traffic::Analyzer;
 use crate::traffic::flows::NameSource;
 use crate::traffic::zeek::{LogKind, LogReader, MAX_LINE, Record, ZeekError};
@@ -37,7 +38,7 @@ struct LogFile {
 
 /// The logs of `inputs` (folders holding them, or the files), each with its kind, in the order
 /// they must be read: names first (ssl, http), then DNS, then connections.
-fn log_files(inputs: &[PathBuf]) -> Result<Vec<LogFile>> {
+fn log_files(inputs: &[PathBuf], edge: &dyn Edge) -> Result<Vec<LogFile>> {
     let mut files = Vec::new();
     for input in inputs {
         let shown = terminal(&input.display().to_string()).into_owned();
@@ -75,7 +76,7 @@ fn log_files(inputs: &[PathBuf]) -> Result<Vec<LogFile>> {
                 .unwrap_or_default();
             let kind = match LogKind::from_path(&name) {
                 Some(kind) => kind,
-                None => sniff_kind(input)?,
+                None => sniff_kind(input, edge)?,
             };
             files.push(LogFile {
                 path: input.clone(),
@@ -97,12 +98,12 @@ fn log_files(inputs: &[PathBuf]) -> Result<Vec<LogFile>> {
 }
 
 /// The kind of a log whose file name does not say, from its `#path` line or first entry.
-fn sniff_kind(path: &Path) -> Result<LogKind> {
+fn sniff_kind(path: &Path, edge: &dyn Edge) -> Result<LogKind> {
     let shown = terminal(&path.display().to_string()).into_owned();
-    let file = guard::open_input(path, "Zeek log")?;
     let never = AtomicBool::new(false);
+    let file = edge.open(path, "Zeek log", &never)?;
     let mut reader = LogReader::new(&shown, None);
-    let mut lines = BufReader::new(guard::StoppableReader::new(file, &never));
+    let mut lines = BufReader::new(file);
     let mut line = Vec::new();
     for number in 1..=64 {
         line.clear();
@@ -144,17 +145,17 @@ fn read_line(
 }
 
 /// Feeds the logs of `inputs` to the analyser (until `stop` is set): names from ssl.log and
-/// http.log joined to conn.log's connections by uid, DNS answers from dns.log. A progress bar
-/// in bytes shows on stderr unless `quiet`.
+/// http.log joined to conn.log's connections by uid, DNS answers from dns.log. The edge shows
+/// the bytes read.
 pub fn read(
     inputs: &[PathBuf],
     analyzer: &mut Analyzer,
     stop: &AtomicBool,
-    quiet: bool,
+    edge: &dyn Edge,
 ) -> Result<ZeekOutcome> {
-    let files = log_files(inputs)?;
+    let files = log_files(inputs, edge)?;
     let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
-    let progress = ReadProgress::start("reading Zeek logs", &paths, quiet);
+    let progress = edge.reading("reading Zeek logs", &paths);
     let mut outcome = ZeekOutcome::default();
     let mut names: HashMap<String, (NameSource, String)> = HashMap::new();
     let mut names_dropped = 0u64;
@@ -168,9 +169,9 @@ pub fn read(
                 .push(format!("{shown}: not read (interrupted)"));
             continue;
         }
-        let handle = guard::open_input(&file.path, "Zeek log")?;
+        let handle = edge.open(&file.path, "Zeek log", stop)?;
         let mut hashing = HashingReader {
-            inner: progress.counting(guard::StoppableReader::new(handle, stop)),
+            inner: Metered::new(handle, progress.as_ref()),
             hasher: Sha256::new(),
         };
         let mut reader = LogReader::new(&shown, Some(file.kind));
@@ -272,18 +273,4 @@ pub fn read(
         ));
     }
     Ok(outcome)
-}
-
-/// Hashes every byte read through it.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
 }

@@ -1,0 +1,328 @@
+//! A capture running alongside an audit (`audit --listen`, `demo`): started before the scan on a
+//! blocking thread — from the interface itself, an ARP interception or the inline bridge — and
+//! finished after it, when its traffic is added to the devices the scan found.
+
+use anyhow::{Context, Result};
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::capture::{self, capture_live, keep_written_capture, live_note, pump};
+use crate::app::Interrupt;
+use crate::capture::{LiveStats, PcapFileOutcome};
+use crate::fingerprint::SignatureDb;
+use crate::intercept::{BridgePlan, Forwarder, InterceptPlan};
+use crate::model::{Bridge, DamagedCapture, HostObservation, Interception, Report};
+use crate::traffic::{Analyzer, CloudDb, FlowLimits, UploadPolicy};
+
+type Captured = Result<(Analyzer, LiveStats, Option<PcapFileOutcome>)>;
+
+/// A live capture running alongside an audit.
+pub struct Listening {
+    interface: String,
+    started: Instant,
+    length: Duration,
+    task: tokio::task::JoinHandle<Captured>,
+    /// Where the traffic is seen from (`scan.vantage`).
+    vantage: &'static str,
+    /// Filled by the capture thread when it intercepted (`scan.interception`).
+    interception: Arc<Mutex<Option<Interception>>>,
+    /// Ends an interception early (and repairs) when the audit fails before finishing.
+    stop: Arc<AtomicBool>,
+    /// Filled by the capture thread when it bridged (`scan.bridge`).
+    bridge: Arc<Mutex<Option<Bridge>>>,
+    /// A passive audit: every local host seen becomes a device (identified from what it sent).
+    adopt: Option<SignatureDb>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One flag set as soon as `interrupt` or `stop` is set, for a forwarder that watches a single
+/// flag; the watching thread ends once the flag is set (by it or by the caller).
+fn watch_stop(
+    interrupt: Arc<AtomicBool>,
+    stop: &Arc<AtomicBool>,
+    name: &str,
+) -> std::io::Result<Arc<AtomicBool>> {
+    let either = Arc::new(AtomicBool::new(false));
+    let (stop, flag) = (Arc::clone(stop), Arc::clone(&either));
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                if interrupt.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })?;
+    Ok(either)
+}
+
+/// [`start_listening_excluding`] through an ARP interception: frames come from the
+/// interceptor's forwarding loop instead of a plain capture, and the report gets
+/// `scan.interception`.
+///
+/// # Errors
+/// The interception cannot start (see `InterceptSource::start`).
+pub fn start_intercepting(
+    plan: &InterceptPlan,
+    write_pcap: Option<&Path>,
+    exclude: &[IpAddr],
+    interrupt: Arc<AtomicBool>,
+) -> Result<Listening> {
+    let stop = Arc::new(AtomicBool::new(false));
+    // The interceptor watches one flag: set by an interrupt or by the audit ending early.
+    let either = watch_stop(interrupt, &stop, "intercept-stop")
+        .context("starting the interception's stop watcher")?;
+    let source = crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap)
+        .inspect_err(|_| either.store(true, Ordering::Relaxed))?;
+    let interception = Arc::new(Mutex::new(None));
+    let task = analyse_forwarded(source, exclude, either, Arc::clone(&interception));
+    Ok(Listening {
+        interface: plan.interface.clone(),
+        started: Instant::now(),
+        length: plan.listen,
+        task,
+        vantage: "interception",
+        interception,
+        stop,
+        bridge: Arc::new(Mutex::new(None)),
+        adopt: None,
+    })
+}
+
+/// [`start_listening_excluding`] through the inline bridge: frames come from the bridge's two
+/// forwarding threads, and the report gets `scan.bridge`.
+///
+/// # Errors
+/// The bridge cannot start (see `BridgeSource::start`).
+pub fn start_bridging(
+    plan: &BridgePlan,
+    write_pcap: Option<&Path>,
+    exclude: &[IpAddr],
+    interrupt: Arc<AtomicBool>,
+) -> Result<Listening> {
+    let stop = Arc::new(AtomicBool::new(false));
+    // The bridge watches one flag: set by an interrupt or by the audit ending early.
+    let either = watch_stop(interrupt, &stop, "bridge-stop")
+        .context("starting the bridge's stop watcher")?;
+    let source = crate::intercept::BridgeSource::start(plan, Arc::clone(&either), write_pcap)
+        .inspect_err(|_| either.store(true, Ordering::Relaxed))?;
+    let bridge = Arc::new(Mutex::new(None));
+    let task = analyse_forwarded(source, exclude, either, Arc::clone(&bridge));
+    Ok(Listening {
+        interface: plan.ports.join(","),
+        started: Instant::now(),
+        length: plan.listen,
+        task,
+        vantage: "bridge",
+        interception: Arc::new(Mutex::new(None)),
+        stop,
+        bridge,
+        adopt: None,
+    })
+}
+
+/// An analyser for a capture alongside a scan: default thresholds, the scanner's own addresses
+/// left out (its probes and their replies are not what the devices send).
+fn scan_analyzer(exclude: Vec<IpAddr>) -> Analyzer {
+    let mut analyzer = Analyzer::new(UploadPolicy::default(), FlowLimits::default(), None);
+    analyzer.exclude_hosts(exclude);
+    analyzer
+}
+
+/// Analyses a forwarder's frames on a blocking thread until it ends; then puts its summary in
+/// `summary` and sets `done` (which also ends the stop watcher).
+fn analyse_forwarded<F: Forwarder>(
+    mut source: F,
+    exclude: &[IpAddr],
+    done: Arc<AtomicBool>,
+    summary: Arc<Mutex<Option<F::Summary>>>,
+) -> tokio::task::JoinHandle<Captured> {
+    let exclude = exclude.to_vec();
+    tokio::task::spawn_blocking(move || {
+        let mut analyzer = scan_analyzer(exclude);
+        pump(source.frames(), &mut analyzer, &AtomicBool::new(false))?;
+        // The forwarder counts its own drops (scan.interception / scan.bridge); the analyser
+        // saw every frame it was handed.
+        let stats = LiveStats {
+            frames: source.frames().count(),
+            ..LiveStats::default()
+        };
+        let (finished, written) = source.finish();
+        done.store(true, Ordering::Relaxed);
+        if let Ok(mut slot) = summary.lock() {
+            *slot = Some(finished);
+        }
+        let written = written
+            .transpose()
+            .context("renaming the capture file into place")?;
+        Ok((analyzer, stats, written))
+    })
+}
+
+/// Opens the interface and captures on a blocking thread until the listening time is over or
+/// `stop` is set (an interrupted audit), leaving out the traffic of `exclude` (the scanner's own
+/// addresses, whose probes and their replies are not what the devices send).
+///
+/// # Errors
+/// The interface is missing or down (checked now, before the scan starts).
+pub fn start_listening_excluding(
+    interface: &str,
+    listen: Duration,
+    write_pcap: Option<&Path>,
+    exclude: &[IpAddr],
+    stop: Arc<AtomicBool>,
+) -> Result<Listening> {
+    let source = capture::open_live(interface, listen, write_pcap, stop)?;
+    let exclude = exclude.to_vec();
+    let task = tokio::task::spawn_blocking(move || {
+        let mut analyzer = scan_analyzer(exclude);
+        let (stats, written) = capture_live(source, &mut analyzer)?;
+        Ok((analyzer, stats, written))
+    });
+    Ok(Listening {
+        interface: interface.to_string(),
+        started: Instant::now(),
+        length: listen,
+        task,
+        vantage: "own_port",
+        interception: Arc::new(Mutex::new(None)),
+        stop: Arc::new(AtomicBool::new(false)),
+        bridge: Arc::new(Mutex::new(None)),
+        adopt: None,
+    })
+}
+
+impl Listening {
+    /// Makes every local host seen in the traffic a device (a passive audit, which scanned
+    /// nothing), identified from its MAC and what it sent.
+    #[must_use]
+    pub fn adopting_hosts_seen(mut self, db: SignatureDb) -> Listening {
+        self.adopt = Some(db);
+        self
+    }
+
+    /// What it listens on (an interface, or the bridge's two ports).
+    pub fn interface(&self) -> &str {
+        &self.interface
+    }
+
+    /// When it started and for how long it listens, for a countdown.
+    pub fn timing(&self) -> (Instant, Duration) {
+        (self.started, self.length)
+    }
+}
+
+/// Waits for the capture, then adds its traffic to the devices the scan found; returns
+/// connections.csv.
+///
+/// # Errors
+/// The capture thread failed, or the `--write-pcap` file cannot be read back for its hash.
+pub async fn finish_listening(
+    mut listening: Listening,
+    report: &mut Report,
+    cloud: &CloudDb,
+    interrupt: &Interrupt,
+) -> Result<String> {
+    let (analyzer, stats, written) = (&mut listening.task)
+        .await
+        .context("the capture thread failed")??;
+    report.scan.vantage = Some(listening.vantage.to_string());
+    if let Some(interception) = listening
+        .interception
+        .lock()
+        .ok()
+        .and_then(|mut i| i.take())
+    {
+        let intercepted = interception.devices.len();
+        let restored = if interception.restored {
+            "ARP entries repaired"
+        } else {
+            "ARP entries NOT confirmed repaired"
+        };
+        report.scan.notes.push(format!(
+            "ARP interception on {} between {intercepted} device(s) and the gateway {}; {restored}",
+            interception.interface, interception.gateway_ip
+        ));
+        report.scan.discovery.push("arp_interception".into());
+        report.scan.interception = Some(interception);
+    }
+    if let Some(bridge) = listening.bridge.lock().ok().and_then(|mut b| b.take()) {
+        let restored = if bridge.restored {
+            "both ports put back as found"
+        } else {
+            "the ports were NOT all put back"
+        };
+        report.scan.notes.push(format!(
+            "inline bridge between {}: {} frames passed one way, {} the other, none of its own sent; {restored}",
+            bridge.interfaces.join(" and "),
+            bridge.frames_forward,
+            bridge.frames_back
+        ));
+        report.scan.discovery.push("inline_bridge".into());
+        report.scan.bridge = Some(bridge);
+    }
+    let finished = analyzer.finish_all(cloud);
+    let connections = super::connections_csv(&finished, &mut report.scan.notes);
+    let traffic = finished.devices;
+    let found: HashSet<IpAddr> = report
+        .devices
+        .iter()
+        .filter_map(|d| d.ip.parse().ok())
+        .collect();
+    let unscanned = traffic.iter().filter(|t| !found.contains(&t.ip)).count();
+    if let Some(db) = &listening.adopt {
+        for t in traffic.iter().filter(|t| !found.contains(&t.ip)) {
+            let mut host = HostObservation::new(t.ip);
+            host.mac.clone_from(&t.mac);
+            report
+                .devices
+                .push(crate::fingerprint::build_device(db, &host));
+        }
+        report.devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
+    }
+    super::attach(&mut report.devices, traffic);
+    report.scan.notes.push(format!(
+        "{}; {unscanned} local host(s) seen in the traffic but not found by the scan",
+        live_note(&listening.interface, &stats)
+    ));
+    if stats.error.is_some() {
+        report.scan.complete = false;
+    }
+    report.scan.capture_kernel_drops =
+        Some(report.scan.capture_kernel_drops.unwrap_or(0) + stats.kernel_drops);
+    report.scan.discovery.push("live_capture".into());
+    if let Some(signal) = interrupt.raised()
+        && report.scan.interrupted_by.is_none()
+    {
+        report.scan.complete = false;
+        report.scan.interrupted_by = Some(signal.name().to_string());
+        report.scan.notes.push(format!(
+            "interrupted by {} during the live capture: it covers the time until then",
+            signal.name()
+        ));
+    }
+    if let Some(written) = written {
+        let (file, damage) = keep_written_capture(&written)?;
+        report
+            .scan
+            .notes
+            .extend(damage.iter().map(DamagedCapture::note));
+        report.scan.damaged_captures.extend(damage);
+        report.evidence_files.push(file);
+        report
+            .scan
+            .captures
+            .push(written.path.display().to_string());
+    }
+    Ok(connections)
+}

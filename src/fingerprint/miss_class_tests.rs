@@ -16,7 +16,11 @@ fn db() -> &'static SignatureDb {
 
 /// A host with evidence atoms and open ports, each port carrying the service the sweep names
 /// from `signatures/ports.toml` (554 and 8554 are `rtsp`).
-fn host(mac: Option<&str>, atoms: &[(&str, &str)], ports: &[(u16, &str)]) -> HostObservation {
+pub(super) fn host(
+    mac: Option<&str>,
+    atoms: &[(&str, &str)],
+    ports: &[(u16, &str)],
+) -> HostObservation {
     let mut h = HostObservation::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 30)));
     h.mac = mac.map(str::to_string);
     for (source, value) in atoms {

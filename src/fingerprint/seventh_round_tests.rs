@@ -5,32 +5,19 @@
 //! product pages. What no string can tell apart (a `Public` method list shared by several makers'
 //! firmware) is checked to name *no* vendor.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::sync::OnceLock;
 
 use super::*;
-use crate::model::{DeviceType, Evidence, FaceRecognition, HostObservation, OpenPort};
+use crate::model::{DeviceType, FaceRecognition, HostObservation};
 
 fn db() -> &'static SignatureDb {
     static DB: OnceLock<SignatureDb> = OnceLock::new();
     DB.get_or_init(|| crate::bundle::builtin_devices().unwrap_or_else(|e| panic!("bundled: {e}")))
 }
 
-/// A host with evidence atoms and open ports, each carrying the service `signatures/ports.toml`
-/// gives it (the sweep does the same).
+/// A host with evidence atoms and open ports and no MAC (the sixth round's test host).
 fn host(atoms: &[(&str, &str)], ports: &[(u16, &str)]) -> HostObservation {
-    let mut h = HostObservation::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 31)));
-    for (source, value) in atoms {
-        h.push_evidence(Evidence::new(*source, None, *value));
-    }
-    for (port, service) in ports {
-        h.open_ports.push(OpenPort {
-            port: *port,
-            protocol: "tcp".into(),
-            service: (*service).into(),
-        });
-    }
-    h
+    super::miss_class_tests::host(None, atoms, ports)
 }
 
 /// Class 1 (no brand in the evidence): Reolink's RTSP stack names itself. Strings: the SDPs of

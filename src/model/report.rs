@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CutShort, Evidence, LimitHit, OpenPort};
+use super::{CloudCategory, ContactScope, CutShort, Evidence, LimitHit, OpenPort, TrafficPattern};
 
 /// Version of the report format; bumped only on an incompatible change.
 pub const SCHEMA_VERSION: &str = "1";
@@ -223,7 +223,7 @@ pub struct ReceivedUpload {
     /// Bytes the sender sent to the store.
     pub bytes: u64,
     /// The traffic's shape (`snapshots`, `video_stream`, `bulk`).
-    pub pattern: String,
+    pub pattern: TrafficPattern,
     /// The sender is face-capable and sent snapshots: face images.
     pub faces: bool,
 }
@@ -426,7 +426,7 @@ pub struct CloudContact {
     pub name_source: Option<String>,
     pub provider: Option<String>,
     pub service: Option<String>,
-    pub category: String,
+    pub category: CloudCategory,
     pub country: Option<String>,
     pub bytes_up: u64,
     pub bytes_down: u64,
@@ -436,10 +436,10 @@ pub struct CloudContact {
     pub upload: bool,
     /// `lan` for a destination on the local network, `internet` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<ContactScope>,
     /// What the traffic looks like: video_stream, snapshots, bulk, heartbeat, control, network_service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
+    pub pattern: Option<TrafficPattern>,
     /// Why the pattern (and so `upload`) was judged so, in words: "12 bursts of ≥ 32 kB in
     /// 10 min (largest 410 kB)", "steady 180 B/s over 10 min, no burst: heartbeat".
     #[serde(default, skip_serializing_if = "Option::is_none")]

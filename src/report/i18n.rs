@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::model::{FaceRecognition, ScanMode, Severity};
+use crate::model::{CloudCategory, FaceRecognition, ScanMode, Severity};
 
 /// The language a report is rendered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -217,28 +217,27 @@ impl Labels {
         }
     }
 
-    /// Label of a cloud-contact category from report.json; unknown categories are shown as given.
-    pub fn cloud_category(&self, lang: Lang, category: &str) -> Option<&'static str> {
+    /// Label of a cloud-contact category from report.json.
+    pub fn cloud_category(&self, lang: Lang, category: CloudCategory) -> &'static str {
         let (zh, en) = match category {
-            "vendor_cloud" => ("厂商云平台", "vendor cloud"),
-            "vendor_p2p" => ("厂商P2P穿透服务", "vendor P2P relay"),
-            "face_api" => ("人脸识别云接口", "face-recognition API"),
-            "object_storage" => ("对象存储", "object storage"),
-            "iot_mqtt" => ("物联网消息服务(MQTT)", "IoT messaging (MQTT)"),
-            "generic_cloud" => ("通用云服务", "generic cloud"),
-            "people_analytics" => (
+            CloudCategory::VendorCloud => ("厂商云平台", "vendor cloud"),
+            CloudCategory::VendorP2p => ("厂商P2P穿透服务", "vendor P2P relay"),
+            CloudCategory::FaceApi => ("人脸识别云接口", "face-recognition API"),
+            CloudCategory::ObjectStorage => ("对象存储", "object storage"),
+            CloudCategory::IotMqtt => ("物联网消息服务(MQTT)", "IoT messaging (MQTT)"),
+            CloudCategory::GenericCloud => ("通用云服务", "generic cloud"),
+            CloudCategory::PeopleAnalytics => (
                 "客流与属性分析服务",
                 "people-counting / attribute analytics",
             ),
-            "infrastructure" => (
+            CloudCategory::Infrastructure => (
                 "网络基础服务(DNS/NTP/DHCP)",
                 "network infrastructure (DNS/NTP/DHCP)",
             ),
-            "lan" => ("局域网内设备", "local network peer"),
-            "unknown" => ("未知", "unknown"),
-            _ => return None,
+            CloudCategory::Lan => ("局域网内设备", "local network peer"),
+            CloudCategory::Unknown => ("未知", "unknown"),
         };
-        Some(if lang == Lang::Zh { zh } else { en })
+        if lang == Lang::Zh { zh } else { en }
     }
 }
 

@@ -336,10 +336,7 @@ pub(crate) fn anchor(id: &str) -> String {
 }
 
 fn cloud_view(contact: &CloudContact, lang: Lang, t: &Labels) -> CloudView {
-    let category = t
-        .cloud_category(lang, &contact.category)
-        .map(str::to_string)
-        .unwrap_or_else(|| text(&contact.category));
+    let category = t.cloud_category(lang, contact.category).to_string();
     CloudView {
         destination: format!(
             "{}:{}/{}",

@@ -125,9 +125,15 @@ pub struct DamagedCapture {
 impl DamagedCapture {
     /// The line for `scan.notes` and the terminal.
     pub fn note(&self) -> String {
-        format!(
-            "{}: capture damaged at byte {}: {}; analysed up to there",
-            self.path, self.offset, self.reason
+        crate::locale::template(
+            "note",
+            "capture_damaged",
+            false,
+            &[
+                ("path", &self.path),
+                ("offset", &self.offset.to_string()),
+                ("reason", &self.reason),
+            ],
         )
     }
 }
@@ -297,28 +303,9 @@ impl DeviceType {
         }
     }
 
-    /// Human labels for reports.
+    /// Human labels for reports (`locales/zh-CN.toml`, section `device_type`).
     pub fn label(self, lang: &str) -> &'static str {
-        match (self, lang) {
-            (DeviceType::Camera, "zh") => "摄像机",
-            (DeviceType::Nvr, "zh") => "录像机",
-            (DeviceType::FaceTerminal, "zh") => "人脸识别终端",
-            (DeviceType::PeopleCounter, "zh") => "客流统计设备",
-            (DeviceType::AccessControl, "zh") => "门禁设备",
-            (DeviceType::Doorbell, "zh") => "可视门铃",
-            (DeviceType::PlateCamera, "zh") => "车牌识别摄像机",
-            (DeviceType::Other, "zh") => "其他设备",
-            (DeviceType::Unknown, "zh") => "未知",
-            (DeviceType::Camera, _) => "camera",
-            (DeviceType::Nvr, _) => "recorder (NVR/DVR)",
-            (DeviceType::FaceTerminal, _) => "face terminal",
-            (DeviceType::PeopleCounter, _) => "people counter",
-            (DeviceType::AccessControl, _) => "access control",
-            (DeviceType::Doorbell, _) => "video doorbell",
-            (DeviceType::PlateCamera, _) => "plate-recognition camera (ANPR)",
-            (DeviceType::Other, _) => "other",
-            (DeviceType::Unknown, _) => "unknown",
-        }
+        crate::locale::label("device_type", self.as_str(), lang == "zh")
     }
 
     pub fn is_surveillance(self) -> bool {
@@ -372,12 +359,9 @@ impl TypeBasis {
         }
     }
 
-    /// The qualifier reports put after the type label.
+    /// The qualifier reports put after the type label (`locales/zh-CN.toml`, `type_basis`).
     pub fn label(self, lang: &str) -> &'static str {
-        match (self, lang) {
-            (TypeBasis::MacMakerOnly, "zh") => "可能；仅依据 MAC 厂商",
-            (TypeBasis::MacMakerOnly, _) => "likely; from the MAC maker only",
-        }
+        crate::locale::label("type_basis", self.as_str(), lang == "zh")
     }
 }
 
@@ -388,8 +372,12 @@ impl Identity {
         let label = self.device_type.label(lang);
         match self.type_basis {
             None => label.to_string(),
-            Some(b) if lang == "zh" => format!("{label}（{}）", b.label(lang)),
-            Some(b) => format!("{label} ({})", b.label(lang)),
+            Some(b) => crate::locale::template(
+                "report",
+                "type_with_basis",
+                lang == "zh",
+                &[("label", label), ("basis", b.label(lang))],
+            ),
         }
     }
 }

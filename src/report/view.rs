@@ -581,7 +581,11 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
             .map(|f| finding_view(f, report, lang, t))
             .collect(),
         fixes,
-        notes: scan.notes.iter().map(|s| text(s)).collect(),
+        notes: scan
+            .notes
+            .iter()
+            .map(|s| text(&crate::locale::note(s, lang == Lang::Zh)))
+            .collect(),
         limits_hit: scan
             .limits_hit
             .iter()

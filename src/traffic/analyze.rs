@@ -17,7 +17,7 @@ use super::judge::{self, BurstTracker, Pattern, Totals, UploadPolicy};
 use super::passive::{PassiveFindings, PassiveIdentity};
 use super::source::{Frame, LinkType};
 use crate::model::{
-    CloudCategory, CloudContact, ContactScope, Evidence, EvidenceSource, UpstreamMinute,
+    CloudCategory, CloudContact, ContactScope, Evidence, EvidenceSource, MacAddr, UpstreamMinute,
 };
 
 /// Distinct device × destination pairs kept; more (a port scan) are counted, not kept.
@@ -525,11 +525,11 @@ impl Analyzer {
             if self.is_device(ip) {
                 let host = self.hosts.entry(ip).or_default();
                 if host.mac.is_none() {
-                    host.mac = c.l2[side].filter(|m| m[0] & 1 == 0);
+                    host.mac = c.l2[side].filter(|m| !MacAddr(*m).is_multicast());
                 }
             }
         }
-        let link_group = c.l2[1].is_some_and(|m| m[0] & 1 == 1);
+        let link_group = c.l2[1].is_some_and(|m| MacAddr(m).is_multicast());
         if link_group || !is_host(orig.0) || !is_host(resp.0) {
             return;
         }
@@ -700,7 +700,7 @@ impl Analyzer {
                 *ip,
                 DeviceTraffic {
                     ip: *ip,
-                    mac: host.mac.map(format_mac),
+                    mac: host.mac.map(|m| MacAddr(m).to_string()),
                     contacts: Vec::new(),
                     timeline: self.timelines.get(ip).map(timeline).unwrap_or_default(),
                     face_evidence: Vec::new(),
@@ -1012,13 +1012,6 @@ pub fn rfc3339(micros: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
-}
-
-fn format_mac(mac: [u8; 6]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod input;
 pub mod integrity;
 pub mod intercept;
 pub mod lab;
+pub mod locale;
 pub mod markup;
 pub mod model;
 pub mod policy;

@@ -9,7 +9,6 @@ use std::net::IpAddr;
 use crate::fingerprint::{SignatureDb, build_device};
 use crate::model::{Device, FaceRecognition, HostObservation, SeenBy, UpstreamMinute};
 use crate::traffic::{DeviceTraffic, PassiveFindings, group_by_machine};
-use crate::wire::arp::format_mac;
 
 /// One report device per machine seen sending in the capture.
 pub fn devices_from_capture(
@@ -42,7 +41,7 @@ pub fn devices_from_capture(
             host.mac = passive
                 .owners
                 .get(&group[0])
-                .map(|mac| format_mac(*mac))
+                .map(|mac| crate::model::MacAddr(*mac).to_string())
                 .or_else(|| parts.iter().find_map(|t| t.mac.clone()));
             let mut device = build_device(db, &host);
             device.other_addresses = group[1..].iter().map(ToString::to_string).collect();

@@ -216,7 +216,9 @@ fn expected_face(persona: &Persona, cloud: &CloudDb) -> FaceRecognition {
     let to_face_cloud = uploads::for_persona(&persona.name).is_some_and(|upload| {
         cloud
             .classify(&[upload.name.as_str()], upload.ip.into())
-            .is_some_and(|(entry, _)| entry.category == "face_api" || entry.face_analytics)
+            .is_some_and(|(entry, _)| {
+                entry.category == crate::model::CloudCategory::FaceApi || entry.face_analytics
+            })
     });
     if to_face_cloud {
         FaceRecognition::Yes

@@ -187,7 +187,7 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep,
         .into_iter()
         .map(|(ip, mac)| {
             let mut h = HostObservation::new(IpAddr::V4(ip));
-            h.mac = Some(arp::format_mac(mac));
+            h.mac = Some(crate::model::MacAddr(mac).to_string());
             h.mark_seen(SeenBy::Arp);
             h
         })

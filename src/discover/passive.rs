@@ -83,7 +83,8 @@ fn hear(hosts: &mut BTreeMap<IpAddr, HostObservation>, frame: &[u8]) {
     if let Some(msg) = dhcp::parse_frame(frame) {
         let Some(ip) = msg.address else { return };
         let h = heard(hosts, IpAddr::V4(ip));
-        h.mac.get_or_insert_with(|| arp::format_mac(msg.mac));
+        h.mac
+            .get_or_insert_with(|| crate::model::MacAddr(msg.mac).to_string());
         if let Some(name) = &msg.hostname {
             h.hostname.get_or_insert_with(|| name.clone());
             h.push_evidence(
@@ -100,7 +101,7 @@ fn hear(hosts: &mut BTreeMap<IpAddr, HostObservation>, frame: &[u8]) {
     {
         heard(hosts, IpAddr::V4(sender.1))
             .mac
-            .get_or_insert_with(|| arp::format_mac(sender.0));
+            .get_or_insert_with(|| crate::model::MacAddr(sender.0).to_string());
     }
 }
 

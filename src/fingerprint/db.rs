@@ -244,11 +244,11 @@ impl SignatureDb {
 
     /// The full prefix-table row for a MAC (vendor, registered organisation, source).
     pub fn oui_entry(&self, mac: &str) -> Option<&OuiEntry> {
-        let bytes = super::oui::parse_mac(mac)?;
-        if super::oui::is_locally_administered(bytes) {
+        let mac = crate::model::MacAddr::parse(mac)?;
+        if mac.is_locally_administered() {
             return None;
         }
-        self.oui.lookup(bytes)
+        self.oui.lookup(mac.octets())
     }
 
     /// The family a vendor belongs to (`Imou` → `Dahua`), or the vendor itself: as the device

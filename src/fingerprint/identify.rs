@@ -9,7 +9,8 @@ use super::confidence::{Vote, combine, penalise};
 use super::db::Signature;
 use super::db::SignatureDb;
 use super::matcher::{Hit, match_signature, with_claims};
-use super::oui::{OuiEntry, is_locally_administered, parse_mac};
+use super::oui::OuiEntry;
+use crate::model::MacAddr;
 use crate::model::{
     DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity, TypeBasis,
 };
@@ -454,7 +455,7 @@ fn stated_mac(atoms: &[Evidence]) -> Option<(&Evidence, [u8; 6])> {
             if v.len() != 12 && v.len() != 17 {
                 return None;
             }
-            parse_mac(v).map(|m| (a, m))
+            MacAddr::parse(v).map(|m| (a, m.octets()))
         })
 }
 
@@ -639,15 +640,15 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     let mac = host
         .mac
         .as_deref()
-        .and_then(parse_mac)
-        .or(stated.map(|(_, m)| m));
+        .and_then(MacAddr::parse)
+        .or(stated.map(|(_, m)| MacAddr(m)));
     let mac_shown = host
         .mac
         .clone()
         .or_else(|| stated.map(|(a, _)| format!("{} {}", a.source, a.value)));
-    let local = mac.is_some_and(is_locally_administered);
+    let local = mac.is_some_and(MacAddr::is_locally_administered);
     let oui = (!local)
-        .then(|| mac.and_then(|m| db.oui.lookup(m)))
+        .then(|| mac.and_then(|m| db.oui.lookup(m.octets())))
         .flatten();
     let mac_vendor = oui.map(|e| e.display_name().to_string());
     // A network-module maker's or ODM's prefix names the chip's maker, never the device's.

@@ -27,7 +27,7 @@ pub use error::SignatureError;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, TCP_SERVICE, identify};
 pub use lexicon::Brand;
 pub use matcher::{ExampleFailure, check_examples, check_regexes};
-pub use oui::{OuiEntry, is_locally_administered, parse_mac};
+pub use oui::OuiEntry;
 
 #[cfg(test)]
 mod tests;

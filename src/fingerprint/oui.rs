@@ -135,32 +135,18 @@ impl OuiTable {
     }
 }
 
-/// Parses `aa:bb:cc:dd:ee:ff`, `AA-BB-CC-DD-EE-FF`, `aabb.ccdd.eeff` or `aabbccddeeff`.
-pub fn parse_mac(mac: &str) -> Option<[u8; 6]> {
-    let hex: String = mac
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ':' | '-' | '.'))
-        .collect();
-    if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; 6];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-/// A locally administered MAC (bit 0x02 of the first octet) was not assigned by the IEEE, so
-/// its prefix says nothing about the maker: phones with private addresses, VMs, bridges.
-pub fn is_locally_administered(mac: [u8; 6]) -> bool {
-    mac[0] & 0x02 != 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MacAddr;
+
+    fn parse_mac(text: &str) -> Option<[u8; 6]> {
+        MacAddr::parse(text).map(MacAddr::octets)
+    }
+
+    fn is_locally_administered(mac: [u8; 6]) -> bool {
+        MacAddr(mac).is_locally_administered()
+    }
 
     fn table() -> OuiTable {
         let text = "prefix\tvendor\torganization\tsource\n\

@@ -386,7 +386,7 @@ impl<'a, W: Write + Send> TableSet<'a, W> {
                         Cell::Text(contact.name.as_deref()),
                         Cell::Text(contact.provider.as_deref()),
                         Cell::Text(contact.service.as_deref()),
-                        Cell::Text(Some(&contact.category)),
+                        Cell::Text(Some(contact.category.as_str())),
                         Cell::Text(contact.country.as_deref()),
                         Cell::Int(Some(saturating_i64(contact.bytes_up))),
                         Cell::Int(Some(saturating_i64(contact.bytes_down))),

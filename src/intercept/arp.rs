@@ -148,14 +148,6 @@ pub fn ipv4_destination(frame: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::new(d[0], d[1], d[2], d[3]))
 }
 
-/// `aa:bb:cc:dd:ee:ff`.
-pub fn mac_text(mac: &Mac) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -371,7 +371,7 @@ impl InterceptSource {
                     .map_or(total, |(_, at)| at.duration_since(self.began).as_secs_f64());
                 InterceptedDevice {
                     ip: d.ip.to_string(),
-                    mac: arp::mac_text(&d.mac),
+                    mac: crate::model::MacAddr(d.mac).to_string(),
                     seconds: (seconds * 10.0).round() / 10.0,
                     packets_to_gateway: d.to_gateway.0.load(Ordering::Relaxed),
                     bytes_to_gateway: d.to_gateway.1.load(Ordering::Relaxed),
@@ -393,7 +393,7 @@ impl InterceptSource {
         let report = Interception {
             interface: self.interface.clone(),
             gateway_ip: shared.gateway_ip.to_string(),
-            gateway_mac: arp::mac_text(&shared.gateway_mac),
+            gateway_mac: crate::model::MacAddr(shared.gateway_mac).to_string(),
             started_at: self.started_at.clone(),
             finished_at,
             devices,

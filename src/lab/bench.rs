@@ -97,7 +97,8 @@ pub fn spec(scale: Scale) -> Result<LabSpec, LabError> {
         persona.copy_of = Some(original.original_name().to_owned());
         persona.ip = addresses.next_ip()?;
         let oui = parse_mac(&original.mac).map_err(spec_error)?;
-        persona.mac = crate::wire::arp::format_mac(mac_under(oui, 0xca, copy, n % originals.len()));
+        persona.mac =
+            crate::model::MacAddr(mac_under(oui, 0xca, copy, n % originals.len())).to_string();
         personas.push(persona);
     }
     let mut groups = Vec::new();

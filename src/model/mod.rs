@@ -3,16 +3,20 @@
 //! The report types mirror `../shared/docs/report-contract.md`: names there are stable,
 //! so fields may be added here but never renamed.
 
+mod contact_kinds;
 mod evidence;
 mod host;
 mod interception;
 mod limits;
+mod mac;
 mod report;
 
+pub use contact_kinds::{CloudCategory, ContactScope, TrafficPattern};
 pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};
 pub use interception::{Bridge, InterceptedDevice, Interception};
 pub use limits::{CutReason, CutShort, LimitHit};
+pub use mac::{MacAddr, NotAMac};
 pub use report::{
     Advice, CloudContact, CloudIndication, DamagedCapture, DataStore, Device, DeviceSettingsAdvice,
     DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized, NoticeAdvice,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CutShort, Evidence, LimitHit, OpenPort};
+use super::{CloudCategory, ContactScope, CutShort, Evidence, LimitHit, OpenPort, TrafficPattern};
 
 /// Version of the report format; bumped only on an incompatible change.
 pub const SCHEMA_VERSION: &str = "1";
@@ -125,9 +125,15 @@ pub struct DamagedCapture {
 impl DamagedCapture {
     /// The line for `scan.notes` and the terminal.
     pub fn note(&self) -> String {
-        format!(
-            "{}: capture damaged at byte {}: {}; analysed up to there",
-            self.path, self.offset, self.reason
+        crate::locale::template(
+            "note",
+            "capture_damaged",
+            false,
+            &[
+                ("path", &self.path),
+                ("offset", &self.offset.to_string()),
+                ("reason", &self.reason),
+            ],
         )
     }
 }
@@ -223,7 +229,7 @@ pub struct ReceivedUpload {
     /// Bytes the sender sent to the store.
     pub bytes: u64,
     /// The traffic's shape (`snapshots`, `video_stream`, `bulk`).
-    pub pattern: String,
+    pub pattern: TrafficPattern,
     /// The sender is face-capable and sent snapshots: face images.
     pub faces: bool,
 }
@@ -297,28 +303,9 @@ impl DeviceType {
         }
     }
 
-    /// Human labels for reports.
+    /// Human labels for reports (`locales/zh-CN.toml`, section `device_type`).
     pub fn label(self, lang: &str) -> &'static str {
-        match (self, lang) {
-            (DeviceType::Camera, "zh") => "摄像机",
-            (DeviceType::Nvr, "zh") => "录像机",
-            (DeviceType::FaceTerminal, "zh") => "人脸识别终端",
-            (DeviceType::PeopleCounter, "zh") => "客流统计设备",
-            (DeviceType::AccessControl, "zh") => "门禁设备",
-            (DeviceType::Doorbell, "zh") => "可视门铃",
-            (DeviceType::PlateCamera, "zh") => "车牌识别摄像机",
-            (DeviceType::Other, "zh") => "其他设备",
-            (DeviceType::Unknown, "zh") => "未知",
-            (DeviceType::Camera, _) => "camera",
-            (DeviceType::Nvr, _) => "recorder (NVR/DVR)",
-            (DeviceType::FaceTerminal, _) => "face terminal",
-            (DeviceType::PeopleCounter, _) => "people counter",
-            (DeviceType::AccessControl, _) => "access control",
-            (DeviceType::Doorbell, _) => "video doorbell",
-            (DeviceType::PlateCamera, _) => "plate-recognition camera (ANPR)",
-            (DeviceType::Other, _) => "other",
-            (DeviceType::Unknown, _) => "unknown",
-        }
+        crate::locale::label("device_type", self.as_str(), lang == "zh")
     }
 
     pub fn is_surveillance(self) -> bool {
@@ -372,12 +359,9 @@ impl TypeBasis {
         }
     }
 
-    /// The qualifier reports put after the type label.
+    /// The qualifier reports put after the type label (`locales/zh-CN.toml`, `type_basis`).
     pub fn label(self, lang: &str) -> &'static str {
-        match (self, lang) {
-            (TypeBasis::MacMakerOnly, "zh") => "可能；仅依据 MAC 厂商",
-            (TypeBasis::MacMakerOnly, _) => "likely; from the MAC maker only",
-        }
+        crate::locale::label("type_basis", self.as_str(), lang == "zh")
     }
 }
 
@@ -388,8 +372,12 @@ impl Identity {
         let label = self.device_type.label(lang);
         match self.type_basis {
             None => label.to_string(),
-            Some(b) if lang == "zh" => format!("{label}（{}）", b.label(lang)),
-            Some(b) => format!("{label} ({})", b.label(lang)),
+            Some(b) => crate::locale::template(
+                "report",
+                "type_with_basis",
+                lang == "zh",
+                &[("label", label), ("basis", b.label(lang))],
+            ),
         }
     }
 }
@@ -426,7 +414,7 @@ pub struct CloudContact {
     pub name_source: Option<String>,
     pub provider: Option<String>,
     pub service: Option<String>,
-    pub category: String,
+    pub category: CloudCategory,
     pub country: Option<String>,
     pub bytes_up: u64,
     pub bytes_down: u64,
@@ -436,10 +424,10 @@ pub struct CloudContact {
     pub upload: bool,
     /// `lan` for a destination on the local network, `internet` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<ContactScope>,
     /// What the traffic looks like: video_stream, snapshots, bulk, heartbeat, control, network_service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
+    pub pattern: Option<TrafficPattern>,
     /// Why the pattern (and so `upload`) was judged so, in words: "12 bursts of ≥ 32 kB in
     /// 10 min (largest 410 kB)", "steady 180 B/s over 10 min, no burst: heartbeat".
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -359,7 +359,7 @@ pub fn contact_line(c: &CloudContact) -> String {
     };
     let mut parts = vec![
         format!("{}:{} {}", c.destination, c.port, c.protocol),
-        c.category.clone(),
+        c.category.as_str().to_string(),
     ];
     parts.extend(c.provider.clone());
     parts.push(

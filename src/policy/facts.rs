@@ -2,7 +2,7 @@
 //! site declaration. Declared facts are unknown when there is no declaration or it is silent.
 
 use super::site::{DeclaredDevice, SiteDeclaration};
-use crate::model::{CloudContact, Device};
+use crate::model::{CloudCategory, CloudContact, ContactScope, Device, TrafficPattern};
 
 /// A fact's value, or that it is not known.
 #[derive(Debug, Clone, PartialEq)]
@@ -225,18 +225,20 @@ fn carries_images(d: &Device, c: &CloudContact) -> Option<bool> {
     if !c.upload {
         return Some(false);
     }
-    if c.category == "face_api" {
+    if c.category == CloudCategory::FaceApi {
         return Some(true);
     }
-    match c.pattern.as_deref() {
-        Some("video_stream" | "snapshots") => Some(true),
-        Some("heartbeat" | "control" | "network_service") => Some(false),
+    match c.pattern {
+        Some(TrafficPattern::VideoStream | TrafficPattern::Snapshots) => Some(true),
+        Some(
+            TrafficPattern::Heartbeat | TrafficPattern::Control | TrafficPattern::NetworkService,
+        ) => Some(false),
         _ if !captures_images(d) => Some(false),
         // Content a camera sends to its vendor's cloud or to object storage is footage or
         // pictures, whatever its shape; elsewhere it may be anything.
         _ if matches!(
-            c.category.as_str(),
-            "vendor_cloud" | "vendor_p2p" | "object_storage"
+            c.category,
+            CloudCategory::VendorCloud | CloudCategory::VendorP2p | CloudCategory::ObjectStorage
         ) =>
         {
             Some(true)
@@ -247,7 +249,7 @@ fn carries_images(d: &Device, c: &CloudContact) -> Option<bool> {
 
 /// A service that counts people or estimates age and gender, with no face library and no
 /// matching (`signatures/cloud`, category `people_analytics`).
-const PEOPLE_ANALYTICS: &str = "people_analytics";
+const PEOPLE_ANALYTICS: CloudCategory = CloudCategory::PeopleAnalytics;
 
 /// Whether the device's evidence shows people counting or attribute analytics: it is a people
 /// counter (the vocabulary's and the model signatures' counting category), or it uploads to a
@@ -266,7 +268,7 @@ fn attribute_analytics(d: &Device) -> bool {
 fn face_identification(d: &Device) -> Option<bool> {
     if d.cloud_contacts
         .iter()
-        .any(|c| c.upload && c.category == "face_api")
+        .any(|c| c.upload && c.category == CloudCategory::FaceApi)
     {
         return Some(true);
     }
@@ -282,7 +284,7 @@ fn face_identification(d: &Device) -> Option<bool> {
 /// destination, or snapshot-sized bursts from a face-capable device. Video from a capable device
 /// may or may not; what a counting or attribute-analytics device or service handles does not.
 fn carries_faces(d: &Device, c: &CloudContact) -> Option<bool> {
-    if c.upload && c.category == "face_api" {
+    if c.upload && c.category == CloudCategory::FaceApi {
         return Some(true);
     }
     if c.category == PEOPLE_ANALYTICS {
@@ -292,7 +294,7 @@ fn carries_faces(d: &Device, c: &CloudContact) -> Option<bool> {
     match carries_images(d, c) {
         Some(false) => Some(false),
         _ if face_identification(d) == Some(false) => Some(false),
-        Some(true) if face == "yes" && c.pattern.as_deref() == Some("snapshots") => Some(true),
+        Some(true) if face == "yes" && c.pattern == Some(TrafficPattern::Snapshots) => Some(true),
         _ => None,
     }
 }
@@ -312,9 +314,9 @@ fn face_in_use(d: &Device, declared: Option<&DeclaredDevice>) -> Option<bool> {
     }
     // Face snapshots pushed to a server on the LAN: faces are captured and kept, only not online.
     if face == "yes"
-        && d.cloud_contacts
-            .iter()
-            .any(|c| c.scope.as_deref() == Some("lan") && c.pattern.as_deref() == Some("snapshots"))
+        && d.cloud_contacts.iter().any(|c| {
+            c.scope == Some(ContactScope::Lan) && c.pattern == Some(TrafficPattern::Snapshots)
+        })
     {
         return Some(true);
     }

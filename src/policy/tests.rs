@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::model::{
-    CloudContact, Device, DeviceType, Evidence, FaceRecognition, Finding, Identity, Severity,
+    CloudCategory, CloudContact, ContactScope, Device, DeviceType, Evidence, FaceRecognition,
+    Finding, Identity, Severity, TrafficPattern,
 };
 
 fn device(
@@ -83,7 +84,7 @@ fn deepinview_uploading() -> Device {
         name_source: Some("sni".into()),
         provider: Some("Face++ (Megvii)".into()),
         service: Some("face API".into()),
-        category: "face_api".into(),
+        category: CloudCategory::FaceApi,
         country: Some("US".into()),
         bytes_up: 3 << 20,
         bytes_down: 40_000,
@@ -91,8 +92,8 @@ fn deepinview_uploading() -> Device {
         first_seen: "2026-11-23T09:00:00Z".into(),
         last_seen: "2026-11-23T09:12:00Z".into(),
         upload: true,
-        scope: Some("internet".into()),
-        pattern: Some("snapshots".into()),
+        scope: Some(ContactScope::Internet),
+        pattern: Some(TrafficPattern::Snapshots),
         upload_reason: None,
     });
     d
@@ -169,7 +170,7 @@ fn contact(
         name_source: None,
         provider: None,
         service: None,
-        category: category.into(),
+        category: category.parse().unwrap(),
         country: country.map(Into::into),
         bytes_up: 2 << 20,
         bytes_down: 10_000,
@@ -178,8 +179,8 @@ fn contact(
         last_seen: "2026-11-23T09:12:00Z".into(),
         upload: true,
         upload_reason: None,
-        scope: Some("internet".into()),
-        pattern: Some(pattern.into()),
+        scope: Some(ContactScope::Internet),
+        pattern: Some(pattern.parse().unwrap()),
     }
 }
 
@@ -1205,7 +1206,14 @@ fn people_analytics_upload_is_images_not_faces() {
     let entrusted = get(&e.findings, "CN-PIPL-21-ENTRUSTED");
     assert_eq!(entrusted.severity, Severity::Medium);
     // The same camera sending to a face API is face information leaving the device.
-    cam.cloud_contacts[0].category = "face_api".into();
+    cam.cloud_contacts[0].category = CloudCategory::FaceApi;
     let e = run_all(&["cn"], None, std::slice::from_ref(&cam));
     assert!(rules_of(&e.findings).contains(&"CN-FRM-8-LOCALSTORE"));
+}
+
+/// Rule conditions (`cloud.category = …`) accept exactly the report's categories.
+#[test]
+fn rule_vocabulary_lists_every_cloud_category() {
+    let words: Vec<&str> = CloudCategory::ALL.map(CloudCategory::as_str).to_vec();
+    assert_eq!(vocab::CLOUD_CATEGORIES, words.as_slice());
 }

@@ -6,7 +6,8 @@
 use serde::Serialize;
 
 use crate::model::{
-    Advice, CloudContact, Device, FaceRecognition, Finding, Report, Severity, UpstreamMinute,
+    Advice, CloudCategory, CloudContact, ContactScope, Device, FaceRecognition, Finding, Report,
+    Severity, UpstreamMinute,
 };
 
 use super::case_i18n::CaseLabels;
@@ -225,8 +226,11 @@ pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
             .cloud_contacts
             .iter()
             .filter(|c| {
-                (c.scope.as_deref() != Some("lan")
-                    && !matches!(c.category.as_str(), "infrastructure" | "lan"))
+                (c.scope != Some(ContactScope::Lan)
+                    && !matches!(
+                        c.category,
+                        CloudCategory::Infrastructure | CloudCategory::Lan
+                    ))
                     || store_of(&c.destination).is_some()
             })
             .collect();
@@ -248,11 +252,8 @@ pub(crate) fn links(report: &Report, lang: Lang) -> Vec<Link> {
                 address: text(&c.destination),
                 port: c.port,
                 provider: c.provider.as_deref().map(text),
-                category: text(&c.category),
-                category_label: lang
-                    .labels()
-                    .cloud_category(lang, &c.category)
-                    .map_or_else(|| text(&c.category), str::to_string),
+                category: c.category.as_str().to_string(),
+                category_label: lang.labels().cloud_category(lang, c.category).to_string(),
                 country: c.country.as_deref().map(text),
                 bytes_up: c.bytes_up,
                 sent: bytes(c.bytes_up),

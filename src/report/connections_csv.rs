@@ -120,7 +120,7 @@ mod tests {
             packets_down: 150,
             name: Some(name.into()),
             name_source: Some("sni"),
-            category: "face_api".into(),
+            category: crate::model::CloudCategory::FaceApi,
             provider: Some("Megvii Face++".into()),
             verdict: "upload",
             reason: "1 burst of ≥ 32 kB in 3 s (largest 410 kB)".into(),

@@ -2,6 +2,8 @@
 //! theme, the "to verify on site" list, the notice templates printed once, and the site
 //! declaration as translated labels (never raw keys such as `cac_filing`).
 
+use std::sync::LazyLock;
+
 use serde::Serialize;
 
 use crate::model::{Finding, Report, VerifyItem};
@@ -9,198 +11,73 @@ use crate::policy::value_label;
 
 use super::i18n::Lang;
 use super::sanitize::visible;
+use crate::locale::{self, label_table};
 
 fn text(value: &str) -> String {
     visible(value).into_owned()
 }
 
-/// Labels of this part, in one language.
-#[derive(Debug, Serialize)]
-pub(crate) struct FindingsLabels {
-    pub to_verify: &'static str,
-    pub to_verify_lead: &'static str,
-    pub applies_if: &'static str,
-    pub lawful_if: &'static str,
-    pub decides: &'static str,
-    pub where_: &'static str,
-    pub check: &'static str,
-    pub for_finding: &'static str,
-    pub rules: &'static str,
-    pub theme: &'static str,
-    pub devices: &'static str,
-    pub notices_posted: &'static str,
-    pub notice_location: &'static str,
-    pub notice_text: &'static str,
-    pub notice_discloses: &'static str,
-    pub notice_recipients: &'static str,
-    pub no_notice: &'static str,
-    pub notice_templates: &'static str,
-    pub notice_templates_lead: &'static str,
-    pub see_template: &'static str,
-    /// "A compliant notice must say: as for F-3", when an earlier card printed the same list.
-    pub as_for: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    pub declared_devices: &'static str,
-    pub purpose: &'static str,
-    pub area: &'static str,
-    pub more_evidence: &'static str,
-    pub print_details_note: &'static str,
-    /// After a declared fact a card prints once for all its devices.
-    pub all_devices_below: &'static str,
+label_table! {
+    /// Labels of this part, in one language.
+    #[derive(Debug, Serialize)]
+    pub(crate) struct FindingsLabels in "findings" {
+        pub to_verify: &'static str,
+        pub to_verify_lead: &'static str,
+        pub applies_if: &'static str,
+        pub lawful_if: &'static str,
+        pub decides: &'static str,
+        pub where_: &'static str,
+        pub check: &'static str,
+        pub for_finding: &'static str,
+        pub rules: &'static str,
+        pub theme: &'static str,
+        pub devices: &'static str,
+        pub notices_posted: &'static str,
+        pub notice_location: &'static str,
+        pub notice_text: &'static str,
+        pub notice_discloses: &'static str,
+        pub notice_recipients: &'static str,
+        pub no_notice: &'static str,
+        pub notice_templates: &'static str,
+        pub notice_templates_lead: &'static str,
+        pub see_template: &'static str,
+        /// "A compliant notice must say: as for F-3", when an earlier card printed the same list.
+        pub as_for: &'static str,
+        pub yes: &'static str,
+        pub no: &'static str,
+        pub declared_devices: &'static str,
+        pub purpose: &'static str,
+        pub area: &'static str,
+        pub more_evidence: &'static str,
+        pub print_details_note: &'static str,
+        /// After a declared fact a card prints once for all its devices.
+        pub all_devices_below: &'static str,
+        /// Between the words of a declared list (`、` in Chinese).
+        pub enumeration: &'static str,
+        /// A declared fact as a finding quotes it; `{who}`, `{label}` and `{value}` are filled in.
+        pub declared_line: &'static str,
+    }
 }
 
-static ZH: FindingsLabels = FindingsLabels {
-    to_verify: "待现场核实",
-    to_verify_lead: "以下事项扫描无法看到、场所申报也未说明。它们不是发现本身：核实结果决定所列规则是否适用，或已观察到的情况是否合法。",
-    applies_if: "如属实，以下规则适用",
-    lawful_if: "如属实，相应发现可能合法",
-    decides: "决定",
-    where_: "位置",
-    check: "核实",
-    for_finding: "关联发现",
-    rules: "规则",
-    theme: "事项",
-    devices: "设备",
-    notices_posted: "现场告知",
-    notice_location: "位置",
-    notice_text: "原文",
-    notice_discloses: "告知内容",
-    notice_recipients: "列明的接收方",
-    no_notice: "申报现场未张贴任何告知。",
-    notice_templates: "附录：告知模板",
-    notice_templates_lead: "发现中引用的告知模板，每个只列一次。张贴前请按实际情况填写【】中的内容。",
-    see_template: "告知模板见附录",
-    as_for: "同",
-    yes: "是",
-    no: "否",
-    declared_devices: "申报的设备",
-    purpose: "用途",
-    area: "区域",
-    more_evidence: "打印版只列出前4条证据；完整列表见网页版和 evidence.csv",
-    print_details_note: "打印版省略了没有发现、也没有云端连接的设备的详情；设备的标识证据只在此列出，命中的特征列表只在网页版（网页版和 evidence.csv 中有完整内容）。",
-    all_devices_below: "适用于以下各设备",
-};
+static ZH: LazyLock<FindingsLabels> = LazyLock::new(|| FindingsLabels::load(true));
 
-static EN: FindingsLabels = FindingsLabels {
-    to_verify: "To verify on site",
-    to_verify_lead: "The scan cannot see these facts and the site declaration does not state them. They are not findings: what the inspector finds decides whether the rules listed apply, or whether an observed pattern is lawful.",
-    applies_if: "If so, these rules apply",
-    lawful_if: "If so, the finding may be lawful",
-    decides: "Decides",
-    where_: "Where",
-    check: "Check",
-    for_finding: "Finding",
-    rules: "Rules",
-    theme: "Theme",
-    devices: "Devices",
-    notices_posted: "Posted notices",
-    notice_location: "Where",
-    notice_text: "Text",
-    notice_discloses: "Discloses",
-    notice_recipients: "Recipients named",
-    no_notice: "The declaration says no notice is posted.",
-    notice_templates: "Appendix: notice templates",
-    notice_templates_lead: "The notice templates the findings refer to, each printed once. Fill in the [bracketed] parts before posting.",
-    see_template: "Notice template: see the appendix",
-    as_for: "as for",
-    yes: "yes",
-    no: "no",
-    declared_devices: "Declared devices",
-    purpose: "Purpose",
-    area: "Area",
-    more_evidence: "The print shows the first 4 evidence atoms; all of them are in the HTML page and evidence.csv",
-    print_details_note: "The print leaves out the details of devices with no finding and no cloud contact, lists a device's identity evidence only here, and the signatures that matched only in the HTML page (the HTML page and evidence.csv have everything).",
-    all_devices_below: "for every device below",
-};
+static EN: LazyLock<FindingsLabels> = LazyLock::new(|| FindingsLabels::load(false));
 
 pub(crate) fn labels(lang: Lang) -> &'static FindingsLabels {
     if lang.code() == "zh" { &ZH } else { &EN }
 }
 
-/// A legal theme's name.
+/// A legal theme's name; a theme the locale file does not name is shown as written.
 pub(crate) fn theme_label(theme: &str, lang: Lang) -> String {
-    let zh = lang.code() == "zh";
-    let (z, e) = match theme {
-        "notice" => ("告知与标识", "Notice and signs"),
-        "consent" => ("同意与替代方式", "Consent and alternatives"),
-        "purpose" => (
-            "目的、必要性与影响评估",
-            "Purpose, necessity and assessment",
-        ),
-        "transfer" => ("向云端或第三方传输", "Transfer to a cloud or third party"),
-        "cross_border" => ("出境", "Cross-border transfer"),
-        "security" => ("安全措施", "Security"),
-        "retention" => ("保存期限", "Retention"),
-        "minors" => ("未成年人", "Minors"),
-        "private_space" => ("私密空间", "Private spaces"),
-        "filing" => ("备案", "Filing"),
-        "inventory" => ("设备申报", "Device inventory"),
-        other => return text(other),
-    };
-    (if zh { z } else { e }).to_string()
+    locale::try_label("theme", theme, lang == Lang::Zh).map_or_else(|| text(theme), str::to_string)
 }
 
-/// A site-declaration key as a label.
+/// A site-declaration key as a label; a key the locale file does not name is shown as written.
 fn key_label(key: &str, lang: Lang) -> String {
-    let zh = lang.code() == "zh";
-    let (z, e) = match key {
-        "name" => ("场所名称", "Site name"),
-        "operator" => ("经营者", "Operator"),
-        "credit_code" => ("统一社会信用代码", "Unified social credit code"),
-        "address" => ("地址", "Address"),
-        "kind" => ("场所类型", "Kind of site"),
-        "declared_by" => ("申报人", "Declared by"),
-        "declared_at" => ("申报时间", "Declared at"),
-        "consent" => ("取得同意的方式", "How consent is obtained"),
-        "non_face_alternative" => ("提供非人脸识别的替代方式", "Non-face alternative offered"),
-        "minors_present" => (
-            "有不满十四周岁的未成年人出入",
-            "Children under 14 come to the site",
-        ),
-        "private_spaces" => ("场所内的私密空间", "Private spaces on the premises"),
-        "stored_faces" => ("存储人脸信息的人数", "People whose faces are stored"),
-        "pia_on_file" => ("已开展个人信息保护影响评估", "Impact assessment on file"),
-        "cac_filing" => (
-            "已向网信部门备案（人脸识别）",
-            "Face-recognition filing with the CAC",
-        ),
-        "police_filing" => (
-            "视频系统已向公安机关备案",
-            "Video system filed with the police",
-        ),
-        "xborder_mechanism" => (
-            "出境安全评估、认证或标准合同",
-            "Export mechanism (assessment, certification or standard contract)",
-        ),
-        "ciio" => (
-            "关键信息基础设施运营者",
-            "Critical information infrastructure operator",
-        ),
-        "export_people_per_year" => (
-            "当年向境外提供个人信息的人数",
-            "People whose personal information was sent abroad this year",
-        ),
-        "export_sensitive_people_per_year" => (
-            "当年向境外提供敏感个人信息的人数",
-            "People whose sensitive information was sent abroad this year",
-        ),
-        "processing_contract" => (
-            "与云服务商签订委托处理合同",
-            "Entrusted-processing contract with the cloud provider",
-        ),
-        "recipient_own_use" => (
-            "接收方将图像用于自身目的",
-            "A recipient uses the images for its own purposes",
-        ),
-        "retention_policy_public" => (
-            "公开的生物识别信息保存和销毁政策",
-            "Public biometric retention and destruction policy",
-        ),
-        "schema_version" => return String::new(),
-        other => return text(other),
-    };
-    (if zh { z } else { e }).to_string()
+    if key == "schema_version" {
+        return String::new();
+    }
+    locale::try_label("site_key", key, lang == Lang::Zh).map_or_else(|| text(key), str::to_string)
 }
 
 fn value_text(value: &serde_json::Value, lang: Lang, l: &FindingsLabels) -> Option<String> {
@@ -225,7 +102,7 @@ fn value_text(value: &serde_json::Value, lang: Lang, l: &FindingsLabels) -> Opti
                 .iter()
                 .filter_map(|i| value_text(i, lang, l))
                 .collect::<Vec<_>>()
-                .join(if zh { "、" } else { ", " })
+                .join(l.enumeration)
         }
         _ => return None,
     })
@@ -545,28 +422,12 @@ pub(crate) fn declared_line(line: &str, lang: Lang) -> String {
         None => (String::new(), lhs),
     };
     let zh = lang.code() == "zh";
-    let label = match field {
-        "device.purpose" => (if zh { "用途" } else { "purpose" }).to_string(),
-        "device.private_space" => (if zh {
-            "位于私密空间"
-        } else {
-            "inside a private space"
-        })
-        .to_string(),
-        "notice.discloses" => (if zh {
-            "现场告知的内容"
-        } else {
-            "what the posted notices disclose"
-        })
-        .to_string(),
-        "notice.posted" => (if zh {
-            "张贴了告知"
-        } else {
-            "a notice is posted"
-        })
-        .to_string(),
-        f => key_label(
-            f.trim_start_matches("site.").trim_start_matches("device."),
+    let label = match locale::try_label("declared_field", field, zh) {
+        Some(label) => label.to_string(),
+        None => key_label(
+            field
+                .trim_start_matches("site.")
+                .trim_start_matches("device."),
             lang,
         ),
     };
@@ -581,20 +442,14 @@ pub(crate) fn declared_line(line: &str, lang: Lang) -> String {
             w => text(w),
         })
         .collect();
-    let name = if zh {
-        "场所申报"
+    let value = if shown.is_empty() {
+        "—".to_string()
     } else {
-        "site declaration"
+        shown.join(labels(lang).enumeration)
     };
-    format!(
-        "{name} (site.toml){} {}{label} = {}",
-        if zh { "：" } else { ":" },
-        text(&who),
-        if shown.is_empty() {
-            "—".to_string()
-        } else {
-            shown.join(if zh { "、" } else { ", " })
-        }
+    locale::fill(
+        labels(lang).declared_line,
+        &[("who", &text(&who)), ("label", &label), ("value", &value)],
     )
 }
 

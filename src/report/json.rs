@@ -107,6 +107,40 @@ mod tests {
     use super::*;
     use crate::report::testdata::sample_report;
 
+    /// The schema's closed lists are the model's enums: a category the analyser can write is
+    /// one the schema accepts (`people_analytics` was missing once), and no more.
+    #[test]
+    fn schema_enums_are_the_model_vocabularies() {
+        use crate::model::{CloudCategory, ContactScope, TrafficPattern};
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+        let words = |pointer: &str| -> Vec<String> {
+            schema
+                .pointer(pointer)
+                .and_then(serde_json::Value::as_array)
+                .unwrap_or_else(|| panic!("{pointer}"))
+                .iter()
+                .filter_map(|w| w.as_str().map(str::to_string))
+                .collect()
+        };
+        let contact = "/$defs/cloud_contact/properties";
+        assert_eq!(
+            words(&format!("{contact}/category/enum")),
+            CloudCategory::ALL.map(|c| c.as_str().to_string())
+        );
+        assert_eq!(
+            words(&format!("{contact}/scope/enum")),
+            ContactScope::ALL.map(|c| c.as_str().to_string())
+        );
+        let patterns = TrafficPattern::ALL.map(|c| c.as_str().to_string());
+        assert_eq!(words(&format!("{contact}/pattern/enum")), patterns);
+        assert_eq!(
+            words(
+                "/$defs/device/properties/data_store/properties/from/items/properties/pattern/enum"
+            ),
+            patterns
+        );
+    }
+
     #[test]
     fn a_report_round_trips_through_json() {
         let report = sample_report();

@@ -162,7 +162,7 @@ fn write_to_verify(out: &mut String, report: &Report, t: &Labels, lang: Lang) {
         return;
     }
     let l = findings_view::labels(lang);
-    let sep = if lang == Lang::Zh { "；" } else { "; " };
+    let sep = t.list_separator;
     let _ = writeln!(out, "## {}\n\n{}\n", l.to_verify, l.to_verify_lead);
     for g in &groups {
         let _ = writeln!(out, "### {}\n", md(&g.theme));
@@ -792,10 +792,14 @@ fn write_findings(
     if !v.fixes.is_empty() {
         let _ = writeln!(out, "### {}\n", t.what_to_fix);
         for (n, x) in v.fixes.iter().enumerate() {
-            let count = if x.devices > 0 && lang == Lang::Zh {
-                format!("（{} {}）", x.devices, t.devices_affected)
-            } else if x.devices > 0 {
-                format!(" ({} {})", x.devices, t.devices_affected)
+            let count = if x.devices > 0 {
+                crate::locale::fill(
+                    t.fix_device_count,
+                    &[
+                        ("n", &x.devices.to_string()),
+                        ("devices", t.devices_affected),
+                    ],
+                )
             } else {
                 String::new()
             };
@@ -863,7 +867,7 @@ fn write_findings(
                 c = t.colon
             );
             if !f.legal_basis.is_empty() {
-                let sep = if lang == Lang::Zh { "；" } else { "; " };
+                let sep = t.list_separator;
                 let basis: Vec<String> = f.legal_basis.iter().map(|b| md(b)).collect();
                 let _ = writeln!(out, "- {}{}{}", t.legal_basis, t.colon, basis.join(sep));
             }
@@ -876,7 +880,7 @@ fn write_findings(
                 out.push('\n');
             }
             if !f.lawful_if.is_empty() {
-                let sep = if lang == Lang::Zh { "；" } else { "; " };
+                let sep = t.list_separator;
                 let conds: Vec<String> = f.lawful_if.iter().map(|c| md(c)).collect();
                 let _ = writeln!(
                     out,

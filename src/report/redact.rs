@@ -88,10 +88,10 @@ pub fn redact(report: &Report) -> Report {
     scrub(&mut value, &literals);
     let mut report: Report = serde_json::from_value(value).unwrap_or(report);
     report.scan.redacted = true;
-    report.scan.notes.push(
-        "redacted for sharing: MAC addresses (vendor and OUI prefix kept), serial numbers and host names removed"
-            .to_string(),
-    );
+    report
+        .scan
+        .notes
+        .push(crate::locale::label("note", "redacted", false).to_string());
     report
 }
 

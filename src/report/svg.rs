@@ -272,7 +272,7 @@ pub fn network(links: &[Link], c: &CaseLabels) -> Option<String> {
         };
         let port = match (line.port, line.links) {
             (Some(port), 1) => format!(":{port}"),
-            _ => format!(" ({} links)", line.links),
+            _ => c.network_links.replace("{n}", &line.links.to_string()),
         };
         let _ = write!(
             svg,

@@ -336,10 +336,7 @@ pub(crate) fn anchor(id: &str) -> String {
 }
 
 fn cloud_view(contact: &CloudContact, lang: Lang, t: &Labels) -> CloudView {
-    let category = t
-        .cloud_category(lang, &contact.category)
-        .map(str::to_string)
-        .unwrap_or_else(|| text(&contact.category));
+    let category = t.cloud_category(lang, contact.category).to_string();
     CloudView {
         destination: format!(
             "{}:{}/{}",
@@ -584,7 +581,11 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
             .map(|f| finding_view(f, report, lang, t))
             .collect(),
         fixes,
-        notes: scan.notes.iter().map(|s| text(s)).collect(),
+        notes: scan
+            .notes
+            .iter()
+            .map(|s| text(&crate::locale::note(s, lang == Lang::Zh)))
+            .collect(),
         limits_hit: scan
             .limits_hit
             .iter()

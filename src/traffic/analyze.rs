@@ -16,7 +16,9 @@ use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
 use super::judge::{self, BurstTracker, Pattern, Totals, UploadPolicy};
 use super::passive::{PassiveFindings, PassiveIdentity};
 use super::source::{Frame, LinkType};
-use crate::model::{CloudContact, Evidence, EvidenceSource, UpstreamMinute};
+use crate::model::{
+    CloudCategory, CloudContact, ContactScope, Evidence, EvidenceSource, MacAddr, UpstreamMinute,
+};
 
 /// Distinct device × destination pairs kept; more (a port scan) are counted, not kept.
 const MAX_CONTACTS: usize = 100_000;
@@ -170,7 +172,7 @@ pub struct Connection {
     pub name: Option<String>,
     /// `sni`, `http_host`, `dns`, `ip_range`.
     pub name_source: Option<&'static str>,
-    pub category: String,
+    pub category: CloudCategory,
     pub provider: Option<String>,
     /// `upload`, `heartbeat`, `telemetry`, `lan` or `infrastructure`.
     pub verdict: &'static str,
@@ -523,11 +525,11 @@ impl Analyzer {
             if self.is_device(ip) {
                 let host = self.hosts.entry(ip).or_default();
                 if host.mac.is_none() {
-                    host.mac = c.l2[side].filter(|m| m[0] & 1 == 0);
+                    host.mac = c.l2[side].filter(|m| !MacAddr(*m).is_multicast());
                 }
             }
         }
-        let link_group = c.l2[1].is_some_and(|m| m[0] & 1 == 1);
+        let link_group = c.l2[1].is_some_and(|m| MacAddr(m).is_multicast());
         if link_group || !is_host(orig.0) || !is_host(resp.0) {
             return;
         }
@@ -698,7 +700,7 @@ impl Analyzer {
                 *ip,
                 DeviceTraffic {
                     ip: *ip,
-                    mac: host.mac.map(format_mac),
+                    mac: host.mac.map(|m| MacAddr(m).to_string()),
                     contacts: Vec::new(),
                     timeline: self.timelines.get(ip).map(timeline).unwrap_or_default(),
                     face_evidence: Vec::new(),
@@ -740,7 +742,7 @@ impl Analyzer {
             }
             // Any face-API contact is listed; it marks the device only when the device itself sent
             // to it (inbound-only packets from such an address prove nothing about the device).
-            let face = (contact.category == "face_api" && contact.bytes_up > 0)
+            let face = (contact.category == CloudCategory::FaceApi && contact.bytes_up > 0)
                 || (contact.upload && face_analytics(&contact, cloud, &key, &self.names, &stats));
             if face {
                 device.face_evidence.push(Evidence::new(
@@ -811,9 +813,13 @@ fn describe_connection(
         _ => (None, None),
     };
     let by_port = matches!(matched, Some((_, MatchedBy::Port)));
-    let category = matched.map_or_else(
-        || if lan { "lan" } else { "unknown" }.to_string(),
-        |(e, _)| e.category.clone(),
+    let category = matched.map_or(
+        if lan {
+            CloudCategory::Lan
+        } else {
+            CloudCategory::Unknown
+        },
+        |(e, _)| e.category,
     );
     let (verdict, reason) = match matched {
         Some((e, by)) if e.category == INFRASTRUCTURE => (
@@ -952,9 +958,13 @@ fn describe(
             .map(|(e, _)| e.provider.clone()),
         service: matched.map(|(e, _)| e.service.clone()),
         // A peer on the local network is a LAN contact, not an unknown cloud.
-        category: matched.map_or_else(
-            || if lan { "lan" } else { "unknown" }.to_string(),
-            |(e, _)| e.category.clone(),
+        category: matched.map_or(
+            if lan {
+                CloudCategory::Lan
+            } else {
+                CloudCategory::Unknown
+            },
+            |(e, _)| e.category,
         ),
         country: matched.and_then(|(e, _)| e.country.clone()),
         bytes_up: t.bytes_up,
@@ -964,15 +974,15 @@ fn describe(
         last_seen: rfc3339(t.last_us),
         // A resolver or time server receives no content, whatever the bytes look like.
         upload: !lan && !infrastructure && pattern.is_content(),
-        scope: Some(if lan { "lan" } else { "internet" }.to_string()),
-        pattern: Some(pattern_name(pattern)),
+        scope: Some(if lan {
+            ContactScope::Lan
+        } else {
+            ContactScope::Internet
+        }),
+        pattern: Some(pattern),
         upload_reason: Some(verdict.reason),
     };
     (contact, maker)
-}
-
-fn pattern_name(p: Pattern) -> String {
-    p.as_str().to_string()
 }
 
 fn timeline(minutes: &BTreeMap<i64, (u64, u64)>) -> Vec<UpstreamMinute> {
@@ -1002,13 +1012,6 @@ pub fn rfc3339(micros: i64) -> String {
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
-}
-
-fn format_mac(mac: [u8; 6]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 #[cfg(test)]
@@ -1216,7 +1219,7 @@ mod tests {
             .unwrap();
         assert_eq!(ntp.name.as_deref(), Some("time.nist.gov"));
         assert_eq!(ntp.name_source.as_deref(), Some("dns"));
-        assert_eq!(ntp.pattern.as_deref(), Some("network_service"));
+        assert_eq!(ntp.pattern, Some(Pattern::NetworkService));
         assert!(!ntp.upload);
         assert_eq!(ntp.first_seen, "1970-01-01T00:00:02Z");
         assert_eq!(device.timeline.len(), 1);

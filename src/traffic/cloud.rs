@@ -6,23 +6,12 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use toml::Spanned;
 
-/// The categories a contact can be put in (report contract).
-pub const CATEGORIES: [&str; 8] = [
-    "vendor_cloud",
-    "vendor_p2p",
-    "face_api",
-    // Counts people or estimates age and gender from what it receives, with no face library and
-    // no matching: attribute analytics, not face recognition.
-    "people_analytics",
-    "object_storage",
-    "iot_mqtt",
-    "generic_cloud",
-    "infrastructure",
-];
+pub use crate::model::CloudCategory;
 
 /// DNS, NTP and DHCP: what a device needs to be on a network, never a cloud destination.
-pub const INFRASTRUCTURE: &str = "infrastructure";
+pub const INFRASTRUCTURE: CloudCategory = CloudCategory::Infrastructure;
 
 /// One known endpoint (or family of endpoints).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -42,7 +31,8 @@ pub struct CloudEntry {
     pub ports: Vec<u16>,
     pub provider: String,
     pub service: String,
-    pub category: String,
+    /// One of the endpoint categories (never `lan` or `unknown`, which say no entry matched).
+    pub category: CloudCategory,
     /// ISO 3166 code of where the provider is based, where known.
     #[serde(default)]
     pub country: Option<String>,
@@ -73,20 +63,38 @@ impl CloudEntry {
 #[serde(deny_unknown_fields)]
 struct CloudFile {
     #[serde(default)]
-    endpoint: Vec<CloudEntry>,
+    endpoint: Vec<Spanned<CloudEntry>>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CloudError {
-    #[error("{file}: {message}")]
-    Syntax { file: String, message: String },
-    #[error("{file}: endpoint {index} ({provider}): {message}")]
+    /// Not TOML, or not the endpoint format (an unknown field or category, a wrong type).
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// An endpoint that parses but breaks a rule of the format; `line` is where it starts.
+    #[error("{file}:{line}: endpoint {index} ({provider}): {message}")]
     Invalid {
         file: String,
+        line: usize,
         index: usize,
         provider: String,
         message: String,
     },
+}
+
+/// 1-based line and column (in characters) of a byte offset: only an error needs one.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before.get(line_start..).map_or(0, |s| s.chars().count()) + 1,
+    )
 }
 
 /// How a destination was matched.
@@ -175,19 +183,30 @@ impl CloudDb {
             if !(path.starts_with("cloud/") && path.ends_with(".toml")) {
                 continue;
             }
-            let parsed: CloudFile = toml::from_str(text).map_err(|e| CloudError::Syntax {
-                file: path.to_string(),
-                message: e.to_string(),
+            let parsed: CloudFile = toml::from_str(text).map_err(|e| {
+                let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
+                CloudError::Syntax {
+                    file: path.to_string(),
+                    line,
+                    column,
+                    message: e.message().trim_end().to_string(),
+                }
             })?;
-            for (index, mut entry) in parsed.endpoint.into_iter().enumerate() {
+            for (index, spanned) in parsed.endpoint.into_iter().enumerate() {
+                let start = spanned.span().start;
+                let mut entry = spanned.into_inner();
                 let invalid = |message: String| CloudError::Invalid {
                     file: path.to_string(),
+                    line: line_col(text, start).0,
                     index,
                     provider: entry.provider.clone(),
                     message,
                 };
-                if !CATEGORIES.contains(&entry.category.as_str()) {
-                    return Err(invalid(format!("unknown category `{}`", entry.category)));
+                if !entry.category.is_endpoint_category() {
+                    return Err(invalid(format!(
+                        "category `{}` is the analyser's (no endpoint matched), not an endpoint's",
+                        entry.category
+                    )));
                 }
                 if entry.source.trim().is_empty() {
                     return Err(invalid("no source".into()));
@@ -319,7 +338,7 @@ mod tests {
         let yi = "47.88.59.209".parse().unwrap();
         let (e, by) = db.classify_on(&[], yi, Some(32100)).unwrap();
         assert_eq!(by, MatchedBy::Range);
-        assert_eq!(e.category, "vendor_p2p");
+        assert_eq!(e.category.as_str(), "vendor_p2p");
         assert!(e.provider.contains("Alibaba"), "{}", e.provider);
         // The same server on another port, or another address of the range, is only Alibaba
         // Cloud: the rendezvous entry holds what the Yi capture shows, UDP 32100 to three hosts.
@@ -329,7 +348,7 @@ mod tests {
             ("47.88.1.1".parse().unwrap(), Some(32100)),
         ] {
             let (e, _) = db.classify_on(&[], addr, port).unwrap();
-            assert_eq!(e.category, "generic_cloud", "{addr} {port:?}");
+            assert_eq!(e.category.as_str(), "generic_cloud", "{addr} {port:?}");
             assert!(e.provider.starts_with("Alibaba Cloud"), "{}", e.provider);
         }
         assert!(db.entries().iter().all(|e| !e.source.is_empty()));
@@ -342,7 +361,7 @@ mod tests {
         let by_range = |addr: &str| {
             let (e, by) = db.classify(&[], addr.parse().unwrap()).unwrap();
             assert_eq!(by, MatchedBy::Range, "{addr}");
-            (e.provider.clone(), e.category.clone(), e.file.clone())
+            (e.provider.clone(), e.category.as_str(), e.file.clone())
         };
         for (addr, provider) in [
             ("8.209.70.1", "Alibaba Cloud"),     // AS45102
@@ -421,7 +440,7 @@ mod tests {
             let (e, _) = db
                 .classify_on(&[name], "192.0.2.1".parse().unwrap(), Some(443))
                 .unwrap();
-            assert_eq!(e.category, "infrastructure", "{name}");
+            assert_eq!(e.category.as_str(), "infrastructure", "{name}");
         }
         // By port, on any address (an Alibaba Cloud server answering NTP is not a cloud upload).
         for port in [53, 853, 123, 67, 68] {
@@ -447,7 +466,7 @@ mod tests {
             let (e, _) = db
                 .classify_on(&[name], "192.0.2.1".parse().unwrap(), Some(8883))
                 .unwrap();
-            assert_eq!(e.category, "iot_mqtt", "{name}");
+            assert_eq!(e.category.as_str(), "iot_mqtt", "{name}");
         }
     }
 
@@ -502,7 +521,22 @@ mod tests {
     fn broken_files_are_rejected_with_their_path() {
         let bad = "[[endpoint]]\ndomains=[\"a.example\"]\nprovider=\"X\"\nservice=\"s\"\ncategory=\"spyware\"\nsource=\"me\"\n";
         let err = CloudDb::from_files([("cloud/x.toml", bad)]).unwrap_err();
-        assert!(err.to_string().contains("cloud/x.toml"), "{err}");
+        // The file and the line of the unknown category, and what the known ones are.
+        let text = err.to_string();
+        assert!(text.starts_with("cloud/x.toml:5:"), "{text}");
+        assert!(
+            text.contains("spyware") && text.contains("vendor_cloud"),
+            "{text}"
+        );
+        // `lan` and `unknown` are the analyser's words, not an endpoint's.
+        let lan = bad.replace("spyware", "lan");
+        let text = CloudDb::from_files([("cloud/x.toml", lan.as_str())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.starts_with("cloud/x.toml:1: endpoint 0 (X):"),
+            "{text}"
+        );
         let err = CloudDb::from_files([("cloud/y.toml", "[[endpoint]]\nprovider=1")]).unwrap_err();
         assert!(err.to_string().contains("cloud/y.toml"), "{err}");
     }

@@ -78,9 +78,10 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
         LinkType::Ethernet => {
             let sliced = LaxSlicedPacket::from_ethernet(data).ok()?;
             let (mac, group) = match &sliced.link {
-                Some(LinkSlice::Ethernet2(eth)) => {
-                    (Some(eth.source()), eth.destination()[0] & 1 == 1)
-                }
+                Some(LinkSlice::Ethernet2(eth)) => (
+                    Some(eth.source()),
+                    crate::model::MacAddr(eth.destination()).is_multicast(),
+                ),
                 _ => (None, false),
             };
             (sliced, mac, group)

@@ -140,44 +140,8 @@ impl BurstTracker {
     }
 }
 
-/// What the traffic looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Pattern {
-    /// Continuous upstream at video rates.
-    VideoStream,
-    /// Picture-sized bursts.
-    Snapshots,
-    /// Content-sized, neither steady nor bursty (a file).
-    Bulk,
-    /// Repeated small messages.
-    Heartbeat,
-    /// A few small messages.
-    Control,
-    /// DNS, NTP, DHCP and the like.
-    NetworkService,
-}
-
-impl Pattern {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Pattern::VideoStream => "video_stream",
-            Pattern::Snapshots => "snapshots",
-            Pattern::Bulk => "bulk",
-            Pattern::Heartbeat => "heartbeat",
-            Pattern::Control => "control",
-            Pattern::NetworkService => "network_service",
-        }
-    }
-
-    /// A transfer of content rather than signalling.
-    pub fn is_content(self) -> bool {
-        matches!(
-            self,
-            Pattern::VideoStream | Pattern::Snapshots | Pattern::Bulk
-        )
-    }
-}
+/// What the traffic looks like: the report's own vocabulary.
+pub use crate::model::TrafficPattern as Pattern;
 
 /// A judgement and why, in words an inspector can check against the capture.
 #[derive(Debug, Clone, PartialEq, Eq)]

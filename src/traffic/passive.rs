@@ -84,7 +84,7 @@ impl PassiveIdentity {
     }
 
     fn observe_source(&mut self, mac: [u8; 6], src: IpAddr) {
-        if mac[0] & 1 == 1 {
+        if crate::model::MacAddr(mac).is_multicast() {
             return;
         }
         match src {

@@ -7,10 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{DataStore, Device, FaceRecognition, ReceivedUpload};
-
-/// Shapes that carry pictures or footage (not heartbeats, control or network services).
-const IMAGE_SIZED: &[&str] = &["snapshots", "video_stream", "bulk"];
+use crate::model::{
+    ContactScope, DataStore, Device, FaceRecognition, ReceivedUpload, TrafficPattern,
+};
 
 /// Marks every device that receives image-sized uploads from a surveillance or face device on the
 /// LAN with a [`DataStore`] naming the senders; a device receiving none keeps `data_store: None`.
@@ -23,10 +22,11 @@ pub fn mark_data_stores(devices: &mut [Device]) {
             continue;
         }
         for c in &sender.cloud_contacts {
-            let Some(pattern) = c.pattern.as_deref() else {
+            let Some(pattern) = c.pattern else {
                 continue;
             };
-            if c.scope.as_deref() != Some("lan") || !IMAGE_SIZED.contains(&pattern) {
+            // Shapes that carry pictures or footage (not heartbeats, control or network services).
+            if c.scope != Some(ContactScope::Lan) || !pattern.is_content() {
                 continue;
             }
             received
@@ -37,8 +37,8 @@ pub fn mark_data_stores(devices: &mut [Device]) {
                     ip: sender.ip.clone(),
                     port: c.port,
                     bytes: c.bytes_up,
-                    pattern: pattern.to_string(),
-                    faces: face_capable && pattern == "snapshots",
+                    pattern,
+                    faces: face_capable && pattern == TrafficPattern::Snapshots,
                 });
         }
     }
@@ -108,7 +108,7 @@ mod tests {
             name_source: None,
             provider: None,
             service: None,
-            category: "unknown".into(),
+            category: crate::model::CloudCategory::Unknown,
             country: None,
             bytes_up: bytes,
             bytes_down: 1_000,
@@ -116,8 +116,8 @@ mod tests {
             first_seen: "2026-01-01T00:00:00Z".into(),
             last_seen: "2026-01-01T00:00:05Z".into(),
             upload: false,
-            scope: Some(scope.into()),
-            pattern: Some(pattern.into()),
+            scope: serde_json::from_value(serde_json::json!(scope)).unwrap(),
+            pattern: serde_json::from_value(serde_json::json!(pattern)).unwrap(),
             upload_reason: None,
         }
     }

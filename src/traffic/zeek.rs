@@ -591,12 +591,7 @@ fn iso8601_micros(text: &str) -> Option<i64> {
 }
 
 fn mac(text: &str) -> Option<[u8; 6]> {
-    let mut out = [0u8; 6];
-    let mut parts = text.split(':');
-    for byte in &mut out {
-        *byte = u8::from_str_radix(parts.next()?, 16).ok()?;
-    }
-    parts.next().is_none().then_some(out)
+    crate::model::MacAddr::parse(text).map(crate::model::MacAddr::octets)
 }
 
 fn lower(name: &str) -> String {

@@ -96,17 +96,10 @@ pub fn parse_sender(frame: &[u8]) -> Option<([u8; 6], Ipv4Addr)> {
     Some((mac, Ipv4Addr::new(f[28], f[29], f[30], f[31])))
 }
 
-/// `aa:bb:cc:dd:ee:ff`, lower case.
-pub fn format_mac(mac: [u8; 6]) -> String {
-    mac.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MacAddr;
     use proptest::prelude::*;
 
     /// A reply as tcpdump shows it (`arp reply 192.168.1.64 is-at 44:19:b6:01:02:03`), bytes as
@@ -129,7 +122,7 @@ mod tests {
         ))
         .unwrap();
         let r = parse_reply(&bytes).unwrap();
-        assert_eq!(format_mac(r.sender_mac), "44:19:b6:01:02:03");
+        assert_eq!(MacAddr(r.sender_mac).to_string(), "44:19:b6:01:02:03");
         assert_eq!(r.sender_ip, Ipv4Addr::new(192, 168, 1, 64));
         assert_eq!(r.target_ip, Ipv4Addr::new(192, 168, 1, 2));
     }
@@ -168,12 +161,13 @@ mod tests {
 #[cfg(test)]
 mod real_bytes {
     use super::*;
+    use crate::model::MacAddr;
 
     #[test]
     fn real_reply_names_the_answering_host_and_its_mac() {
         let frame = include_bytes!("../../tests/fixtures/wire/arp-reply-frame30.bin");
         let reply = parse_reply(frame).expect("a real ARP reply");
-        assert_eq!(format_mac(reply.sender_mac), "d4:ae:52:d3:77:26");
+        assert_eq!(MacAddr(reply.sender_mac).to_string(), "d4:ae:52:d3:77:26");
         assert_eq!(reply.sender_ip, Ipv4Addr::new(192, 168, 152, 101));
         assert_eq!(reply.target_ip, Ipv4Addr::new(192, 168, 152, 1));
     }
@@ -185,7 +179,7 @@ mod real_bytes {
         assert_eq!(frame.len(), 60);
         assert_eq!(parse_reply(frame), None);
         let (mac, ip) = parse_sender(frame).expect("a real ARP request");
-        assert_eq!(format_mac(mac), "b8:bb:af:0b:24:0b");
+        assert_eq!(MacAddr(mac).to_string(), "b8:bb:af:0b:24:0b");
         assert_eq!(ip, Ipv4Addr::new(192, 168, 152, 153));
     }
 }

@@ -63,12 +63,7 @@ impl ProbeMatch {
 
 /// `C0-56-E3-AA-BB-CC` or `c0:56:e3:aa:bb:cc` → `c0:56:e3:aa:bb:cc`.
 pub fn normalise_mac(text: &str) -> Option<String> {
-    let parts: Vec<&str> = text.trim().split(['-', ':']).collect();
-    let ok = parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_hexdigit()));
-    ok.then(|| parts.join(":").to_ascii_lowercase())
+    crate::model::MacAddr::parse(text).map(|m| m.to_string())
 }
 
 /// Reads a `ProbeMatch`; `Ok(None)` for other SADP messages (other tools' inquiries, which

@@ -309,3 +309,55 @@ fn cli_files_import_each_other_without_a_circle() {
         "a planted circle commands → render → commands is found"
     );
 }
+
+/// No Chinese label is left in the code of the report renderers, their HTML template or the
+/// model: every zh/en label comes from the one locale file, `locales/zh-CN.toml` (src/locale.rs).
+/// Comments, test modules and the test-only files may quote labels to check the output.
+#[test]
+fn report_labels_live_only_in_the_locale_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src/report"), &mut files);
+    rust_files(&root.join("src/model"), &mut files);
+    files.push(root.join("src/locale.rs"));
+    files.push(root.join("src/report/templates/report.html"));
+    // Whole files compiled only for tests are declared `#[cfg(test)] mod name;`.
+    let report_mod = std::fs::read_to_string(root.join("src/report/mod.rs")).unwrap();
+    let test_only: Vec<String> = report_mod
+        .split("#[cfg(test)]")
+        .skip(1)
+        .filter_map(|rest| {
+            let decl = rest.trim_start().lines().next()?;
+            let name = decl
+                .trim_start_matches("pub(crate) ")
+                .strip_prefix("mod ")?;
+            Some(format!("{}.rs", name.trim_end_matches(';')))
+        })
+        .collect();
+    assert!(
+        test_only.contains(&"testdata.rs".to_string()),
+        "{test_only:?}"
+    );
+    // CJK punctuation, ideographs and full-width forms.
+    let chinese = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}');
+    let mut left = Vec::new();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if test_only.contains(&name) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        // The code before the file's test module.
+        let code = text
+            .split("#[cfg(test)]\nmod tests")
+            .next()
+            .unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            let comment = line.trim_start().starts_with("//");
+            if !comment && line.chars().any(chinese) {
+                left.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(left.is_empty(), "labels left in code:\n{}", left.join("\n"));
+}

@@ -29,6 +29,36 @@ fn signatures_check_names_file_and_line_of_a_broken_file() {
     );
 }
 
+/// A cloud endpoint in a user's `--signatures DIR` with a category outside the report's list is
+/// refused at load time with the file, the line and the categories that exist.
+#[test]
+fn unknown_cloud_category_names_file_and_line() {
+    let valid = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signatures/valid");
+    let dir = tempfile::tempdir().unwrap();
+    let sigs = dir.path().join("sigs");
+    for sub in ["devices", "oui"] {
+        std::fs::create_dir_all(sigs.join(sub)).unwrap();
+        for entry in std::fs::read_dir(valid.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, sigs.join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(sigs.join("cloud")).unwrap();
+    std::fs::write(
+        sigs.join("cloud/shop.toml"),
+        "# a user's own endpoint\n[[endpoint]]\ndomains = [\"api.example.com\"]\nprovider = \"Example\"\nservice = \"API\"\ncategory = \"cdn\"\nsource = \"the shop's router log\"\n",
+    )
+    .unwrap();
+    let out = camsweep(&["signatures", "check", sigs.to_str().unwrap()]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("shop.toml:6:"), "{err}");
+    assert!(
+        err.contains("`cdn`") && err.contains("vendor_cloud"),
+        "{err}"
+    );
+}
+
 /// A public address is refused before anything is sent, and the user is told why.
 #[test]
 fn public_targets_are_refused() {

@@ -38,7 +38,7 @@ fn expected_face(persona: &Persona, cloud: &CloudDb) -> FaceRecognition {
     let to_face_cloud = uploads::for_persona(&persona.name).is_some_and(|u| {
         cloud
             .classify(&[u.name.as_str()], u.ip.into())
-            .is_some_and(|(e, _)| e.category == "face_api" || e.face_analytics)
+            .is_some_and(|(e, _)| e.category.as_str() == "face_api" || e.face_analytics)
     });
     if to_face_cloud {
         FaceRecognition::Yes

@@ -311,7 +311,7 @@ fn start_poisoned(lab: &Lab, dir: &std::path::Path) -> Result<Child, String> {
     )
     .spawn()
     .map_err(|e| e.to_string())?;
-    let scanner = arp::mac_text(&SCANNER_MAC);
+    let scanner = camsweep::model::MacAddr(SCANNER_MAC).to_string();
     let began = Instant::now();
     loop {
         if UPLOADERS
@@ -439,9 +439,9 @@ impl Watcher {
                     if !fine {
                         p.1.push(format!(
                             "reply to {} claiming {} is at {}",
-                            arp::mac_text(&dst),
+                            camsweep::model::MacAddr(dst),
                             a.sender_ip,
-                            arp::mac_text(&a.sender_mac)
+                            camsweep::model::MacAddr(a.sender_mac)
                         ));
                     }
                 }

@@ -95,7 +95,7 @@ fn contact_to<'a>(device: &'a DeviceTraffic, name: &str) -> Result<&'a CloudCont
 fn expect(c: &CloudContact, upload: bool, category: &str, provider: &str) -> Result<(), String> {
     let named = matches!(c.name_source.as_deref(), Some("dns" | "sni"));
     let provider_ok = c.provider.as_deref().is_some_and(|p| p.contains(provider));
-    if c.upload != upload || c.category != category || !provider_ok || !named {
+    if c.upload != upload || c.category.as_str() != category || !provider_ok || !named {
         return Err(format!(
             "{}: expected upload {upload}, {category}, {provider}, named by dns or sni; got {c:#?}",
             c.destination
@@ -168,7 +168,7 @@ pub fn camsweep_analyze_live_and_on_the_kept_capture(_lab: &Lab) -> Result<(), S
                 .iter()
                 .find(|c| c.name.as_deref() == Some(name) && c.port == 443)
                 .ok_or_else(|| format!("{}: {ip} has no contact named {name}", out.display()))?;
-            if contact.upload != upload || contact.category != category {
+            if contact.upload != upload || contact.category.as_str() != category {
                 return Err(format!("{}: {ip}: {contact:#?}", out.display()));
             }
         }
@@ -243,10 +243,10 @@ pub fn audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure(
         if report.scan.scanner_addresses.contains(&c.destination) {
             return Err(format!("{ip} lists the scanner as a contact: {c:#?}"));
         }
-        if c.port == 53 && c.category != "infrastructure" {
+        if c.port == 53 && c.category.as_str() != "infrastructure" {
             return Err(format!("{ip}: DNS is not infrastructure: {c:#?}"));
         }
-        if c.scope.as_deref() == Some("lan")
+        if c.scope.map(|s| s.as_str()) == Some("lan")
             && !matches!(c.category.as_str(), "lan" | "infrastructure")
         {
             return Err(format!("{ip}: a LAN peer is not a LAN contact: {c:#?}"));
@@ -254,7 +254,7 @@ pub fn audit_listen_never_lists_the_scanner_and_files_dns_as_infrastructure(
     }
     if !contacts
         .iter()
-        .any(|(_, c)| c.destination == "203.0.113.53" && c.category == "infrastructure")
+        .any(|(_, c)| c.destination == "203.0.113.53" && c.category.as_str() == "infrastructure")
     {
         return Err("no device's DNS lookup to the lab resolver was seen".into());
     }

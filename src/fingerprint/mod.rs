@@ -18,6 +18,7 @@ mod lexicon;
 mod matcher;
 mod oui;
 
+pub use claims::{atom_kinds, states};
 pub use cloud_indications::{
     PORT_MAPPING_SOURCE, attach_port_mappings, cloud_indications, port_mapping_indication,
 };

@@ -3,12 +3,14 @@
 //! The report types mirror `../shared/docs/report-contract.md`: names there are stable,
 //! so fields may be added here but never renamed.
 
+mod atom_kind;
 mod evidence;
 mod host;
 mod interception;
 mod limits;
 mod report;
 
+pub use atom_kind::AtomKind;
 pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};
 pub use interception::{Bridge, InterceptedDevice, Interception};

@@ -11,7 +11,8 @@ use super::db::SignatureDb;
 use super::matcher::{Hit, match_signature, with_claims};
 use super::oui::{OuiEntry, is_locally_administered, parse_mac};
 use crate::model::{
-    AtomKind, DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity, TypeBasis,
+    AtomKind, DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity,
+    TypeBasis,
 };
 
 /// Weight of a MAC prefix as vendor evidence. Low on purpose: it says who made the network

@@ -809,7 +809,10 @@ mod tests {
                 .iter()
                 .any(|a| a.source() == "vivotek.model" && a.value == p.model)
         );
-        assert!(answer(p, d, Protocol::Vivotek, &reply).is_none(), "a reply is no search");
+        assert!(
+            answer(p, d, Protocol::Vivotek, &reply).is_none(),
+            "a reply is no search"
+        );
     }
 
     /// The responders answer the inquiries camsweep sends, and nothing else.

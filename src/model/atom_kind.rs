@@ -42,6 +42,9 @@ pub enum AtomKind {
 impl AtomKind {
     /// Kinds whose whole value identifies one unit and is removed by `--redact`.
     pub fn identifies_unit(self) -> bool {
-        matches!(self, AtomKind::Serial | AtomKind::UnitName | AtomKind::UnitId)
+        matches!(
+            self,
+            AtomKind::Serial | AtomKind::UnitName | AtomKind::UnitId
+        )
     }
 }

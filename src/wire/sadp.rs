@@ -6,8 +6,8 @@
 
 use super::discovery::{Field, Follow, Protocol, Reply};
 use super::xml::{self, XmlError};
-use crate::model::AtomKind::{DeviceClass, Firmware, Mac, Model, Serial, Text, Vendor};
 use crate::markup::escape;
+use crate::model::AtomKind::{DeviceClass, Firmware, Mac, Model, Serial, Text, Vendor};
 
 /// The UDP port of SADP.
 pub const PORT: u16 = 37020;
@@ -131,67 +131,6 @@ pub fn probe_match(m: &ProbeMatch) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// The reply UniversalScanner's self-test replays (`UniversalScanner/Hikvision.selftest`),
-    /// byte for byte, including the device's own `flase` typo.
-    const SELFTEST: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ProbeMatch><Uuid>11223344-5566-7788-9900-112233445566</Uuid>\n<Types>inquiry</Types>\n<DeviceType>123456</DeviceType>\n<DeviceDescription>Virtual</DeviceDescription>\n<DeviceSN>Virtual-123456789</DeviceSN>\n<CommandPort>8000</CommandPort>\n<HttpPort>80</HttpPort>\n<MAC>00-11-22-33-44-55</MAC>\n<IPv4Address>127.0.0.1</IPv4Address>\n<IPv4SubnetMask>255.0.0.0</IPv4SubnetMask>\n<IPv4Gateway>127.0.0.1</IPv4Gateway>\n<IPv6Address>::</IPv6Address>\n<IPv6Gateway>::</IPv6Gateway>\n<IPv6MaskLen>64</IPv6MaskLen>\n<DHCP>false</DHCP>\n<AnalogChannelNum>0</AnalogChannelNum>\n<DigitalChannelNum>1</DigitalChannelNum>\n<SoftwareVersion>V1.0build 200101</SoftwareVersion>\n<DSPVersion>V1.0build 200101</DSPVersion>\n<BootTime>1970-01-01 00:00:00</BootTime>\n<ResetAbility>false</ResetAbility>\n<DiskNumber>0</DiskNumber>\n<Activated>true</Activated>\n<PasswordResetAbility>true</PasswordResetAbility>\n<PasswordResetModeSecond>true</PasswordResetModeSecond>\n<SupportHCPlatform>true</SupportHCPlatform>\n<HCPlatformEnable>flase</HCPlatformEnable>\n<IsModifyVerificationCode>true</IsModifyVerificationCode>\n</ProbeMatch>\n";
-
-    #[test]
-    fn reads_the_selftest_reply() {
-        let m = parse_probe_match(SELFTEST).unwrap().unwrap();
-        assert_eq!(m.description.as_deref(), Some("Virtual"));
-        assert_eq!(m.serial.as_deref(), Some("Virtual-123456789"));
-        assert_eq!(m.software_version.as_deref(), Some("V1.0build 200101"));
-        assert_eq!(m.mac_normalised().as_deref(), Some("00:11:22:33:44:55"));
-        assert_eq!(m.activated.as_deref(), Some("true"));
-        assert_eq!(m.support_hc_platform.as_deref(), Some("true"));
-        assert_eq!(m.hc_platform_enable.as_deref(), Some("flase"));
-        assert_eq!(m.ipv4.as_deref(), Some("127.0.0.1"));
-    }
-
-    #[test]
-    fn inquiry_is_an_inquiry_and_nothing_else_is() {
-        let text = inquiry("11223344-5566-7788-9900-112233445566");
-        assert_eq!(
-            text,
-            r#"<?xml version="1.0" encoding="utf-8"?><Probe><Uuid>11223344-5566-7788-9900-112233445566</Uuid><Types>inquiry</Types></Probe>"#
-        );
-        assert_eq!(
-            parse_inquiry(&text).as_deref(),
-            Some("11223344-5566-7788-9900-112233445566")
-        );
-        assert!(parse_probe_match(&text).unwrap().is_none());
-        // SADP's modify messages carry other types; a responder ignores them.
-        assert!(parse_inquiry("<Probe><Uuid>1</Uuid><Types>update</Types></Probe>").is_none());
-    }
-
-    proptest! {
-        #[test]
-        fn reply_round_trips(model in "[ -~]{1,30}", fw in "[ -~]{1,30}", cloud in proptest::bool::ANY) {
-            let m = ProbeMatch {
-                uuid: Some("u".into()),
-                description: Some(model.trim().to_string()).filter(|s| !s.is_empty()),
-                software_version: Some(fw.trim().to_string()).filter(|s| !s.is_empty()),
-                mac: Some("44-19-b6-01-02-03".into()),
-                hc_platform_enable: Some(cloud.to_string()),
-                ..ProbeMatch::default()
-            };
-            let back = parse_probe_match(&probe_match(&m)).unwrap().unwrap();
-            prop_assert_eq!(back, m);
-        }
-
-        #[test]
-        fn never_panics(text in "\\PC{0,300}") {
-            let _ = parse_probe_match(&text);
-            let _ = parse_inquiry(&text);
-        }
-    }
-}
-
 /// Evidence that a device's vendor-cloud service is switched on, from its own discovery reply
 /// (not from traffic): the policy layer and the report read it by this source name.
 pub const CLOUD_INDICATION: &str = "cloud.indication";
@@ -283,4 +222,65 @@ pub fn match_reply(m: &ProbeMatch) -> Reply {
         out.mac = Some(mac);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The reply UniversalScanner's self-test replays (`UniversalScanner/Hikvision.selftest`),
+    /// byte for byte, including the device's own `flase` typo.
+    const SELFTEST: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ProbeMatch><Uuid>11223344-5566-7788-9900-112233445566</Uuid>\n<Types>inquiry</Types>\n<DeviceType>123456</DeviceType>\n<DeviceDescription>Virtual</DeviceDescription>\n<DeviceSN>Virtual-123456789</DeviceSN>\n<CommandPort>8000</CommandPort>\n<HttpPort>80</HttpPort>\n<MAC>00-11-22-33-44-55</MAC>\n<IPv4Address>127.0.0.1</IPv4Address>\n<IPv4SubnetMask>255.0.0.0</IPv4SubnetMask>\n<IPv4Gateway>127.0.0.1</IPv4Gateway>\n<IPv6Address>::</IPv6Address>\n<IPv6Gateway>::</IPv6Gateway>\n<IPv6MaskLen>64</IPv6MaskLen>\n<DHCP>false</DHCP>\n<AnalogChannelNum>0</AnalogChannelNum>\n<DigitalChannelNum>1</DigitalChannelNum>\n<SoftwareVersion>V1.0build 200101</SoftwareVersion>\n<DSPVersion>V1.0build 200101</DSPVersion>\n<BootTime>1970-01-01 00:00:00</BootTime>\n<ResetAbility>false</ResetAbility>\n<DiskNumber>0</DiskNumber>\n<Activated>true</Activated>\n<PasswordResetAbility>true</PasswordResetAbility>\n<PasswordResetModeSecond>true</PasswordResetModeSecond>\n<SupportHCPlatform>true</SupportHCPlatform>\n<HCPlatformEnable>flase</HCPlatformEnable>\n<IsModifyVerificationCode>true</IsModifyVerificationCode>\n</ProbeMatch>\n";
+
+    #[test]
+    fn reads_the_selftest_reply() {
+        let m = parse_probe_match(SELFTEST).unwrap().unwrap();
+        assert_eq!(m.description.as_deref(), Some("Virtual"));
+        assert_eq!(m.serial.as_deref(), Some("Virtual-123456789"));
+        assert_eq!(m.software_version.as_deref(), Some("V1.0build 200101"));
+        assert_eq!(m.mac_normalised().as_deref(), Some("00:11:22:33:44:55"));
+        assert_eq!(m.activated.as_deref(), Some("true"));
+        assert_eq!(m.support_hc_platform.as_deref(), Some("true"));
+        assert_eq!(m.hc_platform_enable.as_deref(), Some("flase"));
+        assert_eq!(m.ipv4.as_deref(), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn inquiry_is_an_inquiry_and_nothing_else_is() {
+        let text = inquiry("11223344-5566-7788-9900-112233445566");
+        assert_eq!(
+            text,
+            r#"<?xml version="1.0" encoding="utf-8"?><Probe><Uuid>11223344-5566-7788-9900-112233445566</Uuid><Types>inquiry</Types></Probe>"#
+        );
+        assert_eq!(
+            parse_inquiry(&text).as_deref(),
+            Some("11223344-5566-7788-9900-112233445566")
+        );
+        assert!(parse_probe_match(&text).unwrap().is_none());
+        // SADP's modify messages carry other types; a responder ignores them.
+        assert!(parse_inquiry("<Probe><Uuid>1</Uuid><Types>update</Types></Probe>").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn reply_round_trips(model in "[ -~]{1,30}", fw in "[ -~]{1,30}", cloud in proptest::bool::ANY) {
+            let m = ProbeMatch {
+                uuid: Some("u".into()),
+                description: Some(model.trim().to_string()).filter(|s| !s.is_empty()),
+                software_version: Some(fw.trim().to_string()).filter(|s| !s.is_empty()),
+                mac: Some("44-19-b6-01-02-03".into()),
+                hc_platform_enable: Some(cloud.to_string()),
+                ..ProbeMatch::default()
+            };
+            let back = parse_probe_match(&probe_match(&m)).unwrap().unwrap();
+            prop_assert_eq!(back, m);
+        }
+
+        #[test]
+        fn never_panics(text in "\\PC{0,300}") {
+            let _ = parse_probe_match(&text);
+            let _ = parse_inquiry(&text);
+        }
+    }
 }

@@ -195,7 +195,11 @@ mod tests {
         assert_eq!(search(1), [0x01, 0x4a, 0x5d, 0x8f, 0x1c]);
         assert_eq!(parse_search(&search(7)), Some(7));
         assert_eq!(parse_search(&[0x01, 0x4a, 0x5d, 0x8f, 0x1d]), None);
-        assert_eq!(parse_search(&answer(1, &sample())), None, "a reply is no search");
+        assert_eq!(
+            parse_search(&answer(1, &sample())),
+            None,
+            "a reply is no search"
+        );
     }
 
     fn sample() -> Answer {
@@ -236,7 +240,11 @@ mod tests {
     #[test]
     fn atoms_carry_model_vendor_and_mac() {
         let reply = answer_reply(&sample());
-        let got: Vec<_> = reply.atoms.iter().map(|a| (a.source(), a.value.as_str())).collect();
+        let got: Vec<_> = reply
+            .atoms
+            .iter()
+            .map(|a| (a.source(), a.value.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

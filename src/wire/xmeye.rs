@@ -168,6 +168,61 @@ pub fn search_reply(net: &NetCommon) -> Vec<u8> {
     frame(MSG_SEARCH_REPLY, &bytes)
 }
 
+/// XMeye search in the discovery table: message 1530 to the broadcast address and each host.
+pub const DISCOVERY: Protocol = Protocol {
+    name: "xmeye",
+    port: PORT,
+    group: None,
+    broadcast: true,
+    inquiry: |_| vec![search()],
+    parse: |_, data| Some(net_reply(&parse_search_reply(data)?)),
+    fields: FIELDS,
+    maker: true,
+    follow: Follow::Nothing,
+};
+
+const FIELDS: &[Field] = &[
+    Field {
+        source: "xmeye.hostname",
+        kinds: &[Text, UnitName],
+    },
+    Field {
+        source: "xmeye.serial",
+        kinds: &[Serial],
+    },
+    Field {
+        source: "xmeye.version",
+        kinds: &[Firmware],
+    },
+    Field {
+        source: "xmeye.build_date",
+        kinds: &[],
+    },
+    Field {
+        source: "xmeye.device_type",
+        kinds: &[DeviceClass, Text],
+    },
+    Field {
+        source: "xmeye.mac",
+        kinds: &[Mac],
+    },
+];
+
+/// What a 1531 reply says, as atoms, with the device's MAC.
+pub fn net_reply(net: &NetCommon) -> Reply {
+    let mut out = Reply::default();
+    out.add(&FIELDS[0], net.hostname.as_deref());
+    out.add(&FIELDS[1], net.serial.as_deref());
+    out.add(&FIELDS[2], net.version.as_deref());
+    out.add(&FIELDS[3], net.build_date.as_deref());
+    out.add(&FIELDS[4], net.device_type.as_deref());
+    if let Some(mac) = net.mac.as_deref().and_then(super::sadp::normalise_mac) {
+        out.add(&FIELDS[5], Some(&mac));
+        out.mac = Some(mac);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,59 +319,4 @@ mod real_bytes {
         assert!(body.starts_with(br#"{"Ret" : 100"#));
         assert_eq!(parse_search_reply(data), None);
     }
-}
-
-/// XMeye search in the discovery table: message 1530 to the broadcast address and each host.
-pub const DISCOVERY: Protocol = Protocol {
-    name: "xmeye",
-    port: PORT,
-    group: None,
-    broadcast: true,
-    inquiry: |_| vec![search()],
-    parse: |_, data| Some(net_reply(&parse_search_reply(data)?)),
-    fields: FIELDS,
-    maker: true,
-    follow: Follow::Nothing,
-};
-
-const FIELDS: &[Field] = &[
-    Field {
-        source: "xmeye.hostname",
-        kinds: &[Text, UnitName],
-    },
-    Field {
-        source: "xmeye.serial",
-        kinds: &[Serial],
-    },
-    Field {
-        source: "xmeye.version",
-        kinds: &[Firmware],
-    },
-    Field {
-        source: "xmeye.build_date",
-        kinds: &[],
-    },
-    Field {
-        source: "xmeye.device_type",
-        kinds: &[DeviceClass, Text],
-    },
-    Field {
-        source: "xmeye.mac",
-        kinds: &[Mac],
-    },
-];
-
-/// What a 1531 reply says, as atoms, with the device's MAC.
-pub fn net_reply(net: &NetCommon) -> Reply {
-    let mut out = Reply::default();
-    out.add(&FIELDS[0], net.hostname.as_deref());
-    out.add(&FIELDS[1], net.serial.as_deref());
-    out.add(&FIELDS[2], net.version.as_deref());
-    out.add(&FIELDS[3], net.build_date.as_deref());
-    out.add(&FIELDS[4], net.device_type.as_deref());
-    if let Some(mac) = net.mac.as_deref().and_then(super::sadp::normalise_mac) {
-        out.add(&FIELDS[5], Some(&mac));
-        out.mac = Some(mac);
-    }
-    out
 }

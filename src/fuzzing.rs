@@ -11,14 +11,15 @@ use crate::probe::onvif::soap;
 use crate::probe::{banner, http::observe, rtsp as rtsp_probe, zk};
 use crate::traffic::{Analyzer, CloudDb, FlowLimits, FrameSource, PcapSource, UploadPolicy};
 use crate::traffic::{Frame, LinkType, decode, dns, http, quic, reassembly, tls};
-use crate::wire::{arp, dhcp, dhdiscover, mdns, sadp, ssdp, wsd, xmeye, xml};
+use crate::wire::{arp, dhcp, dhdiscover, discovery, mdns, sadp, ssdp, wsd, xmeye, xml};
 use crate::wire::{auth, rtsp};
 use std::io::Cursor;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::LazyLock;
 
 /// Discovery replies from devices nobody trusts: ARP, DHCP, mDNS, WS-Discovery, SSDP, SADP,
-/// DHDiscover and XMeye. The first byte picks the codec so one corpus reaches them all.
+/// DHDiscover and XMeye, and every reply parser of the discovery table. The first byte picks
+/// the codec so one corpus reaches them all.
 pub fn wire_discovery(data: &[u8]) {
     let Some((&selector, body)) = data.split_first() else {
         return;
@@ -69,6 +70,12 @@ pub fn wire_discovery(data: &[u8]) {
         }
         _ => {
             let _ = xml::parse_leaves(&text);
+            // Every row of the discovery table, as the scanner reads its replies: a protocol
+            // added to the table is reached without a new arm here.
+            let from = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 9));
+            for protocol in discovery::TABLE {
+                let _ = (protocol.parse)(from, body);
+            }
         }
     }
 }

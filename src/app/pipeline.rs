@@ -42,7 +42,7 @@ pub struct ScanPlan {
     /// This machine's own addresses (loopback aside), recorded in the report so a capture taken
     /// during the scan never files the scanner as a device's contact.
     pub scanner_addresses: Vec<IpAddr>,
-    /// The discovery protocols' context (WS-Discovery, SSDP, mDNS, SADP, DHDiscover, XMeye);
+    /// The discovery protocols' context (every row of `wire::discovery::TABLE`);
     /// `None` runs the TCP sweep alone.
     pub discovery: Option<DiscoveryContext>,
 }

@@ -1,7 +1,10 @@
-//! The discovery protocols as [`HostDiscoverer`]s: ONVIF WS-Discovery, SSDP/UPnP, mDNS/DNS-SD,
-//! Hikvision SADP, Dahua DHDiscover and Xiongmai XMeye. Each sends only its inquiry (never a
-//! set/modify message), and turns every reply into evidence on the host that sent it. The
-//! replying address is the host; what a reply claims about its own address is only evidence.
+//! The discovery protocols of `wire::discovery::TABLE`, each run as a [`HostDiscoverer`] over
+//! the shared UDP inquiry loop (`udp.rs`): ONVIF WS-Discovery, SSDP/UPnP, mDNS/DNS-SD,
+//! Hikvision SADP, Dahua DHDiscover, Xiongmai XMeye, VIVOTEK's search. Each sends only its
+//! inquiry (never a set/modify message), and turns every reply into evidence on the host that
+//! sent it. The replying address is the host; what a reply claims about its own address is only
+//! evidence. A protocol is a row of the table: nothing here names one, except the second step
+//! a row may ask for ([`Follow`]).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -13,14 +16,10 @@ use futures::{FutureExt, StreamExt};
 use super::udp::{self, DiscoveryContext, Inquiry};
 use super::{HostDiscoverer, SweepResult};
 use crate::model::{CutReason, CutShort, Evidence, HostObservation, LimitHit, SeenBy};
-use crate::wire::{dhdiscover, mdns, sadp, ssdp, wsd, xmeye};
+use crate::wire::discovery::{self, Atom, Follow, Protocol};
+use crate::wire::ssdp;
 
-/// Evidence that a device's vendor-cloud service is switched on, from its own discovery reply
-/// (not from traffic): the policy layer and the report read it by this source name.
-pub const CLOUD_INDICATION: &str = "cloud.indication";
-/// The value for a Hikvision device whose SADP reply says `HCPlatformEnable=true`.
-pub const HIK_CONNECT_ON: &str =
-    "Hik-Connect (Hikvision cloud) enabled: SADP HCPlatformEnable=true";
+pub use crate::wire::sadp::{CLOUD_INDICATION, HIK_CONNECT_ON};
 
 /// Largest UPnP description fetched.
 const MAX_DESCRIPTION: usize = 64 * 1024;
@@ -30,16 +29,89 @@ const DESCRIPTIONS_IN_FLIGHT: usize = 8;
 /// Longest wait for one description, body included.
 const DESCRIPTION_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Every discoverer camsweep has, sharing one context.
+/// Every discoverer of the table, sharing one context.
 pub fn all(ctx: &DiscoveryContext) -> Vec<Box<dyn HostDiscoverer>> {
-    vec![
-        Box::new(WsDiscovery(ctx.clone())),
-        Box::new(Ssdp(ctx.clone())),
-        Box::new(Mdns(ctx.clone())),
-        Box::new(Sadp(ctx.clone())),
-        Box::new(DhDiscover(ctx.clone())),
-        Box::new(Xmeye(ctx.clone())),
-    ]
+    discovery::TABLE
+        .iter()
+        .map(|protocol| Box::new(TableDiscoverer::new(protocol, ctx.clone())) as _)
+        .collect()
+}
+
+/// The discoverer of the table's row `name` (`sadp`, `ws_discovery` …).
+pub fn named(name: &str, ctx: &DiscoveryContext) -> Option<TableDiscoverer> {
+    discovery::named(name).map(|protocol| TableDiscoverer::new(protocol, ctx.clone()))
+}
+
+/// One row of the discovery table, run: inquiry, replies read into atoms, the row's second step.
+pub struct TableDiscoverer {
+    protocol: &'static Protocol,
+    ctx: DiscoveryContext,
+}
+
+impl TableDiscoverer {
+    pub fn new(protocol: &'static Protocol, ctx: DiscoveryContext) -> Self {
+        Self { protocol, ctx }
+    }
+}
+
+impl HostDiscoverer for TableDiscoverer {
+    fn name(&self) -> &'static str {
+        self.protocol.name
+    }
+
+    fn discover<'a>(&'a self, targets: &'a [IpAddr]) -> BoxFuture<'a, SweepResult> {
+        async move {
+            let p = self.protocol;
+            let payloads = (p.inquiry)(&mut udp::random_uuid);
+            if payloads.is_empty() {
+                return SweepResult::default();
+            }
+            let inquiry = Inquiry {
+                port: p.port,
+                group: p.group,
+                broadcast: p.broadcast,
+                payloads,
+            };
+            let mut got = udp::collect(p.name, &inquiry, targets, &self.ctx).await;
+            let mut hosts = Hosts::default();
+            let mut descriptions: BTreeMap<IpAddr, String> = BTreeMap::new();
+            for (ip, data) in &got.replies {
+                let Some(reply) = (p.parse)(*ip, data) else {
+                    continue;
+                };
+                for atom in &reply.atoms {
+                    hosts.atom(*ip, p.port, atom);
+                }
+                if let Some(mac) = reply.mac {
+                    hosts.host(*ip).mac.get_or_insert(mac);
+                }
+                if let Some(name) = reply.host_name.filter(|n| !n.is_empty()) {
+                    hosts.host(*ip).hostname.get_or_insert(name);
+                }
+                if let Some(location) = reply.description
+                    && location_is_on(&location, *ip)
+                {
+                    descriptions.entry(*ip).or_insert(location);
+                }
+            }
+            let mut limits_hit = std::mem::take(&mut got.limits_hit);
+            match p.follow {
+                Follow::Nothing => {}
+                Follow::UpnpDescription => {
+                    self.read_descriptions(
+                        descriptions,
+                        targets,
+                        &mut hosts,
+                        &mut got.notes,
+                        &mut limits_hit,
+                    )
+                    .await;
+                }
+            }
+            hosts.finish(p.name, got.notes, got.dropped, limits_hit)
+        }
+        .boxed()
+    }
 }
 
 /// Hosts built up from replies, by sender address.
@@ -53,6 +125,10 @@ impl Hosts {
             h.mark_seen(SeenBy::Discovery);
             h
         })
+    }
+
+    fn atom(&mut self, ip: IpAddr, port: u16, atom: &Atom) {
+        self.add(ip, atom.source(), port, Some(&atom.value));
     }
 
     fn add(&mut self, ip: IpAddr, source: &str, port: u16, value: Option<&str>) {
@@ -104,187 +180,93 @@ impl Hosts {
     }
 }
 
-/// ONVIF WS-Discovery: one Probe for transmitters, one for any ONVIF device.
-pub struct WsDiscovery(pub DiscoveryContext);
-
-impl HostDiscoverer for WsDiscovery {
-    fn name(&self) -> &'static str {
-        "ws_discovery"
-    }
-
-    fn discover<'a>(&'a self, targets: &'a [IpAddr]) -> BoxFuture<'a, SweepResult> {
-        async move {
-            let inquiry = Inquiry {
-                port: wsd::PORT,
-                group: Some(wsd::MULTICAST),
-                broadcast: false,
-                payloads: [wsd::TYPE_NVT, wsd::TYPE_DEVICE]
-                    .iter()
-                    .map(|t| wsd::probe(&udp::random_uuid(), t).into_bytes())
-                    .collect(),
-            };
-            let got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
-            let mut hosts = Hosts::default();
-            for (ip, data) in got.replies {
-                let Ok(reply) = wsd::parse_probe_matches(&String::from_utf8_lossy(&data)) else {
-                    continue;
-                };
-                for m in reply.matches {
-                    let port = wsd::PORT;
-                    hosts.add(ip, "wsd.types", port, Some(&m.types.join(" ")));
-                    hosts.add(ip, "wsd.endpoint", port, m.endpoint.as_deref());
-                    for (kind, source) in [
-                        ("name", "wsd.name"),
-                        ("hardware", "wsd.hardware"),
-                        ("location", "wsd.location"),
-                        ("type", "wsd.type"),
-                        ("MAC", "wsd.mac"),
-                        // Not in the ONVIF Core table of scopes, but allowed (Core §7.3.2.2.1:
-                        // a device may have other scope URIs) and sent by several makers.
-                        ("manufacturer", "wsd.manufacturer"),
-                    ] {
-                        for v in m.scope_values(kind) {
-                            hosts.add(ip, source, port, Some(&v));
-                        }
-                    }
-                    for x in &m.xaddrs {
-                        hosts.add(ip, "wsd.xaddr", port, Some(x));
-                    }
-                }
-            }
-            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
+impl TableDiscoverer {
+    /// SSDP's second step: the UPnP description behind each replier's LOCATION, a few at a
+    /// time; and the store gateway's port-mapping table behind its description.
+    async fn read_descriptions(
+        &self,
+        locations: BTreeMap<IpAddr, String>,
+        targets: &[IpAddr],
+        hosts: &mut Hosts,
+        notes: &mut Vec<String>,
+        limits_hit: &mut Vec<LimitHit>,
+    ) {
+        let name = self.protocol.name;
+        if locations.len() > MAX_DESCRIPTIONS {
+            limits_hit.push(LimitHit::new(
+                "descriptions",
+                format!(
+                    "{name}: {} UPnP descriptions offered, the first {MAX_DESCRIPTIONS} fetched",
+                    locations.len()
+                ),
+            ));
         }
-        .boxed()
-    }
-}
-
-/// SSDP: `M-SEARCH ssdp:all`, then the description behind LOCATION when it is on the replier.
-pub struct Ssdp(pub DiscoveryContext);
-
-impl HostDiscoverer for Ssdp {
-    fn name(&self) -> &'static str {
-        "ssdp"
-    }
-
-    fn discover<'a>(&'a self, targets: &'a [IpAddr]) -> BoxFuture<'a, SweepResult> {
-        async move {
-            let inquiry = Inquiry {
-                port: ssdp::PORT,
-                group: Some(ssdp::MULTICAST),
-                broadcast: false,
-                payloads: vec![
-                    ssdp::m_search(&ssdp::MULTICAST.to_string(), "ssdp:all", 1).into_bytes(),
-                ],
-            };
-            let mut got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
-            let mut hosts = Hosts::default();
-            let mut locations: BTreeMap<IpAddr, String> = BTreeMap::new();
-            for (ip, data) in &got.replies {
-                let Some(r) = ssdp::parse_response(data) else {
-                    continue;
-                };
-                let port = ssdp::PORT;
-                hosts.add(*ip, "ssdp.server", port, r.server.as_deref());
-                hosts.add(*ip, "ssdp.st", port, r.st.as_deref());
-                hosts.add(*ip, "ssdp.usn", port, r.usn.as_deref());
-                hosts.add(*ip, "ssdp.location", port, r.location.as_deref());
-                if let Some(loc) = r.location
-                    && location_is_on(&loc, *ip)
-                {
-                    locations.entry(*ip).or_insert(loc);
+        // A few at a time, each under its own timeout: slow description servers cannot
+        // stretch discovery by one timeout per device.
+        let fetched: Vec<_> = futures::stream::iter(locations.into_iter().take(MAX_DESCRIPTIONS))
+            .map(|(ip, loc)| async move {
+                let result = fetch_description(&loc).await;
+                (ip, loc, result)
+            })
+            .buffer_unordered(DESCRIPTIONS_IN_FLIGHT)
+            .collect()
+            .await;
+        let mut gateway_description = None;
+        for (ip, loc, result) in fetched {
+            let result = result.map(|(d, text)| {
+                // Only the gateway, and only when it is in scope (a live target).
+                if self.ctx.gateway.is_some_and(|g| IpAddr::V4(g) == ip) && targets.contains(&ip) {
+                    gateway_description = Some((loc.clone(), text));
+                }
+                d
+            });
+            match result {
+                Ok(Some(d)) => {
+                    let port = url_port(&loc).unwrap_or(80);
+                    for atom in ssdp::description_atoms(&d) {
+                        hosts.atom(ip, port, &atom);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    notes.push(format!("{name}: {ip}: description {loc}: {e}"));
+                    hosts.host(ip).cut(CutShort::new(
+                        name,
+                        url_port(&loc),
+                        e.reason,
+                        format!("description {loc}: {}", e.detail),
+                    ));
                 }
             }
-            let mut limits_hit = std::mem::take(&mut got.limits_hit);
-            if locations.len() > MAX_DESCRIPTIONS {
+        }
+        // The store gateway, when it is a target and answered: its UPnP port-mapping table
+        // (read-only), kept on the gateway as one atom per entry; the pipeline attaches each
+        // entry to the device it forwards to.
+        if let (Some(gateway), Some((loc, text))) = (self.ctx.gateway, gateway_description) {
+            let table = super::igd::read_table(gateway, &loc, &text).await;
+            notes.extend(table.notes);
+            if table.cut {
                 limits_hit.push(LimitHit::new(
-                    "descriptions",
+                    "port_mappings",
                     format!(
-                        "ssdp: {} UPnP descriptions offered, the first {MAX_DESCRIPTIONS} fetched",
-                        locations.len()
+                        "upnp: {gateway}: more than {} port mappings, the first {} read",
+                        super::igd::MAX_ENTRIES,
+                        super::igd::MAX_ENTRIES
                     ),
                 ));
             }
-            // A few at a time, each under its own timeout: slow description servers cannot
-            // stretch discovery by one timeout per device.
-            let fetched: Vec<_> =
-                futures::stream::iter(locations.into_iter().take(MAX_DESCRIPTIONS))
-                    .map(|(ip, loc)| async move {
-                        let result = fetch_description(&loc).await;
-                        (ip, loc, result)
-                    })
-                    .buffer_unordered(DESCRIPTIONS_IN_FLIGHT)
-                    .collect()
-                    .await;
-            let mut gateway_description = None;
-            for (ip, loc, result) in fetched {
-                let result = result.map(|(d, text)| {
-                    // Only the gateway, and only when it is in scope (a live target).
-                    if self.0.gateway.is_some_and(|g| IpAddr::V4(g) == ip) && targets.contains(&ip)
-                    {
-                        gateway_description = Some((loc.clone(), text));
-                    }
-                    d
-                });
-                match result {
-                    Ok(Some(d)) => {
-                        let port = url_port(&loc).unwrap_or(80);
-                        hosts.add(ip, "ssdp.manufacturer", port, d.manufacturer.as_deref());
-                        hosts.add(ip, "ssdp.model", port, d.model_name.as_deref());
-                        hosts.add(ip, "ssdp.model_number", port, d.model_number.as_deref());
-                        hosts.add(
-                            ip,
-                            "ssdp.model_description",
-                            port,
-                            d.model_description.as_deref(),
-                        );
-                        hosts.add(ip, "ssdp.serial", port, d.serial_number.as_deref());
-                        hosts.add(ip, "ssdp.friendly_name", port, d.friendly_name.as_deref());
-                        hosts.add(ip, "ssdp.device_type", port, d.device_type.as_deref());
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        got.notes
-                            .push(format!("ssdp: {ip}: description {loc}: {e}"));
-                        hosts.host(ip).cut(CutShort::new(
-                            "ssdp",
-                            url_port(&loc),
-                            e.reason,
-                            format!("description {loc}: {}", e.detail),
-                        ));
-                    }
+            let port = url_port(&loc).unwrap_or(80);
+            for m in &table.mappings {
+                if let Ok(json) = serde_json::to_string(m) {
+                    hosts.add(
+                        IpAddr::V4(gateway),
+                        crate::fingerprint::PORT_MAPPING_SOURCE,
+                        port,
+                        Some(&json),
+                    );
                 }
             }
-            // The store gateway, when it is a target and answered: its UPnP port-mapping table
-            // (read-only), kept on the gateway as one atom per entry; the pipeline attaches each
-            // entry to the device it forwards to.
-            if let (Some(gateway), Some((loc, text))) = (self.0.gateway, gateway_description) {
-                let table = super::igd::read_table(gateway, &loc, &text).await;
-                got.notes.extend(table.notes);
-                if table.cut {
-                    limits_hit.push(LimitHit::new(
-                        "port_mappings",
-                        format!(
-                            "upnp: {gateway}: more than {} port mappings, the first {} read",
-                            super::igd::MAX_ENTRIES,
-                            super::igd::MAX_ENTRIES
-                        ),
-                    ));
-                }
-                let port = url_port(&loc).unwrap_or(80);
-                for m in &table.mappings {
-                    if let Ok(json) = serde_json::to_string(m) {
-                        hosts.add(
-                            IpAddr::V4(gateway),
-                            crate::fingerprint::PORT_MAPPING_SOURCE,
-                            port,
-                            Some(&json),
-                        );
-                    }
-                }
-            }
-            hosts.finish(self.name(), got.notes, got.dropped, limits_hit)
         }
-        .boxed()
     }
 }
 
@@ -353,216 +335,6 @@ async fn fetch_description(
         detail: e.to_string(),
     })?;
     Ok((description, text))
-}
-
-/// mDNS/DNS-SD: the service enumeration and the camera service types, answered by unicast.
-pub struct Mdns(pub DiscoveryContext);
-
-impl HostDiscoverer for Mdns {
-    fn name(&self) -> &'static str {
-        "mdns"
-    }
-
-    fn discover<'a>(&'a self, targets: &'a [IpAddr]) -> BoxFuture<'a, SweepResult> {
-        async move {
-            let mut names = vec![mdns::SERVICES];
-            names.extend_from_slice(mdns::CAMERA_SERVICES);
-            let Some(query) = mdns::query(0, &names) else {
-                return SweepResult::default();
-            };
-            let inquiry = Inquiry {
-                port: mdns::PORT,
-                group: Some(mdns::MULTICAST),
-                broadcast: false,
-                payloads: vec![query],
-            };
-            let got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
-            let mut hosts = Hosts::default();
-            let port = mdns::PORT;
-            for (ip, data) in got.replies {
-                let Some(reply) = mdns::parse_reply(&data) else {
-                    continue;
-                };
-                for service in &reply.service_types {
-                    hosts.add(ip, "mdns.service", port, Some(service));
-                }
-                for i in &reply.instances {
-                    hosts.add(ip, "mdns.service", port, Some(&i.service));
-                    hosts.add(ip, "mdns.instance", port, Some(&i.name));
-                    for (k, v) in &i.txt {
-                        hosts.add(ip, "mdns.txt", port, Some(&format!("{k}={v}")));
-                    }
-                    if let Some(target) = &i.target {
-                        set_hostname(hosts.host(ip), target);
-                    }
-                }
-                for (name, addr) in &reply.hosts {
-                    if IpAddr::V4(*addr) == ip {
-                        set_hostname(hosts.host(ip), name);
-                    }
-                }
-            }
-            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
-        }
-        .boxed()
-    }
-}
-
-fn set_hostname(host: &mut HostObservation, name: &str) {
-    if host.hostname.is_none() {
-        host.hostname = Some(
-            name.trim_end_matches('.')
-                .trim_end_matches(".local")
-                .to_string(),
-        );
-    }
-}
-
-/// Hikvision SADP inquiry.
-pub struct Sadp(pub DiscoveryContext);
-
-impl HostDiscoverer for Sadp {
-    fn name(&self) -> &'static str {
-        "sadp"
-    }
-
-    fn discover<'a>(&'a self, targets: &'a [IpAddr]) -> BoxFuture<'a, SweepResult> {
-        async move {
-            let inquiry = Inquiry {
-                port: sadp::PORT,
-                group: Some(sadp::MULTICAST),
-                broadcast: true,
-                payloads: vec![sadp::inquiry(&udp::random_uuid().to_uppercase()).into_bytes()],
-            };
-            let got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
-            let mut hosts = Hosts::default();
-            let port = sadp::PORT;
-            for (ip, data) in got.replies {
-                let Ok(Some(m)) = sadp::parse_probe_match(&String::from_utf8_lossy(&data)) else {
-                    continue;
-                };
-                hosts.add(ip, "sadp.model", port, m.description.as_deref());
-                hosts.add(ip, "sadp.device_type", port, m.device_type.as_deref());
-                hosts.add(ip, "sadp.serial", port, m.serial.as_deref());
-                hosts.add(ip, "sadp.firmware", port, m.software_version.as_deref());
-                hosts.add(ip, "sadp.dsp_version", port, m.dsp_version.as_deref());
-                hosts.add(ip, "sadp.activated", port, m.activated.as_deref());
-                hosts.add(
-                    ip,
-                    "sadp.support_hc_platform",
-                    port,
-                    m.support_hc_platform.as_deref(),
-                );
-                hosts.add(
-                    ip,
-                    "sadp.hc_platform_enable",
-                    port,
-                    m.hc_platform_enable.as_deref(),
-                );
-                hosts.add(ip, "sadp.manufacturer", port, Some("Hikvision"));
-                if m.hc_platform_enable.as_deref().map(str::trim) == Some("true") {
-                    hosts.add(ip, CLOUD_INDICATION, port, Some(HIK_CONNECT_ON));
-                }
-                if let Some(mac) = m.mac_normalised() {
-                    hosts.add(ip, "sadp.mac", port, Some(&mac));
-                    hosts.host(ip).mac.get_or_insert(mac);
-                }
-            }
-            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
-        }
-        .boxed()
-    }
-}
-
-/// Dahua DHDiscover search.
-pub struct DhDiscover(pub DiscoveryContext);
-
-impl HostDiscoverer for DhDiscover {
-    fn name(&self) -> &'static str {
-        "dhdiscover"
-    }
-
-    fn discover<'a>(&'a self, targets: &'a [IpAddr]) -> BoxFuture<'a, SweepResult> {
-        async move {
-            let inquiry = Inquiry {
-                port: dhdiscover::PORT,
-                group: Some(dhdiscover::MULTICAST),
-                broadcast: true,
-                payloads: vec![dhdiscover::search()],
-            };
-            let got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
-            let mut hosts = Hosts::default();
-            let port = dhdiscover::PORT;
-            for (ip, data) in got.replies {
-                let Some(info) = dhdiscover::parse_frame(&data)
-                    .ok()
-                    .and_then(|body| dhdiscover::parse_device_info(&body))
-                else {
-                    continue;
-                };
-                hosts.add(
-                    ip,
-                    "dhdiscover.device_type",
-                    port,
-                    info.device_type.as_deref(),
-                );
-                hosts.add(ip, "dhdiscover.serial", port, info.serial.as_deref());
-                hosts.add(ip, "dhdiscover.version", port, info.version.as_deref());
-                hosts.add(ip, "dhdiscover.vendor", port, info.vendor.as_deref());
-                hosts.add(
-                    ip,
-                    "dhdiscover.machine_name",
-                    port,
-                    info.machine_name.as_deref(),
-                );
-                if let Some(mac) = info.mac.as_deref().and_then(sadp::normalise_mac) {
-                    hosts.add(ip, "dhdiscover.mac", port, Some(&mac));
-                    hosts.host(ip).mac.get_or_insert(mac);
-                }
-            }
-            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
-        }
-        .boxed()
-    }
-}
-
-/// Xiongmai XMeye search (message 1530).
-pub struct Xmeye(pub DiscoveryContext);
-
-impl HostDiscoverer for Xmeye {
-    fn name(&self) -> &'static str {
-        "xmeye"
-    }
-
-    fn discover<'a>(&'a self, targets: &'a [IpAddr]) -> BoxFuture<'a, SweepResult> {
-        async move {
-            let inquiry = Inquiry {
-                port: xmeye::PORT,
-                group: None,
-                broadcast: true,
-                payloads: vec![xmeye::search()],
-            };
-            let got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
-            let mut hosts = Hosts::default();
-            let port = xmeye::PORT;
-            for (ip, data) in got.replies {
-                let Some(net) = xmeye::parse_search_reply(&data) else {
-                    continue;
-                };
-                hosts.add(ip, "xmeye.hostname", port, net.hostname.as_deref());
-                hosts.add(ip, "xmeye.serial", port, net.serial.as_deref());
-                hosts.add(ip, "xmeye.version", port, net.version.as_deref());
-                hosts.add(ip, "xmeye.build_date", port, net.build_date.as_deref());
-                hosts.add(ip, "xmeye.device_type", port, net.device_type.as_deref());
-                if let Some(mac) = net.mac.as_deref().and_then(sadp::normalise_mac) {
-                    hosts.add(ip, "xmeye.mac", port, Some(&mac));
-                    hosts.host(ip).mac.get_or_insert(mac);
-                }
-            }
-            hosts.finish(self.name(), got.notes, got.dropped, got.limits_hit)
-        }
-        .boxed()
-    }
 }
 
 #[cfg(test)]

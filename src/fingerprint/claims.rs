@@ -6,7 +6,8 @@
 //! brand lexicon read claims, so a model stated by WS-Discovery counts as much as one stated
 //! by ONVIF. Pure.
 
-use crate::model::{Evidence, EvidenceSource};
+use crate::model::{AtomKind, Evidence, EvidenceSource};
+use crate::wire::discovery;
 
 /// What an atom states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,72 +62,83 @@ pub(crate) struct Claim {
 
 use ClaimKind::{DeviceClass, Firmware, Model, Text, Vendor};
 
-/// What each evidence source states. Sources not listed state nothing a claim can carry
-/// (serials, MACs, status codes, hashes, bodies: a body is a whole page, not a statement).
-const SOURCE_KINDS: &[(&str, &[ClaimKind])] = &[
-    ("onvif.manufacturer", &[Vendor, Text]),
-    ("onvif.model", &[Model, Text]),
-    ("onvif.firmware", &[Firmware]),
-    ("zkteco.device_name", &[Model, Text]),
-    ("gb28181.manufacturer", &[Vendor, Text]),
-    ("gb28181.model", &[Model, Text]),
-    ("gb28181.firmware", &[Firmware]),
-    ("sadp.manufacturer", &[Vendor]),
-    ("sadp.model", &[Model, Text]),
-    ("sadp.device_type", &[Model, DeviceClass]),
-    ("sadp.firmware", &[Firmware]),
-    ("dhdiscover.vendor", &[Vendor, Text]),
-    ("dhdiscover.device_type", &[Model, DeviceClass, Text]),
-    ("dhdiscover.machine_name", &[Text]),
-    ("dhdiscover.version", &[Firmware]),
-    ("xmeye.hostname", &[Text]),
-    ("xmeye.device_type", &[DeviceClass, Text]),
-    ("xmeye.version", &[Firmware]),
-    ("wsd.name", &[Vendor, Text]),
-    ("wsd.hardware", &[Model, Text]),
-    ("wsd.manufacturer", &[Vendor, Text]),
-    ("wsd.type", &[DeviceClass, Text]),
-    ("wsd.types", &[DeviceClass, Text]),
-    ("ssdp.server", &[Text]),
-    ("ssdp.manufacturer", &[Vendor, Text]),
-    ("ssdp.model", &[Model, Text]),
-    ("ssdp.model_number", &[Model, Text]),
-    ("ssdp.model_description", &[Text]),
-    ("ssdp.friendly_name", &[Text]),
-    ("ssdp.device_type", &[DeviceClass, Text]),
-    // A USN is `uuid:<device UUID>::<type>`; some makers put their domain in the UUID
-    // (`uuid:www.<maker>.com.device_…`), so it is read as text for the brand lexicon. Its
-    // `urn:…` part, like a search target's, is a device class (see `URN_SOURCES`).
-    ("ssdp.usn", &[Text]),
-    ("upnp.manufacturer", &[Vendor, Text]),
-    ("upnp.model", &[Model, Text]),
-    ("upnp.model_number", &[Model, Text]),
-    ("upnp.friendly_name", &[Text]),
-    ("mdns.instance", &[Text]),
-    ("mdns.service", &[DeviceClass]),
-    ("mdns.txt", &[Text]),
-    ("dhcp.vendor_class", &[Vendor, Text]),
-    // `<maker> via <endpoint>`: the device sends to its maker's own cloud. Only the maker is
-    // claimed; the endpoint's name is not the device's text.
-    (EvidenceSource::TRAFFIC_CLOUD_MAKER, &[Vendor]),
-    ("dhcp.hostname", &[Text]),
-    ("host.name", &[Text]),
-    ("http.server", &[Text]),
-    ("http.realm", &[Text]),
-    ("http.title", &[Text]),
-    ("http.meta_generator", &[Text]),
-    ("tls.subject", &[Text]),
-    ("tls.issuer", &[Text]),
-    ("tcp.banner", &[Text]),
-    ("ftp.banner", &[Text]),
-    ("telnet.banner", &[Text]),
-    ("rtsp.server", &[Text]),
-    ("rtsp.realm", &[Text]),
-    ("rtsp.http_server", &[Text]),
-    ("rtsp.sdp_session", &[Text]),
-    ("rtsp.sdp_info", &[Text]),
-    ("rtsp.sdp_tool", &[Text]),
-];
+impl ClaimKind {
+    /// The claim an atom of this kind makes, if it makes one.
+    fn of(kind: AtomKind) -> Option<ClaimKind> {
+        match kind {
+            AtomKind::Vendor => Some(Vendor),
+            AtomKind::Model => Some(Model),
+            AtomKind::Firmware => Some(Firmware),
+            AtomKind::DeviceClass => Some(DeviceClass),
+            AtomKind::Text => Some(Text),
+            _ => None,
+        }
+    }
+}
+
+/// What the atoms that are not a discovery protocol's state (the discovery protocols declare
+/// theirs in `wire::discovery::TABLE`): probes, passive capture, traffic. Sources not listed
+/// state nothing a claim or `--redact` acts on (status codes, hashes, bodies: a body is a whole
+/// page, not a statement).
+const OTHER_SOURCES: &[(&str, &[AtomKind])] = {
+    use AtomKind::{Firmware, MaybeMac, Model, Serial, Text, UnitId, UnitName, Vendor};
+    &[
+        ("onvif.manufacturer", &[Vendor, Text]),
+        ("onvif.model", &[Model, Text]),
+        ("onvif.firmware", &[Firmware]),
+        ("onvif.serial", &[Serial]),
+        ("onvif.hardware_id", &[UnitId]),
+        ("zkteco.device_name", &[Model, Text, UnitName]),
+        ("gb28181.manufacturer", &[Vendor, Text]),
+        ("gb28181.model", &[Model, Text]),
+        ("gb28181.firmware", &[Firmware]),
+        ("upnp.manufacturer", &[Vendor, Text]),
+        ("upnp.model", &[Model, Text]),
+        ("upnp.model_number", &[Model, Text]),
+        ("upnp.friendly_name", &[Text]),
+        ("dhcp.vendor_class", &[Vendor, Text]),
+        // `<maker> via <endpoint>`: the device sends to its maker's own cloud. Only the maker
+        // is claimed; the endpoint's name is not the device's text.
+        (EvidenceSource::TRAFFIC_CLOUD_MAKER, &[Vendor]),
+        ("dhcp.hostname", &[Text, UnitName]),
+        ("host.name", &[Text]),
+        ("http.server", &[Text]),
+        // Some firmware uses the unit's MAC as its digest realm.
+        ("http.realm", &[Text, MaybeMac]),
+        ("http.title", &[Text]),
+        ("http.meta_generator", &[Text]),
+        ("tls.subject", &[Text]),
+        ("tls.issuer", &[Text]),
+        ("tcp.banner", &[Text]),
+        ("ftp.banner", &[Text]),
+        ("telnet.banner", &[Text]),
+        ("rtsp.server", &[Text]),
+        ("rtsp.realm", &[Text, MaybeMac]),
+        ("rtsp.http_server", &[Text]),
+        // UniFi names a stream `<MAC>_<n>` (see identify::stated_mac).
+        ("rtsp.sdp_session", &[Text, MaybeMac]),
+        ("rtsp.sdp_info", &[Text]),
+        ("rtsp.sdp_tool", &[Text]),
+    ]
+};
+
+/// What an atom of `source` states: the discovery table's declaration for its protocols'
+/// atoms, else the table above. Identification and `--redact` read kinds only through this.
+pub fn atom_kinds(source: &str) -> &'static [AtomKind] {
+    discovery::kinds_of(source)
+        .or_else(|| {
+            OTHER_SOURCES
+                .iter()
+                .find(|(s, _)| *s == source)
+                .map(|(_, k)| *k)
+        })
+        .unwrap_or(&[])
+}
+
+/// Whether an atom of `source` states `kind`.
+pub fn states(source: &str, kind: AtomKind) -> bool {
+    atom_kinds(source).contains(&kind)
+}
 
 /// SDP lines that name the program or product serving the stream (RFC 8866 §5.3 `s=`, §5.4
 /// `i=`, §6.3 `a=tool:`): each is read as the RTSP server's banner too, so every signature over
@@ -185,13 +197,6 @@ const TXT_MODEL: &[&str] = &[
 const TXT_VENDOR: &[&str] = &["manufacturer", "mfg", "usb_mfg", "vendor", "brand"];
 const TXT_FIRMWARE: &[&str] = &["fw", "firmware", "fwversion", "sw", "swversion"];
 
-/// Sources whose `urn:…` part names a device or service type (UPnP Device Architecture 2.0
-/// §1.1.2-1.1.3: a search target, a NOTIFY's NT (filed as `ssdp.st` by passive capture) or a
-/// USN ends in `urn:<domain>:device:<type>:<v>` or
-/// `urn:<domain>:service:<type>:<v>`): that part is a device-class claim, read by the
-/// UPnP type table (`signatures/devices/upnp-device-types.toml`).
-const URN_SOURCES: &[&str] = &["ssdp.st", "ssdp.usn"];
-
 /// The `urn:…` part of a search target or USN (`uuid:…::urn:schemas-upnp-org:device:X:1`).
 fn urn_part(value: &str) -> Option<&str> {
     let lower = value.to_ascii_lowercase();
@@ -200,12 +205,12 @@ fn urn_part(value: &str) -> Option<&str> {
     (urn.split(':').count() >= 5).then_some(urn)
 }
 
-/// The kinds an evidence source states (empty for sources that state none).
-pub(crate) fn kinds_of(source: &str) -> &'static [ClaimKind] {
-    SOURCE_KINDS
+/// The claim kinds an evidence source states, in declaration order.
+fn claim_kinds(source: &str) -> Vec<ClaimKind> {
+    atom_kinds(source)
         .iter()
-        .find(|(s, _)| *s == source)
-        .map_or(&[], |(_, k)| k)
+        .filter_map(|k| ClaimKind::of(*k))
+        .collect()
 }
 
 /// Banners arrive with control bytes escaped as `\xNN` and often a reply code first
@@ -276,12 +281,12 @@ pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
     };
     for (origin, atom) in atoms.iter().enumerate() {
         let source = atom.source.as_str();
-        if URN_SOURCES.contains(&source)
+        if states(source, AtomKind::TypeUrn)
             && let Some(urn) = urn_part(&atom.value)
         {
             push(DeviceClass, urn, origin);
         }
-        let kinds = kinds_of(source);
+        let kinds = claim_kinds(source);
         if kinds.is_empty() {
             continue;
         }
@@ -293,7 +298,7 @@ pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
         } else {
             atom.value.replace("%20", " ")
         };
-        if source == "mdns.txt" {
+        if states(source, AtomKind::TxtEntry) {
             if let Some((key, v)) = value.split_once('=') {
                 let key = key.trim().to_ascii_lowercase();
                 if TXT_MODEL.contains(&key.as_str()) {
@@ -307,7 +312,7 @@ pub(crate) fn claims(atoms: &[Evidence]) -> Vec<Claim> {
             }
             continue;
         }
-        for kind in kinds {
+        for kind in &kinds {
             push(*kind, &value, origin);
         }
         if kinds.contains(&Text) {

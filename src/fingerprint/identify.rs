@@ -12,7 +12,8 @@ use super::matcher::{Hit, match_signature, with_claims};
 use super::oui::OuiEntry;
 use crate::model::MacAddr;
 use crate::model::{
-    DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity, TypeBasis,
+    AtomKind, DeviceType, Evidence, EvidenceSource, FaceRecognition, HostObservation, Identity,
+    TypeBasis,
 };
 
 /// Weight of a MAC prefix as vendor evidence. Low on purpose: it says who made the network
@@ -71,13 +72,17 @@ fn specificity(t: DeviceType) -> u8 {
     }
 }
 
-/// Which extraction source to believe first for a model (lower is better).
+/// Which extraction source to believe first for a model (lower is better): ONVIF, then a
+/// maker's own discovery protocol, DHCP, the generic discovery protocols (the table says which
+/// is which), then what the web and streaming servers show.
 fn model_rank(source: &str) -> u8 {
+    let protocol = crate::wire::discovery::field_of(source).map(|(p, _)| p);
     match source.split('.').next().unwrap_or("") {
         _ if source == "onvif.model" => 0,
-        "sadp" | "dhdiscover" | "xmeye" => 1,
+        _ if protocol.is_some_and(|p| p.maker) => 1,
         "dhcp" => 2,
-        "ssdp" | "wsd" | "mdns" | "upnp" => 3,
+        _ if protocol.is_some() => 3,
+        "upnp" => 3,
         _ if source == "http.realm" => 4,
         _ if source == "rtsp.realm" => 5,
         "tls" => 6,
@@ -419,25 +424,20 @@ fn matched_atoms(
     matched
 }
 
-/// Sources where a device states its own MAC, for a host whose MAC the scanner never saw (a
-/// routed host): the ONVIF `MAC` scope (onvif/specs#350, Core §7.3.2.2.1), XMeye's MAC, and a
-/// digest realm that is nothing but a MAC: some firmware uses the MAC as its realm, and the IEEE
-/// registry then says whose prefix it is (a text that merely contains hex digits never counts).
-/// An SDP session name `<MAC>_<stream>` is the same statement: UniFi cameras and the Protect
-/// console relaying them name each stream so (scottlamb/retina
-/// `src/client/testdata/ubiquiti_sdp.txt`: `s=68D79AE46148_0`).
-const STATED_MAC: &[&str] = &[
-    "wsd.mac",
-    "xmeye.mac",
-    "rtsp.realm",
-    "http.realm",
-    "rtsp.sdp_session",
-];
-
+/// Where a device states its own MAC, for a host whose MAC the scanner never saw (a routed
+/// host): atoms of kind `Mac` (the ONVIF `MAC` scope, onvif/specs#350, Core §7.3.2.2.1; the MAC
+/// field of a maker's discovery reply) and of kind `MaybeMac` when they are nothing but a MAC:
+/// some firmware uses the MAC as its digest realm, and the IEEE registry then says whose prefix
+/// it is (a text that merely contains hex digits never counts). An SDP session name
+/// `<MAC>_<stream>` is the same statement: UniFi cameras and the Protect console relaying them
+/// name each stream so (scottlamb/retina `src/client/testdata/ubiquiti_sdp.txt`: `s=68D79AE46148_0`).
 fn stated_mac(atoms: &[Evidence]) -> Option<(&Evidence, [u8; 6])> {
     atoms
         .iter()
-        .filter(|a| STATED_MAC.contains(&a.source.as_str()))
+        .filter(|a| {
+            super::claims::states(&a.source, AtomKind::Mac)
+                || super::claims::states(&a.source, AtomKind::MaybeMac)
+        })
         .find_map(|a| {
             let v = a.value.trim();
             // `<12 hex digits>_<stream number>` states the MAC as much as a bare one.
@@ -457,6 +457,25 @@ fn stated_mac(atoms: &[Evidence]) -> Option<(&Evidence, [u8; 6])> {
             }
             MacAddr::parse(v).map(|m| (a, m.octets()))
         })
+}
+
+/// The model a device states in its maker's own discovery reply, for a device whose vendor is
+/// decided but whose model no signature extracted: an atom of kind `Model` (and not also a
+/// device class, as numeric class codes are) from a table row marked `maker`. What the maker's
+/// firmware answers about itself needs no signature per protocol.
+fn stated_model(atoms: &[Evidence]) -> Option<String> {
+    atoms
+        .iter()
+        .filter(|a| {
+            crate::wire::discovery::field_of(&a.source).is_some_and(|(p, f)| {
+                p.maker
+                    && f.kinds.contains(&AtomKind::Model)
+                    && !f.kinds.contains(&AtomKind::DeviceClass)
+            })
+        })
+        .map(|a| a.value.trim())
+        .find(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 /// The vendor a device names itself in a manufacturer field (ONVIF GetDeviceInformation, a
@@ -673,7 +692,13 @@ pub fn identify(db: &SignatureDb, host: &HostObservation) -> Analysis {
     {
         support.push(oui_vote());
     }
-    let model = best_extracted(&agreeing, Extracted::Model);
+    let model = best_extracted(&agreeing, Extracted::Model).or_else(|| {
+        if vendor.family.is_some() {
+            stated_model(&host.evidence)
+        } else {
+            None
+        }
+    });
     let firmware = best_extracted(&agreeing, Extracted::Firmware);
     let device_type = class.device_type(&hits);
     let face_recognition = class.face_recognition(&hits);

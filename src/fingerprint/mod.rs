@@ -18,6 +18,7 @@ mod lexicon;
 mod matcher;
 mod oui;
 
+pub use claims::{atom_kinds, states};
 pub use cloud_indications::{
     CLOUD_INDICATIONS_FILE, CloudIndications, PORT_MAPPING_SOURCE, attach_port_mappings,
 };

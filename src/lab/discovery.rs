@@ -1,6 +1,6 @@
 //! The personas' discovery protocols: WS-Discovery (multicast and unicast, or unicast only),
-//! SSDP with a UPnP description, mDNS/DNS-SD, Hikvision SADP, Dahua DHDiscover and Xiongmai
-//! XMeye, answered from the data in `discovery.toml` (keyed by persona name) with the codecs of
+//! SSDP with a UPnP description, mDNS/DNS-SD, Hikvision SADP, Dahua DHDiscover, Xiongmai
+//! XMeye and VIVOTEK's search, answered from the data in `discovery.toml` (keyed by persona name) with the codecs of
 //! `crate::wire`. Responders answer inquiries only and reply to the sender by unicast.
 //!
 //! `discovery.toml` also holds personas that exist for discovery alone (one whose TCP ports all
@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use super::persona::Persona;
 use super::{LabError, PersonaStats};
-use crate::wire::{dhcp, dhdiscover, mdns, sadp, ssdp, wsd, xmeye};
+use crate::wire::{dhcp, dhdiscover, discovery, mdns, sadp, ssdp, vivotek, wsd, xmeye};
 
 const BUNDLED: &str = include_str!("discovery.toml");
 /// Largest inquiry read.
@@ -52,6 +52,7 @@ pub struct DeviceDiscovery {
     pub sadp: Option<SadpData>,
     pub dhdiscover: Option<DhData>,
     pub xmeye: Option<XmData>,
+    pub vivotek: Option<VivotekData>,
     /// Broadcasts a DHCPREQUEST (INIT-REBOOT, RFC 2131 §4.3.2) every half second, as a device
     /// confirming its lease does, with these options 12 and 60.
     pub dhcp: Option<DhcpData>,
@@ -65,7 +66,7 @@ pub struct DeviceDiscovery {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawReply {
-    /// `ws-discovery`, `ssdp`, `mdns`, `sadp`, `dhdiscover` or `xmeye`.
+    /// `ws-discovery`, `ssdp`, `mdns`, `sadp`, `dhdiscover`, `xmeye` or `vivotek`.
     pub protocol: String,
     /// The datagram; `{n}` is replaced by the copy's number.
     pub reply: String,
@@ -201,6 +202,15 @@ pub struct XmData {
     pub build_date: Option<String>,
 }
 
+/// What a VIVOTEK device answers to the search (its MAC and address are the persona's).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VivotekData {
+    /// The short name: the model.
+    pub model: String,
+    pub long_name: Option<String>,
+}
+
 /// The bundled discovery file.
 ///
 /// # Errors
@@ -250,18 +260,25 @@ enum Protocol {
     Sadp,
     DhDiscover,
     Xmeye,
+    Vivotek,
 }
 
 impl Protocol {
-    fn port(self) -> u16 {
+    /// The scanner's side of the protocol: port and group.
+    fn row(self) -> &'static discovery::Protocol {
         match self {
-            Self::Wsd => wsd::PORT,
-            Self::Ssdp => ssdp::PORT,
-            Self::Mdns => mdns::PORT,
-            Self::Sadp => sadp::PORT,
-            Self::DhDiscover => dhdiscover::PORT,
-            Self::Xmeye => xmeye::PORT,
+            Self::Wsd => &wsd::DISCOVERY,
+            Self::Ssdp => &ssdp::DISCOVERY,
+            Self::Mdns => &mdns::DISCOVERY,
+            Self::Sadp => &sadp::DISCOVERY,
+            Self::DhDiscover => &dhdiscover::DISCOVERY,
+            Self::Xmeye => &xmeye::DISCOVERY,
+            Self::Vivotek => &vivotek::DISCOVERY,
         }
+    }
+
+    fn port(self) -> u16 {
+        self.row().port
     }
 
     fn name(self) -> &'static str {
@@ -272,6 +289,7 @@ impl Protocol {
             Self::Sadp => "sadp",
             Self::DhDiscover => "dhdiscover",
             Self::Xmeye => "xmeye",
+            Self::Vivotek => "vivotek",
         }
     }
 }
@@ -302,6 +320,7 @@ pub fn bind(
         (Protocol::Sadp, data.sadp.is_some()),
         (Protocol::DhDiscover, data.dhdiscover.is_some()),
         (Protocol::Xmeye, data.xmeye.is_some()),
+        (Protocol::Vivotek, data.vivotek.is_some()),
     ];
     if let Some(unknown) = data.raw.iter().find(|r| {
         !wanted
@@ -384,12 +403,7 @@ pub fn serve(
         };
         let group = match protocol {
             Protocol::Wsd if data.wsd.as_ref().is_some_and(|w| w.unicast_only) => None,
-            Protocol::Wsd => Some(wsd::MULTICAST),
-            Protocol::Ssdp => Some(ssdp::MULTICAST),
-            Protocol::Mdns => Some(mdns::MULTICAST),
-            Protocol::Sadp => Some(sadp::MULTICAST),
-            Protocol::DhDiscover => Some(dhdiscover::MULTICAST),
-            Protocol::Xmeye => None,
+            _ => protocol.row().group,
         };
         if let Some(group) = group {
             sock.join_multicast_v4(&group, &persona.ip).map_err(fail)?;
@@ -647,6 +661,19 @@ fn answer(
                 device_type: None,
             }))
         }
+        Protocol::Vivotek => {
+            let v = data.vivotek.as_ref()?;
+            let session = vivotek::parse_search(inquiry)?;
+            Some(vivotek::answer(
+                session,
+                &vivotek::Answer {
+                    long_name: v.long_name.clone(),
+                    mac: Some(mac),
+                    ipv4: Some(persona.ip),
+                    model: Some(v.model.clone()),
+                },
+            ))
+        }
     }
 }
 
@@ -763,6 +790,29 @@ mod tests {
                 d.persona
             );
         }
+    }
+
+    /// The VIVOTEK persona answers the table's search with its model and MAC, read back by the
+    /// table's parser, and ignores anything else on the port.
+    #[test]
+    fn vivotek_answers_the_search() {
+        let file = bundled().unwrap();
+        let spec = super::super::LabSpec::bundled().unwrap();
+        let d = file.devices.iter().find(|d| d.vivotek.is_some()).unwrap();
+        let p = spec.personas.iter().find(|p| p.name == d.persona).unwrap();
+        let search = (vivotek::DISCOVERY.inquiry)(&mut String::new).remove(0);
+        let reply = answer(p, d, Protocol::Vivotek, &search).unwrap();
+        let read = (vivotek::DISCOVERY.parse)(p.ip.into(), &reply).unwrap();
+        assert_eq!(read.mac.as_deref(), Some(p.mac.as_str()));
+        assert!(
+            read.atoms
+                .iter()
+                .any(|a| a.source() == "vivotek.model" && a.value == p.model)
+        );
+        assert!(
+            answer(p, d, Protocol::Vivotek, &reply).is_none(),
+            "a reply is no search"
+        );
     }
 
     /// The responders answer the inquiries camsweep sends, and nothing else.

@@ -54,10 +54,23 @@ pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError>
     let switch =
         tokio::task::spawn_blocking(|| ns::new_netns("create the switch namespace", || ()));
     let subnet = spec.subnet();
+    // The TCP ports a `filtered_tcp` persona drops SYNs on: the default sweep set, read once.
+    let swept: Arc<[u16]> = if spec.discovery.iter().any(|d| d.filtered_tcp) {
+        crate::bundle::builtin_ports()
+            .map_err(|e| LabError::Spec {
+                persona: None,
+                reason: format!("the built-in port set: {e}"),
+            })?
+            .ports
+            .into()
+    } else {
+        Arc::from([])
+    };
     let personas = try_join_all(spec.personas.iter().map(|p| {
         make_persona_ns(
             Arc::new(p.clone()),
             spec.discovery_for(p.original_name()).cloned(),
+            Arc::clone(&swept),
         )
     }));
     let host_groups = try_join_all(
@@ -307,6 +320,7 @@ pub(super) fn joined(step: &'static str) -> impl FnOnce(tokio::task::JoinError) 
 async fn make_persona_ns(
     persona: Arc<Persona>,
     discovery: Option<discovery::DeviceDiscovery>,
+    swept: Arc<[u16]>,
 ) -> Result<PersonaNs, LabError> {
     let runtime = tokio::runtime::Handle::current();
     let inside = Arc::clone(&persona);
@@ -315,7 +329,7 @@ async fn make_persona_ns(
             let _runtime = runtime.enter();
             let netlink = Netlink::open(&inside.name)?;
             let listeners = bind_listeners(&inside)?;
-            let found = bind_discovery(&inside, discovery)?;
+            let found = bind_discovery(&inside, discovery, &swept)?;
             Ok::<_, LabError>((netlink, listeners, found))
         })
     })
@@ -332,18 +346,17 @@ async fn make_persona_ns(
     })
 }
 
-/// The persona's discovery sockets (and filtered TCP ports), bound inside its namespace.
+/// The persona's discovery sockets (and, on `swept`, filtered TCP ports), bound inside its
+/// namespace.
 fn bind_discovery(
     persona: &Persona,
     data: Option<discovery::DeviceDiscovery>,
+    swept: &[u16],
 ) -> Result<Option<(discovery::DeviceDiscovery, discovery::Bound)>, LabError> {
     let Some(data) = data else {
         return Ok(None);
     };
-    let swept = crate::bundle::builtin_ports()
-        .map(|p| p.ports)
-        .unwrap_or_default();
-    let bound = discovery::bind(persona, &data, &swept)?;
+    let bound = discovery::bind(persona, &data, swept)?;
     Ok(Some((data, bound)))
 }
 

@@ -3,6 +3,7 @@
 //! The report types mirror `../shared/docs/report-contract.md`: names there are stable,
 //! so fields may be added here but never renamed.
 
+mod atom_kind;
 mod contact_kinds;
 mod evidence;
 mod host;
@@ -11,6 +12,7 @@ mod limits;
 mod mac;
 mod report;
 
+pub use atom_kind::AtomKind;
 pub use contact_kinds::{CloudCategory, ContactScope, TrafficPattern};
 pub use evidence::{Evidence, EvidenceSource, MAX_EVIDENCE_VALUE};
 pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};

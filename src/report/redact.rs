@@ -6,33 +6,11 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::model::Report;
+use crate::fingerprint::atom_kinds;
+use crate::model::{AtomKind, Report};
 
 /// What replaces a removed value.
 pub const REDACTED: &str = "[redacted]";
-
-/// Evidence sources whose whole value identifies one unit (serials, MACs, host and device
-/// names, UUIDs that embed the MAC or serial).
-const IDENTIFYING_SOURCES: &[&str] = &[
-    "onvif.serial",
-    "onvif.hardware_id",
-    "sadp.serial",
-    "dhdiscover.serial",
-    "xmeye.serial",
-    "ssdp.serial",
-    "ssdp.usn",
-    "ssdp.friendly_name",
-    "wsd.endpoint",
-    "wsd.name",
-    "dhcp.hostname",
-    "xmeye.hostname",
-    "dhdiscover.machine_name",
-    "zkteco.device_name",
-    "mdns.instance",
-];
-
-/// Evidence sources holding a MAC address (replaced by its OUI prefix).
-const MAC_SOURCES: &[&str] = &["sadp.mac", "dhdiscover.mac", "xmeye.mac", "wsd.mac"];
 
 /// Shortest value removed wherever it appears as text (shorter ones would hit unrelated words).
 const MIN_LITERAL: usize = 4;
@@ -61,10 +39,13 @@ pub fn redact(report: &Report) -> Report {
             removed(host, &mut literals);
         }
         for ev in &mut device.evidence {
-            if IDENTIFYING_SOURCES.contains(&ev.source.as_str()) {
+            // What the atom states decides (serials, unit names and identifiers go whole, a
+            // MAC keeps its prefix), whichever protocol or probe read it.
+            let kinds = atom_kinds(&ev.source);
+            if kinds.iter().any(|k| k.identifies_unit()) {
                 let value = std::mem::replace(&mut ev.value, REDACTED.to_string());
                 removed(value, &mut literals);
-            } else if MAC_SOURCES.contains(&ev.source.as_str()) {
+            } else if kinds.contains(&AtomKind::Mac) {
                 literals.extend(mac_forms(&ev.value));
                 ev.value = oui_only(&ev.value);
             } else if ev.source == "tls.subject" {

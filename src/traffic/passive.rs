@@ -17,6 +17,7 @@ use std::net::IpAddr;
 use super::analyze::is_local;
 use super::decode::{Packet, Proto};
 use crate::model::Evidence;
+use crate::wire::discovery::Atom;
 use crate::wire::{arp, dhcp, mdns, ssdp, wsd};
 
 /// Most addresses (and MACs) remembered: a flood of forged packets cannot grow memory without end.
@@ -160,28 +161,21 @@ impl PassiveIdentity {
         }
     }
 
+    /// Atoms read by a codec of the discovery table, as seen in traffic.
+    fn add_atoms(&mut self, ip: IpAddr, port: u16, atoms: &[Atom]) {
+        for atom in atoms {
+            self.add(ip, atom.source(), port, Some(&atom.value));
+        }
+    }
+
     fn observe_mdns(&mut self, ip: IpAddr, payload: &[u8]) {
-        let Some(reply) = mdns::parse_reply(payload) else {
+        // The same reading as discovery's: the atoms, and the replier's own host name.
+        let Some(reply) = (mdns::DISCOVERY.parse)(ip, payload) else {
             return;
         };
-        let port = mdns::PORT;
-        for service in &reply.service_types {
-            self.add(ip, "mdns.service", port, Some(service));
-        }
-        for i in &reply.instances {
-            self.add(ip, "mdns.service", port, Some(&i.service));
-            self.add(ip, "mdns.instance", port, Some(&i.name));
-            for (k, v) in &i.txt {
-                self.add(ip, "mdns.txt", port, Some(&format!("{k}={v}")));
-            }
-            if let Some(target) = &i.target {
-                self.set_hostname(ip, target);
-            }
-        }
-        for (name, addr) in &reply.hosts {
-            if IpAddr::V4(*addr) == ip {
-                self.set_hostname(ip, name);
-            }
+        self.add_atoms(ip, mdns::PORT, &reply.atoms);
+        if let Some(name) = &reply.host_name {
+            self.set_hostname(ip, name);
         }
     }
 
@@ -191,11 +185,7 @@ impl PassiveIdentity {
         let Some(r) = ssdp::parse_response(payload) else {
             return;
         };
-        let port = ssdp::PORT;
-        self.add(ip, "ssdp.server", port, r.server.as_deref());
-        self.add(ip, "ssdp.st", port, r.st.as_deref());
-        self.add(ip, "ssdp.usn", port, r.usn.as_deref());
-        self.add(ip, "ssdp.location", port, r.location.as_deref());
+        self.add_atoms(ip, ssdp::PORT, &ssdp::response_atoms(&r));
     }
 
     fn observe_wsd(&mut self, ip: IpAddr, payload: &[u8]) {
@@ -208,25 +198,8 @@ impl PassiveIdentity {
         {
             matches.push(hello);
         }
-        let port = wsd::PORT;
         for m in matches {
-            self.add(ip, "wsd.types", port, Some(&m.types.join(" ")));
-            self.add(ip, "wsd.endpoint", port, m.endpoint.as_deref());
-            for (kind, source) in [
-                ("name", "wsd.name"),
-                ("hardware", "wsd.hardware"),
-                ("location", "wsd.location"),
-                ("type", "wsd.type"),
-                ("MAC", "wsd.mac"),
-                ("manufacturer", "wsd.manufacturer"),
-            ] {
-                for v in m.scope_values(kind) {
-                    self.add(ip, source, port, Some(&v));
-                }
-            }
-            for x in &m.xaddrs {
-                self.add(ip, "wsd.xaddr", port, Some(x));
-            }
+            self.add_atoms(ip, wsd::PORT, &wsd::match_atoms(&m));
         }
     }
 

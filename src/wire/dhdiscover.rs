@@ -4,6 +4,8 @@
 //! (`UniversalScanner/Dahua2.cs`: header layout, multicast 239.255.255.251, method names). The
 //! protocol's `DHDiscover.setConfig` (address change) is never built.
 
+use super::discovery::{Field, Follow, Protocol, Reply};
+use crate::model::AtomKind::{DeviceClass, Firmware, Mac, Model, Serial, Text, UnitName, Vendor};
 use serde_json::{Value, json};
 use thiserror::Error;
 
@@ -168,6 +170,65 @@ pub fn notify_dev_info(info: &DeviceInfo) -> Vec<u8> {
     }
     let body = json!({ "mac": info.mac.clone().unwrap_or_default(), "method": METHOD_NOTIFY, "params": { "deviceInfo": dev } });
     frame(format!("{body}\n").as_bytes())
+}
+
+/// DHDiscover in the discovery table: the search, to the group, the broadcast address and each
+/// host.
+pub const DISCOVERY: Protocol = Protocol {
+    name: "dhdiscover",
+    port: PORT,
+    group: Some(MULTICAST),
+    broadcast: true,
+    inquiry: |_| vec![search()],
+    parse: |_, data| {
+        let body = parse_frame(data).ok()?;
+        Some(info_reply(&parse_device_info(&body)?))
+    },
+    fields: FIELDS,
+    maker: true,
+    follow: Follow::Nothing,
+};
+
+const FIELDS: &[Field] = &[
+    Field {
+        source: "dhdiscover.device_type",
+        kinds: &[Model, DeviceClass, Text],
+    },
+    Field {
+        source: "dhdiscover.serial",
+        kinds: &[Serial],
+    },
+    Field {
+        source: "dhdiscover.version",
+        kinds: &[Firmware],
+    },
+    Field {
+        source: "dhdiscover.vendor",
+        kinds: &[Vendor, Text],
+    },
+    Field {
+        source: "dhdiscover.machine_name",
+        kinds: &[Text, UnitName],
+    },
+    Field {
+        source: "dhdiscover.mac",
+        kinds: &[Mac],
+    },
+];
+
+/// What a `client.notifyDevInfo` says, as atoms, with the device's MAC.
+pub fn info_reply(info: &DeviceInfo) -> Reply {
+    let mut out = Reply::default();
+    out.add(&FIELDS[0], info.device_type.as_deref());
+    out.add(&FIELDS[1], info.serial.as_deref());
+    out.add(&FIELDS[2], info.version.as_deref());
+    out.add(&FIELDS[3], info.vendor.as_deref());
+    out.add(&FIELDS[4], info.machine_name.as_deref());
+    if let Some(mac) = info.mac.as_deref().and_then(super::sadp::normalise_mac) {
+        out.add(&FIELDS[5], Some(&mac));
+        out.mac = Some(mac);
+    }
+    out
 }
 
 #[cfg(test)]

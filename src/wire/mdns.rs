@@ -4,7 +4,10 @@
 //! Queries are sent from an ephemeral port, so devices answer by unicast ("legacy unicast",
 //! RFC 6762 §6.7). Pure: no I/O. DNS wire format via `simple-dns`.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::discovery::{self, Atom, Field, Follow, Protocol};
+use crate::model::AtomKind::{DeviceClass, Text, TxtEntry, UnitName};
 
 use simple_dns::rdata::{A, PTR, RData, SRV, TXT};
 use simple_dns::{CLASS, Name, Packet, PacketFlag, QCLASS, QTYPE, Question, ResourceRecord, TYPE};
@@ -196,6 +199,83 @@ pub fn reply(id: u16, instance: &Instance, address: Ipv4Addr, enumerate: bool) -
         }),
     ));
     packet.build_bytes_vec().ok()
+}
+
+/// mDNS/DNS-SD in the discovery table: the service enumeration and the camera service types,
+/// answered by unicast (RFC 6762 §6.7, legacy unicast).
+pub const DISCOVERY: Protocol = Protocol {
+    name: "mdns",
+    port: PORT,
+    group: Some(MULTICAST),
+    broadcast: false,
+    inquiry: |_| {
+        let mut names = vec![SERVICES];
+        names.extend_from_slice(CAMERA_SERVICES);
+        query(0, &names).into_iter().collect()
+    },
+    parse: |from, data| {
+        let reply = parse_reply(data)?;
+        let mut out = discovery::Reply {
+            atoms: reply_atoms(&reply),
+            ..discovery::Reply::default()
+        };
+        // The SRV target names the replier's host; else an A record of the replier's address.
+        let own = reply
+            .instances
+            .iter()
+            .filter_map(|i| i.target.as_deref())
+            .chain(
+                reply
+                    .hosts
+                    .iter()
+                    .filter(|(_, addr)| IpAddr::V4(*addr) == from)
+                    .map(|(name, _)| name.as_str()),
+            )
+            .next();
+        out.host_name = own.map(host_name);
+        Some(out)
+    },
+    fields: FIELDS,
+    maker: false,
+    follow: Follow::Nothing,
+};
+
+const FIELDS: &[Field] = &[
+    Field {
+        source: "mdns.service",
+        kinds: &[DeviceClass],
+    },
+    Field {
+        source: "mdns.instance",
+        kinds: &[Text, UnitName],
+    },
+    Field {
+        source: "mdns.txt",
+        kinds: &[Text, TxtEntry],
+    },
+];
+
+/// The atoms of a reply: every service type and instance, each instance's TXT entries.
+pub fn reply_atoms(reply: &Reply) -> Vec<Atom> {
+    let mut out = discovery::Reply::default();
+    for service in &reply.service_types {
+        out.add(&FIELDS[0], Some(service));
+    }
+    for i in &reply.instances {
+        out.add(&FIELDS[0], Some(&i.service));
+        out.add(&FIELDS[1], Some(&i.name));
+        for (k, v) in &i.txt {
+            out.add(&FIELDS[2], Some(&format!("{k}={v}")));
+        }
+    }
+    out.atoms
+}
+
+/// `axis-accc8e4a3221.local.` → `axis-accc8e4a3221`.
+pub fn host_name(name: &str) -> String {
+    name.trim_end_matches('.')
+        .trim_end_matches(".local")
+        .to_string()
 }
 
 #[cfg(test)]

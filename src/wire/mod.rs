@@ -4,6 +4,7 @@ pub mod arp;
 pub mod auth;
 pub mod dhcp;
 pub mod dhdiscover;
+pub mod discovery;
 pub mod igd;
 pub mod mdns;
 #[cfg(test)]
@@ -11,6 +12,7 @@ pub(crate) mod noise;
 pub mod rtsp;
 pub mod sadp;
 pub mod ssdp;
+pub mod vivotek;
 pub mod wsd;
 pub mod xmeye;
 pub mod xml;

@@ -4,8 +4,10 @@
 //! (`UniversalScanner/Hikvision.cs`, `Hikvision.selftest`). Only the inquiry is ever built: SADP's
 //! modify/activate/reset messages are not.
 
+use super::discovery::{Field, Follow, Protocol, Reply};
 use super::xml::{self, XmlError};
 use crate::markup::escape;
+use crate::model::AtomKind::{DeviceClass, Firmware, Mac, Model, Serial, Text, Vendor};
 
 /// The UDP port of SADP.
 pub const PORT: u16 = 37020;
@@ -121,6 +123,99 @@ pub fn probe_match(m: &ProbeMatch) -> String {
         }
     }
     out.push_str("</ProbeMatch>");
+    out
+}
+
+/// Evidence that a device's vendor-cloud service is switched on, from its own discovery reply
+/// (not from traffic): the policy layer and the report read it by this source name.
+pub const CLOUD_INDICATION: &str = "cloud.indication";
+/// The value for a Hikvision device whose SADP reply says `HCPlatformEnable=true`.
+pub const HIK_CONNECT_ON: &str =
+    "Hik-Connect (Hikvision cloud) enabled: SADP HCPlatformEnable=true";
+
+/// SADP in the discovery table: the inquiry, to the group, the broadcast address and each host.
+pub const DISCOVERY: Protocol = Protocol {
+    name: "sadp",
+    port: PORT,
+    group: Some(MULTICAST),
+    broadcast: true,
+    inquiry: |nonce| vec![inquiry(&nonce().to_uppercase()).into_bytes()],
+    parse: |_, data| {
+        let m = parse_probe_match(&String::from_utf8_lossy(data)).ok()??;
+        Some(match_reply(&m))
+    },
+    fields: FIELDS,
+    maker: true,
+    follow: Follow::Nothing,
+};
+
+const FIELDS: &[Field] = &[
+    Field {
+        source: "sadp.model",
+        kinds: &[Model, Text],
+    },
+    Field {
+        source: "sadp.device_type",
+        kinds: &[Model, DeviceClass],
+    },
+    Field {
+        source: "sadp.serial",
+        kinds: &[Serial],
+    },
+    Field {
+        source: "sadp.firmware",
+        kinds: &[Firmware],
+    },
+    Field {
+        source: "sadp.dsp_version",
+        kinds: &[],
+    },
+    Field {
+        source: "sadp.activated",
+        kinds: &[],
+    },
+    Field {
+        source: "sadp.support_hc_platform",
+        kinds: &[],
+    },
+    Field {
+        source: "sadp.hc_platform_enable",
+        kinds: &[],
+    },
+    // Only Hikvision's own firmware (and its OEM builds) speaks SADP.
+    Field {
+        source: "sadp.manufacturer",
+        kinds: &[Vendor],
+    },
+    Field {
+        source: CLOUD_INDICATION,
+        kinds: &[],
+    },
+    Field {
+        source: "sadp.mac",
+        kinds: &[Mac],
+    },
+];
+
+/// What a `ProbeMatch` says, as atoms, with the device's MAC.
+pub fn match_reply(m: &ProbeMatch) -> Reply {
+    let mut out = Reply::default();
+    out.add(&FIELDS[0], m.description.as_deref());
+    out.add(&FIELDS[1], m.device_type.as_deref());
+    out.add(&FIELDS[2], m.serial.as_deref());
+    out.add(&FIELDS[3], m.software_version.as_deref());
+    out.add(&FIELDS[4], m.dsp_version.as_deref());
+    out.add(&FIELDS[5], m.activated.as_deref());
+    out.add(&FIELDS[6], m.support_hc_platform.as_deref());
+    out.add(&FIELDS[7], m.hc_platform_enable.as_deref());
+    out.add(&FIELDS[8], Some("Hikvision"));
+    if m.hc_platform_enable.as_deref().map(str::trim) == Some("true") {
+        out.add(&FIELDS[9], Some(HIK_CONNECT_ON));
+    }
+    if let Some(mac) = m.mac_normalised() {
+        out.add(&FIELDS[10], Some(&mac));
+        out.mac = Some(mac);
+    }
     out
 }
 

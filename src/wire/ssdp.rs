@@ -3,8 +3,10 @@
 //! and the device description XML LOCATION points at (manufacturer, modelName, modelNumber,
 //! serialNumber, friendlyName). Pure: no I/O.
 
+use super::discovery::{Atom, Field, Follow, Protocol, Reply};
 use super::xml::{self, XmlError};
 use crate::markup::escape;
+use crate::model::AtomKind::{DeviceClass, Model, Serial, Text, TypeUrn, UnitId, UnitName, Vendor};
 
 /// The UDP port of SSDP.
 pub const PORT: u16 = 1900;
@@ -145,6 +147,102 @@ pub fn description(d: &Description) -> String {
     }
     out.push_str("</device></root>");
     out
+}
+
+/// SSDP in the discovery table: `M-SEARCH ssdp:all`, then the UPnP description behind
+/// LOCATION.
+pub const DISCOVERY: Protocol = Protocol {
+    name: "ssdp",
+    port: PORT,
+    group: Some(MULTICAST),
+    broadcast: false,
+    inquiry: |_| vec![m_search(&MULTICAST.to_string(), "ssdp:all", 1).into_bytes()],
+    parse: |_, data| {
+        let r = parse_response(data)?;
+        let mut out = Reply {
+            atoms: response_atoms(&r),
+            ..Reply::default()
+        };
+        out.description = r.location;
+        Some(out)
+    },
+    fields: FIELDS,
+    maker: false,
+    follow: Follow::UpnpDescription,
+};
+
+const FIELDS: &[Field] = &[
+    // The search response (or NOTIFY) headers.
+    Field {
+        source: "ssdp.server",
+        kinds: &[Text],
+    },
+    Field {
+        source: "ssdp.st",
+        kinds: &[TypeUrn],
+    },
+    // A USN is `uuid:<device UUID>::<type>`; some makers put their domain in the UUID
+    // (`uuid:www.<maker>.com.device_…`), so it is read as text for the brand lexicon.
+    Field {
+        source: "ssdp.usn",
+        kinds: &[Text, TypeUrn, UnitId],
+    },
+    Field {
+        source: "ssdp.location",
+        kinds: &[],
+    },
+    // The description's `<device>`.
+    Field {
+        source: "ssdp.manufacturer",
+        kinds: &[Vendor, Text],
+    },
+    Field {
+        source: "ssdp.model",
+        kinds: &[Model, Text],
+    },
+    Field {
+        source: "ssdp.model_number",
+        kinds: &[Model, Text],
+    },
+    Field {
+        source: "ssdp.model_description",
+        kinds: &[Text],
+    },
+    Field {
+        source: "ssdp.serial",
+        kinds: &[Serial],
+    },
+    Field {
+        source: "ssdp.friendly_name",
+        kinds: &[Text, UnitName],
+    },
+    Field {
+        source: "ssdp.device_type",
+        kinds: &[DeviceClass, Text],
+    },
+];
+
+/// The atoms of a search response or NOTIFY.
+pub fn response_atoms(r: &Response) -> Vec<Atom> {
+    let mut out = Reply::default();
+    out.add(&FIELDS[0], r.server.as_deref());
+    out.add(&FIELDS[1], r.st.as_deref());
+    out.add(&FIELDS[2], r.usn.as_deref());
+    out.add(&FIELDS[3], r.location.as_deref());
+    out.atoms
+}
+
+/// The atoms of a UPnP device description.
+pub fn description_atoms(d: &Description) -> Vec<Atom> {
+    let mut out = Reply::default();
+    out.add(&FIELDS[4], d.manufacturer.as_deref());
+    out.add(&FIELDS[5], d.model_name.as_deref());
+    out.add(&FIELDS[6], d.model_number.as_deref());
+    out.add(&FIELDS[7], d.model_description.as_deref());
+    out.add(&FIELDS[8], d.serial_number.as_deref());
+    out.add(&FIELDS[9], d.friendly_name.as_deref());
+    out.add(&FIELDS[10], d.device_type.as_deref());
+    out.atoms
 }
 
 #[cfg(test)]

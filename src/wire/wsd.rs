@@ -3,8 +3,10 @@
 //! and the `ProbeMatches` a device returns with its types, scopes (name, hardware = model,
 //! location, type), service addresses and endpoint UUID. Pure: no I/O.
 
+use super::discovery::{Atom, Field, Follow, Protocol, Reply};
 use super::xml::{self, Leaves, XmlError};
 use crate::markup::escape;
+use crate::model::AtomKind::{DeviceClass, Mac, Model, Text, UnitId, UnitName, Vendor};
 
 /// The UDP port of WS-Discovery.
 pub const PORT: u16 = 3702;
@@ -231,6 +233,118 @@ pub fn probe_matches(relates_to: &str, message_id: &str, m: &ProbeMatch) -> Stri
         scopes = escape(&m.scopes.join(" ")),
         xaddrs = escape(&m.xaddrs.join(" ")),
     )
+}
+
+/// WS-Discovery in the discovery table: one Probe for transmitters, one for any ONVIF device.
+pub const DISCOVERY: Protocol = Protocol {
+    name: "ws_discovery",
+    port: PORT,
+    group: Some(MULTICAST),
+    broadcast: false,
+    inquiry: |nonce| {
+        [TYPE_NVT, TYPE_DEVICE]
+            .iter()
+            .map(|t| probe(&nonce(), t).into_bytes())
+            .collect()
+    },
+    parse: |_, data| {
+        let reply = parse_probe_matches(&String::from_utf8_lossy(data)).ok()?;
+        let mut out = Reply::default();
+        for m in &reply.matches {
+            out.atoms.extend(match_atoms(m));
+        }
+        Some(out)
+    },
+    fields: FIELDS,
+    maker: false,
+    follow: Follow::Nothing,
+};
+
+const TYPES: Field = Field {
+    source: "wsd.types",
+    kinds: &[DeviceClass, Text],
+};
+const ENDPOINT: Field = Field {
+    source: "wsd.endpoint",
+    kinds: &[UnitId],
+};
+const XADDR: Field = Field {
+    source: "wsd.xaddr",
+    kinds: &[],
+};
+/// The ONVIF scopes read, by scope kind (ONVIF Core §7.3.2.2).
+const SCOPES: &[(&str, Field)] = &[
+    (
+        "name",
+        Field {
+            source: "wsd.name",
+            kinds: &[Vendor, Text, UnitName],
+        },
+    ),
+    (
+        "hardware",
+        Field {
+            source: "wsd.hardware",
+            kinds: &[Model, Text],
+        },
+    ),
+    (
+        "location",
+        Field {
+            source: "wsd.location",
+            kinds: &[],
+        },
+    ),
+    (
+        "type",
+        Field {
+            source: "wsd.type",
+            kinds: &[DeviceClass, Text],
+        },
+    ),
+    (
+        "MAC",
+        Field {
+            source: "wsd.mac",
+            kinds: &[Mac],
+        },
+    ),
+    // Not in the ONVIF Core table of scopes, but allowed (Core §7.3.2.2.1: a device may have
+    // other scope URIs) and sent by several makers.
+    (
+        "manufacturer",
+        Field {
+            source: "wsd.manufacturer",
+            kinds: &[Vendor, Text],
+        },
+    ),
+];
+const FIELDS: &[Field] = &[
+    TYPES,
+    ENDPOINT,
+    SCOPES[0].1,
+    SCOPES[1].1,
+    SCOPES[2].1,
+    SCOPES[3].1,
+    SCOPES[4].1,
+    SCOPES[5].1,
+    XADDR,
+];
+
+/// The atoms of one `ProbeMatch` or `Hello`: types, endpoint, the ONVIF scopes, addresses.
+pub fn match_atoms(m: &ProbeMatch) -> Vec<Atom> {
+    let mut out = Reply::default();
+    out.add(&FIELDS[0], Some(&m.types.join(" ")));
+    out.add(&FIELDS[1], m.endpoint.as_deref());
+    for (i, (kind, _)) in SCOPES.iter().enumerate() {
+        for v in m.scope_values(kind) {
+            out.add(&FIELDS[2 + i], Some(&v));
+        }
+    }
+    for x in &m.xaddrs {
+        out.add(&FIELDS[8], Some(x));
+    }
+    out.atoms
 }
 
 #[cfg(test)]

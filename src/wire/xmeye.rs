@@ -4,6 +4,8 @@
 //! version, ports). Facts from OpenIPC/python-dvr (`DeviceManager.py`, `dvrip.py`: header layout,
 //! message ids, field names). The protocol's configuration-setting messages are never built.
 
+use super::discovery::{Field, Follow, Protocol, Reply};
+use crate::model::AtomKind::{DeviceClass, Firmware, Mac, Serial, Text, UnitName};
 use serde_json::{Value, json};
 use thiserror::Error;
 
@@ -164,6 +166,61 @@ pub fn search_reply(net: &NetCommon) -> Vec<u8> {
     let mut bytes = body.to_string().into_bytes();
     bytes.extend_from_slice(b"\n\0");
     frame(MSG_SEARCH_REPLY, &bytes)
+}
+
+/// XMeye search in the discovery table: message 1530 to the broadcast address and each host.
+pub const DISCOVERY: Protocol = Protocol {
+    name: "xmeye",
+    port: PORT,
+    group: None,
+    broadcast: true,
+    inquiry: |_| vec![search()],
+    parse: |_, data| Some(net_reply(&parse_search_reply(data)?)),
+    fields: FIELDS,
+    maker: true,
+    follow: Follow::Nothing,
+};
+
+const FIELDS: &[Field] = &[
+    Field {
+        source: "xmeye.hostname",
+        kinds: &[Text, UnitName],
+    },
+    Field {
+        source: "xmeye.serial",
+        kinds: &[Serial],
+    },
+    Field {
+        source: "xmeye.version",
+        kinds: &[Firmware],
+    },
+    Field {
+        source: "xmeye.build_date",
+        kinds: &[],
+    },
+    Field {
+        source: "xmeye.device_type",
+        kinds: &[DeviceClass, Text],
+    },
+    Field {
+        source: "xmeye.mac",
+        kinds: &[Mac],
+    },
+];
+
+/// What a 1531 reply says, as atoms, with the device's MAC.
+pub fn net_reply(net: &NetCommon) -> Reply {
+    let mut out = Reply::default();
+    out.add(&FIELDS[0], net.hostname.as_deref());
+    out.add(&FIELDS[1], net.serial.as_deref());
+    out.add(&FIELDS[2], net.version.as_deref());
+    out.add(&FIELDS[3], net.build_date.as_deref());
+    out.add(&FIELDS[4], net.device_type.as_deref());
+    if let Some(mac) = net.mac.as_deref().and_then(super::sadp::normalise_mac) {
+        out.add(&FIELDS[5], Some(&mac));
+        out.mac = Some(mac);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -71,6 +71,10 @@ const CHECKS: &[(&str, Check)] = &[
         discovery_checks::xmeye_names,
     ),
     (
+        "vivotek_search_names_the_vivotek_dome",
+        discovery_checks::vivotek_names,
+    ),
+    (
         "mdns_finds_the_axis_service",
         discovery_checks::mdns_finds_axis,
     ),

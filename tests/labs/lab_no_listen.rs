@@ -30,18 +30,9 @@ pub fn main(tally: &mut Tally) {
 
 /// Evidence sources of discovery protocols and ONVIF: what a device states about itself.
 fn is_self_description(source: &str) -> bool {
-    [
-        "onvif.",
-        "wsd.",
-        "sadp.",
-        "dhdiscover.",
-        "xmeye.",
-        "ssdp.",
-        "mdns.",
-        "dhcp.",
-    ]
-    .iter()
-    .any(|p| source.starts_with(p))
+    let prefix = source.split('.').next().unwrap_or_default();
+    ["onvif", "dhcp"].contains(&prefix)
+        || camsweep::wire::discovery::source_prefixes().contains(&prefix)
 }
 
 fn run() -> Result<String, String> {

@@ -4,13 +4,18 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use camsweep::discover::protocols::{DhDiscover, Mdns, Sadp, Ssdp, WsDiscovery, Xmeye};
+use camsweep::discover::protocols::{self, TableDiscoverer};
 use camsweep::discover::{DiscoveryContext, HostDiscoverer, NoProgress, SweepResult};
 use camsweep::lab::Lab;
 use camsweep::model::{DeviceType, HostObservation, ScanMode};
 
 fn ctx(lab: &Lab) -> DiscoveryContext {
     DiscoveryContext::for_interface(lab.scanner_interface(), Duration::from_millis(1200))
+}
+
+/// The discoverer of the discovery table's row `name`.
+fn protocol(name: &str, ctx: DiscoveryContext) -> Result<TableDiscoverer, String> {
+    protocols::named(name, &ctx).ok_or_else(|| format!("no discovery protocol {name}"))
 }
 
 fn run(d: &dyn HostDiscoverer, targets: &[IpAddr]) -> Result<SweepResult, String> {
@@ -63,7 +68,7 @@ fn ip_of(lab: &Lab, name: &str) -> IpAddr {
 
 /// Multicast + broadcast only (no unicast targets): the firewalled terminal still answers.
 pub fn sadp_finds_firewalled(lab: &Lab) -> Result<(), String> {
-    let found = run(&Sadp(ctx(lab)), &[])?;
+    let found = run(&protocol("sadp", ctx(lab))?, &[])?;
     let h = host(&found, lab, "hik-face-firewalled")?;
     has(h, "sadp.model", "DS-K1T341AMF")?;
     has(h, "sadp.firmware", "V3.7.0build 220315")?;
@@ -86,7 +91,7 @@ pub fn sadp_finds_firewalled(lab: &Lab) -> Result<(), String> {
 
 /// The multicast Probe finds group members but not the unicast-only persona; a unicast Probe does.
 pub fn wsd_unicast_only(lab: &Lab) -> Result<(), String> {
-    let multicast = run(&WsDiscovery(ctx(lab)), &[])?;
+    let multicast = run(&protocol("ws_discovery", ctx(lab))?, &[])?;
     has(
         host(&multicast, lab, "hik-bullet")?,
         "wsd.hardware",
@@ -96,7 +101,7 @@ pub fn wsd_unicast_only(lab: &Lab) -> Result<(), String> {
         return Err("the unicast-only persona answered a multicast Probe".into());
     }
     let unicast = run(
-        &WsDiscovery(DiscoveryContext::default()),
+        &protocol("ws_discovery", DiscoveryContext::default())?,
         &[ip_of(lab, "hanwha-unicast-onvif")],
     )?;
     let h = host(&unicast, lab, "hanwha-unicast-onvif")?;
@@ -106,7 +111,7 @@ pub fn wsd_unicast_only(lab: &Lab) -> Result<(), String> {
 }
 
 pub fn dhdiscover_names_dahua(lab: &Lab) -> Result<(), String> {
-    let found = run(&DhDiscover(ctx(lab)), &[])?;
+    let found = run(&protocol("dhdiscover", ctx(lab))?, &[])?;
     let h = host(&found, lab, "dahua-bullet")?;
     has(h, "dhdiscover.device_type", "IPC-HFW2431S-S-S2")?;
     has(h, "dhdiscover.version", "2.800.0000000.16.R")?;
@@ -118,7 +123,7 @@ pub fn dhdiscover_names_dahua(lab: &Lab) -> Result<(), String> {
 }
 
 pub fn xmeye_names(lab: &Lab) -> Result<(), String> {
-    let found = run(&Xmeye(ctx(lab)), &[])?;
+    let found = run(&protocol("xmeye", ctx(lab))?, &[])?;
     let h = host(&found, lab, "xm-camera")?;
     has(h, "xmeye.serial", "8f2c61b0a3d4e5f6")?;
     has(
@@ -129,8 +134,28 @@ pub fn xmeye_names(lab: &Lab) -> Result<(), String> {
     has(h, "xmeye.mac", "10:a4:be:63:0f:19")
 }
 
+/// VIVOTEK's search, broadcast only: the dome that speaks nothing else states its model and
+/// its MAC.
+pub fn vivotek_names(lab: &Lab) -> Result<(), String> {
+    let found = run(&protocol("vivotek", ctx(lab))?, &[])?;
+    let h = host(&found, lab, "vivotek-dome")?;
+    has(h, "vivotek.model", "FD9167-HT")?;
+    has(h, "vivotek.manufacturer", "VIVOTEK")?;
+    has(h, "vivotek.mac", "00:02:d1:7a:91:47")?;
+    if h.mac.as_deref() != Some("00:02:d1:7a:91:47") {
+        return Err(format!("mac {:?}", h.mac));
+    }
+    if found.hosts.len() != 1 {
+        return Err(format!(
+            "only the VIVOTEK persona speaks the protocol, yet {:?} answered",
+            found.hosts.iter().map(|h| h.ip).collect::<Vec<_>>()
+        ));
+    }
+    Ok(())
+}
+
 pub fn mdns_finds_axis(lab: &Lab) -> Result<(), String> {
-    let found = run(&Mdns(ctx(lab)), &[])?;
+    let found = run(&protocol("mdns", ctx(lab))?, &[])?;
     let h = host(&found, lab, "axis-dome")?;
     has(h, "mdns.service", "_axis-video._tcp.local")?;
     has(h, "mdns.txt", "macaddress=ACCC8E4A3221")?;
@@ -141,7 +166,7 @@ pub fn mdns_finds_axis(lab: &Lab) -> Result<(), String> {
 }
 
 pub fn ssdp_reads_description(lab: &Lab) -> Result<(), String> {
-    let found = run(&Ssdp(ctx(lab)), &[])?;
+    let found = run(&protocol("ssdp", ctx(lab))?, &[])?;
     let h = host(&found, lab, "hik-nvr")?;
     has(h, "ssdp.manufacturer", "Hikvision")?;
     has(h, "ssdp.model", "DS-7608NI-K2")?;
@@ -152,14 +177,7 @@ pub fn ssdp_reads_description(lab: &Lab) -> Result<(), String> {
 /// from its SADP reply, with its firmware; the unicast-only ONVIF persona is named too.
 pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
     let report = audit_lab(lab, "lab test")?;
-    for want in [
-        "sadp",
-        "ws_discovery",
-        "dhdiscover",
-        "xmeye",
-        "mdns",
-        "ssdp",
-    ] {
+    for want in camsweep::wire::discovery::TABLE.iter().map(|p| p.name) {
         if !report.scan.discovery.iter().any(|d| d == want) {
             return Err(format!(
                 "scan.discovery lacks {want}: {:?}",
@@ -195,6 +213,16 @@ pub fn scan_names_discovery_only(lab: &Lab) -> Result<(), String> {
         .any(|e| e.source == "cloud.indication")
     {
         return Err("the Hik-Connect setting of the SADP reply is not in the report".into());
+    }
+    // Known only by VIVOTEK's search: named from its reply's atoms, no code of its own in the
+    // identification.
+    let vivotek = device(ip_of(lab, "vivotek-dome"))?;
+    let id = &vivotek.identity;
+    if id.model.as_deref() != Some("FD9167-HT")
+        || id.vendor.as_deref() != Some("Vivotek")
+        || id.device_type != DeviceType::Camera
+    {
+        return Err(format!("the VIVOTEK persona identified as {id:?}"));
     }
     let hanwha = device(ip_of(lab, "hanwha-unicast-onvif"))?;
     if hanwha.identity.model.as_deref() != Some("XNV-6080R") {

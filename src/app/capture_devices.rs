@@ -66,12 +66,14 @@ fn merge_traffic(device: &mut Device, t: DeviceTraffic, own: &[IpAddr]) {
         device.mac = t.mac;
     }
     let first = device.cloud_contacts.is_empty();
-    device.cloud_contacts.extend(t.contacts.into_iter().filter(|c| {
-        c.destination
-            .parse::<IpAddr>()
-            .ok()
-            .is_none_or(|ip| !own.contains(&ip))
-    }));
+    device
+        .cloud_contacts
+        .extend(t.contacts.into_iter().filter(|c| {
+            c.destination
+                .parse::<IpAddr>()
+                .ok()
+                .is_none_or(|ip| !own.contains(&ip))
+        }));
     if !first {
         // Biggest uploads first, as the analyser orders one address's contacts.
         device

@@ -1062,7 +1062,10 @@ fn a_real_mqtt_session_is_no_upload() {
     );
     assert_eq!(lan["verdict"], "lan", "{lan:#?}");
     let machine = device(&report, "10.10.10.1");
-    assert_eq!(machine["other_addresses"], serde_json::json!(["192.168.0.1"]));
+    assert_eq!(
+        machine["other_addresses"],
+        serde_json::json!(["192.168.0.1"])
+    );
     for own in ["10.10.10.1", "192.168.0.1"] {
         assert!(
             contacts(machine, own).is_empty(),

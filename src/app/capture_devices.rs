@@ -46,7 +46,7 @@ pub fn devices_from_capture(
             let mut device = build_device(db, &host);
             device.other_addresses = group[1..].iter().map(ToString::to_string).collect();
             for part in parts {
-                merge_traffic(&mut device, part);
+                merge_traffic(&mut device, part, &group);
             }
             device
         })
@@ -54,8 +54,9 @@ pub fn devices_from_capture(
 }
 
 /// Adds one address's traffic to its device: contacts and face evidence appended, the upload
-/// timelines added minute by minute.
-fn merge_traffic(device: &mut Device, t: DeviceTraffic) {
+/// timelines added minute by minute. A contact from one of the machine's addresses to another
+/// of its own (a host talking to itself across two interfaces) is no contact of the device.
+fn merge_traffic(device: &mut Device, t: DeviceTraffic, own: &[IpAddr]) {
     if !t.face_evidence.is_empty() {
         device.identity.face_recognition = FaceRecognition::Yes;
         device.evidence.extend(t.face_evidence);
@@ -64,7 +65,14 @@ fn merge_traffic(device: &mut Device, t: DeviceTraffic) {
         device.mac = t.mac;
     }
     let first = device.cloud_contacts.is_empty();
-    device.cloud_contacts.extend(t.contacts);
+    device
+        .cloud_contacts
+        .extend(t.contacts.into_iter().filter(|c| {
+            c.destination
+                .parse::<IpAddr>()
+                .ok()
+                .is_none_or(|ip| !own.contains(&ip))
+        }));
     if !first {
         // Biggest uploads first, as the analyser orders one address's contacts.
         device

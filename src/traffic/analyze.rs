@@ -14,7 +14,7 @@ use super::decode::{self, Packet, Proto};
 use super::dns;
 use super::flows::{Flow, FlowKey, FlowLimits, FlowTable, NameSource};
 use super::judge::{self, BurstTracker, Pattern, Totals, UploadPolicy};
-use super::passive::{PassiveFindings, PassiveIdentity};
+use super::passive::{PassiveFindings, PassiveIdentity, names_one_interface};
 use super::source::{Frame, LinkType};
 use crate::model::{
     CloudCategory, CloudContact, ContactScope, Evidence, EvidenceSource, MacAddr, UpstreamMinute,
@@ -339,7 +339,7 @@ impl Analyzer {
         if src_dev {
             let host = self.hosts.entry(p.src).or_default();
             if host.mac.is_none() {
-                host.mac = p.src_mac;
+                host.mac = p.src_mac.filter(|m| names_one_interface(*m));
             }
         }
         if p.link_broadcast || !is_host(p.dst) || !is_host(p.src) {
@@ -525,7 +525,7 @@ impl Analyzer {
             if self.is_device(ip) {
                 let host = self.hosts.entry(ip).or_default();
                 if host.mac.is_none() {
-                    host.mac = c.l2[side].filter(|m| !MacAddr(*m).is_multicast());
+                    host.mac = c.l2[side].filter(|m| names_one_interface(*m));
                 }
             }
         }

@@ -248,16 +248,34 @@ impl CloudDb {
     }
 
     /// The endpoint for a contact on `port`: a service known by its port alone (DNS, NTP,
-    /// DHCP) first, then names in the order given, then the most specific address range.
+    /// DHCP) first, then names in the order given, then the most specific address range. A
+    /// name or range naming who runs that same kind of service (a public resolver: Google's
+    /// DNS over TLS to 8.8.8.8:853) is more precise than the port and wins; any other (an
+    /// Alibaba Cloud server answering NTP) does not make the port's service a cloud.
     pub fn classify_on(
         &self,
         names: &[&str],
         addr: IpAddr,
         port: Option<u16>,
     ) -> Option<(&CloudEntry, MatchedBy)> {
-        if let Some(entry) = port.and_then(|p| self.by_port(p)) {
-            return Some((entry, MatchedBy::Port));
+        let service = port.and_then(|p| self.by_port(p));
+        let operator = self.by_name_or_range(names, addr, port);
+        match (service, operator) {
+            (Some(service), Some((entry, by))) if entry.category == service.category => {
+                Some((entry, by))
+            }
+            (Some(service), _) => Some((service, MatchedBy::Port)),
+            (None, operator) => operator,
         }
+    }
+
+    /// Names in the order given, then the most specific address range.
+    fn by_name_or_range(
+        &self,
+        names: &[&str],
+        addr: IpAddr,
+        port: Option<u16>,
+    ) -> Option<(&CloudEntry, MatchedBy)> {
         for (i, name) in names.iter().enumerate() {
             let name = name.to_ascii_lowercase();
             if let Some(entry) = self
@@ -458,6 +476,23 @@ mod tests {
             );
         }
         assert!(db.by_port(443).is_none());
+        // A public resolver on the DNS ports is still that resolver: its provider is known.
+        for (names, addr, port, by) in [
+            (&["dns.google"][..], "8.8.8.8", 853, MatchedBy::Name(0)),
+            (&[][..], "8.8.8.8", 853, MatchedBy::Range),
+            (&[][..], "223.5.5.5", 53, MatchedBy::Range),
+        ] {
+            let (e, matched) = db
+                .classify_on(names, addr.parse().unwrap(), Some(port))
+                .unwrap();
+            assert_eq!(
+                e.category,
+                crate::model::CloudCategory::Infrastructure,
+                "{addr}:{port}"
+            );
+            assert_ne!(e.provider, "DNS server", "{addr}:{port}");
+            assert_eq!(matched, by, "{addr}:{port}");
+        }
         for name in [
             "a3k7odshaiipe8-ats.iot.us-east-1.amazonaws.com",
             "a3k7odshaiipe8.iot.eu-west-1.amazonaws.com",

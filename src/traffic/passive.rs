@@ -85,7 +85,7 @@ impl PassiveIdentity {
     }
 
     fn observe_source(&mut self, mac: [u8; 6], src: IpAddr) {
-        if crate::model::MacAddr(mac).is_multicast() {
+        if !names_one_interface(mac) {
             return;
         }
         match src {
@@ -114,7 +114,10 @@ impl PassiveIdentity {
     }
 
     fn state(&mut self, ip: IpAddr, mac: [u8; 6]) {
-        if is_local(ip) && (self.stated.len() < MAX_ENTRIES || self.stated.contains_key(&ip)) {
+        if names_one_interface(mac)
+            && is_local(ip)
+            && (self.stated.len() < MAX_ENTRIES || self.stated.contains_key(&ip))
+        {
             // The first statement holds: a later one for the same address is a change or a spoof.
             self.stated.entry(ip).or_insert(mac);
         }
@@ -260,9 +263,22 @@ fn push_atom(list: &mut Vec<Evidence>, atom: Evidence) {
     }
 }
 
+/// Whether a MAC names one network interface, so the addresses sent from it are one machine's.
+/// The all-zero MAC (every frame of a Linux loopback capture, some anonymised captures) and
+/// group MACs (broadcast ff:ff:…, multicast: low bit of the first octet set) are shared by
+/// many senders and name none. A locally administered MAC (second-lowest bit set: a phone's
+/// private Wi-Fi address, a VM's or container's interface) does name one interface — it is
+/// unique on its link, only not assigned by a maker — so it still groups: ignoring it would
+/// split every phone that randomises its MAC per network into one device per address.
+pub fn names_one_interface(mac: [u8; 6]) -> bool {
+    let mac = crate::model::MacAddr(mac);
+    !mac.is_zero() && !mac.is_multicast()
+}
+
 /// LAN addresses grouped by the machine holding them: each group is one device, its first
 /// address (see [`listing_rank`]) the one it is listed under. Addresses with no known owner
-/// stand alone.
+/// stand alone, and so do those whose owner is a MAC that names no single interface (see
+/// [`names_one_interface`]).
 pub fn group_by_machine(
     addresses: impl IntoIterator<Item = IpAddr>,
     owners: &BTreeMap<IpAddr, [u8; 6]>,
@@ -272,7 +288,9 @@ pub fn group_by_machine(
     let unique: BTreeSet<IpAddr> = addresses.into_iter().collect();
     for ip in unique {
         match owners.get(&ip) {
-            Some(mac) if is_local(ip) => by_mac.entry(*mac).or_default().push(ip),
+            Some(mac) if is_local(ip) && names_one_interface(*mac) => {
+                by_mac.entry(*mac).or_default().push(ip)
+            }
             _ => groups.push(vec![ip]),
         }
     }

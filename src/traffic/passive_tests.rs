@@ -174,6 +174,56 @@ fn router_with_three_addresses_is_one_device_and_what_it_routes_is_not() {
     assert_eq!(groups.len(), 5);
 }
 
+/// A Linux loopback capture gives every frame the all-zero MAC: the addresses behind it are
+/// separate machines, as are those behind a group MAC (an ARP reply can name any MAC). A
+/// locally administered MAC (a phone's private Wi-Fi address) still names one machine.
+#[test]
+fn shared_macs_name_no_machine_but_a_private_wifi_mac_does() {
+    const LOOPBACK: [u8; 6] = [0; 6];
+    const PRIVATE_WIFI: [u8; 6] = [0x6a, 0x1f, 0x03, 0x44, 0x10, 0x2e];
+    let mut passive = PassiveIdentity::default();
+    for src in ["10.99.0.1", "10.99.0.2"] {
+        passive.observe(&udp(LOOPBACK, src, 5000, 5000, b"x"));
+    }
+    for (mac, own) in [([0xff; 6], "10.99.0.3"), ([0xff; 6], "10.99.0.4")] {
+        let IpAddr::V4(v4) = ip(own) else {
+            unreachable!()
+        };
+        passive.observe_frame(&crate::wire::arp::request(mac, v4, v4));
+    }
+    for src in ["192.168.1.30", "fe80::681f:3ff:fe44:102e"] {
+        passive.observe(&udp(PRIVATE_WIFI, src, 5353, 5353, b"x"));
+    }
+    let found = passive.finish();
+    assert!(!found.owners.values().any(|mac| !names_one_interface(*mac)));
+    let seen = [
+        "10.99.0.1",
+        "10.99.0.2",
+        "10.99.0.3",
+        "10.99.0.4",
+        "192.168.1.30",
+        "fe80::681f:3ff:fe44:102e",
+    ]
+    .map(ip);
+    let groups = group_by_machine(seen, &found.owners);
+    assert_eq!(
+        groups,
+        [
+            vec![ip("10.99.0.1")],
+            vec![ip("10.99.0.2")],
+            vec![ip("10.99.0.3")],
+            vec![ip("10.99.0.4")],
+            vec![ip("192.168.1.30"), ip("fe80::681f:3ff:fe44:102e")],
+        ]
+    );
+    // Owners handed in from elsewhere are held to the same rule.
+    let zero_owned = [(ip("10.99.0.1"), LOOPBACK), (ip("10.99.0.2"), LOOPBACK)].into();
+    assert_eq!(
+        group_by_machine([ip("10.99.0.1"), ip("10.99.0.2")], &zero_owned),
+        [vec![ip("10.99.0.1")], vec![ip("10.99.0.2")]]
+    );
+}
+
 /// A device that fell back to a link-local address is listed under its routable one.
 #[test]
 fn a_machine_is_listed_under_its_routable_address() {

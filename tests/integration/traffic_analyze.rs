@@ -1015,7 +1015,8 @@ fn public_resolvers_on_real_captures_are_infrastructure() {
     let ping = check("192.168.1.159", "8.8.8.8", 0, Some("Google Public DNS"));
     assert_eq!(ping["protocol"], "icmp");
     assert_eq!(ping["name_source"], "ip_range");
-    check("192.168.1.159", "8.8.8.8", 853, None);
+    let dot = check("192.168.1.159", "8.8.8.8", 853, Some("Google Public DNS"));
+    assert_eq!(dot["name"], "dns.google");
 }
 
 /// Item 6 on real packets (nDPI's nest_log_sink.pcap: a Nest device, 192.168.242.15, trimmed to
@@ -1044,7 +1045,7 @@ fn a_real_devices_half_hour_keepalive_session_is_no_upload() {
 /// CONNECT to a broker on the internet. The LAN session is a LAN contact and the CONNECT is
 /// control traffic: neither is an upload. (The capture's MACs are anonymised: client and
 /// broker share one, so the report holds them as one machine; the per-connection rows keep
-/// each address.)
+/// each address, and the merged device lists no contact to its own addresses.)
 #[test]
 fn a_real_mqtt_session_is_no_upload() {
     let (report, rows) = analyze_with_connections(&[&fixture("ndpi-mqtt.pcap")]);
@@ -1060,6 +1061,17 @@ fn a_real_mqtt_session_is_no_upload() {
         ("756", "4")
     );
     assert_eq!(lan["verdict"], "lan", "{lan:#?}");
+    let machine = device(&report, "10.10.10.1");
+    assert_eq!(
+        machine["other_addresses"],
+        serde_json::json!(["192.168.0.1"])
+    );
+    for own in ["10.10.10.1", "192.168.0.1"] {
+        assert!(
+            contacts(machine, own).is_empty(),
+            "a machine's contact to its own address {own}: {machine:#}"
+        );
+    }
     let remote = contacts(device(&report, "100.67.35.238"), "51.137.28.239");
     assert_eq!(remote.len(), 1, "{remote:#?}");
     assert_eq!(remote[0]["port"], 1883);
@@ -1071,6 +1083,42 @@ fn a_real_mqtt_session_is_no_upload() {
             assert_eq!(c["upload"], false, "{c}");
         }
     }
+}
+
+/// Item 6 on real MQTT keep-alives, DERIVED from nDPI's coap_mqtt.pcap: two MQTT sessions of
+/// a bus-telemetry client (192.168.56.1) on TCP 17501, picked up mid-stream, each a PINGREQ /
+/// PINGRESP exchange, then ~1 s of 60-byte PUBLISHes answered by commands. The broker's
+/// address is rewritten to the public 203.0.113.101 (scripts/pcap-rewrite-address.py), so
+/// the sessions are judged as internet contacts: each is a heartbeat ("steady 81 B/s over 28 s,
+/// no burst"), neither an upload.
+#[test]
+fn real_mqtt_keepalives_to_a_broker_on_the_internet_are_no_upload() {
+    let (report, rows) = analyze_with_connections(&[&fixture("ndpi-mqtt-keepalive.pcap")]);
+    let client = device(&report, "192.168.56.1");
+    let sessions = contacts(client, "203.0.113.101");
+    assert_eq!(sessions.len(), 1, "{client:#}");
+    assert_eq!(sessions[0]["port"], 17501, "{}", sessions[0]);
+    assert_eq!(sessions[0]["scope"], "internet");
+    assert_eq!(sessions[0]["bytes_up"], 2 * 2286, "{}", sessions[0]);
+    assert_eq!(sessions[0]["upload"], false, "{}", sessions[0]);
+    assert_eq!(sessions[0]["pattern"], "heartbeat", "{}", sessions[0]);
+    let mine = rows_of(&rows, "192.168.56.1");
+    assert_eq!(mine.len(), 2, "{mine:#?}");
+    for row in &mine {
+        assert_eq!(row["remote"], "203.0.113.101", "{row:#?}");
+        assert_eq!(row["port"], "17501", "{row:#?}");
+        assert_eq!(row["bytes_up"], "2286", "{row:#?}");
+        assert_eq!(row["device_opened"], "yes", "{row:#?}");
+        assert_eq!(row["verdict"], "heartbeat", "{row:#?}");
+        assert!(row["reason"].ends_with("no burst: heartbeat"), "{row:#?}");
+    }
+    assert!(report["devices"].as_array().unwrap().iter().all(|d| {
+        d["cloud_contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["upload"] == false)
+    }));
 }
 
 /// Item 2 on real packets, DERIVED from the Nest excerpt: the Weave log-sink session

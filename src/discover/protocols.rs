@@ -158,7 +158,8 @@ impl HostDiscoverer for WsDiscovery {
     }
 }
 
-/// SSDP: `M-SEARCH ssdp:all`, then the description behind LOCATION when it is on the replier.
+/// SSDP: `M-SEARCH ssdp:all`, then the description behind LOCATION when it is on the replier
+/// and the replier is a target.
 pub struct Ssdp(pub DiscoveryContext);
 
 impl HostDiscoverer for Ssdp {
@@ -179,6 +180,9 @@ impl HostDiscoverer for Ssdp {
             let mut got = udp::collect(self.name(), &inquiry, targets, &self.0).await;
             let mut hosts = Hosts::default();
             let mut locations: BTreeMap<IpAddr, String> = BTreeMap::new();
+            // Multicast replies come from anyone on the segment: a replier outside the targets
+            // is never contacted (its reply is dropped later with its host).
+            let mut outside = std::collections::BTreeSet::new();
             for (ip, data) in &got.replies {
                 let Some(r) = ssdp::parse_response(data) else {
                     continue;
@@ -188,11 +192,19 @@ impl HostDiscoverer for Ssdp {
                 hosts.add(*ip, "ssdp.st", port, r.st.as_deref());
                 hosts.add(*ip, "ssdp.usn", port, r.usn.as_deref());
                 hosts.add(*ip, "ssdp.location", port, r.location.as_deref());
-                if let Some(loc) = r.location
-                    && location_is_on(&loc, *ip)
-                {
+                let Some(loc) = r.location else { continue };
+                if !self.0.authorises(*ip) {
+                    outside.insert(*ip);
+                } else if !location_is_on(&loc, *ip) {
+                    got.notes.push(format!(
+                        "ssdp: {ip}: description {loc} is not on the replier itself; not fetched"
+                    ));
+                } else {
                     locations.entry(*ip).or_insert(loc);
                 }
+            }
+            if !outside.is_empty() {
+                got.notes.push(skipped_outside_targets(&outside));
             }
             let mut limits_hit = std::mem::take(&mut got.limits_hit);
             if locations.len() > MAX_DESCRIPTIONS {
@@ -297,6 +309,20 @@ fn location_is_on(location: &str, ip: IpAddr) -> bool {
                 .and_then(|h| h.parse::<std::net::Ipv4Addr>().ok())
                 .is_some_and(|a| IpAddr::V4(a) == ip)
     })
+}
+
+/// The scan note for SSDP repliers outside the targets, whose descriptions were not fetched.
+fn skipped_outside_targets(outside: &std::collections::BTreeSet<IpAddr>) -> String {
+    const LISTED: usize = 8;
+    let mut listed: Vec<String> = outside.iter().take(LISTED).map(IpAddr::to_string).collect();
+    if outside.len() > LISTED {
+        listed.push(format!("{} more", outside.len() - LISTED));
+    }
+    format!(
+        "ssdp: {} replier(s) outside the targets ({}); their UPnP descriptions were not fetched",
+        outside.len(),
+        listed.join(", ")
+    )
 }
 
 fn url_port(location: &str) -> Option<u16> {

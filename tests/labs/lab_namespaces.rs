@@ -79,6 +79,10 @@ const CHECKS: &[(&str, Check)] = &[
         discovery_checks::ssdp_reads_description,
     ),
     (
+        "ssdp_asks_no_replier_outside_the_targets_for_its_description",
+        discovery_checks::ssdp_skips_repliers_outside_targets,
+    ),
+    (
         "scan_finds_names_and_types_the_discovery_only_persona",
         discovery_checks::scan_names_discovery_only,
     ),

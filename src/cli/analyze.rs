@@ -96,8 +96,9 @@ pub fn run(args: &AnalyzeArgs, quiet: bool, interrupt: &Interrupt) -> Result<u8>
         )?;
         drop(countdown);
         notes.push(live_note(iface, &stats));
-        if stats.error.is_some() {
+        if let Some(damage) = stats.damage(iface) {
             complete = false;
+            damaged_captures.push(damage);
         }
         kernel_drops = Some(stats.kernel_drops);
         interface = Some(iface.clone());
@@ -549,8 +550,9 @@ pub async fn finish_listening(
         "{}; {unscanned} local host(s) seen in the traffic but not found by the scan",
         live_note(&listening.interface, &stats)
     ));
-    if stats.error.is_some() {
+    if let Some(damage) = stats.damage(&listening.interface) {
         report.scan.complete = false;
+        report.scan.damaged_captures.push(damage);
     }
     report.scan.capture_kernel_drops =
         Some(report.scan.capture_kernel_drops.unwrap_or(0) + stats.kernel_drops);

@@ -81,7 +81,8 @@ pub fn main() -> ExitCode {
             "{}",
             locale::fill(
                 "error: cannot build the simulated store: {}",
-                &[&output::terminal(&err.to_string())]
+                // With its cause (the lab's errors keep the OS error as their source).
+                &[&output::terminal(&format!("{:#}", anyhow::Error::new(err)))]
             )
         );
         return ExitCode::from(EXIT_ERROR);

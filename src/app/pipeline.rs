@@ -381,7 +381,12 @@ fn keep_at_most(
 /// broadcast on the interface. Replies from addresses outside the targets are dropped; the rest
 /// (discovery-only hosts included) are returned merged by address.
 async fn run_discovery(ctx: &DiscoveryContext, targets: &[IpAddr], live: &[IpAddr]) -> Discovered {
-    let discoverers = discover::protocols::all(ctx);
+    // Follow-up requests (UPnP descriptions) go only to the targets, never to any replier.
+    let ctx = DiscoveryContext {
+        authorised: std::sync::Arc::new(targets.iter().copied().collect()),
+        ..ctx.clone()
+    };
+    let discoverers = discover::protocols::all(&ctx);
     let results = futures::future::join_all(discoverers.iter().map(|d| d.discover(live))).await;
     let wanted: std::collections::HashSet<&IpAddr> = targets.iter().collect();
     let mut found = Discovered {

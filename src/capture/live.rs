@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::time::{Duration, Instant};
 
 use super::{PcapFile, PcapFileOutcome};
+use crate::model::DamagedCapture;
 use crate::traffic::{CaptureError, Frame, FrameSource, LinkType};
 
 /// How often the receive loop wakes up to check the deadline and the stop flag.
@@ -45,6 +46,8 @@ const RING_RETIRE_MS: u32 = 50;
 pub struct LiveStats {
     /// Frames handed to the analyser.
     pub frames: u64,
+    /// Bytes of the frames handed to the analyser, as kept in the ring.
+    pub bytes: u64,
     /// Frames the kernel received for this socket (the dropped ones included).
     pub kernel_packets: u64,
     /// Frames the kernel dropped because the ring was full (they were not counted).
@@ -53,6 +56,18 @@ pub struct LiveStats {
     pub truncated: u64,
     /// The receive error that ended the capture early, if any.
     pub error: Option<String>,
+}
+
+impl LiveStats {
+    /// A capture a receive error ended early as a damaged capture: the report lists it in
+    /// `scan.damaged_captures` and the run exits 3 (partial), as for a file read up to damage.
+    pub fn damage(&self, interface: &str) -> Option<DamagedCapture> {
+        self.error.as_ref().map(|error| DamagedCapture {
+            path: format!("live capture on {interface}"),
+            offset: self.bytes,
+            reason: format!("receive error ({error}) after {} frames", self.frames),
+        })
+    }
 }
 
 /// The receive ring mapped into this process; unmapped when dropped.
@@ -523,6 +538,7 @@ impl FrameSource for LiveSource {
             w.write_frame(frame.ts_micros, data);
         }
         self.frames += 1;
+        self.stats.bytes += data.len() as u64;
         Ok(Some(Frame {
             ts_micros: frame.ts_micros,
             link: LinkType::Ethernet,
@@ -566,5 +582,24 @@ mod tests {
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    /// The interface going down mid-capture: the report says where the capture ended and why
+    /// (scan.damaged_captures), so the run exits 3 like any partial capture.
+    #[test]
+    fn a_receive_error_is_a_damaged_capture() {
+        let mut stats = LiveStats {
+            frames: 20,
+            bytes: 2840,
+            ..LiveStats::default()
+        };
+        assert_eq!(stats.damage("err0"), None, "a capture that ran its time");
+        stats.error = Some("Network is down (os error 100)".into());
+        let damage = stats.damage("err0").expect("damage");
+        assert_eq!(
+            damage.note(),
+            "live capture on err0: capture damaged at byte 2840: receive error (Network is down \
+             (os error 100)) after 20 frames; analysed up to there"
+        );
     }
 }

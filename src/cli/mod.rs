@@ -35,8 +35,8 @@ pub const EXIT_FLAGGED: u8 = 1;
 /// Exit code: error.
 pub const EXIT_ERROR: u8 = 2;
 /// Exit code: the report was written but is partial because a capture was damaged (read up to
-/// the damage, offset in `scan.damaged_captures`) or the `--write-pcap` file could not be
-/// written in full (disk full).
+/// the damage, offset in `scan.damaged_captures`; a live capture a receive error ended early is
+/// listed there too) or the `--write-pcap` file could not be written in full (disk full).
 pub const EXIT_PARTIAL: u8 = 3;
 // An interrupted run (SIGINT, SIGTERM) writes its partial report and exits 130 or 143
 // (128 + the signal number, `app::Signal::exit_code`).
@@ -80,7 +80,8 @@ pub fn main() -> ExitCode {
             "{}",
             locale::fill(
                 "error: cannot build the simulated store: {}",
-                &[&output::terminal(&err.to_string())]
+                // With its cause (the lab's errors keep the OS error as their source).
+                &[&output::terminal(&format!("{:#}", anyhow::Error::new(err)))]
             )
         );
         return ExitCode::from(EXIT_ERROR);

@@ -75,6 +75,7 @@ impl HostDiscoverer for TableDiscoverer {
             let mut got = udp::collect(p.name, &inquiry, targets, &self.ctx).await;
             let mut hosts = Hosts::default();
             let mut descriptions: BTreeMap<IpAddr, String> = BTreeMap::new();
+            let mut outside = std::collections::BTreeSet::new();
             for (ip, data) in &got.replies {
                 let Some(reply) = (p.parse)(*ip, data) else {
                     continue;
@@ -88,11 +89,24 @@ impl HostDiscoverer for TableDiscoverer {
                 if let Some(name) = reply.host_name.filter(|n| !n.is_empty()) {
                     hosts.host(*ip).hostname.get_or_insert(name);
                 }
-                if let Some(location) = reply.description
-                    && location_is_on(&location, *ip)
-                {
+                let Some(location) = reply.description else {
+                    continue;
+                };
+                // Multicast replies come from anyone on the segment: a replier outside the
+                // targets is never contacted (its reply is dropped later with its host).
+                if !self.ctx.authorises(*ip) {
+                    outside.insert(*ip);
+                } else if !location_is_on(&location, *ip) {
+                    got.notes.push(format!(
+                        "{}: {ip}: description {location} is not on the replier itself; not fetched",
+                        p.name
+                    ));
+                } else {
                     descriptions.entry(*ip).or_insert(location);
                 }
+            }
+            if !outside.is_empty() {
+                got.notes.push(skipped_outside_targets(p.name, &outside));
             }
             let mut limits_hit = std::mem::take(&mut got.limits_hit);
             match p.follow {
@@ -279,6 +293,20 @@ fn location_is_on(location: &str, ip: IpAddr) -> bool {
                 .and_then(|h| h.parse::<std::net::Ipv4Addr>().ok())
                 .is_some_and(|a| IpAddr::V4(a) == ip)
     })
+}
+
+/// The scan note for repliers outside the targets, whose descriptions were not fetched.
+fn skipped_outside_targets(protocol: &str, outside: &std::collections::BTreeSet<IpAddr>) -> String {
+    const LISTED: usize = 8;
+    let mut listed: Vec<String> = outside.iter().take(LISTED).map(IpAddr::to_string).collect();
+    if outside.len() > LISTED {
+        listed.push(format!("{} more", outside.len() - LISTED));
+    }
+    format!(
+        "{protocol}: {} replier(s) outside the targets ({}); their UPnP descriptions were not fetched",
+        outside.len(),
+        listed.join(", ")
+    )
 }
 
 fn url_port(location: &str) -> Option<u16> {

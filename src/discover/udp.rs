@@ -5,9 +5,10 @@
 //! Multicast and broadcast are only sent when an interface is named (`--interface`): without it
 //! camsweep cannot tell which segment a group packet would reach, so it sends unicast only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
@@ -47,6 +48,11 @@ pub struct DiscoveryContext {
     /// port-mapping table is read (IGD `GetGenericPortMappingEntry`, read-only); no other host
     /// is ever asked.
     pub gateway: Option<Ipv4Addr>,
+    /// Every address the user authorised (`--targets`). Replies are heard from anyone on the
+    /// segment, but a follow-up request (the UPnP description behind an SSDP LOCATION) goes
+    /// only to these: camsweep sends nothing to a machine it was not pointed at. Empty: no
+    /// follow-up request at all.
+    pub authorised: Arc<HashSet<IpAddr>>,
 }
 
 impl Default for DiscoveryContext {
@@ -56,6 +62,7 @@ impl Default for DiscoveryContext {
             broadcast: None,
             window: Duration::from_millis(1500),
             gateway: None,
+            authorised: Arc::default(),
         }
     }
 }
@@ -88,6 +95,11 @@ impl DiscoveryContext {
             }
         }
         ctx
+    }
+
+    /// Whether a follow-up request may go to `ip` (see [`Self::authorised`]).
+    pub fn authorises(&self, ip: IpAddr) -> bool {
+        self.authorised.contains(&ip)
     }
 }
 

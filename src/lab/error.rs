@@ -1,4 +1,6 @@
-//! Errors of the lab, each naming the step (and persona) that failed.
+//! Errors of the lab, each naming the step (and persona) that failed. The OS or netlink error
+//! behind one is its `source`, not part of its message: shown with its causes (`{:#}` of an
+//! anyhow error), it is printed once.
 
 use nix::errno::Errno;
 
@@ -18,7 +20,7 @@ Enable them with one of: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian,
     )]
     NotSingleThreaded { threads: usize },
 
-    #[error("namespace step `{step}` failed: {source}")]
+    #[error("namespace step `{step}` failed")]
     Namespace {
         step: &'static str,
         #[source]
@@ -30,7 +32,7 @@ Enable them with one of: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian,
     )]
     NotIsolated { interfaces: String },
 
-    #[error("netlink in {who}: {step}: {source}")]
+    #[error("netlink in {who}: {step}")]
     Netlink {
         who: String,
         step: &'static str,
@@ -38,7 +40,7 @@ Enable them with one of: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian,
         source: rtnetlink::Error,
     },
 
-    #[error("persona {persona}: cannot listen on {kind} port {port}: {source}")]
+    #[error("persona {persona}: cannot listen on {kind} port {port}")]
     Listen {
         persona: String,
         kind: &'static str,
@@ -59,4 +61,28 @@ Enable them with one of: `sysctl -w kernel.unprivileged_userns_clone=1` (Debian,
         persona: Option<String>,
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the demo prints when a persona's port is taken: each cause once.
+    #[test]
+    fn the_cause_is_printed_once() {
+        let err = LabError::Listen {
+            persona: "hik-bullet".into(),
+            kind: "tcp",
+            port: 80,
+            source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+        };
+        let shown = format!(
+            "{:#}",
+            anyhow::Error::new(err).context("starting the simulated store")
+        );
+        assert_eq!(
+            shown,
+            "starting the simulated store: persona hik-bullet: cannot listen on tcp port 80: address in use"
+        );
+    }
 }

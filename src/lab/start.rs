@@ -31,8 +31,6 @@ struct PersonaNs {
 }
 
 pub async fn start(spec: &LabSpec, switch_kind: Switch) -> Result<Lab, LabError> {
-    // The lab's own start-up time is reported to the user; reading the clock here is the point.
-    #[allow(clippy::disallowed_methods)]
     let began = std::time::Instant::now();
     let root = Netlink::open("lab root")?;
     let foreign: Vec<String> = root

@@ -263,8 +263,9 @@ fn attribute_analytics(d: &Device) -> bool {
 
 /// Whether the device recognises faces in the Face Recognition Measures' sense (identifying or
 /// verifying people): yes when its model family, a face API or a face-analytics cloud says so;
-/// no when it cannot, or when all its evidence shows is counting or age/gender analytics, which
-/// may be personal information processing (PIPL) but is not face recognition; else unknown.
+/// no when it cannot, or when all its evidence shows is counting or age/gender analytics, or
+/// plate recognition (it reads vehicles), which may be personal information processing (PIPL)
+/// but is not face recognition; else unknown.
 fn face_identification(d: &Device) -> Option<bool> {
     if d.cloud_contacts
         .iter()
@@ -275,7 +276,9 @@ fn face_identification(d: &Device) -> Option<bool> {
     match d.identity.face_recognition.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
-        _ if attribute_analytics(d) => Some(false),
+        _ if attribute_analytics(d) || d.identity.device_type.as_str() == "plate_camera" => {
+            Some(false)
+        }
         _ => None,
     }
 }

@@ -1217,3 +1217,69 @@ fn rule_vocabulary_lists_every_cloud_category() {
     let words: Vec<&str> = CloudCategory::ALL.map(CloudCategory::as_str).to_vec();
     assert_eq!(vocab::CLOUD_CATEGORIES, words.as_slice());
 }
+
+/// A car-park plate camera (Hikvision DS-TCG406-E, face recognition unknown) uploading its
+/// vehicle snapshots: plate recognition reads vehicles, not faces, so the face rules (FRM Art. 8
+/// faces stay on the device, BIPA 15(d), PIPL Art. 38 for faces abroad) raise neither a finding
+/// nor a check. The public-place sign rules do apply (PIPL Art. 26 covers every image-capture
+/// device; PSVIS Reg. Art. 7(2) names public car parks), and so do the image-upload rules.
+/// Sent to a face API, its uploads are face recognition again.
+#[test]
+fn plate_camera_gets_the_sign_and_image_rules_not_the_face_rules() {
+    let mut plate = device(
+        "198.18.0.51",
+        "Hikvision",
+        "DS-TCG406-E",
+        DeviceType::PlateCamera,
+        FaceRecognition::Unknown,
+        &[("wsd.hardware", "DS-TCG406-E")],
+    );
+    plate.cloud_contacts = vec![contact(
+        "203.0.113.9",
+        "vendor_cloud",
+        Some("US"),
+        "snapshots",
+        443,
+    )];
+    let face_rules = ["CN-FRM-", "US-IL-BIPA-", "CN-PIPL-38-XBORDER", "EU-GDPR-9"];
+    let is_face = |r: &&str| {
+        face_rules
+            .iter()
+            .any(|p| r.starts_with(p) && *r != "CN-PIPL-38-XBORDER-GENERAL")
+    };
+    let e = run_all(&["cn", "eu", "us-il"], None, std::slice::from_ref(&plate));
+    let raised: Vec<&str> = rules_of(&e.findings)
+        .into_iter()
+        .chain(verify_rules(&e))
+        .collect();
+    assert!(!raised.iter().any(is_face), "{raised:?}");
+    for rule in [
+        "CN-PIPL-26-SIGN",
+        "CN-PSVIS-13-SIGN",
+        "EU-GDPR-13-EDPB",
+        "CN-PIPL-21-ENTRUSTED",
+        "CN-PIPL-38-XBORDER-GENERAL",
+    ] {
+        assert!(raised.contains(&rule), "{rule} not in {raised:?}");
+    }
+    // In the car park's public area without a sign: the sign finding, medium.
+    let site = "schema_version = 1\nkind = \"other\"\n[[notice]]\nlocation = \"pay station\"\ntext = \"x\"\ndiscloses = []\n[[device]]\nip = \"198.18.0.51\"\nlocation = \"car park entry\"\narea = \"public\"\npurpose = \"security\"\n";
+    let sign = run(&["cn"], Some(site), std::slice::from_ref(&plate));
+    let sign = get(&sign, "CN-PIPL-26-SIGN");
+    assert_eq!(sign.rules, ["CN-PIPL-26-SIGN", "CN-PSVIS-13-SIGN"]);
+    assert!(sign.severity == Severity::Medium && !sign.conditional);
+    // Its snapshots sent to a face API: face recognition, whatever the device type.
+    plate.cloud_contacts = vec![contact(
+        "203.0.113.40",
+        "face_api",
+        Some("US"),
+        "snapshots",
+        443,
+    )];
+    let e = run_all(&["cn"], None, std::slice::from_ref(&plate));
+    assert!(
+        rules_of(&e.findings).contains(&"CN-FRM-8-LOCALSTORE"),
+        "{:?}",
+        rules_of(&e.findings)
+    );
+}

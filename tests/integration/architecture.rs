@@ -361,3 +361,47 @@ fn report_labels_live_only_in_the_locale_file() {
     }
     assert!(left.is_empty(), "labels left in code:\n{}", left.join("\n"));
 }
+
+/// Lints clippy runs by default that the code allows locally (with a reason).
+const ON_BY_DEFAULT: &[&str] = &["too_many_arguments"];
+
+/// Every `#[allow(clippy::…)]` in src/ names a lint that runs (Cargo.toml's `[lints.clippy]`, or
+/// one on by default): an allow of a lint nobody switched on says nothing and hides nothing
+/// (docs/architecture.md, "Lints").
+#[test]
+fn every_clippy_allow_names_a_lint_that_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    let switched_on: Vec<&str> = manifest["lints"]["clippy"]
+        .as_table()
+        .expect("[lints.clippy] in Cargo.toml")
+        .keys()
+        .map(String::as_str)
+        .chain(ON_BY_DEFAULT.iter().copied())
+        .collect();
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut idle = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            for allowed in line.split("allow(").skip(1) {
+                let lints = allowed.split(')').next().unwrap_or("");
+                for lint in lints
+                    .split(',')
+                    .filter_map(|l| l.trim().strip_prefix("clippy::"))
+                {
+                    if !switched_on.contains(&lint) {
+                        idle.push(format!("{}:{}: clippy::{lint}", file.display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        idle.is_empty(),
+        "allows of clippy lints that do not run:\n{}",
+        idle.join("\n")
+    );
+}

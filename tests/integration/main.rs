@@ -24,6 +24,7 @@ mod credentials;
 mod demo;
 mod demo_interchange;
 mod fleet_duckdb;
+mod follow_up_scope;
 mod full_disk;
 mod fuzz_regressions;
 mod integrity_fleet;

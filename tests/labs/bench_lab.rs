@@ -13,7 +13,7 @@ use std::process::Command;
 use camsweep::lab::bench::{self, Scale};
 use camsweep::lab::{self, Lab};
 
-use crate::harness::Tally;
+use crate::harness::{Tally, with_causes};
 
 const NAME: &str = "store_audit_names_every_surveillance_device";
 
@@ -29,7 +29,8 @@ pub fn main(tally: &mut Tally) {
 }
 
 fn run() -> Result<String, String> {
-    lab::enter_lab_namespaces().map_err(|e| format!("entering the lab namespaces: {e}"))?;
+    lab::enter_lab_namespaces()
+        .map_err(|e| format!("entering the lab namespaces: {}", with_causes(&e)))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -37,7 +38,7 @@ fn run() -> Result<String, String> {
     let spec = bench::spec(Scale::Store).map_err(|e| e.to_string())?;
     let lab = runtime
         .block_on(Lab::start(&spec))
-        .map_err(|e| format!("the store lab did not start: {e}"))?;
+        .map_err(|e| format!("the store lab did not start: {}", with_causes(&e)))?;
     let out = tempfile::tempdir().map_err(|e| e.to_string())?;
     // The binary runs in this process's namespaces: it sees the lab and nothing else.
     let audit = Command::new(env!("CARGO_BIN_EXE_camsweep"))

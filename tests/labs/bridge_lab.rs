@@ -28,7 +28,7 @@ use nix::sys::socket::{
 };
 use nix::sys::time::TimeVal;
 
-use crate::harness::Tally;
+use crate::harness::{Tally, with_causes};
 
 /// The uploading personas (uploads.toml) and their addresses.
 const UPLOADERS: [(&str, Ipv4Addr); 4] = [
@@ -63,7 +63,7 @@ pub fn checks() -> Vec<&'static str> {
 
 pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        tally.abort("enter_lab_namespaces", &e);
+        tally.abort("enter_lab_namespaces", &with_causes(&e));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -72,7 +72,7 @@ pub fn main(tally: &mut Tally) {
     let spec = LabSpec::bundled().expect("bundled personas parse");
     let lab = match runtime.block_on(Lab::start_with_switch(&spec, Switch::Inline)) {
         Ok(lab) => lab,
-        Err(e) => tally.abort("inline_lab_starts", &e),
+        Err(e) => tally.abort("inline_lab_starts", &with_causes(&e)),
     };
     for (name, check) in CHECKS {
         if tally.wants(name) {
@@ -347,7 +347,7 @@ fn ask_for_the_inspector(lab: &Lab) -> Result<(), String> {
             Duration::from_secs(1),
         );
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| with_causes(&e))
 }
 
 /// One frame seen on a port.

@@ -65,6 +65,18 @@ impl Tally {
     }
 }
 
+/// An error with its causes, `step: cause: cause` (the lab's errors keep the OS or netlink
+/// error that made a step fail as their source, out of their own message).
+pub fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut shown = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        shown.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    shown
+}
+
 /// The command line, as libtest reads it.
 struct Args {
     filters: Vec<String>,

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use camsweep::lab::{self, Lab, LabSpec};
 use camsweep::model::Report;
 
-use crate::harness::Tally;
+use crate::harness::{Tally, with_causes};
 
 /// The audited range: every persona but the witness (198.18.0.200).
 const TARGETS: &str = "198.18.0.0/25";
@@ -81,16 +81,17 @@ pub fn checks() -> Vec<&'static str> {
 
 pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        tally.abort("enter_lab_namespaces", &e);
+        tally.abort("enter_lab_namespaces", &with_causes(&e));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let spec = LabSpec::hostile().unwrap_or_else(|e| tally.abort("hostile_spec_parses", &e));
+    let spec =
+        LabSpec::hostile().unwrap_or_else(|e| tally.abort("hostile_spec_parses", &with_causes(&e)));
     let lab = match runtime.block_on(Lab::start(&spec)) {
         Ok(lab) => lab,
-        Err(e) => tally.abort("hostile_lab_starts", &e),
+        Err(e) => tally.abort("hostile_lab_starts", &with_causes(&e)),
     };
     println!(
         "hostile lab up: {} personas in {:?}",

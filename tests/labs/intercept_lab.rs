@@ -20,7 +20,7 @@ use camsweep::lab::{self, Lab, LabSpec, Switch, uploads};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::harness::Tally;
+use crate::harness::{Tally, with_causes};
 
 const GATEWAY: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 1);
 const GATEWAY_MAC: &str = "60:3a:7c:11:22:01";
@@ -64,7 +64,7 @@ pub fn checks() -> Vec<&'static str> {
 
 pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        tally.abort("enter_lab_namespaces", &e);
+        tally.abort("enter_lab_namespaces", &with_causes(&e));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -73,7 +73,7 @@ pub fn main(tally: &mut Tally) {
     let spec = LabSpec::bundled().expect("bundled personas parse");
     let lab = match runtime.block_on(Lab::start_with_switch(&spec, Switch::Learning)) {
         Ok(lab) => lab,
-        Err(e) => tally.abort("learning_switch_lab_starts", &e),
+        Err(e) => tally.abort("learning_switch_lab_starts", &with_causes(&e)),
     };
     let watcher = Watcher::start(&lab);
     for (name, check) in CHECKS {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use camsweep::lab::{self, Lab, LabSpec, Service};
 
-use crate::harness::Tally;
+use crate::harness::{Tally, with_causes};
 
 #[path = "lab_namespaces/discovery_checks.rs"]
 mod discovery_checks;
@@ -83,6 +83,10 @@ const CHECKS: &[(&str, Check)] = &[
         discovery_checks::ssdp_reads_description,
     ),
     (
+        "ssdp_asks_no_replier_outside_the_targets_for_its_description",
+        discovery_checks::ssdp_skips_repliers_outside_targets,
+    ),
+    (
         "scan_finds_names_and_types_the_discovery_only_persona",
         discovery_checks::scan_names_discovery_only,
     ),
@@ -120,7 +124,7 @@ pub fn checks() -> Vec<&'static str> {
 
 pub fn main(tally: &mut Tally) {
     if let Err(e) = lab::enter_lab_namespaces() {
-        tally.abort("enter_lab_namespaces", &e);
+        tally.abort("enter_lab_namespaces", &with_causes(&e));
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -129,7 +133,7 @@ pub fn main(tally: &mut Tally) {
     let spec = LabSpec::bundled().expect("bundled personas parse");
     let lab = match runtime.block_on(Lab::start(&spec)) {
         Ok(lab) => lab,
-        Err(e) => tally.abort("lab_starts", &e),
+        Err(e) => tally.abort("lab_starts", &with_causes(&e)),
     };
     let uid_map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
     println!(

@@ -13,7 +13,7 @@ use std::process::Command;
 use camsweep::lab::{self, Lab, LabSpec};
 use camsweep::model::{DeviceType, FaceRecognition};
 
-use crate::harness::Tally;
+use crate::harness::{Tally, with_causes};
 
 const NAME: &str = "audit_without_listening_finds_face_terminals_and_recorders";
 
@@ -36,7 +36,8 @@ fn is_self_description(source: &str) -> bool {
 }
 
 fn run() -> Result<String, String> {
-    lab::enter_lab_namespaces().map_err(|e| format!("entering the lab namespaces: {e}"))?;
+    lab::enter_lab_namespaces()
+        .map_err(|e| format!("entering the lab namespaces: {}", with_causes(&e)))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -44,7 +45,7 @@ fn run() -> Result<String, String> {
     let spec = LabSpec::bundled().map_err(|e| e.to_string())?;
     let lab = runtime
         .block_on(Lab::start(&spec))
-        .map_err(|e| format!("the simulated store did not start: {e}"))?;
+        .map_err(|e| format!("the simulated store did not start: {}", with_causes(&e)))?;
     let out = tempfile::tempdir().map_err(|e| e.to_string())?;
     let audit = Command::new(env!("CARGO_BIN_EXE_camsweep"))
         .args([

@@ -18,7 +18,7 @@ use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::harness::Tally;
+use crate::harness::{Tally, with_causes};
 
 const LOOPBACK: &str = "loopback_capture_writes_a_pcap_and_audit_listens";
 const RATES: &str = "tcp_200mbit_and_udp_800mbit_counted_within_2_percent_of_the_wire";
@@ -32,7 +32,7 @@ pub fn checks() -> Vec<&'static str> {
 
 pub fn main(tally: &mut Tally) {
     if let Err(err) = camsweep::lab::enter_lab_namespaces() {
-        tally.abort("enter_lab_namespaces", &err);
+        tally.abort("enter_lab_namespaces", &with_causes(&err));
     }
     if tally.wants(LOOPBACK) {
         tally.report(LOOPBACK, run());
@@ -71,7 +71,10 @@ pub fn main(tally: &mut Tally) {
 /// prints the table of docs/benchmarks.md. Called before any thread starts.
 pub fn bench_rates(secs: f64) {
     if let Err(err) = camsweep::lab::enter_lab_namespaces() {
-        eprintln!("live_capture --bench-rates: FAILED: cannot create the test namespaces: {err}");
+        eprintln!(
+            "live_capture --bench-rates: FAILED: cannot create the test namespaces: {}",
+            with_causes(&err)
+        );
         std::process::exit(1);
     }
     let result = wire_lab::Link::make().and_then(|link| wire_checks::bench_rates(&link, secs));

@@ -295,8 +295,9 @@ pub async fn finish_listening(
         "{}; {unscanned} local host(s) seen in the traffic but not found by the scan",
         live_note(&listening.interface, &stats)
     ));
-    if stats.error.is_some() {
+    if let Some(damage) = stats.damage(&listening.interface) {
         report.scan.complete = false;
+        report.scan.damaged_captures.push(damage);
     }
     report.scan.capture_kernel_drops =
         Some(report.scan.capture_kernel_drops.unwrap_or(0) + stats.kernel_drops);

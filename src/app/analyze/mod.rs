@@ -161,8 +161,9 @@ pub fn run(
         let (stats, written) = capture::capture_live(source, &mut analyzer)?;
         drop(showing);
         notes.push(capture::live_note(&live.interface, &stats));
-        if stats.error.is_some() {
+        if let Some(damage) = stats.damage(&live.interface) {
             complete = false;
+            damaged_captures.push(damage);
         }
         kernel_drops = Some(stats.kernel_drops);
         interface = Some(live.interface.clone());

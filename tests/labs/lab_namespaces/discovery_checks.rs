@@ -9,8 +9,13 @@ use camsweep::discover::{DiscoveryContext, HostDiscoverer, NoProgress, SweepResu
 use camsweep::lab::Lab;
 use camsweep::model::{DeviceType, HostObservation, ScanMode};
 
+/// Discovery on the scanner's interface, the lab's personas being the targets (only they may
+/// be asked for a UPnP description).
 fn ctx(lab: &Lab) -> DiscoveryContext {
-    DiscoveryContext::for_interface(lab.scanner_interface(), Duration::from_millis(1200))
+    DiscoveryContext {
+        authorised: std::sync::Arc::new(lab.personas().iter().map(|p| IpAddr::V4(p.ip)).collect()),
+        ..DiscoveryContext::for_interface(lab.scanner_interface(), Duration::from_millis(1200))
+    }
 }
 
 /// The discoverer of the discovery table's row `name`.
@@ -171,6 +176,38 @@ pub fn ssdp_reads_description(lab: &Lab) -> Result<(), String> {
     has(h, "ssdp.manufacturer", "Hikvision")?;
     has(h, "ssdp.model", "DS-7608NI-K2")?;
     has(h, "ssdp.serial", "DS-7608NI-K20820230518CCRRE45678901")
+}
+
+/// The NVR answers the multicast M-SEARCH but is not a target: its reply is heard, its
+/// description is not fetched, and the scan notes say so.
+pub fn ssdp_skips_repliers_outside_targets(lab: &Lab) -> Result<(), String> {
+    let nvr = ip_of(lab, "hik-nvr");
+    let mut ctx = ctx(lab);
+    ctx.authorised = std::sync::Arc::new(
+        lab.personas()
+            .iter()
+            .map(|p| IpAddr::V4(p.ip))
+            .filter(|ip| *ip != nvr)
+            .collect(),
+    );
+    let found = run(&protocol("ssdp", ctx)?, &[])?;
+    let h = host(&found, lab, "hik-nvr")?;
+    if h.values("ssdp.location").next().is_none() {
+        return Err(format!("the NVR's reply was not heard: {:?}", h.evidence));
+    }
+    if let Some(m) = h.values("ssdp.manufacturer").next() {
+        return Err(format!(
+            "description of a non-target fetched: manufacturer {m}"
+        ));
+    }
+    let said = |n: &String| n.contains("outside the targets") && n.contains(&nvr.to_string());
+    if !found.notes.iter().any(said) {
+        return Err(format!(
+            "no note on the skipped description: {:?}",
+            found.notes
+        ));
+    }
+    Ok(())
 }
 
 /// The whole scan: the persona whose TCP ports all drop SYNs is in the report, named and typed

@@ -455,7 +455,8 @@ pub fn kernel_timestamps_and_vlan_tags(link: &Link) -> Result<(), String> {
 }
 
 /// The interface going down mid-capture ends the capture: camsweep still writes its report,
-/// with the frames read until then, says why it ended, and marks the report incomplete.
+/// with the frames read until then, says why it ended, marks the report incomplete, lists the
+/// capture under `scan.damaged_captures` and exits 3 (partial).
 pub fn receive_error_ends_with_a_partial_report() -> Result<(), String> {
     ip(&[
         "link", "add", "err0", "type", "veth", "peer", "name", "err1",
@@ -474,7 +475,34 @@ pub fn receive_error_ends_with_a_partial_report() -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(500));
         ip(&["link", "set", "err0", "down"])?;
         let started = Instant::now();
-        let report = report_of(child)?;
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        if out.status.code() != Some(3) {
+            return Err(format!(
+                "camsweep exited {:?}, not 3 (partial): {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let report: serde_json::Value =
+            serde_json::from_str(&stdout).map_err(|e| format!("no report ({e}): {stdout}"))?;
+        let damaged = &report["scan"]["damaged_captures"][0];
+        if damaged["path"] != "live capture on err0"
+            || !damaged["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("receive error"))
+        {
+            return Err(format!(
+                "damaged_captures: {}",
+                report["scan"]["damaged_captures"]
+            ));
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !stderr.contains("warning: live capture on err0: capture damaged") {
+            return Err(format!(
+                "stderr does not warn of the partial capture: {stderr}"
+            ));
+        }
         let notes = report["scan"]["notes"].to_string();
         if !notes.contains("ended early on a receive error") {
             return Err(format!(

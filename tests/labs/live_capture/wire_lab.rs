@@ -121,7 +121,8 @@ pub fn in_device<T: Send>(
     device: &File,
     f: impl FnOnce() -> Result<T, String> + Send,
 ) -> Result<T, String> {
-    camsweep::lab::in_netns(device, "device namespace", f).map_err(|e| e.to_string())?
+    camsweep::lab::in_netns(device, "device namespace", f)
+        .map_err(|e| crate::harness::with_causes(&e))?
 }
 
 /// An interface's counters in this namespace (`/proc/net/dev`, the numbers behind

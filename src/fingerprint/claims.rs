@@ -259,7 +259,21 @@ fn model_tokens(text: &str) -> impl Iterator<Item = &str> {
             && t.chars().any(|c| c.is_ascii_alphabetic())
             && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '+'))
+            && !is_hex_identifier(t)
     })
+}
+
+/// Whether a token is a unit's identifier rather than a model: twelve or more hex digits and
+/// nothing else but separators — a MAC some firmware uses as its realm (`c0ffee0a1b2c`), a
+/// digest nonce or hash. Read as a model it would match model families by accident (`c` and
+/// three digits look like a `C123` camera model); a bare MAC is read for its IEEE prefix
+/// instead (`identify::stated_mac`).
+fn is_hex_identifier(token: &str) -> bool {
+    let digits = token
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':' | '.'))
+        .collect::<Vec<_>>();
+    digits.len() >= 12 && digits.iter().all(char::is_ascii_hexdigit)
 }
 
 /// Every claim the atoms make, in atom order.
@@ -373,6 +387,21 @@ mod tests {
         let realm = c.iter().find(|c| c.value == "ASI1201E").unwrap();
         assert_eq!(atoms[realm.origin].source, "http.realm");
         assert!(c.iter().all(|c| atoms[c.origin].source != "http.status"));
+    }
+
+    /// A realm that is a MAC or a hash is no model claim (a MAC-shaped `c` + three digits looked
+    /// like a `C123` camera model and named the wrong maker); a model inside a realm still is.
+    #[test]
+    fn hex_identifiers_are_no_models() {
+        let atoms = [
+            atom("rtsp.realm", "c0ffee0a1b2c"),
+            atom("http.realm", "Login to 0123456789abcdef0123456789abcdef"),
+            atom("rtsp.realm", "C0-FF-EE-0A-1B-2C"),
+            atom("http.title", "C340 camera"),
+        ];
+        let c = claims(&atoms);
+        let models = of_kind(&c, Model);
+        assert_eq!(models, ["C340"]);
     }
 
     /// FTP and telnet greetings lose their reply code and escaped line ends.

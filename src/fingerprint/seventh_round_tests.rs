@@ -315,3 +315,18 @@ fn mac_form_sdp_session_is_looked_up() {
     .identity;
     assert_ne!(id.vendor.as_deref(), Some("Ubiquiti"));
 }
+
+/// A realm that is nothing but the unit's MAC names the maker of its IEEE prefix, never a model
+/// family that happens to start like it (`c` + three digits read as a TP-Link `C123` model named
+/// TP-Link for a Hikvision and a Uniview camera). Synthetic realms: the makers' MA-L prefixes
+/// (IEEE registry, Debian ieee-data: C0-56-E3 Hikvision, C4-79-05 Uniview) with made-up unit
+/// halves, the shape Hikvision and Uniview firmware give its RTSP realm.
+#[test]
+fn a_mac_realm_names_its_prefix_maker_not_a_model_family() {
+    for (realm, maker) in [("c056e3000a0b", "Hikvision"), ("c47905000c0d", "Uniview")] {
+        let atoms = [("rtsp.status", "401"), ("rtsp.realm", realm)];
+        let id = identify(db(), &host(&atoms, &[(554, "rtsp")])).identity;
+        assert_eq!(id.vendor.as_deref(), Some(maker), "{realm}");
+        assert_eq!(id.model, None, "{realm}");
+    }
+}

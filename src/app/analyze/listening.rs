@@ -78,14 +78,10 @@ pub fn start_intercepting(
     exclude: &[IpAddr],
     interrupt: Arc<AtomicBool>,
 ) -> Result<Listening> {
-    let stop = Arc::new(AtomicBool::new(false));
-    // The interceptor watches one flag: set by an interrupt or by the audit ending early.
-    let either = watch_stop(interrupt, &stop, "intercept-stop")
-        .context("starting the interception's stop watcher")?;
-    let source = crate::intercept::InterceptSource::start(plan, Arc::clone(&either), write_pcap)
-        .inspect_err(|_| either.store(true, Ordering::Relaxed))?;
-    let interception = Arc::new(Mutex::new(None));
-    let task = analyse_forwarded(source, exclude, either, Arc::clone(&interception));
+    let (task, interception, stop) =
+        start_forwarding("interception", exclude, interrupt, |flag| {
+            crate::intercept::InterceptSource::start(plan, flag, write_pcap)
+        })?;
     Ok(Listening {
         interface: plan.interface.clone(),
         started: Instant::now(),
@@ -110,14 +106,9 @@ pub fn start_bridging(
     exclude: &[IpAddr],
     interrupt: Arc<AtomicBool>,
 ) -> Result<Listening> {
-    let stop = Arc::new(AtomicBool::new(false));
-    // The bridge watches one flag: set by an interrupt or by the audit ending early.
-    let either = watch_stop(interrupt, &stop, "bridge-stop")
-        .context("starting the bridge's stop watcher")?;
-    let source = crate::intercept::BridgeSource::start(plan, Arc::clone(&either), write_pcap)
-        .inspect_err(|_| either.store(true, Ordering::Relaxed))?;
-    let bridge = Arc::new(Mutex::new(None));
-    let task = analyse_forwarded(source, exclude, either, Arc::clone(&bridge));
+    let (task, bridge, stop) = start_forwarding("bridge", exclude, interrupt, |flag| {
+        crate::intercept::BridgeSource::start(plan, flag, write_pcap)
+    })?;
     Ok(Listening {
         interface: plan.ports.join(","),
         started: Instant::now(),
@@ -129,6 +120,35 @@ pub fn start_bridging(
         bridge,
         adopt: None,
     })
+}
+
+/// A started forwarder: its analysis task, the slot its summary lands in, its early-stop flag.
+type Forwarding<S> = (
+    tokio::task::JoinHandle<Captured>,
+    Arc<Mutex<Option<S>>>,
+    Arc<AtomicBool>,
+);
+
+/// Starts a forwarder (`what`: the interception or the bridge) and the analysis of its frames.
+/// A forwarder watches one flag, set by an interrupt or by the audit ending early (the returned
+/// `stop`); its summary lands in the returned slot when it ends.
+fn start_forwarding<F: Forwarder, E>(
+    what: &str,
+    exclude: &[IpAddr],
+    interrupt: Arc<AtomicBool>,
+    start: impl FnOnce(Arc<AtomicBool>) -> std::result::Result<F, E>,
+) -> Result<Forwarding<F::Summary>>
+where
+    anyhow::Error: From<E>,
+{
+    let stop = Arc::new(AtomicBool::new(false));
+    let either = watch_stop(interrupt, &stop, &format!("{what}-stop"))
+        .with_context(|| format!("starting the {what}'s stop watcher"))?;
+    let source =
+        start(Arc::clone(&either)).inspect_err(|_| either.store(true, Ordering::Relaxed))?;
+    let summary = Arc::new(Mutex::new(None));
+    let task = analyse_forwarded(source, exclude, either, Arc::clone(&summary));
+    Ok((task, summary, stop))
 }
 
 /// An analyser for a capture alongside a scan: default thresholds, the scanner's own addresses

@@ -84,8 +84,13 @@ impl SignatureBundle {
     /// # Errors
     /// A broken embedded file, which the crate's tests rule out.
     pub fn builtin() -> Result<Self, BundleError> {
+        let devices = builtin_devices()?;
+        let mut used = KnowledgeHash::new(&devices);
+        for (path, text) in builtin::BUNDLED_FILES {
+            used.add(path, text);
+        }
         Ok(Self {
-            devices: builtin_devices()?,
+            devices: devices.with_knowledge_hash(used.finish()),
             cloud: builtin_cloud()?,
             rules: builtin_rules()?,
             advice: builtin_advice()?,
@@ -115,14 +120,19 @@ impl SignatureBundle {
             dir: dir.display().to_string(),
             source,
         };
-        let indications = match read_file(dir, CLOUD_INDICATIONS_FILE)? {
-            Some((name, text)) => CloudIndications::parse(&name, &text).map_err(in_dir)?,
+        let indications_file = read_file(dir, CLOUD_INDICATIONS_FILE)?;
+        let indications = match &indications_file {
+            Some((name, text)) => CloudIndications::parse(name, text).map_err(in_dir)?,
             None => builtin_cloud_indications()?,
         };
         let devices = SignatureDb::load_dir(dir)
             .map_err(in_dir)?
             .with_cloud_indications(indications);
-        let cloud = match read_part(dir, CLOUD, "toml")? {
+        let mut used = KnowledgeHash::new(&devices);
+        used.file(CLOUD_INDICATIONS_FILE, indications_file.as_ref());
+        let cloud_files = read_part(dir, CLOUD, "toml")?;
+        used.folder(CLOUD, cloud_files.as_deref());
+        let cloud = match cloud_files {
             Some(files) => {
                 // The loader reads `cloud/NAME.toml` paths; the error names the folder.
                 let named: Vec<(String, &str)> = files
@@ -139,7 +149,10 @@ impl SignatureBundle {
             None => builtin_cloud()?,
         };
         let places = read_file(dir, crate::policy::PLACES_FILE)?;
-        let rules = match read_part(dir, RULES, "toml")? {
+        used.file(crate::policy::PLACES_FILE, places.as_ref());
+        let rule_files = read_part(dir, RULES, "toml")?;
+        used.folder(RULES, rule_files.as_deref());
+        let rules = match rule_files {
             Some(files) => {
                 RuleSet::from_files(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))?
                     .with_places(match &places {
@@ -158,6 +171,8 @@ impl SignatureBundle {
         let advice = if dir.join(ADVICE).is_dir() {
             let notices = read_file(dir, AdviceBook::NOTICES)?;
             let settings = read_file(dir, AdviceBook::DEVICE_SETTINGS)?;
+            used.file(AdviceBook::NOTICES, notices.as_ref());
+            used.file(AdviceBook::DEVICE_SETTINGS, settings.as_ref());
             match (notices, settings) {
                 (Some((n_name, n_text)), Some((s_name, s_text))) => {
                     AdviceBook::parse(&n_name, &n_text, &s_name, &s_text)?
@@ -177,13 +192,19 @@ impl SignatureBundle {
                 }
             }
         } else {
+            used.file(AdviceBook::NOTICES, None);
+            used.file(AdviceBook::DEVICE_SETTINGS, None);
             builtin_advice()?
         };
-        let ports = match PortSet::from_dir(dir)? {
-            Some(ports) => ports,
+        let ports_file = read_file(dir, ports::PORTS_FILE)?;
+        used.file(ports::PORTS_FILE, ports_file.as_ref());
+        let ports = match &ports_file {
+            Some((name, text)) => PortSet::parse(name, text)?,
             None => builtin_ports()?,
         };
-        let sites = match read_part(dir, SITES, "toml")? {
+        let site_files = read_part(dir, SITES, "toml")?;
+        used.folder(SITES, site_files.as_deref());
+        let sites = match site_files {
             Some(files) => files
                 .into_iter()
                 .map(|(path, text)| (format!("{SITES}/{}", file_name(&path)), text))
@@ -194,7 +215,7 @@ impl SignatureBundle {
                 .collect(),
         };
         Ok(Self {
-            devices,
+            devices: devices.with_knowledge_hash(used.finish()),
             cloud,
             rules,
             advice,
@@ -220,6 +241,73 @@ impl SignatureBundle {
             Some(dir) => dir.join(relative).display().to_string(),
             None => format!("signatures/{relative}"),
         }
+    }
+}
+
+/// The SHA-256 of a bundle: the device set's own hash (its devices, MAC prefixes, vocabulary and
+/// brands), then every other file the bundle was loaded from, as (path under `signatures/` or
+/// DIR, text), sorted by path. A part a DIR lacks is hashed as the built-in files it fell back to.
+struct KnowledgeHash {
+    devices: String,
+    files: Vec<(String, String)>,
+}
+
+impl KnowledgeHash {
+    fn new(devices: &SignatureDb) -> Self {
+        Self {
+            devices: devices.info().sha256,
+            files: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, path: &str, text: &str) {
+        if !crate::fingerprint::is_device_set_file(path) {
+            self.files.push((path.to_string(), text.to_string()));
+        }
+    }
+
+    /// `name` as read from DIR (shown path, text), or the built-in file when DIR had none.
+    fn file(&mut self, name: &str, from_dir: Option<&(String, String)>) {
+        match from_dir {
+            Some((_, text)) => self.add(name, text),
+            None => {
+                if let Some(text) = builtin_file(name) {
+                    self.add(name, text);
+                }
+            }
+        }
+    }
+
+    /// The files of `folder` as read from DIR, or the built-in ones when DIR had none.
+    fn folder(&mut self, folder: &str, from_dir: Option<&[(String, String)]>) {
+        match from_dir {
+            Some(files) => {
+                for (path, text) in files {
+                    self.add(&format!("{folder}/{}", file_name(path)), text);
+                }
+            }
+            None => {
+                for (path, text) in builtin_under(folder, "toml") {
+                    self.add(&path, text);
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> String {
+        use sha2::{Digest, Sha256};
+        self.files.sort();
+        let mut hasher = Sha256::new();
+        hasher.update(b"devices\0");
+        hasher.update(self.devices.as_bytes());
+        hasher.update([0]);
+        for (path, text) in &self.files {
+            hasher.update(path.as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            hasher.update([0]);
+        }
+        hex::encode(hasher.finalize())
     }
 }
 
@@ -456,6 +544,48 @@ mod tests {
             builtin.devices.cloud_indications()
         );
         assert_eq!(bundle.dir.as_deref(), Some(valid.as_path()));
+    }
+
+    /// The hash a report carries covers every part: a DIR whose only difference is one rule
+    /// file (or one cloud endpoint file) reports another hash; the same DIR loaded twice, the same.
+    #[test]
+    fn the_reported_hash_covers_rules_and_cloud_endpoints() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        for part in ["devices", "oui"] {
+            let from = root.join("tests/fixtures/signatures/valid").join(part);
+            std::fs::create_dir(dir.path().join(part)).unwrap();
+            for entry in std::fs::read_dir(from).unwrap() {
+                let path = entry.unwrap().path();
+                std::fs::copy(&path, dir.path().join(part).join(path.file_name().unwrap()))
+                    .unwrap();
+            }
+        }
+        let hash = || {
+            SignatureBundle::load(Some(dir.path()))
+                .unwrap()
+                .devices
+                .info()
+                .sha256
+        };
+        let devices_only = hash();
+        assert_eq!(hash(), devices_only);
+        for part in [RULES, CLOUD] {
+            std::fs::create_dir(dir.path().join(part)).unwrap();
+            let (path, text) = builtin_under(part, "toml").into_iter().next().unwrap();
+            let copy = dir.path().join(part).join(file_name(&path));
+            // The built-in file alone (the part's other files dropped): another set of rules.
+            std::fs::write(&copy, text).unwrap();
+            let fewer = hash();
+            assert_ne!(fewer, devices_only, "{part}");
+            // One more comment line in it: another hash again.
+            std::fs::write(&copy, format!("{text}\n# edited\n")).unwrap();
+            assert_ne!(hash(), fewer, "{part}");
+        }
+        // The built-in set's hash is not the device set's own.
+        let builtin = SignatureBundle::builtin().unwrap();
+        let devices_alone = builtin_devices().unwrap();
+        assert_ne!(builtin.devices.info().sha256, devices_alone.info().sha256);
     }
 
     /// `--signatures DIR` with a cloud-indications.toml: its table, not the built-in one, says

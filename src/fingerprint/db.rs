@@ -208,6 +208,15 @@ impl SignatureDb {
         &self.indications
     }
 
+    /// This set reporting `sha256` as its hash: the bundle's hash over every file of every part
+    /// the run was loaded with (`bundle::KnowledgeHash`), so two reports with the same hash were
+    /// judged by the same rules, cloud endpoints and advice, not only the same device signatures.
+    #[must_use]
+    pub fn with_knowledge_hash(mut self, sha256: String) -> Self {
+        self.sha256 = sha256;
+        self
+    }
+
     /// Version and hash of this set, for the report.
     pub fn info(&self) -> SignatureSetInfo {
         SignatureSetInfo {
@@ -287,6 +296,12 @@ impl SignatureDb {
     pub fn oui_len(&self) -> usize {
         self.oui.len()
     }
+}
+
+/// Whether a file under `signatures/` belongs to the device set (and so to its own hash):
+/// device signatures, MAC prefixes, vocabulary, brands.
+pub fn is_device_set_file(rel: &str) -> bool {
+    is_device_file(rel) || is_oui_file(rel) || is_lexicon_file(rel)
 }
 
 fn is_device_file(rel: &str) -> bool {

@@ -22,7 +22,7 @@ pub use claims::{atom_kinds, states};
 pub use cloud_indications::{
     CLOUD_INDICATIONS_FILE, CloudIndications, PORT_MAPPING_SOURCE, attach_port_mappings,
 };
-pub use db::{Signature, SignatureDb, SignatureFile};
+pub use db::{Signature, SignatureDb, SignatureFile, is_device_set_file};
 pub use device::build_device;
 pub use error::SignatureError;
 pub use identify::{Analysis, HOST_NAME, OUI_WEIGHT, TCP_OPEN, TCP_SERVICE, identify};

@@ -210,6 +210,27 @@ pub(crate) fn sections() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Asserts that a section of the locale file has exactly `keys`, each in both languages
+/// (tests of the typed tables and of the sections keyed by a vocabulary's words).
+#[cfg(test)]
+pub(crate) fn assert_section_has_exactly(section: &str, keys: &[&str]) {
+    let mut wanted: Vec<String> = keys.iter().map(|k| (*k).to_string()).collect();
+    wanted.sort();
+    wanted.dedup();
+    let have = self::keys(section);
+    let missing: Vec<&String> = wanted.iter().filter(|k| !have.contains(k)).collect();
+    let unread: Vec<&String> = have.iter().filter(|k| !wanted.contains(k)).collect();
+    assert!(
+        missing.is_empty() && unread.is_empty(),
+        "locales/zh-CN.toml [{section}.*]: missing {missing:?}, read by nothing {unread:?}"
+    );
+    for key in keys {
+        for zh in [true, false] {
+            assert!(try_label(section, key, zh).is_some(), "{section}.{key}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +257,10 @@ mod tests {
                     h.sort();
                     h
                 };
+                // The one template whose languages say different things, by design.
+                if (section.as_str(), key.as_str()) == ("finding_text", "provision") {
+                    continue;
+                }
                 assert_eq!(holes(zh), holes(en), "{section}.{key}: holes differ");
             }
         }

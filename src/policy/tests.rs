@@ -1322,5 +1322,8 @@ fn fields_values_and_sentences_are_in_the_locale_file() {
     let surveillance = vocab::field_named("device.surveillance").unwrap();
     assert_eq!(surveillance.yes(true), "{it}是监控设备");
     assert_eq!(surveillance.no(false), "{it} is not a surveillance device");
-    assert_eq!(vocab::field_named("site.kind").unwrap().noun(true), "场所类型");
+    assert_eq!(
+        vocab::field_named("site.kind").unwrap().noun(true),
+        "场所类型"
+    );
 }

@@ -340,7 +340,9 @@ fn test_only_files(files: &[PathBuf]) -> Vec<PathBuf> {
                     path_attr = p.strip_suffix("\"]").map(|p| dir.join(p));
                     continue;
                 }
-                let decl = line.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+                let decl = line
+                    .trim_start_matches("pub(crate) ")
+                    .trim_start_matches("pub ");
                 if let Some(name) = decl.strip_prefix("mod ").and_then(|n| n.strip_suffix(';')) {
                     match &path_attr {
                         Some(p) => out.push(p.clone()),
@@ -406,7 +408,9 @@ fn labels_live_only_in_the_locale_file() {
         while let Some(found) = text[at..].find("#[cfg(test)]\n") {
             let start = at + found;
             let next = text[start..].lines().nth(1).unwrap_or("").trim();
-            let decl = next.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+            let decl = next
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub ");
             if decl.starts_with("mod ") && decl.ends_with('{') {
                 code_end = start;
                 break;

@@ -1,6 +1,7 @@
-//! Every Chinese and English label of the reports, read once from the one locale file,
-//! `locales/zh-CN.toml`, built into the binary (the command line's own texts, keyed by their
-//! English, are in the same file and read by `cli/locale.rs`).
+//! Every Chinese and English label (the reports', the policy's sentences, fleet.html's, the
+//! terminal summary's), read once from the one locale file, `locales/zh-CN.toml`, built into the
+//! binary (the command line's own texts, keyed by their English, are in the same file and read by
+//! `cli/locale.rs`).
 //!
 //! Labels are grouped in sections (`[report.doc_title]`, `[case.cover_title]`,
 //! `[device_type.camera]` …), each entry with its `zh` and its `en`. Code names a label by a

@@ -12,7 +12,32 @@ use std::sync::{LazyLock, OnceLock};
 
 use clap::{Arg, Command};
 
+use crate::locale::{fill as fill_named, label_table};
 use crate::report::Lang;
+
+label_table! {
+    /// The terminal's own words that are no English text to look up (locale file,
+    /// `[terminal.*]`): help headings, and how an error and a system error number read.
+    pub struct TerminalWords in "terminal" {
+        pub usage: &'static str,
+        pub commands: &'static str,
+        pub arguments: &'static str,
+        pub options: &'static str,
+        pub error: &'static str,
+        pub cause_sep: &'static str,
+        pub os_error: &'static str,
+    }
+}
+
+static WORDS_ZH: LazyLock<TerminalWords> = LazyLock::new(|| TerminalWords::load(true));
+static WORDS_EN: LazyLock<TerminalWords> = LazyLock::new(|| TerminalWords::load(false));
+
+fn words(lang: Lang) -> &'static TerminalWords {
+    match lang {
+        Lang::Zh => &WORDS_ZH,
+        Lang::En => &WORDS_EN,
+    }
+}
 
 /// The catalogue of Chinese texts, built into the binary.
 const CATALOGUE: &str = include_str!("../../locales/zh-CN.toml");
@@ -201,41 +226,33 @@ pub fn error_message(err: &anyhow::Error) -> String {
 
 /// `error_message` in `lang`.
 pub fn error_message_in(lang: Lang, err: &anyhow::Error) -> String {
-    match lang {
-        Lang::En => format!("error: {err:#}"),
-        Lang::Zh => {
-            let layers: Vec<String> = err
-                .chain()
-                .map(|cause| match cause.downcast_ref::<std::io::Error>() {
-                    Some(io) => io_error_zh(io),
-                    None => text_in(Lang::Zh, &cause.to_string()).into_owned(),
-                })
-                .collect();
-            format!("错误：{}", layers.join("："))
-        }
-    }
+    let w = words(lang);
+    let message = match lang {
+        Lang::En => format!("{err:#}"),
+        Lang::Zh => err
+            .chain()
+            .map(|cause| match cause.downcast_ref::<std::io::Error>() {
+                Some(io) => io_error_zh(io),
+                None => text_in(Lang::Zh, &cause.to_string()).into_owned(),
+            })
+            .collect::<Vec<String>>()
+            .join(w.cause_sep),
+    };
+    fill_named(w.error, &[("message", &message)])
 }
 
-/// A file-system error in Chinese by its kind, with the system's number kept for searching.
+/// A file-system error in Chinese by its kind (the catalogue has the kinds a person meets, keyed
+/// by the standard library's English for the kind), with the system's number kept for searching.
 fn io_error_zh(io: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    let said = match io.kind() {
-        K::NotFound => "文件或文件夹不存在",
-        K::PermissionDenied => "没有权限",
-        K::AlreadyExists => "已经存在",
-        K::IsADirectory => "这是文件夹，不是文件",
-        K::NotADirectory => "路径中有一项不是文件夹",
-        K::StorageFull => "磁盘已满",
-        K::ReadOnlyFilesystem => "文件系统只读",
-        K::InvalidData => "数据无效",
-        K::UnexpectedEof => "文件意外结束",
-        K::TimedOut => "超时",
-        K::Interrupted => "被中断",
-        _ => return text_in(Lang::Zh, &io.to_string()).into_owned(),
+    let Some(said) = ZH.exact.get(&io.kind().to_string()) else {
+        return text_in(Lang::Zh, &io.to_string()).into_owned();
     };
     match io.raw_os_error() {
-        Some(code) => format!("{said}（os error {code}）"),
-        None => said.to_string(),
+        Some(code) => fill_named(
+            words(Lang::Zh).os_error,
+            &[("said", said), ("code", &code.to_string())],
+        ),
+        None => said.clone(),
     }
 }
 
@@ -258,9 +275,13 @@ pub fn localize_in(lang: Lang, mut cmd: Command) -> Command {
 
 fn localize_built(cmd: Command) -> Command {
     let zh = |s: &str| text_in(Lang::Zh, s).into_owned();
+    let w = words(Lang::Zh);
     let mut cmd = cmd
-        .help_template("{before-help}{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}")
-        .subcommand_help_heading("命令");
+        .help_template(format!(
+            "{{before-help}}{{about-with-newline}}\n{}{{usage}}\n\n{{all-args}}{{after-help}}",
+            w.usage
+        ))
+        .subcommand_help_heading(w.commands);
     if let Some(about) = cmd.get_about().map(ToString::to_string) {
         cmd = cmd.about(zh(&about));
     }
@@ -283,10 +304,11 @@ fn localize_built(cmd: Command) -> Command {
 
 fn localize_arg(arg: Arg) -> Arg {
     let zh = |s: &str| text_in(Lang::Zh, s).into_owned();
+    let w = words(Lang::Zh);
     let heading = if arg.is_positional() {
-        "参数"
+        w.arguments
     } else {
-        "选项"
+        w.options
     };
     let mut arg = if arg.get_help_heading().is_none() {
         arg.help_heading(heading)
@@ -454,6 +476,32 @@ mod tests {
             Some(vec!["x", "y z"])
         );
         assert_eq!(holes(&["a ".into(), String::new()], "a "), None);
+    }
+
+    /// The terminal's words are in the locale file, and every file-system error kind a person
+    /// meets reads in Chinese (the catalogue keys them by the standard library's English).
+    #[test]
+    fn terminal_words_and_file_errors_read_in_chinese() {
+        use std::io::ErrorKind as K;
+        crate::locale::assert_section_has_exactly(TerminalWords::SECTION, TerminalWords::KEYS);
+        for kind in [
+            K::NotFound,
+            K::PermissionDenied,
+            K::AlreadyExists,
+            K::IsADirectory,
+            K::NotADirectory,
+            K::StorageFull,
+            K::ReadOnlyFilesystem,
+            K::InvalidData,
+            K::UnexpectedEof,
+            K::TimedOut,
+            K::Interrupted,
+        ] {
+            let zh = io_error_zh(&std::io::Error::from(kind));
+            assert!(zh.chars().any(|c| c > '\u{2e80}'), "{kind:?}: {zh}");
+        }
+        let refused = std::io::Error::from_raw_os_error(111);
+        assert_eq!(io_error_zh(&refused), refused.to_string());
     }
 
     #[test]

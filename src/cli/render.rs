@@ -82,11 +82,7 @@ pub fn finish_report_with(
         writeln!(
             stdout,
             "{}: {}",
-            if matches!(shown, Lang::Zh) {
-                "报告"
-            } else {
-                "report"
-            },
+            summary::labels(shown).report,
             out.join("report.html").display()
         )?;
     }

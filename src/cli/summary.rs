@@ -3,10 +3,36 @@
 //! site. An inspector sees the outcome without opening report.html.
 
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
+use crate::locale::{fill, label_table};
 use crate::model::{Report, Severity};
 use crate::report::sanitize::visible;
 use crate::report::{Lang, display_width};
+
+label_table! {
+    /// The summary's lines (locale file, `[terminal_summary.*]`).
+    pub struct SummaryLabels in "terminal_summary" {
+        pub severity_count: &'static str,
+        pub counts_sep: &'static str,
+        pub findings: &'static str,
+        pub uploaders: &'static str,
+        pub more: &'static str,
+        pub to_verify: &'static str,
+        pub report: &'static str,
+    }
+}
+
+static ZH: LazyLock<SummaryLabels> = LazyLock::new(|| SummaryLabels::load(true));
+static EN: LazyLock<SummaryLabels> = LazyLock::new(|| SummaryLabels::load(false));
+
+/// The summary's labels in `lang`.
+pub fn labels(lang: Lang) -> &'static SummaryLabels {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
 
 /// Destinations named per uploading device before "+N more".
 const DESTINATIONS_SHOWN: usize = 3;
@@ -36,8 +62,8 @@ pub fn to_verify_count(report_json: &str) -> usize {
 
 /// The summary lines, each cut to `columns`.
 pub fn render(report: &Report, lang: Lang, to_verify: usize, columns: usize) -> String {
-    let zh = matches!(lang, Lang::Zh);
     let t = lang.labels();
+    let l = labels(lang);
     let mut lines = Vec::new();
 
     let counts: Vec<String> = [
@@ -50,38 +76,29 @@ pub fn render(report: &Report, lang: Lang, to_verify: usize, columns: usize) -> 
     .into_iter()
     .map(|sev| {
         let n = report.findings.iter().filter(|f| f.severity == sev).count();
-        if zh {
-            format!("{} {n}", t.severity(sev))
-        } else {
-            format!("{n} {}", t.severity(sev).to_lowercase())
-        }
+        let severity = t.severity(sev).to_lowercase();
+        fill(
+            l.severity_count,
+            &[("severity", &severity), ("n", &n.to_string())],
+        )
     })
     .collect();
     let conditional = report.findings.iter().filter(|f| f.conditional).count();
-    lines.push(if zh {
-        format!(
-            "问题 {} 项：{}（其中 {conditional} 项取决于场所声明）",
-            report.findings.len(),
-            counts.join("，")
-        )
-    } else {
-        format!(
-            "Findings: {} ({}; {conditional} conditional on the site declaration)",
-            report.findings.len(),
-            counts.join(", ")
-        )
-    });
+    lines.push(fill(
+        l.findings,
+        &[
+            ("total", &report.findings.len().to_string()),
+            ("counts", &counts.join(l.counts_sep)),
+            ("conditional", &conditional.to_string()),
+        ],
+    ));
 
     let uploaders: Vec<_> = report
         .devices
         .iter()
         .filter(|d| d.cloud_contacts.iter().any(|c| c.upload))
         .collect();
-    lines.push(if zh {
-        format!("向云端上传内容的设备：{} 台", uploaders.len())
-    } else {
-        format!("Devices uploading to a cloud: {}", uploaders.len())
-    });
+    lines.push(fill(l.uploaders, &[("n", &uploaders.len().to_string())]));
     for device in uploaders {
         let mut uploads: Vec<_> = device.cloud_contacts.iter().filter(|c| c.upload).collect();
         uploads.sort_by_key(|c| std::cmp::Reverse(c.bytes_up));
@@ -97,10 +114,9 @@ pub fn render(report: &Report, lang: Lang, to_verify: usize, columns: usize) -> 
             })
             .collect();
         let more = uploads.len().saturating_sub(DESTINATIONS_SHOWN);
-        let more = match (more, zh) {
-            (0, _) => String::new(),
-            (n, true) => format!("，另 {n} 处"),
-            (n, false) => format!(", +{n} more"),
+        let more = match more {
+            0 => String::new(),
+            n => fill(l.more, &[("n", &n.to_string())]),
         };
         let who = [
             Some(device.ip.as_str()),
@@ -114,11 +130,7 @@ pub fn render(report: &Report, lang: Lang, to_verify: usize, columns: usize) -> 
         lines.push(format!("  {who} → {}{more}", names.join(", ")));
     }
 
-    lines.push(if zh {
-        format!("需现场核实：{to_verify} 项")
-    } else {
-        format!("To verify on site: {to_verify}")
-    });
+    lines.push(fill(l.to_verify, &[("to_verify", &to_verify.to_string())]));
 
     let mut out = String::new();
     for line in lines {
@@ -161,6 +173,13 @@ fn cut(text: &str, columns: usize) -> String {
 mod tests {
     use super::*;
     use crate::report::testdata::sample_report;
+
+    #[test]
+    fn labels_are_in_the_locale_file() {
+        crate::locale::assert_section_has_exactly(SummaryLabels::SECTION, SummaryLabels::KEYS);
+        assert_eq!(labels(Lang::Zh).report, "报告");
+        assert_eq!(labels(Lang::En).report, "report");
+    }
 
     #[test]
     fn counts_findings_uploads_and_points_to_verify() {

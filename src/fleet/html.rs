@@ -4,11 +4,14 @@
 //! with the totals, the rows, the tail. Every value is escaped after hidden characters are made
 //! visible.
 
+use std::sync::LazyLock;
+
 use minijinja::Environment;
 use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::{FleetTotals, ShopSummary};
+use crate::locale::label_table;
 use crate::model::DeviceType;
 use crate::report::Lang;
 
@@ -17,87 +20,39 @@ static ROW: &str = include_str!("templates/fleet_row.html");
 /// Where the page template takes the shop rows.
 const ROWS_MARKER: &str = "{# shop rows #}";
 
-#[derive(Serialize)]
-struct FleetLabels {
-    title: &'static str,
-    subtitle: &'static str,
-    shops: &'static str,
-    shop: &'static str,
-    place: &'static str,
-    scanned: &'static str,
-    incomplete: &'static str,
-    devices: &'static str,
-    by_vendor: &'static str,
-    by_type: &'static str,
-    face_capable: &'static str,
-    face_by_province: &'static str,
-    shops_by_province: &'static str,
-    uploads: &'static str,
-    uploading_shops: &'static str,
-    findings_severity: &'static str,
-    findings_rule: &'static str,
-    totals: &'static str,
-    shops_by_provider: &'static str,
-    count: &'static str,
-    duplicates: &'static str,
-    skipped: &'static str,
-    none: &'static str,
-    footer: &'static str,
+label_table! {
+    /// The page's labels (locale file, `[fleet.*]`).
+    #[derive(Serialize)]
+    pub(crate) struct FleetLabels in "fleet" {
+        title: &'static str,
+        subtitle: &'static str,
+        shops: &'static str,
+        shop: &'static str,
+        place: &'static str,
+        scanned: &'static str,
+        incomplete: &'static str,
+        devices: &'static str,
+        by_vendor: &'static str,
+        by_type: &'static str,
+        face_capable: &'static str,
+        face_by_province: &'static str,
+        shops_by_province: &'static str,
+        uploads: &'static str,
+        uploading_shops: &'static str,
+        findings_severity: &'static str,
+        findings_rule: &'static str,
+        totals: &'static str,
+        shops_by_provider: &'static str,
+        count: &'static str,
+        duplicates: &'static str,
+        skipped: &'static str,
+        none: &'static str,
+        footer: &'static str,
+    }
 }
 
-const ZH: FleetLabels = FleetLabels {
-    title: "连锁门店汇总",
-    subtitle: "各门店 camsweep 检测报告的汇总（同一份报告只计一次）",
-    shops: "门店",
-    shop: "门店",
-    place: "省 / 市",
-    scanned: "检测时间",
-    incomplete: "检测未完成",
-    devices: "设备数",
-    by_vendor: "按厂商",
-    by_type: "按类型",
-    face_capable: "具备人脸识别",
-    face_by_province: "具备人脸识别的设备（按省）",
-    shops_by_province: "门店（按省）",
-    uploads: "上传到的云端",
-    uploading_shops: "有设备上传到云端的门店",
-    findings_severity: "问题（按严重程度）",
-    findings_rule: "问题（按规则）",
-    totals: "合计",
-    shops_by_provider: "上传到各云服务商的门店",
-    count: "数量",
-    duplicates: "重复提供的报告（按 SHA-256 只计一次）",
-    skipped: "跳过的无效报告",
-    none: "无",
-    footer: "设备级明细见 tables/ 下的 Parquet 表（可用 DuckDB、Spark、ClickHouse 查询），说明见 docs/fleet.md。",
-};
-
-const EN: FleetLabels = FleetLabels {
-    title: "Chain summary",
-    subtitle: "Roll-up of the shops' camsweep reports (a report given twice counts once)",
-    shops: "Shops",
-    shop: "Shop",
-    place: "Province / city",
-    scanned: "Scanned",
-    incomplete: "scan incomplete",
-    devices: "Devices",
-    by_vendor: "By vendor",
-    by_type: "By type",
-    face_capable: "Face recognition capable",
-    face_by_province: "Face-capable devices by province",
-    shops_by_province: "Shops by province",
-    uploads: "Uploads to cloud",
-    uploading_shops: "Shops with a device uploading to a cloud",
-    findings_severity: "Findings by severity",
-    findings_rule: "Findings by rule",
-    totals: "Totals",
-    shops_by_provider: "Shops uploading to each provider",
-    count: "Count",
-    duplicates: "Reports given more than once (counted once by SHA-256)",
-    skipped: "Invalid reports skipped",
-    none: "none",
-    footer: "Device-level rows are in the Parquet tables under tables/ (DuckDB, Spark, ClickHouse read them); see docs/fleet.md.",
-};
+static ZH: LazyLock<FleetLabels> = LazyLock::new(|| FleetLabels::load(true));
+static EN: LazyLock<FleetLabels> = LazyLock::new(|| FleetLabels::load(false));
 
 #[derive(Serialize)]
 struct Section {
@@ -278,5 +233,12 @@ mod tests {
         let fleet = page(Lang::En, &["Shop A"]);
         assert!(style(&fleet).contains("--navy") && style(&fleet).contains(".grid2"));
         assert_eq!(style(&fleet), style(&report));
+    }
+
+    #[test]
+    fn labels_are_in_the_locale_file() {
+        crate::locale::assert_section_has_exactly(FleetLabels::SECTION, FleetLabels::KEYS);
+        assert_eq!(ZH.title, "连锁门店汇总");
+        assert_eq!(EN.title, "Chain summary");
     }
 }

@@ -4,8 +4,39 @@
 
 use super::condition::{Expr, Op, Test, Value};
 use super::facts::{Ctx, Fact};
+use std::sync::LazyLock;
+
 use super::vocab::{Kind, Origin, Subject, value_label};
+use crate::locale::{fill, label_table};
 use crate::model::{CloudContact, Device, Localized};
+
+label_table! {
+    /// The words and sentence templates that say what an unknown condition needs (locale file,
+    /// `[condition.*]`); `{noun}` is the field's noun, `{values}` the list of values.
+    pub struct ConditionWords in "condition" {
+        pub all_of: &'static str,
+        pub any_of: &'static str,
+        pub this_device: &'static str,
+        pub list_sep: &'static str,
+        pub list_or: &'static str,
+        pub list_and: &'static str,
+        pub is: &'static str,
+        pub is_not: &'static str,
+        pub includes: &'static str,
+        pub excludes: &'static str,
+        pub below: &'static str,
+        pub at_most: &'static str,
+        pub above: &'static str,
+        pub at_least: &'static str,
+    }
+}
+
+static WORDS_ZH: LazyLock<ConditionWords> = LazyLock::new(|| ConditionWords::load(true));
+static WORDS_EN: LazyLock<ConditionWords> = LazyLock::new(|| ConditionWords::load(false));
+
+fn words(zh: bool) -> &'static ConditionWords {
+    if zh { &WORDS_ZH } else { &WORDS_EN }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Truth {
@@ -135,19 +166,18 @@ fn any(outcomes: Vec<Outcome>) -> Outcome {
                     .iter()
                     .map(|c| if zh { c.zh.clone() } else { c.en.clone() })
                     .collect::<Vec<_>>()
-                    .join(if zh { "且" } else { " and " })
+                    .join(words(zh).all_of)
+            };
+            let any = |zh: bool| {
+                unknowns
+                    .iter()
+                    .map(|o| join(zh, o))
+                    .collect::<Vec<_>>()
+                    .join(words(zh).any_of)
             };
             out.conditions.push(Localized {
-                zh: unknowns
-                    .iter()
-                    .map(|o| join(true, o))
-                    .collect::<Vec<_>>()
-                    .join("，或"),
-                en: unknowns
-                    .iter()
-                    .map(|o| join(false, o))
-                    .collect::<Vec<_>>()
-                    .join(", or "),
+                zh: any(true),
+                en: any(false),
             });
             for o in unknowns {
                 push_unique(&mut out.evidence, o.evidence);
@@ -383,17 +413,10 @@ pub fn contact_line(c: &CloudContact) -> String {
 fn phrase(test: &Test, negated: bool, ctx: &Ctx<'_>) -> Localized {
     let it = |zh: bool| match (test.field.subject, ctx.contact, ctx.device) {
         (Subject::Cloud, Some(c), _) => contact_name(c),
-        (Subject::Device, _, Some(d)) => {
-            if zh {
-                format!("该设备（{}）", d.ip)
-            } else {
-                format!("this device ({})", d.ip)
-            }
-        }
+        (Subject::Device, _, Some(d)) => fill(words(zh).this_device, &[("ip", &d.ip)]),
         _ => String::new(),
     };
     let make = |zh: bool| {
-        let i = usize::from(!zh);
         let field = test.field;
         let text = if field.kind == Kind::Bool {
             let wanted = match (test.op, test.values.first()) {
@@ -402,14 +425,14 @@ fn phrase(test: &Test, negated: bool, ctx: &Ctx<'_>) -> Localized {
                 _ => true,
             };
             if wanted != negated {
-                field.yes[i]
+                field.yes(zh)
             } else {
-                field.no[i]
+                field.no(zh)
             }
             .to_string()
         } else {
             let op = if negated { test.op.negated() } else { test.op };
-            sentence(field.noun[i], op, &test.values, zh)
+            sentence(field.noun(zh), op, &test.values, zh)
         };
         text.replace("{it}", &it(zh))
     };
@@ -427,34 +450,27 @@ fn sentence(noun: &str, op: Op, values: &[Value], zh: bool) -> String {
             other => other.display(),
         })
         .collect();
+    let w = words(zh);
     let list = |last: &str| match labels.split_last() {
         Some((tail, [])) => tail.clone(),
-        Some((tail, head)) => format!("{}{last}{tail}", head.join(if zh { "、" } else { ", " })),
+        Some((tail, head)) => format!("{}{last}{tail}", head.join(w.list_sep)),
         None => String::new(),
     };
-    if zh {
-        match op {
-            Op::Eq | Op::In => format!("{noun}为{}", list("或")),
-            Op::Ne | Op::NotIn => format!("{noun}不是{}", list("或")),
-            Op::Has => format!("{noun}包括{}", list("和")),
-            Op::Lacks => format!("{noun}不包括{}", list("和")),
-            Op::Lt => format!("{noun}少于{}", list("")),
-            Op::Le => format!("{noun}不超过{}", list("")),
-            Op::Gt => format!("{noun}超过{}", list("")),
-            Op::Ge => format!("{noun}达到{}或以上", list("")),
-            Op::IsTrue => noun.to_string(),
-        }
-    } else {
-        match op {
-            Op::Eq | Op::In => format!("{noun} is {}", list(" or ")),
-            Op::Ne | Op::NotIn => format!("{noun} is not {}", list(" or ")),
-            Op::Has => format!("{noun} include {}", list(" and ")),
-            Op::Lacks => format!("{noun} do not include {}", list(" and ")),
-            Op::Lt => format!("{noun} is below {}", list("")),
-            Op::Le => format!("{noun} is at most {}", list("")),
-            Op::Gt => format!("{noun} is above {}", list("")),
-            Op::Ge => format!("{noun} is {} or more", list("")),
-            Op::IsTrue => noun.to_string(),
-        }
-    }
+    let template = match op {
+        Op::Eq | Op::In => w.is,
+        Op::Ne | Op::NotIn => w.is_not,
+        Op::Has => w.includes,
+        Op::Lacks => w.excludes,
+        Op::Lt => w.below,
+        Op::Le => w.at_most,
+        Op::Gt => w.above,
+        Op::Ge => w.at_least,
+        Op::IsTrue => return noun.to_string(),
+    };
+    let values = match op {
+        Op::Eq | Op::In | Op::Ne | Op::NotIn => list(w.list_or),
+        Op::Has | Op::Lacks => list(w.list_and),
+        _ => list(""),
+    };
+    fill(template, &[("noun", noun), ("values", &values)])
 }

@@ -7,12 +7,34 @@
 //! Findings of one device and legal theme are merged into one, citing every rule's provision.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use super::eval::{Truth, eval};
 use super::facts::Ctx;
 use super::rules::{Rule, RuleSet, THEMES};
 use super::site::SiteDeclaration;
+use crate::locale::{fill, label_table};
 use crate::model::{Device, Finding, Localized, Report, Severity, VerifyItem};
+
+label_table! {
+    /// The sentences a finding's detail gains beyond its rule's explanation (locale file,
+    /// `[finding_text.*]`).
+    pub struct FindingText in "finding_text" {
+        pub also_engages: &'static str,
+        pub titles_sep: &'static str,
+        pub lawful_only_if: &'static str,
+        pub conditions_sep: &'static str,
+        pub declared_answers: &'static str,
+        pub provision: &'static str,
+    }
+}
+
+static TEXT_ZH: LazyLock<FindingText> = LazyLock::new(|| FindingText::load(true));
+static TEXT_EN: LazyLock<FindingText> = LazyLock::new(|| FindingText::load(false));
+
+fn text(zh: bool) -> &'static FindingText {
+    if zh { &TEXT_ZH } else { &TEXT_EN }
+}
 
 /// What the evaluator needs: the rules, the chosen jurisdictions, the site declaration if any.
 #[derive(Debug, Clone, Copy)]
@@ -272,32 +294,24 @@ fn merge(mut group: Vec<Hit<'_>>, device: Option<&Device>) -> Finding {
                 })
                 .collect::<Vec<_>>()
         };
-        detail
-            .zh
-            .push_str(&format!(" 同一事项还涉及：{}。", titles(true).join("；")));
-        detail.en.push_str(&format!(
-            " The same matter also engages: {}.",
-            titles(false).join("; ")
-        ));
+        for (zh, into) in [(true, &mut detail.zh), (false, &mut detail.en)] {
+            let titles = titles(zh).join(text(zh).titles_sep);
+            into.push_str(&fill(text(zh).also_engages, &[("titles", &titles)]));
+        }
     }
     if !lawful_if.is_empty() {
         let zh: Vec<&str> = lawful_if.iter().map(|c| c.zh.as_str()).collect();
         let en: Vec<&str> = lawful_if.iter().map(|c| c.en.as_str()).collect();
-        detail.zh.push_str(&format!(
-            " 扫描观察到的情况本身已构成本项发现；只有在{}的情况下才可能合法，须在现场核实（见“待现场核实”）。",
-            zh.join("，且")
-        ));
-        detail.en.push_str(&format!(
-            " What the scan observed is the finding; it could be lawful only if {}, which is to be verified on site (see \"To verify on site\").",
-            en.join(", and ")
-        ));
+        for (is_zh, said, into) in [(true, zh, &mut detail.zh), (false, en, &mut detail.en)] {
+            let conditions = said.join(text(is_zh).conditions_sep);
+            into.push_str(&fill(
+                text(is_zh).lawful_only_if,
+                &[("conditions", &conditions)],
+            ));
+        }
     } else if group.iter().any(|h| h.declared) {
-        detail
-            .zh
-            .push_str(" 场所申报已说明这一点（见证据中的 site.toml 条目），不具备合法条件。");
-        detail.en.push_str(
-            " The site declaration answers this (see the site.toml lines in the evidence): what would make it lawful is not in place.",
-        );
+        detail.zh.push_str(text(true).declared_answers);
+        detail.en.push_str(text(false).declared_answers);
     }
     Finding {
         id: String::new(),
@@ -352,10 +366,13 @@ fn detail(rule: &Rule) -> Localized {
     let mut zh = rule.explanation.zh.clone();
     let mut en = rule.explanation.en.clone();
     if let Some(q) = &rule.quote {
-        zh.push_str(&format!(" 条文：{}", q.zh));
-        en.push_str(&format!(
-            " The provision ({}), in substance: {}",
-            rule.citation.en, q.en
+        zh.push_str(&fill(
+            text(true).provision,
+            &[("citation", &rule.citation.zh), ("quote", &q.zh)],
+        ));
+        en.push_str(&fill(
+            text(false).provision,
+            &[("citation", &rule.citation.en), ("quote", &q.en)],
         ));
     }
     Localized { zh, en }

@@ -309,6 +309,18 @@ mod tests {
             "site_key",
             "declared_field",
             "note",
+            // src/policy: fields and values by their names (tested there), sentence tables.
+            "field_noun",
+            "field_yes",
+            "field_no",
+            "policy_value",
+            "condition",
+            "finding_text",
+            "site_template",
+            // src/fleet and src/cli.
+            "fleet",
+            "terminal_summary",
+            "terminal",
         ];
         assert_eq!(sections(), sorted(&read));
     }

@@ -283,7 +283,7 @@ impl Analyzer {
     /// Accounts one frame.
     pub fn push(&mut self, frame: &Frame<'_>) {
         self.counters.frames += 1;
-        let wire = u64::from(frame.orig_len).max(frame.data.len() as u64);
+        let wire = wire_length(frame);
         self.counters.bytes += wire;
         let Some(packet) = decode::decode(frame) else {
             self.counters.undecoded_frames += 1;
@@ -1014,10 +1014,35 @@ pub fn rfc3339(micros: i64) -> String {
         .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
 }
 
+/// The bytes a frame took on the wire: its record's original length, as tshark counts it, also
+/// when the record holds more (a writer's mistake: pypacker's cooked captures store 16 bytes of
+/// padding past each packet and count them in the captured length only). A record without an
+/// original length (0) counts what it holds.
+fn wire_length(frame: &Frame<'_>) -> u64 {
+    match frame.orig_len {
+        0 => frame.data.len() as u64,
+        n => u64::from(n),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::traffic::source::LinkType;
+
+    #[test]
+    fn a_frame_counts_its_original_length_not_the_bytes_its_record_holds() {
+        let held = [0u8; 232];
+        let frame = |orig_len| Frame {
+            ts_micros: 0,
+            link: LinkType::LinuxSll,
+            data: &held,
+            orig_len,
+        };
+        assert_eq!(wire_length(&frame(216)), 216);
+        assert_eq!(wire_length(&frame(1_514)), 1_514);
+        assert_eq!(wire_length(&frame(0)), 232);
+    }
 
     fn frame(ts: i64, build: impl FnOnce(&mut Vec<u8>)) -> (i64, Vec<u8>) {
         let mut bytes = Vec::new();

@@ -90,9 +90,9 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
             // 16-byte header: packet type, ARPHRD, address length, 8 address bytes, protocol.
             let header = data.get(..16)?;
             let proto = u16::from_be_bytes([header[14], header[15]]);
-            let mac = sll_mac(&header[4..6], &header[6..14]);
             // Packet type 1 = to everyone (broadcast), 2 = to a group (multicast).
             let kind = u16::from_be_bytes([header[0], header[1]]);
+            let mac = sll_sender_mac(kind, &header[4..6], &header[6..14]);
             (
                 LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..]),
                 mac,
@@ -103,7 +103,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
             // 20-byte header: protocol first, then ifindex, ARPHRD, type, address length, address.
             let header = data.get(..20)?;
             let proto = u16::from_be_bytes([header[0], header[1]]);
-            let mac = sll_mac(&[0, header[11]], &header[12..20]);
+            let mac = sll_sender_mac(header[10].into(), &[0, header[11]], &header[12..20]);
             (
                 LaxSlicedPacket::from_ether_type(EtherType(proto), &data[20..]),
                 mac,
@@ -190,9 +190,16 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
     Some(packet)
 }
 
-/// The sender's MAC from a Linux cooked header, when it is a 6-byte Ethernet address.
-fn sll_mac(addr_len: &[u8], addr: &[u8]) -> Option<[u8; 6]> {
-    if addr_len.get(1) == Some(&6) {
+/// Linux cooked header packet type of a packet the capturing host sent (`PACKET_OUTGOING`).
+const SLL_OUTGOING: u16 = 4;
+
+/// The sender's MAC from a Linux cooked header, when it is a 6-byte Ethernet address of the
+/// packet's sender. On a packet the capturing host sent, the header holds the host's own
+/// outgoing interface, also on the packets it forwards for other addresses (a router, a NAT or
+/// a container host: on a Kubernetes node every pod's packets leave with the one veth address
+/// ee:ee:ee:ee:ee:ee), so it names no machine for the packet's source address.
+fn sll_sender_mac(packet_type: u16, addr_len: &[u8], addr: &[u8]) -> Option<[u8; 6]> {
+    if packet_type != SLL_OUTGOING && addr_len.get(1) == Some(&6) {
         addr.get(..6)?.try_into().ok()
     } else {
         None
@@ -291,7 +298,8 @@ mod tests {
     #[test]
     fn linux_sll2_and_raw_ip_frames_decode() {
         let ip = ipv4_udp([10, 0, 0, 2], [8, 8, 8, 8], 40_000, 53, b"q");
-        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 4, 6];
+        // Packet type 0: sent to the capturing host, by the machine the address names.
+        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6];
         sll2.extend_from_slice(&[2, 0, 0, 0, 0, 9, 0, 0]);
         sll2.extend_from_slice(&ip);
         let f = Frame {
@@ -310,6 +318,40 @@ mod tests {
             orig_len: 0,
         };
         assert_eq!(decode(&raw).unwrap().src.to_string(), "10.0.0.2");
+    }
+
+    #[test]
+    fn a_cooked_packet_the_capturing_host_sent_names_no_sender_mac() {
+        let ip = ipv4_udp([10, 104, 236, 232], [172, 16, 166, 133], 1883, 49_081, b"q");
+        let calico = [0xee; 6];
+        // SLL v1: packet type, ARPHRD_ETHER, address length 6, address (padded to 8), protocol.
+        let sll = |packet_type: u8| {
+            let mut f = vec![0, packet_type, 0, 1, 0, 6];
+            f.extend_from_slice(&calico);
+            f.extend_from_slice(&[0, 0, 0x08, 0x00]);
+            f.extend_from_slice(&ip);
+            f
+        };
+        let mac_of = |data: &[u8], link| {
+            decode(&Frame {
+                ts_micros: 0,
+                link,
+                data,
+                orig_len: 0,
+            })
+            .unwrap()
+            .src_mac
+        };
+        assert_eq!(mac_of(&sll(0), LinkType::LinuxSll), Some(calico));
+        assert_eq!(mac_of(&sll(4), LinkType::LinuxSll), None);
+        // SLL v2: protocol, reserved, ifindex, ARPHRD_ETHER, packet type, length, address.
+        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 7, 0, 1, 4, 6];
+        sll2.extend_from_slice(&calico);
+        sll2.extend_from_slice(&[0, 0]);
+        sll2.extend_from_slice(&ip);
+        assert_eq!(mac_of(&sll2, LinkType::LinuxSll2), None);
+        sll2[10] = 3;
+        assert_eq!(mac_of(&sll2, LinkType::LinuxSll2), Some(calico));
     }
 
     #[test]

@@ -399,11 +399,15 @@ fn read_dns_tcp(flow: &mut Flow, p: &Packet<'_>) -> Vec<Vec<u8>> {
 
 /// Whether the first packet seen of a flow came from its responder (the server side): a SYN-ACK,
 /// or — for UDP and TCP picked up mid-stream, where the opening was not captured — a packet from a
-/// well-known port to an ephemeral one (a DNS answer, an NTP reply). Without this, a capture that
-/// starts with a reply would file the device's own ephemeral port as the destination port.
+/// well-known port to an ephemeral one (a DNS answer, an NTP reply), or from a lower port to one
+/// in an ephemeral range. Without this, a capture that starts with a reply would file the
+/// device's own ephemeral port as the destination port. Linux — and so most cameras and IoT
+/// devices — picks client ports from 32768 up (ip_local_port_range 32768–60999), below the IANA
+/// range (49152 up) that Windows and BSDs use: a broker's MQTT message to a client's port 49081
+/// is the broker answering, not opening a connection to a service on 49081.
 fn first_packet_from_responder(p: &Packet<'_>) -> bool {
-    /// Start of the IANA dynamic (ephemeral) port range.
-    const EPHEMERAL: u16 = 49_152;
+    /// Start of the lowest common ephemeral port range (Linux's; IANA's starts at 49152).
+    const EPHEMERAL: u16 = 32_768;
     if p.proto == Proto::Tcp && p.tcp.syn {
         return p.tcp.ack;
     }
@@ -490,6 +494,32 @@ mod tests {
             &mut done,
         );
         assert_eq!(obs.responder_port, 8443);
+    }
+
+    /// A Linux client's port (32768–60999) below the IANA range still marks the server: a
+    /// capture that begins with an MQTT broker's message to its client (seen in a real
+    /// Kubernetes capture: broker 1883 to client 49081) files 1883 as the service port.
+    #[test]
+    fn a_reply_to_a_linux_client_port_seen_first_keeps_the_server_port() {
+        let mut table = FlowTable::new(FlowLimits::default());
+        let mut done = Vec::new();
+        let (broker, client) = ("172.16.166.183", "172.16.166.133");
+        let obs = table.observe(
+            &tcp(broker, 1883, client, 49_081, ACK, b"0"),
+            216,
+            1_000,
+            &mut done,
+        );
+        assert_eq!(obs.responder_port, 1883);
+        assert_eq!(obs.initiator, (client.parse().unwrap(), 49_081));
+        // Two ports in ephemeral ranges say nothing: the first sender is taken for the opener.
+        let obs = table.observe(
+            &tcp(broker, 40_000, client, 50_000, ACK, b"0"),
+            60,
+            2_000,
+            &mut done,
+        );
+        assert_eq!(obs.initiator, (broker.parse().unwrap(), 40_000));
     }
 
     #[test]

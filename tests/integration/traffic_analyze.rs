@@ -1187,3 +1187,61 @@ fn a_real_devices_own_cloud_names_its_maker() {
         other["evidence"]
     );
 }
+
+/// Items 9 and 4 on a real capture from a Kubernetes node (pypacker's mqtt_over_linuxcc.pcap,
+/// Linux cooked, its first 23 frames): MQTT clients (172.16.192.116, 172.16.192.90,
+/// 172.26.13.4, and 172.16.166.133 through the service address 10.104.236.232) and their broker
+/// 172.16.166.183:1883, picked up mid-stream. The node forwards every pod's packets out of the
+/// one Calico veth address ee:ee:ee:ee:ee:ee (cooked packet type 4, "sent by us"), so that MAC
+/// names no machine: the five addresses were one device holding the others' contacts. The
+/// broker's first packets to 49081 and 54341 (Linux client ports, below the IANA range) are it
+/// answering, not opening a connection to a service there. Byte counts are tshark's
+/// (`tshark -T fields -e ip.src -e ip.dst -e frame.len`): the file's records hold 16 bytes of
+/// padding past each packet, counted in the captured length only.
+#[test]
+fn a_forwarding_hosts_own_mac_groups_no_addresses_and_a_broker_answering_opens_nothing() {
+    let (report, rows) = analyze_with_connections(&[&fixture("pypacker-k8s-cooked-mqtt.pcap")]);
+    let pods = [
+        "10.104.236.232",
+        "172.16.166.133",
+        "172.16.192.116",
+        "172.16.192.90",
+        "172.26.13.4",
+    ];
+    for ip in pods {
+        let d = device(&report, ip);
+        assert!(
+            d["other_addresses"]
+                .as_array()
+                .is_none_or(|others| others.is_empty()),
+            "{d:#}"
+        );
+    }
+    let client = device(&report, "172.16.192.116");
+    let sessions = contacts(client, "172.16.166.183");
+    assert_eq!(sessions.len(), 1, "{client:#}");
+    assert_eq!(sessions[0]["port"], 1883);
+    assert_eq!(
+        (&sessions[0]["bytes_up"], &sessions[0]["packets_up"]),
+        (&serde_json::json!(864), &serde_json::json!(4)),
+        "{}",
+        sessions[0]
+    );
+    assert_eq!(sessions[0]["bytes_down"], 288, "{}", sessions[0]);
+    for (client, port, server) in [
+        ("172.16.166.133", "49081", "10.104.236.232"),
+        ("172.16.166.133", "49081", "172.16.166.183"),
+        ("172.16.192.90", "54341", "172.16.166.183"),
+    ] {
+        let row = rows
+            .iter()
+            .find(|r| r["device"] == client && r["remote"] == server)
+            .unwrap_or_else(|| panic!("{rows:#?}"));
+        assert_eq!(
+            (row["device_port"].as_str(), row["port"].as_str()),
+            (port, "1883"),
+            "{row:#?}"
+        );
+        assert_eq!(row["device_opened"], "yes", "{row:#?}");
+    }
+}

@@ -343,6 +343,18 @@ fn ndpi_excerpts_agree_with_tshark() {
     }
 }
 
+/// pypacker's real Kubernetes capture (Linux cooked, records padded 16 bytes past each packet):
+/// bytes per device and destination agree with tshark's, each pod on its own address (the node's
+/// veth MAC on forwarded packets groups none of them) and each frame at its original length.
+#[test]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
+fn pypacker_cooked_capture_agrees_with_tshark() {
+    agree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pcaps/pypacker-k8s-cooked-mqtt.pcap"),
+    );
+}
+
 /// The synthetic named capture carries HTTP requests with a Host: per-connection Hosts agree.
 #[test]
 #[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]

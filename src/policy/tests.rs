@@ -1300,15 +1300,14 @@ fn fields_values_and_sentences_are_in_the_locale_file() {
     assert_section_has_exactly("field_noun", &named(false));
     assert_section_has_exactly("field_yes", &named(true));
     assert_section_has_exactly("field_no", &named(true));
-    // Two cloud categories have no Chinese among the condition words yet; they read as
-    // themselves, as before the labels moved to the locale file.
-    let without_chinese = ["infrastructure", "lan"];
-    let words: Vec<&str> = vocab::value_words()
-        .into_iter()
-        .filter(|w| !without_chinese.contains(w))
-        .collect();
-    assert_section_has_exactly("policy_value", &words);
-    assert_eq!(value_label("lan", true), "lan");
+    // Every condition word, the cloud categories `infrastructure` and `lan` included, has its
+    // Chinese and English.
+    assert_section_has_exactly("policy_value", &vocab::value_words());
+    assert_eq!(value_label("lan", true), "本地局域网");
+    assert_eq!(
+        value_label("infrastructure", false),
+        "network infrastructure"
+    );
     assert_eq!(value_label("face_api", false), "face api");
     assert_eq!(value_label("nvr", false), "a recorder (NVR/DVR)");
     assert_eq!(value_label("nvr", true), "录像机");

@@ -522,3 +522,23 @@ fn a_222_shop_chain_shows_the_kohler_pattern_in_every_shop() {
             .all(|s| s["shop"].as_str().unwrap().starts_with("示例卫浴"))
     );
 }
+
+/// The fleet's closing line speaks the summary's language (`--lang`), as the audit's does.
+#[test]
+fn fleet_says_what_it_wrote_in_the_summary_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = report_folder(tmp.path(), "shanghai-12", Some("Example Mart #12"));
+    for (lang, said) in [("zh", "1 家门店"), ("en", "1 shops")] {
+        let out = tmp.path().join(format!("fleet-{lang}"));
+        let res = camsweep(&[
+            Path::new("fleet"),
+            &a.join("report.json"),
+            Path::new("--out"),
+            &out,
+            Path::new("--lang"),
+            Path::new(lang),
+        ]);
+        assert!(res.status.success(), "fleet failed: {}", stderr(&res));
+        assert!(stderr(&res).contains(said), "{lang}: {}", stderr(&res));
+    }
+}

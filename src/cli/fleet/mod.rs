@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use super::EXIT_CLEAN;
 use super::args::{FleetArgs, FleetPartition};
+use super::locale;
 use super::output;
 use super::render::lang;
 use crate::fleet::{
@@ -225,10 +226,16 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
         let mut stdout = std::io::stdout().lock();
         std::io::copy(&mut File::open(out.join("fleet.json"))?, &mut stdout)?;
     }
+    // In the language of the summary (`--lang`), as the audit's terminal summary is.
+    let shown = lang(args.output.lang);
     if aside.skipped > 0 {
         eprintln!(
-            "skipped {} invalid report(s); fleet.json lists them:",
-            aside.skipped
+            "{}",
+            locale::fill_in(
+                shown,
+                "skipped {} invalid report(s); fleet.json lists them:",
+                &[&aside.skipped.to_string()]
+            )
         );
         for item in &aside.skipped_list {
             eprintln!("  {}: {}", item.source, item.error.as_deref().unwrap_or(""));
@@ -239,14 +246,19 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
         .map(|(t, n)| format!("{t} {n}"))
         .collect();
     eprintln!(
-        "{} shops ({} duplicate report(s) counted once, {} skipped), {} devices; wrote fleet.json, \
-         fleet.csv, fleet.html and tables/ ({}) in {}",
-        totals.shops,
-        aside.duplicates,
-        aside.skipped,
-        totals.devices,
-        tables_line.join(", "),
-        visible(&out.display().to_string())
+        "{}",
+        locale::fill_in(
+            shown,
+            "{} shops ({} duplicate report(s) counted once, {} skipped), {} devices; wrote fleet.json, fleet.csv, fleet.html and tables/ ({}) in {}",
+            &[
+                &totals.shops.to_string(),
+                &aside.duplicates.to_string(),
+                &aside.skipped.to_string(),
+                &totals.devices.to_string(),
+                &tables_line.join(", "),
+                &visible(&out.display().to_string()),
+            ]
+        )
     );
     Ok(EXIT_CLEAN)
 }

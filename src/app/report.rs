@@ -12,28 +12,8 @@ use crate::model::{
 /// struct-update syntax (`ScanInfo { targets, ..scan_info(…) }`).
 pub fn scan_info(mode: ScanMode, started_at: String, lang: String) -> ScanInfo {
     ScanInfo {
-        mode,
-        started_at,
-        finished_at: super::now_rfc3339(),
-        complete: true,
-        targets: Vec::new(),
-        interface: None,
-        captures: Vec::new(),
-        addresses_scanned: 0,
-        ports: Vec::new(),
-        discovery: Vec::new(),
-        notes: Vec::new(),
-        authorised_by: None,
         lang: Some(lang),
-        limits_hit: Vec::new(),
-        interrupted_by: None,
-        damaged_captures: Vec::new(),
-        redacted: false,
-        vantage: None,
-        interception: None,
-        bridge: None,
-        capture_kernel_drops: None,
-        scanner_addresses: Vec::new(),
+        ..ScanInfo::new(mode, started_at, super::now_rfc3339())
     }
 }
 

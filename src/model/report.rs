@@ -113,6 +113,38 @@ pub struct ScanInfo {
     pub scanner_addresses: Vec<String>,
 }
 
+impl ScanInfo {
+    /// A scan record of `mode` that ran from `started_at` to `finished_at` and was complete,
+    /// with nothing else recorded yet: the one place every field gets its starting value
+    /// (`ScanInfo { targets, ..ScanInfo::new(…) }` fills in the rest).
+    pub fn new(mode: ScanMode, started_at: String, finished_at: String) -> Self {
+        ScanInfo {
+            mode,
+            started_at,
+            finished_at,
+            complete: true,
+            targets: Vec::new(),
+            interface: None,
+            captures: Vec::new(),
+            addresses_scanned: 0,
+            ports: Vec::new(),
+            discovery: Vec::new(),
+            notes: Vec::new(),
+            authorised_by: None,
+            lang: None,
+            limits_hit: Vec::new(),
+            interrupted_by: None,
+            damaged_captures: Vec::new(),
+            redacted: false,
+            vantage: None,
+            interception: None,
+            bridge: None,
+            capture_kernel_drops: None,
+            scanner_addresses: Vec::new(),
+        }
+    }
+}
+
 /// A capture file read only up to the byte where it is damaged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DamagedCapture {

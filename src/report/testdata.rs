@@ -358,11 +358,6 @@ pub fn sample_report() -> Report {
             sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".to_string(),
         },
         scan: ScanInfo {
-            capture_kernel_drops: None,
-            scanner_addresses: Vec::new(),
-            mode: ScanMode::Audit,
-            started_at: "2026-11-23T09:00:00Z".to_string(),
-            finished_at: "2026-11-23T09:15:30Z".to_string(),
             complete: false,
             targets: vec!["198.18.0.0/24".to_string()],
             interface: s("lan0"),
@@ -373,13 +368,11 @@ pub fn sample_report() -> Report {
             notes: vec!["198.18.0.66: HTTP probe on port 8080 timed out after 5 s".to_string()],
             authorised_by: s("王店长 (store manager)"),
             lang: s("zh"),
-            limits_hit: Vec::new(),
-            interrupted_by: None,
-            damaged_captures: Vec::new(),
-            redacted: false,
-            vantage: None,
-            interception: None,
-            bridge: None,
+            ..ScanInfo::new(
+                ScanMode::Audit,
+                "2026-11-23T09:00:00Z".to_string(),
+                "2026-11-23T09:15:30Z".to_string(),
+            )
         },
         site: Some(serde_json::json!({
             "name": "示例便利店 Example Mart #12",

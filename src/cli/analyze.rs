@@ -82,10 +82,11 @@ impl Edge for TerminalEdge {
         path: &Path,
         what: &str,
         stop: &'s AtomicBool,
-    ) -> Result<Box<dyn Read + Send + 's>> {
+    ) -> app::analyze::Result<Box<dyn Read + Send + 's>> {
         // A FIFO or device is refused unless allowed, and opened without blocking either way: a
         // FIFO nobody writes to must not hang camsweep in open() or read() past Ctrl-C.
-        let file = guard::open_input(path, what)?;
+        let file = guard::open_input(path, what)
+            .map_err(|err| app::analyze::AnalyzeError::Input(err.into()))?;
         Ok(Box::new(guard::StoppableReader::new(file, stop)))
     }
 

@@ -2,7 +2,7 @@
 //! frames an interception or the inline bridge forwarded), and what a live capture adds to the
 //! report: its note, its kernel drops, its `--write-pcap` file.
 
-use anyhow::{Context, Result};
+use super::error::{AnalyzeError, Result};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
@@ -90,7 +90,8 @@ pub fn keep_written_capture(
     written: &PcapFileOutcome,
 ) -> Result<(EvidenceFile, Option<DamagedCapture>)> {
     let path = &written.path;
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).map_err(AnalyzeError::io(format!("reading {}", path.display())))?;
     let damage = written.error.as_ref().map(|error| DamagedCapture {
         path: path.display().to_string(),
         offset: bytes.len() as u64,
@@ -113,29 +114,31 @@ pub fn keep_written_capture(
 fn check_interface(interface: &str) -> Result<()> {
     use nix::net::if_::InterfaceFlags;
     let shown = crate::report::sanitize::terminal(interface).into_owned();
-    let addrs = nix::ifaddrs::getifaddrs().context("listing the network interfaces")?;
+    let addrs = nix::ifaddrs::getifaddrs().map_err(AnalyzeError::Interfaces)?;
     let mut up = None;
     for addr in addrs.filter(|a| a.interface_name == interface) {
         up = Some(up.unwrap_or(false) || addr.flags.contains(InterfaceFlags::IFF_UP));
     }
     match up {
-        None => anyhow::bail!("there is no network interface named {shown}"),
-        Some(false) => anyhow::bail!(
+        None => Err(AnalyzeError::Unusable(format!(
+            "there is no network interface named {shown}"
+        ))),
+        Some(false) => Err(AnalyzeError::Unusable(format!(
             "interface {shown} is down (no link): bring it up (`ip link set {shown} up`) or choose another --interface"
-        ),
+        ))),
         Some(true) => Ok(()),
     }
 }
 
 /// A live capture that failed mid-way, said in words.
-fn live_error(err: CaptureError) -> anyhow::Error {
+fn live_error(err: CaptureError) -> AnalyzeError {
     let text = err.to_string();
     if text.contains("Unexpected poll event") {
-        anyhow::anyhow!(
+        AnalyzeError::Unusable(format!(
             "{}: the interface went down or disappeared during the capture",
             crate::report::sanitize::terminal(&text)
-        )
+        ))
     } else {
-        anyhow::Error::new(err)
+        AnalyzeError::Capture(err)
     }
 }

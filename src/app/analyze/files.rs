@@ -1,7 +1,7 @@
 //! Capture files read into the analyser, hashed whole for the evidence list, their damage
 //! (where a file stops being readable) kept for the report.
 
-use anyhow::Result;
+use super::error::{AnalyzeError, Result};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
@@ -34,7 +34,13 @@ pub fn read_capture(
     };
     let damage = match PcapSource::new(&mut reader) {
         Err(_) if stop.load(Ordering::Relaxed) => None,
-        Err(err) => anyhow::bail!("{}: {}", path.display(), plain_reason(&err.to_string())),
+        Err(err) => {
+            return Err(AnalyzeError::Unusable(format!(
+                "{}: {}",
+                path.display(),
+                plain_reason(&err.to_string())
+            )));
+        }
         Ok(mut source) => match super::capture::pump(&mut source, analyzer, stop) {
             Ok(()) => None,
             // Stopped by a signal mid-read: not damage, the report says it was interrupted.
@@ -54,7 +60,7 @@ pub fn read_capture(
             Ok(_) => {}
             Err(_) if stop.load(Ordering::Relaxed) => return Ok((None, damage)),
             Err(err) => {
-                return Err(anyhow::Error::new(err).context(format!("reading {}", path.display())));
+                return Err(AnalyzeError::io(format!("reading {}", path.display()))(err));
             }
         }
     }

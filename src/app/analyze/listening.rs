@@ -2,7 +2,7 @@
 //! blocking thread — from the interface itself, an ARP interception or the inline bridge — and
 //! finished after it, when its traffic is added to the devices the scan found.
 
-use anyhow::{Context, Result};
+use super::error::{AnalyzeError, Result};
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::path::Path;
@@ -139,11 +139,12 @@ fn start_forwarding<F: Forwarder, E>(
     start: impl FnOnce(Arc<AtomicBool>) -> std::result::Result<F, E>,
 ) -> Result<Forwarding<F::Summary>>
 where
-    anyhow::Error: From<E>,
+    AnalyzeError: From<E>,
 {
     let stop = Arc::new(AtomicBool::new(false));
-    let either = watch_stop(interrupt, &stop, &format!("{what}-stop"))
-        .with_context(|| format!("starting the {what}'s stop watcher"))?;
+    let either = watch_stop(interrupt, &stop, &format!("{what}-stop")).map_err(
+        AnalyzeError::io(format!("starting the {what}'s stop watcher")),
+    )?;
     let source =
         start(Arc::clone(&either)).inspect_err(|_| either.store(true, Ordering::Relaxed))?;
     let summary = Arc::new(Mutex::new(None));
@@ -184,7 +185,7 @@ fn analyse_forwarded<F: Forwarder>(
         }
         let written = written
             .transpose()
-            .context("renaming the capture file into place")?;
+            .map_err(AnalyzeError::io("renaming the capture file into place"))?;
         Ok((analyzer, stats, written))
     })
 }
@@ -255,7 +256,7 @@ pub async fn finish_listening(
 ) -> Result<String> {
     let (analyzer, stats, written) = (&mut listening.task)
         .await
-        .context("the capture thread failed")??;
+        .map_err(AnalyzeError::Thread)??;
     report.scan.vantage = Some(listening.vantage.to_string());
     if let Some(interception) = listening
         .interception

@@ -7,11 +7,11 @@
 //! flag), show progress — it lends through [`Edge`].
 
 mod capture;
+mod error;
 mod files;
 mod listening;
 mod zeek;
 
-use anyhow::Result;
 use std::collections::HashSet;
 use std::io::Read;
 use std::net::IpAddr;
@@ -24,6 +24,7 @@ use crate::bundle::SignatureBundle;
 use crate::model::{DamagedCapture, Device, EvidenceFile, FaceRecognition, Report, ScanMode};
 use crate::traffic::{Analyzer, DeviceTraffic, FlowLimits, UploadPolicy};
 
+pub use error::{AnalyzeError, Result};
 pub use listening::{
     Listening, finish_listening, start_bridging, start_intercepting, start_listening_excluding,
 };

@@ -3,7 +3,7 @@
 //! traffic model as a capture. The file I/O lives here (inputs opened through the edge's guard);
 //! parsing is `traffic::zeek` (pure).
 
-use anyhow::{Context, Result, bail};
+use super::error::{AnalyzeError, Result};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -42,12 +42,16 @@ fn log_files(inputs: &[PathBuf], edge: &dyn Edge) -> Result<Vec<LogFile>> {
     let mut files = Vec::new();
     for input in inputs {
         let shown = terminal(&input.display().to_string()).into_owned();
-        let meta =
-            std::fs::metadata(input).with_context(|| format!("reading Zeek logs {shown}"))?;
+        let meta = std::fs::metadata(input)
+            .map_err(AnalyzeError::io(format!("reading Zeek logs {shown}")))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            for entry in std::fs::read_dir(input).with_context(|| format!("listing {shown}"))? {
-                let path = entry.with_context(|| format!("listing {shown}"))?.path();
+            for entry in
+                std::fs::read_dir(input).map_err(AnalyzeError::io(format!("listing {shown}")))?
+            {
+                let path = entry
+                    .map_err(AnalyzeError::io(format!("listing {shown}")))?
+                    .path();
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
                 let Some(kind) = name.as_deref().and_then(LogKind::from_path) else {
                     continue;
@@ -56,17 +60,17 @@ fn log_files(inputs: &[PathBuf], edge: &dyn Edge) -> Result<Vec<LogFile>> {
                     continue;
                 }
                 if name.as_deref().is_some_and(|n| n.ends_with(".gz")) {
-                    bail!(
+                    return Err(AnalyzeError::Unusable(format!(
                         "{}: compressed Zeek logs are not read; decompress them first (gunzip)",
                         terminal(&path.display().to_string())
-                    );
+                    )));
                 }
                 found.push(LogFile { path, kind });
             }
             if !found.iter().any(|f| f.kind == LogKind::Conn) {
-                bail!(
+                return Err(AnalyzeError::Unusable(format!(
                     "{shown} holds no conn.log (Zeek's connection log, TSV or JSON): without it there is no traffic to analyse"
-                );
+                )));
             }
             files.extend(found);
         } else {
@@ -116,9 +120,9 @@ fn sniff_kind(path: &Path, edge: &dyn Edge) -> Result<LogKind> {
             return Ok(kind);
         }
     }
-    bail!(
+    Err(AnalyzeError::Unusable(format!(
         "{shown}: not a Zeek conn, dns, ssl or http log (no #path line, no such entry, and the file name does not say)"
-    )
+    )))
 }
 
 /// Reads one line of at most [`MAX_LINE`] bytes into `line`; the bytes read (0 at the end).
@@ -132,7 +136,7 @@ fn read_line(
         .by_ref()
         .take(MAX_LINE as u64 + 2)
         .read_until(b'\n', line)
-        .with_context(|| format!("reading {shown}"))?;
+        .map_err(AnalyzeError::io(format!("reading {shown}")))?;
     if line.len() > MAX_LINE + 1 && !line.ends_with(b"\n") {
         return Err(ZeekError {
             file: shown.to_string(),
@@ -249,7 +253,7 @@ pub fn read(
         }
         // The hash covers the whole file.
         std::io::copy(&mut hashing, &mut std::io::sink())
-            .with_context(|| format!("reading {shown}"))?;
+            .map_err(AnalyzeError::io(format!("reading {shown}")))?;
         outcome.evidence_files.push(EvidenceFile {
             path: file.path.display().to_string(),
             sha256: hex::encode(hashing.hasher.finalize()),

@@ -546,10 +546,9 @@ mod tests {
         assert_eq!(bundle.dir.as_deref(), Some(valid.as_path()));
     }
 
-    /// The hash a report carries covers every part: a DIR whose only difference is one rule
-    /// file (or one cloud endpoint file) reports another hash; the same DIR loaded twice, the same.
-    #[test]
-    fn the_reported_hash_covers_rules_and_cloud_endpoints() {
+    /// A signature folder holding only the test fixture's `devices/` and `oui/`: every other
+    /// part comes from the built-in set until a test adds it.
+    fn devices_only_dir() -> tempfile::TempDir {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let dir = tempfile::tempdir().unwrap();
         for part in ["devices", "oui"] {
@@ -561,6 +560,14 @@ mod tests {
                     .unwrap();
             }
         }
+        dir
+    }
+
+    /// The hash a report carries covers every part: a DIR whose only difference is one rule
+    /// file (or one cloud endpoint file) reports another hash; the same DIR loaded twice, the same.
+    #[test]
+    fn the_reported_hash_covers_rules_and_cloud_endpoints() {
+        let dir = devices_only_dir();
         let hash = || {
             SignatureBundle::load(Some(dir.path()))
                 .unwrap()
@@ -592,17 +599,7 @@ mod tests {
     /// which atoms mean a cloud is on.
     #[test]
     fn a_directory_overrides_the_cloud_indications() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = tempfile::tempdir().unwrap();
-        for part in ["devices", "oui"] {
-            let from = root.join("tests/fixtures/signatures/valid").join(part);
-            std::fs::create_dir(dir.path().join(part)).unwrap();
-            for entry in std::fs::read_dir(from).unwrap() {
-                let path = entry.unwrap().path();
-                std::fs::copy(&path, dir.path().join(part).join(path.file_name().unwrap()))
-                    .unwrap();
-            }
-        }
+        let dir = devices_only_dir();
         std::fs::write(
             dir.path().join(CLOUD_INDICATIONS_FILE),
             "schema_version = 1\n\n[[indication]]\nkind = \"test_cloud_on\"\nsource = \"test.cloud\"\non_values = [\"on\"]\nmeaning_source = \"a test table\"\n",

@@ -330,3 +330,48 @@ fn a_mac_realm_names_its_prefix_maker_not_a_model_family() {
         assert_eq!(id.model, None, "{realm}");
     }
 }
+
+/// Ninth round, class 1: a HiSilicon recorder SoC glued to the kernel version by HiSilicon's SDK
+/// (`3.10.0_hi3536`, the shape public scan write-ups quote from UPnP Server headers) names a
+/// recorder as the bare chip name does; a set-top-box chip glued the same way names nothing.
+/// Synthetic Server headers in the libupnp `OS, UPnP/1.0, product/version` shape.
+#[test]
+fn a_recorder_soc_in_a_kernel_version_types_a_recorder() {
+    let atoms = [(
+        "ssdp.server",
+        "Linux/3.18.20_hi3536c, UPnP/1.0, Portable SDK for UPnP devices/1.6.22",
+    )];
+    let id = identify(db(), &host(&atoms, &[])).identity;
+    assert_eq!(id.device_type, DeviceType::Nvr);
+    let atoms = [(
+        "ssdp.server",
+        "Linux/4.9.37_hi3798mv200, UPnP/1.0, Portable SDK for UPnP devices/1.6.22",
+    )];
+    let id = identify(db(), &host(&atoms, &[])).identity;
+    assert_ne!(id.device_type, DeviceType::Nvr);
+    assert_ne!(id.device_type, DeviceType::Camera);
+}
+
+/// Ninth round, class 2: recorder lines named only by their line (Dahua's `HCVR`, Intelbras's
+/// `MHDX`/`NVD` in a DHDiscover reply) are recorders, not the camera DHDiscover suggests.
+/// Model names from the makers' catalogues (dahuasecurity.com, intelbras.com).
+#[test]
+fn recorder_lines_in_a_discovery_reply_type_a_recorder() {
+    for (model, vendor) in [
+        ("HCVR", "Dahua"),
+        ("MHDX 1108", "Intelbras"),
+        ("NVD 1404", "Intelbras"),
+    ] {
+        let atoms = [
+            ("dhdiscover.device_type", model),
+            ("dhdiscover.machine_name", model),
+        ];
+        let id = identify(db(), &host(&atoms, &[])).identity;
+        assert_eq!(id.device_type, DeviceType::Nvr, "{model}");
+        assert!(
+            id.vendor.as_deref() == Some(vendor) || id.vendor.as_deref() == Some("Dahua"),
+            "{model}: {:?}",
+            id.vendor
+        );
+    }
+}

@@ -424,6 +424,19 @@ pub fn builtin_ports() -> Result<PortSet, BundleError> {
     )?)
 }
 
+/// The built-in address convention `camsweep fleet` reads shops' provinces and cities with.
+///
+/// # Errors
+/// A broken embedded file, which the crate's tests rule out.
+pub fn builtin_addresses() -> Result<crate::fleet::AddressConvention, BundleError> {
+    let name = crate::fleet::ADDRESSES_FILE;
+    let text = builtin_file(name).unwrap_or_default();
+    Ok(crate::fleet::AddressConvention::parse(
+        &format!("signatures/{name}"),
+        text,
+    )?)
+}
+
 fn builtin_places() -> Result<Places, BundleError> {
     let name = crate::policy::PLACES_FILE;
     let text = builtin_file(name).unwrap_or_default();

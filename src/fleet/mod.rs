@@ -18,6 +18,6 @@ pub use html::FleetHtml;
 pub use intake::{DEFAULT_MAX_REPORT_BYTES, Intake, IntakeError, Taken};
 pub use json::{FleetJson, LISTED, SetAside, Trailer};
 pub use parquet_table::{Cell, Kind, ParquetTable, TableError};
-pub use shop::{RuleJurisdictions, ShopContext, province_city};
+pub use shop::{ADDRESSES_FILE, AddressConvention, RuleJurisdictions, ShopContext};
 pub use summary::{CloudUpload, FLEET_SCHEMA, FleetTotals, ShopSummary, shop_summary};
 pub use tables::{FinishedFile, Partition, TABLES, TableSet, TablesError, columns, hive_safe};

@@ -6,7 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use serde::Deserialize;
+
 use crate::model::Report;
+use crate::policy::PolicyError;
 
 /// The shop and scan a report describes, derived once per report.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +47,7 @@ impl ShopContext {
         report_sha256: &str,
         label: &str,
         rules: &RuleJurisdictions,
+        addresses: &AddressConvention,
     ) -> Self {
         let site_text = |key: &str| {
             report
@@ -58,7 +62,7 @@ impl ShopContext {
         let shop_name = site_text("name").unwrap_or_else(|| label.to_string());
         let shop_id = site_text("shop_id").unwrap_or_else(|| shop_name.clone());
         let (province, city) = site_text("address")
-            .map(|address| province_city(&address))
+            .map(|address| addresses.province_city(&address))
             .unwrap_or((None, None));
         let parsed = OffsetDateTime::parse(&report.scan.started_at, &Rfc3339).ok();
         let scanned_at_ms = parsed.map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
@@ -98,46 +102,93 @@ impl ShopContext {
     }
 }
 
-/// Municipalities directly under the central government: province and city at once.
-const MUNICIPALITIES: &[&str] = &["北京市", "上海市", "天津市", "重庆市"];
-/// How a province-level name ends (省, 自治区, 特别行政区), in the order tried.
-const PROVINCE_ENDS: &[&str] = &["特别行政区", "自治区", "省"];
-/// How a prefecture-level name ends.
-const CITY_ENDS: &[&str] = &["自治州", "地区", "市", "盟"];
-/// A province-level name is at most this many characters (内蒙古自治区, 新疆维吾尔自治区).
-const MAX_NAME_CHARS: usize = 10;
+/// The address convention's file, relative to `signatures/`.
+pub const ADDRESSES_FILE: &str = "addresses.toml";
 
-/// Province and city from the start of a Chinese postal address, as the national address
-/// convention writes it (province, then prefecture-level city). None when the address does not
-/// start that way (a foreign address, a free description).
-pub fn province_city(address: &str) -> (Option<String>, Option<String>) {
-    let address = address.trim_start();
-    if let Some(city) = MUNICIPALITIES.iter().find(|m| address.starts_with(**m)) {
-        return (Some(city.to_string()), Some(city.to_string()));
-    }
-    let Some(province_end) = first_end(address, PROVINCE_ENDS) else {
-        return (None, None);
-    };
-    let province = &address[..province_end];
-    let rest = &address[province_end..];
-    let city = first_end(rest, CITY_ENDS).map(|end| rest[..end].to_string());
-    (Some(province.to_string()), city)
+/// How a Chinese postal address names its province-level and prefecture-level divisions
+/// (`signatures/addresses.toml`): knowledge, kept with its source beside the other signatures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressConvention {
+    #[allow(dead_code)]
+    #[serde(default)]
+    schema_version: u32,
+    #[allow(dead_code)]
+    source: String,
+    /// Municipalities directly under the central government: province and city at once.
+    municipalities: Vec<String>,
+    /// How a province-level name ends, in the order tried.
+    province_ends: Vec<String>,
+    /// How a prefecture-level name ends.
+    city_ends: Vec<String>,
+    /// A division's name ends within this many characters of where it starts.
+    max_name_chars: usize,
 }
 
-/// Byte index just past the earliest of `ends` within the first `MAX_NAME_CHARS` characters,
-/// provided something precedes it.
-fn first_end(text: &str, ends: &[&str]) -> Option<usize> {
-    let window_end = text
-        .char_indices()
-        .nth(MAX_NAME_CHARS)
-        .map_or(text.len(), |(i, _)| i);
-    ends.iter()
-        .filter_map(|end| {
-            text.find(end)
-                .filter(|&at| at > 0 && at < window_end)
-                .map(|at| at + end.len())
-        })
-        .min()
+impl AddressConvention {
+    /// Parses `addresses.toml` (given as name and text).
+    ///
+    /// # Errors
+    /// A TOML or shape problem, with file, line and column; an empty list or a zero length.
+    pub fn parse(name: &str, text: &str) -> Result<Self, PolicyError> {
+        let convention: Self =
+            toml::from_str(text).map_err(|e| PolicyError::toml(name, text, &e))?;
+        let empty = [
+            ("municipalities", convention.municipalities.is_empty()),
+            ("province_ends", convention.province_ends.is_empty()),
+            ("city_ends", convention.city_ends.is_empty()),
+            ("max_name_chars", convention.max_name_chars == 0),
+        ];
+        if let Some((key, _)) = empty.iter().find(|(_, empty)| *empty) {
+            let at = text.find(key).unwrap_or(0);
+            return Err(PolicyError::at(
+                name,
+                text,
+                at,
+                format!("`{key}` must not be empty or zero"),
+            ));
+        }
+        Ok(convention)
+    }
+
+    /// Province and city from the start of a Chinese postal address (province, then
+    /// prefecture-level city). None when the address does not start that way (a foreign
+    /// address, a free description).
+    pub fn province_city(&self, address: &str) -> (Option<String>, Option<String>) {
+        let address = address.trim_start();
+        if let Some(city) = self
+            .municipalities
+            .iter()
+            .find(|m| address.starts_with(m.as_str()))
+        {
+            return (Some(city.clone()), Some(city.clone()));
+        }
+        let Some(province_end) = self.first_end(address, &self.province_ends) else {
+            return (None, None);
+        };
+        let province = &address[..province_end];
+        let rest = &address[province_end..];
+        let city = self
+            .first_end(rest, &self.city_ends)
+            .map(|end| rest[..end].to_string());
+        (Some(province.to_string()), city)
+    }
+
+    /// Byte index just past the earliest of `ends` within the first `max_name_chars`
+    /// characters, provided something precedes it.
+    fn first_end(&self, text: &str, ends: &[String]) -> Option<usize> {
+        let window_end = text
+            .char_indices()
+            .nth(self.max_name_chars)
+            .map_or(text.len(), |(i, _)| i);
+        ends.iter()
+            .filter_map(|end| {
+                text.find(end.as_str())
+                    .filter(|&at| at > 0 && at < window_end)
+                    .map(|at| at + end.len())
+            })
+            .min()
+    }
 }
 
 #[cfg(test)]
@@ -146,6 +197,7 @@ mod tests {
 
     #[test]
     fn chinese_addresses_give_province_and_city() {
+        let convention = crate::bundle::builtin_addresses().unwrap();
         let cases = [
             (
                 "浙江省杭州市西湖区文三路 90 号",
@@ -172,10 +224,23 @@ mod tests {
         ];
         for (address, province, city) in cases {
             assert_eq!(
-                province_city(address),
+                convention.province_city(address),
                 (province.map(String::from), city.map(String::from)),
                 "{address}"
             );
         }
+    }
+
+    #[test]
+    fn a_broken_address_file_is_refused_with_its_line() {
+        let text = "source = \"x\"\nmunicipalities = []\nprovince_ends = [\"省\"]\ncity_ends = [\"市\"]\nmax_name_chars = 10\n";
+        let err = AddressConvention::parse("addresses.toml", text).unwrap_err();
+        assert_eq!(
+            (err.file.as_str(), err.line),
+            ("addresses.toml", 2),
+            "{err}"
+        );
+        let err = AddressConvention::parse("addresses.toml", "provinces = 1\n").unwrap_err();
+        assert_eq!(err.line, 1, "{err}");
     }
 }

@@ -208,7 +208,13 @@ pub(crate) mod tests {
         let shops: Vec<ShopSummary> = reports
             .iter()
             .map(|(label, report)| {
-                let shop = ShopContext::of(report, "00", label, &Default::default());
+                let shop = ShopContext::of(
+                    report,
+                    "00",
+                    label,
+                    &Default::default(),
+                    &Default::default(),
+                );
                 let summary = shop_summary(&shop, report);
                 totals.add(&summary);
                 summary

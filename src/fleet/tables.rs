@@ -546,7 +546,7 @@ mod tests {
     #[test]
     fn one_report_gives_one_row_per_item_in_each_table() {
         let report = sample(Some("Shop A"));
-        let shop = ShopContext::of(&report, "ab", "a", &Default::default());
+        let shop = ShopContext::of(&report, "ab", "a", &Default::default(), &Default::default());
         let mut opened = Vec::new();
         let mut set = TableSet::new(
             Partition::Date,
@@ -595,7 +595,8 @@ mod tests {
         let days = ["2026-12-01", "2026-12-02", "2026-12-03"];
         let rounds = 8;
         for round in 0..rounds {
-            let mut shop = ShopContext::of(&report, "ab", "a", &Default::default());
+            let mut shop =
+                ShopContext::of(&report, "ab", "a", &Default::default(), &Default::default());
             shop.scan_date = days[round % days.len()].to_string();
             set.add(&shop, &report).unwrap();
             let held: usize = set.files.values().map(|(_, f)| f.row_groups).sum();

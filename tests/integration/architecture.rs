@@ -312,13 +312,9 @@ fn cli_files_import_each_other_without_a_circle() {
 
 /// Chinese text the code holds that is knowledge, not a label, each with why it is still there:
 /// (file, the start of the line). The lines are listed one by one, so a new one fails the test.
-const KNOWLEDGE_IN_CODE: &[(&str, &str)] = &[
-    // How Chinese postal addresses name provinces and cities (the national address convention):
-    // place words that belong in signatures/ with a source; not moved by the label work.
-    ("src/fleet/shop.rs", "const MUNICIPALITIES"),
-    ("src/fleet/shop.rs", "const PROVINCE_ENDS"),
-    ("src/fleet/shop.rs", "const CITY_ENDS"),
-];
+/// Empty: the address convention the fleet roll-up used to hold moved to
+/// `signatures/addresses.toml`.
+const KNOWLEDGE_IN_CODE: &[(&str, &str)] = &[];
 
 /// The files compiled only for tests: every `#[cfg(test)] mod name;` (with its `#[path]`, if
 /// any) in `files`, resolved as rustc resolves it; a module folder is test-only as a whole.

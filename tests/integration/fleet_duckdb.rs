@@ -81,7 +81,11 @@ fn duckdb_reads_one_row_per_device_of_every_distinct_report() {
             .count();
         if !expected.contains_key(&sha) {
             let address = report["site"]["address"].as_str().unwrap();
-            let province = camsweep::fleet::province_city(address).0.unwrap();
+            let province = camsweep::bundle::builtin_addresses()
+                .unwrap()
+                .province_city(address)
+                .0
+                .unwrap();
             for d in devices {
                 if d["identity"]["face_recognition"] == "yes" {
                     let vendor = d["identity"]["vendor"].as_str().unwrap_or("").to_string();

@@ -70,6 +70,8 @@ struct Aside {
 fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
     let intake = Intake::new(args.max_report_bytes).context("compiling the report schema")?;
     let rules = rule_jurisdictions();
+    let addresses =
+        crate::bundle::builtin_addresses().context("loading the built-in address convention")?;
     let partition = match args.partition {
         FleetPartition::None => Partition::None,
         FleetPartition::Date => Partition::Date,
@@ -144,7 +146,7 @@ fn roll_up(args: &FleetArgs, quiet: bool, out: &Path) -> Result<u8> {
             parsed
         };
         let label = shop_label(&path);
-        let shop = ShopContext::of(&parsed, &sha256, &label, &rules);
+        let shop = ShopContext::of(&parsed, &sha256, &label, &rules, &addresses);
         let summary = shop_summary(&shop, &parsed);
         totals.add(&summary);
         json.shop(&summary)?;

@@ -89,6 +89,14 @@ pub struct EvalDevice {
 }
 
 impl EvalDevice {
+    /// True when the device is known by its MAC address alone: no port answered, no string was
+    /// sent (no banner, no discovery reply, no host name). Such a device says nothing
+    /// identification could read but its IEEE prefix, which names the network chip's or the
+    /// brand's maker, never the kind of device; it is scored apart (see `Scores::mac_only`).
+    pub fn mac_only(&self) -> bool {
+        self.evidence.is_empty() && self.ports.is_empty() && self.hostname.is_none()
+    }
+
     /// The observation the scanner would have built from this device's evidence: open ports
     /// carry the service the run's port knowledge (`services`, from `ports.toml` in the
     /// signature bundle) names, as the sweep would have filed them.

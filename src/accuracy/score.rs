@@ -106,14 +106,22 @@ impl Tally {
 /// The whole evaluation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Scores {
-    /// Both parts together (comparable with the figures of earlier rounds).
+    /// Both parts together (comparable with the figures of earlier rounds), devices known by
+    /// their MAC alone left out (they are `mac_only`).
     pub whole: Tally,
-    /// The evaluation corpus: devices from sources no signature was written from. The only
-    /// accuracy figure.
+    /// The evaluation corpus: devices from sources no signature was written from, that sent
+    /// something (a port answered, a string). The accuracy figure.
     pub eval_only: Tally,
     /// The regression set: strings signatures were written from. A hit there proves only that
     /// the signature still exists; it is reported to catch regressions, never as accuracy.
     pub regression: Tally,
+    /// Devices known by their MAC address alone (no port, no string; [`EvalDevice::mac_only`]),
+    /// from either part: what an IEEE prefix alone gives, scored apart because no string
+    /// identification could read was sent.
+    pub mac_only: Tally,
+    /// The evaluation corpus with its MAC-only devices: the figure a shop full of silent
+    /// devices would see, printed beside the accuracy figure so nothing is hidden.
+    pub eval_with_mac_only: Tally,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -165,11 +173,18 @@ pub fn evaluate(
     let mut scores = Scores::default();
     for d in devices {
         let outcome = score(d, identify(db, &d.observation(services)).identity);
-        scores.whole.add(&outcome);
-        if d.used_for_signatures {
-            scores.regression.add(&outcome);
+        if !d.used_for_signatures {
+            scores.eval_with_mac_only.add(&outcome);
+        }
+        if d.mac_only() {
+            scores.mac_only.add(&outcome);
         } else {
-            scores.eval_only.add(&outcome);
+            scores.whole.add(&outcome);
+            if d.used_for_signatures {
+                scores.regression.add(&outcome);
+            } else {
+                scores.eval_only.add(&outcome);
+            }
         }
         scores.outcomes.push(outcome);
     }
@@ -253,14 +268,19 @@ pub fn render(scores: &Scores) -> String {
         .iter()
         .filter(|o| !o.device.used_for_signatures)
         .count();
+    let mac_only = scores
+        .outcomes
+        .iter()
+        .filter(|o| o.device.mac_only())
+        .count();
     let _ = writeln!(
         out,
-        "{devices} devices: {eval_only} in the evaluation corpus (evaluation-only sources), {} in the regression set\n",
+        "{devices} devices: {eval_only} in the evaluation corpus (evaluation-only sources), {} in the regression set; {mac_only} of them known by their MAC alone (scored apart)\n",
         devices - eval_only
     );
     tally_lines(
         &mut out,
-        "evaluation corpus: evaluation-only sources (never used to write signatures), the accuracy figure:",
+        "evaluation corpus: evaluation-only sources (never used to write signatures), devices that sent something, the accuracy figure:",
         &scores.eval_only,
     );
     tally_lines(
@@ -270,8 +290,18 @@ pub fn render(scores: &Scores) -> String {
     );
     tally_lines(
         &mut out,
-        "\nboth together (whole corpus, comparable with earlier rounds):",
+        "\nboth together (whole corpus, devices that sent something):",
         &scores.whole,
+    );
+    tally_lines(
+        &mut out,
+        "\nknown by their MAC alone (no port answered, no string sent; what an IEEE prefix gives):",
+        &scores.mac_only,
+    );
+    tally_lines(
+        &mut out,
+        "\nevaluation corpus with its MAC-only devices (as the rounds before session 10 counted it):",
+        &scores.eval_with_mac_only,
     );
     let misses: Vec<&Outcome> = scores.outcomes.iter().filter(|o| o.is_miss()).collect();
     let _ = writeln!(out, "\nmisses ({}):", misses.len());

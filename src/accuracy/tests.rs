@@ -110,3 +110,31 @@ fn empty_parts_score_full_marks() {
     assert_eq!(percent(0, 0), 100.0);
     assert_eq!(percent(1, 4), 25.0);
 }
+
+/// A device known by its MAC alone is scored apart: it leaves the accuracy figure (no string
+/// was sent that identification could read) but is counted in its own tally and in the
+/// evaluation corpus taken with its MAC-only devices, both printed.
+#[test]
+fn mac_only_devices_are_scored_apart_and_still_printed() {
+    let mut devices = parse_corpus_file("x.toml", FILE).unwrap();
+    let mut silent = devices[0].clone();
+    silent.name = "a silent camera".into();
+    silent.evidence.clear();
+    silent.ports.clear();
+    silent.hostname = None;
+    silent.mac = Some("9c:3d:cf:94:aa:c3".into());
+    assert!(silent.mac_only() && !devices[0].mac_only());
+    devices.push(silent);
+    let db = crate::bundle::builtin_devices().unwrap();
+    let services = crate::bundle::builtin_ports().unwrap().services;
+    let scores = evaluate(&db, &services, &devices);
+    assert_eq!(scores.eval_only.surveillance, 1);
+    assert_eq!(scores.mac_only.surveillance, 1);
+    assert_eq!(scores.mac_only.recognised, 0);
+    assert_eq!(scores.eval_with_mac_only.surveillance, 2);
+    assert_eq!(scores.whole.surveillance, 1);
+    let text = render(&scores);
+    assert!(text.contains("known by their MAC alone"), "{text}");
+    assert!(text.contains("with its MAC-only devices"), "{text}");
+    assert!(text.contains("[eval] a silent camera"), "{text}");
+}

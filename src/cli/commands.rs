@@ -489,6 +489,7 @@ fn signatures(cmd: SignaturesCommand) -> Result<u8> {
             for (part, t) in [
                 ("evaluation corpus", &scores.eval_only),
                 ("regression set", &scores.regression),
+                ("MAC-only devices", &scores.mac_only),
             ] {
                 if t.decoys_called_surveillance > 0 {
                     failed.push(format!(

@@ -51,8 +51,9 @@ fn evaluation_corpus_and_regression_set_are_apart() {
     assert!(read(REGRESSION).iter().all(|d| d.used_for_signatures));
 }
 
-/// The command runs on the corpus and the regression set, prints them apart, and no decoy is
-/// called surveillance (it exits non-zero if one is).
+/// The command runs on the corpus and the regression set, prints them apart (and the devices
+/// known by their MAC alone apart again, and the corpus with them), and no decoy is called
+/// surveillance in any part (it exits non-zero if one is).
 #[test]
 fn eval_runs_on_the_corpus_and_no_decoy_is_called_surveillance() {
     let out = Command::new(env!("CARGO_BIN_EXE_camsweep"))
@@ -68,11 +69,13 @@ fn eval_runs_on_the_corpus_and_no_decoy_is_called_surveillance() {
     assert!(stdout.contains("evaluation corpus:"), "{stdout}");
     assert!(stdout.contains("regression set:"), "{stdout}");
     assert!(stdout.contains("both together"), "{stdout}");
+    assert!(stdout.contains("known by their MAC alone"), "{stdout}");
+    assert!(stdout.contains("with its MAC-only devices"), "{stdout}");
     assert_eq!(
         stdout
             .matches("non-surveillance called surveillance: 0 of")
             .count(),
-        3,
+        5,
         "{stdout}"
     );
 }

@@ -242,11 +242,12 @@ impl Lexicon {
     }
 }
 
-/// A word as a regex: literal, spaces match any run of blanks, `_` or `-`, and a word boundary
-/// (no ASCII letter or digit) on each side that starts or ends with one. CJK words have no
-/// boundaries to respect.
+/// A word as a regex: literal, spaces match any run of blanks, `_` or `-`, a camel-case joint
+/// (`MacroVideo`, `NetCam`) matches the word written joined or split at it (`Macro-Video`,
+/// `macro video`: makers spell their names both ways), and a word boundary (no ASCII letter or
+/// digit) on each side that starts or ends with one. CJK words have no boundaries to respect.
 fn word_pattern(word: &str) -> String {
-    let parts: Vec<String> = word.split_whitespace().map(regex::escape).collect();
+    let parts: Vec<String> = word.split_whitespace().map(camel_joints).collect();
     let mut p = parts.join(r"[\s_-]+");
     if word
         .chars()
@@ -263,6 +264,21 @@ fn word_pattern(word: &str) -> String {
         p = format!("{p}(?:$|[^A-Za-z0-9])");
     }
     p
+}
+
+/// One blank-free part of a word, escaped, with an optional `-`, `_` or blank allowed at each
+/// ASCII lower-to-upper case joint.
+fn camel_joints(part: &str) -> String {
+    let mut out = String::new();
+    let mut previous: Option<char> = None;
+    for c in part.chars() {
+        if previous.is_some_and(|p| p.is_ascii_lowercase()) && c.is_ascii_uppercase() {
+            out.push_str(r"[\s_-]?");
+        }
+        out.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+        previous = Some(c);
+    }
+    out
 }
 
 fn check_version(ctx: &FileCtx<'_>, v: &Spanned<u32>) -> Result<(), SignatureError> {
@@ -668,6 +684,23 @@ source = "test"
         assert_eq!(lex.matches("海康网络硬盘录像机"), [0]);
         assert!(lex.matches("ENVRIONMENT").is_empty());
         assert!(lex.matches("nvram").is_empty());
+    }
+
+    /// A camel-case word matches joined or split at its joint, in any case; nothing else moves.
+    #[test]
+    fn camel_case_words_match_joined_or_split() {
+        let vocab = VOCAB.replace(r#"words = ["NVR","#, r#"words = ["MacroVideo", "NVR","#);
+        let lex = compile(Some(&ctx("v.toml", &vocab)), None).unwrap();
+        for text in [
+            "streamed by the macro-video rtsp server",
+            "MacroVideo",
+            "Macro Video app",
+            "MACRO_VIDEO",
+        ] {
+            assert_eq!(lex.matches(text), [0], "{text}");
+        }
+        assert!(lex.matches("macro--video").is_empty());
+        assert!(lex.matches("macrovideos").is_empty());
     }
 
     /// A term without a source, with an unknown field or a bad regex names its file and line.

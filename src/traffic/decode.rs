@@ -414,10 +414,8 @@ mod tests {
     #[test]
     fn srv6_encapsulated_packets_are_their_inner_packets() {
         use crate::traffic::source::{FrameSource, PcapSource};
-        let first = |name: &str| {
-            let path = format!("{}/tests/fixtures/pcaps/{name}", env!("CARGO_MANIFEST_DIR"));
-            let bytes = std::fs::read(path).unwrap();
-            let mut source = PcapSource::new(&bytes[..]).unwrap();
+        let first = |bytes: &[u8]| {
+            let mut source = PcapSource::new(bytes).unwrap();
             let frame = source.next_frame().unwrap().unwrap();
             let p = decode(&frame).unwrap();
             (
@@ -429,11 +427,15 @@ mod tests {
             )
         };
         assert_eq!(
-            first("tcpdump-srv6-encap-ipv6.pcap"),
+            first(include_bytes!(
+                "../../tests/fixtures/pcaps/tcpdump-srv6-encap-ipv6.pcap"
+            )),
             ("a:b:c:12::1".into(), "b2::2".into(), "icmpv6", (0, 0), None)
         );
         assert_eq!(
-            first("tcpdump-srv6-encap-ethernet.pcap"),
+            first(include_bytes!(
+                "../../tests/fixtures/pcaps/tcpdump-srv6-encap-ethernet.pcap"
+            )),
             (
                 "a::2".into(),
                 "e::2".into(),
@@ -443,7 +445,9 @@ mod tests {
             )
         );
         assert_eq!(
-            first("tcpdump-srv6-inserted-srh.pcap"),
+            first(include_bytes!(
+                "../../tests/fixtures/pcaps/tcpdump-srv6-inserted-srh.pcap"
+            )),
             (
                 "12::1".into(),
                 "2::f1:0".into(),

@@ -1288,6 +1288,62 @@ fn a_forwarding_hosts_own_mac_groups_no_addresses_and_a_broker_answering_opens_n
     assert_eq!(to_broker[0]["port"], 1883, "{nat:#}");
 }
 
+/// Issue #13 on real tunnelled packets (nDPI's 4in6tunnel.pcap and 4in4tunnel.pcap,
+/// unchanged): a TLS session of 192.168.0.1 with 10.10.10.1:443 (SNI `www.bing.com`) carried in
+/// IPv6 between two tunnel ends, its SYN-ACK and the server's reply included; and five UDP
+/// datagrams of 10.10.100.25 to 10.10.101.2:17000 carried in IPv4 between two public tunnel
+/// ends. Each is counted under its inner addresses and ports, replies too, as Zeek files a
+/// tunnel's inner connection (tshark: 2 frames / 520 bytes up, 2 / 1668 down); the tunnel's
+/// public ends are nobody's contact.
+#[test]
+fn tunnelled_sessions_and_their_replies_are_counted_under_the_inner_addresses() {
+    let (report, rows) = analyze_with_connections(&[
+        &fixture("ndpi-4in6-tunnel-tls.pcap"),
+        &fixture("ndpi-4in4-tunnel-udp.pcap"),
+    ]);
+    let client = device(&report, "192.168.0.1");
+    let tls = contacts(client, "10.10.10.1");
+    assert_eq!(tls.len(), 1, "{client:#}");
+    assert_eq!(tls[0]["port"], 443);
+    assert_eq!(tls[0]["name"], "www.bing.com");
+    assert_eq!(tls[0]["name_source"], "sni");
+    assert_eq!(
+        (&tls[0]["bytes_up"], &tls[0]["bytes_down"]),
+        (&serde_json::json!(520), &serde_json::json!(1668)),
+        "{}",
+        tls[0]
+    );
+    let server = rows
+        .iter()
+        .find(|r| r["device"] == "10.10.10.1")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(
+        (server["port"].as_str(), server["device_opened"].as_str()),
+        ("443", "no"),
+        "{server:#?}"
+    );
+    let udp = contacts(device(&report, "10.10.100.25"), "10.10.101.2");
+    assert_eq!(udp.len(), 1, "{report:#}");
+    assert_eq!(
+        (&udp[0]["port"], &udp[0]["protocol"], &udp[0]["bytes_up"]),
+        (
+            &serde_json::json!(17000),
+            &serde_json::json!("udp"),
+            &serde_json::json!(5 * 170)
+        )
+    );
+    for outer in ["69.67.35.146", "41.202.46.110"] {
+        assert!(
+            report["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| contacts(d, outer).is_empty()),
+            "{outer}"
+        );
+    }
+}
+
 /// Issue #13 on real SRv6 packets (tcpdump's test captures ipv6-srh-ext-header.pcap and
 /// ipv6-srh-ipproto-ether.pcap, one ICMPv6 echo request each, encapsulated behind a segment
 /// routing header): each is counted under its inner packet's addresses, as Zeek files IP

@@ -325,13 +325,14 @@ fn wireshark_dns_ntp_excerpt_agrees_with_tshark() {
 
 /// nDPI's real captures (and the one derived from them) that show issue #13's items 2, 5, 6
 /// and 7: DoH and DoT to public resolvers, fragmented UDP, a Nest device's Weave sessions, an
-/// MQTT session. Names, per-connection SNIs and bytes agree with tshark (mqtt.pcap's client
+/// MQTT session, a TLS session tunnelled in IPv6 (tshark's IPv4 fields are the inner packet's). Names, per-connection SNIs and bytes agree with tshark (mqtt.pcap's client
 /// and broker share one anonymised MAC and are still two devices, each with its own bytes).
 #[test]
 #[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn ndpi_excerpts_agree_with_tshark() {
     for name in [
         "ndpi-mqtt.pcap",
+        "ndpi-4in6-tunnel-tls.pcap",
         "ndpi-doh-cloudflare.pcap",
         "ndpi-doh-quad9.pcap",
         "ndpi-dot-icmp-google.pcap",

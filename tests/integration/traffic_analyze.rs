@@ -1344,6 +1344,50 @@ fn tunnelled_sessions_and_their_replies_are_counted_under_the_inner_addresses() 
     }
 }
 
+/// Issue #13 on a real SRv6 capture (pypacker's ip6_sr-header.pcap, unchanged): an HTTP
+/// session of fc00:2:0:2::1 with fc00:2:0:1::1:8080 whose server sends every reply through SRv6:
+/// encapsulated by an SR node (outer fc00:42:0:1::2 → fc00:2:0:5::1, a segment routing header
+/// with three segments). The replies are counted under the inner addresses, with the session
+/// (tshark: 6 frames / 617 bytes up, 4 / 983 down); the SR nodes are nobody's device or contact
+/// (was: a device each, the replies a contact between them, protocol `ip`, port 0).
+#[test]
+fn srv6_encapsulated_replies_are_counted_under_the_inner_addresses() {
+    let (report, rows) = analyze_with_connections(&[&fixture("pypacker-srv6-http.pcap")]);
+    let client = device(&report, "fc00:2:0:2::1");
+    let session = contacts(client, "fc00:2:0:1::1");
+    assert_eq!(session.len(), 1, "{client:#}");
+    assert_eq!(session[0]["port"], 8080);
+    assert_eq!(session[0]["protocol"], "tcp");
+    assert_eq!(session[0]["name"], "fc00:2:0:1::1", "{}", session[0]);
+    assert_eq!(
+        (&session[0]["bytes_up"], &session[0]["bytes_down"]),
+        (&serde_json::json!(617), &serde_json::json!(983)),
+        "{}",
+        session[0]
+    );
+    let server = rows
+        .iter()
+        .find(|r| r["device"] == "fc00:2:0:1::1")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(
+        (
+            server["port"].as_str(),
+            server["device_opened"].as_str(),
+            server["bytes_up"].as_str()
+        ),
+        ("8080", "no", "983"),
+        "{server:#?}"
+    );
+    let devices: Vec<&str> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["ip"].as_str().unwrap())
+        .collect();
+    assert_eq!(devices, ["fc00:2:0:1::1", "fc00:2:0:2::1"], "{report:#}");
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+}
+
 /// Issue #13 on real SRv6 packets (tcpdump's test captures ipv6-srh-ext-header.pcap and
 /// ipv6-srh-ipproto-ether.pcap, one ICMPv6 echo request each, encapsulated behind a segment
 /// routing header): each is counted under its inner packet's addresses, as Zeek files IP

@@ -407,9 +407,11 @@ fn mqtt_brokers_are_the_side_tshark_decodes_on_1883() {
     }
 }
 
-/// tcpdump's real SRv6 captures: camsweep reads each packet as tshark's innermost IPv6 header
-/// and transport ports show it (inside an SRv6 encapsulation, the inner packet; behind an SRH
-/// inserted without encapsulation, the packet on its wire addresses).
+/// Real SRv6 captures (tcpdump's three one-packet tests; pypacker's HTTP session whose replies
+/// are SRv6-encapsulated): camsweep reads each packet as tshark's innermost IPv6 header and
+/// transport ports show it (inside an SRv6 encapsulation, the inner packet; behind an SRH
+/// inserted without encapsulation, the packet on its wire addresses), and its bytes per device
+/// and destination are tshark's summed under those addresses.
 #[test]
 #[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn srv6_packets_are_read_as_tsharks_innermost_header() {
@@ -417,6 +419,7 @@ fn srv6_packets_are_read_as_tsharks_innermost_header() {
         "tcpdump-srv6-encap-ipv6.pcap",
         "tcpdump-srv6-encap-ethernet.pcap",
         "tcpdump-srv6-inserted-srh.pcap",
+        "pypacker-srv6-http.pcap",
     ] {
         let file =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/pcaps/{name}"));
@@ -435,6 +438,12 @@ fn srv6_packets_are_read_as_tsharks_innermost_header() {
                 "udp.srcport",
                 "-e",
                 "udp.dstport",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "tcp.dstport",
+                "-e",
+                "frame.len",
             ],
         );
         let bytes = std::fs::read(&file).unwrap();
@@ -442,14 +451,31 @@ fn srv6_packets_are_read_as_tsharks_innermost_header() {
         let mut ours = Vec::new();
         while let Some(frame) = source.next_frame().unwrap() {
             let p = decode::decode(&frame).unwrap();
-            let ports = if p.proto == Proto::Udp {
-                [p.src_port.to_string(), p.dst_port.to_string()]
-            } else {
-                [String::new(), String::new()]
+            let ports = [p.src_port.to_string(), p.dst_port.to_string()];
+            let none = [String::new(), String::new()];
+            let (udp, tcp) = match p.proto {
+                Proto::Udp => (ports, none),
+                Proto::Tcp => (none, ports),
+                _ => (none.clone(), none),
             };
-            ours.push(format!("{}\t{}\t{}\t{}", p.src, p.dst, ports[0], ports[1]));
+            ours.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                p.src, p.dst, udp[0], udp[1], tcp[0], tcp[1], frame.orig_len
+            ));
         }
         assert_eq!(ours, theirs, "{name}");
+        // Bytes up per local device and destination, under the innermost addresses.
+        let mut sums: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for line in &theirs {
+            let f: Vec<&str> = line.split('\t').collect();
+            if is_local(f[0].parse().unwrap()) {
+                *sums
+                    .entry((f[0].to_string(), f[1].to_string()))
+                    .or_default() += f[6].parse::<u64>().unwrap();
+            }
+        }
+        let (report, _) = analyze(&file);
+        assert_eq!(our_bytes(&report), sums, "bytes of {name}");
     }
 }
 

@@ -77,13 +77,7 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
     let (sliced, src_mac, link_broadcast) = match frame.link {
         LinkType::Ethernet => {
             let sliced = LaxSlicedPacket::from_ethernet(data).ok()?;
-            let (mac, group) = match &sliced.link {
-                Some(LinkSlice::Ethernet2(eth)) => (
-                    Some(eth.source()),
-                    crate::model::MacAddr(eth.destination()).is_multicast(),
-                ),
-                _ => (None, false),
-            };
+            let (mac, group) = ethernet_source(&sliced);
             (sliced, mac, group)
         }
         LinkType::LinuxSll => {
@@ -114,6 +108,50 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
         LinkType::Null => (LaxSlicedPacket::from_ip(data.get(4..)?).ok()?, None, false),
         LinkType::Other(_) => return None,
     };
+    decode_ip(sliced, src_mac, link_broadcast, 0)
+}
+
+/// IP packets opened inside one another at most (IP in IP in IP …).
+const MAX_TUNNELS: u8 = 3;
+
+/// The sender's MAC of an Ethernet frame and whether it went to a group (broadcast, multicast).
+fn ethernet_source(sliced: &LaxSlicedPacket<'_>) -> (Option<[u8; 6]>, bool) {
+    match &sliced.link {
+        Some(LinkSlice::Ethernet2(eth)) => (
+            Some(eth.source()),
+            crate::model::MacAddr(eth.destination()).is_multicast(),
+        ),
+        _ => (None, false),
+    }
+}
+
+/// The packet a tunnel carries inside an IP packet (`protocol`: the outer header's next
+/// header), when it is whole: IPv4 (4) or IPv6 (41) in IP — also behind an IPv6 segment routing
+/// header (RFC 8754) as SRv6 encapsulation (RFC 8986 H.Encaps) writes it — or an Ethernet frame
+/// (143, SRv6's End.DX2 layer-2 service). The conversation is the inner packet's: the outer
+/// addresses are the tunnel's ends (SR nodes, a 6in4 router), as Zeek files IP tunnels (its
+/// conn.log holds the inner connection, tunnel.log the outer) and as tshark's TCP/UDP
+/// conversations do. `None` for anything else, a fragment, or an inner packet that does not
+/// decode (the outer one is counted then).
+fn tunnelled<'a>(protocol: u8, payload: &'a [u8]) -> Option<(LaxSlicedPacket<'a>, bool)> {
+    let inner = match protocol {
+        4 | 41 => LaxSlicedPacket::from_ip(payload).ok()?,
+        143 => LaxSlicedPacket::from_ethernet(payload).ok()?,
+        _ => return None,
+    };
+    inner
+        .net
+        .as_ref()
+        .is_some_and(|net| !matches!(net, LaxNetSlice::Arp(_)))
+        .then_some((inner, protocol == 143))
+}
+
+fn decode_ip<'a>(
+    sliced: LaxSlicedPacket<'a>,
+    src_mac: Option<[u8; 6]>,
+    link_broadcast: bool,
+    tunnels: u8,
+) -> Option<Packet<'a>> {
     let (src, dst, ip_payload, fragment) = match sliced.net.as_ref()? {
         LaxNetSlice::Ipv4(v4) => {
             let h = v4.header();
@@ -139,6 +177,19 @@ pub fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
         }
         LaxNetSlice::Arp(_) => return None,
     };
+    if fragment.is_none()
+        && tunnels < MAX_TUNNELS
+        && let Some((inner, ethernet)) = tunnelled(ip_payload.ip_number.0, ip_payload.payload)
+    {
+        // The outer frame's MAC is the tunnel end's, not the inner sender's; an Ethernet frame
+        // inside carries its own.
+        let (mac, group) = if ethernet {
+            ethernet_source(&inner)
+        } else {
+            (None, link_broadcast)
+        };
+        return decode_ip(inner, mac, group, tunnels + 1);
+    }
     let mut packet = Packet {
         src_mac,
         link_broadcast,
@@ -352,6 +403,91 @@ mod tests {
         assert_eq!(mac_of(&sll2, LinkType::LinuxSll2), None);
         sll2[10] = 3;
         assert_eq!(mac_of(&sll2, LinkType::LinuxSll2), Some(calico));
+    }
+
+    /// tcpdump's real SRv6 captures (tests/fixtures/pcaps/tcpdump-srv6-*.pcap, one packet
+    /// each): a packet encapsulated behind a segment routing header is the inner packet's
+    /// conversation, with the inner Ethernet sender's MAC when it carries one and no MAC when
+    /// the outer frame's is the SR node's; an SRH inserted without encapsulation leaves the
+    /// packet on its wire addresses (Zeek's reading; tshark's UDP conversation uses the final
+    /// segment instead, its IPv6 conversation the wire's).
+    #[test]
+    fn srv6_encapsulated_packets_are_their_inner_packets() {
+        use crate::traffic::source::{FrameSource, PcapSource};
+        let first = |bytes: &[u8]| {
+            let mut source = PcapSource::new(bytes).unwrap();
+            let frame = source.next_frame().unwrap().unwrap();
+            let p = decode(&frame).unwrap();
+            (
+                p.src.to_string(),
+                p.dst.to_string(),
+                p.proto.as_str(),
+                (p.src_port, p.dst_port),
+                p.src_mac,
+            )
+        };
+        assert_eq!(
+            first(include_bytes!(
+                "../../tests/fixtures/pcaps/tcpdump-srv6-encap-ipv6.pcap"
+            )),
+            ("a:b:c:12::1".into(), "b2::2".into(), "icmpv6", (0, 0), None)
+        );
+        assert_eq!(
+            first(include_bytes!(
+                "../../tests/fixtures/pcaps/tcpdump-srv6-encap-ethernet.pcap"
+            )),
+            (
+                "a::2".into(),
+                "e::2".into(),
+                "icmpv6",
+                (0, 0),
+                Some([0xae, 0x64, 0x42, 0x3b, 0x5b, 0x9a])
+            )
+        );
+        assert_eq!(
+            first(include_bytes!(
+                "../../tests/fixtures/pcaps/tcpdump-srv6-inserted-srh.pcap"
+            )),
+            (
+                "12::1".into(),
+                "2::f1:0".into(),
+                "udp",
+                (57_745, 5_001),
+                Some([0x08, 0x00, 0x27, 0xe3, 0xba, 0x2d])
+            )
+        );
+    }
+
+    /// Built here: IPv4 inside IPv4 (protocol 4) is read like SRv6's encapsulation, and a
+    /// chain of tunnels deeper than [`MAX_TUNNELS`] stops at the last one opened.
+    #[test]
+    fn ip_in_ip_is_the_inner_packet_and_nesting_is_bounded() {
+        let mut inner = Vec::new();
+        etherparse::PacketBuilder::ipv4([192, 168, 1, 5], [203, 0, 113, 9], 64)
+            .udp(40_000, 443)
+            .write(&mut inner, b"hi")
+            .unwrap();
+        let wrap = |payload: &[u8]| {
+            let mut outer = Vec::new();
+            etherparse::PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                .write(&mut outer, etherparse::IpNumber(4), payload)
+                .unwrap();
+            outer
+        };
+        let read = |data: &[u8]| {
+            let p = decode(&Frame {
+                ts_micros: 0,
+                link: LinkType::RawIp,
+                data,
+                orig_len: 0,
+            })
+            .unwrap();
+            (p.src.to_string(), p.proto.as_str(), p.dst_port)
+        };
+        let once = wrap(&inner);
+        assert_eq!(read(&once), ("192.168.1.5".into(), "udp", 443));
+        let deep = wrap(&wrap(&wrap(&once)));
+        assert_eq!(read(&deep), ("10.0.0.1".into(), "ip", 0));
     }
 
     #[test]

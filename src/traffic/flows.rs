@@ -4,7 +4,7 @@
 //! and handed back so the caller can fold them into per-device summaries: memory stays bounded
 //! by the number of concurrently live flows, never by the capture size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use super::decode::{Packet, Proto};
@@ -16,6 +16,8 @@ use super::names::{NameProbe, Probe};
 const MIDSTREAM_NAME_TRIES: u8 = 16;
 /// Directions of finished flows remembered (per generation; two generations are kept).
 const REMEMBERED_DIRECTIONS: usize = 65_536;
+/// TCP service endpoints (address, port) remembered (per generation; two generations are kept).
+const REMEMBERED_SERVICES: usize = 65_536;
 
 /// Limits of the table.
 #[derive(Debug, Clone, Copy)]
@@ -156,6 +158,13 @@ pub struct FlowTable {
     /// connection resumed after the idle timeout keeps its client and server instead of being
     /// guessed again from port numbers. Two generations bound the memory.
     directions: [HashMap<FlowKey, bool>; 2],
+    /// TCP endpoints (address, port) that answered a connection whose opener the
+    /// capture showed (its SYN or SYN-ACK, or port numbers that say it): a service listening
+    /// there. A connection picked up mid-stream with such an endpoint is that service answering,
+    /// whatever the other side's port. Not UDP: one UDP port answering one peer says nothing
+    /// about the next (P2P and STUN clients talk to many peers from one port). Two generations
+    /// bound the memory.
+    services: [HashSet<(IpAddr, u16)>; 2],
     last_sweep_us: i64,
     /// Flows seen while the table was full (counted, not tracked).
     pub untracked: u64,
@@ -198,18 +207,27 @@ impl FlowTable {
         let (key, lo_to_hi) = FlowKey::of(p);
         let full = self.flows.len() >= limits.max_flows;
         let opens = p.proto == Proto::Tcp && p.tcp.syn;
-        let remembered = if opens || self.flows.contains_key(&key) {
-            None
+        // Which side opened a flow not in the table: what the table remembers of it, else what
+        // this packet and the capture so far tell.
+        let lo_initiated = if self.flows.contains_key(&key) {
+            lo_to_hi
         } else {
-            self.remembered(&key)
-        };
-        let lo_initiated = remembered.unwrap_or_else(|| {
-            if first_packet_from_responder(p) {
-                !lo_to_hi
-            } else {
-                lo_to_hi
+            match self.remembered(&key).filter(|_| !opens) {
+                Some(lo_initiated) => lo_initiated,
+                None => {
+                    let (sender_opened, told) = self.opener_of(p);
+                    if p.proto == Proto::Tcp && told != Told::FirstSender {
+                        let service = if sender_opened {
+                            (p.dst, p.dst_port)
+                        } else {
+                            (p.src, p.src_port)
+                        };
+                        self.remember_service(service);
+                    }
+                    sender_opened == lo_to_hi
+                }
             }
-        });
+        };
         let flow = match self.flows.get_mut(&key) {
             Some(flow) => flow,
             None if full => {
@@ -298,6 +316,40 @@ impl FlowTable {
         for (key, flow) in &done[before..] {
             self.remember(*key, flow.lo_initiated);
         }
+    }
+
+    /// Whether the sender of the first packet seen of a flow opened it, and what told so: a SYN
+    /// or SYN-ACK; else a TCP endpoint already seen answering another connection (the peer that
+    /// listens on that port elsewhere in the capture: an MQTT broker's first packet to a client
+    /// whose port is in no ephemeral range, 172.26.13.4's 3576 in pypacker's Kubernetes
+    /// capture, is the broker answering); else the port numbers; else the sender is taken for
+    /// the opener.
+    fn opener_of(&self, p: &Packet<'_>) -> (bool, Told) {
+        if p.proto == Proto::Tcp && p.tcp.syn {
+            return (!p.tcp.ack, Told::Syn);
+        }
+        let sender_serves = self.serves((p.src, p.src_port));
+        if p.proto == Proto::Tcp && sender_serves != self.serves((p.dst, p.dst_port)) {
+            return (!sender_serves, Told::Service);
+        }
+        match sender_is_server_by_port(p) {
+            Some(sender_serves) => (!sender_serves, Told::PortNumbers),
+            None => (true, Told::FirstSender),
+        }
+    }
+
+    fn remember_service(&mut self, endpoint: (IpAddr, u16)) {
+        if self.serves(endpoint) {
+            return;
+        }
+        if self.services[0].len() >= REMEMBERED_SERVICES {
+            self.services[1] = std::mem::take(&mut self.services[0]);
+        }
+        self.services[0].insert(endpoint);
+    }
+
+    fn serves(&self, endpoint: (IpAddr, u16)) -> bool {
+        self.services.iter().any(|g| g.contains(&endpoint))
     }
 
     fn remember(&mut self, key: FlowKey, lo_initiated: bool) {
@@ -397,21 +449,41 @@ fn read_dns_tcp(flow: &mut Flow, p: &Packet<'_>) -> Vec<Vec<u8>> {
         .push(p.tcp_seq, p.payload)
 }
 
-/// Whether the first packet seen of a flow came from its responder (the server side): a SYN-ACK,
-/// or — for UDP and TCP picked up mid-stream, where the opening was not captured — a packet from a
-/// well-known port to an ephemeral one (a DNS answer, an NTP reply), or from a lower port to one
-/// in an ephemeral range. Without this, a capture that starts with a reply would file the
-/// device's own ephemeral port as the destination port. Linux — and so most cameras and IoT
-/// devices — picks client ports from 32768 up (ip_local_port_range 32768–60999), below the IANA
-/// range (49152 up) that Windows and BSDs use: a broker's MQTT message to a client's port 49081
-/// is the broker answering, not opening a connection to a service on 49081.
-fn first_packet_from_responder(p: &Packet<'_>) -> bool {
+/// What told which side opened a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Told {
+    /// The SYN or SYN-ACK.
+    Syn,
+    /// One endpoint answered another connection earlier in the capture.
+    Service,
+    /// A system port against a higher one, or a port below every ephemeral range against one in.
+    PortNumbers,
+    /// Nothing: the first packet's sender is taken for the opener.
+    FirstSender,
+}
+
+/// Whether the port numbers of a flow's first packet seen say its sender is the server
+/// (`Some(true)`), its receiver is (`Some(false)`), or nothing (`None`), for UDP and TCP picked
+/// up mid-stream, where the opening was not captured: a system port (below 1024) against a
+/// higher one (a DNS answer, an NTP reply), or a port below every ephemeral range against one in
+/// it. Without this, a capture that starts with a reply would file the device's own ephemeral
+/// port as the destination port. Linux — and so most cameras and IoT devices — picks client
+/// ports from 32768 up (ip_local_port_range 32768–60999), below the IANA range (49152 up) that
+/// Windows and BSDs use: a broker's MQTT message to a client's port 49081 is the broker
+/// answering, not opening a connection to a service on 49081.
+fn sender_is_server_by_port(p: &Packet<'_>) -> Option<bool> {
     /// Start of the lowest common ephemeral port range (Linux's; IANA's starts at 49152).
     const EPHEMERAL: u16 = 32_768;
-    if p.proto == Proto::Tcp && p.tcp.syn {
-        return p.tcp.ack;
+    let serves = |port: u16, other: u16| {
+        (port < 1024 && other >= 1024) || (other >= EPHEMERAL && port < EPHEMERAL)
+    };
+    if serves(p.src_port, p.dst_port) {
+        Some(true)
+    } else if serves(p.dst_port, p.src_port) {
+        Some(false)
+    } else {
+        None
     }
-    (p.src_port < 1024 && p.dst_port >= 1024) || (p.dst_port >= EPHEMERAL && p.src_port < EPHEMERAL)
 }
 
 #[cfg(test)]
@@ -520,6 +592,51 @@ mod tests {
             &mut done,
         );
         assert_eq!(obs.initiator, (broker.parse().unwrap(), 40_000));
+    }
+
+    /// pypacker's Kubernetes capture: the broker 172.16.166.183:1883 answers 172.26.13.4 on
+    /// port 3576 (a NAT's port, in no ephemeral range) before that client speaks. The broker was
+    /// seen answering another client on 1883 first, so it is the broker answering; without that
+    /// (or a SYN, or telling port numbers) the first sender is still taken for the opener.
+    #[test]
+    fn an_endpoint_seen_answering_elsewhere_is_the_server_whatever_the_other_port() {
+        let (broker, nat, pod) = ("172.16.166.183", "172.26.13.4", "172.16.192.116");
+        let fresh = || FlowTable::new(FlowLimits::default());
+        let mut done = Vec::new();
+        let answer = tcp(broker, 1883, nat, 3576, ACK, b"0");
+        // Alone, nothing says who opened it.
+        let obs = fresh().observe(&answer, 224, 1_000, &mut done);
+        assert_eq!(obs.initiator, (broker.parse().unwrap(), 1883));
+        // A client's PUBLISH from a Linux client port marks 1883 as the broker's service ...
+        let mut table = fresh();
+        let obs = table.observe(
+            &tcp(pod, 40_961, broker, 1883, ACK, b"0"),
+            216,
+            0,
+            &mut done,
+        );
+        assert_eq!(obs.responder_port, 1883);
+        let obs = table.observe(&answer, 224, 1_000, &mut done);
+        assert_eq!(obs.initiator, (nat.parse().unwrap(), 3576));
+        assert_eq!(obs.responder_port, 1883);
+        // ... and so does a captured handshake, also with a client port that tells nothing.
+        let mut table = fresh();
+        table.observe(
+            &tcp("10.0.0.9", 5_000, broker, 1883, SYN, b""),
+            74,
+            0,
+            &mut done,
+        );
+        let obs = table.observe(&answer, 224, 1_000, &mut done);
+        assert_eq!(obs.initiator, (nat.parse().unwrap(), 3576));
+        // The same port of another host, or over UDP, is no evidence.
+        let mut other = tcp("172.16.166.184", 1883, nat, 3577, ACK, b"0");
+        let obs = table.observe(&other, 224, 2_000, &mut done);
+        assert_eq!(obs.initiator, ("172.16.166.184".parse().unwrap(), 1883));
+        other.proto = Proto::Udp;
+        other.src = broker.parse().unwrap();
+        let obs = table.observe(&other, 224, 3_000, &mut done);
+        assert_eq!(obs.initiator, (broker.parse().unwrap(), 1883));
     }
 
     #[test]

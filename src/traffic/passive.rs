@@ -8,7 +8,7 @@
 //! It also learns which LAN addresses one machine holds (one MAC), so a router seen with three
 //! addresses is one device. The gateway's MAC fronts every remote address, so a MAC is trusted
 //! for its own packets' addresses only when it never forwards (never sources a public IPv4
-//! address and sources few LAN addresses); an ARP or DHCP message in which a MAC states its
+//! address, sources few LAN addresses and never carries both sides of one conversation); an ARP or DHCP message in which a MAC states its
 //! own address is proof whatever the MAC. Pure: bytes in, atoms out, bounded memory.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -39,7 +39,8 @@ pub struct PassiveIdentity {
     stated: HashMap<IpAddr, [u8; 6]>,
     /// LAN addresses each MAC sent from.
     sent_from: HashMap<[u8; 6], BTreeSet<IpAddr>>,
-    /// MACs that sent packets from public IPv4 addresses: routers.
+    /// MACs that front other machines: routers (they sent packets from public IPv4 addresses)
+    /// and MACs seen on both sides of one conversation (see [`PassiveIdentity::observe_source`]).
     forwarders: HashSet<[u8; 6]>,
 }
 
@@ -58,7 +59,7 @@ impl PassiveIdentity {
     /// Looks at one decoded packet: its source MAC and address, and discovery payloads.
     pub fn observe(&mut self, p: &Packet<'_>) {
         if let Some(mac) = p.src_mac {
-            self.observe_source(mac, p.src);
+            self.observe_source(mac, p.src, p.dst);
         }
         if p.proto != Proto::Udp || p.fragment.is_some_and(|f| !f.first) {
             return;
@@ -84,9 +85,23 @@ impl PassiveIdentity {
         }
     }
 
-    fn observe_source(&mut self, mac: [u8; 6], src: IpAddr) {
+    /// Learns which LAN addresses `mac` sends from. A MAC that sends a packet to an address it
+    /// also sent from carries both sides of one conversation: a machine reaches its own
+    /// addresses over loopback, never across the wire, so the MAC is a router's between two
+    /// subnets (or the capture's MACs are anonymised, as in nDPI's mqtt.pcap, where an MQTT
+    /// client and its broker share one) and says nothing about who holds either address.
+    fn observe_source(&mut self, mac: [u8; 6], src: IpAddr, dst: IpAddr) {
         if !names_one_interface(mac) {
             return;
+        }
+        if src != dst
+            && self
+                .sent_from
+                .get(&mac)
+                .is_some_and(|ips| ips.contains(&dst))
+            && self.forwarders.len() < MAX_ENTRIES
+        {
+            self.forwarders.insert(mac);
         }
         match src {
             // A public IPv4 source (not 0.0.0.0 of a DHCP client): this MAC forwards.

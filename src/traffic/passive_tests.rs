@@ -224,6 +224,39 @@ fn shared_macs_name_no_machine_but_a_private_wifi_mac_does() {
     );
 }
 
+/// nDPI's mqtt.pcap: an MQTT client (192.168.0.1) and its broker (10.10.10.1) on two subnets,
+/// every frame from one anonymised MAC. A machine reaches its own addresses over loopback, so a
+/// MAC carrying both sides of one conversation fronts them (a router, or anonymisation) and
+/// groups neither; a machine's own two addresses, each talking to others, still group.
+#[test]
+fn a_mac_on_both_sides_of_a_conversation_groups_neither_address() {
+    const SHARED: [u8; 6] = [0x00, 0x0c, 0x00, 0x4d, 0x2c, 0xb0];
+    let tcp = |src: &str, dst: &str| {
+        let mut p = udp(SHARED, src, 1883, 41_892, b"");
+        (p.dst, p.proto, p.link_broadcast) = (ip(dst), Proto::Tcp, false);
+        p
+    };
+    let mut passive = PassiveIdentity::default();
+    passive.observe(&tcp("10.10.10.1", "192.168.0.1"));
+    passive.observe(&tcp("192.168.0.1", "10.10.10.1"));
+    // A router with two LAN addresses, each talking to hosts that are not its own.
+    for (src, dst) in [("192.168.1.1", "192.168.1.20"), ("10.0.0.1", "10.0.0.9")] {
+        let mut p = udp(ROUTER, src, 53, 40_000, b"");
+        p.dst = ip(dst);
+        passive.observe(&p);
+    }
+    let found = passive.finish();
+    let seen = ["10.10.10.1", "192.168.0.1", "10.0.0.1", "192.168.1.1"].map(ip);
+    assert_eq!(
+        group_by_machine(seen, &found.owners),
+        [
+            vec![ip("10.0.0.1"), ip("192.168.1.1")],
+            vec![ip("10.10.10.1")],
+            vec![ip("192.168.0.1")],
+        ]
+    );
+}
+
 /// A device that fell back to a link-local address is listed under its routable one.
 #[test]
 fn a_machine_is_listed_under_its_routable_address() {

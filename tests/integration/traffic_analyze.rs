@@ -1043,9 +1043,11 @@ fn a_real_devices_half_hour_keepalive_session_is_no_upload() {
 /// Item 6 on a real MQTT session (nDPI's mqtt.pcap, unchanged): a client connects to a broker
 /// on the LAN, subscribes, publishes 458 bytes and disconnects; later a CGNAT host sends one
 /// CONNECT to a broker on the internet. The LAN session is a LAN contact and the CONNECT is
-/// control traffic: neither is an upload. (The capture's MACs are anonymised: client and
-/// broker share one, so the report holds them as one machine; the per-connection rows keep
-/// each address, and the merged device lists no contact to its own addresses.)
+/// control traffic: neither is an upload. The capture's MACs are anonymised: client and broker
+/// send from one MAC. A machine reaches its own addresses over loopback, so a MAC on both
+/// sides of one conversation makes neither address a machine of the other: the broker's
+/// replies are no contact of the client, whose one contact is the broker (was: one machine
+/// holding both addresses, its only contact dropped as one to its own address).
 #[test]
 fn a_real_mqtt_session_is_no_upload() {
     let (report, rows) = analyze_with_connections(&[&fixture("ndpi-mqtt.pcap")]);
@@ -1061,17 +1063,44 @@ fn a_real_mqtt_session_is_no_upload() {
         ("756", "4")
     );
     assert_eq!(lan["verdict"], "lan", "{lan:#?}");
-    let machine = device(&report, "10.10.10.1");
-    assert_eq!(
-        machine["other_addresses"],
-        serde_json::json!(["192.168.0.1"])
-    );
-    for own in ["10.10.10.1", "192.168.0.1"] {
+    let client = device(&report, "192.168.0.1");
+    let broker = device(&report, "10.10.10.1");
+    for d in [client, broker] {
         assert!(
-            contacts(machine, own).is_empty(),
-            "a machine's contact to its own address {own}: {machine:#}"
+            d["other_addresses"]
+                .as_array()
+                .is_none_or(|others| others.is_empty()),
+            "{d:#}"
         );
     }
+    let mine = client["cloud_contacts"].as_array().unwrap();
+    assert_eq!(
+        mine.len(),
+        1,
+        "the client's one contact is the broker: {client:#}"
+    );
+    assert_eq!(mine[0]["destination"], "10.10.10.1");
+    assert_eq!(mine[0]["port"], 1883);
+    assert_eq!(
+        (&mine[0]["bytes_up"], &mine[0]["bytes_down"]),
+        (&serde_json::json!(756), &serde_json::json!(370)),
+        "{}",
+        mine[0]
+    );
+    // The broker answered: the session is filed under its service port, opened by the client.
+    let answered = rows
+        .iter()
+        .find(|r| r["device"] == "10.10.10.1")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(
+        (
+            answered["device_port"].as_str(),
+            answered["port"].as_str(),
+            answered["device_opened"].as_str()
+        ),
+        ("1883", "1883", "no"),
+        "{answered:#?}"
+    );
     let remote = contacts(device(&report, "100.67.35.238"), "51.137.28.239");
     assert_eq!(remote.len(), 1, "{remote:#?}");
     assert_eq!(remote[0]["port"], 1883);
@@ -1195,7 +1224,9 @@ fn a_real_devices_own_cloud_names_its_maker() {
 /// one Calico veth address ee:ee:ee:ee:ee:ee (cooked packet type 4, "sent by us"), so that MAC
 /// names no machine: the five addresses were one device holding the others' contacts. The
 /// broker's first packets to 49081 and 54341 (Linux client ports, below the IANA range) are it
-/// answering, not opening a connection to a service there. Byte counts are tshark's
+/// answering, not opening a connection to a service there; so is its first packet to
+/// 172.26.13.4's port 3576 (a NAT's, in no ephemeral range): the broker was already seen
+/// answering on 1883. Byte counts are tshark's
 /// (`tshark -T fields -e ip.src -e ip.dst -e frame.len`): the file's records hold 16 bytes of
 /// padding past each packet, counted in the captured length only.
 #[test]
@@ -1232,6 +1263,7 @@ fn a_forwarding_hosts_own_mac_groups_no_addresses_and_a_broker_answering_opens_n
         ("172.16.166.133", "49081", "10.104.236.232"),
         ("172.16.166.133", "49081", "172.16.166.183"),
         ("172.16.192.90", "54341", "172.16.166.183"),
+        ("172.26.13.4", "3576", "172.16.166.183"),
     ] {
         let row = rows
             .iter()
@@ -1244,4 +1276,166 @@ fn a_forwarding_hosts_own_mac_groups_no_addresses_and_a_broker_answering_opens_n
         );
         assert_eq!(row["device_opened"], "yes", "{row:#?}");
     }
+    // The broker opens nothing, and no client is reached on its own port.
+    assert!(
+        rows.iter().all(|r| r["port"] == "1883"
+            && (r["device_opened"] == "yes") != (r["device_port"] == "1883")),
+        "{rows:#?}"
+    );
+    let nat = device(&report, "172.26.13.4");
+    let to_broker = contacts(nat, "172.16.166.183");
+    assert_eq!(to_broker.len(), 1, "{nat:#}");
+    assert_eq!(to_broker[0]["port"], 1883, "{nat:#}");
+}
+
+/// Issue #13 on real tunnelled packets (nDPI's 4in6tunnel.pcap and 4in4tunnel.pcap,
+/// unchanged): a TLS session of 192.168.0.1 with 10.10.10.1:443 (SNI `www.bing.com`) carried in
+/// IPv6 between two tunnel ends, its SYN-ACK and the server's reply included; and five UDP
+/// datagrams of 10.10.100.25 to 10.10.101.2:17000 carried in IPv4 between two public tunnel
+/// ends. Each is counted under its inner addresses and ports, replies too, as Zeek files a
+/// tunnel's inner connection (tshark: 2 frames / 520 bytes up, 2 / 1668 down); the tunnel's
+/// public ends are nobody's contact.
+#[test]
+fn tunnelled_sessions_and_their_replies_are_counted_under_the_inner_addresses() {
+    let (report, rows) = analyze_with_connections(&[
+        &fixture("ndpi-4in6-tunnel-tls.pcap"),
+        &fixture("ndpi-4in4-tunnel-udp.pcap"),
+    ]);
+    let client = device(&report, "192.168.0.1");
+    let tls = contacts(client, "10.10.10.1");
+    assert_eq!(tls.len(), 1, "{client:#}");
+    assert_eq!(tls[0]["port"], 443);
+    assert_eq!(tls[0]["name"], "www.bing.com");
+    assert_eq!(tls[0]["name_source"], "sni");
+    assert_eq!(
+        (&tls[0]["bytes_up"], &tls[0]["bytes_down"]),
+        (&serde_json::json!(520), &serde_json::json!(1668)),
+        "{}",
+        tls[0]
+    );
+    let server = rows
+        .iter()
+        .find(|r| r["device"] == "10.10.10.1")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(
+        (server["port"].as_str(), server["device_opened"].as_str()),
+        ("443", "no"),
+        "{server:#?}"
+    );
+    let udp = contacts(device(&report, "10.10.100.25"), "10.10.101.2");
+    assert_eq!(udp.len(), 1, "{report:#}");
+    assert_eq!(
+        (&udp[0]["port"], &udp[0]["protocol"], &udp[0]["bytes_up"]),
+        (
+            &serde_json::json!(17000),
+            &serde_json::json!("udp"),
+            &serde_json::json!(5 * 170)
+        )
+    );
+    for outer in ["69.67.35.146", "41.202.46.110"] {
+        assert!(
+            report["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| contacts(d, outer).is_empty()),
+            "{outer}"
+        );
+    }
+}
+
+/// Issue #13 on a real SRv6 capture (pypacker's ip6_sr-header.pcap, unchanged): an HTTP
+/// session of fc00:2:0:2::1 with fc00:2:0:1::1:8080 whose server sends every reply through SRv6:
+/// encapsulated by an SR node (outer fc00:42:0:1::2 → fc00:2:0:5::1, a segment routing header
+/// with three segments). The replies are counted under the inner addresses, with the session
+/// (tshark: 6 frames / 617 bytes up, 4 / 983 down); the SR nodes are nobody's device or contact
+/// (was: a device each, the replies a contact between them, protocol `ip`, port 0).
+#[test]
+fn srv6_encapsulated_replies_are_counted_under_the_inner_addresses() {
+    let (report, rows) = analyze_with_connections(&[&fixture("pypacker-srv6-http.pcap")]);
+    let client = device(&report, "fc00:2:0:2::1");
+    let session = contacts(client, "fc00:2:0:1::1");
+    assert_eq!(session.len(), 1, "{client:#}");
+    assert_eq!(session[0]["port"], 8080);
+    assert_eq!(session[0]["protocol"], "tcp");
+    assert_eq!(session[0]["name"], "fc00:2:0:1::1", "{}", session[0]);
+    assert_eq!(
+        (&session[0]["bytes_up"], &session[0]["bytes_down"]),
+        (&serde_json::json!(617), &serde_json::json!(983)),
+        "{}",
+        session[0]
+    );
+    let server = rows
+        .iter()
+        .find(|r| r["device"] == "fc00:2:0:1::1")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(
+        (
+            server["port"].as_str(),
+            server["device_opened"].as_str(),
+            server["bytes_up"].as_str()
+        ),
+        ("8080", "no", "983"),
+        "{server:#?}"
+    );
+    let devices: Vec<&str> = report["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["ip"].as_str().unwrap())
+        .collect();
+    assert_eq!(devices, ["fc00:2:0:1::1", "fc00:2:0:2::1"], "{report:#}");
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+}
+
+/// Issue #13 on real SRv6 packets (tcpdump's test captures ipv6-srh-ext-header.pcap and
+/// ipv6-srh-ipproto-ether.pcap, one ICMPv6 echo request each, encapsulated behind a segment
+/// routing header): each is counted under its inner packet's addresses, as Zeek files IP
+/// tunnels and tshark's conversations show the inner one, not under the SR nodes' outer
+/// addresses (a:b:c:2::f1:0, a::1 → c::2). The addresses are global, so the devices are given
+/// as an inventory (a capture alone makes devices of local addresses only).
+#[test]
+fn srv6_encapsulated_packets_are_counted_under_their_inner_addresses() {
+    use camsweep::traffic::{Analyzer, CloudDb, FlowLimits, FrameSource, PcapSource, UploadPolicy};
+    let inventory: std::collections::HashSet<std::net::IpAddr> = ["a:b:c:12::1", "a::2", "a::1"]
+        .iter()
+        .map(|ip| ip.parse().unwrap())
+        .collect();
+    let mut analyzer = Analyzer::new(
+        UploadPolicy::default(),
+        FlowLimits::default(),
+        Some(inventory),
+    );
+    for name in [
+        "tcpdump-srv6-encap-ipv6.pcap",
+        "tcpdump-srv6-encap-ethernet.pcap",
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        let mut source = PcapSource::new(&bytes[..]).unwrap();
+        while let Some(frame) = source.next_frame().unwrap() {
+            analyzer.push(&frame);
+        }
+    }
+    let (devices, _) = analyzer.finish(&CloudDb::default());
+    let seen: Vec<(String, String, String, u64)> = devices
+        .iter()
+        .flat_map(|d| {
+            d.contacts.iter().map(|c| {
+                (
+                    d.ip.to_string(),
+                    c.destination.clone(),
+                    c.protocol.clone(),
+                    c.bytes_up,
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("a::2".into(), "e::2".into(), "icmpv6".into(), 196),
+            ("a:b:c:12::1".into(), "b2::2".into(), "icmpv6".into(), 198),
+        ],
+        "{devices:#?}"
+    );
 }

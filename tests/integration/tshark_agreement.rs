@@ -324,14 +324,15 @@ fn wireshark_dns_ntp_excerpt_agrees_with_tshark() {
 }
 
 /// nDPI's real captures (and the one derived from them) that show issue #13's items 2, 5, 6
-/// and 7: DoH and DoT to public resolvers, fragmented UDP, a Nest device's Weave sessions.
-/// Names, per-connection SNIs and bytes agree with tshark. (nDPI's mqtt.pcap is left out: its
-/// anonymised MACs make client and broker one machine, so its per-device sums differ by
-/// design.)
+/// and 7: DoH and DoT to public resolvers, fragmented UDP, a Nest device's Weave sessions, an
+/// MQTT session, a TLS session tunnelled in IPv6 (tshark's IPv4 fields are the inner packet's). Names, per-connection SNIs and bytes agree with tshark (mqtt.pcap's client
+/// and broker share one anonymised MAC and are still two devices, each with its own bytes).
 #[test]
 #[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
 fn ndpi_excerpts_agree_with_tshark() {
     for name in [
+        "ndpi-mqtt.pcap",
+        "ndpi-4in6-tunnel-tls.pcap",
         "ndpi-doh-cloudflare.pcap",
         "ndpi-doh-quad9.pcap",
         "ndpi-dot-icmp-google.pcap",
@@ -353,6 +354,129 @@ fn pypacker_cooked_capture_agrees_with_tshark() {
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/pcaps/pypacker-k8s-cooked-mqtt.pcap"),
     );
+}
+
+/// Each MQTT connection tshark decodes (its MQTT dissector is bound to the IANA port 1883, so
+/// the side on 1883 is the broker) is in connections.csv as opened by the other side, with 1883
+/// as its service port: also those picked up mid-stream with the broker's packet first,
+/// to a client port in no ephemeral range (172.26.13.4's 3576 in pypacker's capture).
+#[test]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
+fn mqtt_brokers_are_the_side_tshark_decodes_on_1883() {
+    for name in ["pypacker-k8s-cooked-mqtt.pcap", "ndpi-mqtt.pcap"] {
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/pcaps/{name}"));
+        let mut theirs = BTreeSet::new();
+        for line in tshark(
+            &file,
+            &[
+                "-Y",
+                "mqtt",
+                "-T",
+                "fields",
+                "-e",
+                "ip.src",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "ip.dst",
+                "-e",
+                "tcp.dstport",
+            ],
+        ) {
+            let f: Vec<&str> = line.split('\t').collect();
+            let (client, server) = if f[3] == "1883" {
+                ((f[0], f[1]), (f[2], f[3]))
+            } else {
+                assert_eq!(f[1], "1883", "{line}");
+                ((f[2], f[3]), (f[0], f[1]))
+            };
+            if is_local(client.0.parse().unwrap()) {
+                theirs.insert([client.0, client.1, server.0, server.1].map(str::to_string));
+            }
+        }
+        let (_, connections) = analyze(&file);
+        let (_, rows) = csv_rows::rows(&connections);
+        let ours: BTreeSet<[String; 4]> = rows
+            .iter()
+            .filter(|r| r["device_opened"] == "yes")
+            .map(|r| [&r["device"], &r["device_port"], &r["remote"], &r["port"]].map(String::clone))
+            .collect();
+        assert!(!theirs.is_empty(), "{name}");
+        assert_eq!(ours, theirs, "MQTT clients and brokers of {name}");
+    }
+}
+
+/// Real SRv6 captures (tcpdump's three one-packet tests; pypacker's HTTP session whose replies
+/// are SRv6-encapsulated): camsweep reads each packet as tshark's innermost IPv6 header and
+/// transport ports show it (inside an SRv6 encapsulation, the inner packet; behind an SRH
+/// inserted without encapsulation, the packet on its wire addresses), and its bytes per device
+/// and destination are tshark's summed under those addresses.
+#[test]
+#[ignore = "needs tshark: cargo test --test integration -- --ignored tshark_agreement::"]
+fn srv6_packets_are_read_as_tsharks_innermost_header() {
+    for name in [
+        "tcpdump-srv6-encap-ipv6.pcap",
+        "tcpdump-srv6-encap-ethernet.pcap",
+        "tcpdump-srv6-inserted-srh.pcap",
+        "pypacker-srv6-http.pcap",
+    ] {
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/pcaps/{name}"));
+        let theirs = tshark(
+            &file,
+            &[
+                "-T",
+                "fields",
+                "-E",
+                "occurrence=l",
+                "-e",
+                "ipv6.src",
+                "-e",
+                "ipv6.dst",
+                "-e",
+                "udp.srcport",
+                "-e",
+                "udp.dstport",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "tcp.dstport",
+                "-e",
+                "frame.len",
+            ],
+        );
+        let bytes = std::fs::read(&file).unwrap();
+        let mut source = PcapSource::new(&bytes[..]).unwrap();
+        let mut ours = Vec::new();
+        while let Some(frame) = source.next_frame().unwrap() {
+            let p = decode::decode(&frame).unwrap();
+            let ports = [p.src_port.to_string(), p.dst_port.to_string()];
+            let none = [String::new(), String::new()];
+            let (udp, tcp) = match p.proto {
+                Proto::Udp => (ports, none),
+                Proto::Tcp => (none, ports),
+                _ => (none.clone(), none),
+            };
+            ours.push(format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                p.src, p.dst, udp[0], udp[1], tcp[0], tcp[1], frame.orig_len
+            ));
+        }
+        assert_eq!(ours, theirs, "{name}");
+        // Bytes up per local device and destination, under the innermost addresses.
+        let mut sums: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for line in &theirs {
+            let f: Vec<&str> = line.split('\t').collect();
+            if is_local(f[0].parse().unwrap()) {
+                *sums
+                    .entry((f[0].to_string(), f[1].to_string()))
+                    .or_default() += f[6].parse::<u64>().unwrap();
+            }
+        }
+        let (report, _) = analyze(&file);
+        assert_eq!(our_bytes(&report), sums, "bytes of {name}");
+    }
 }
 
 /// The synthetic named capture carries HTTP requests with a Host: per-connection Hosts agree.

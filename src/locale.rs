@@ -279,7 +279,8 @@ mod tests {
             offset: 4096,
             reason: "truncated record".into(),
         }
-        .note();
+        .note()
+        .en();
         assert_eq!(
             damaged,
             "shop.pcap: capture damaged at byte 4096: truncated record; analysed up to there"

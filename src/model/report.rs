@@ -72,6 +72,12 @@ pub struct ScanInfo {
     /// Why the scan is incomplete, or what was cut short (limits reached, probes timed out).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The same notes as keys and values, with their sentence in both languages, in the order
+    /// of `notes` (one item per line there): what lets a report be rendered again in either
+    /// language. Absent in reports written before it existed; [`ScanInfo::push_note`] keeps the
+    /// two in step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub note_items: Vec<super::NoteItem>,
     /// Who authorised the scan, where given.
     #[serde(default)]
     pub authorised_by: Option<String>,
@@ -130,6 +136,7 @@ impl ScanInfo {
             ports: Vec::new(),
             discovery: Vec::new(),
             notes: Vec::new(),
+            note_items: Vec::new(),
             authorised_by: None,
             lang: None,
             limits_hit: Vec::new(),
@@ -145,6 +152,36 @@ impl ScanInfo {
     }
 }
 
+impl ScanInfo {
+    /// Adds `note`: its English line to `notes`, itself to `note_items`.
+    pub fn push_note(&mut self, note: super::Note) {
+        let item = super::NoteItem::new(note);
+        self.notes.push(item.en.clone());
+        self.note_items.push(item);
+    }
+
+    /// Adds every note of `notes`, in order.
+    pub fn extend_notes(&mut self, notes: impl IntoIterator<Item = super::Note>) {
+        for note in notes {
+            self.push_note(note);
+        }
+    }
+
+    /// Each line of `notes` in Chinese (`zh`) or English: from its item when the item is the
+    /// line's (same English), else (a report written before items existed, or a line added by
+    /// hand) the line read against the locale file's note sentences.
+    pub fn notes_in(&self, zh: bool) -> Vec<String> {
+        self.notes
+            .iter()
+            .enumerate()
+            .map(|(i, line)| match self.note_items.get(i) {
+                Some(item) if item.en == *line => item.text(zh),
+                _ => crate::locale::note(line, zh),
+            })
+            .collect()
+    }
+}
+
 /// A capture file read only up to the byte where it is damaged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DamagedCapture {
@@ -155,18 +192,12 @@ pub struct DamagedCapture {
 }
 
 impl DamagedCapture {
-    /// The line for `scan.notes` and the terminal.
-    pub fn note(&self) -> String {
-        crate::locale::template(
-            "note",
-            "capture_damaged",
-            false,
-            &[
-                ("path", &self.path),
-                ("offset", &self.offset.to_string()),
-                ("reason", &self.reason),
-            ],
-        )
+    /// The note for `scan.notes` and the terminal.
+    pub fn note(&self) -> super::Note {
+        super::Note::new("capture_damaged")
+            .arg("path", &self.path)
+            .arg("offset", self.offset)
+            .arg("reason", &self.reason)
     }
 }
 

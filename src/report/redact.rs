@@ -71,8 +71,7 @@ pub fn redact(report: &Report) -> Report {
     report.scan.redacted = true;
     report
         .scan
-        .notes
-        .push(crate::locale::label("note", "redacted", false).to_string());
+        .push_note(crate::model::Note::new("redacted"));
     report
 }
 

@@ -104,7 +104,9 @@ pub fn tell_partial(report: &Report, out: Option<&Path>) {
             "{}",
             locale::fill(
                 "warning: {}",
-                &[&output::terminal(&damage.note().text(locale::ui() == Lang::Zh))]
+                &[&output::terminal(
+                    &damage.note().text(locale::ui() == Lang::Zh)
+                )]
             )
         );
     }

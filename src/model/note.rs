@@ -136,13 +136,9 @@ impl NoteItem {
     /// The note in Chinese (`zh`) or English: said again from its key and values when this
     /// build's locale file has the key, else as the run said it.
     pub fn text(&self, zh: bool) -> String {
-        self.note.try_text(zh).unwrap_or_else(|| {
-            if zh {
-                self.zh.clone()
-            } else {
-                self.en.clone()
-            }
-        })
+        self.note
+            .try_text(zh)
+            .unwrap_or_else(|| if zh { self.zh.clone() } else { self.en.clone() })
     }
 }
 
@@ -197,18 +193,27 @@ mod tests {
              burst inside a long connection is spread over its duration (docs/traffic.md)"
         );
         let zh = note.text(true);
-        assert!(zh.contains("conn") && zh.contains("12") && zh.contains("ssl"), "{zh}");
+        assert!(
+            zh.contains("conn") && zh.contains("12") && zh.contains("ssl"),
+            "{zh}"
+        );
         assert!(!zh.contains("entries"), "{zh}");
     }
 
     #[test]
     fn a_note_about_a_host_puts_the_host_first() {
-        let note = Note::new("zk_no_name").arg("port", 4370).about("198.18.0.9");
+        let note = Note::new("zk_no_name")
+            .arg("port", 4370)
+            .about("198.18.0.9");
         assert_eq!(
             note.en(),
             "198.18.0.9: zk 4370: terminal did not tell its name"
         );
-        assert!(note.text(true).starts_with("198.18.0.9："), "{}", note.text(true));
+        assert!(
+            note.text(true).starts_with("198.18.0.9："),
+            "{}",
+            note.text(true)
+        );
     }
 
     #[test]

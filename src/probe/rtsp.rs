@@ -34,7 +34,11 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
             Ok(reply) => reply,
             // A timeout was already retried inside `exchange`.
             Err(err) if exchange_reason(&err) == CutReason::Timeout => {
-                findings.note(crate::model::Note::new("rtsp_failed").arg("port", port).arg("error", &err));
+                findings.note(
+                    crate::model::Note::new("rtsp_failed")
+                        .arg("port", port)
+                        .arg("error", &err),
+                );
                 findings.cut("rtsp", Some(port), CutReason::Timeout, err);
                 break;
             }
@@ -70,7 +74,11 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
             }
             Ok(_) => break, // an HTTP server: the GET below records it
             Err(err) => {
-                findings.note(crate::model::Note::new("rtsp_unreadable").arg("port", port).arg("error", &err));
+                findings.note(
+                    crate::model::Note::new("rtsp_unreadable")
+                        .arg("port", port)
+                        .arg("error", &err),
+                );
                 findings.cut("rtsp", Some(port), CutReason::Malformed, err.to_string());
                 break;
             }

@@ -164,7 +164,11 @@ pub async fn probe_zk(addr: SocketAddr, timeout: Duration, findings: &Findings) 
         }
         Ok(Ok(None)) => findings.note(crate::model::Note::new("zk_no_name").arg("port", port)),
         Ok(Err(err)) => {
-            findings.note(crate::model::Note::new("zk_failed").arg("port", port).arg("error", &err));
+            findings.note(
+                crate::model::Note::new("zk_failed")
+                    .arg("port", port)
+                    .arg("error", &err),
+            );
             let reason = match err {
                 ExchangeError::Timeout => Some(crate::model::CutReason::Timeout),
                 ExchangeError::Io(_) => Some(crate::model::CutReason::Reset),

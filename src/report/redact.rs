@@ -69,9 +69,7 @@ pub fn redact(report: &Report) -> Report {
     scrub(&mut value, &literals);
     let mut report: Report = serde_json::from_value(value).unwrap_or(report);
     report.scan.redacted = true;
-    report
-        .scan
-        .push_note(crate::model::Note::new("redacted"));
+    report.scan.push_note(crate::model::Note::new("redacted"));
     report
 }
 

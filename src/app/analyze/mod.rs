@@ -21,9 +21,7 @@ use std::time::Duration;
 
 use super::{Interrupt, now_rfc3339, report};
 use crate::bundle::SignatureBundle;
-use crate::model::{
-    DamagedCapture, Device, EvidenceFile, FaceRecognition, Note, Report, ScanMode,
-};
+use crate::model::{DamagedCapture, Device, EvidenceFile, FaceRecognition, Note, Report, ScanMode};
 use crate::traffic::{Analyzer, DeviceTraffic, FlowLimits, UploadPolicy};
 
 pub use error::{AnalyzeError, Result};

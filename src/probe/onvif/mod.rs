@@ -49,7 +49,11 @@ pub async fn probe_onvif(client: &HttpClient, base: &Url, findings: &Findings) -
         }
         Ok(resp) => read_device_information(&resp, port, findings, p),
         Err(err) => {
-            findings.note(crate::model::Note::new("onvif_info_failed").arg("port", p).arg("error", &err));
+            findings.note(
+                crate::model::Note::new("onvif_info_failed")
+                    .arg("port", p)
+                    .arg("error", &err),
+            );
             let reason = match err {
                 FetchError::Timeout(_) => CutReason::Timeout,
                 FetchError::Failed(_) => CutReason::Reset,

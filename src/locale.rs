@@ -141,7 +141,8 @@ fn note_sentence(line: &str) -> Option<String> {
         .filter_map(|(_, (zh, en))| {
             let values = holes(en, line)?;
             let fixed = en.len() - values.iter().map(|(n, _)| n.len() + 2).sum::<usize>();
-            Some((fixed, zh, values))
+            // A sentence that is all hole fits any line and says nothing of it.
+            (fixed > 0).then_some((fixed, zh, values))
         })
         .max_by_key(|(fixed, _, _)| *fixed)
         .map(|(_, zh, values)| fill(zh, &values))

@@ -298,15 +298,17 @@ impl<'a> Ledger<'a> {
             let unprobed_count = unprobed.len();
             discover::merge_observations(&mut hosts, unprobed);
             let mut notes = std::mem::take(&mut s.notes);
-            let phase = if s.phase.is_empty() {
-                "start"
-            } else {
-                &s.phase
+            // The stages the ledger is told of (`set_total`), said in the note's language.
+            let phase = match s.phase.as_str() {
+                "" => Note::new("phase_start"),
+                "tcp sweep" => Note::new("phase_tcp_sweep"),
+                "probe" => Note::new("phase_probe"),
+                other => Note::new("phase_other").arg("phase", other),
             };
             notes.push(
                 Note::new("scan_interrupted")
+                    .parts(vec![phase])
                     .arg("signal", signal.name())
-                    .arg("phase", phase)
                     .arg("hosts", hosts.len())
                     .arg("probed", probed_count)
                     .arg("unprobed", unprobed_count),

@@ -73,9 +73,9 @@ pub struct ScanInfo {
     #[serde(default)]
     pub notes: Vec<String>,
     /// The same notes as keys and values, with their sentence in both languages, in the order
-    /// of `notes` (one item per line there): what lets a report be rendered again in either
-    /// language. Absent in reports written before it existed; [`ScanInfo::push_note`] keeps the
-    /// two in step.
+    /// of `notes` (each item's `en` is its line there): what lets a report be rendered again in
+    /// either language. Absent in reports written before it existed; [`ScanInfo::push_note`]
+    /// keeps the two in step.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub note_items: Vec<super::NoteItem>,
     /// Who authorised the scan, where given.
@@ -167,16 +167,17 @@ impl ScanInfo {
         }
     }
 
-    /// Each line of `notes` in Chinese (`zh`) or English: from its item when the item is the
-    /// line's (same English), else (a report written before items existed, or a line added by
-    /// hand) the line read against the locale file's note sentences.
+    /// Each line of `notes` in Chinese (`zh`) or English: from its item (the items follow the
+    /// lines in order; a line is an item's when it is the item's English), else (a report written
+    /// before items existed, or a line another tool added) the line read against the locale
+    /// file's note sentences.
     pub fn notes_in(&self, zh: bool) -> Vec<String> {
+        let mut items = self.note_items.iter().peekable();
         self.notes
             .iter()
-            .enumerate()
-            .map(|(i, line)| match self.note_items.get(i) {
-                Some(item) if item.en == *line => item.text(zh),
-                _ => crate::locale::note(line, zh),
+            .map(|line| match items.next_if(|item| item.en == *line) {
+                Some(item) => item.text(zh),
+                None => crate::locale::note(line, zh),
             })
             .collect()
     }

@@ -537,7 +537,9 @@ async fn endless_body_is_capped() {
     assert_eq!(vals(&host, Src::HTTP_TITLE), vec!["Endless"]);
     assert_eq!(vals(&host, Src::HTTP_SERVER), vec!["Boa/0.94.14rc21"]);
     assert!(
-        host.notes.iter().any(|n| n.en().contains("cut at 32768 bytes")),
+        host.notes
+            .iter()
+            .any(|n| n.en().contains("cut at 32768 bytes")),
         "{:?}",
         host.notes
     );
@@ -607,7 +609,9 @@ async fn zkteco_terminal_device_name() {
     probe_host(&mut host, &quick_cfg()).await;
     assert!(vals(&host, "zkteco.device_name").is_empty());
     assert!(
-        host.notes.iter().any(|n| n.en().contains("communication key")),
+        host.notes
+            .iter()
+            .any(|n| n.en().contains("communication key")),
         "{:?}",
         host.notes
     );

@@ -128,7 +128,7 @@ async fn self_check(
             findings.note(
                 crate::model::Note::new("onvif_self_check_read")
                     .arg("port", p)
-                    .arg("algorithm", &answer.algorithm),
+                    .arg("algorithm", answer.algorithm),
             );
             read_device_information(&resp, url.port_or_known_default(), findings, p);
         }

@@ -741,7 +741,8 @@ fn demo_scan_notes_read_in_the_report_language() {
     );
     let subnet = &arp.note.args["subnet"];
     let count = &arp.note.args["count"];
-    let zh_line = format!("{subnet} 上有 {count} 个地址未应答 ARP：该地址无设备，未发起 TCP 连接");
+    let zh_line =
+        format!("{subnet} 上有 {count} 个地址未应答 ARP：这些地址上没有设备，未向其发起 TCP 连接");
     assert_eq!(arp.zh, zh_line);
 
     let folder = out.path().join("demo");
@@ -752,7 +753,7 @@ fn demo_scan_notes_read_in_the_report_language() {
     );
     assert!(!md.contains("did not answer ARP"), "no English note left");
     let html = std::fs::read_to_string(folder.join("report.html")).unwrap();
-    assert!(html.contains("个地址未应答 ARP：该地址无设备"));
+    assert!(html.contains("个地址未应答 ARP：这些地址上没有设备"));
 
     let en = out.path().join("en");
     let rendered = common::camsweep(&[

@@ -213,7 +213,9 @@ fn typed_notes_validate_and_render_in_either_language() {
 
     let zh = render_markdown(&report, Lang::Zh);
     assert!(
-        zh.contains("198.18.0.0/24 上有 222 个地址未应答 ARP：该地址无设备，未发起 TCP 连接"),
+        zh.contains(
+            "198.18.0.0/24 上有 222 个地址未应答 ARP：这些地址上没有设备，未向其发起 TCP 连接"
+        ),
         "{zh}"
     );
     assert!(zh.contains("198.18.0.9：ZK 端口 4370：Connection reset by peer"));

@@ -104,24 +104,48 @@ pub fn template(section: &str, key: &str, zh: bool, values: &[(&str, &str)]) -> 
     fill(label(section, key, zh), values)
 }
 
-/// A scan note (English, as report.json holds it) in Chinese (`zh`) when it fits one of the
-/// locale file's `note` templates: the values in its holes are put in the Chinese template.
-/// English, and a note no template fits, come back as they are.
+/// A scan note line (English, as report.json holds it) in Chinese (`zh`) when it fits one of the
+/// locale file's `note` sentences: the values in its holes are put in the Chinese sentence. A
+/// line a sentence fits after a host's address (`198.18.0.9: …`) keeps the address in front.
+/// English, and a line no sentence fits, come back as they are. For lines without their typed
+/// note (`scan.note_items`): reports written before it existed.
 pub fn note(note: &str, zh: bool) -> String {
     if !zh {
         return note.to_string();
     }
-    let Some(templates) = LABELS.as_ref().ok().and_then(|s| s.get("note")) else {
-        return note.to_string();
-    };
-    templates
-        .values()
-        .find_map(|(zh, en)| {
-            let values = holes(en, note)?;
-            let values: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, *v)).collect();
-            Some(fill(zh, &values))
+    if let Some(said) = note_sentence(note) {
+        return said;
+    }
+    note.split_once(": ")
+        .and_then(|(subject, rest)| {
+            let rest = note_sentence(rest)?;
+            Some(template(
+                "note",
+                "about",
+                true,
+                &[("subject", subject), ("note", &rest)],
+            ))
         })
         .unwrap_or_else(|| note.to_string())
+}
+
+/// `line` in the Chinese of the most specific `note` sentence (the most fixed text) it fits.
+/// The sentences that only join other notes (`about`, `separator`, `{parts}`) fit nothing here.
+fn note_sentence(line: &str) -> Option<String> {
+    let templates = LABELS.as_ref().ok()?.get("note")?;
+    templates
+        .iter()
+        .filter(|(key, (_, en))| {
+            !matches!(key.as_str(), "about" | "separator") && !en.contains("{parts}")
+        })
+        .filter_map(|(_, (zh, en))| {
+            let values = holes(en, line)?;
+            let fixed = en.len() - values.iter().map(|(n, _)| n.len() + 2).sum::<usize>();
+            // A sentence that is all hole fits any line and says nothing of it.
+            (fixed > 0).then_some((fixed, zh, values))
+        })
+        .max_by_key(|(fixed, _, _)| *fixed)
+        .map(|(_, zh, values)| fill(zh, &values))
 }
 
 /// The values of `template`'s `{name}` holes when `text` reads as the template: each hole takes
@@ -279,7 +303,8 @@ mod tests {
             offset: 4096,
             reason: "truncated record".into(),
         }
-        .note();
+        .note()
+        .en();
         assert_eq!(
             damaged,
             "shop.pcap: capture damaged at byte 4096: truncated record; analysed up to there"
@@ -294,7 +319,19 @@ mod tests {
         assert_ne!(note(redacted, true), redacted);
         assert_eq!(
             note("1 address(es) of this machine skipped", true),
-            "1 address(es) of this machine skipped"
+            "已跳过本机的 1 个地址"
+        );
+        // After a host's address, the address kept in front.
+        assert_eq!(
+            note("198.18.0.9: zk 4370: terminal did not tell its name", true),
+            "198.18.0.9：ZK 端口 4370：终端未报告其名称"
+        );
+        assert_eq!(
+            note(
+                "198.18.0.66: HTTP probe on port 8080 timed out after 5 s",
+                true
+            ),
+            "198.18.0.66: HTTP probe on port 8080 timed out after 5 s"
         );
         assert_eq!(
             note("shop.pcap: capture damaged", true),

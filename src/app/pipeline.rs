@@ -14,7 +14,7 @@ use super::report;
 use crate::discover::arp::{ArpError, ArpSweep};
 use crate::discover::{self, DiscoveryContext, ProgressSink, SweepConfig, SweepResult};
 use crate::fingerprint::{self, SignatureDb};
-use crate::model::{Device, HostObservation, LimitHit, Report, ScanInfo, ScanMode};
+use crate::model::{Device, HostObservation, LimitHit, Note, Report, ScanInfo, ScanMode};
 use crate::probe::http::client::ClientError;
 use crate::probe::{ProbeConfig, Prober};
 
@@ -100,10 +100,10 @@ pub async fn run_until(
         &mut devices,
     ));
     for host in &hosts {
-        notes.extend(host.notes.iter().map(|n| format!("{}: {n}", host.ip)));
+        notes.extend(host.notes.iter().map(|n| n.clone().about(host.ip)));
     }
 
-    let scan = ScanInfo {
+    let mut scan = ScanInfo {
         scanner_addresses: plan
             .scanner_addresses
             .iter()
@@ -115,19 +115,19 @@ pub async fn run_until(
         addresses_scanned: (plan.addresses.len() + plan.skipped_own) as u64,
         ports: plan.sweep.ports.clone(),
         discovery: outcome.discovery,
-        notes,
         authorised_by: plan.authorised_by.clone(),
         limits_hit,
         interrupted_by: outcome.interrupted_by.map(|s| s.name().to_string()),
         ..report::scan_info(plan.mode, started_at, plan.lang.clone())
     };
+    scan.extend_notes(notes);
     Ok(report::assemble(db.info(), scan, devices, Vec::new()))
 }
 
 /// What the stages of a scan produced (all of it, or what an interrupt left).
 struct Outcome {
     hosts: Vec<HostObservation>,
-    notes: Vec<String>,
+    notes: Vec<Note>,
     discovery: Vec<String>,
     limits_hit: Vec<LimitHit>,
     interrupted_by: Option<Signal>,
@@ -202,10 +202,7 @@ async fn stages(plan: &ScanPlan, prober: &Prober, ledger: &Ledger<'_>) -> Outcom
     discover::merge_observations(&mut probed, swept.hosts);
     let mut notes = swept.notes;
     if plan.skipped_own > 0 {
-        notes.push(format!(
-            "{} address(es) of this machine skipped",
-            plan.skipped_own
-        ));
+        notes.push(Note::new("own_addresses_skipped").arg("count", plan.skipped_own));
     }
 
     if let Some(found) = discovered {
@@ -226,7 +223,7 @@ async fn stages(plan: &ScanPlan, prober: &Prober, ledger: &Ledger<'_>) -> Outcom
                     .collect();
                 discover::merge_observations(&mut probed, heard);
             }
-            Err(e) => notes.push(format!("passive DHCP/ARP listening not run ({e})")),
+            Err(e) => notes.push(Note::new("passive_not_run").arg("error", e)),
         }
     }
 
@@ -253,7 +250,7 @@ struct LedgerState {
     swept: Vec<HostObservation>,
     /// Hosts whose probes finished.
     probed: Vec<HostObservation>,
-    notes: Vec<String>,
+    notes: Vec<Note>,
     discovery: Vec<String>,
 }
 
@@ -277,7 +274,7 @@ impl<'a> Ledger<'a> {
     }
 
     /// The sweep (and ARP) is over: these are all the hosts, with the notes so far.
-    fn swept(&self, hosts: &[HostObservation], notes: &[String], discovery: &[String]) {
+    fn swept(&self, hosts: &[HostObservation], notes: &[Note], discovery: &[String]) {
         self.with(|s| {
             s.swept = hosts.to_vec();
             s.notes = notes.to_vec();
@@ -301,18 +298,21 @@ impl<'a> Ledger<'a> {
             let unprobed_count = unprobed.len();
             discover::merge_observations(&mut hosts, unprobed);
             let mut notes = std::mem::take(&mut s.notes);
-            notes.push(format!(
-                "interrupted by {} during the {}: {} host(s) found, {probed_count} fully probed; \
-                 {unprobed_count} listed with the open ports found so far only; discovery \
-                 protocols still waiting for replies were not reported",
-                signal.name(),
-                if s.phase.is_empty() {
-                    "start"
-                } else {
-                    &s.phase
-                },
-                hosts.len(),
-            ));
+            // The stages the ledger is told of (`set_total`), said in the note's language.
+            let phase = match s.phase.as_str() {
+                "" => Note::new("phase_start"),
+                "tcp sweep" => Note::new("phase_tcp_sweep"),
+                "probe" => Note::new("phase_probe"),
+                other => Note::new("phase_other").arg("phase", other),
+            };
+            notes.push(
+                Note::new("scan_interrupted")
+                    .parts(vec![phase])
+                    .arg("signal", signal.name())
+                    .arg("hosts", hosts.len())
+                    .arg("probed", probed_count)
+                    .arg("unprobed", unprobed_count),
+            );
             Outcome {
                 hosts,
                 notes,
@@ -351,7 +351,7 @@ impl ProgressSink for Ledger<'_> {
 /// What the discovery protocols found.
 struct Discovered {
     hosts: Vec<HostObservation>,
-    notes: Vec<String>,
+    notes: Vec<Note>,
     /// The protocols that ran.
     protocols: Vec<String>,
     limits_hit: Vec<LimitHit>,
@@ -469,9 +469,9 @@ async fn sweep_after_arp(
         Err(e) => {
             tracing::warn!("ARP sweep not run: {e}");
             let mut swept = tcp_only().await;
-            swept.notes.push(format!(
-                "ARP sweep not run ({e}); hosts were found by the TCP sweep and the kernel neighbour table only"
-            ));
+            swept
+                .notes
+                .push(Note::new("arp_sweep_not_run").arg("error", e));
             return (swept, discovery);
         }
     };
@@ -504,10 +504,11 @@ async fn sweep_after_arp(
         .filter(|ip| arp.covers(ip) && !answered.contains(ip))
         .count();
     if silent > 0 {
-        swept.notes.push(format!(
-            "{silent} address(es) on {} did not answer ARP: nobody there, no TCP connects sent",
-            arp.subnet
-        ));
+        swept.notes.push(
+            Note::new("arp_silent")
+                .arg("count", silent)
+                .arg("subnet", arp.subnet),
+        );
     }
     discovery.push("arp".into());
     swept.notes.extend(arp.found.notes);

@@ -597,7 +597,7 @@ mod tests {
         stats.error = Some("Network is down (os error 100)".into());
         let damage = stats.damage("err0").expect("damage");
         assert_eq!(
-            damage.note(),
+            damage.note().en(),
             "live capture on err0: capture damaged at byte 2840: receive error (Network is down \
              (os error 100)) after 20 frames; analysed up to there"
         );

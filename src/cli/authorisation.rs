@@ -9,16 +9,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use super::locale;
 use crate::report::Lang;
 
-/// The note a report gets when nobody stated who authorised the scan.
-pub const NOT_STATED: &str = "authorisation not stated: no --authorised-by was given and camsweep was not run at a terminal to ask";
-
 /// What the report records about the authorisation.
 #[derive(Debug, Default)]
 pub struct Authorisation {
     /// Who authorised the scan ("name, role"), when known.
     pub by: Option<String>,
     /// A note for the report when it is not known.
-    pub note: Option<&'static str>,
+    pub note: Option<crate::model::Note>,
 }
 
 /// From the flag; else asked on the terminal; else not stated (with a warning on stderr).
@@ -52,7 +49,8 @@ pub fn resolve(flag: Option<String>) -> Result<Authorisation> {
     );
     Ok(Authorisation {
         by: None,
-        note: Some(NOT_STATED),
+        // The note a report gets when nobody stated who authorised the scan.
+        note: Some(crate::model::Note::new("authorisation_not_stated")),
     })
 }
 

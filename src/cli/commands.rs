@@ -131,15 +131,11 @@ async fn audit(
     };
     let progress = BarProgress::new(quiet || args.output.json);
     let mut report = app::run_until(&plan, &bundle.devices, &progress, interrupt).await?;
-    report
-        .scan
-        .notes
-        .extend(authorisation.note.map(str::to_string));
+    report.scan.extend_notes(authorisation.note);
     if let Some(credentials) = &credentials {
-        report.scan.notes.push(format!(
-            "self-checks: the owner's logins for {} device(s) were given (--credentials); used only to answer an ONVIF GetDeviceInformation Digest challenge; passwords are not recorded",
-            credentials.len()
-        ));
+        report.scan.push_note(
+            crate::model::Note::new("credentials_given").arg("count", credentials.len()),
+        );
     }
     let mut connections = None;
     if let Some(listening) = listening {

@@ -77,10 +77,10 @@ fn hash_site_files(report: &mut Report, path: &Path, site: &SiteDeclaration) {
                 path: file.display().to_string(),
                 sha256: crate::report::sha256_hex(&bytes),
             }),
-            Err(err) => report
-                .scan
-                .notes
-                .push(format!("site declaration: cannot read it: {err:#}")),
+            Err(err) => report.scan.push_note(
+                crate::model::Note::new("site_file_unreadable")
+                    .arg("error", format_args!("{err:#}")),
+            ),
         }
     }
 }

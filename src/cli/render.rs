@@ -102,7 +102,12 @@ pub fn tell_partial(report: &Report, out: Option<&Path>) {
     for damage in &report.scan.damaged_captures {
         eprintln!(
             "{}",
-            locale::fill("warning: {}", &[&output::terminal(&damage.note())])
+            locale::fill(
+                "warning: {}",
+                &[&output::terminal(
+                    &damage.note().text(locale::ui() == Lang::Zh)
+                )]
+            )
         );
     }
     if let Some(signal) = &report.scan.interrupted_by {

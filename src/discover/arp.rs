@@ -177,9 +177,11 @@ fn sweep_blocking(name: &str, targets: &[IpAddr], rate: u32) -> Result<ArpSweep,
         }
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         if send_failures > 0 {
-            notes.push(format!(
-                "arp: {send_failures} request(s) could not be sent on {name}"
-            ));
+            notes.push(
+                crate::model::Note::new("arp_send_failed")
+                    .arg("count", send_failures)
+                    .arg("interface", name),
+            );
         }
     });
     let map = answered.into_inner().unwrap_or_default();

@@ -21,7 +21,7 @@ const MAX_ANSWER: usize = 16 * 1024;
 pub struct Table {
     pub mappings: Vec<PortMapping>,
     /// What stopped the reading early or could not be read (for the scan's notes).
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::model::Note>,
     /// The table had more than [`MAX_ENTRIES`] entries.
     pub cut: bool,
 }
@@ -34,9 +34,11 @@ pub async fn read_table(gateway: Ipv4Addr, location: &str, description: &str) ->
     let (url_base, services) = match igd::connection_services(description) {
         Ok(found) => found,
         Err(e) => {
-            table
-                .notes
-                .push(format!("upnp: {gateway}: description unreadable: {e}"));
+            table.notes.push(
+                crate::model::Note::new("igd_description_unreadable")
+                    .arg("gateway", gateway)
+                    .arg("error", e),
+            );
             return table;
         }
     };
@@ -45,10 +47,11 @@ pub async fn read_table(gateway: Ipv4Addr, location: &str, description: &str) ->
     };
     let base = url_base.as_deref().unwrap_or(location);
     let Some(control) = control_url(base, &service.control_url, gateway) else {
-        table.notes.push(format!(
-            "upnp: {gateway}: control URL {:?} is not on the gateway itself; not asked",
-            service.control_url
-        ));
+        table.notes.push(
+            crate::model::Note::new("igd_control_elsewhere")
+                .arg("gateway", gateway)
+                .arg("control_url", format_args!("{:?}", service.control_url)),
+        );
         return table;
     };
     let client = match reqwest::Client::builder()
@@ -59,16 +62,22 @@ pub async fn read_table(gateway: Ipv4Addr, location: &str, description: &str) ->
     {
         Ok(c) => c,
         Err(e) => {
-            table.notes.push(format!("upnp: {gateway}: {e}"));
+            table.notes.push(
+                crate::model::Note::new("igd_failed")
+                    .arg("gateway", gateway)
+                    .arg("error", e),
+            );
             return table;
         }
     };
     for index in 0..=MAX_ENTRIES {
         if index == MAX_ENTRIES {
             table.cut = true;
-            table.notes.push(format!(
-                "upnp: {gateway}: port-mapping table read up to {MAX_ENTRIES} entries; the rest was not read"
-            ));
+            table.notes.push(
+                crate::model::Note::new("igd_table_capped")
+                    .arg("gateway", gateway)
+                    .arg("max", MAX_ENTRIES),
+            );
             break;
         }
         match call(&client, &control, &service.service_type, index).await {
@@ -85,17 +94,24 @@ pub async fn read_table(gateway: Ipv4Addr, location: &str, description: &str) ->
             }),
             Ok(EntryReply::Fault { code, .. }) if code == igd::ARRAY_INDEX_INVALID => break,
             Ok(EntryReply::Fault { code, description }) => {
-                table.notes.push(format!(
-                    "upnp: {gateway}: GetGenericPortMappingEntry {index} refused with UPnP error {code} {description}; {} entries read",
-                    table.mappings.len()
-                ));
+                table.notes.push(
+                    crate::model::Note::new("igd_entry_refused")
+                        .arg("gateway", gateway)
+                        .arg("index", index)
+                        .arg("code", code)
+                        .arg("description", &description)
+                        .arg("read", table.mappings.len()),
+                );
                 break;
             }
             Err(e) => {
-                table.notes.push(format!(
-                    "upnp: {gateway}: GetGenericPortMappingEntry {index}: {e}; {} entries read",
-                    table.mappings.len()
-                ));
+                table.notes.push(
+                    crate::model::Note::new("igd_entry_failed")
+                        .arg("gateway", gateway)
+                        .arg("index", index)
+                        .arg("error", &e)
+                        .arg("read", table.mappings.len()),
+                );
                 break;
             }
         }

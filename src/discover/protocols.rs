@@ -97,10 +97,12 @@ impl HostDiscoverer for TableDiscoverer {
                 if !self.ctx.authorises(*ip) {
                     outside.insert(*ip);
                 } else if !location_is_on(&location, *ip) {
-                    got.notes.push(format!(
-                        "{}: {ip}: description {location} is not on the replier itself; not fetched",
-                        p.name
-                    ));
+                    got.notes.push(
+                        crate::model::Note::new("description_elsewhere")
+                            .arg("protocol", p.name)
+                            .arg("ip", ip)
+                            .arg("location", &location),
+                    );
                 } else {
                     descriptions.entry(*ip).or_insert(location);
                 }
@@ -156,7 +158,7 @@ impl Hosts {
     fn finish(
         mut self,
         protocol: &str,
-        notes: Vec<String>,
+        notes: Vec<crate::model::Note>,
         dropped: BTreeMap<IpAddr, udp::Dropped>,
         limits_hit: Vec<LimitHit>,
     ) -> SweepResult {
@@ -202,7 +204,7 @@ impl TableDiscoverer {
         locations: BTreeMap<IpAddr, String>,
         targets: &[IpAddr],
         hosts: &mut Hosts,
-        notes: &mut Vec<String>,
+        notes: &mut Vec<crate::model::Note>,
         limits_hit: &mut Vec<LimitHit>,
     ) {
         let name = self.protocol.name;
@@ -243,7 +245,13 @@ impl TableDiscoverer {
                 }
                 Ok(None) => {}
                 Err(e) => {
-                    notes.push(format!("{name}: {ip}: description {loc}: {e}"));
+                    notes.push(
+                        crate::model::Note::new("description_failed")
+                            .arg("protocol", name)
+                            .arg("ip", ip)
+                            .arg("location", &loc)
+                            .arg("error", &e),
+                    );
                     hosts.host(ip).cut(CutShort::new(
                         name,
                         url_port(&loc),
@@ -296,17 +304,20 @@ fn location_is_on(location: &str, ip: IpAddr) -> bool {
 }
 
 /// The scan note for repliers outside the targets, whose descriptions were not fetched.
-fn skipped_outside_targets(protocol: &str, outside: &std::collections::BTreeSet<IpAddr>) -> String {
+fn skipped_outside_targets(
+    protocol: &str,
+    outside: &std::collections::BTreeSet<IpAddr>,
+) -> crate::model::Note {
     const LISTED: usize = 8;
-    let mut listed: Vec<String> = outside.iter().take(LISTED).map(IpAddr::to_string).collect();
-    if outside.len() > LISTED {
-        listed.push(format!("{} more", outside.len() - LISTED));
-    }
-    format!(
-        "{protocol}: {} replier(s) outside the targets ({}); their UPnP descriptions were not fetched",
-        outside.len(),
-        listed.join(", ")
-    )
+    let listed: Vec<String> = outside.iter().take(LISTED).map(IpAddr::to_string).collect();
+    let note = if outside.len() > LISTED {
+        crate::model::Note::new("outside_targets_skipped_more").arg("more", outside.len() - LISTED)
+    } else {
+        crate::model::Note::new("outside_targets_skipped")
+    };
+    note.arg("protocol", protocol)
+        .arg("count", outside.len())
+        .arg("listed", listed.join(", "))
 }
 
 fn url_port(location: &str) -> Option<u16> {

@@ -119,7 +119,7 @@ pub struct Inquiry {
 #[derive(Debug, Default)]
 pub struct Collected {
     pub replies: Vec<(IpAddr, Vec<u8>)>,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::model::Note>,
     /// Per sender, what was not kept: datagrams over the per-sender cap, and datagrams that
     /// filled the whole receive buffer (longer ones are cut by the kernel).
     pub dropped: BTreeMap<IpAddr, Dropped>,
@@ -161,7 +161,11 @@ pub async fn collect(
     let sock = match socket(ctx) {
         Ok(s) => s,
         Err(e) => {
-            out.notes.push(format!("{name}: no UDP socket: {e}"));
+            out.notes.push(
+                crate::model::Note::new("no_udp_socket")
+                    .arg("protocol", name)
+                    .arg("error", e),
+            );
             return out;
         }
     };
@@ -204,9 +208,12 @@ pub async fn collect(
         }
     }
     if let Some(e) = last_error {
-        out.notes.push(format!(
-            "{name}: {failures} inquiry datagram(s) not sent (last: {e})"
-        ));
+        out.notes.push(
+            crate::model::Note::new("inquiry_not_sent")
+                .arg("protocol", name)
+                .arg("count", failures)
+                .arg("last_error", e),
+        );
     }
     let deadline = Instant::now() + ctx.window;
     let mut buf = vec![0u8; MAX_DATAGRAM];

@@ -89,7 +89,7 @@ pub const PORT_MAPPING_SOURCE: &str = "upnp.port_mapping";
 pub fn attach_port_mappings(
     table: &CloudIndications,
     devices: &mut [crate::model::Device],
-) -> Vec<String> {
+) -> Vec<crate::model::Note> {
     let mappings: Vec<PortMapping> = devices
         .iter()
         .flat_map(|d| d.evidence.iter())
@@ -109,10 +109,14 @@ pub fn attach_port_mappings(
                 d.cloud_indications.push(indication);
             }
             Some(_) => {}
-            None => notes.push(format!(
-                "upnp: the gateway {} forwards {} {} from the internet to {}:{}, which is not among the devices found (outside --targets or not answering)",
-                m.gateway, m.protocol, m.external_port, m.internal_client, m.internal_port
-            )),
+            None => notes.push(
+                crate::model::Note::new("mapping_to_unknown_device")
+                    .arg("gateway", &m.gateway)
+                    .arg("protocol", &m.protocol)
+                    .arg("external_port", m.external_port)
+                    .arg("internal_client", &m.internal_client)
+                    .arg("internal_port", m.internal_port),
+            ),
         }
     }
     notes

@@ -46,7 +46,7 @@ pub struct HostObservation {
     pub evidence: Vec<Evidence>,
     /// Probes that could not finish (timeouts, caps reached), kept for the report.
     #[serde(default)]
-    pub notes: Vec<String>,
+    pub notes: Vec<super::Note>,
     /// Probes that stopped before they were done, with the reason (for the report).
     #[serde(default)]
     pub cut_short: Vec<CutShort>,

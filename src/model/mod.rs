@@ -10,6 +10,7 @@ mod host;
 mod interception;
 mod limits;
 mod mac;
+mod note;
 mod report;
 
 pub use atom_kind::AtomKind;
@@ -19,6 +20,7 @@ pub use host::{HostObservation, MAX_EVIDENCE_PER_HOST, OpenPort, SeenBy};
 pub use interception::{Bridge, InterceptedDevice, Interception};
 pub use limits::{CutReason, CutShort, LimitHit};
 pub use mac::{MacAddr, NotAMac};
+pub use note::{NOTE_SECTION, Note, NoteItem};
 pub use report::{
     Advice, CloudContact, CloudIndication, DamagedCapture, DataStore, Device, DeviceSettingsAdvice,
     DeviceType, EvidenceFile, FaceRecognition, Finding, Identity, Localized, NoticeAdvice,

@@ -72,6 +72,12 @@ pub struct ScanInfo {
     /// Why the scan is incomplete, or what was cut short (limits reached, probes timed out).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The same notes as keys and values, with their sentence in both languages, in the order
+    /// of `notes` (each item's `en` is its line there): what lets a report be rendered again in
+    /// either language. Absent in reports written before it existed; [`ScanInfo::push_note`]
+    /// keeps the two in step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub note_items: Vec<super::NoteItem>,
     /// Who authorised the scan, where given.
     #[serde(default)]
     pub authorised_by: Option<String>,
@@ -130,6 +136,7 @@ impl ScanInfo {
             ports: Vec::new(),
             discovery: Vec::new(),
             notes: Vec::new(),
+            note_items: Vec::new(),
             authorised_by: None,
             lang: None,
             limits_hit: Vec::new(),
@@ -145,6 +152,37 @@ impl ScanInfo {
     }
 }
 
+impl ScanInfo {
+    /// Adds `note`: its English line to `notes`, itself to `note_items`.
+    pub fn push_note(&mut self, note: super::Note) {
+        let item = super::NoteItem::new(note);
+        self.notes.push(item.en.clone());
+        self.note_items.push(item);
+    }
+
+    /// Adds every note of `notes`, in order.
+    pub fn extend_notes(&mut self, notes: impl IntoIterator<Item = super::Note>) {
+        for note in notes {
+            self.push_note(note);
+        }
+    }
+
+    /// Each line of `notes` in Chinese (`zh`) or English: from its item (the items follow the
+    /// lines in order; a line is an item's when it is the item's English), else (a report written
+    /// before items existed, or a line another tool added) the line read against the locale
+    /// file's note sentences.
+    pub fn notes_in(&self, zh: bool) -> Vec<String> {
+        let mut items = self.note_items.iter().peekable();
+        self.notes
+            .iter()
+            .map(|line| match items.next_if(|item| item.en == *line) {
+                Some(item) => item.text(zh),
+                None => crate::locale::note(line, zh),
+            })
+            .collect()
+    }
+}
+
 /// A capture file read only up to the byte where it is damaged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DamagedCapture {
@@ -155,18 +193,12 @@ pub struct DamagedCapture {
 }
 
 impl DamagedCapture {
-    /// The line for `scan.notes` and the terminal.
-    pub fn note(&self) -> String {
-        crate::locale::template(
-            "note",
-            "capture_damaged",
-            false,
-            &[
-                ("path", &self.path),
-                ("offset", &self.offset.to_string()),
-                ("reason", &self.reason),
-            ],
-        )
+    /// The note for `scan.notes` and the terminal.
+    pub fn note(&self) -> super::Note {
+        super::Note::new("capture_damaged")
+            .arg("path", &self.path)
+            .arg("offset", self.offset)
+            .arg("reason", &self.reason)
     }
 }
 

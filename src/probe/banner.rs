@@ -31,7 +31,11 @@ pub async fn probe_banner(
         let mut stream = match super::connect::connect(addr, connect_timeout).await {
             Ok(s) => s,
             Err(err) => {
-                findings.note(format!("banner {port}: {err}"));
+                findings.note(
+                    crate::model::Note::new("banner_failed")
+                        .arg("port", port)
+                        .arg("error", &err),
+                );
                 return Vec::new();
             }
         };

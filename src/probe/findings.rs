@@ -9,7 +9,7 @@ use crate::model::{CutReason, CutShort, Evidence, HostObservation};
 #[derive(Debug, Default)]
 struct Collected {
     evidence: Vec<Evidence>,
-    notes: Vec<String>,
+    notes: Vec<crate::model::Note>,
     cut_short: Vec<CutShort>,
     services: BTreeMap<u16, String>,
     onvif_found: bool,
@@ -42,8 +42,8 @@ impl Findings {
         }
     }
 
-    pub fn note(&self, note: impl Into<String>) {
-        self.with(|c| c.notes.push(note.into()));
+    pub fn note(&self, note: crate::model::Note) {
+        self.with(|c| c.notes.push(note));
     }
 
     /// A probe stopped before it was done: recorded for the report, and as a note.

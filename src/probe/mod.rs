@@ -189,10 +189,10 @@ impl Prober {
             .await
             .is_err()
         {
-            findings.note(format!(
-                "probe: host deadline ({:?}) reached; evidence is partial",
-                self.cfg.host_deadline
-            ));
+            findings.note(
+                crate::model::Note::new("host_deadline")
+                    .arg("deadline", format_args!("{:?}", self.cfg.host_deadline)),
+            );
             findings.cut(
                 "host",
                 None,
@@ -267,7 +267,9 @@ impl Prober {
 pub async fn probe_host(host: &mut HostObservation, cfg: &ProbeConfig) {
     match Prober::new(cfg.clone()) {
         Ok(prober) => prober.probe_host(host).await,
-        Err(err) => host.notes.push(format!("probe: {err}")),
+        Err(err) => host
+            .notes
+            .push(crate::model::Note::new("probe_failed").arg("error", err)),
     }
 }
 

@@ -34,7 +34,11 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
             Ok(reply) => reply,
             // A timeout was already retried inside `exchange`.
             Err(err) if exchange_reason(&err) == CutReason::Timeout => {
-                findings.note(format!("rtsp {port}: {err}"));
+                findings.note(
+                    crate::model::Note::new("rtsp_failed")
+                        .arg("port", port)
+                        .arg("error", &err),
+                );
                 findings.cut("rtsp", Some(port), CutReason::Timeout, err);
                 break;
             }
@@ -43,7 +47,12 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
                 match exchange(&mut stream, addr, request.as_bytes(), timeout).await {
                     Ok(reply) => reply,
                     Err(again) => {
-                        findings.note(format!("rtsp {port}: {err}; retry: {again}"));
+                        findings.note(
+                            crate::model::Note::new("rtsp_retry_failed")
+                                .arg("port", port)
+                                .arg("error", &err)
+                                .arg("retry_error", &again),
+                        );
                         findings.cut("rtsp", Some(port), exchange_reason(&again), again);
                         break;
                     }
@@ -65,7 +74,11 @@ pub async fn probe_rtsp(addr: SocketAddr, timeout: Duration, findings: &Findings
             }
             Ok(_) => break, // an HTTP server: the GET below records it
             Err(err) => {
-                findings.note(format!("rtsp {port}: unreadable reply: {err}"));
+                findings.note(
+                    crate::model::Note::new("rtsp_unreadable")
+                        .arg("port", port)
+                        .arg("error", &err),
+                );
                 findings.cut("rtsp", Some(port), CutReason::Malformed, err.to_string());
                 break;
             }

@@ -162,9 +162,13 @@ pub async fn probe_zk(addr: SocketAddr, timeout: Duration, findings: &Findings) 
             findings.service(port, "zkteco");
             findings.push(Evidence::new(ZKTECO_DEVICE_NAME, Some(port), name));
         }
-        Ok(Ok(None)) => findings.note(format!("zk {port}: terminal did not tell its name")),
+        Ok(Ok(None)) => findings.note(crate::model::Note::new("zk_no_name").arg("port", port)),
         Ok(Err(err)) => {
-            findings.note(format!("zk {port}: {err}"));
+            findings.note(
+                crate::model::Note::new("zk_failed")
+                    .arg("port", port)
+                    .arg("error", &err),
+            );
             let reason = match err {
                 ExchangeError::Timeout => Some(crate::model::CutReason::Timeout),
                 ExchangeError::Io(_) => Some(crate::model::CutReason::Reset),
@@ -176,7 +180,11 @@ pub async fn probe_zk(addr: SocketAddr, timeout: Duration, findings: &Findings) 
             }
         }
         Err(_) => {
-            findings.note(format!("zk {port}: no answer within {:?}", timeout * 3));
+            findings.note(
+                crate::model::Note::new("zk_no_answer")
+                    .arg("port", port)
+                    .arg("timeout", format_args!("{:?}", timeout * 3)),
+            );
             findings.cut(
                 "zk",
                 Some(port),

@@ -69,10 +69,7 @@ pub fn redact(report: &Report) -> Report {
     scrub(&mut value, &literals);
     let mut report: Report = serde_json::from_value(value).unwrap_or(report);
     report.scan.redacted = true;
-    report
-        .scan
-        .notes
-        .push(crate::locale::label("note", "redacted", false).to_string());
+    report.scan.push_note(crate::model::Note::new("redacted"));
     report
 }
 
@@ -199,6 +196,12 @@ mod tests {
             .evidence
             .push(format!("sadp.serial={SERIAL}"));
         report.scan.notes.push(format!("{MAC_TEXT} answered SADP"));
+        // A typed note whose value is a device's string holding the serial and the MAC.
+        report.scan.push_note(
+            crate::model::Note::new("probe_failed")
+                .arg("error", format!("{SERIAL} at {MAC_TEXT}"))
+                .about("192.0.2.10"),
+        );
         report
     }
 
@@ -231,6 +234,13 @@ mod tests {
             json.contains("Camera [redacted] (44:47:cc:xx:xx:xx)"),
             "{json}"
         );
+        // Typed notes are scrubbed like their English lines, and stay each line's note.
+        let scan = &report.scan;
+        let item = &scan.note_items[0];
+        let line = scan.notes.iter().position(|n| *n == item.en).unwrap();
+        assert_eq!(scan.notes_in(true)[line], item.zh);
+        assert_eq!(scan.notes_in(false)[line], item.en);
+        assert!(item.zh.contains("44:47:cc:xx:xx:xx"), "{}", item.zh);
     }
 
     #[test]

@@ -582,9 +582,9 @@ pub(crate) fn build(report: &Report, lang: Lang) -> View {
             .collect(),
         fixes,
         notes: scan
-            .notes
+            .notes_in(lang == Lang::Zh)
             .iter()
-            .map(|s| text(&crate::locale::note(s, lang == Lang::Zh)))
+            .map(|s| text(s))
             .collect(),
         limits_hit: scan
             .limits_hit

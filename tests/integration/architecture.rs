@@ -427,6 +427,114 @@ fn labels_live_only_in_the_locale_file() {
     assert!(left.is_empty(), "labels left in code:\n{}", left.join("\n"));
 }
 
+/// The code of `text` before its first inline test module (`#[cfg(test)]` then `mod x {`).
+fn code_before_inline_tests(text: &str) -> &str {
+    let mut at = 0;
+    while let Some(found) = text[at..].find("#[cfg(test)]\n") {
+        let start = at + found;
+        let next = text[start..].lines().nth(1).unwrap_or("").trim();
+        let decl = next
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub ");
+        if decl.starts_with("mod ") && decl.ends_with('{') {
+            return &text[..start];
+        }
+        at = start + 1;
+    }
+    text
+}
+
+/// Notes written in English only (a note the report could not say in Chinese): what the guard
+/// below looks for, in code with its whitespace removed.
+const ENGLISH_NOTE_SHAPES: &[&str] = &[
+    "notes.push(format!(",
+    "notes.push(String",
+    "notes.push(\"",
+    ".note(format!(",
+    ".note(\"",
+    "scan.notes.push(",
+    "scan.notes.extend(",
+    "notes.extend(Some(format!(",
+];
+
+/// Scan notes are typed (`model::Note`: a key of the locale file's `[note.*]` sentences and the
+/// values of its holes), so a report says them in its own language: no note is added to a
+/// report as a bare English `format!` string, and `scan.notes` (the English lines of report.json)
+/// is only written by `ScanInfo::push_note`, which keeps `scan.note_items` beside it. Every key
+/// the code names has its sentence and every sentence is named by code. Test code may build
+/// English lines by hand (old reports had only those).
+#[test]
+fn scan_notes_are_typed_and_said_in_both_languages() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let test_only = test_only_files(&files);
+    files.retain(|f| !test_only.contains(f));
+    let locale: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root.join("locales/zh-CN.toml")).unwrap()).unwrap();
+    let sentences = locale["note"]
+        .as_table()
+        .expect("[note.*] in the locale file");
+    let mut english = Vec::new();
+    let mut unknown = Vec::new();
+    let mut code_all = String::new();
+    for path in &files {
+        let rel = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        let code: String = code_lines(code_before_inline_tests(&text))
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let squeezed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        for shape in ENGLISH_NOTE_SHAPES {
+            // ScanInfo's own methods are the one writer of `scan.notes`.
+            let own = rel == "src/model/report.rs";
+            if !own && squeezed.contains(shape) {
+                english.push(format!("{rel}: {shape}"));
+            }
+        }
+        for (at, _) in squeezed.match_indices("Note::new(\"") {
+            let key = &squeezed[at + "Note::new(\"".len()..];
+            let key = &key[..key.find('"').unwrap_or(0)];
+            if !sentences.contains_key(key) {
+                unknown.push(format!("{rel}: note.{key}"));
+            }
+        }
+        code_all.push_str(&code);
+    }
+    assert!(
+        english.is_empty(),
+        "notes added as English text (build a model::Note and give its sentence a [note.*] entry in locales/zh-CN.toml):\n{}",
+        english.join("\n")
+    );
+    assert!(
+        unknown.is_empty(),
+        "notes without a sentence:\n{}",
+        unknown.join("\n")
+    );
+    let unused: Vec<&String> = sentences
+        .keys()
+        .filter(|key| !code_all.contains(&format!("\"{key}\"")))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "[note.*] sentences no code names: {unused:?}"
+    );
+    for (key, pair) in sentences {
+        for lang in ["zh", "en"] {
+            assert!(
+                pair.get(lang).and_then(|v| v.as_str()).is_some(),
+                "note.{key}: no {lang}"
+            );
+        }
+    }
+}
+
 /// Lints clippy runs by default that the code allows locally (with a reason).
 const ON_BY_DEFAULT: &[&str] = &["too_many_arguments"];
 

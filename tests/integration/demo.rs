@@ -712,3 +712,67 @@ fn parking_identifies_plate_cameras_and_raises_no_face_finding() {
     let html = std::fs::read_to_string(out.path().join("demo/report.html")).unwrap();
     assert!(html.contains("plate-recognition camera (ANPR)"));
 }
+
+/// The demo's scan notes read in the report's language: report.json keeps the English lines in
+/// `scan.notes` and each line's typed note beside it, the Chinese report says the note in
+/// Chinese, and the saved report.json renders again in English without the run.
+#[test]
+fn demo_scan_notes_read_in_the_report_language() {
+    let (report, json, out) = run_demo("zh");
+    let scan = &report.scan;
+    assert_eq!(scan.note_items.len(), scan.notes.len(), "{:?}", scan.notes);
+    for (item, line) in scan.note_items.iter().zip(&scan.notes) {
+        assert_eq!(&item.en, line, "the English line is the item's English");
+    }
+    let arp = scan
+        .note_items
+        .iter()
+        .find(|i| i.note.key == "arp_silent")
+        .expect("the demo notes the addresses that did not answer ARP");
+    assert!(
+        arp.en
+            .ends_with("did not answer ARP: nobody there, no TCP connects sent"),
+        "{}",
+        arp.en
+    );
+    assert_eq!(
+        json["scan"]["note_items"][0]["key"].as_str(),
+        Some(scan.note_items[0].note.key.as_str())
+    );
+    let subnet = &arp.note.args["subnet"];
+    let count = &arp.note.args["count"];
+    let zh_line =
+        format!("{subnet} 上有 {count} 个地址未应答 ARP：这些地址上没有设备，未向其发起 TCP 连接");
+    assert_eq!(arp.zh, zh_line);
+
+    let folder = out.path().join("demo");
+    let md = std::fs::read_to_string(folder.join("report.md")).unwrap();
+    assert!(
+        md.contains(&zh_line),
+        "the zh report says the note in Chinese"
+    );
+    assert!(!md.contains("did not answer ARP"), "no English note left");
+    let html = std::fs::read_to_string(folder.join("report.html")).unwrap();
+    assert!(html.contains("个地址未应答 ARP：这些地址上没有设备"));
+
+    let en = out.path().join("en");
+    let rendered = common::camsweep(&[
+        "report",
+        folder.join("report.json").to_str().unwrap(),
+        "--lang",
+        "en",
+        "--out",
+        en.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(rendered.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let md = std::fs::read_to_string(en.join("report.md")).unwrap();
+    assert!(
+        md.contains(&arp.en),
+        "the en rendering says the note in English"
+    );
+    assert!(!md.contains(&zh_line));
+}

@@ -419,7 +419,7 @@ async fn banner_and_silent_ports_within_deadline() {
     assert!(
         host.notes
             .iter()
-            .any(|n| n.contains(&silent.port().to_string())),
+            .any(|n| n.en().contains(&silent.port().to_string())),
         "{:?}",
         host.notes
     );
@@ -446,7 +446,7 @@ async fn host_deadline_cuts_slow_probes() {
         started.elapsed()
     );
     assert!(
-        host.notes.iter().any(|n| n.contains("deadline")),
+        host.notes.iter().any(|n| n.en().contains("deadline")),
         "{:?}",
         host.notes
     );
@@ -537,7 +537,9 @@ async fn endless_body_is_capped() {
     assert_eq!(vals(&host, Src::HTTP_TITLE), vec!["Endless"]);
     assert_eq!(vals(&host, Src::HTTP_SERVER), vec!["Boa/0.94.14rc21"]);
     assert!(
-        host.notes.iter().any(|n| n.contains("cut at 32768 bytes")),
+        host.notes
+            .iter()
+            .any(|n| n.en().contains("cut at 32768 bytes")),
         "{:?}",
         host.notes
     );
@@ -607,7 +609,9 @@ async fn zkteco_terminal_device_name() {
     probe_host(&mut host, &quick_cfg()).await;
     assert!(vals(&host, "zkteco.device_name").is_empty());
     assert!(
-        host.notes.iter().any(|n| n.contains("communication key")),
+        host.notes
+            .iter()
+            .any(|n| n.en().contains("communication key")),
         "{:?}",
         host.notes
     );

@@ -180,3 +180,55 @@ fn an_empty_network_still_gives_a_complete_report() {
     );
     assert_eq!(render_csv(&parsed).lines().count(), 1);
 }
+
+/// A report with typed notes (`scan.note_items`) validates, renders each note in the language
+/// asked for, and a note item without its key is rejected; the sample, written before items
+/// existed, still loads and its lines render as they are or in Chinese where a sentence fits.
+#[test]
+fn typed_notes_validate_and_render_in_either_language() {
+    use camsweep::model::Note;
+    let mut report = from_json(SAMPLE).unwrap();
+    assert!(report.scan.note_items.is_empty());
+    let old_lines = report.scan.notes.clone();
+    report.scan.push_note(
+        Note::new("arp_silent")
+            .arg("count", 222)
+            .arg("subnet", "198.18.0.0/24"),
+    );
+    report.scan.push_note(
+        Note::new("zk_failed")
+            .arg("port", 4370)
+            .arg("error", "Connection reset by peer")
+            .about("198.18.0.9"),
+    );
+    assert_eq!(report.scan.notes.len(), old_lines.len() + 2);
+    assert_eq!(
+        report.scan.notes.last().unwrap(),
+        "198.18.0.9: zk 4370: Connection reset by peer"
+    );
+    let value: Value = serde_json::from_str(&to_json(&report).unwrap()).unwrap();
+    let problems = errors(&value);
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(from_json(&to_json(&report).unwrap()).unwrap(), report);
+
+    let zh = render_markdown(&report, Lang::Zh);
+    assert!(
+        zh.contains(
+            "198.18.0.0/24 上有 222 个地址未应答 ARP：这些地址上没有设备，未向其发起 TCP 连接"
+        ),
+        "{zh}"
+    );
+    assert!(zh.contains("198.18.0.9：ZK 端口 4370：Connection reset by peer"));
+    let en = render_markdown(&report, Lang::En);
+    assert!(en.contains(
+        "222 address(es) on 198.18.0.0/24 did not answer ARP: nobody there, no TCP connects sent"
+    ));
+    assert!(en.contains("198.18.0.9: zk 4370: Connection reset by peer"));
+
+    let mut broken = value.clone();
+    broken["scan"]["note_items"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("key");
+    assert!(!errors(&broken).is_empty(), "a note item needs its key");
+}

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::capture::{LiveSource, LiveStats, PcapFileOutcome};
-use crate::model::{DamagedCapture, EvidenceFile};
+use crate::model::{DamagedCapture, EvidenceFile, Note};
 use crate::traffic::{Analyzer, CaptureError, FrameSource};
 
 /// Hands every frame of `source` to the analyser until the source ends or fails, or `stop` is
@@ -65,23 +65,22 @@ pub fn capture_live(
 }
 
 /// The report's note on a live capture: frames, the kernel's drops, and why it ended early.
-pub fn live_note(interface: &str, stats: &LiveStats) -> String {
-    let mut note = format!(
-        "live capture on {interface}: {} frames, {} dropped by the kernel (not counted)",
-        stats.frames, stats.kernel_drops
-    );
-    if stats.truncated > 0 {
-        note.push_str(&format!(
-            ", {} frames larger than the snap length (their full length was counted)",
-            stats.truncated
-        ));
+pub fn live_note(interface: &str, stats: &LiveStats) -> Note {
+    let key = match (stats.truncated > 0, stats.error.is_some()) {
+        (false, false) => "live_capture",
+        (true, false) => "live_capture_truncated",
+        (false, true) => "live_capture_error",
+        (true, true) => "live_capture_truncated_error",
+    };
+    let note = Note::new(key)
+        .arg("interface", interface)
+        .arg("frames", stats.frames)
+        .arg("drops", stats.kernel_drops)
+        .arg("truncated", stats.truncated);
+    match &stats.error {
+        Some(error) => note.arg("error", error),
+        None => note,
     }
-    if let Some(error) = &stats.error {
-        note.push_str(&format!(
-            "; ended early on a receive error ({error}): the report covers the traffic until then"
-        ));
-    }
-    note
 }
 
 /// The evidence-file entry of a `--write-pcap` capture, and its damage if writing it failed

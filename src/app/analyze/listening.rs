@@ -15,7 +15,7 @@ use crate::app::Interrupt;
 use crate::capture::{LiveStats, PcapFileOutcome};
 use crate::fingerprint::SignatureDb;
 use crate::intercept::{BridgePlan, Forwarder, InterceptPlan};
-use crate::model::{Bridge, DamagedCapture, HostObservation, Interception, Report};
+use crate::model::{Bridge, DamagedCapture, HostObservation, Interception, Note, Report};
 use crate::traffic::{Analyzer, CloudDb, FlowLimits, UploadPolicy};
 
 type Captured = Result<(Analyzer, LiveStats, Option<PcapFileOutcome>)>;
@@ -265,35 +265,43 @@ pub async fn finish_listening(
         .and_then(|mut i| i.take())
     {
         let intercepted = interception.devices.len();
-        let restored = if interception.restored {
-            "ARP entries repaired"
+        let key = if interception.restored {
+            "interception_restored"
         } else {
-            "ARP entries NOT confirmed repaired"
+            "interception_not_restored"
         };
-        report.scan.notes.push(format!(
-            "ARP interception on {} between {intercepted} device(s) and the gateway {}; {restored}",
-            interception.interface, interception.gateway_ip
-        ));
+        report.scan.push_note(
+            Note::new(key)
+                .arg("interface", &interception.interface)
+                .arg("devices", intercepted)
+                .arg("gateway", &interception.gateway_ip),
+        );
         report.scan.discovery.push("arp_interception".into());
         report.scan.interception = Some(interception);
     }
     if let Some(bridge) = listening.bridge.lock().ok().and_then(|mut b| b.take()) {
-        let restored = if bridge.restored {
-            "both ports put back as found"
-        } else {
-            "the ports were NOT all put back"
+        // A bridge joins two ports; anything else is named as one list.
+        let note = match (bridge.interfaces.as_slice(), bridge.restored) {
+            ([first, second], true) => Note::new("bridge_restored")
+                .arg("first", first)
+                .arg("second", second),
+            ([first, second], false) => Note::new("bridge_not_restored")
+                .arg("first", first)
+                .arg("second", second),
+            (all, true) => Note::new("bridge_one_restored").arg("first", all.join(", ")),
+            (all, false) => Note::new("bridge_one_not_restored").arg("first", all.join(", ")),
         };
-        report.scan.notes.push(format!(
-            "inline bridge between {}: {} frames passed one way, {} the other, none of its own sent; {restored}",
-            bridge.interfaces.join(" and "),
-            bridge.frames_forward,
-            bridge.frames_back
-        ));
+        report.scan.push_note(
+            note.arg("forward", bridge.frames_forward)
+                .arg("back", bridge.frames_back),
+        );
         report.scan.discovery.push("inline_bridge".into());
         report.scan.bridge = Some(bridge);
     }
     let finished = analyzer.finish_all(cloud);
-    let connections = super::connections_csv(&finished, &mut report.scan.notes);
+    let mut csv_notes = Vec::new();
+    let connections = super::connections_csv(&finished, &mut csv_notes);
+    report.scan.extend_notes(csv_notes);
     let traffic = finished.devices;
     let found: HashSet<IpAddr> = report
         .devices
@@ -312,10 +320,11 @@ pub async fn finish_listening(
         report.devices.sort_by_key(|d| d.ip.parse::<IpAddr>().ok());
     }
     super::attach(&mut report.devices, traffic);
-    report.scan.notes.push(format!(
-        "{}; {unscanned} local host(s) seen in the traffic but not found by the scan",
-        live_note(&listening.interface, &stats)
-    ));
+    report.scan.push_note(
+        Note::new("live_capture_unscanned")
+            .parts(vec![live_note(&listening.interface, &stats)])
+            .arg("unscanned", unscanned),
+    );
     if let Some(damage) = stats.damage(&listening.interface) {
         report.scan.complete = false;
         report.scan.damaged_captures.push(damage);
@@ -328,17 +337,15 @@ pub async fn finish_listening(
     {
         report.scan.complete = false;
         report.scan.interrupted_by = Some(signal.name().to_string());
-        report.scan.notes.push(format!(
-            "interrupted by {} during the live capture: it covers the time until then",
-            signal.name()
-        ));
+        report
+            .scan
+            .push_note(Note::new("live_capture_interrupted").arg("signal", signal.name()));
     }
     if let Some(written) = written {
         let (file, damage) = keep_written_capture(&written)?;
         report
             .scan
-            .notes
-            .extend(damage.iter().map(DamagedCapture::note));
+            .extend_notes(damage.iter().map(DamagedCapture::note));
         report.scan.damaged_captures.extend(damage);
         report.evidence_files.push(file);
         report

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use super::{Interrupt, now_rfc3339, report};
 use crate::bundle::SignatureBundle;
-use crate::model::{DamagedCapture, Device, EvidenceFile, FaceRecognition, Report, ScanMode};
+use crate::model::{DamagedCapture, Device, EvidenceFile, FaceRecognition, Note, Report, ScanMode};
 use crate::traffic::{Analyzer, DeviceTraffic, FlowLimits, UploadPolicy};
 
 pub use error::{AnalyzeError, Result};
@@ -181,7 +181,7 @@ pub fn run(
         let meter = edge.reading("reading captures", &paths);
         for path in &plan.files {
             if stop.load(Ordering::Relaxed) {
-                notes.push(format!("{}: not read (interrupted)", path.display()));
+                notes.push(Note::new("capture_not_read").arg("path", path.display()));
                 continue;
             }
             let (sha256, damage) =
@@ -197,10 +197,7 @@ pub fn run(
                 damaged_captures.push(damage);
             }
             let Some(sha256) = sha256 else {
-                notes.push(format!(
-                    "{}: SHA-256 not computed (interrupted while reading it)",
-                    path.display()
-                ));
+                notes.push(Note::new("capture_hash_missing").arg("path", path.display()));
                 continue;
             };
             evidence_files.push(EvidenceFile {
@@ -220,32 +217,35 @@ pub fn run(
     let interrupted_by = interrupt.raised();
     if let Some(signal) = interrupted_by {
         complete = false;
-        notes.push(format!(
-            "interrupted by {}: the report covers the frames read until then",
-            signal.name()
-        ));
+        notes.push(Note::new("analysis_interrupted").arg("signal", signal.name()));
     }
     let finished = analyzer.finish_all(&bundle.cloud);
     let connections = connections_csv(&finished, &mut notes);
     let (traffic, counters, passive) = (finished.devices, finished.counters, finished.passive);
     if counters.frames > 0 || counters.logged_connections == 0 {
-        notes.push(format!(
-            "traffic: {} frames, {} bytes, {} IP packets, {} frames not IP or of an undecoded link type, {} DNS answers",
-            counters.frames, counters.bytes, counters.ip_packets, counters.undecoded_frames, counters.dns_answers
-        ));
+        notes.push(
+            Note::new("traffic_frames")
+                .arg("frames", counters.frames)
+                .arg("bytes", counters.bytes)
+                .arg("ip_packets", counters.ip_packets)
+                .arg("undecoded", counters.undecoded_frames)
+                .arg("dns_answers", counters.dns_answers),
+        );
     }
     if counters.logged_connections > 0 {
-        notes.push(format!(
-            "traffic: {} logged connections, {} DNS answers",
-            counters.logged_connections, counters.dns_answers
-        ));
+        notes.push(
+            Note::new("traffic_logged")
+                .arg("connections", counters.logged_connections)
+                .arg("dns_answers", counters.dns_answers),
+        );
     }
     if counters.flows_untracked > 0 || counters.contacts_dropped > 0 {
         complete = false;
-        notes.push(format!(
-            "traffic: memory bounds reached: {} packets of untracked flows, {} of destinations not kept",
-            counters.flows_untracked, counters.contacts_dropped
-        ));
+        notes.push(
+            Note::new("traffic_bounds")
+                .arg("untracked", counters.flows_untracked)
+                .arg("dropped", counters.contacts_dropped),
+        );
     }
     let mut report = match plan.inventory.clone() {
         Some(mut base) => {
@@ -258,7 +258,7 @@ pub fn run(
             base.scan.complete = base.scan.complete && complete;
             base.scan.interrupted_by = interrupted_by.map(|s| s.name().to_string());
             base.scan.damaged_captures.extend(damaged_captures);
-            base.scan.notes.extend(notes);
+            base.scan.extend_notes(notes);
             if kernel_drops.is_some() {
                 base.scan.capture_kernel_drops = kernel_drops;
             }
@@ -268,12 +268,11 @@ pub fn run(
             base
         }
         None => {
-            let scan = crate::model::ScanInfo {
+            let mut scan = crate::model::ScanInfo {
                 complete,
                 interface,
                 captures,
                 discovery: discovery(plan),
-                notes,
                 interrupted_by: interrupted_by.map(|s| s.name().to_string()),
                 damaged_captures,
                 // A file's vantage is not known to camsweep; a live capture here is the
@@ -290,6 +289,7 @@ pub fn run(
                 scanner_addresses,
                 ..report::scan_info(ScanMode::Analyze, started_at, plan.lang.clone())
             };
+            scan.extend_notes(notes);
             let devices = super::devices_from_capture(&bundle.devices, traffic, &passive);
             report::assemble(bundle.devices.info(), scan, devices, evidence_files)
         }
@@ -315,13 +315,15 @@ fn discovery(plan: &AnalyzePlan) -> Vec<String> {
 }
 
 /// connections.csv for what an analysis found, and the report's note when it is not whole.
-fn connections_csv(finished: &crate::traffic::Finished, notes: &mut Vec<String>) -> String {
+fn connections_csv(finished: &crate::traffic::Finished, notes: &mut Vec<Note>) -> String {
     let dropped = finished.counters.connections_dropped;
     if dropped > 0 {
-        notes.push(format!(
-            "traffic: {} connections in {CONNECTIONS_CSV}, {dropped} more not kept there (memory bound)",
-            finished.connections.len()
-        ));
+        notes.push(
+            Note::new("connections_capped")
+                .arg("kept", finished.connections.len())
+                .arg("file", CONNECTIONS_CSV)
+                .arg("dropped", dropped),
+        );
     }
     crate::report::render_connections_csv(&finished.connections, dropped)
 }

@@ -25,7 +25,7 @@ const MAX_NAMED_CONNECTIONS: usize = 1_000_000;
 #[derive(Debug, Default)]
 pub struct ZeekOutcome {
     pub evidence_files: Vec<EvidenceFile>,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::model::Note>,
     /// Logs not read whole (a signal).
     pub interrupted: bool,
 }
@@ -170,7 +170,7 @@ pub fn read(
             outcome.interrupted = true;
             outcome
                 .notes
-                .push(format!("{shown}: not read (interrupted)"));
+                .push(crate::model::Note::new("capture_not_read").arg("path", &shown));
             continue;
         }
         let handle = edge.open(&file.path, "Zeek log", stop)?;
@@ -246,9 +246,9 @@ pub fn read(
         entry.0 += 1;
         entry.1 += records;
         if outcome.interrupted {
-            outcome.notes.push(format!(
-                "{shown}: read until interrupted (SHA-256 not computed)"
-            ));
+            outcome
+                .notes
+                .push(crate::model::Note::new("zeek_log_interrupted").arg("path", &shown));
             continue;
         }
         // The hash covers the whole file.
@@ -261,20 +261,24 @@ pub fn read(
     }
     let mut kinds: Vec<_> = counts.into_iter().collect();
     kinds.sort();
-    let read: Vec<String> = kinds
+    let read: Vec<crate::model::Note> = kinds
         .iter()
         .map(|(kind, (files, records))| {
-            format!("{}: {records} entries in {files} file(s)", kind.as_str())
+            crate::model::Note::new("zeek_kind_read")
+                .arg("kind", kind.as_str())
+                .arg("records", records)
+                .arg("files", files)
         })
         .collect();
-    outcome.notes.push(format!(
-        "traffic from Zeek logs ({}): connection totals only, no packets — bytes are IP bytes without link headers, and a burst inside a long connection is spread over its duration (docs/traffic.md)",
-        read.join(", ")
-    ));
+    outcome
+        .notes
+        .push(crate::model::Note::new("zeek_read").parts(read));
     if names_dropped > 0 {
-        outcome.notes.push(format!(
-            "Zeek logs: {names_dropped} connection names (ssl.log, http.log) beyond {MAX_NAMED_CONNECTIONS} not kept"
-        ));
+        outcome.notes.push(
+            crate::model::Note::new("zeek_names_dropped")
+                .arg("dropped", names_dropped)
+                .arg("max", MAX_NAMED_CONNECTIONS),
+        );
     }
     Ok(outcome)
 }

@@ -13,13 +13,11 @@ const RESERVED_FDS: u64 = 128;
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit (at most 65 536) and returns
 /// how many sweep connections may be open at once. The note says what happened, for the report.
-pub fn raise_nofile_limit() -> (usize, Option<String>) {
+pub fn raise_nofile_limit() -> (usize, Option<crate::model::Note>) {
     match getrlimit(Resource::RLIMIT_NOFILE) {
         Err(err) => (
             256,
-            Some(format!(
-                "could not read the open-file limit ({err}); sweeping with at most 256 connections"
-            )),
+            Some(crate::model::Note::new("open_file_limit_unreadable").arg("error", err)),
         ),
         Ok((soft, hard)) => {
             let wanted = hard.min(WANTED_NOFILE);
@@ -29,9 +27,11 @@ pub fn raise_nofile_limit() -> (usize, Option<String>) {
                 match setrlimit(Resource::RLIMIT_NOFILE, wanted, hard) {
                     Ok(()) => effective = wanted,
                     Err(err) => {
-                        note = Some(format!(
-                            "could not raise the open-file limit from {soft} ({err})"
-                        ));
+                        note = Some(
+                            crate::model::Note::new("open_file_limit_not_raised")
+                                .arg("soft", soft)
+                                .arg("error", err),
+                        );
                     }
                 }
             }

@@ -74,7 +74,7 @@ pub struct SweepResult {
     /// Live hosts only, sorted by address, each with its open ports sorted.
     pub hosts: Vec<HostObservation>,
     /// Sweep-wide remarks for the report (limits, unreadable neighbour table).
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::model::Note>,
     /// Bounds reached while collecting (replies kept per inquiry …).
     pub limits_hit: Vec<crate::model::LimitHit>,
 }
@@ -126,9 +126,11 @@ pub async fn sweep_with_sink(
     notes.extend(fd_note);
     let global = cfg.global_concurrency.max(1);
     if global > fd_budget {
-        notes.push(format!(
-            "tcp sweep concurrency lowered from {global} to {fd_budget} (open-file limit)"
-        ));
+        notes.push(
+            crate::model::Note::new("sweep_concurrency_lowered")
+                .arg("wanted", global)
+                .arg("budget", fd_budget),
+        );
     }
     let (first_wave, rest) =
         order_ports(&cfg.ports, &cfg.first_wave, cfg.per_host_concurrency.max(1));
@@ -173,9 +175,7 @@ pub async fn sweep_with_sink(
         }
     }
     if let Some(err) = neighbour_error {
-        notes.push(format!(
-            "neighbour table unreadable ({err}); liveness judged from TCP answers only"
-        ));
+        notes.push(crate::model::Note::new("neighbour_table_unreadable").arg("error", err));
     }
     hosts.sort_by_key(|h| h.ip);
     SweepResult {
@@ -353,16 +353,16 @@ impl Sweep<'_> {
         }
         host.open_ports.sort();
         if skipped > 0 {
-            host.notes.push(format!(
-                "tcp sweep: host deadline ({:?}) reached, {skipped} ports not tried",
-                self.cfg.host_deadline
-            ));
+            host.notes.push(
+                crate::model::Note::new("sweep_host_deadline")
+                    .arg("deadline", format_args!("{:?}", self.cfg.host_deadline))
+                    .arg("skipped", skipped),
+            );
         }
         if !local_errors.is_empty() {
-            host.notes.push(format!(
-                "tcp sweep: local connect errors on ports {}",
-                local_errors.join(", ")
-            ));
+            host.notes.push(
+                crate::model::Note::new("sweep_local_errors").arg("ports", local_errors.join(", ")),
+            );
         }
         host
     }

@@ -45,7 +45,12 @@ pub async fn probe_http(
             }
             Err(FetchError::Timeout(t)) => {
                 // A port that does not answer one protocol in time will not answer the other.
-                findings.note(format!("http {port}: no answer over {scheme} within {t:?}"));
+                findings.note(
+                    crate::model::Note::new("http_no_answer")
+                        .arg("port", port)
+                        .arg("scheme", scheme)
+                        .arg("timeout", format_args!("{t:?}")),
+                );
                 findings.cut(
                     scheme,
                     Some(port),
@@ -58,7 +63,11 @@ pub async fn probe_http(
                 if scheme == "https" {
                     findings.push(Evidence::new(Src::TLS_ERROR, Some(port), err));
                 } else {
-                    findings.note(format!("http {port}: plain HTTP failed: {err}"));
+                    findings.note(
+                        crate::model::Note::new("http_plain_failed")
+                            .arg("port", port)
+                            .arg("error", &err),
+                    );
                     let reason = failure_reason(&err);
                     findings.cut(scheme, Some(port), reason, err);
                     // Firmware that writes control bytes into a header is still a web server:
@@ -210,12 +219,12 @@ fn record_response(page: &Fetched, findings: &Findings) {
         findings.extend(tls::certificate_evidence(der, port));
     }
     if page.body_capped {
-        findings.note(format!(
-            "http {}: body of {} cut at {} bytes",
-            port.unwrap_or_default(),
-            page.url,
-            page.body.len()
-        ));
+        findings.note(
+            crate::model::Note::new("http_body_capped")
+                .arg("port", port.unwrap_or_default())
+                .arg("url", &page.url)
+                .arg("bytes", page.body.len()),
+        );
         findings.cut(
             page.url.scheme(),
             port,
@@ -284,11 +293,12 @@ async fn vendor_path_hits(client: &HttpClient, base: &Url, paths: &[String], fin
         && let Ok(resp) = client.get(url).await
         && (200..300).contains(&resp.status)
     {
-        findings.note(format!(
-            "http {}: answers {} to any path ({canary}); vendor paths not recorded",
-            base.port_or_known_default().unwrap_or_default(),
-            resp.status
-        ));
+        findings.note(
+            crate::model::Note::new("http_answers_any_path")
+                .arg("port", base.port_or_known_default().unwrap_or_default())
+                .arg("status", resp.status)
+                .arg("canary", &canary),
+        );
         return;
     }
     for path in paths {

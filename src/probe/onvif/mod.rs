@@ -49,7 +49,11 @@ pub async fn probe_onvif(client: &HttpClient, base: &Url, findings: &Findings) -
         }
         Ok(resp) => read_device_information(&resp, port, findings, p),
         Err(err) => {
-            findings.note(format!("onvif {p}: GetDeviceInformation: {err}"));
+            findings.note(
+                crate::model::Note::new("onvif_info_failed")
+                    .arg("port", p)
+                    .arg("error", &err),
+            );
             let reason = match err {
                 FetchError::Timeout(_) => CutReason::Timeout,
                 FetchError::Failed(_) => CutReason::Reset,
@@ -74,9 +78,11 @@ fn read_device_information(
             }
         }
         Err(err) => {
-            findings.note(format!(
-                "onvif {p}: GetDeviceInformation reply unreadable: {err}"
-            ));
+            findings.note(
+                crate::model::Note::new("onvif_info_unreadable")
+                    .arg("port", p)
+                    .arg("error", &err),
+            );
             findings.cut("onvif", port, CutReason::Malformed, err.to_string());
         }
     }
@@ -102,9 +108,7 @@ async fn self_check(
     let Some(answer) =
         super::credentials::digest_authorization(challenges, cred, "POST", url.path())
     else {
-        findings.note(format!(
-            "onvif {p}: a login is listed for this device, but it asked for no HTTP Digest authentication camsweep answers (SHA-256, SHA-512-256 or MD5 with qop=auth)"
-        ));
+        findings.note(crate::model::Note::new("onvif_login_no_digest").arg("port", p));
         return;
     };
     match client
@@ -115,18 +119,24 @@ async fn self_check(
         )
         .await
     {
-        Ok(resp) if resp.status == 401 || resp.status == 403 => findings.note(format!(
-            "onvif {p}: the listed login was refused (HTTP {})",
-            resp.status
-        )),
+        Ok(resp) if resp.status == 401 || resp.status == 403 => findings.note(
+            crate::model::Note::new("onvif_login_refused")
+                .arg("port", p)
+                .arg("status", resp.status),
+        ),
         Ok(resp) => {
-            findings.note(format!(
-                "onvif {p}: GetDeviceInformation read with the owner's listed login (self-check, HTTP Digest {})",
-                answer.algorithm
-            ));
+            findings.note(
+                crate::model::Note::new("onvif_self_check_read")
+                    .arg("port", p)
+                    .arg("algorithm", answer.algorithm),
+            );
             read_device_information(&resp, url.port_or_known_default(), findings, p);
         }
-        Err(err) => findings.note(format!("onvif {p}: self-check: {err}")),
+        Err(err) => findings.note(
+            crate::model::Note::new("onvif_self_check_failed")
+                .arg("port", p)
+                .arg("error", err),
+        ),
     }
 }
 
@@ -141,7 +151,7 @@ async fn call(
     match client.post_soap(url.clone(), body).await {
         Ok(resp) => {
             if resp.body_capped {
-                findings.note(format!("onvif {port}: reply cut at the size cap"));
+                findings.note(crate::model::Note::new("onvif_reply_capped").arg("port", port));
                 findings.cut(
                     "onvif",
                     Some(port),
@@ -165,7 +175,11 @@ async fn call(
             }
         }
         Err(FetchError::Timeout(t)) => {
-            findings.note(format!("onvif {port}: no reply within {t:?}"));
+            findings.note(
+                crate::model::Note::new("onvif_no_reply")
+                    .arg("port", port)
+                    .arg("timeout", format_args!("{t:?}")),
+            );
             findings.cut(
                 "onvif",
                 Some(port),

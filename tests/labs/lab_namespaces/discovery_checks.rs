@@ -200,7 +200,10 @@ pub fn ssdp_skips_repliers_outside_targets(lab: &Lab) -> Result<(), String> {
             "description of a non-target fetched: manufacturer {m}"
         ));
     }
-    let said = |n: &String| n.contains("outside the targets") && n.contains(&nvr.to_string());
+    let said = |n: &camsweep::model::Note| {
+        let n = n.en();
+        n.contains("outside the targets") && n.contains(&nvr.to_string())
+    };
     if !found.notes.iter().any(said) {
         return Err(format!(
             "no note on the skipped description: {:?}",

@@ -25,5 +25,6 @@ pub mod probe;
 pub mod report;
 pub mod retry;
 pub mod targets;
+mod text_position;
 pub mod traffic;
 pub mod wire;

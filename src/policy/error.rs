@@ -14,7 +14,7 @@ pub struct PolicyError {
 impl PolicyError {
     /// An error at a byte offset of `text`.
     pub(crate) fn at(file: &str, text: &str, offset: usize, message: impl Into<String>) -> Self {
-        let (line, column) = line_col(text, offset);
+        let (line, column) = crate::text_position::line_col(text, offset);
         Self {
             file: file.to_string(),
             line,
@@ -28,16 +28,4 @@ impl PolicyError {
         let offset = err.span().map_or(0, |s| s.start);
         Self::at(file, text, offset, err.message().trim())
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset in `text`.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }

@@ -393,7 +393,7 @@ fn compile(
             "empty `source`: name the public source".into(),
         ));
     }
-    let (line, _) = super::error::line_col(text, span.start);
+    let (line, _) = crate::text_position::line_col(text, span.start);
     if !ok {
         return None;
     }

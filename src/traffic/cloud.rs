@@ -87,16 +87,6 @@ pub enum CloudError {
     },
 }
 
-/// 1-based line and column (in characters) of a byte offset: only an error needs one.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset.min(text.len())).unwrap_or(text);
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before.get(line_start..).map_or(0, |s| s.chars().count()) + 1,
-    )
-}
-
 /// How a destination was matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchedBy {
@@ -184,7 +174,9 @@ impl CloudDb {
                 continue;
             }
             let parsed: CloudFile = toml::from_str(text).map_err(|e| {
-                let (line, column) = e.span().map_or((1, 1), |span| line_col(text, span.start));
+                let (line, column) = e.span().map_or((1, 1), |span| {
+                    crate::text_position::line_col(text, span.start)
+                });
                 CloudError::Syntax {
                     file: path.to_string(),
                     line,
@@ -197,7 +189,7 @@ impl CloudDb {
                 let mut entry = spanned.into_inner();
                 let invalid = |message: String| CloudError::Invalid {
                     file: path.to_string(),
-                    line: line_col(text, start).0,
+                    line: crate::text_position::line_col(text, start).0,
                     index,
                     provider: entry.provider.clone(),
                     message,

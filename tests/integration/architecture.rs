@@ -398,22 +398,7 @@ fn labels_live_only_in_the_locale_file() {
             .to_string_lossy()
             .replace('\\', "/");
         let text = std::fs::read_to_string(&path).unwrap();
-        // The code before the file's first inline test module (`#[cfg(test)]` then `mod x {`).
-        let mut code_end = text.len();
-        let mut at = 0;
-        while let Some(found) = text[at..].find("#[cfg(test)]\n") {
-            let start = at + found;
-            let next = text[start..].lines().nth(1).unwrap_or("").trim();
-            let decl = next
-                .trim_start_matches("pub(crate) ")
-                .trim_start_matches("pub ");
-            if decl.starts_with("mod ") && decl.ends_with('{') {
-                code_end = start;
-                break;
-            }
-            at = start + 1;
-        }
-        for (n, line) in text[..code_end].lines().enumerate() {
+        for (n, line) in code_before_inline_tests(&text).lines().enumerate() {
             let line = line.trim();
             let comment = line.starts_with("//");
             let known = KNOWLEDGE_IN_CODE

@@ -140,7 +140,16 @@ impl AddressConvention {
             ("max_name_chars", convention.max_name_chars == 0),
         ];
         if let Some((key, _)) = empty.iter().find(|(_, empty)| *empty) {
-            let at = text.find(key).unwrap_or(0);
+            // The key's own line, not a mention of it in a comment or the source text.
+            let at = text
+                .lines()
+                .scan(0, |start, line| {
+                    let here = *start;
+                    *start += line.len() + 1;
+                    Some((here, line))
+                })
+                .find(|(_, line)| line.trim_start().starts_with(key))
+                .map_or(0, |(here, _)| here);
             return Err(PolicyError::at(
                 name,
                 text,
@@ -233,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_broken_address_file_is_refused_with_its_line() {
-        let text = "source = \"x\"\nmunicipalities = []\nprovince_ends = [\"省\"]\ncity_ends = [\"市\"]\nmax_name_chars = 10\n";
+        let text = "source = \"the four municipalities\"\nmunicipalities = []\nprovince_ends = [\"省\"]\ncity_ends = [\"市\"]\nmax_name_chars = 10\n";
         let err = AddressConvention::parse("addresses.toml", text).unwrap_err();
         assert_eq!(
             (err.file.as_str(), err.line),
